@@ -1,5 +1,21 @@
 #!/usr/bin/env bash
-# Installs the real Kafka clients that the interop tests use as peers. Idempotent: skips what is present.
+# Installs the real Kafka clients that the interop tests use as peers (clients we did not write):
+# kcat, kafka-python and confluent-kafka-python from Debian, kafkajs from npm. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Filled in as interop tests arrive; see tests/Tributary.Interop.Tests.
+
+missing=()
+command -v kcat >/dev/null || missing+=(kcat)
+/usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# kafkajs lives in the interop tests' own node folder, pinned by its package-lock.json.
+if [ -f tests/Tributary.Interop.Tests/node/package.json ] && [ ! -d tests/Tributary.Interop.Tests/node/node_modules/kafkajs ]; then
+  (cd tests/Tributary.Interop.Tests/node && npm ci --no-audit --no-fund --silent)
+fi
