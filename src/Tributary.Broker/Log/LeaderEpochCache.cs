@@ -1,0 +1,44 @@
+namespace Tributary.Broker.Log;
+
+/// <summary>
+/// Which leader epoch started at which offset, the record OffsetForLeaderEpoch answers from: a client that
+/// saw epoch E asks where E ended, to detect that its position was truncated after a leader change.
+/// Not thread-safe: the owning <see cref="PartitionLog"/> calls it under its lock.
+/// </summary>
+internal sealed class LeaderEpochCache
+{
+    /// <summary>The "no epoch" value of the protocol.</summary>
+    public const int UndefinedEpoch = -1;
+
+    /// <summary>The "no offset" value of the protocol.</summary>
+    public const long UndefinedOffset = -1;
+
+    private readonly List<(int Epoch, long StartOffset)> _entries = new();
+
+    /// <summary>The newest epoch that wrote to the log, or <see cref="UndefinedEpoch"/>.</summary>
+    public int LatestEpoch => _entries.Count == 0 ? UndefinedEpoch : _entries[^1].Epoch;
+
+    /// <summary>
+    /// Notes that <paramref name="epoch"/> starts at <paramref name="offset"/>: called when a leader is elected
+    /// (at the log end, as Kafka does) and for every appended batch (a no-op unless its epoch is new).
+    /// </summary>
+    public void Assign(int epoch, long offset)
+    {
+        if (epoch > LatestEpoch) _entries.Add((epoch, offset));
+    }
+
+    /// <summary>
+    /// The largest epoch at most <paramref name="requestedEpoch"/> and the offset where it ended (the start of
+    /// the next epoch, or the log end for the latest one), with Kafka's answers for the edge cases.
+    /// </summary>
+    public (int Epoch, long EndOffset) EndOffsetFor(int requestedEpoch, long logEndOffset)
+    {
+        if (requestedEpoch == UndefinedEpoch) return (UndefinedEpoch, UndefinedOffset);
+        if (requestedEpoch == LatestEpoch) return (LatestEpoch, logEndOffset);
+        var higher = _entries.FindIndex(e => e.Epoch > requestedEpoch);
+        if (higher < 0) return (UndefinedEpoch, UndefinedOffset);
+        return higher == 0
+            ? (requestedEpoch, _entries[0].StartOffset)
+            : (_entries[higher - 1].Epoch, _entries[higher].StartOffset);
+    }
+}

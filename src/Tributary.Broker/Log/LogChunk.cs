@@ -1,0 +1,42 @@
+namespace Tributary.Broker.Log;
+
+/// <summary>
+/// A block of memory holding stored batches back to back, so that a fetch of consecutive batches is one
+/// slice of one array (no copying). Like a Kafka segment, a fetch never spans two chunks. Bytes once written
+/// are never changed, so slices handed to readers stay valid while later batches are appended.
+/// </summary>
+internal sealed class LogChunk
+{
+    /// <summary>The first chunk of a log is small; each next one doubles up to this size.</summary>
+    public const int MaxChunkSize = 4 * 1024 * 1024;
+    private const int MinChunkSize = 16 * 1024;
+
+    private readonly byte[] _buffer;
+
+    private LogChunk(int capacity) => _buffer = new byte[capacity];
+
+    /// <summary>Bytes written so far.</summary>
+    public int Used { get; private set; }
+
+    /// <summary>A chunk big enough for <paramref name="batchSize"/>, sized after the previous chunk.</summary>
+    public static LogChunk Create(LogChunk? previous, int batchSize)
+    {
+        var size = previous is null ? MinChunkSize : Math.Min(previous._buffer.Length * 2, MaxChunkSize);
+        return new LogChunk(Math.Max(size, batchSize));
+    }
+
+    /// <summary>True when <paramref name="size"/> more bytes fit.</summary>
+    public bool HasRoomFor(int size) => _buffer.Length - Used >= size;
+
+    /// <summary>Copies a batch in and returns where it lives; the caller patches the copy before publishing it.</summary>
+    public Memory<byte> Append(ReadOnlySpan<byte> batch)
+    {
+        var target = _buffer.AsMemory(Used, batch.Length);
+        batch.CopyTo(target.Span);
+        Used += batch.Length;
+        return target;
+    }
+
+    /// <summary>The stored bytes from <paramref name="position"/> for <paramref name="length"/> bytes.</summary>
+    public ReadOnlyMemory<byte> Slice(int position, int length) => _buffer.AsMemory(position, length);
+}
