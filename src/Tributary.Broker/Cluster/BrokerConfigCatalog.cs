@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace Tributary.Broker.Cluster;
+
+/// <summary>A broker config as DescribeConfigs reports it.</summary>
+internal readonly record struct DescribedConfig(ConfigDefinition Definition, string? Value, ConfigSource Source);
+
+/// <summary>The broker configs that DescribeConfigs reports, with the values the embedded cluster really uses.</summary>
+internal static class BrokerConfigCatalog
+{
+    /// <summary>Every reported broker config of <paramref name="broker"/>: static when set by the cluster's options, else Kafka's default.</summary>
+    public static IReadOnlyList<DescribedConfig> Describe(BrokerNode broker, ClusterSettings settings)
+    {
+        var listener = $"PLAINTEXT://{broker.Address}";
+        var set = new (ConfigDefinition Definition, string? Value)[]
+        {
+            (new("broker.id", ConfigType.Int, "-1", "The broker id.", ReadOnly: true), Invariant(broker.Id)),
+            (new("node.id", ConfigType.Int, "-1", "The node id.", ReadOnly: true), Invariant(broker.Id)),
+            (new("listeners", ConfigType.String, null, "Listener addresses.", ReadOnly: true), listener),
+            (new("advertised.listeners", ConfigType.String, null, "Addresses advertised to clients.", ReadOnly: true), listener),
+            (new("auto.create.topics.enable", ConfigType.Boolean, "true", "Whether Metadata creates unknown topics.", ReadOnly: true), settings.AutoCreateTopics ? "true" : "false"),
+            (new("num.partitions", ConfigType.Int, "1", "Default partition count of new topics."), Invariant(settings.DefaultPartitions)),
+            (new("default.replication.factor", ConfigType.Int, "1", "Default replication factor of new topics."), Invariant(settings.DefaultReplicationFactor)),
+            (new("group.initial.rebalance.delay.ms", ConfigType.Int, "3000", "Delay before the first rebalance of a new group.", ReadOnly: true), Invariant((long)settings.GroupInitialRebalanceDelay.TotalMilliseconds)),
+            (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
+        };
+        var defaults = new ConfigDefinition[]
+        {
+            new("delete.topic.enable", ConfigType.Boolean, "true", "Whether topics can be deleted.", ReadOnly: true),
+            new("group.min.session.timeout.ms", ConfigType.Int, "6000", "Smallest session timeout a member may ask for.", ReadOnly: true),
+            new("group.max.session.timeout.ms", ConfigType.Int, "1800000", "Largest session timeout a member may ask for.", ReadOnly: true),
+            new("offsets.topic.replication.factor", ConfigType.Short, "3", "Replication factor of the offsets topic.", ReadOnly: true),
+            new("transaction.state.log.replication.factor", ConfigType.Short, "3", "Replication factor of the transaction topic.", ReadOnly: true),
+            new("transaction.max.timeout.ms", ConfigType.Int, "900000", "Largest transaction timeout a producer may ask for.", ReadOnly: true),
+            new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
+        };
+        // Topic defaults are broker configs too, under their broker names.
+        var topicDefaults = TopicConfigCatalog.All
+            .Where(d => d.BrokerSynonym is not null)
+            .Select(d => d with { Name = d.BrokerSynonym!, BrokerSynonym = null, ValidValues = null });
+
+        return set.Select(c => new DescribedConfig(c.Definition, c.Value,
+                c.Value == c.Definition.DefaultValue ? ConfigSource.DefaultConfig : ConfigSource.StaticBrokerConfig))
+            .Concat(defaults.Concat(topicDefaults).DistinctBy(d => d.Name).Select(d => new DescribedConfig(d, d.DefaultValue, ConfigSource.DefaultConfig)))
+            .DistinctBy(c => c.Definition.Name)
+            .ToList();
+    }
+
+    private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

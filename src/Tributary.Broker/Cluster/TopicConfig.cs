@@ -1,0 +1,75 @@
+using System.Globalization;
+
+namespace Tributary.Broker.Cluster;
+
+/// <summary>
+/// The configs of one topic: the overrides set at creation or by AlterConfigs, and the effective values the
+/// log reads on every produce (parsed once here). Immutable: a change makes a new instance.
+/// </summary>
+internal sealed class TopicConfig
+{
+    /// <summary>A topic with no overrides: every value is Kafka's default.</summary>
+    public static TopicConfig Defaults { get; } = new(new Dictionary<string, string>());
+
+    private TopicConfig(IReadOnlyDictionary<string, string> overrides)
+    {
+        Overrides = overrides;
+        RetentionMs = ParseLong(TopicConfigCatalog.RetentionMs);
+        RetentionBytes = ParseLong(TopicConfigCatalog.RetentionBytes);
+        MaxMessageBytes = (int)ParseLong(TopicConfigCatalog.MaxMessageBytes);
+        MinInsyncReplicas = (int)ParseLong(TopicConfigCatalog.MinInsyncReplicas);
+        UseLogAppendTime = string.Equals(Value(TopicConfigCatalog.MessageTimestampType), "LogAppendTime", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The configs set on this topic (name to value).</summary>
+    public IReadOnlyDictionary<string, string> Overrides { get; }
+
+    /// <summary>retention.ms: how long batches are kept (negative: forever).</summary>
+    public long RetentionMs { get; }
+
+    /// <summary>retention.bytes: the size a partition log is trimmed to (negative: unlimited).</summary>
+    public long RetentionBytes { get; }
+
+    /// <summary>max.message.bytes: the largest batch a produce may carry.</summary>
+    public int MaxMessageBytes { get; }
+
+    /// <summary>min.insync.replicas: the live replicas an acks=all produce needs.</summary>
+    public int MinInsyncReplicas { get; }
+
+    /// <summary>True when message.timestamp.type is LogAppendTime.</summary>
+    public bool UseLogAppendTime { get; }
+
+    /// <summary>The effective value of a known config and where it comes from.</summary>
+    public (string? Value, ConfigSource Source) Resolve(ConfigDefinition definition) =>
+        Overrides.TryGetValue(definition.Name, out var value)
+            ? (value, ConfigSource.TopicConfig)
+            : (definition.DefaultValue, ConfigSource.DefaultConfig);
+
+    /// <summary>Returns a config with <paramref name="changes"/> applied: a null value removes the override.</summary>
+    public TopicConfig With(IEnumerable<KeyValuePair<string, string?>> changes)
+    {
+        var overrides = new Dictionary<string, string>(Overrides);
+        foreach (var (name, value) in changes)
+        {
+            if (value is null) overrides.Remove(name);
+            else overrides[name] = value;
+        }
+        return new TopicConfig(overrides);
+    }
+
+    /// <summary>Checks names and values; returns why a change is invalid, or null when all are fine.</summary>
+    public static string? Validate(IEnumerable<KeyValuePair<string, string?>> changes)
+    {
+        foreach (var (name, value) in changes)
+        {
+            var definition = TopicConfigCatalog.Find(name);
+            if (definition is null) return $"Unknown topic config name: {name}";
+            if (value is not null && !definition.Accepts(value)) return $"Invalid value {value} for configuration {name}";
+        }
+        return null;
+    }
+
+    private string? Value(string name) => Resolve(TopicConfigCatalog.Find(name)!).Value;
+
+    private long ParseLong(string name) => long.Parse(Value(name)!, NumberStyles.Integer, CultureInfo.InvariantCulture);
+}

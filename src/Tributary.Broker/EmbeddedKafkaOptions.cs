@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Tributary.Broker;
+
+/// <summary>How an embedded Kafka cluster is set up.</summary>
+public sealed class EmbeddedKafkaOptions
+{
+    /// <summary>The number of brokers (ids 1 to <see cref="Brokers"/>). Default 1.</summary>
+    public int Brokers { get; init; } = 1;
+
+    /// <summary>
+    /// The IPv4 address every broker listens on and advertises. Default 127.0.0.1 (never "localhost": some
+    /// clients resolve it to ::1 first).
+    /// </summary>
+    public string Host { get; init; } = "127.0.0.1";
+
+    /// <summary>The port of broker 1; broker n listens on <c>FirstPort + n - 1</c>. 0 (the default) picks free ports.</summary>
+    public int FirstPort { get; init; }
+
+    /// <summary>Whether a Metadata request for an unknown topic creates it (Kafka's auto.create.topics.enable). Default true.</summary>
+    public bool AutoCreateTopics { get; init; } = true;
+
+    /// <summary>The partition count of auto-created topics and of CreateTopics without one (num.partitions). Default 1.</summary>
+    public int DefaultPartitions { get; init; } = 1;
+
+    /// <summary>The replication factor of auto-created topics and of CreateTopics without one (default.replication.factor). Default 1.</summary>
+    public short DefaultReplicationFactor { get; init; } = 1;
+
+    /// <summary>
+    /// How long a new consumer group waits for more members before its first rebalance
+    /// (group.initial.rebalance.delay.ms). Default zero, so tests do not wait; Kafka's default is 3 seconds.
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
+    public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
+
+    /// <summary>The clock for timestamps, retention, long polls and group timeouts; tests may replace it.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the cluster logs. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Tributary.Broker.Cluster;
+
+namespace Tributary.Broker.Network;
+
+/// <summary>
+/// The TCP listener of one broker. Accepts clients on the broker's address and serves each on its own
+/// <see cref="KafkaConnection"/>. Stopping closes the listening socket and every connection, freeing the port.
+/// </summary>
+internal sealed class BrokerListener : IAsyncDisposable
+{
+    private static long _nextConnectionId;
+
+    private readonly BrokerNode _broker;
+    private readonly IRequestProcessor _processor;
+    private readonly int _maxRequestSize;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<KafkaConnection, Task> _connections = new();
+    private readonly Socket _socket;
+    private readonly Task _acceptLoop;
+
+    private BrokerListener(BrokerNode broker, Socket socket, IRequestProcessor processor, int maxRequestSize, ILogger logger)
+    {
+        _broker = broker;
+        _socket = socket;
+        _processor = processor;
+        _maxRequestSize = maxRequestSize;
+        _logger = logger;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>The bound port.</summary>
+    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+    /// <summary>Listens on <paramref name="host"/>:<paramref name="port"/> (0 = any free port) for <paramref name="broker"/>.</summary>
+    public static BrokerListener Start(BrokerNode broker, string host, int port, IRequestProcessor processor, int maxRequestSize, ILogger logger)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // A restarted broker takes its old port back even while closed connections linger in TIME_WAIT.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(IPAddress.Parse(host), port));
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new BrokerListener(broker, socket, processor, maxRequestSize, logger);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await _socket.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return; // the listener was closed
+            }
+            var remote = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
+            var info = new ConnectionInfo(_broker, remote, Interlocked.Increment(ref _nextConnectionId));
+            var connection = new KafkaConnection(client, info, _processor, _maxRequestSize, _logger);
+            // Registered before it runs, so a connection that ends at once is still removed.
+            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[connection] = ServeAsync(connection, registered.Task);
+            registered.SetResult();
+        }
+    }
+
+    private async Task ServeAsync(KafkaConnection connection, Task registered)
+    {
+        await registered.ConfigureAwait(false);
+        try
+        {
+            await connection.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connections.TryRemove(connection, out _);
+        }
+    }
+
+    /// <summary>Stops accepting, closes every connection and waits until they are done.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+        foreach (var connection in _connections.Keys) await connection.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_connections.Values).ConfigureAwait(false);
+    }
+}

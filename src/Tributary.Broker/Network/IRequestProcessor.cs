@@ -1,0 +1,32 @@
+using Tributary.Broker.Cluster;
+using Tributary.Protocol;
+
+namespace Tributary.Broker.Network;
+
+/// <summary>Who sent a request: the broker that received it and the client's address.</summary>
+/// <param name="Broker">The receiving broker.</param>
+/// <param name="ClientHost">The client's IP address.</param>
+/// <param name="ConnectionId">A number unique among the cluster's connections, for logs.</param>
+internal sealed record ConnectionInfo(BrokerNode Broker, string ClientHost, long ConnectionId);
+
+/// <summary>What to do after a request: send a response frame, send nothing, or close the connection.</summary>
+/// <param name="Response">The whole response frame, length prefix included; the connection disposes it after writing. Null for none.</param>
+/// <param name="Close">True when the connection must be closed (after writing <paramref name="Response"/>, if any).</param>
+internal readonly record struct RequestOutcome(PooledBufferWriter? Response, bool Close)
+{
+    /// <summary>Send this response and keep reading.</summary>
+    public static RequestOutcome Respond(PooledBufferWriter response) => new(response, false);
+
+    /// <summary>Send nothing (Produce with acks=0) and keep reading.</summary>
+    public static RequestOutcome NoResponse => new(null, false);
+
+    /// <summary>Close the connection: the request made no sense and Kafka would drop the client too.</summary>
+    public static RequestOutcome CloseConnection => new(null, true);
+}
+
+/// <summary>Turns one request frame (without its length prefix) into an outcome. Called for one request at a time per connection.</summary>
+internal interface IRequestProcessor
+{
+    /// <summary>Handles <paramref name="frame"/>; the memory is valid only until the returned task completes.</summary>
+    ValueTask<RequestOutcome> ProcessAsync(ReadOnlyMemory<byte> frame, ConnectionInfo connection, CancellationToken cancellationToken);
+}
