@@ -27,28 +27,29 @@ internal sealed class GroupCoordinator : IDisposable
     }
 
     /// <summary>JoinGroup: completes when the member is in the next generation, or at once on error or a no-op rejoin.</summary>
-    public async Task<JoinGroupResult> JoinGroupAsync(JoinGroupCommand join, CancellationToken cancellationToken)
+    public Task<JoinGroupResult> JoinGroupAsync(JoinGroupCommand join, CancellationToken cancellationToken)
     {
         if (join.GroupId.Length == 0)
-            return JoinGroupResult.Failure(ErrorCode.InvalidGroupId, join.MemberId);
+            return Task.FromResult(JoinGroupResult.Failure(ErrorCode.InvalidGroupId, join.MemberId));
         if (join.SessionTimeout < _options.MinSessionTimeout || join.SessionTimeout > _options.MaxSessionTimeout)
-            return JoinGroupResult.Failure(ErrorCode.InvalidSessionTimeout, join.MemberId);
+            return Task.FromResult(JoinGroupResult.Failure(ErrorCode.InvalidSessionTimeout, join.MemberId));
         // Only a member without id may create a group; a known member id in an unknown group is stale.
-        var answer = Apply(join.GroupId, create: join.MemberId.Length == 0,
-            (group, now, done) => group.Join(join, now, done),
-            () => Task.FromResult(JoinGroupResult.Failure(ErrorCode.UnknownMemberId, join.MemberId)));
-        return await answer.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A cancelled wait abandons only the answer: the member stays in the rebalance, as in Kafka.
+        return Apply(join.GroupId, create: join.MemberId.Length == 0,
+                (group, now, done) => group.Join(join, now, done),
+                () => Task.FromResult(JoinGroupResult.Failure(ErrorCode.UnknownMemberId, join.MemberId)))
+            .WaitAsync(cancellationToken);
     }
 
     /// <summary>SyncGroup: the leader hands out the assignment; followers wait for it.</summary>
-    public async Task<SyncGroupResult> SyncGroupAsync(SyncGroupCommand sync, CancellationToken cancellationToken)
+    public Task<SyncGroupResult> SyncGroupAsync(SyncGroupCommand sync, CancellationToken cancellationToken)
     {
         if (sync.GroupId.Length == 0)
-            return SyncGroupResult.Failure(ErrorCode.InvalidGroupId);
-        var answer = Apply(sync.GroupId, create: false,
-            (group, now, done) => group.Sync(sync, now, done),
-            () => Task.FromResult(SyncGroupResult.Failure(ErrorCode.UnknownMemberId)));
-        return await answer.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return Task.FromResult(SyncGroupResult.Failure(ErrorCode.InvalidGroupId));
+        return Apply(sync.GroupId, create: false,
+                (group, now, done) => group.Sync(sync, now, done),
+                () => Task.FromResult(SyncGroupResult.Failure(ErrorCode.UnknownMemberId)))
+            .WaitAsync(cancellationToken);
     }
 
     /// <summary>Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
