@@ -1,0 +1,95 @@
+"""Drives kafka-python (Debian python3-kafka 2.0.2), a client we did not write, for the interop tests.
+
+Each subcommand does one thing against the bootstrap servers given and prints one JSON object on stdout,
+so the C# test can assert on what the client saw. Exit code 0 means the client raised nothing.
+"""
+import argparse
+import json
+import sys
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+
+
+def create_topic(args):
+    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, client_id="interop-admin")
+    admin.create_topics([NewTopic(name=args.topic, num_partitions=args.partitions, replication_factor=args.replication)])
+    topics = admin.list_topics()
+    admin.close()
+    return {"created": args.topic, "listed": args.topic in topics}
+
+
+def produce(args):
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks="all", linger_ms=5)
+    offsets = []
+    for i in range(args.start, args.start + args.count):
+        future = producer.send(args.topic, key=f"key-{i}".encode(), value=f"value-{i}".encode(),
+                               headers=[("index", str(i).encode()), ("origin", b"kafka-python")])
+        offsets.append(future)
+    producer.flush()
+    metadata = [f.get(timeout=30) for f in offsets]
+    producer.close()
+    return {"produced": len(metadata), "partitions": sorted({m.partition for m in metadata})}
+
+
+def consume(args):
+    consumer = KafkaConsumer(
+        args.topic,
+        bootstrap_servers=args.bootstrap,
+        group_id=args.group,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=500,
+        consumer_timeout_ms=args.idle_ms,
+    )
+    records = []
+    deadline = time.time() + args.max_seconds
+    while time.time() < deadline and (args.count <= 0 or len(records) < args.count):
+        batch = consumer.poll(timeout_ms=200)
+        for partition_records in batch.values():
+            for r in partition_records:
+                records.append({"partition": r.partition, "offset": r.offset,
+                                "key": r.key.decode() if r.key is not None else None,
+                                "value": r.value.decode() if r.value is not None else None,
+                                "headers": {k: v.decode() for k, v in r.headers}})
+        if args.commit and batch:
+            consumer.commit()
+        if args.count <= 0 and not batch and records and time.time() > deadline - args.max_seconds + args.min_seconds:
+            break
+    assignment = sorted(tp.partition for tp in consumer.assignment())
+    consumer.close()
+    return {"consumed": len(records), "records": records, "assignment": assignment}
+
+
+def committed(args):
+    consumer = KafkaConsumer(bootstrap_servers=args.bootstrap, group_id=args.group, enable_auto_commit=False)
+    partitions = consumer.partitions_for_topic(args.topic) or set()
+    result = {str(p): consumer.committed(TopicPartition(args.topic, p)) for p in sorted(partitions)}
+    consumer.close()
+    return {"committed": result}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("command", choices=["create-topic", "produce", "consume", "committed"])
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--topic", required=True)
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--replication", type=int, default=1)
+    parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--group")
+    parser.add_argument("--commit", action="store_true")
+    parser.add_argument("--idle-ms", type=int, default=3000)
+    parser.add_argument("--min-seconds", type=float, default=3)
+    parser.add_argument("--max-seconds", type=float, default=30)
+    args = parser.parse_args()
+    handler = {"create-topic": create_topic, "produce": produce, "consume": consume, "committed": committed}[args.command]
+    print(json.dumps(handler(args)))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
