@@ -1,0 +1,47 @@
+namespace Tributary.Protocol.Records;
+
+/// <summary>
+/// A record batch or a record in it is inconsistent: a CRC mismatch, a record count that the bytes cannot hold,
+/// bytes left over after the last record. Kafka answers such input with CORRUPT_MESSAGE.
+/// </summary>
+public sealed class CorruptRecordException : KafkaProtocolException
+{
+    /// <summary>Creates the exception with a reason.</summary>
+    public CorruptRecordException(string message) : base(message) { }
+
+    private CorruptRecordException(uint expectedCrc, uint actualCrc)
+        : base($"Record batch CRC mismatch: the batch says 0x{expectedCrc:X8} but its bytes hash to 0x{actualCrc:X8}.")
+    {
+        ExpectedCrc = expectedCrc;
+        ActualCrc = actualCrc;
+    }
+
+    /// <summary>The exception for a batch whose stored CRC differs from the CRC of its bytes.</summary>
+    public static CorruptRecordException CrcMismatch(uint expectedCrc, uint actualCrc) => new(expectedCrc, actualCrc);
+
+    /// <summary>The CRC stored in the batch header, when the failure is a CRC mismatch.</summary>
+    public uint? ExpectedCrc { get; }
+
+    /// <summary>The CRC computed over the batch bytes, when the failure is a CRC mismatch.</summary>
+    public uint? ActualCrc { get; }
+
+    /// <summary>The error a broker answers with.</summary>
+    public ErrorCode ErrorCode => ErrorCode.CorruptMessage;
+}
+
+/// <summary>The data is in message format (magic) 0 or 1, or an unknown one: only magic 2 record batches are supported.</summary>
+public sealed class UnsupportedMessageFormatException : KafkaProtocolException
+{
+    /// <summary>Creates the exception for the magic byte found.</summary>
+    public UnsupportedMessageFormatException(sbyte magic)
+        : base($"Unsupported message format: magic {magic}; only record batches of magic {RecordBatchLayout.CurrentMagic} are supported.")
+    {
+        Magic = magic;
+    }
+
+    /// <summary>The magic byte found.</summary>
+    public sbyte Magic { get; }
+
+    /// <summary>The error a broker answers with: UNSUPPORTED_FOR_MESSAGE_FORMAT for the legacy formats, CORRUPT_MESSAGE otherwise.</summary>
+    public ErrorCode ErrorCode => Magic is 0 or 1 ? ErrorCode.UnsupportedForMessageFormat : ErrorCode.CorruptMessage;
+}
