@@ -13,6 +13,9 @@ public sealed partial class ConsumerProtocolSubscription : IKafkaMessage, IEquat
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 3;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = -1;
+
     /// <summary>The Topics field.</summary>
     [KafkaField("0+")]
     public List<string> Topics { get; set; } = new();

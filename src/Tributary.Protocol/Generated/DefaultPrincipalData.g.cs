@@ -13,6 +13,9 @@ public sealed partial class DefaultPrincipalData : IKafkaMessage, IEquatable<Def
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 0;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = 0;
+
     /// <summary>The principal type</summary>
     [KafkaField("0+")]
     public string Type { get; set; } = "";

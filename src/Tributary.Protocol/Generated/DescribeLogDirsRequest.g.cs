@@ -13,6 +13,9 @@ public sealed partial class DescribeLogDirsRequest : IKafkaRequest, IEquatable<D
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 4;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = 2;
+
     /// <inheritdoc />
     public ApiKey ApiKey => ApiKey.DescribeLogDirs;
 

@@ -13,6 +13,9 @@ public sealed partial class DescribeQuorumRequest : IKafkaRequest, IEquatable<De
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 2;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = 0;
+
     /// <inheritdoc />
     public ApiKey ApiKey => ApiKey.DescribeQuorum;
 

@@ -13,6 +13,9 @@ public sealed partial class FindCoordinatorResponse : IKafkaResponse, IEquatable
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 6;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = 3;
+
     /// <inheritdoc />
     public ApiKey ApiKey => ApiKey.FindCoordinator;
 

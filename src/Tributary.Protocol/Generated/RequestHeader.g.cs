@@ -13,6 +13,9 @@ public sealed partial class RequestHeader : IKafkaMessage, IEquatable<RequestHea
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 2;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = 2;
+
     /// <summary>The API key of this request.</summary>
     [KafkaField("0+")]
     public short RequestApiKey { get; set; }

@@ -13,6 +13,9 @@ public sealed partial class SaslHandshakeRequest : IKafkaRequest, IEquatable<Sas
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 1;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = -1;
+
     /// <inheritdoc />
     public ApiKey ApiKey => ApiKey.SaslHandshake;
 

@@ -13,6 +13,9 @@ public sealed partial class SnapshotHeaderRecord : IKafkaMessage, IEquatable<Sna
     /// <summary>The newest version this class reads and writes.</summary>
     public const short HighestSupportedVersion = 0;
 
+    /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
+    public const short FirstFlexibleVersion = 0;
+
     /// <summary>The version of the snapshot header record</summary>
     [KafkaField("0+")]
     public short Version { get; set; }

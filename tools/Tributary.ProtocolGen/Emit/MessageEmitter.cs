@@ -25,6 +25,9 @@ internal static class MessageEmitter
             code.Line("/// <summary>The newest version this class reads and writes.</summary>");
             code.Line($"public const short HighestSupportedVersion = {message.Supported.Max};");
             code.Line();
+            code.Line("/// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>");
+            code.Line($"public const short FirstFlexibleVersion = {(message.Flexible.IsEmpty ? -1 : message.Flexible.Min)};");
+            code.Line();
             if (message.Spec.ApiKey is not null && (message.Spec.IsRequest || message.Spec.IsResponse))
             {
                 code.Line("/// <inheritdoc />");
