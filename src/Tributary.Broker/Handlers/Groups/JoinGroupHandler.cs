@@ -1,0 +1,46 @@
+using Tributary.Broker.Groups;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers.Groups;
+
+/// <summary>JoinGroup v0-9: MEMBER_ID_REQUIRED from v4, static members from v5, skip-assignment from v9.</summary>
+internal sealed class JoinGroupHandler() : GroupApiHandler<JoinGroupRequest>(ApiKey.JoinGroup, maxVersion: 9)
+{
+    /// <inheritdoc />
+    protected override async ValueTask<IKafkaResponse> HandleAsync(RequestContext context, JoinGroupRequest request, CancellationToken cancellationToken)
+    {
+        var version = context.ApiVersion;
+        var sessionTimeout = TimeSpan.FromMilliseconds(request.SessionTimeoutMs);
+        var result = await context.Groups.JoinGroupAsync(new JoinGroupCommand
+        {
+            GroupId = request.GroupId,
+            MemberId = request.MemberId,
+            GroupInstanceId = request.GroupInstanceId,
+            ClientId = context.ClientId ?? "",
+            ClientHost = ClientAddress.AsKafkaShowsIt(context.ClientHost),
+            SessionTimeout = sessionTimeout,
+            // v0 has no rebalance timeout: the session timeout served as both.
+            RebalanceTimeout = request.RebalanceTimeoutMs >= 0 ? TimeSpan.FromMilliseconds(request.RebalanceTimeoutMs) : sessionTimeout,
+            ProtocolType = request.ProtocolType,
+            Protocols = request.Protocols.Select(p => new GroupProtocol(p.Name, p.Metadata)).ToList(),
+            RequireKnownMemberId = version >= 4,
+            SupportsSkipAssignment = version >= 9,
+        }, cancellationToken).ConfigureAwait(false);
+
+        return new JoinGroupResponse
+        {
+            ErrorCode = (short)result.Error,
+            GenerationId = result.GenerationId,
+            ProtocolType = result.ProtocolType,
+            // Before v7 the protocol name cannot be null; Kafka answers "" there.
+            ProtocolName = result.ProtocolName ?? (version >= 7 ? null : ""),
+            Leader = result.LeaderId,
+            SkipAssignment = result.SkipAssignment,
+            MemberId = result.MemberId,
+            Members = result.Members
+                .Select(m => new JoinGroupResponse.JoinGroupResponseMember { MemberId = m.MemberId, GroupInstanceId = m.GroupInstanceId, Metadata = m.Metadata })
+                .ToList(),
+        };
+    }
+}

@@ -1,0 +1,25 @@
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers.Groups;
+
+/// <summary>ListGroups v0-5: state filter from v4, type filter from v5.</summary>
+internal sealed class ListGroupsHandler() : GroupApiHandler<ListGroupsRequest>(ApiKey.ListGroups, maxVersion: 5)
+{
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, ListGroupsRequest request, CancellationToken cancellationToken)
+    {
+        var version = context.ApiVersion;
+        var groups = context.Groups.ListGroups(request.StatesFilter, request.TypesFilter);
+        var response = new ListGroupsResponse
+        {
+            Groups = groups.Select(group => new ListGroupsResponse.ListedGroup
+            {
+                GroupId = group.GroupId,
+                ProtocolType = group.ProtocolType,
+                GroupState = version >= 4 ? group.State : "",
+                GroupType = version >= 5 ? group.GroupType : "",
+            }).ToList(),
+        };
+        return ValueTask.FromResult<IKafkaResponse>(response);
+    }
+}

@@ -1,0 +1,57 @@
+using Tributary.Broker.Groups;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers.Groups;
+
+/// <summary>
+/// OffsetCommit v0-9: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest go to the
+/// coordinator (v0 commits, without generation or member, are outside group management).
+/// </summary>
+internal sealed class OffsetCommitHandler() : GroupApiHandler<OffsetCommitRequest>(ApiKey.OffsetCommit, maxVersion: 9)
+{
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
+    {
+        var known = new List<PartitionOffsetCommit>();
+        foreach (var topic in request.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (context.Cluster.FindPartition(topic.Name, partition.PartitionIndex) is null)
+                    continue;
+                known.Add(new PartitionOffsetCommit(
+                    new OffsetKey(topic.Name, partition.PartitionIndex),
+                    partition.CommittedOffset,
+                    partition.CommittedLeaderEpoch,
+                    partition.CommittedMetadata,
+                    partition.CommitTimestamp >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(partition.CommitTimestamp) : null));
+            }
+        }
+        var errors = context.Groups.CommitOffsets(new OffsetCommitCommand
+        {
+            GroupId = request.GroupId,
+            GenerationId = request.GenerationIdOrMemberEpoch,
+            MemberId = request.MemberId,
+            GroupInstanceId = request.GroupInstanceId,
+            Offsets = known,
+        });
+        var errorByPartition = new Dictionary<OffsetKey, ErrorCode>();
+        foreach (var (offset, error) in known.Zip(errors))
+            errorByPartition[offset.Key] = error;
+
+        var response = new OffsetCommitResponse
+        {
+            Topics = request.Topics.Select(topic => new OffsetCommitResponse.OffsetCommitResponseTopic
+            {
+                Name = topic.Name,
+                Partitions = topic.Partitions.Select(partition => new OffsetCommitResponse.OffsetCommitResponsePartition
+                {
+                    PartitionIndex = partition.PartitionIndex,
+                    ErrorCode = (short)errorByPartition.GetValueOrDefault(new OffsetKey(topic.Name, partition.PartitionIndex), ErrorCode.UnknownTopicOrPartition),
+                }).ToList(),
+            }).ToList(),
+        };
+        return ValueTask.FromResult<IKafkaResponse>(response);
+    }
+}

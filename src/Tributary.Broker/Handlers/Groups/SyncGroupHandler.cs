@@ -1,0 +1,35 @@
+using Tributary.Broker.Groups;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers.Groups;
+
+/// <summary>SyncGroup v0-5: protocol type and name checks from v5.</summary>
+internal sealed class SyncGroupHandler() : GroupApiHandler<SyncGroupRequest>(ApiKey.SyncGroup, maxVersion: 5)
+{
+    /// <inheritdoc />
+    protected override async ValueTask<IKafkaResponse> HandleAsync(RequestContext context, SyncGroupRequest request, CancellationToken cancellationToken)
+    {
+        var assignments = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var assignment in request.Assignments)
+            assignments[assignment.MemberId] = assignment.Assignment;
+
+        var result = await context.Groups.SyncGroupAsync(new SyncGroupCommand
+        {
+            GroupId = request.GroupId,
+            GenerationId = request.GenerationId,
+            MemberId = request.MemberId,
+            GroupInstanceId = request.GroupInstanceId,
+            ProtocolType = request.ProtocolType,
+            ProtocolName = request.ProtocolName,
+            Assignments = assignments,
+        }, cancellationToken).ConfigureAwait(false);
+
+        return new SyncGroupResponse
+        {
+            ErrorCode = (short)result.Error,
+            ProtocolType = result.ProtocolType,
+            ProtocolName = result.ProtocolName,
+            Assignment = result.Assignment,
+        };
+    }
+}
