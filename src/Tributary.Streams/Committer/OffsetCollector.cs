@@ -1,0 +1,56 @@
+namespace Tributary.Streams;
+
+/// <summary>
+/// Accumulates committables into the next batch. With <see cref="CommitWhen.NextOffsetObserved"/> the latest
+/// offset of each partition is held back until a later one arrives (or everything is flushed at completion).
+/// </summary>
+internal sealed class OffsetCollector(CommitWhen when)
+{
+    private readonly CommittableOffsetBatch.Builder batch = new();
+    private readonly Dictionary<GroupTopicPartition, CommittableOffset> heldBack = new();
+
+    /// <summary>Committables taken in since the last batch, including held-back ones.</summary>
+    public long Count { get; private set; }
+
+    /// <summary>Whether nothing is waiting to be committed.</summary>
+    public bool IsEmpty => Count == 0;
+
+    public void Add(ICommittable committable)
+    {
+        Count += committable.BatchSize;
+        if (when == CommitWhen.OffsetFirstObserved || committable is not CommittableOffset offset)
+        {
+            batch.Add(committable);
+            return;
+        }
+        var key = offset.PartitionOffset.Key;
+        if (heldBack.TryGetValue(key, out var previous))
+        {
+            if (previous.PartitionOffset.Offset >= offset.PartitionOffset.Offset)
+                return;
+            batch.Add(previous);
+        }
+        heldBack[key] = offset;
+    }
+
+    /// <summary>Whether a batch can be taken now (held-back offsets alone do not make one).</summary>
+    public bool HasBatch => !batch.IsEmpty;
+
+    /// <summary>Takes the offsets that may be committed now.</summary>
+    public CommittableOffsetBatch TakeBatch()
+    {
+        var result = batch.Build();
+        batch.Clear();
+        Count = heldBack.Count;
+        return result;
+    }
+
+    /// <summary>Takes everything, held-back offsets included (the stream is completing).</summary>
+    public CommittableOffsetBatch TakeAll()
+    {
+        foreach (var offset in heldBack.Values)
+            batch.Add(offset);
+        heldBack.Clear();
+        return TakeBatch();
+    }
+}

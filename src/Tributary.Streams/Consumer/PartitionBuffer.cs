@@ -1,0 +1,181 @@
+using Confluent.Kafka;
+
+namespace Tributary.Streams;
+
+/// <summary>What <see cref="PartitionBuffer{TKey,TValue}.TryTake"/> found.</summary>
+internal enum TakeOutcome
+{
+    /// <summary>A record was taken.</summary>
+    Record,
+
+    /// <summary>Nothing buffered; the reader is notified when records arrive.</summary>
+    Empty,
+
+    /// <summary>The buffer failed after its last record; the reader should fail.</summary>
+    Failed,
+
+    /// <summary>The buffer was closed (partition revoked or source stopped); the reader should complete.</summary>
+    Closed,
+}
+
+/// <summary>
+/// Records handed from the poll thread to one source stage (or one partition sub-source). The poll thread adds
+/// records in batches and drops the records of revoked partitions under the same lock the stage takes them with,
+/// so no record of a revoked partition is emitted once the revoke handler has returned.
+/// Fill level drives pausing: the poll thread pauses the buffer's partitions when it is full and resumes them
+/// when it has drained to half, which the reader signals so the poll thread wakes at once.
+/// </summary>
+internal sealed class PartitionBuffer<TKey, TValue>
+{
+    private readonly object gate = new();
+    private readonly Queue<ConsumeResult<TKey, TValue>> records = new();
+    private readonly int capacity;
+    private readonly int resumeAt;
+    private readonly Action wakePollThread;
+    private Action? onAvailable;
+    private bool readerWaiting;
+    private bool full;
+    private bool closed;
+    private Exception? failure;
+
+    public PartitionBuffer(int capacity, Action wakePollThread)
+    {
+        this.capacity = capacity;
+        resumeAt = capacity / 2;
+        this.wakePollThread = wakePollThread;
+    }
+
+    /// <summary>Set by the poll thread while it routes a batch, so each touched buffer is flushed once.</summary>
+    internal bool TouchedInBatch { get; set; }
+
+    public bool IsClosed
+    {
+        get { lock (gate) return closed; }
+    }
+
+    public int Count
+    {
+        get { lock (gate) return records.Count; }
+    }
+
+    /// <summary>Registers the stage callback that is invoked (from any thread) when a waiting reader can read again.</summary>
+    public void Attach(Action available)
+    {
+        lock (gate)
+        {
+            onAvailable = available;
+            readerWaiting = true;
+        }
+        NotifyIfReady();
+    }
+
+    /// <summary>Forgets the reader (its stage stopped); records stay for the next reader.</summary>
+    public void Detach()
+    {
+        lock (gate)
+        {
+            onAvailable = null;
+            readerWaiting = false;
+        }
+    }
+
+    /// <summary>Poll thread: appends a record; call <see cref="NotifyIfReady"/> after the batch.</summary>
+    public void Add(ConsumeResult<TKey, TValue> record)
+    {
+        lock (gate)
+        {
+            if (!closed && failure is null)
+                records.Enqueue(record);
+        }
+    }
+
+    /// <summary>Poll thread: the buffer fails once its buffered records have been read.</summary>
+    public void Fail(Exception error)
+    {
+        lock (gate)
+            failure ??= error;
+        NotifyIfReady();
+    }
+
+    /// <summary>Poll thread: drops buffered records of a revoked or lost partition.</summary>
+    public void Drop(TopicPartition partition)
+    {
+        lock (gate)
+        {
+            if (records.Count == 0)
+                return;
+            var kept = records.Where(r => r.TopicPartition != partition).ToArray();
+            records.Clear();
+            foreach (var record in kept)
+                records.Enqueue(record);
+        }
+    }
+
+    /// <summary>Drops everything and tells the reader to complete.</summary>
+    public void Close()
+    {
+        lock (gate)
+        {
+            records.Clear();
+            closed = true;
+        }
+        NotifyIfReady();
+    }
+
+    /// <summary>Poll thread: whether the buffer's partitions should be fetching (with hysteresis).</summary>
+    public bool WantsRecords()
+    {
+        lock (gate)
+        {
+            if (full && records.Count <= resumeAt)
+                full = false;
+            else if (!full && records.Count >= capacity)
+                full = true;
+            return !full && !closed && failure is null;
+        }
+    }
+
+    /// <summary>Wakes the reader if it waits and there is something for it.</summary>
+    public void NotifyIfReady()
+    {
+        Action? notify = null;
+        lock (gate)
+        {
+            if (readerWaiting && onAvailable is not null && (records.Count > 0 || closed || failure is not null))
+            {
+                readerWaiting = false;
+                notify = onAvailable;
+            }
+        }
+        notify?.Invoke();
+    }
+
+    /// <summary>Stage: takes the next record, or registers the reader as waiting.</summary>
+    public TakeOutcome TryTake(out ConsumeResult<TKey, TValue>? record, out Exception? error)
+    {
+        bool wake;
+        lock (gate)
+        {
+            error = null;
+            if (closed)
+            {
+                record = null;
+                return TakeOutcome.Closed;
+            }
+            if (!records.TryDequeue(out record))
+            {
+                if (failure is not null)
+                {
+                    error = failure;
+                    return TakeOutcome.Failed;
+                }
+                readerWaiting = true;
+                return TakeOutcome.Empty;
+            }
+            wake = full && records.Count == resumeAt;
+        }
+        if (wake)
+            wakePollThread();
+        return TakeOutcome.Record;
+    }
+}

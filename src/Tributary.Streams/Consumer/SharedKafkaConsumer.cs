@@ -1,0 +1,33 @@
+namespace Tributary.Streams;
+
+/// <summary>
+/// One Kafka consumer shared by several external sources (<see cref="KafkaConsumer.PlainExternalSource{TKey,TValue}"/>,
+/// <see cref="KafkaConsumer.CommittableExternalSource{TKey,TValue}"/>), each reading its own manually assigned
+/// partitions: the counterpart of Alpakka's externally created KafkaConsumerActor. Dispose it after the sources.
+/// </summary>
+/// <typeparam name="TKey">Record key type.</typeparam>
+/// <typeparam name="TValue">Record value type.</typeparam>
+public sealed class SharedKafkaConsumer<TKey, TValue> : IAsyncDisposable
+{
+    private SharedKafkaConsumer(ConsumerSettings<TKey, TValue> settings)
+    {
+        Settings = settings;
+        Driver = new ConsumerDriver<TKey, TValue>(settings);
+        Driver.Start();
+    }
+
+    /// <summary>The settings the consumer was created with.</summary>
+    public ConsumerSettings<TKey, TValue> Settings { get; }
+
+    internal ConsumerDriver<TKey, TValue> Driver { get; }
+
+    /// <summary>Creates and starts a shared consumer.</summary>
+    /// <param name="settings">Consumer settings; a group id is needed to commit.</param>
+    public static SharedKafkaConsumer<TKey, TValue> Create(ConsumerSettings<TKey, TValue> settings) => new(settings);
+
+    /// <summary>A snapshot of the consumer's assignment and counters.</summary>
+    public Task<ConsumerMetrics> GetMetricsAsync() => Driver.GetMetricsAsync();
+
+    /// <summary>Commits pending offsets and closes the consumer; sources still attached complete.</summary>
+    public ValueTask DisposeAsync() => new(Driver.CloseAsync());
+}

@@ -1,0 +1,87 @@
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Confluent.Kafka;
+
+namespace Tributary.Streams;
+
+/// <summary>
+/// A source emitting the records of all its partitions in one stream. One buffer is shared by the partitions:
+/// when it is full they are all paused, and the records of a revoked partition are dropped from it.
+/// </summary>
+internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
+    ConsumerSettings<TKey, TValue> settings,
+    ISubscription subscription,
+    Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage,
+    SharedKafkaConsumer<TKey, TValue>? shared = null)
+    : GraphStageWithMaterializedValue<SourceShape<TMessage>, IControl>
+{
+    private readonly Outlet<TMessage> outlet = new("KafkaSource.out");
+    private readonly ConsumerSettings<TKey, TValue> settings = settings;
+    private readonly ISubscription subscription = subscription;
+    private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage = toMessage;
+    private readonly SharedKafkaConsumer<TKey, TValue>? shared = shared;
+
+
+    public override SourceShape<TMessage> Shape => new(outlet);
+
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("KafkaSource");
+
+    public override ILogicAndMaterializedValue<IControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var control = new SourceControl();
+        return new LogicAndMaterializedValue<IControl>(new Logic(this, control), control);
+    }
+
+    private sealed class Logic(SingleSourceStage<TKey, TValue, TMessage> stage, SourceControl control)
+        : KafkaSourceLogic<TKey, TValue, TMessage>(stage.Shape, stage.settings, stage.shared, control)
+    {
+        private SingleOwner? owner;
+
+        protected override PartitionOwner<TKey, TValue> Owner => owner ?? throw new InvalidOperationException("The stage has not started.");
+
+        protected override void CreateOwner(Action<Exception> fail, Action closed)
+        {
+            var buffer = new PartitionBuffer<TKey, TValue>(Settings.BufferSize, Driver.Wake);
+            buffer.Attach(GetAsyncCallback(TryPush));
+            owner = new SingleOwner(buffer, fail, closed);
+        }
+
+        protected override void Register(ConsumerDriver<TKey, TValue> consumer)
+        {
+            if (stage.subscription is IAutoSubscription auto)
+                consumer.Subscribe(auto, Owner);
+            else
+                consumer.Attach((IManualSubscription)stage.subscription, Owner);
+        }
+
+        protected override void OnPull() => TryPush();
+
+        private void TryPush()
+        {
+            if (!IsAvailable(Out))
+                return;
+            switch (owner!.Buffer.TryTake(out var record, out var error))
+            {
+                case TakeOutcome.Record:
+                    Push(Out, stage.toMessage(record!, Driver));
+                    break;
+                case TakeOutcome.Failed:
+                    FailStage(error!);
+                    break;
+            }
+        }
+    }
+
+    private sealed class SingleOwner(PartitionBuffer<TKey, TValue> buffer, Action<Exception> fail, Action closed) : PartitionOwner<TKey, TValue>
+    {
+        public PartitionBuffer<TKey, TValue> Buffer => buffer;
+
+        public override PartitionBuffer<TKey, TValue> Assigned(TopicPartition partition) => buffer;
+
+        public override void Released(TopicPartition partition, PartitionBuffer<TKey, TValue> released) => released.Drop(partition);
+
+        public override void Failed(Exception error) => fail(error);
+
+        public override void Closed() => closed();
+    }
+}
