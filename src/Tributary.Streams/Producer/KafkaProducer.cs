@@ -1,0 +1,51 @@
+using Akka;
+using Akka.Streams.Dsl;
+
+namespace Tributary.Streams;
+
+/// <summary>Kafka sinks and flows, named as in Alpakka Kafka and Akka.Streams.Kafka.</summary>
+public static class KafkaProducer
+{
+    /// <summary>Produces records; the materialized task completes when all were acknowledged (or fails with the first error).</summary>
+    /// <param name="settings">Producer settings.</param>
+    public static Sink<ProducerRecord<TKey, TValue>, Task<Done>> PlainSink<TKey, TValue>(ProducerSettings<TKey, TValue> settings) =>
+        Flow.Create<ProducerRecord<TKey, TValue>>()
+            .Select(ProducerMessage.Single)
+            .Via(FlexiFlow<TKey, TValue, NotUsed>(settings))
+            .ToMaterialized(Sink.Ignore<IResults<TKey, TValue, NotUsed>>(), Keep.Right);
+
+    /// <summary>
+    /// Produces single, multi and pass-through envelopes and emits their results in order, with the pass-through
+    /// value attached (for example a committable offset to commit after the write was acknowledged).
+    /// </summary>
+    /// <param name="settings">Producer settings.</param>
+    public static Flow<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>, NotUsed> FlexiFlow<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings) =>
+        Flow.FromGraph(new ProducerStage<TKey, TValue, TPassThrough>(settings));
+
+    /// <summary>Produces envelopes whose context (for example a committable offset) is carried alongside.</summary>
+    /// <param name="settings">Producer settings.</param>
+    public static FlowWithContext<IEnvelope<TKey, TValue, NotUsed>, TContext, IResults<TKey, TValue, TContext>, TContext, NotUsed> FlowWithContext<TKey, TValue, TContext>(ProducerSettings<TKey, TValue> settings) =>
+        Akka.Streams.Dsl.FlowWithContext.From(
+            Flow.Create<(IEnvelope<TKey, TValue, NotUsed>, TContext)>()
+                .Select(pair => WithPassThrough(pair.Item1, pair.Item2))
+                .Via(FlexiFlow<TKey, TValue, TContext>(settings))
+                .Select(result => (result, result.PassThrough)));
+
+    /// <summary>
+    /// Produces envelopes and commits their pass-through offsets once written, batched by the committer settings:
+    /// produce and commit in one sink for consume-transform-produce at-least-once.
+    /// </summary>
+    /// <param name="producerSettings">Producer settings.</param>
+    /// <param name="committerSettings">Committer settings.</param>
+    public static Sink<IEnvelope<TKey, TValue, ICommittable>, Task<Done>> CommittableSink<TKey, TValue>(ProducerSettings<TKey, TValue> producerSettings, CommitterSettings committerSettings) =>
+        FlexiFlow<TKey, TValue, ICommittable>(producerSettings)
+            .Select(result => result.PassThrough)
+            .ToMaterialized(Committer.Sink(committerSettings), Keep.Right);
+
+    private static IEnvelope<TKey, TValue, TContext> WithPassThrough<TKey, TValue, TContext>(IEnvelope<TKey, TValue, NotUsed> envelope, TContext context) => envelope switch
+    {
+        Message<TKey, TValue, NotUsed> single => new Message<TKey, TValue, TContext>(single.Record, context),
+        MultiMessage<TKey, TValue, NotUsed> multi => new MultiMessage<TKey, TValue, TContext>(multi.Records, context),
+        _ => new PassThroughMessage<TKey, TValue, TContext>(context),
+    };
+}

@@ -1,0 +1,97 @@
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Confluent.Kafka;
+
+namespace Tributary.Streams;
+
+/// <summary>
+/// Produces envelopes with up to <see cref="ProducerSettings{TKey,TValue}.Parallelism"/> in flight and emits their
+/// results in input order. The stage is woken only when the oldest in-flight envelope completes, so deliveries
+/// that complete in order cost one wake-up per run, not one per record. Owns (creates, flushes, disposes) its
+/// producer unless the settings supply a shared one.
+/// </summary>
+internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings)
+    : GraphStage<FlowShape<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>>>
+{
+    private readonly ProducerSettings<TKey, TValue> settings = settings;
+    private readonly Inlet<IEnvelope<TKey, TValue, TPassThrough>> inlet = new("KafkaProducer.in");
+    private readonly Outlet<IResults<TKey, TValue, TPassThrough>> outlet = new("KafkaProducer.out");
+
+    public override FlowShape<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>> Shape => new(inlet, outlet);
+
+    protected override Attributes InitialAttributes { get; } = Attributes.CreateName("KafkaProducer");
+
+    protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes) => new Logic(this);
+
+    private sealed class Logic : GraphStageLogic
+    {
+        private readonly ProducerStage<TKey, TValue, TPassThrough> stage;
+        private readonly Queue<Task<IResults<TKey, TValue, TPassThrough>>> inFlight = new();
+        private IProducer<TKey, TValue>? producer;
+        private Action? headCompleted;
+        private bool waitingOnHead;
+
+        public Logic(ProducerStage<TKey, TValue, TPassThrough> stage) : base(stage.Shape)
+        {
+            this.stage = stage;
+            SetHandler(stage.inlet, onPush: OnPush, onUpstreamFinish: Drain);
+            SetHandler(stage.outlet, onPull: Drain);
+        }
+
+        private ProducerSettings<TKey, TValue> Settings => stage.settings;
+
+        public override void PreStart()
+        {
+            producer = Settings.Producer ?? Settings.CreateProducer();
+            headCompleted = GetAsyncCallback(() =>
+            {
+                waitingOnHead = false;
+                Drain();
+            });
+            Pull(stage.inlet);
+        }
+
+        public override void PostStop()
+        {
+            if (producer is null || Settings.Producer is not null)
+                return;
+            producer.Flush(Settings.CloseTimeout);
+            producer.Dispose();
+        }
+
+        private void OnPush()
+        {
+            inFlight.Enqueue(EnvelopeProducer.ProduceAsync(producer!, Grab(stage.inlet), CancellationToken.None));
+            Drain();
+        }
+
+        private void Drain()
+        {
+            while (inFlight.Count > 0 && inFlight.Peek().IsCompleted && IsAvailable(stage.outlet))
+            {
+                var head = inFlight.Dequeue();
+                if (!head.IsCompletedSuccessfully)
+                {
+                    FailStage(head.Exception?.InnerException ?? new TaskCanceledException(head));
+                    return;
+                }
+                Push(stage.outlet, head.Result);
+            }
+            if (inFlight.Count > 0 && !inFlight.Peek().IsCompleted && !waitingOnHead)
+            {
+                waitingOnHead = true;
+                var callback = headCompleted!;
+                inFlight.Peek().ContinueWith(_ => callback(), TaskContinuationOptions.ExecuteSynchronously);
+            }
+            if (IsClosed(stage.inlet))
+            {
+                if (inFlight.Count == 0)
+                    CompleteStage();
+            }
+            else if (!HasBeenPulled(stage.inlet) && inFlight.Count < Settings.Parallelism)
+            {
+                Pull(stage.inlet);
+            }
+        }
+    }
+}
