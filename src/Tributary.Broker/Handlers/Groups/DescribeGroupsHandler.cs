@@ -3,10 +3,19 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>DescribeGroups v0-5.</summary>
-internal sealed class DescribeGroupsHandler() : GroupApiHandler<DescribeGroupsRequest>(ApiKey.DescribeGroups, maxVersion: 5)
+internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest>
 {
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, DescribeGroupsRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.DescribeGroups;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 5;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, DescribeGroupsRequest request, CancellationToken cancellationToken)
     {
         var response = new DescribeGroupsResponse
         {
@@ -28,6 +37,6 @@ internal sealed class DescribeGroupsHandler() : GroupApiHandler<DescribeGroupsRe
                 }).ToList(),
             }).ToList(),
         };
-        return ValueTask.FromResult<IKafkaResponse>(response);
+        return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 }

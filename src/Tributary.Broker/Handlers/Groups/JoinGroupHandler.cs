@@ -5,10 +5,19 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>JoinGroup v0-9: MEMBER_ID_REQUIRED from v4, static members from v5, skip-assignment from v9.</summary>
-internal sealed class JoinGroupHandler() : GroupApiHandler<JoinGroupRequest>(ApiKey.JoinGroup, maxVersion: 9)
+internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest>
 {
     /// <inheritdoc />
-    protected override async ValueTask<IKafkaResponse> HandleAsync(RequestContext context, JoinGroupRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.JoinGroup;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 9;
+
+    /// <inheritdoc />
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, JoinGroupRequest request, CancellationToken cancellationToken)
     {
         var version = context.ApiVersion;
         var sessionTimeout = TimeSpan.FromMilliseconds(request.SessionTimeoutMs);

@@ -5,10 +5,19 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>LeaveGroup v0-5: one member by id before v3, a batch by member or instance id from v3.</summary>
-internal sealed class LeaveGroupHandler() : GroupApiHandler<LeaveGroupRequest>(ApiKey.LeaveGroup, maxVersion: 5)
+internal sealed class LeaveGroupHandler : ApiHandler<LeaveGroupRequest>
 {
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, LeaveGroupRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.LeaveGroup;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 5;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, LeaveGroupRequest request, CancellationToken cancellationToken)
     {
         var batched = context.ApiVersion >= 3;
         IReadOnlyList<LeavingMember> leaving = batched
@@ -28,6 +37,6 @@ internal sealed class LeaveGroupHandler() : GroupApiHandler<LeaveGroupRequest>(A
             // Before v3 the single member's outcome is the response's error.
             response.ErrorCode = (short)result.Members.Single().Error;
         }
-        return ValueTask.FromResult<IKafkaResponse>(response);
+        return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 }

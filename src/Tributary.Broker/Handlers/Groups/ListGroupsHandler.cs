@@ -3,10 +3,19 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>ListGroups v0-5: state filter from v4, type filter from v5.</summary>
-internal sealed class ListGroupsHandler() : GroupApiHandler<ListGroupsRequest>(ApiKey.ListGroups, maxVersion: 5)
+internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest>
 {
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, ListGroupsRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.ListGroups;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 5;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ListGroupsRequest request, CancellationToken cancellationToken)
     {
         var version = context.ApiVersion;
         var groups = context.Groups.ListGroups(request.StatesFilter, request.TypesFilter);
@@ -20,6 +29,6 @@ internal sealed class ListGroupsHandler() : GroupApiHandler<ListGroupsRequest>(A
                 GroupType = version >= 5 ? group.GroupType : "",
             }).ToList(),
         };
-        return ValueTask.FromResult<IKafkaResponse>(response);
+        return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 }

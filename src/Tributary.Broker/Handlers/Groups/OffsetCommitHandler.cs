@@ -8,10 +8,19 @@ namespace Tributary.Broker.Handlers.Groups;
 /// OffsetCommit v0-9: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest go to the
 /// coordinator (v0 commits, without generation or member, are outside group management).
 /// </summary>
-internal sealed class OffsetCommitHandler() : GroupApiHandler<OffsetCommitRequest>(ApiKey.OffsetCommit, maxVersion: 9)
+internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
 {
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.OffsetCommit;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 9;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
     {
         var known = new List<PartitionOffsetCommit>();
         foreach (var topic in request.Topics)
@@ -52,6 +61,6 @@ internal sealed class OffsetCommitHandler() : GroupApiHandler<OffsetCommitReques
                 }).ToList(),
             }).ToList(),
         };
-        return ValueTask.FromResult<IKafkaResponse>(response);
+        return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 }

@@ -5,10 +5,19 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>OffsetDelete v0: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka.</summary>
-internal sealed class OffsetDeleteHandler() : GroupApiHandler<OffsetDeleteRequest>(ApiKey.OffsetDelete, maxVersion: 0)
+internal sealed class OffsetDeleteHandler : ApiHandler<OffsetDeleteRequest>
 {
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, OffsetDeleteRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.OffsetDelete;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 0;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, OffsetDeleteRequest request, CancellationToken cancellationToken)
     {
         var requested = request.Topics
             .SelectMany(topic => topic.Partitions.Select(partition => new OffsetKey(topic.Name, partition.PartitionIndex)))
@@ -34,6 +43,6 @@ internal sealed class OffsetDeleteHandler() : GroupApiHandler<OffsetDeleteReques
                     }).ToList(),
                 }).ToList();
         }
-        return ValueTask.FromResult<IKafkaResponse>(response);
+        return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 }

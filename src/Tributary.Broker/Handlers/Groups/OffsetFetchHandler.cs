@@ -7,10 +7,19 @@ namespace Tributary.Broker.Handlers.Groups;
 /// OffsetFetch v0-9: one group before v8, several from v8; a null topic list (v2+) asks for every
 /// committed partition; require_stable (v7+) is honoured by the coordinator.
 /// </summary>
-internal sealed class OffsetFetchHandler() : GroupApiHandler<OffsetFetchRequest>(ApiKey.OffsetFetch, maxVersion: 9)
+internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
 {
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse> HandleAsync(RequestContext context, OffsetFetchRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.OffsetFetch;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 9;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, OffsetFetchRequest request, CancellationToken cancellationToken)
     {
         var response = new OffsetFetchResponse();
         if (context.ApiVersion >= 8)
@@ -51,7 +60,7 @@ internal sealed class OffsetFetchHandler() : GroupApiHandler<OffsetFetchRequest>
                     }).ToList(),
                 }).ToList();
         }
-        return ValueTask.FromResult<IKafkaResponse>(response);
+        return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 
     private static IReadOnlyList<FetchedOffset> Fetch(RequestContext context, string groupId, IEnumerable<(string Topic, List<int> Partitions)>? topics, bool requireStable)

@@ -4,10 +4,19 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>SyncGroup v0-5: protocol type and name checks from v5.</summary>
-internal sealed class SyncGroupHandler() : GroupApiHandler<SyncGroupRequest>(ApiKey.SyncGroup, maxVersion: 5)
+internal sealed class SyncGroupHandler : ApiHandler<SyncGroupRequest>
 {
     /// <inheritdoc />
-    protected override async ValueTask<IKafkaResponse> HandleAsync(RequestContext context, SyncGroupRequest request, CancellationToken cancellationToken)
+    public override ApiKey ApiKey => ApiKey.SyncGroup;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 5;
+
+    /// <inheritdoc />
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, SyncGroupRequest request, CancellationToken cancellationToken)
     {
         var assignments = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var assignment in request.Assignments)

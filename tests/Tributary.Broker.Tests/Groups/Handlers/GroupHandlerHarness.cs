@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Tributary.Broker.Cluster;
+using Tributary.Broker.Handlers;
+using Tributary.Broker.Handlers.Groups;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Tests.Groups.Handlers;
+
+/// <summary>
+/// Sends requests to the group handlers the way a client would: encoded and decoded at the request's
+/// version on the way in, and the response encoded and decoded at that version on the way out.
+/// </summary>
+internal sealed class GroupHandlerHarness : IDisposable
+{
+    public const string Topic = "topic";
+    private readonly BrokerNode _broker = new(1, "127.0.0.1") { IsAlive = true };
+
+    public GroupHandlerHarness()
+    {
+        Cluster = new ClusterController(ClusterSettings.From(new EmbeddedKafkaOptions()), [_broker], NullLogger.Instance);
+        Cluster.CreateTopic(new TopicSpec(Topic, Partitions: 2, ReplicationFactor: 1));
+    }
+
+    public GroupTestKit Kit { get; } = new();
+    public ClusterController Cluster { get; }
+
+    public async Task<TResponse> SendAsync<TResponse>(IKafkaRequest request, short version, string clientId = "client")
+        where TResponse : IKafkaResponse
+    {
+        var api = ApiKeys.Get(request.ApiKey);
+        var received = Decode(api.ReadRequest, Encode(request, version), version);
+        var handler = GroupHandlers.All.Single(h => h.ApiKey == request.ApiKey);
+        Assert.InRange(version, handler.MinVersion, handler.MaxVersion);
+        var context = new RequestContext
+        {
+            Broker = _broker,
+            Cluster = Cluster,
+            Groups = Kit.Coordinator,
+            ApiVersion = version,
+            CorrelationId = 1,
+            ClientId = clientId,
+            ClientHost = "127.0.0.1",
+            Time = Kit.Clock,
+        };
+        var response = await handler.HandleAsync(context, received, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return (TResponse)Decode(api.ReadResponse, Encode(response!, version), version);
+    }
+
+    private static byte[] Encode(IKafkaMessage message, short version)
+    {
+        using var buffer = new PooledBufferWriter();
+        message.Write(new KafkaWriter(buffer), version);
+        return buffer.ToArray();
+    }
+
+    private static IKafkaRequest Decode(RequestReader read, byte[] bytes, short version)
+    {
+        var reader = new KafkaReader(bytes);
+        return read(ref reader, version);
+    }
+
+    private static IKafkaResponse Decode(ResponseReader read, byte[] bytes, short version)
+    {
+        var reader = new KafkaReader(bytes);
+        return read(ref reader, version);
+    }
+
+    public void Dispose() => Kit.Dispose();
+}
