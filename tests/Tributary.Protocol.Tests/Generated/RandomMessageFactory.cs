@@ -26,6 +26,9 @@ internal sealed class RandomMessageFactory(int seed, short version, bool flexibl
     private const int LargeArrayLength = 1000;
     private const int FirstInjectedTag = 100;
 
+    /// <summary>The Kafka fields of each generated class, looked up once: attribute reflection is slow.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (PropertyInfo Property, KafkaFieldAttribute Field)[]> FieldsByType = new();
+
     private readonly Random _random = new(seed);
 
     public IKafkaMessage Create(Type messageType) => (IKafkaMessage)CreateStruct(messageType, depth: 0);
@@ -33,16 +36,21 @@ internal sealed class RandomMessageFactory(int seed, short version, bool flexibl
     private object CreateStruct(Type type, int depth)
     {
         var instance = Activator.CreateInstance(type)!;
-        foreach (var property in type.GetProperties())
+        foreach (var (property, field) in FieldsByType.GetOrAdd(type, KafkaFields))
         {
-            var field = property.GetCustomAttribute<KafkaFieldAttribute>();
-            if (field is null || !field.ExistsIn(version)) continue;
-            property.SetValue(instance, CreateValue(property.PropertyType, field.IsNullableIn(version), depth));
+            if (field.ExistsIn(version)) property.SetValue(instance, CreateValue(property.PropertyType, field.IsNullableIn(version), depth));
         }
         if (flexible && shape != MessageShape.NullsAndEmpties && _random.Next(2) == 0)
             type.GetProperty(nameof(ProduceRequest.UnknownTaggedFields))!.SetValue(instance, UnknownTags());
         return instance;
     }
+
+    private static (PropertyInfo, KafkaFieldAttribute)[] KafkaFields(Type type) =>
+        type.GetProperties()
+            .Select(p => (p, p.GetCustomAttribute<KafkaFieldAttribute>()))
+            .Where(pair => pair.Item2 is not null)
+            .Select(pair => (pair.p, pair.Item2!))
+            .ToArray();
 
     /// <summary>Tags far above any known tag, in ascending order, the order in which they are read back.</summary>
     private List<TaggedField> UnknownTags() =>
