@@ -45,17 +45,17 @@ internal sealed class CommitCollectorStage(CommitterSettings settings) : GraphSt
             collector.Add(Grab(stage.inlet));
             if (wasEmpty)
                 ScheduleOnce(IntervalTimer, stage.settings.MaxInterval);
-            if (collector.Count >= MaxBatch)
+            if (collector.Ready >= MaxBatch || intervalElapsed)
                 TryEmit();
-            if (collector.Count < MaxBatch && !HasBeenPulled(stage.inlet))
+            if (collector.Ready < MaxBatch && !HasBeenPulled(stage.inlet))
                 Pull(stage.inlet);
         }
 
         private void OnPull()
         {
-            if (collector.Count >= MaxBatch || intervalElapsed)
+            if (collector.Ready >= MaxBatch || intervalElapsed)
                 TryEmit();
-            if (!HasBeenPulled(stage.inlet) && !IsClosed(stage.inlet) && collector.Count < MaxBatch)
+            if (!HasBeenPulled(stage.inlet) && !IsClosed(stage.inlet) && collector.Ready < MaxBatch)
                 Pull(stage.inlet);
         }
 

@@ -9,15 +9,14 @@ internal sealed class OffsetCollector(CommitWhen when)
     private readonly CommittableOffsetBatch.Builder batch = new();
     private readonly Dictionary<GroupTopicPartition, CommittableOffset> heldBack = new();
 
-    /// <summary>Committables taken in since the last batch, including held-back ones.</summary>
-    public long Count { get; private set; }
+    /// <summary>Offsets in the next batch, ready to be committed (held-back ones not counted).</summary>
+    public long Ready => batch.BatchSize;
 
-    /// <summary>Whether nothing is waiting to be committed.</summary>
-    public bool IsEmpty => Count == 0;
+    /// <summary>Whether nothing is waiting to be committed, held back or not.</summary>
+    public bool IsEmpty => batch.IsEmpty && heldBack.Count == 0;
 
     public void Add(ICommittable committable)
     {
-        Count += committable.BatchSize;
         if (when == CommitWhen.OffsetFirstObserved || committable is not CommittableOffset offset)
         {
             batch.Add(committable);
@@ -41,7 +40,6 @@ internal sealed class OffsetCollector(CommitWhen when)
     {
         var result = batch.Build();
         batch.Clear();
-        Count = heldBack.Count;
         return result;
     }
 

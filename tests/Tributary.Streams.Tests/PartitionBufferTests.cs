@@ -1,0 +1,84 @@
+using Confluent.Kafka;
+
+namespace Tributary.Streams.Tests;
+
+public sealed class PartitionBufferTests
+{
+    private static ConsumeResult<string, string> Record(int partition, long offset) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset("t", partition, offset),
+        Message = new Message<string, string> { Value = $"{partition}@{offset}" },
+    };
+
+    private static List<string> TakeAll(PartitionBuffer<string, string> buffer)
+    {
+        var taken = new List<string>();
+        while (buffer.TryTake(out var record, out _) == TakeOutcome.Record)
+            taken.Add(record!.Message.Value);
+        return taken;
+    }
+
+    [Fact]
+    public void Dropping_a_revoked_partition_removes_only_its_records()
+    {
+        var buffer = new PartitionBuffer<string, string>(100, () => { });
+        foreach (var (partition, offset) in new[] { (0, 0L), (1, 0L), (0, 1L), (1, 1L) })
+            buffer.Add(Record(partition, offset));
+
+        buffer.Drop(new TopicPartition("t", 1));
+
+        Assert.Equal(["0@0", "0@1"], TakeAll(buffer));
+    }
+
+    [Fact]
+    public void A_full_buffer_stops_wanting_records_until_drained_to_half_and_then_wakes_the_poll_thread()
+    {
+        var wakes = 0;
+        var buffer = new PartitionBuffer<string, string>(4, () => wakes++);
+        for (var i = 0; i < 4; i++)
+            buffer.Add(Record(0, i));
+
+        Assert.False(buffer.WantsRecords());
+        buffer.TryTake(out _, out _);
+        Assert.False(buffer.WantsRecords());
+        Assert.Equal(0, wakes);
+        buffer.TryTake(out _, out _);
+        Assert.Equal(1, wakes);
+        Assert.True(buffer.WantsRecords());
+    }
+
+    [Fact]
+    public void A_failure_surfaces_after_the_records_before_it_and_close_completes_the_reader()
+    {
+        var buffer = new PartitionBuffer<string, string>(10, () => { });
+        buffer.Add(Record(0, 0));
+        buffer.Fail(new InvalidOperationException("boom"));
+        buffer.Add(Record(0, 1));
+
+        Assert.Equal(TakeOutcome.Record, buffer.TryTake(out _, out _));
+        Assert.Equal(TakeOutcome.Failed, buffer.TryTake(out _, out var error));
+        Assert.Equal("boom", error!.Message);
+
+        var closing = new PartitionBuffer<string, string>(10, () => { });
+        closing.Add(Record(0, 0));
+        closing.Close();
+        Assert.Equal(TakeOutcome.Closed, closing.TryTake(out _, out _));
+        Assert.False(closing.WantsRecords());
+    }
+
+    [Fact]
+    public void A_waiting_reader_is_notified_once_when_records_arrive()
+    {
+        var notified = 0;
+        var buffer = new PartitionBuffer<string, string>(10, () => { });
+        buffer.Attach(() => notified++);
+        Assert.Equal(TakeOutcome.Empty, buffer.TryTake(out _, out _));
+
+        buffer.Add(Record(0, 0));
+        buffer.Add(Record(0, 1));
+        buffer.NotifyIfReady();
+        buffer.NotifyIfReady();
+
+        Assert.Equal(1, notified);
+    }
+}
