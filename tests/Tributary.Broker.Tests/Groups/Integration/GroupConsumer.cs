@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+
+namespace Tributary.Broker.Tests.Groups.Integration;
+
+/// <summary>
+/// A real Confluent.Kafka consumer in a group, polled on its own thread (librdkafka consumers are used from
+/// one thread), recording what it receives and the partitions it was assigned.
+/// </summary>
+internal sealed class GroupConsumer : IDisposable
+{
+    private readonly IConsumer<string, string> _consumer;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _pollThread;
+    private volatile IReadOnlyList<TopicPartition> _assignment = [];
+    private volatile Exception? _failure;
+
+    public GroupConsumer(string bootstrapServers, string groupId, string topic, string name)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = groupId,
+            ClientId = name,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            SessionTimeoutMs = 6000,
+            HeartbeatIntervalMs = 250,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+        };
+        _consumer = new ConsumerBuilder<string, string>(config)
+            .SetPartitionsAssignedHandler((_, partitions) => _assignment = partitions.ToList())
+            .SetPartitionsRevokedHandler((_, _) => _assignment = [])
+            .SetPartitionsLostHandler((_, _) => _assignment = [])
+            .Build();
+        _consumer.Subscribe(topic);
+        _pollThread = new Thread(Poll) { IsBackground = true, Name = name };
+        _pollThread.Start();
+    }
+
+    /// <summary>Every record received, in order of arrival.</summary>
+    public ConcurrentQueue<ConsumeResult<string, string>> Received { get; } = new();
+
+    /// <summary>The partitions currently assigned, as the last rebalance callback saw them.</summary>
+    public IReadOnlyList<TopicPartition> Assignment => _failure is null ? _assignment : throw new InvalidOperationException("The poll loop failed.", _failure);
+
+    /// <summary>Commits explicit offsets (the next offset to read per partition) and waits for the answer.</summary>
+    public void Commit(IEnumerable<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
+
+    /// <summary>The group's committed offsets for the partitions, read with OffsetFetch.</summary>
+    public List<TopicPartitionOffset> Committed(IEnumerable<TopicPartition> partitions) => _consumer.Committed(partitions, TimeSpan.FromSeconds(10));
+
+    private void Poll()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                if (_consumer.Consume(TimeSpan.FromMilliseconds(50)) is { IsPartitionEOF: false } result)
+                    Received.Enqueue(result);
+            }
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+        }
+    }
+
+    /// <summary>Stops polling and closes the consumer, which leaves the group (LeaveGroup).</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _pollThread.Join();
+        _consumer.Close();
+        _consumer.Dispose();
+        _stop.Dispose();
+    }
+}
