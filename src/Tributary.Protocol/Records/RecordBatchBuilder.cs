@@ -6,7 +6,7 @@ using static Tributary.Protocol.Records.RecordBatchLayout;
 namespace Tributary.Protocol.Records;
 
 /// <summary>
-/// Builds one magic-2 record batch at the end of a <see cref="PooledBufferWriter"/>: <see cref="Append"/> the
+/// Builds one magic-2 record batch at the end of a <see cref="PooledBufferWriter"/>: <c>Append</c> the
 /// records, then <see cref="Complete"/> writes the header and CRC. Uncompressed records are written straight
 /// into the output; compressed ones go to a pooled scratch buffer first and are compressed on completion.
 /// </summary>
@@ -43,6 +43,14 @@ public sealed class RecordBatchBuilder : IDisposable
     public int Count { get; private set; }
 
     /// <summary>Appends a record. A null <paramref name="key"/> or <paramref name="value"/> is written as length -1.</summary>
+    /// <remarks>
+    /// This overload exists because a null <c>byte[]</c> converts implicitly to an empty, non-null
+    /// <see cref="ReadOnlyMemory{T}"/>: without it, a tombstone passed as an array would be written as an empty value.
+    /// </remarks>
+    public void Append(long timestamp, byte[]? key, byte[]? value, ReadOnlySpan<RecordHeader> headers = default) =>
+        Append(timestamp, RecordHeader.NullableMemory(key), RecordHeader.NullableMemory(value), headers);
+
+    /// <summary>Appends a record whose key and value are slices of larger buffers; null is written as length -1.</summary>
     public void Append(long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeader> headers = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
