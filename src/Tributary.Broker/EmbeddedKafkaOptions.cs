@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Tributary.Broker;
 
-/// <summary>How an embedded Kafka cluster is set up.</summary>
+/// <summary>How an <see cref="EmbeddedKafkaCluster"/> is set up.</summary>
 public sealed class EmbeddedKafkaOptions
 {
     /// <summary>The number of brokers (ids 1 to <see cref="Brokers"/>). Default 1.</summary>

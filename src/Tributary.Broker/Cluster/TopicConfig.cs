@@ -45,6 +45,13 @@ internal sealed class TopicConfig
             ? (value, ConfigSource.TopicConfig)
             : (definition.DefaultValue, ConfigSource.DefaultConfig);
 
+    /// <summary>Every topic config with its effective value and source, as DescribeConfigs lists them.</summary>
+    public IEnumerable<DescribedConfig> Describe() => TopicConfigCatalog.All.Select(d =>
+    {
+        var (value, source) = Resolve(d);
+        return new DescribedConfig(d, value, source);
+    });
+
     /// <summary>Returns a config with <paramref name="changes"/> applied: a null value removes the override.</summary>
     public TopicConfig With(IEnumerable<KeyValuePair<string, string?>> changes)
     {

@@ -141,13 +141,14 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private async Task CloseAsync()
     {
         _closing.Cancel();
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
         try
         {
+            await _reader.CompleteAsync().ConfigureAwait(false);
+            // Completing the writer flushes what is left; the socket may be gone already.
+            await _writer.CompleteAsync().ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Both);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             // Already gone.
         }

@@ -1,0 +1,198 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Tributary.Broker.Cluster;
+using Tributary.Broker.Groups;
+using Tributary.Broker.Handlers;
+using Tributary.Broker.Handlers.Groups;
+using Tributary.Broker.Network;
+using Tributary.Protocol;
+
+namespace Tributary.Broker;
+
+/// <summary>
+/// An in-process, multi-broker, Kafka-compatible cluster on 127.0.0.1 that real Kafka clients connect to.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 3 });
+/// await cluster.CreateTopicAsync("orders", partitions: 6, replicationFactor: 3);
+/// var config = new ProducerConfig { BootstrapServers = cluster.BootstrapServers };
+/// </code>
+/// </example>
+public sealed class EmbeddedKafkaCluster : IAsyncDisposable
+{
+    /// <summary>How often retention.ms and retention.bytes are applied (Kafka checks every 5 minutes; tests want less).</summary>
+    private static readonly TimeSpan RetentionCheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly EmbeddedKafkaOptions _options;
+    private readonly ClusterController _controller;
+    private readonly GroupCoordinator _groups;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly ILogger _logger;
+    private readonly Dictionary<int, BrokerListener> _listeners = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ITimer? _retentionTimer;
+    private bool _disposed;
+
+    private EmbeddedKafkaCluster(EmbeddedKafkaOptions options)
+    {
+        _options = options;
+        _logger = options.LoggerFactory.CreateLogger("Tributary.Broker");
+        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host));
+        _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
+        _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
+            options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
+        var apiVersions = new ApiVersionsHandler(CoreHandlers.Create().Concat(GroupHandlers.All));
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(apiVersions.Served), _controller, _groups, options.TimeProvider, _logger);
+    }
+
+    /// <summary>Every broker, running or stopped.</summary>
+    public IReadOnlyList<BrokerNode> Brokers => _controller.Brokers;
+
+    /// <summary>The bootstrap list of every broker, e.g. "127.0.0.1:9092,127.0.0.1:9093".</summary>
+    public string BootstrapServers => string.Join(',', Brokers.Select(b => b.Address));
+
+    /// <summary>The cluster id that clients see in metadata.</summary>
+    public string ClusterId => _controller.ClusterId;
+
+    /// <summary>Starts a cluster: every broker listening, ready for clients when this completes.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (no brokers, a host that is not an IPv4 address).</exception>
+    public static async Task<EmbeddedKafkaCluster> StartAsync(EmbeddedKafkaOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmbeddedKafkaOptions();
+        Validate(options);
+        var cluster = new EmbeddedKafkaCluster(options);
+        try
+        {
+            foreach (var broker in cluster.Brokers)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                cluster.Listen(broker, options.FirstPort == 0 ? 0 : options.FirstPort + broker.Id - 1);
+            }
+            cluster._retentionTimer = options.TimeProvider.CreateTimer(
+                _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
+                null, RetentionCheckInterval, RetentionCheckInterval);
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        cluster._logger.LogInformation("Embedded Kafka cluster {ClusterId} started: {Bootstrap}", cluster.ClusterId, cluster.BootstrapServers);
+        return cluster;
+    }
+
+    private static void Validate(EmbeddedKafkaOptions options)
+    {
+        if (options.Brokers < 1) throw new ArgumentException("A cluster needs at least one broker.", nameof(options));
+        if (!IPAddress.TryParse(options.Host, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
+            throw new ArgumentException($"Host must be an IPv4 address, not '{options.Host}'.", nameof(options));
+        if (options.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {options.FirstPort}.", nameof(options));
+        if (options.DefaultPartitions < 1 || options.DefaultReplicationFactor < 1 || options.MaxRequestSize < 1)
+            throw new ArgumentException("Default partitions, default replication factor and max request size must be positive.", nameof(options));
+    }
+
+    private void Listen(BrokerNode broker, int port)
+    {
+        var listener = BrokerListener.Start(broker, _options.Host, port, _dispatcher, _options.MaxRequestSize, _logger);
+        _listeners[broker.Id] = listener;
+        broker.Port = listener.Port;
+        broker.IsAlive = true;
+    }
+
+    /// <summary>Creates a topic; its partition leaders are spread over the live brokers.</summary>
+    /// <exception cref="EmbeddedKafkaException">Kafka would refuse it (for example TopicAlreadyExists or InvalidReplicationFactor).</exception>
+    public Task CreateTopicAsync(string name, int partitions = 1, short replicationFactor = 1,
+        IReadOnlyDictionary<string, string>? configs = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var spec = new TopicSpec(name, partitions, replicationFactor,
+            Configs: configs?.ToDictionary(c => c.Key, c => (string?)c.Value));
+        ThrowOnError(_controller.CreateTopic(spec));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Deletes a topic and its data.</summary>
+    /// <exception cref="EmbeddedKafkaException">The topic does not exist.</exception>
+    public Task DeleteTopicAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowOnError(_controller.DeleteTopic(name));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops a broker: its connections close, its port stops listening, and its partitions get new leaders among
+    /// the live replicas (with a new leader epoch), as after a broker failure. Stopping a stopped broker does nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public async Task StopBrokerAsync(int brokerId, CancellationToken cancellationToken = default)
+    {
+        var broker = FindBroker(brokerId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_listeners.Remove(brokerId, out var listener)) return;
+            _controller.StopBroker(broker.Id);
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Starts a stopped broker again on its old port: it rejoins the ISR of its partitions and leads those that had
+    /// no live replica. Starting a running broker does nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public async Task StartBrokerAsync(int brokerId, CancellationToken cancellationToken = default)
+    {
+        var broker = FindBroker(brokerId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_listeners.ContainsKey(brokerId)) return;
+            Listen(broker, broker.Port);
+            _controller.StartBroker(broker.Id);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private BrokerNode FindBroker(int brokerId) =>
+        _controller.Broker(brokerId) ?? throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
+
+    private static void ThrowOnError(ControllerResult result)
+    {
+        if (result.Error != ErrorCode.None) throw new EmbeddedKafkaException(result.Error, result.Message ?? result.Error.ToString());
+    }
+
+    /// <summary>Stops every broker: closes every connection and frees every port.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
+            foreach (var broker in Brokers) broker.IsAlive = false;
+            foreach (var listener in _listeners.Values) await listener.DisposeAsync().ConfigureAwait(false);
+            _listeners.Clear();
+            _groups.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>AlterConfigs: replaces a topic's whole set of overrides (configs not named go back to their defaults).</summary>
+internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest>
+{
+    public override ApiKey ApiKey => ApiKey.AlterConfigs;
+    public override short MinVersion => 0;
+    public override short MaxVersion => 2;
+
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, AlterConfigsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new AlterConfigsResponse();
+        foreach (var resource in request.Resources)
+        {
+            var (error, message) = ConfigAlteration.Apply(context, resource.ResourceType, resource.ResourceName,
+                current => current.Overrides.Keys
+                    .Where(name => resource.Configs.All(c => c.Name != name))
+                    .Select(name => new KeyValuePair<string, string?>(name, null))
+                    .Concat(resource.Configs.Select(c => new KeyValuePair<string, string?>(c.Name, c.Value))),
+                request.ValidateOnly);
+            response.Responses.Add(new AlterConfigsResponse.AlterConfigsResourceResponse
+            {
+                ErrorCode = (short)error,
+                ErrorMessage = message,
+                ResourceType = resource.ResourceType,
+                ResourceName = resource.ResourceName,
+            });
+        }
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+}

@@ -1,0 +1,24 @@
+using Tributary.Broker.Cluster;
+using Tributary.Protocol;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>What AlterConfigs and IncrementalAlterConfigs share: only topic configs can change; broker configs are static.</summary>
+internal static class ConfigAlteration
+{
+    /// <summary>Applies <paramref name="changes"/> to the resource (or only checks them, when <paramref name="validateOnly"/>).</summary>
+    public static (ErrorCode Error, string? Message) Apply(RequestContext context, sbyte resourceType, string resourceName,
+        Func<TopicConfig, IEnumerable<KeyValuePair<string, string?>>> changes, bool validateOnly)
+    {
+        switch ((ConfigResourceType)resourceType)
+        {
+            case ConfigResourceType.Topic:
+                var result = context.Cluster.AlterTopicConfig(resourceName, changes, validateOnly);
+                return (result.Error, result.Message);
+            case ConfigResourceType.Broker or ConfigResourceType.BrokerLogger:
+                return (ErrorCode.InvalidRequest, "The embedded cluster's broker configs cannot be changed at run time.");
+            default:
+                return (ErrorCode.InvalidRequest, $"Unsupported resource type {resourceType}.");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>DeleteRecords: moves each partition's log start offset forward, dropping the batches before it.</summary>
+internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
+{
+    public override ApiKey ApiKey => ApiKey.DeleteRecords;
+    public override short MinVersion => 0;
+    public override short MaxVersion => 2;
+
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, DeleteRecordsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new DeleteRecordsResponse();
+        foreach (var wanted in request.Topics)
+        {
+            var topic = PartitionLookup.Topic(context, wanted.Name);
+            var results = new DeleteRecordsResponse.DeleteRecordsTopicResult { Name = wanted.Name };
+            foreach (var p in wanted.Partitions)
+            {
+                var result = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = p.PartitionIndex, LowWatermark = -1 };
+                var error = PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out var partition);
+                if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.Log.DeleteRecordsBefore(p.Offset);
+                result.ErrorCode = (short)error;
+                results.Partitions.Add(result);
+            }
+            response.Topics.Add(results);
+        }
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Tributary.Broker.Cluster;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+using Result = Tributary.Protocol.Messages.DescribeConfigsResponse.DescribeConfigsResult;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>DescribeConfigs: every topic or broker config with its value, source, type, and (if asked) synonyms and documentation.</summary>
+internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest>
+{
+    private const short IsDefaultLastVersion = 0;
+
+    public override ApiKey ApiKey => ApiKey.DescribeConfigs;
+    public override short MinVersion => 0;
+    public override short MaxVersion => 4;
+
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, DescribeConfigsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new DescribeConfigsResponse
+        {
+            Results = request.Resources.Select(resource => Describe(context, request, resource)).ToList(),
+        };
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+
+    private static Result Describe(RequestContext context, DescribeConfigsRequest request, DescribeConfigsRequest.DescribeConfigsResource resource)
+    {
+        var result = new Result { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName, ErrorMessage = null };
+        IEnumerable<DescribedConfig> configs;
+        switch ((ConfigResourceType)resource.ResourceType)
+        {
+            case ConfigResourceType.Topic when context.Cluster.TryGetTopic(resource.ResourceName, out var topic):
+                configs = topic.Config.Describe();
+                break;
+            case ConfigResourceType.Topic:
+                return Fail(result, ErrorCode.UnknownTopicOrPartition, $"Topic '{resource.ResourceName}' does not exist.");
+            case ConfigResourceType.Broker when FindBroker(context, resource.ResourceName) is { } broker:
+                configs = BrokerConfigCatalog.Describe(broker, context.Cluster.Settings);
+                break;
+            case ConfigResourceType.Broker:
+                return Fail(result, ErrorCode.InvalidRequest, $"Unknown broker '{resource.ResourceName}'.");
+            default:
+                return Fail(result, ErrorCode.InvalidRequest, $"Unsupported resource type {resource.ResourceType}.");
+        }
+        if (resource.ConfigurationKeys is { } keys) configs = configs.Where(c => keys.Contains(c.Definition.Name));
+        result.Configs = configs.Select(c => Entry(context.ApiVersion, request, c, (ConfigResourceType)resource.ResourceType)).ToList();
+        return result;
+    }
+
+    /// <summary>A broker resource names a broker id; the empty name stands for the cluster-wide defaults.</summary>
+    private static BrokerNode? FindBroker(RequestContext context, string name) =>
+        name.Length == 0 ? context.Broker
+        : int.TryParse(name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? context.Cluster.Broker(id)
+        : null;
+
+    private static DescribeConfigsResponse.DescribeConfigsResourceResult Entry(short version, DescribeConfigsRequest request, DescribedConfig config, ConfigResourceType type)
+    {
+        var definition = config.Definition;
+        var entry = new DescribeConfigsResponse.DescribeConfigsResourceResult
+        {
+            Name = definition.Name,
+            Value = config.Value,
+            ReadOnly = definition.ReadOnly,
+            ConfigSource = (sbyte)config.Source,
+            ConfigType = (sbyte)definition.Type,
+            Documentation = request.IncludeDocumentation ? definition.Documentation : null,
+        };
+        if (version <= IsDefaultLastVersion) entry.IsDefault = config.Source == ConfigSource.DefaultConfig;
+        if (request.IncludeSynonyms) entry.Synonyms = Synonyms(config, type).ToList();
+        return entry;
+    }
+
+    /// <summary>Where the value could come from, most specific first: the topic override, then the broker default behind it.</summary>
+    private static IEnumerable<DescribeConfigsResponse.DescribeConfigsSynonym> Synonyms(DescribedConfig config, ConfigResourceType type)
+    {
+        var definition = config.Definition;
+        if (config.Source != ConfigSource.DefaultConfig)
+            yield return new() { Name = definition.Name, Value = config.Value, Source = (sbyte)config.Source };
+        var defaultName = type == ConfigResourceType.Topic ? definition.BrokerSynonym : definition.Name;
+        if (defaultName is not null)
+            yield return new() { Name = defaultName, Value = definition.DefaultValue, Source = (sbyte)ConfigSource.DefaultConfig };
+    }
+
+    private static Result Fail(Result result, ErrorCode error, string message)
+    {
+        result.ErrorCode = (short)error;
+        result.ErrorMessage = message;
+        return result;
+    }
+}

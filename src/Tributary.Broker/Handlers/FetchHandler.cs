@@ -1,0 +1,93 @@
+using Tributary.Broker.Cluster;
+using Tributary.Broker.Log;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+using IsolationLevel = Tributary.Broker.Log.IsolationLevel;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>
+/// Fetch: returns stored batches as they are, waiting up to max wait for min bytes (woken by appends).
+/// Sessionless: every answer is a full response with session id 0, which is what librdkafka asks for
+/// (session id 0, epoch -1) and what Java clients accept as "the broker does not keep sessions".
+/// </summary>
+internal sealed class FetchHandler : ApiHandler<FetchRequest>
+{
+    private const int NoSession = 0;
+    private const int FullFetchEpoch = -1;
+    private const int InitialSessionEpoch = 0;
+    private const short TopicIdVersion = 13;
+    private const short CurrentLeaderVersion = 12;
+
+    public override ApiKey ApiKey => ApiKey.Fetch;
+    public override short MinVersion => 0;
+    public override short MaxVersion => 17;
+
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, FetchRequest request, CancellationToken cancellationToken)
+    {
+        if (request.SessionId != NoSession)
+            return new FetchResponse { ErrorCode = (short)ErrorCode.FetchSessionIdNotFound };
+        if (request.SessionEpoch is not (FullFetchEpoch or InitialSessionEpoch))
+            return new FetchResponse { ErrorCode = (short)ErrorCode.InvalidFetchSessionEpoch };
+
+        var response = Read(context, request, out var positions, out var bytes, out var anyError);
+        if (bytes >= request.MinBytes || anyError || request.MaxWaitMs <= 0) return response;
+
+        await FetchWaiter.WaitAsync(positions, request.MinBytes, TimeSpan.FromMilliseconds(request.MaxWaitMs), context.Time, cancellationToken).ConfigureAwait(false);
+        return Read(context, request, out _, out _, out _);
+    }
+
+    /// <summary>One pass over the requested partitions, honouring partition and response byte limits.</summary>
+    private static FetchResponse Read(RequestContext context, FetchRequest request, out List<FetchWaiter.Position> positions, out long bytes, out bool anyError)
+    {
+        var isolation = (IsolationLevel)request.IsolationLevel;
+        var response = new FetchResponse { SessionId = NoSession };
+        positions = new List<FetchWaiter.Position>();
+        bytes = 0;
+        anyError = false;
+        foreach (var fetchTopic in request.Topics)
+        {
+            var topic = context.ApiVersion >= TopicIdVersion
+                ? (context.Cluster.TryGetTopic(fetchTopic.TopicId, out var byId) ? byId : null)
+                : PartitionLookup.Topic(context, fetchTopic.Topic);
+            var unknownTopicError = context.ApiVersion >= TopicIdVersion ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
+            var topicResponse = new FetchResponse.FetchableTopicResponse { Topic = fetchTopic.Topic, TopicId = fetchTopic.TopicId };
+            foreach (var fetchPartition in fetchTopic.Partitions)
+            {
+                var data = new FetchResponse.PartitionData
+                {
+                    PartitionIndex = fetchPartition.Partition,
+                    HighWatermark = -1,
+                    Records = ReadOnlyMemory<byte>.Empty,
+                    AbortedTransactions = isolation == IsolationLevel.ReadCommitted ? new() : null,
+                };
+                PartitionState? partition = null;
+                var error = topic is null
+                    ? unknownTopicError
+                    : PartitionLookup.FindLed(context, topic, fetchPartition.Partition, fetchPartition.CurrentLeaderEpoch, out partition);
+                if (error == ErrorCode.None)
+                {
+                    var limit = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(request.MaxBytes - bytes, 0));
+                    var read = partition!.Log.Read(fetchPartition.FetchOffset, limit, isolation);
+                    error = read.Error;
+                    data.HighWatermark = read.HighWatermark;
+                    data.LastStableOffset = read.LastStableOffset;
+                    data.LogStartOffset = read.LogStartOffset;
+                    // Only the first data in a response may exceed the limits (so one big batch never blocks a consumer).
+                    if (read.Records.Length <= limit || bytes == 0) data.Records = read.Records;
+                    bytes += data.Records!.Value.Length;
+                    positions.Add(new FetchWaiter.Position(partition.Log, fetchPartition.FetchOffset));
+                }
+                else if (error == ErrorCode.NotLeaderOrFollower && context.ApiVersion >= CurrentLeaderVersion && partition is not null)
+                {
+                    data.CurrentLeader = new() { LeaderId = partition.Leadership.Leader, LeaderEpoch = partition.Leadership.LeaderEpoch };
+                }
+                data.ErrorCode = (short)error;
+                anyError |= error != ErrorCode.None;
+                topicResponse.Partitions.Add(data);
+            }
+            response.Responses.Add(topicResponse);
+        }
+        return response;
+    }
+}

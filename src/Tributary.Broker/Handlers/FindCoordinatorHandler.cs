@@ -1,0 +1,64 @@
+using System.Text;
+using Tributary.Broker.Cluster;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>
+/// FindCoordinator: the group or transaction coordinator for a key is a live broker picked by a stable hash
+/// of the key (one coordinator object serves the whole cluster, so any live broker is a correct answer).
+/// </summary>
+internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest>
+{
+    private const short BatchedVersion = 4;
+    private const sbyte GroupKey = 0;
+    private const sbyte TransactionKey = 1;
+
+    public override ApiKey ApiKey => ApiKey.FindCoordinator;
+    public override short MinVersion => 0;
+    public override short MaxVersion => 6;
+
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, FindCoordinatorRequest request, CancellationToken cancellationToken)
+    {
+        var response = new FindCoordinatorResponse();
+        if (context.ApiVersion >= BatchedVersion)
+        {
+            response.Coordinators = request.CoordinatorKeys.Select(key =>
+            {
+                var (error, message, node) = Find(context, key, request.KeyType);
+                return new FindCoordinatorResponse.Coordinator
+                {
+                    Key = key, ErrorCode = (short)error, ErrorMessage = message,
+                    NodeId = node?.Id ?? -1, Host = node?.Host ?? "", Port = node?.Port ?? -1,
+                };
+            }).ToList();
+        }
+        else
+        {
+            var (error, message, node) = Find(context, request.Key, request.KeyType);
+            response.ErrorCode = (short)error;
+            response.ErrorMessage = message;
+            response.NodeId = node?.Id ?? -1;
+            response.Host = node?.Host ?? "";
+            response.Port = node?.Port ?? -1;
+        }
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+
+    private static (ErrorCode, string?, BrokerNode?) Find(RequestContext context, string key, sbyte keyType)
+    {
+        if (keyType is not (GroupKey or TransactionKey)) return (ErrorCode.InvalidRequest, $"Unknown coordinator key type {keyType}.", null);
+        var live = context.Cluster.LiveBrokers.ToList();
+        if (live.Count == 0) return (ErrorCode.CoordinatorNotAvailable, "No broker is running.", null);
+        return (ErrorCode.None, null, live[(int)(StableHash(key) % (uint)live.Count)]);
+    }
+
+    /// <summary>FNV-1a over the key's UTF-8 bytes: the same key maps to the same broker in every process.</summary>
+    private static uint StableHash(string key)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(key)) hash = (hash ^ b) * 16777619u;
+        return hash;
+    }
+}

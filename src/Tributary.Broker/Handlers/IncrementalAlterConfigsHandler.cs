@@ -1,0 +1,77 @@
+using Tributary.Broker.Cluster;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>IncrementalAlterConfigs: sets, deletes, appends to or subtracts from individual topic configs.</summary>
+internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlterConfigsRequest>
+{
+    private enum Operation : sbyte
+    {
+        Set = 0,
+        Delete = 1,
+        Append = 2,
+        Subtract = 3,
+    }
+
+    public override ApiKey ApiKey => ApiKey.IncrementalAlterConfigs;
+    public override short MinVersion => 0;
+    public override short MaxVersion => 1;
+
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new IncrementalAlterConfigsResponse();
+        foreach (var resource in request.Resources)
+        {
+            var (error, message) = Check(resource);
+            if (error == ErrorCode.None)
+            {
+                (error, message) = ConfigAlteration.Apply(context, resource.ResourceType, resource.ResourceName,
+                    current => resource.Configs.Select(c => Change(current, c)), request.ValidateOnly);
+            }
+            response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
+            {
+                ErrorCode = (short)error,
+                ErrorMessage = message,
+                ResourceType = resource.ResourceType,
+                ResourceName = resource.ResourceName,
+            });
+        }
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+
+    private static (ErrorCode, string?) Check(IncrementalAlterConfigsRequest.AlterConfigsResource resource)
+    {
+        var duplicate = resource.Configs.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) return (ErrorCode.InvalidRequest, $"Duplicate config {duplicate.Key}.");
+        foreach (var config in resource.Configs)
+        {
+            var operation = (Operation)config.ConfigOperation;
+            if (!Enum.IsDefined(operation)) return (ErrorCode.InvalidRequest, $"Unknown config operation {config.ConfigOperation}.");
+            var isList = TopicConfigCatalog.Find(config.Name)?.Type == ConfigType.List;
+            if (operation is Operation.Append or Operation.Subtract && !isList)
+                return (ErrorCode.InvalidConfig, $"Config {config.Name} is not a list: it cannot be appended to or subtracted from.");
+        }
+        return (ErrorCode.None, null);
+    }
+
+    /// <summary>The new value of one config (null = back to the default).</summary>
+    private static KeyValuePair<string, string?> Change(TopicConfig current, IncrementalAlterConfigsRequest.AlterableConfig config)
+    {
+        var definition = TopicConfigCatalog.Find(config.Name);
+        var items = definition is null ? [] : SplitList(current.Resolve(definition).Value);
+        var given = SplitList(config.Value);
+        var value = (Operation)config.ConfigOperation switch
+        {
+            Operation.Delete => null,
+            Operation.Append => string.Join(',', items.Concat(given.Except(items))),
+            Operation.Subtract => string.Join(',', items.Except(given)),
+            _ => config.Value,
+        };
+        return new(config.Name, value);
+    }
+
+    private static List<string> SplitList(string? value) =>
+        string.IsNullOrEmpty(value) ? [] : value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+}

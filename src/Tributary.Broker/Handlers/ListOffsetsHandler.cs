@@ -1,0 +1,65 @@
+using Tributary.Broker.Log;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+using IsolationLevel = Tributary.Broker.Log.IsolationLevel;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>ListOffsets: earliest, latest (high watermark or last stable offset), by timestamp, max timestamp.</summary>
+internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
+{
+    private const long Latest = -1;
+    private const long Earliest = -2;
+    private const long MaxTimestamp = -3;
+    private const long EarliestLocal = -4;
+    private const long LatestTiered = -5;
+    private const short OldStyleVersion = 0;
+    private const short LeaderEpochVersion = 4;
+
+    public override ApiKey ApiKey => ApiKey.ListOffsets;
+    public override short MinVersion => 0;
+    public override short MaxVersion => 10;
+
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ListOffsetsRequest request, CancellationToken cancellationToken)
+    {
+        var response = new ListOffsetsResponse();
+        foreach (var wanted in request.Topics)
+        {
+            var topic = PartitionLookup.Topic(context, wanted.Name);
+            var results = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = wanted.Name };
+            foreach (var p in wanted.Partitions)
+            {
+                var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = p.PartitionIndex };
+                var error = PartitionLookup.FindLed(context, topic, p.PartitionIndex, p.CurrentLeaderEpoch, out var partition);
+                result.ErrorCode = (short)error;
+                if (error == ErrorCode.None)
+                {
+                    var found = Find(partition!.Log, p.Timestamp, (IsolationLevel)request.IsolationLevel);
+                    if (context.ApiVersion == OldStyleVersion)
+                    {
+                        if (found.Offset >= 0) result.OldStyleOffsets.Add(found.Offset);
+                    }
+                    else
+                    {
+                        result.Offset = found.Offset;
+                        result.Timestamp = found.Timestamp;
+                        if (context.ApiVersion >= LeaderEpochVersion && found.Offset >= 0) result.LeaderEpoch = partition.Leadership.LeaderEpoch;
+                    }
+                }
+                results.Partitions.Add(result);
+            }
+            response.Topics.Add(results);
+        }
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+
+    private static OffsetAndTimestamp Find(PartitionLog log, long timestamp, IsolationLevel isolation) => timestamp switch
+    {
+        Latest => new(isolation == IsolationLevel.ReadCommitted ? log.LastStableOffset : log.HighWatermark, -1),
+        Earliest or EarliestLocal => new(log.LogStartOffset, -1),
+        MaxTimestamp => log.OffsetOfMaxTimestamp(),
+        // No tiered storage: nothing has been tiered.
+        LatestTiered => OffsetAndTimestamp.None,
+        _ => log.OffsetForTimestamp(timestamp),
+    };
+}

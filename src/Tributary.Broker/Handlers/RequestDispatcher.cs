@@ -1,0 +1,110 @@
+using System.Buffers.Binary;
+using Microsoft.Extensions.Logging;
+using Tributary.Broker.Cluster;
+using Tributary.Broker.Groups;
+using Tributary.Broker.Network;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers;
+
+/// <summary>
+/// Decodes a request frame (header, then body), hands it to the handler of its API, and encodes the response
+/// frame. An unknown API key, an unsupported version (except ApiVersions, which gets Kafka's v0 fallback
+/// answer) or malformed bytes close the connection after one log line.
+/// </summary>
+internal sealed class RequestDispatcher : IRequestProcessor
+{
+    private const int MinimumHeaderSize = 8; // api key, api version, correlation id
+
+    private readonly HandlerRegistry _handlers;
+    private readonly ClusterController _cluster;
+    private readonly GroupCoordinator _groups;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TimeProvider time, ILogger logger)
+    {
+        _handlers = handlers;
+        _cluster = cluster;
+        _groups = groups;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<RequestOutcome> ProcessAsync(ReadOnlyMemory<byte> frame, ConnectionInfo connection, CancellationToken cancellationToken)
+    {
+        if (frame.Length < MinimumHeaderSize) return Reject(connection, $"a {frame.Length}-byte frame, too short for a request header");
+        var apiKey = BinaryPrimitives.ReadInt16BigEndian(frame.Span);
+        var version = BinaryPrimitives.ReadInt16BigEndian(frame.Span[2..]);
+        var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.Span[4..]);
+
+        if (!_handlers.TryGet(apiKey, out var handler)) return Reject(connection, $"unknown API key {apiKey}");
+        if (version < handler.MinVersion || version > handler.MaxVersion)
+        {
+            if (handler.ApiKey == ApiKey.ApiVersions) return RequestOutcome.Respond(UnsupportedApiVersions(correlationId));
+            return Reject(connection, $"{handler.ApiKey} version {version} (supported {handler.MinVersion} to {handler.MaxVersion})");
+        }
+
+        RequestHeader header;
+        IKafkaRequest request;
+        try
+        {
+            (header, request) = Decode(frame, handler.ApiKey, version);
+        }
+        catch (KafkaProtocolException e)
+        {
+            return Reject(connection, $"a malformed {handler.ApiKey} v{version} request: {e.Message}");
+        }
+
+        var context = new RequestContext
+        {
+            Broker = connection.Broker,
+            Cluster = _cluster,
+            Groups = _groups,
+            ApiVersion = version,
+            CorrelationId = correlationId,
+            ClientId = header.ClientId,
+            ClientHost = connection.ClientHost,
+            Time = _time,
+        };
+        var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
+        return response is null ? RequestOutcome.NoResponse : RequestOutcome.Respond(Encode(response, version, correlationId));
+    }
+
+    private static (RequestHeader, IKafkaRequest) Decode(ReadOnlyMemory<byte> frame, ApiKey apiKey, short version)
+    {
+        var reader = new KafkaReader(frame);
+        var header = RequestHeader.Read(ref reader, ApiKeys.RequestHeaderVersion(apiKey, version));
+        var request = ApiKeys.Get(apiKey).ReadRequest(ref reader, version);
+        return (header, request);
+    }
+
+    private RequestOutcome Reject(ConnectionInfo connection, string what)
+    {
+        _logger.LogWarning("Closing connection {Connection} from {Client} to broker {Broker}: it sent {What}",
+            connection.ConnectionId, connection.ClientHost, connection.Broker.Id, what);
+        return RequestOutcome.CloseConnection;
+    }
+
+    /// <summary>Writes a whole response frame: length, response header, body.</summary>
+    public static PooledBufferWriter Encode(IKafkaResponse response, short version, int correlationId)
+    {
+        var output = new PooledBufferWriter();
+        var writer = new KafkaWriter(output);
+        writer.WriteInt32(0); // length, patched below
+        writer.WriteInt32(correlationId);
+        if (ApiKeys.ResponseHeaderVersion(response.ApiKey, version) >= 1) writer.WriteUnsignedVarInt(0); // no tagged fields
+        response.Write(writer, version);
+        BinaryPrimitives.WriteInt32BigEndian(output.WrittenSpanMutable, output.WrittenCount - 4);
+        return output;
+    }
+
+    /// <summary>
+    /// The answer to an ApiVersions request of a version this broker does not know: UNSUPPORTED_VERSION in a
+    /// v0 body that still lists every range, so the client can retry with a version both sides support.
+    /// </summary>
+    private PooledBufferWriter UnsupportedApiVersions(int correlationId) =>
+        Encode(ApiVersionsHandler.Describe(_handlers.All, ErrorCode.UnsupportedVersion), 0, correlationId);
+}
