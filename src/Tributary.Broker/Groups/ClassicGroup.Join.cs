@@ -57,17 +57,17 @@ internal sealed partial class ClassicGroup
     }
 
     /// <summary>
-    /// A static member's instance comes back without its member id: it gets a new id, the old one is fenced,
-    /// and a stable group whose protocols did not change does not rebalance.
+    /// A static member's instance comes back without its member id: it gets a new id and the old one is fenced.
+    /// A stable group does not rebalance unless the protocol it would choose changes. As in Kafka, changed
+    /// metadata alone does not count: a restarted client's metadata differs anyway (generation, owned partitions).
     /// </summary>
     private Task<JoinGroupResult> RejoinStaticMember(GroupMember member, JoinGroupCommand join, DateTimeOffset now, DeferredCompletions done)
     {
         var oldMemberId = member.MemberId;
-        var protocolsUnchanged = GroupProtocol.SameProtocols(member.Protocols, join.Protocols);
         AbortWaiters(member, ErrorCode.FencedInstanceId, done);
         Rename(member, $"{join.GroupInstanceId}-{Guid.NewGuid()}");
         member.Update(join, now);
-        if (State != GroupState.Stable || !protocolsUnchanged)
+        if (State != GroupState.Stable || SelectProtocol() != ProtocolName)
             return AwaitJoin(member, now, done, $"static member {join.GroupInstanceId} rejoined");
 
         var current = JoinResultFor(member);
@@ -134,12 +134,18 @@ internal sealed partial class ClassicGroup
             : [],
     };
 
-    /// <summary>A joining member must share the group's protocol type and one protocol with every other member.</summary>
+    /// <summary>
+    /// A joining member must share the group's protocol type and one protocol with every other member
+    /// (its own earlier join, or its static instance's, does not count: the new protocols replace it).
+    /// </summary>
     private bool SupportsProtocols(JoinGroupCommand join)
     {
         if (join.ProtocolType.Length == 0 || join.Protocols.Count == 0)
             return false;
-        var others = _members.Values.Where(m => m.MemberId != join.MemberId).ToList();
+        var replacedMemberId = join.MemberId.Length == 0 && join.GroupInstanceId is { } instanceId
+            ? _memberIdByInstanceId.GetValueOrDefault(instanceId)
+            : join.MemberId;
+        var others = _members.Values.Where(m => m.MemberId != replacedMemberId).ToList();
         if (others.Count == 0)
             return true;
         return join.ProtocolType == ProtocolType && join.Protocols.Any(p => others.All(m => m.Protocols.Any(o => o.Name == p.Name)));

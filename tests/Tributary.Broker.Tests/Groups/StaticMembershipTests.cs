@@ -46,14 +46,26 @@ public sealed class StaticMembershipTests : IDisposable
     }
 
     [Fact]
-    public async Task Static_member_rejoining_with_other_protocols_rebalances()
+    public async Task Static_member_rejoining_with_changed_metadata_but_the_same_protocol_keeps_the_generation()
     {
         var members = await StaticGroupAsync();
 
-        var rejoin = _kit.JoinAsync(instanceId: "instance-1", protocols: Range("topic", "other-topic"));
+        // A restarted client's metadata differs (here the subscription); as in Kafka only the protocol choice matters.
+        var rejoined = await WithinPatience(_kit.JoinAsync(instanceId: "instance-1", protocols: Range("topic", "other-topic")));
 
-        Assert.False(rejoin.IsCompleted);
-        Assert.Equal(ErrorCode.RebalanceInProgress, _kit.Heartbeat(members[0]));
+        Assert.Equal(members[1].GenerationId, rejoined.GenerationId);
+        Assert.Equal(ErrorCode.None, _kit.Heartbeat(members[0]));
+    }
+
+    [Fact]
+    public async Task Static_member_rejoining_with_protocols_that_change_the_groups_choice_rebalances()
+    {
+        var member = (await _kit.StableGroupAsync(1, _ => "instance-0"))[0];
+
+        var rejoined = await WithinPatience(_kit.JoinAsync(instanceId: "instance-0", protocols: [new GroupProtocol("roundrobin", Subscription("topic"))]));
+
+        Assert.Equal(member.GenerationId + 1, rejoined.GenerationId);
+        Assert.Equal("roundrobin", rejoined.ProtocolName);
     }
 
     [Fact]

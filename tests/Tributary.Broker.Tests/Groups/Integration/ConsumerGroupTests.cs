@@ -24,7 +24,7 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
 
     private static string NewGroup() => $"group-{Guid.NewGuid():N}";
 
-    private GroupConsumer Consumer(string groupId, string name) => new(_cluster.BootstrapServers, groupId, _topic, name);
+    private GroupConsumer Consumer(string groupId, string name, string? instanceId = null) => new(_cluster.BootstrapServers, groupId, _topic, name, instanceId);
 
     /// <summary>Writes <see cref="MessagesPerPartition"/> messages to every partition, with keys naming partition, batch and index.</summary>
     private void Produce(int batch)
@@ -128,5 +128,25 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
         Produce(batch: 1);
 
         await EventuallyAsync(() => AllKeys(1).All(Keys(stayer).Contains), "the remaining member reads new messages of every partition");
+    }
+
+    [Fact]
+    public async Task Restarted_static_member_gets_its_partitions_back_without_a_rebalance()
+    {
+        var groupId = NewGroup();
+        using var steady = Consumer(groupId, "steady", instanceId: "steady-instance");
+        var restarting = Consumer(groupId, "restarting", instanceId: "restarting-instance");
+        await EventuallyAsync(() => PartitionsOf(steady).Count > 0 && PartitionsOf(restarting).Count > 0, "both members have partitions");
+        var partitionsBefore = PartitionsOf(restarting);
+        var rebalancesSeenBySteady = steady.AssignmentCount;
+
+        restarting.Dispose();
+        using var restarted = Consumer(groupId, "restarted", instanceId: "restarting-instance");
+        await EventuallyAsync(() => PartitionsOf(restarted).Count > 0, "the restarted member has partitions");
+        // A rebalance would reach the steady member's callbacks within a few heartbeats: give it time to show.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(partitionsBefore, PartitionsOf(restarted));
+        Assert.Equal(rebalancesSeenBySteady, steady.AssignmentCount);
     }
 }

@@ -14,8 +14,9 @@ internal sealed class GroupConsumer : IDisposable
     private readonly Thread _pollThread;
     private volatile IReadOnlyList<TopicPartition> _assignment = [];
     private volatile Exception? _failure;
+    private int _assignmentCount;
 
-    public GroupConsumer(string bootstrapServers, string groupId, string topic, string name)
+    public GroupConsumer(string bootstrapServers, string groupId, string topic, string name, string? instanceId = null)
     {
         var config = new ConsumerConfig
         {
@@ -27,9 +28,14 @@ internal sealed class GroupConsumer : IDisposable
             SessionTimeoutMs = 6000,
             HeartbeatIntervalMs = 250,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            GroupInstanceId = instanceId,
         };
         _consumer = new ConsumerBuilder<string, string>(config)
-            .SetPartitionsAssignedHandler((_, partitions) => _assignment = partitions.ToList())
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                _assignment = partitions.ToList();
+                Interlocked.Increment(ref _assignmentCount);
+            })
             .SetPartitionsRevokedHandler((_, _) => _assignment = [])
             .SetPartitionsLostHandler((_, _) => _assignment = [])
             .Build();
@@ -43,6 +49,9 @@ internal sealed class GroupConsumer : IDisposable
 
     /// <summary>The partitions currently assigned, as the last rebalance callback saw them.</summary>
     public IReadOnlyList<TopicPartition> Assignment => _failure is null ? _assignment : throw new InvalidOperationException("The poll loop failed.", _failure);
+
+    /// <summary>How many times partitions were assigned: one per rebalance the member took part in.</summary>
+    public int AssignmentCount => Volatile.Read(ref _assignmentCount);
 
     /// <summary>Commits explicit offsets (the next offset to read per partition) and waits for the answer.</summary>
     public void Commit(IEnumerable<TopicPartitionOffset> offsets) => _consumer.Commit(offsets);
@@ -66,7 +75,7 @@ internal sealed class GroupConsumer : IDisposable
         }
     }
 
-    /// <summary>Stops polling and closes the consumer, which leaves the group (LeaveGroup).</summary>
+    /// <summary>Stops polling and closes the consumer: a dynamic member leaves the group (LeaveGroup), a static one does not.</summary>
     public void Dispose()
     {
         _stop.Cancel();
