@@ -1,53 +1,27 @@
-using System.Buffers.Binary;
-using Tributary.Broker.Log;
 using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Tests;
 
-/// <summary>Builds valid magic-2 record batches (uncompressed, with a correct CRC) for tests.</summary>
+/// <summary>Builds valid record batches (uncompressed, with a correct CRC) for tests.</summary>
 internal static class TestBatches
 {
-    /// <summary>A batch of <paramref name="count"/> records with <paramref name="valueSize"/>-byte values.</summary>
+    /// <summary>
+    /// A batch of <paramref name="count"/> records with <paramref name="valueSize"/>-byte values. A
+    /// <paramref name="magic"/> other than 2 only changes the magic byte, as a legacy client's first byte would.
+    /// </summary>
     public static byte[] Create(int count = 1, int valueSize = 10, long timestamp = 1_000, long producerId = -1,
-        short producerEpoch = -1, int baseSequence = -1, byte magic = 2)
+        short producerEpoch = -1, int baseSequence = -1, byte magic = RecordBatchLayout.CurrentMagic)
     {
-        using var buffer = new PooledBufferWriter();
-        var w = new KafkaWriter(buffer);
-        w.WriteInt64(0);            // baseOffset
-        w.WriteInt32(0);            // batchLength, patched below
-        w.WriteInt32(-1);           // partitionLeaderEpoch
-        w.WriteInt8((sbyte)magic);
-        w.WriteUInt32(0);           // crc, patched below
-        w.WriteInt16(0);            // attributes
-        w.WriteInt32(count - 1);    // lastOffsetDelta
-        w.WriteInt64(timestamp);    // baseTimestamp
-        w.WriteInt64(timestamp);    // maxTimestamp
-        w.WriteInt64(producerId);
-        w.WriteInt16(producerEpoch);
-        w.WriteInt32(baseSequence);
-        w.WriteInt32(count);
-        for (var i = 0; i < count; i++) WriteRecord(buffer, i, valueSize);
-
-        var bytes = buffer.ToArray();
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), bytes.Length - BatchHeader.LogOverhead);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(17), BatchHeader.ComputeCrc(bytes));
+        using var output = new PooledBufferWriter();
+        using (var builder = new RecordBatchBuilder(output, new RecordBatchOptions { ProducerId = producerId, ProducerEpoch = producerEpoch, BaseSequence = baseSequence }))
+        {
+            for (var i = 0; i < count; i++) builder.Append(timestamp, null, new byte[valueSize]);
+            builder.Complete();
+        }
+        var bytes = output.ToArray();
+        bytes[RecordBatchLayout.MagicOffset] = magic;
         return bytes;
-    }
-
-    private static void WriteRecord(PooledBufferWriter output, int offsetDelta, int valueSize)
-    {
-        using var body = new PooledBufferWriter();
-        var r = new KafkaWriter(body);
-        r.WriteInt8(0);               // attributes
-        r.WriteVarLong(0);            // timestampDelta
-        r.WriteVarInt(offsetDelta);
-        r.WriteVarInt(-1);            // null key
-        r.WriteVarInt(valueSize);
-        r.WriteRaw(new byte[valueSize]);
-        r.WriteVarInt(0);             // no headers
-        var w = new KafkaWriter(output);
-        w.WriteVarInt(body.WrittenCount);
-        w.WriteRaw(body.WrittenSpan);
     }
 
     /// <summary>Several batches back to back, as one produce request may carry them.</summary>

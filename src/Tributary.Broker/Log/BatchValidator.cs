@@ -1,4 +1,5 @@
 using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Log;
 
@@ -8,30 +9,33 @@ namespace Tributary.Broker.Log;
 /// </summary>
 internal static class BatchValidator
 {
-    private const int MagicOffset = 16;
-    private const byte CurrentMagic = 2;
-
     /// <summary>Returns <see cref="ErrorCode.None"/> when every batch in <paramref name="records"/> may be appended.</summary>
     public static ErrorCode Validate(ReadOnlySpan<byte> records, int maxMessageBytes)
     {
         if (records.IsEmpty) return ErrorCode.CorruptMessage;
         while (!records.IsEmpty)
         {
-            if (records.Length <= MagicOffset) return ErrorCode.CorruptMessage;
-            // Message sets of magic 0 and 1 keep the magic byte at the same position as batches of magic 2.
-            var magic = records[MagicOffset];
-            if (magic is 0 or 1) return ErrorCode.UnsupportedForMessageFormat;
-            if (magic != CurrentMagic) return ErrorCode.CorruptMessage;
+            if (records.Length <= RecordBatchLayout.MagicOffset) return ErrorCode.CorruptMessage;
+            // Message sets of magic 0 and 1 keep the magic byte where batches of magic 2 do, but are shorter than a batch header.
+            if (records[RecordBatchLayout.MagicOffset] is 0 or 1) return ErrorCode.UnsupportedForMessageFormat;
+            if (records.Length < RecordBatchLayout.HeaderSize) return ErrorCode.CorruptMessage;
 
-            var batchLength = BatchHeader.BatchLength(records);
-            if (batchLength < BatchHeader.Size - BatchHeader.LogOverhead) return ErrorCode.CorruptMessage;
-            var totalSize = (long)batchLength + BatchHeader.LogOverhead;
-            if (totalSize > records.Length) return ErrorCode.CorruptMessage;
+            var totalSize = new RecordBatchHeader(records).TotalSize;
+            if (totalSize < RecordBatchLayout.HeaderSize || totalSize > records.Length) return ErrorCode.CorruptMessage;
             if (totalSize > maxMessageBytes) return ErrorCode.MessageTooLarge;
-
             var batch = records[..(int)totalSize];
-            if (BatchHeader.Crc(batch) != BatchHeader.ComputeCrc(batch)) return ErrorCode.CorruptMessage;
-            if (BatchHeader.LastOffsetDelta(batch) < 0 || BatchHeader.RecordCount(batch) <= 0) return ErrorCode.CorruptMessage;
+            try
+            {
+                RecordBatchValidator.Validate(batch);
+            }
+            catch (UnsupportedMessageFormatException e)
+            {
+                return e.ErrorCode;
+            }
+            catch (KafkaProtocolException)
+            {
+                return ErrorCode.CorruptMessage;
+            }
             records = records[(int)totalSize..];
         }
         return ErrorCode.None;

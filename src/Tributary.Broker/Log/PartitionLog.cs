@@ -1,4 +1,5 @@
 using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Log;
 
@@ -70,7 +71,7 @@ internal sealed class PartitionLog
             var baseOffset = _logEndOffset;
             for (var rest = records; !rest.IsEmpty;)
             {
-                var size = BatchHeader.TotalSize(rest);
+                var size = (int)new RecordBatchHeader(rest).TotalSize;
                 Store(rest[..size], options);
                 rest = rest[size..];
             }
@@ -82,12 +83,11 @@ internal sealed class PartitionLog
 
     private SequenceCheck CheckProducers(ReadOnlySpan<byte> records)
     {
-        for (var rest = records; !rest.IsEmpty; rest = rest[BatchHeader.TotalSize(rest)..])
+        for (var rest = records; !rest.IsEmpty; rest = rest[(int)new RecordBatchHeader(rest).TotalSize..])
         {
-            var producerId = BatchHeader.ProducerId(rest);
-            if (producerId < 0) continue;
-            var first = BatchHeader.BaseSequence(rest);
-            var check = _producers.Check(producerId, BatchHeader.ProducerEpoch(rest), first, LastSequence(first, BatchHeader.LastOffsetDelta(rest)));
+            var header = new RecordBatchHeader(rest);
+            if (header.ProducerId < 0) continue;
+            var check = _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, LastSequence(header.BaseSequence, header.LastOffsetDelta));
             if (check.Error != ErrorCode.None) return check;
         }
         return SequenceCheck.Accepted;
@@ -103,18 +103,17 @@ internal sealed class PartitionLog
         var position = _chunk.Used;
         var stored = _chunk.Append(batch).Span;
         var baseOffset = _logEndOffset;
-        BatchHeader.AssignOffsetAndEpoch(stored, baseOffset, options.LeaderEpoch);
-        if (options.UseLogAppendTime) BatchHeader.StampLogAppendTime(stored, options.NowMs);
+        RecordBatchRewriter.SetBaseOffset(stored, baseOffset);
+        RecordBatchRewriter.SetPartitionLeaderEpoch(stored, options.LeaderEpoch);
+        if (options.UseLogAppendTime) RecordBatchRewriter.SetLogAppendTime(stored, options.NowMs);
 
-        var lastOffset = baseOffset + BatchHeader.LastOffsetDelta(stored);
-        _batches.Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, lastOffset,
-            BatchHeader.MaxTimestamp(stored), options.NowMs, _endPosition));
-        var producerId = BatchHeader.ProducerId(stored);
-        if (producerId >= 0)
+        var header = new RecordBatchHeader(stored);
+        var lastOffset = header.LastOffset;
+        _batches.Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, lastOffset, header.MaxTimestamp, options.NowMs, _endPosition));
+        if (header.ProducerId >= 0)
         {
-            var first = BatchHeader.BaseSequence(stored);
-            _producers.Record(producerId, BatchHeader.ProducerEpoch(stored), first,
-                LastSequence(first, BatchHeader.LastOffsetDelta(stored)), baseOffset, lastOffset);
+            _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence,
+                LastSequence(header.BaseSequence, header.LastOffsetDelta), baseOffset, lastOffset);
         }
         _epochs.Assign(options.LeaderEpoch, baseOffset);
         _logEndOffset = lastOffset + 1;

@@ -1,5 +1,6 @@
 using Tributary.Broker.Log;
 using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Tests.Log;
 
@@ -21,10 +22,10 @@ public class PartitionLogTests
         Assert.Equal(4, result.BaseOffset);
         Assert.Equal(-1, result.LogAppendTimeMs);
         var stored = _log.Read(4, 1 << 20, IsolationLevel.ReadUncommitted).Records.ToArray();
-        Assert.Equal(4, BatchHeader.BaseOffset(stored));
-        Assert.Equal(3, BatchHeader.LeaderEpoch(stored));
+        Assert.Equal(4, new RecordBatchHeader(stored).BaseOffset);
+        Assert.Equal(3, new RecordBatchHeader(stored).PartitionLeaderEpoch);
         Assert.Equal(produced[16..], stored[16..]);
-        Assert.Equal(BatchHeader.ComputeCrc(stored), BatchHeader.Crc(stored));
+        Assert.Equal(new RecordBatchHeader(stored).ComputeCrc(), new RecordBatchHeader(stored).Crc);
         Assert.Equal(6, _log.HighWatermark);
     }
 
@@ -35,8 +36,8 @@ public class PartitionLogTests
 
         Assert.Equal(77_000, result.LogAppendTimeMs);
         var stored = _log.Read(0, 1 << 20, IsolationLevel.ReadUncommitted).Records.Span;
-        Assert.Equal(77_000, BatchHeader.MaxTimestamp(stored));
-        Assert.Equal(BatchHeader.ComputeCrc(stored), BatchHeader.Crc(stored));
+        Assert.Equal(77_000, new RecordBatchHeader(stored).MaxTimestamp);
+        Assert.Equal(new RecordBatchHeader(stored).ComputeCrc(), new RecordBatchHeader(stored).Crc);
     }
 
     [Fact]
@@ -56,8 +57,8 @@ public class PartitionLogTests
         Append(TestBatches.Create(5));
 
         var records = _log.Read(7, 1 << 20, IsolationLevel.ReadUncommitted).Records.Span;
-        Assert.Equal(5, BatchHeader.BaseOffset(records));
-        Assert.Equal(records.Length, BatchHeader.TotalSize(records));
+        Assert.Equal(5, new RecordBatchHeader(records).BaseOffset);
+        Assert.Equal(records.Length, (int)new RecordBatchHeader(records).TotalSize);
     }
 
     [Fact]
@@ -97,9 +98,9 @@ public class PartitionLogTests
             var records = _log.Read(offset, 1 << 20, IsolationLevel.ReadUncommitted).Records.Span;
             while (!records.IsEmpty)
             {
-                Assert.Equal(offset, BatchHeader.BaseOffset(records));
-                offset += BatchHeader.LastOffsetDelta(records) + 1;
-                records = records[BatchHeader.TotalSize(records)..];
+                Assert.Equal(offset, new RecordBatchHeader(records).BaseOffset);
+                offset += new RecordBatchHeader(records).LastOffsetDelta + 1;
+                records = records[(int)new RecordBatchHeader(records).TotalSize..];
             }
         }
         Assert.Equal(4_000, offset);
@@ -145,7 +146,7 @@ public class PartitionLogTests
         Assert.Equal((ErrorCode.None, 4L), _log.DeleteRecordsBefore(4));
         Assert.Equal(1, _log.BatchCount);
         // The start may lie inside a batch: a fetch from it returns that whole batch.
-        Assert.Equal(3, BatchHeader.BaseOffset(_log.Read(4, 1 << 20, IsolationLevel.ReadUncommitted).Records.Span));
+        Assert.Equal(3, new RecordBatchHeader(_log.Read(4, 1 << 20, IsolationLevel.ReadUncommitted).Records.Span).BaseOffset);
         Assert.Equal(ErrorCode.OffsetOutOfRange, _log.DeleteRecordsBefore(7).Error);
         Assert.Equal((ErrorCode.None, 6L), _log.DeleteRecordsBefore(-1));
         Assert.Equal(0, _log.BatchCount);
