@@ -1,5 +1,6 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Confluent.Kafka;
 
 namespace Tributary.Streams;
 
@@ -39,12 +40,24 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
     public override void PreStart()
     {
         SetKeepGoing(true);
-        driver = shared?.Driver ?? new ConsumerDriver<TKey, TValue>(settings);
+        driver = shared?.Driver ?? CreateDriver();
         CreateOwner(GetAsyncCallback<Exception>(FailStage), GetAsyncCallback(CompleteStage));
         control.Bind(GetAsyncCallback(PerformStop), GetAsyncCallback(PerformShutdown), driver.GetMetricsAsync);
         Register(driver);
         if (shared is null)
             driver.Start();
+    }
+
+    private ConsumerDriver<TKey, TValue> CreateDriver()
+    {
+        try
+        {
+            return new ConsumerDriver<TKey, TValue>(settings);
+        }
+        catch (Exception error) when (error is ArgumentException or KafkaException or InvalidOperationException)
+        {
+            throw new KafkaConsumerFailedException($"Could not create the Kafka consumer: {error.Message}", error);
+        }
     }
 
     public override void PostStop()

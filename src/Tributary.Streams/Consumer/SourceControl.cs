@@ -11,20 +11,15 @@ internal sealed class SourceControl : IControl
     private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Action? stopCallback;
     private Action? shutdownCallback;
-    private Func<Task<ConsumerMetrics>>? metrics;
+    private readonly TaskCompletionSource<Func<Task<ConsumerMetrics>>> metrics = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool stopRequested;
     private bool shutdownRequested;
 
     public Task IsShutdown => shutdown.Task;
 
-    public Task<ConsumerMetrics> Metrics
-    {
-        get
-        {
-            lock (gate)
-                return metrics?.Invoke() ?? Task.FromException<ConsumerMetrics>(new InvalidOperationException("The source has not started yet."));
-        }
-    }
+    public Task<ConsumerMetrics> Metrics => SnapshotAsync();
+
+    private async Task<ConsumerMetrics> SnapshotAsync() => await (await metrics.Task.ConfigureAwait(false))().ConfigureAwait(false);
 
     /// <summary>Stage: connects the control to the stage's callbacks and replays earlier requests.</summary>
     public void Bind(Action stop, Action shutdownNow, Func<Task<ConsumerMetrics>> metricsSnapshot)
@@ -34,7 +29,7 @@ internal sealed class SourceControl : IControl
         {
             stopCallback = stop;
             shutdownCallback = shutdownNow;
-            metrics = metricsSnapshot;
+            metrics.TrySetResult(metricsSnapshot);
             replayStop = stopRequested;
             replayShutdown = shutdownRequested;
         }
@@ -89,6 +84,7 @@ internal sealed class SourceControl : IControl
     /// <summary>Stage: the consumer has been closed (or detached) and the stage has finished.</summary>
     public void MarkShutdown()
     {
+        metrics.TrySetException(new InvalidOperationException("The source stopped before its consumer started."));
         stopped.TrySetResult();
         shutdown.TrySetResult();
     }
