@@ -24,14 +24,13 @@ internal static class SchemaLoader
     {
         var valid = VersionRange.Parse(root.GetProperty("validVersions").GetString()!);
         var unstable = root.TryGetProperty("latestVersionUnstable", out var u) && u.GetBoolean();
+        // An unstable newest version is unreleased: it is left out of what the generated code supports.
         var supported = unstable && !valid.IsEmpty ? valid.Intersect(valid with { Max = (short)(valid.Max - 1) }) : valid;
         return new MessageSpec(
             Name: root.GetProperty("name").GetString()!,
             Type: root.GetProperty("type").GetString()!,
             ApiKey: root.TryGetProperty("apiKey", out var key) ? key.GetInt16() : null,
-            ValidVersions: valid,
             FlexibleVersions: VersionRange.Parse(root.GetProperty("flexibleVersions").GetString()!),
-            LatestVersionUnstable: unstable,
             Fields: ParseFields(root.GetProperty("fields")),
             CommonStructs: root.TryGetProperty("commonStructs", out var common)
                 ? common.EnumerateArray().Select(s => new StructSpec(s.GetProperty("name").GetString()!, ParseFields(s.GetProperty("fields")))).ToList()

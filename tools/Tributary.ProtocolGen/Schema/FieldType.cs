@@ -41,11 +41,6 @@ internal sealed record FieldType(TypeKind Kind, string? StructName = null, Field
 
     public bool IsArray => Kind == TypeKind.Array;
 
-    public bool IsStruct => Kind == TypeKind.Struct;
-
-    /// <summary>True for types whose wire form is a length-prefixed sequence that may be compact.</summary>
-    public bool IsVariableLength => Kind is TypeKind.String or TypeKind.Bytes or TypeKind.Records or TypeKind.Array;
-
     /// <summary>The struct this type refers to, directly or as the array element.</summary>
     public string? ReferencedStruct => IsArray ? Element!.StructName : StructName;
 

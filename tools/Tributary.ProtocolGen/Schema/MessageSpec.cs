@@ -9,9 +9,7 @@ internal sealed record StructSpec(string Name, IReadOnlyList<FieldSpec> Fields);
 /// <param name="Name">The message name, e.g. "ProduceRequest".</param>
 /// <param name="Type">"request", "response", "header" or "data".</param>
 /// <param name="ApiKey">The API key for requests and responses.</param>
-/// <param name="ValidVersions">All versions the definition declares.</param>
 /// <param name="FlexibleVersions">Versions that use compact encodings and tagged fields.</param>
-/// <param name="LatestVersionUnstable">Whether the newest version is unreleased and must be left out.</param>
 /// <param name="Fields">Top-level fields.</param>
 /// <param name="CommonStructs">Structs shared by several fields.</param>
 /// <param name="SourceFile">The JSON file name, quoted in the generated header.</param>
@@ -23,9 +21,7 @@ internal sealed record MessageSpec(
     string Name,
     string Type,
     short? ApiKey,
-    VersionRange ValidVersions,
     VersionRange FlexibleVersions,
-    bool LatestVersionUnstable,
     IReadOnlyList<FieldSpec> Fields,
     IReadOnlyList<StructSpec> CommonStructs,
     string SourceFile,

@@ -8,9 +8,6 @@ internal readonly record struct VersionRange(short Min, short Max)
     /// <summary>The range that contains no version ("none").</summary>
     public static readonly VersionRange None = new(1, 0);
 
-    /// <summary>Every version ("0+").</summary>
-    public static readonly VersionRange All = new(0, short.MaxValue);
-
     public bool IsEmpty => Min > Max;
 
     public bool Contains(short version) => version >= Min && version <= Max;
