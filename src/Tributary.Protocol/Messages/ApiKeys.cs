@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Tributary.Protocol.Messages;
 
 /// <summary>The table of APIs the codec implements, and the header versions each API version uses.</summary>
@@ -16,9 +18,9 @@ public static partial class ApiKeys
         TryGet((short)key, out var info) ? info : throw new ArgumentOutOfRangeException(nameof(key), key, "Unknown API key.");
 
     /// <summary>Looks up an API by its wire key.</summary>
-    public static bool TryGet(short key, out ApiKeyInfo info)
+    public static bool TryGet(short key, [MaybeNullWhen(false)] out ApiKeyInfo info)
     {
-        info = key >= 0 && key < ByKey.Length ? ByKey[key]! : null!;
+        info = key >= 0 && key < ByKey.Length ? ByKey[key] : null;
         return info is not null;
     }
 

@@ -89,6 +89,7 @@ internal sealed class FakeBroker : IAsyncDisposable
     {
         var request = RequestFrame.Decode(frame);
         _requests.Enqueue(new CapturedRequest(frame, request));
+        if (request.Body is ProduceRequest { Acks: 0 }) return null; // acks=0: the client expects no response
         var (response, responseVersion) = request.Body switch
         {
             ApiVersionsRequest => ApiVersions(request.ApiVersion),
@@ -96,7 +97,6 @@ internal sealed class FakeBroker : IAsyncDisposable
             ProduceRequest produce => (Produce(produce), request.ApiVersion),
             _ => throw new InvalidOperationException($"The fake broker does not serve {request.ApiKey}."),
         };
-        if (request.Body is ProduceRequest { Acks: 0 }) return null;
         return Frame(request.Header.CorrelationId, request.ApiKey, responseVersion, response);
     }
 

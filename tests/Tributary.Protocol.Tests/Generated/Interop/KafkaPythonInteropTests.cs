@@ -16,12 +16,13 @@ public class KafkaPythonInteropTests(ITestOutputHelper output)
 
     private const string Script = """
         import sys
+        import kafka
         from kafka import KafkaProducer
         producer = KafkaProducer(bootstrap_servers=sys.argv[1], client_id=sys.argv[2], acks=1,
                                  request_timeout_ms=20000, api_version_auto_timeout_ms=20000)
         metadata = producer.send(sys.argv[3], key=b'key', value=b'hello').get(timeout=20)
         producer.close(timeout=5)
-        print(kafka_version := __import__('kafka').__version__, metadata.offset)
+        print(kafka.__version__, metadata.offset)
         """;
 
     [Fact]
