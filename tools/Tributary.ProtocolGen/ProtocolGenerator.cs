@@ -19,16 +19,15 @@ public static class ProtocolGenerator
     /// <summary>Generates the sources for every definition in <paramref name="jsonFiles"/>, sorted by file name.</summary>
     public static IReadOnlyList<GeneratedFile> Generate(IEnumerable<string> jsonFiles)
     {
-        var specs = jsonFiles
+        var loaded = jsonFiles
             .OrderBy(Path.GetFileName, StringComparer.Ordinal)
             .Select(SchemaLoader.LoadFile)
-            .Where(spec => !spec.SupportedVersions.IsEmpty)
             .ToList();
-        specs = CapResponsesAtRequestVersions(specs);
+        var specs = CapResponsesAtRequestVersions(loaded.Where(spec => !spec.SupportedVersions.IsEmpty).ToList());
         var models = specs.Select(ModelBuilder.Build).ToList();
         var files = models.Select(m => new GeneratedFile($"{m.Name}.g.cs", MessageEmitter.Emit(m))).ToList();
         var apis = PairApis(models);
-        files.Add(new GeneratedFile("ApiKey.g.cs", ApiKeysEmitter.EmitEnum(apis)));
+        files.Add(new GeneratedFile("ApiKey.g.cs", ApiKeysEmitter.EmitEnum(DefinedApis(loaded), apis)));
         files.Add(new GeneratedFile("ApiKeys.g.cs", ApiKeysEmitter.EmitTable(apis)));
         return files.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
     }
@@ -47,6 +46,13 @@ public static class ProtocolGenerator
             .Where(spec => !spec.SupportedVersions.IsEmpty)
             .ToList();
     }
+
+    /// <summary>Every API with a request definition that has versions, released or not (removed APIs say "none").</summary>
+    private static List<(short Key, string Name)> DefinedApis(List<MessageSpec> specs) =>
+        specs.Where(s => s.IsRequest && s.ApiKey is not null && !s.ValidVersions.IsEmpty)
+            .Select(s => (s.ApiKey!.Value, MessageEmitter.ApiName(s)))
+            .OrderBy(api => api.Item1)
+            .ToList();
 
     private static List<ApiKeysEmitter.Api> PairApis(List<MessageModel> models)
     {

@@ -4,7 +4,7 @@
 
 namespace Tributary.Protocol.Messages;
 
-/// <summary>The Kafka APIs this codec implements, by their wire key.</summary>
+/// <summary>The Kafka APIs, by their wire key. <see cref="ApiKeys"/> lists the ones this codec implements.</summary>
 public enum ApiKey : short
 {
     /// <summary>Produce (key 0): <see cref="ProduceRequest"/> and <see cref="ProduceResponse"/>.</summary>
@@ -159,10 +159,28 @@ public enum ApiKey : short
     ListClientMetricsResources = 74,
     /// <summary>DescribeTopicPartitions (key 75): <see cref="DescribeTopicPartitionsRequest"/> and <see cref="DescribeTopicPartitionsResponse"/>.</summary>
     DescribeTopicPartitions = 75,
+    /// <summary>ShareGroupHeartbeat (key 76): defined only in an unreleased version, so not implemented by this codec.</summary>
+    ShareGroupHeartbeat = 76,
+    /// <summary>ShareGroupDescribe (key 77): defined only in an unreleased version, so not implemented by this codec.</summary>
+    ShareGroupDescribe = 77,
+    /// <summary>ShareFetch (key 78): defined only in an unreleased version, so not implemented by this codec.</summary>
+    ShareFetch = 78,
+    /// <summary>ShareAcknowledge (key 79): defined only in an unreleased version, so not implemented by this codec.</summary>
+    ShareAcknowledge = 79,
     /// <summary>AddRaftVoter (key 80): <see cref="AddRaftVoterRequest"/> and <see cref="AddRaftVoterResponse"/>.</summary>
     AddRaftVoter = 80,
     /// <summary>RemoveRaftVoter (key 81): <see cref="RemoveRaftVoterRequest"/> and <see cref="RemoveRaftVoterResponse"/>.</summary>
     RemoveRaftVoter = 81,
     /// <summary>UpdateRaftVoter (key 82): <see cref="UpdateRaftVoterRequest"/> and <see cref="UpdateRaftVoterResponse"/>.</summary>
     UpdateRaftVoter = 82,
+    /// <summary>InitializeShareGroupState (key 83): defined only in an unreleased version, so not implemented by this codec.</summary>
+    InitializeShareGroupState = 83,
+    /// <summary>ReadShareGroupState (key 84): defined only in an unreleased version, so not implemented by this codec.</summary>
+    ReadShareGroupState = 84,
+    /// <summary>WriteShareGroupState (key 85): defined only in an unreleased version, so not implemented by this codec.</summary>
+    WriteShareGroupState = 85,
+    /// <summary>DeleteShareGroupState (key 86): defined only in an unreleased version, so not implemented by this codec.</summary>
+    DeleteShareGroupState = 86,
+    /// <summary>ReadShareGroupStateSummary (key 87): defined only in an unreleased version, so not implemented by this codec.</summary>
+    ReadShareGroupStateSummary = 87,
 }

@@ -32,7 +32,10 @@ public class ApiKeysTests
         // Unreleased newest versions are left out.
         Assert.Equal((0, 4, 3), Range(ApiKey.EndTxn));
         Assert.Equal((0, 0, 0), Range(ApiKey.ConsumerGroupHeartbeat));
-        Assert.False(ApiKeys.TryGet(78, out _)); // ShareFetch: only an unstable version exists.
+        // ShareFetch is defined only in an unreleased version: named, but not implemented.
+        Assert.Equal(78, (short)ApiKey.ShareFetch);
+        Assert.False(ApiKeys.TryGet((short)ApiKey.ShareFetch, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ApiKeys.Get(ApiKey.ShareFetch));
         Assert.False(ApiKeys.TryGet(-1, out _));
         Assert.False(ApiKeys.TryGet(short.MaxValue, out _));
     }

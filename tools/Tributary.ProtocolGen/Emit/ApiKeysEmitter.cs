@@ -8,16 +8,23 @@ internal static class ApiKeysEmitter
     /// <summary>A request and its response, paired by API key.</summary>
     public sealed record Api(short Key, string Name, MessageModel Request, MessageModel Response);
 
-    public static string EmitEnum(IReadOnlyList<Api> apis)
+    /// <summary>
+    /// The enum names every API Kafka defines, so that any request can be named in logs; those with only an
+    /// unreleased version have no generated types and no <c>ApiKeys</c> entry.
+    /// </summary>
+    public static string EmitEnum(IReadOnlyList<(short Key, string Name)> definedApis, IReadOnlyList<Api> implemented)
     {
         var code = Header();
-        code.Line("/// <summary>The Kafka APIs this codec implements, by their wire key.</summary>");
+        code.Line("/// <summary>The Kafka APIs, by their wire key. <see cref=\"ApiKeys\"/> lists the ones this codec implements.</summary>");
         using (code.Block("public enum ApiKey : short"))
         {
-            foreach (var api in apis)
+            foreach (var (key, name) in definedApis)
             {
-                code.Line($"/// <summary>{api.Name} (key {api.Key}): <see cref=\"{api.Request.Name}\"/> and <see cref=\"{api.Response.Name}\"/>.</summary>");
-                code.Line($"{api.Name} = {api.Key},");
+                var api = implemented.FirstOrDefault(a => a.Key == key);
+                code.Line(api is null
+                    ? $"/// <summary>{name} (key {key}): defined only in an unreleased version, so not implemented by this codec.</summary>"
+                    : $"/// <summary>{name} (key {key}): <see cref=\"{api.Request.Name}\"/> and <see cref=\"{api.Response.Name}\"/>.</summary>");
+                code.Line($"{name} = {key},");
             }
         }
         return code.ToString();

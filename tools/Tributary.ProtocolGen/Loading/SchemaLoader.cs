@@ -30,6 +30,7 @@ internal static class SchemaLoader
             Name: root.GetProperty("name").GetString()!,
             Type: root.GetProperty("type").GetString()!,
             ApiKey: root.TryGetProperty("apiKey", out var key) ? key.GetInt16() : null,
+            ValidVersions: valid,
             FlexibleVersions: VersionRange.Parse(root.GetProperty("flexibleVersions").GetString()!),
             Fields: ParseFields(root.GetProperty("fields")),
             CommonStructs: root.TryGetProperty("commonStructs", out var common)

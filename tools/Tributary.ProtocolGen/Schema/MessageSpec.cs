@@ -9,6 +9,7 @@ internal sealed record StructSpec(string Name, IReadOnlyList<FieldSpec> Fields);
 /// <param name="Name">The message name, e.g. "ProduceRequest".</param>
 /// <param name="Type">"request", "response", "header" or "data".</param>
 /// <param name="ApiKey">The API key for requests and responses.</param>
+/// <param name="ValidVersions">All versions the definition declares, including an unreleased newest one.</param>
 /// <param name="FlexibleVersions">Versions that use compact encodings and tagged fields.</param>
 /// <param name="Fields">Top-level fields.</param>
 /// <param name="CommonStructs">Structs shared by several fields.</param>
@@ -21,6 +22,7 @@ internal sealed record MessageSpec(
     string Name,
     string Type,
     short? ApiKey,
+    VersionRange ValidVersions,
     VersionRange FlexibleVersions,
     IReadOnlyList<FieldSpec> Fields,
     IReadOnlyList<StructSpec> CommonStructs,
