@@ -37,7 +37,7 @@ internal sealed partial class ClassicGroup
                 var waiter = DeferredCompletions.NewWaiter<SyncGroupResult>();
                 member.PendingSync = waiter;
                 if (member.MemberId == LeaderId)
-                    Stabilize(sync.Assignments, done);
+                    Stabilize(sync.Assignments, now, done);
                 return waiter.Task;
             default:
                 return Answer(SyncGroupResult.Failure(ErrorCode.UnknownMemberId));
@@ -88,14 +88,18 @@ internal sealed partial class ClassicGroup
         return ErrorCode.None;
     }
 
-    private void Stabilize(IReadOnlyDictionary<string, byte[]> assignments, DeferredCompletions done)
+    private void Stabilize(IReadOnlyDictionary<string, byte[]> assignments, DateTimeOffset now, DeferredCompletions done)
     {
         State = GroupState.Stable;
         foreach (var member in _members.Values)
         {
             member.Assignment = assignments.GetValueOrDefault(member.MemberId) ?? [];
             if (member.PendingSync is { } waiter)
+            {
                 done.Complete(waiter, new SyncGroupResult(ErrorCode.None, ProtocolType, ProtocolName, member.Assignment));
+                // Its session was paused while it waited for the leader; it restarts with the answer.
+                member.Heartbeat(now);
+            }
             member.PendingSync = null;
         }
         GroupLog.GroupStable(_logger, GroupId, GenerationId);

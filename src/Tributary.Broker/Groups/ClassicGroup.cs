@@ -130,7 +130,11 @@ internal sealed partial class ClassicGroup
             {
                 member.Assignment = [];
                 if (member.PendingSync is { } sync)
+                {
                     done.Complete(sync, SyncGroupResult.Failure(ErrorCode.RebalanceInProgress));
+                    // Its session was paused while it waited; it restarts now that it can heartbeat again.
+                    member.Heartbeat(now);
+                }
                 member.PendingSync = null;
             }
         }

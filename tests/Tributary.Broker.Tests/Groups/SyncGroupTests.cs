@@ -40,6 +40,41 @@ public sealed class SyncGroupTests : IDisposable
     }
 
     [Fact]
+    public async Task Follower_that_waited_longer_than_its_session_for_the_leader_is_still_a_member()
+    {
+        var (leader, follower) = await JoinTwoAsync();
+        var followerSync = _kit.SyncAsync(follower);
+
+        for (var elapsed = TimeSpan.Zero; elapsed < SessionTimeout * 2; elapsed += TimeSpan.FromSeconds(3))
+        {
+            _kit.Clock.Advance(TimeSpan.FromSeconds(3));
+            Assert.Equal(ErrorCode.None, _kit.Heartbeat(leader));
+        }
+        await WithinPatience(_kit.SyncAsync(leader, new Dictionary<string, byte[]> { [follower.MemberId] = [2] }));
+
+        Assert.Equal([2], (await WithinPatience(followerSync)).Assignment);
+        _kit.Clock.Advance(SessionTimeout / 2);
+        Assert.Equal(ErrorCode.None, _kit.Heartbeat(follower));
+    }
+
+    [Fact]
+    public async Task Follower_whose_wait_for_the_leader_was_ended_by_a_rebalance_gets_a_fresh_session()
+    {
+        var (leader, follower) = await JoinTwoAsync();
+        var followerSync = _kit.SyncAsync(follower);
+        for (var elapsed = TimeSpan.Zero; elapsed < SessionTimeout * 2; elapsed += TimeSpan.FromSeconds(3))
+        {
+            _kit.Clock.Advance(TimeSpan.FromSeconds(3));
+            _kit.Heartbeat(leader);
+        }
+
+        _ = _kit.JoinAsync();
+
+        Assert.Equal(ErrorCode.RebalanceInProgress, (await WithinPatience(followerSync)).Error);
+        Assert.Equal(ErrorCode.RebalanceInProgress, _kit.Heartbeat(follower));
+    }
+
+    [Fact]
     public async Task Member_left_out_of_the_leaders_assignment_gets_an_empty_one()
     {
         var (leader, follower) = await JoinTwoAsync();
