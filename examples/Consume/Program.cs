@@ -1,0 +1,21 @@
+// Seed exercise 2: consume messages with KafkaConsumer.PlainSource.
+// Usage: dotnet run --project examples/Consume -- [bootstrap-servers] [topic] [count]
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+using Tributary.Streams;
+
+var bootstrapServers = args.ElementAtOrDefault(0) ?? "localhost:9092";
+var topic = args.ElementAtOrDefault(1) ?? "greetings";
+var count = int.Parse(args.ElementAtOrDefault(2) ?? "10");
+
+using var system = ActorSystem.Create("consume");
+var settings = ConsumerSettings<string, string>.Create(system, Deserializers.Utf8, Deserializers.Utf8)
+    .WithBootstrapServers(bootstrapServers)
+    .WithGroupId("consume-example")
+    .WithProperty("auto.offset.reset", "earliest");
+
+await KafkaConsumer.PlainSource(settings, Subscriptions.Topics(topic))
+    .Take(count)
+    .RunForeach(record => Console.WriteLine($"{record.TopicPartitionOffset}: {record.Message.Key} = {record.Message.Value}"), system.Materializer());

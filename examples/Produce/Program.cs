@@ -1,0 +1,21 @@
+// Seed exercise 1: produce messages with KafkaProducer.PlainSink.
+// Usage: dotnet run --project examples/Produce -- [bootstrap-servers] [topic] [count]
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+using Tributary.Streams;
+
+var bootstrapServers = args.ElementAtOrDefault(0) ?? "localhost:9092";
+var topic = args.ElementAtOrDefault(1) ?? "greetings";
+var count = int.Parse(args.ElementAtOrDefault(2) ?? "10");
+
+using var system = ActorSystem.Create("produce");
+var settings = ProducerSettings<string, string>.Create(system, Serializers.Utf8, Serializers.Utf8)
+    .WithBootstrapServers(bootstrapServers);
+
+await Source.From(Enumerable.Range(1, count))
+    .Select(i => new ProducerRecord<string, string>(topic, $"key-{i}", $"hello {i}"))
+    .RunWith(KafkaProducer.PlainSink(settings), system.Materializer());
+
+Console.WriteLine($"Produced {count} messages to {topic}.");
