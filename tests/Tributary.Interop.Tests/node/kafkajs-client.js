@@ -1,9 +1,10 @@
 // Drives kafkajs 2.2.4, a client we did not write, for the interop tests. Each subcommand prints one JSON
 // object on stdout so the C# test can assert on what the client saw; exit code 0 means no error.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const { Kafka, logLevel } = require('kafkajs');
 
 function parseArgs(argv) {
-  const args = { command: argv[0], partitions: 4, replication: 1, start: 0, count: 0, maxSeconds: 30, idleMs: 3000 };
+  const args = { command: argv[0], partitions: 4, replication: 1, start: 0, count: 0, maxSeconds: 30, minSeconds: 0, idleMs: 3000 };
   for (let i = 1; i < argv.length; i += 2) {
     const name = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     const value = argv[i + 1];
@@ -39,9 +40,9 @@ async function consume(kafka, args) {
   await consumer.connect();
   await consumer.subscribe({ topic: args.topic, fromBeginning: true });
   const records = [];
-  let assignment = [];
+  const assignments = [];
   let lastMessageAt = Date.now();
-  consumer.on(consumer.events.GROUP_JOIN, e => { assignment = (e.payload.memberAssignment[args.topic] || []).slice().sort(); });
+  consumer.on(consumer.events.GROUP_JOIN, e => { assignments.push((e.payload.memberAssignment[args.topic] || []).slice().sort((a, b) => a - b)); });
   await consumer.run({
     autoCommit: args.commit === 'true',
     autoCommitThreshold: 1,
@@ -54,12 +55,12 @@ async function consume(kafka, args) {
   });
   const started = Date.now();
   while (Date.now() - started < args.maxSeconds * 1000) {
-    if (args.count > 0 && records.length >= args.count) break;
-    if (args.count <= 0 && records.length > 0 && Date.now() - lastMessageAt > args.idleMs) break;
+    const satisfied = args.count > 0 ? records.length >= args.count : records.length > 0 && Date.now() - lastMessageAt > args.idleMs;
+    if (satisfied && Date.now() - started >= args.minSeconds * 1000) break;
     await new Promise(r => setTimeout(r, 100));
   }
   await consumer.disconnect();
-  return { consumed: records.length, records, assignment };
+  return { consumed: records.length, records, assignments };
 }
 
 async function main() {

@@ -42,25 +42,32 @@ def consume(args):
         enable_auto_commit=False,
         session_timeout_ms=10000,
         heartbeat_interval_ms=500,
-        consumer_timeout_ms=args.idle_ms,
     )
     records = []
-    deadline = time.time() + args.max_seconds
-    while time.time() < deadline and (args.count <= 0 or len(records) < args.count):
+    assignments = []
+    started = last_record_at = time.time()
+    while True:
+        now = time.time()
+        if now - started >= args.max_seconds:
+            break
+        satisfied = len(records) >= args.count if args.count > 0 else records and now - last_record_at >= args.idle_ms / 1000
+        if satisfied and now - started >= args.min_seconds:
+            break
         batch = consumer.poll(timeout_ms=200)
         for partition_records in batch.values():
             for r in partition_records:
+                last_record_at = time.time()
                 records.append({"partition": r.partition, "offset": r.offset,
                                 "key": r.key.decode() if r.key is not None else None,
                                 "value": r.value.decode() if r.value is not None else None,
                                 "headers": {k: v.decode() for k, v in r.headers}})
-        if args.commit and batch:
+        if args.commit == "true" and batch:
             consumer.commit()
-        if args.count <= 0 and not batch and records and time.time() > deadline - args.max_seconds + args.min_seconds:
-            break
-    assignment = sorted(tp.partition for tp in consumer.assignment())
+        current = sorted(tp.partition for tp in consumer.assignment())
+        if not assignments or assignments[-1] != current:
+            assignments.append(current)
     consumer.close()
-    return {"consumed": len(records), "records": records, "assignment": assignment}
+    return {"consumed": len(records), "records": records, "assignments": assignments}
 
 
 def committed(args):
@@ -81,9 +88,9 @@ def main():
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--group")
-    parser.add_argument("--commit", action="store_true")
+    parser.add_argument("--commit", choices=["true", "false"], default="false")
     parser.add_argument("--idle-ms", type=int, default=3000)
-    parser.add_argument("--min-seconds", type=float, default=3)
+    parser.add_argument("--min-seconds", type=float, default=0)
     parser.add_argument("--max-seconds", type=float, default=30)
     args = parser.parse_args()
     handler = {"create-topic": create_topic, "produce": produce, "consume": consume, "committed": committed}[args.command]
