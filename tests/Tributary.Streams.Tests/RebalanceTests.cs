@@ -11,8 +11,10 @@ public sealed class RebalanceTests(KafkaFixture kafka, ITestOutputHelper output)
 {
     private static readonly CommitterSettings QuickCommits = CommitterSettings.Default.WithMaxBatch(10).WithMaxInterval(TimeSpan.FromMilliseconds(50));
 
-    [Fact]
-    public async Task Every_record_is_processed_at_least_once_when_a_source_joins_late_and_another_leaves()
+    [Theory]
+    [InlineData("range,roundrobin")]
+    [InlineData("cooperative-sticky")]
+    public async Task Every_record_is_processed_at_least_once_when_a_source_joins_late_and_another_leaves(string assignmentStrategy)
     {
         var topic = await NewTopicAsync(partitions: 4);
         var group = NewGroup();
@@ -20,7 +22,7 @@ public sealed class RebalanceTests(KafkaFixture kafka, ITestOutputHelper output)
         var processedBy = new ConcurrentDictionary<string, int>();
 
         DrainingControl<Done> Start(string name) =>
-            KafkaConsumer.CommittableSource(ConsumerSettings(group), Subscriptions.Topics(topic))
+            KafkaConsumer.CommittableSource(ConsumerSettings(group).WithProperty("partition.assignment.strategy", assignmentStrategy), Subscriptions.Topics(topic))
                 .Select(m =>
                 {
                     seen.AddOrUpdate(m.Record.Message.Value, 1, (_, n) => n + 1);

@@ -82,10 +82,17 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
         private sealed class PerPartitionOwner(Logic logic, Action<Exception> fail, Action closed) : PartitionOwner<TKey, TValue>
         {
             private readonly ConcurrentDictionary<TopicPartition, PartitionBuffer<TKey, TValue>> live = new();
+            private volatile bool stopped;
 
             public override PartitionBuffer<TKey, TValue> Assigned(TopicPartition partition)
             {
                 var buffer = new PartitionBuffer<TKey, TValue>(logic.Settings.BufferSize, logic.Driver.Wake);
+                if (stopped)
+                {
+                    // Assigned after Stop: nothing will read it, so it stays closed and its partition paused.
+                    buffer.Close();
+                    return buffer;
+                }
                 live[partition] = buffer;
                 logic.Offer(partition, buffer);
                 return buffer;
@@ -112,6 +119,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
 
             public void CloseAll()
             {
+                stopped = true;
                 foreach (var buffer in live.Values)
                     buffer.Close();
             }

@@ -56,6 +56,10 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
 
         protected override void OnPull() => TryPush();
 
+        // Buffered records will not be emitted any more: drop them (they are not committed, so they are read again
+        // later) and let the partitions pause.
+        protected override void OnStopped() => owner!.Buffer.Close();
+
         private void TryPush()
         {
             if (!IsAvailable(Out))

@@ -84,7 +84,7 @@ internal sealed class SourceControl : IControl
     /// <summary>Stage: the consumer has been closed (or detached) and the stage has finished.</summary>
     public void MarkShutdown()
     {
-        metrics.TrySetException(new InvalidOperationException("The source stopped before its consumer started."));
+        metrics.TrySetResult(() => Task.FromException<ConsumerMetrics>(new InvalidOperationException("The source stopped before its consumer started.")));
         stopped.TrySetResult();
         shutdown.TrySetResult();
     }
