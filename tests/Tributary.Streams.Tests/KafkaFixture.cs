@@ -47,6 +47,24 @@ public sealed class KafkaFixture : IDisposable
         return code == 0 ? Task.CompletedTask : Task.FromException(new InvalidOperationException($"Creating topic {name} failed with code {code}."));
     }
 
+    /// <summary>Delays every broker response by <paramref name="roundTrip"/> until the returned handle is disposed.</summary>
+    public IDisposable SlowDownBrokers(TimeSpan roundTrip)
+    {
+        SetRoundTrip((int)roundTrip.TotalMilliseconds);
+        return new Restore(() => SetRoundTrip(0));
+    }
+
+    private void SetRoundTrip(int milliseconds)
+    {
+        for (var broker = 1; broker <= 3; broker++)
+            rd_kafka_mock_broker_set_rtt(cluster, broker, milliseconds);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     /// <summary>Client properties suited to this cluster: the mock answers fetches only after fetch.wait.max.ms.</summary>
     public IReadOnlyDictionary<string, string> ConsumerProperties(string groupId) => new Dictionary<string, string>
     {
@@ -88,6 +106,7 @@ public sealed class KafkaFixture : IDisposable
     [DllImport(Librdkafka)] private static extern void rd_kafka_mock_cluster_destroy(IntPtr cluster);
     [DllImport(Librdkafka)] private static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
     [DllImport(Librdkafka)] private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
+    [DllImport(Librdkafka)] private static extern int rd_kafka_mock_broker_set_rtt(IntPtr cluster, int brokerId, int rttMs);
     [DllImport(Librdkafka)] private static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
 }
 

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Akka.Streams.Dsl;
+using Confluent.Kafka;
+using Xunit.Abstractions;
+
+namespace Tributary.Streams.Tests;
+
+/// <summary>Consumer settings that change behaviour: partition handler, stop timeout, commit timeout.</summary>
+public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper output) : KafkaTestBase(kafka, output)
+{
+    private sealed class RecordingHandler : IPartitionEventHandler
+    {
+        public ConcurrentQueue<string> Events { get; } = new();
+
+        public void OnAssign(IReadOnlyCollection<TopicPartition> assigned, IRestrictedConsumer consumer) =>
+            Events.Enqueue($"assign {Describe(assigned)} committed {string.Join(",", consumer.Committed(assigned, TimeSpan.FromSeconds(10)).Select(c => c.Offset.Value))}");
+
+        public void OnRevoke(IReadOnlyCollection<TopicPartitionOffset> revoked, IRestrictedConsumer consumer) =>
+            Events.Enqueue($"revoke {Describe(revoked.Select(r => r.TopicPartition))}");
+
+        public void OnLost(IReadOnlyCollection<TopicPartitionOffset> lost, IRestrictedConsumer consumer) =>
+            Events.Enqueue($"lost {Describe(lost.Select(r => r.TopicPartition))}");
+
+        public void OnStop(IReadOnlyCollection<TopicPartition> assigned, IRestrictedConsumer consumer) =>
+            Events.Enqueue($"stop {Describe(assigned)} position {string.Join(",", assigned.OrderBy(p => p.Partition.Value).Select(p => consumer.Position(p).Value))}");
+
+        private static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(",", partitions.Select(p => p.Partition.Value).Order());
+    }
+
+    [Fact]
+    public async Task The_partition_handler_sees_assignment_revocation_and_stop_with_a_usable_consumer()
+    {
+        var topic = await NewTopicAsync(partitions: 2);
+        await ProduceAsync(topic, Values(2, "a"), partition: 0);
+        var handler = new RecordingHandler();
+
+        var control = await KafkaConsumer.PlainSource(ConsumerSettings(NewGroup()).WithPartitionHandler(handler), Subscriptions.Topics(topic))
+            .Take(2)
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), Keep.Left)
+            .Run(Materializer)
+            .IsShutdown.ContinueWith(_ => handler.Events.ToArray()).WaitAsync(Patience);
+
+        Assert.Equal(["assign 0,1 committed -1001,-1001", "stop 0,1 position 2,-1001", "revoke 0,1"], control);
+    }
+
+    [Fact]
+    public async Task The_stop_timeout_keeps_the_consumer_open_for_commits_after_downstream_cancels()
+    {
+        var topic = await NewTopicAsync();
+        await ProduceAsync(topic, Values(3));
+
+        async Task<long> CommittedAfterCancelAsync(TimeSpan stopTimeout)
+        {
+            var group = NewGroup();
+            // Take cancels the source right after the third record; its commit is sent a little later.
+            var control = KafkaConsumer.CommittableSource(ConsumerSettings(group).WithStopTimeout(stopTimeout), Subscriptions.Topics(topic))
+                .Take(3)
+                .SelectAsync(1, async m =>
+                {
+                    await Task.Delay(300);
+                    await m.CommittableOffset.CommitAsync();
+                    return m;
+                })
+                .ToMaterialized(Sink.Ignore<CommittableMessage<string, string>>(), Keep.Left)
+                .Run(Materializer);
+            await control.IsShutdown.WaitAsync(Patience);
+            return (await CommittedAsync(group, topic, 1))[0];
+        }
+
+        Assert.Equal(3, await CommittedAfterCancelAsync(TimeSpan.FromSeconds(3)));
+        Assert.True(await CommittedAfterCancelAsync(TimeSpan.Zero) < 3, "without a stop timeout the late commits are dropped");
+    }
+
+    [Fact]
+    public async Task A_commit_not_acknowledged_within_the_commit_timeout_fails_with_CommitTimeoutException()
+    {
+        var topic = await NewTopicAsync();
+        await ProduceAsync(topic, Values(1));
+        var settings = ConsumerSettings(NewGroup()).WithCommitTimeout(TimeSpan.FromMilliseconds(200));
+
+        // The stream stays open, so the consumer is alive and assigned when the commit is sent.
+        var first = new TaskCompletionSource<CommittableMessage<string, string>>();
+        var control = KafkaConsumer.CommittableSource(settings, Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.ForEach<CommittableMessage<string, string>>(m => first.TrySetResult(m)), Keep.Left)
+            .Run(Materializer);
+        var message = await first.Task.WaitAsync(Patience);
+
+        using (Kafka.SlowDownBrokers(TimeSpan.FromSeconds(2)))
+            await Assert.ThrowsAsync<CommitTimeoutException>(() => message.CommittableOffset.CommitAsync());
+        await control.Shutdown().WaitAsync(Patience);
+    }
+}
