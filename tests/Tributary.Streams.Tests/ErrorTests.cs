@@ -68,4 +68,16 @@ public sealed class ErrorTests(KafkaFixture kafka, ITestOutputHelper output) : K
         Assert.Contains("group.id", failure.Message);
         await control.IsShutdown.WaitAsync(Patience);
     }
+
+    [Fact]
+    public async Task A_subscription_the_client_rejects_fails_the_stream_with_a_clear_exception()
+    {
+        var (control, completion) = KafkaConsumer.PlainSource(ConsumerSettings(NewGroup()), Subscriptions.TopicPattern("^(unclosed"))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), Keep.Both)
+            .Run(Materializer);
+
+        var failure = await Assert.ThrowsAsync<KafkaConsumerFailedException>(() => completion.WaitAsync(Patience));
+        Assert.IsAssignableFrom<KafkaException>(failure.InnerException);
+        await control.IsShutdown.WaitAsync(Patience);
+    }
 }

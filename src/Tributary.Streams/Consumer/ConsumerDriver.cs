@@ -78,9 +78,10 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     /// <summary>Subscribes through the consumer group; all assigned partitions go to <paramref name="owner"/>.</summary>
     public void Subscribe(IAutoSubscription autoSubscription, PartitionOwner<TKey, TValue> owner)
     {
+        // Called before Start, so the poll thread does not exist yet; it must know the owner even if Subscribe fails.
         subscription = autoSubscription;
         groupOwner = owner;
-        Enqueue(() => owners.Add(owner));
+        owners.Add(owner);
     }
 
     /// <summary>Assigns the partitions of a manual subscription and routes them to <paramref name="owner"/>.</summary>
@@ -101,8 +102,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         var mine = routes.Where(r => r.Value.Owner == owner).Select(r => r.Key).ToList();
         foreach (var partition in mine)
         {
-            routes[partition].Owner.Released(partition, routes[partition].Buffer);
-            routes.Remove(partition);
+            if (routes.Remove(partition, out var route))
+                route.Owner.Released(partition, route.Buffer);
             paused.Remove(partition);
         }
         if (mine.Count > 0)
