@@ -76,7 +76,12 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                     // Only the first data in a response may exceed the limits (so one big batch never blocks a consumer).
                     if (read.Records.Length <= limit || bytes == 0) data.Records = read.Records;
                     bytes += data.Records!.Value.Length;
-                    positions.Add(new FetchWaiter.Position(partition.Log, fetchPartition.FetchOffset));
+                    if (data.AbortedTransactions is not null && !data.Records.Value.IsEmpty)
+                    {
+                        data.AbortedTransactions.AddRange(read.AbortedTransactions.Select(t =>
+                            new FetchResponse.AbortedTransaction { ProducerId = t.ProducerId, FirstOffset = t.FirstOffset }));
+                    }
+                    positions.Add(new FetchWaiter.Position(partition.Log, fetchPartition.FetchOffset, isolation));
                 }
                 else if (error == ErrorCode.NotLeaderOrFollower && context.ApiVersion >= CurrentLeaderVersion && partition is not null)
                 {

@@ -6,8 +6,8 @@ namespace Tributary.Broker.Log;
 /// </summary>
 internal static class FetchWaiter
 {
-    /// <summary>One partition being fetched: its log and the offset the fetch reads from.</summary>
-    public readonly record struct Position(PartitionLog Log, long Offset);
+    /// <summary>One partition being fetched: its log, the offset the fetch reads from, and what it may see.</summary>
+    public readonly record struct Position(PartitionLog Log, long Offset, IsolationLevel Isolation = IsolationLevel.ReadUncommitted);
 
     /// <summary>
     /// Completes when the bytes available from <paramref name="positions"/> reach <paramref name="minBytes"/>,
@@ -43,7 +43,7 @@ internal static class FetchWaiter
         long total = 0;
         foreach (var position in positions)
         {
-            total += position.Log.BytesAvailableFrom(position.Offset);
+            total += position.Log.BytesAvailableFrom(position.Offset, position.Isolation);
             if (total >= minBytes) return true;
         }
         return false;

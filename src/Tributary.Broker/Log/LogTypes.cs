@@ -1,3 +1,4 @@
+using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 
 namespace Tributary.Broker.Log;
@@ -32,7 +33,9 @@ internal readonly record struct AppendResult(ErrorCode Error, long BaseOffset, l
 /// <param name="HighWatermark">The high watermark.</param>
 /// <param name="LastStableOffset">The last stable offset.</param>
 /// <param name="LogStartOffset">The log start offset.</param>
-internal readonly record struct LogReadResult(ErrorCode Error, ReadOnlyMemory<byte> Records, long HighWatermark, long LastStableOffset, long LogStartOffset);
+/// <param name="AbortedTransactions">For read_committed: the aborted transactions overlapping the returned records.</param>
+internal readonly record struct LogReadResult(ErrorCode Error, ReadOnlyMemory<byte> Records, long HighWatermark, long LastStableOffset, long LogStartOffset,
+    IReadOnlyList<AbortedTransactionRange> AbortedTransactions);
 
 /// <summary>An offset found by ListOffsets, with the timestamp of the batch it was found in (-1 when none).</summary>
 internal readonly record struct OffsetAndTimestamp(long Offset, long Timestamp)

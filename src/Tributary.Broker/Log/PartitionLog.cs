@@ -1,3 +1,4 @@
+using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Records;
 
@@ -9,13 +10,14 @@ namespace Tributary.Broker.Log;
 /// </summary>
 /// <remarks>
 /// Replicas share this one log (replication is modelled, not performed), so the high watermark is the log
-/// end offset. With no transactions yet, the last stable offset is the high watermark.
+/// end offset. The last stable offset is the start of the earliest open transaction, else the high watermark.
 /// </remarks>
 internal sealed class PartitionLog
 {
     private readonly Lock _lock = new();
     private readonly List<StoredBatch> _batches = new();
     private readonly ProducerStateTable _producers = new();
+    private readonly PartitionTransactions _transactions = new();
     private readonly LeaderEpochCache _epochs = new();
     private int _first; // index in _batches of the first live batch; removal from the front only moves it
     private LogChunk? _chunk;
@@ -36,8 +38,8 @@ internal sealed class PartitionLog
     /// <summary>The offset up to which records are readable (all replicas share the log: the log end).</summary>
     public long HighWatermark => LogEndOffset;
 
-    /// <summary>The offset up to which records are committed; the high watermark until transactions exist.</summary>
-    public long LastStableOffset => HighWatermark;
+    /// <summary>The offset below which no transaction is open: what read_committed consumers may read up to.</summary>
+    public long LastStableOffset { get { lock (_lock) return LastStableOffsetLocked; } }
 
     /// <summary>Bytes of all stored batches.</summary>
     public long SizeInBytes { get { lock (_lock) return _sizeInBytes; } }
@@ -86,9 +88,17 @@ internal sealed class PartitionLog
         for (var rest = records; !rest.IsEmpty; rest = rest[(int)new RecordBatchHeader(rest).TotalSize..])
         {
             var header = new RecordBatchHeader(rest);
-            if (header.ProducerId < 0) continue;
+            // Only the transaction coordinator writes control batches (Kafka refuses them from clients).
+            if (header.IsControl) return new SequenceCheck(ErrorCode.InvalidRecord);
+            if (header.ProducerId < 0)
+            {
+                if (header.IsTransactional) return new SequenceCheck(ErrorCode.InvalidRecord);
+                continue;
+            }
             var check = _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, LastSequence(header.BaseSequence, header.LastOffsetDelta));
             if (check.Error != ErrorCode.None) return check;
+            var transactional = _transactions.Check(header.ProducerId, header.ProducerEpoch, header.IsTransactional);
+            if (transactional != ErrorCode.None) return new SequenceCheck(transactional);
         }
         return SequenceCheck.Accepted;
     }
@@ -96,6 +106,45 @@ internal sealed class PartitionLog
     /// <summary>Sequences wrap from int.MaxValue to 0, as in Kafka.</summary>
     private static int LastSequence(int firstSequence, int lastOffsetDelta) =>
         (int)(((long)firstSequence + lastOffsetDelta) % ((long)int.MaxValue + 1));
+
+    /// <summary>
+    /// Lets <paramref name="producerId"/> at <paramref name="epoch"/> write transactional batches here: the
+    /// partition was added to its transaction (AddPartitionsToTxn). The transaction's marker revokes it.
+    /// </summary>
+    public void AdmitTransactionalProducer(long producerId, short epoch)
+    {
+        lock (_lock) _transactions.Admit(producerId, epoch);
+    }
+
+    /// <summary>
+    /// Writes a COMMIT or ABORT marker (a control batch) for the producer's transaction, as WriteTxnMarkers does:
+    /// the transaction closes here, the last stable offset may move, and an abort enters the aborted index.
+    /// </summary>
+    public void AppendMarker(long producerId, short producerEpoch, ControlRecord marker, AppendOptions options)
+    {
+        using var output = new PooledBufferWriter();
+        ControlBatchWriter.Write(output, marker, producerId, producerEpoch, options.NowMs);
+        lock (_lock)
+        {
+            var markerOffset = _logEndOffset;
+            Store(output.WrittenSpan, options with { UseLogAppendTime = false });
+            _producers.RecordMarker(producerId, producerEpoch, options.NowMs);
+            _transactions.OnMarkerStored(producerId, marker.Type == ControlRecordType.Commit, marker.CoordinatorEpoch, markerOffset);
+        }
+        Appended?.Invoke();
+    }
+
+    /// <summary>The producers that wrote here, with their open transaction's first offset (DescribeProducers).</summary>
+    public IReadOnlyList<ActiveProducer> DescribeProducers()
+    {
+        lock (_lock)
+        {
+            return _producers.Snapshot()
+                .Select(p => new ActiveProducer(p.ProducerId, p.Epoch, p.LastSequence, p.LastTimestamp,
+                    _transactions.CoordinatorEpoch(p.ProducerId), _transactions.OpenTransactionStart(p.ProducerId)))
+                .ToList();
+        }
+    }
 
     private void Store(ReadOnlySpan<byte> batch, AppendOptions options)
     {
@@ -110,10 +159,11 @@ internal sealed class PartitionLog
         var header = new RecordBatchHeader(stored);
         var lastOffset = header.LastOffset;
         _batches.Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, lastOffset, header.MaxTimestamp, options.NowMs, _endPosition));
-        if (header.ProducerId >= 0)
+        if (header.ProducerId >= 0 && !header.IsControl)
         {
             _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence,
-                LastSequence(header.BaseSequence, header.LastOffsetDelta), baseOffset, lastOffset);
+                LastSequence(header.BaseSequence, header.LastOffsetDelta), baseOffset, lastOffset, header.MaxTimestamp);
+            _transactions.OnDataStored(header.ProducerId, header.IsTransactional, baseOffset);
         }
         _epochs.Assign(options.LeaderEpoch, baseOffset);
         _logEndOffset = lastOffset + 1;
@@ -131,36 +181,50 @@ internal sealed class PartitionLog
         {
             var limit = isolation == IsolationLevel.ReadCommitted ? LastStableOffsetLocked : _logEndOffset;
             if (offset < _logStartOffset || offset > _logEndOffset)
-                return new LogReadResult(ErrorCode.OffsetOutOfRange, ReadOnlyMemory<byte>.Empty, _logEndOffset, LastStableOffsetLocked, _logStartOffset);
+                return new LogReadResult(ErrorCode.OffsetOutOfRange, ReadOnlyMemory<byte>.Empty, _logEndOffset, LastStableOffsetLocked, _logStartOffset, []);
 
             var index = IndexOfBatchContaining(offset);
             var records = ReadOnlyMemory<byte>.Empty;
+            List<AbortedTransactionRange> aborted = [];
             if (index >= 0 && _batches[index].BaseOffset < limit)
             {
                 var start = _batches[index];
                 var length = start.Length;
+                var end = start.LastOffset;
                 for (var next = index + 1; next < _batches.Count; next++)
                 {
                     var batch = _batches[next];
                     var contiguous = batch.Chunk == start.Chunk && batch.Position == start.Position + length;
                     if (!contiguous || batch.BaseOffset >= limit || length + batch.Length > maxBytes) break;
                     length += batch.Length;
+                    end = batch.LastOffset;
                 }
                 records = start.Chunk.Slice(start.Position, length);
+                if (isolation == IsolationLevel.ReadCommitted) aborted = _transactions.AbortedOverlapping(offset, end + 1);
             }
-            return new LogReadResult(ErrorCode.None, records, _logEndOffset, LastStableOffsetLocked, _logStartOffset);
+            return new LogReadResult(ErrorCode.None, records, _logEndOffset, LastStableOffsetLocked, _logStartOffset, aborted);
         }
     }
 
-    private long LastStableOffsetLocked => _logEndOffset;
+    private long LastStableOffsetLocked => Math.Max(_logStartOffset, _transactions.FirstOpenOffset ?? _logEndOffset);
 
-    /// <summary>How many stored bytes lie at or after <paramref name="offset"/> (what a fetch from there could return).</summary>
-    public long BytesAvailableFrom(long offset)
+    /// <summary>
+    /// How many stored bytes lie at or after <paramref name="offset"/> (what a fetch from there could return);
+    /// for read_committed only those below the last stable offset.
+    /// </summary>
+    public long BytesAvailableFrom(long offset, IsolationLevel isolation = IsolationLevel.ReadUncommitted)
     {
         lock (_lock)
         {
             var index = IndexOfBatchContaining(Math.Max(offset, _logStartOffset));
-            return index < 0 ? 0 : _endPosition - _batches[index].LogPosition;
+            if (index < 0) return 0;
+            var end = _endPosition;
+            if (isolation == IsolationLevel.ReadCommitted)
+            {
+                var stable = IndexOfBatchContaining(LastStableOffsetLocked);
+                if (stable >= 0) end = _batches[stable].LogPosition;
+            }
+            return Math.Max(0, end - _batches[index].LogPosition);
         }
     }
 
@@ -267,6 +331,7 @@ internal sealed class PartitionLog
     private void AfterFrontRemoval()
     {
         _producers.RemoveBatchesBefore(_logStartOffset);
+        _transactions.RemoveBefore(_logStartOffset);
         // Compact the index now and then so removal from the front stays cheap on average.
         if (_first > 1024 && _first > _batches.Count / 2)
         {

@@ -10,6 +10,13 @@ internal readonly record struct SequenceCheck(ErrorCode Error, long DuplicateBas
     public static SequenceCheck Accepted => new(ErrorCode.None);
 }
 
+/// <summary>One producer as DescribeProducers shows it.</summary>
+/// <param name="ProducerId">The producer id.</param>
+/// <param name="Epoch">Its current epoch here.</param>
+/// <param name="LastSequence">The last sequence it wrote here, or -1.</param>
+/// <param name="LastTimestamp">The max timestamp of its last batch or marker here, or -1.</param>
+internal readonly record struct ProducerSnapshot(long ProducerId, short Epoch, int LastSequence, long LastTimestamp);
+
 /// <summary>
 /// Idempotent-producer state of one partition: per producer id, its epoch and the sequence ranges of its
 /// last <see cref="RetainedBatches"/> batches, which is what lets a retried batch be recognised as a duplicate.
@@ -43,15 +50,33 @@ internal sealed class ProducerStateTable
     }
 
     /// <summary>Records an appended batch (call only after <see cref="Check"/> accepted it).</summary>
-    public void Record(long producerId, short epoch, int firstSequence, int lastSequence, long baseOffset, long lastOffset)
+    public void Record(long producerId, short epoch, int firstSequence, int lastSequence, long baseOffset, long lastOffset, long timestamp = -1)
+    {
+        var entry = EntryAt(producerId, epoch);
+        if (entry.Recent.Count == RetainedBatches) entry.Recent.Dequeue();
+        entry.Recent.Enqueue(new RecordedBatch(firstSequence, lastSequence, baseOffset, lastOffset));
+        entry.LastTimestamp = timestamp;
+    }
+
+    /// <summary>
+    /// Records a transaction marker written at <paramref name="epoch"/>: a marker of a bumped epoch (a fenced
+    /// producer) makes older epochs stale; one of the current epoch keeps the sequences, which go on after a commit.
+    /// </summary>
+    public void RecordMarker(long producerId, short epoch, long timestamp) => EntryAt(producerId, epoch).LastTimestamp = timestamp;
+
+    /// <summary>Every producer known here, for DescribeProducers.</summary>
+    public IReadOnlyList<ProducerSnapshot> Snapshot() => _producers
+        .Select(p => new ProducerSnapshot(p.Key, p.Value.Epoch, p.Value.Recent.Count > 0 ? p.Value.Recent.Last().LastSequence : -1, p.Value.LastTimestamp))
+        .ToList();
+
+    private ProducerEntry EntryAt(long producerId, short epoch)
     {
         if (!_producers.TryGetValue(producerId, out var entry) || entry.Epoch != epoch)
         {
             entry = new ProducerEntry(epoch);
             _producers[producerId] = entry;
         }
-        if (entry.Recent.Count == RetainedBatches) entry.Recent.Dequeue();
-        entry.Recent.Enqueue(new RecordedBatch(firstSequence, lastSequence, baseOffset, lastOffset));
+        return entry;
     }
 
     /// <summary>Forgets batches that were removed from the front of the log (retention, DeleteRecords).</summary>
@@ -67,6 +92,7 @@ internal sealed class ProducerStateTable
     {
         public short Epoch { get; } = epoch;
         public Queue<RecordedBatch> Recent { get; } = new(RetainedBatches);
+        public long LastTimestamp { get; set; } = -1;
     }
 
     private readonly record struct RecordedBatch(int FirstSequence, int LastSequence, long BaseOffset, long LastOffset);
