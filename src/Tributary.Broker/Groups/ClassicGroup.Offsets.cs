@@ -56,12 +56,14 @@ internal sealed partial class ClassicGroup
         return ErrorCode.None;
     }
 
-    private ErrorCode Store(PartitionOffsetCommit offset, DateTimeOffset now)
+    private ErrorCode Store(PartitionOffsetCommit offset, DateTimeOffset now) => Store(offset, now, _offsets);
+
+    private ErrorCode Store(PartitionOffsetCommit offset, DateTimeOffset now, Dictionary<OffsetKey, CommittedOffset> into)
     {
         var metadata = offset.Metadata ?? "";
         if (metadata.Length > _options.MaxOffsetMetadataLength)
             return ErrorCode.OffsetMetadataTooLarge;
-        _offsets[offset.Key] = new CommittedOffset(offset.Offset, offset.LeaderEpoch, metadata, offset.CommitTimestamp ?? now);
+        into[offset.Key] = new CommittedOffset(offset.Offset, offset.LeaderEpoch, metadata, offset.CommitTimestamp ?? now);
         return ErrorCode.None;
     }
 
@@ -76,13 +78,6 @@ internal sealed partial class ClassicGroup
 
     /// <summary>The answer for a partition without a committed offset.</summary>
     public static FetchedOffset NoOffset(OffsetKey key, ErrorCode error) => new(key, -1, -1, "", error);
-
-    /// <summary>
-    /// Whether an open transaction holds offsets for the partition (TxnOffsetCommit not yet committed or aborted),
-    /// so that OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT. Transactional offset commits
-    /// belong to the transactions issue; until they exist no offset can be pending.
-    /// </summary>
-    private bool HasPendingTransactionalOffsets(OffsetKey key) => false;
 
     /// <summary>Whether a topic is in some member's subscription; unknown (no protocol yet, unreadable metadata) counts as yes.</summary>
     private Func<string, bool> SubscriptionTest()

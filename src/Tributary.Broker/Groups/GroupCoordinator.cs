@@ -79,6 +79,25 @@ internal sealed class GroupCoordinator : IDisposable
             (group, now, _) => group.CommitOffsets(commit, now),
             () => commit.Offsets.Select(_ => ErrorCode.IllegalGeneration).ToList());
 
+    /// <summary>
+    /// TxnOffsetCommit: stages offsets for <paramref name="producerId"/>'s transaction (creating the group, as
+    /// Kafka does); one error per offset, in the command's order.
+    /// </summary>
+    public IReadOnlyList<ErrorCode> CommitTransactionalOffsets(OffsetCommitCommand commit, long producerId) =>
+        Apply(commit.GroupId, create: true,
+            (group, now, _) => group.CommitTransactionalOffsets(commit, producerId, now),
+            () => commit.Offsets.Select(_ => ErrorCode.CoordinatorNotAvailable).ToList());
+
+    /// <summary>The transaction marker for a group: <paramref name="producerId"/>'s staged offsets become visible, or are dropped.</summary>
+    public void CompleteTransactionalOffsets(string groupId, long producerId, bool commit) =>
+        Apply(groupId, create: false,
+            (group, _, _) =>
+            {
+                group.CompleteTransactionalOffsets(producerId, commit);
+                return true;
+            },
+            () => false);
+
     /// <summary>OffsetFetch: the committed offsets of <paramref name="partitions"/>, or of every partition when null (-1 when none).</summary>
     public IReadOnlyList<FetchedOffset> FetchOffsets(string groupId, IReadOnlyList<OffsetKey>? partitions, bool requireStable) =>
         Apply(groupId, create: false,
