@@ -58,11 +58,11 @@ public sealed class PartitionedSourceTests(KafkaFixture kafka, ITestOutputHelper
     public async Task ManualOffset_partitioned_sources_start_from_offsets_the_application_supplies()
     {
         var topic = await TopicWithRecordsAsync(partitions: 2, perPartition: 5);
-        var revoked = new ConcurrentBag<TopicPartition>();
+        var revocations = new ConcurrentQueue<IReadOnlySet<TopicPartition>>();
         Task<IReadOnlyDictionary<TopicPartition, long>> FromThree(IReadOnlySet<TopicPartition> assigned) =>
             Task.FromResult<IReadOnlyDictionary<TopicPartition, long>>(assigned.ToDictionary(p => p, _ => 3L));
 
-        var (control, plain) = KafkaConsumer.PlainPartitionedManualOffsetSource(ConsumerSettings(NewGroup()), Subscriptions.Topics(topic), FromThree, set => { foreach (var p in set) revoked.Add(p); })
+        var (control, plain) = KafkaConsumer.PlainPartitionedManualOffsetSource(ConsumerSettings(NewGroup()), Subscriptions.Topics(topic), FromThree, revocations.Enqueue)
             .Via(Flatten<ConsumeResult<string, string>>(2))
             .Select(r => r.Message.Value)
             .Take(4)
@@ -70,7 +70,7 @@ public sealed class PartitionedSourceTests(KafkaFixture kafka, ITestOutputHelper
             .Run(Materializer);
         Assert.Equal(["p0-3", "p0-4", "p1-3", "p1-4"], (await plain.WaitAsync(Patience)).Order());
         await control.IsShutdown.WaitAsync(Patience);
-        Assert.Equal(2, revoked.Count);
+        Assert.Equal(2, Assert.Single(revocations).Count);
 
         var group = NewGroup();
         var committable = await KafkaConsumer.CommittablePartitionedManualOffsetSource(ConsumerSettings(group), Subscriptions.Topics(topic), FromThree)

@@ -332,12 +332,20 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     private void OnReleased(List<TopicPartitionOffset> partitions, bool lost)
     {
+        var released = new Dictionary<PartitionOwner<TKey, TValue>, HashSet<TopicPartition>>();
         foreach (var partition in partitions)
         {
             if (routes.Remove(partition.TopicPartition, out var route))
+            {
                 route.Owner.Released(partition.TopicPartition, route.Buffer);
+                if (!released.TryGetValue(route.Owner, out var set))
+                    released[route.Owner] = set = [];
+                set.Add(partition.TopicPartition);
+            }
             paused.Remove(partition.TopicPartition);
         }
+        foreach (var (owner, set) in released)
+            owner.ReleaseCompleted(set);
         logger.LogInformation(lost ? "Lost {Partitions}" : "Revoked {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
         if (lost)
             settings.PartitionHandler?.OnLost(partitions, restricted);

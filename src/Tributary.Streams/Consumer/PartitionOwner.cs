@@ -18,6 +18,9 @@ internal abstract class PartitionOwner<TKey, TValue>
     /// <summary>A partition was revoked or lost; its buffered records must be gone when this returns.</summary>
     public abstract void Released(TopicPartition partition, PartitionBuffer<TKey, TValue> buffer);
 
+    /// <summary>Called once after all partitions of one revocation have been released.</summary>
+    public virtual void ReleaseCompleted(IReadOnlySet<TopicPartition> partitions) { }
+
     /// <summary>The consumer failed; the stage should fail with <paramref name="error"/>.</summary>
     public abstract void Failed(Exception error);
 

@@ -105,8 +105,9 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
             {
                 buffer.Close();
                 live.TryRemove(new KeyValuePair<TopicPartition, PartitionBuffer<TKey, TValue>>(partition, buffer));
-                logic.stage.onRevoke?.Invoke(new HashSet<TopicPartition> { partition });
             }
+
+            public override void ReleaseCompleted(IReadOnlySet<TopicPartition> partitions) => logic.stage.onRevoke?.Invoke(partitions);
 
             public override void Failed(Exception error)
             {

@@ -26,7 +26,8 @@ public sealed class SharedKafkaConsumer<TKey, TValue> : IAsyncDisposable
     public static SharedKafkaConsumer<TKey, TValue> Create(ConsumerSettings<TKey, TValue> settings) => new(settings);
 
     /// <summary>A snapshot of the consumer's assignment and counters.</summary>
-    public Task<ConsumerMetrics> GetMetricsAsync() => Driver.GetMetricsAsync();
+    /// <param name="cancellationToken">Stops waiting for the poll thread.</param>
+    public Task<ConsumerMetrics> GetMetricsAsync(CancellationToken cancellationToken = default) => Driver.GetMetricsAsync().WaitAsync(cancellationToken);
 
     /// <summary>Commits pending offsets and closes the consumer; sources still attached complete.</summary>
     public ValueTask DisposeAsync() => new(Driver.CloseAsync());
