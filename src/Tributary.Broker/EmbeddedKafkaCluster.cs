@@ -5,7 +5,9 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Broker.Handlers.Groups;
+using Tributary.Broker.Handlers.Transactions;
 using Tributary.Broker.Network;
+using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 
 namespace Tributary.Broker;
@@ -28,6 +30,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly EmbeddedKafkaOptions _options;
     private readonly ClusterController _controller;
     private readonly GroupCoordinator _groups;
+    private readonly TransactionCoordinator _transactions;
     private readonly RequestDispatcher _dispatcher;
     private readonly ILogger _logger;
     private readonly Dictionary<int, BrokerListener> _listeners = new();
@@ -43,7 +46,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
         _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
             options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
-        var apiVersions = new ApiVersionsHandler(CoreHandlers.Create().Concat(GroupHandlers.All));
+        _transactions = new TransactionCoordinator(
+            new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
+            _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
+        var apiVersions = new ApiVersionsHandler(CoreHandlers.Create().Concat(GroupHandlers.All).Concat(TransactionHandlers.Create(_transactions)));
         _dispatcher = new RequestDispatcher(new HandlerRegistry(apiVersions.Served), _controller, _groups, options.TimeProvider, _logger);
     }
 
@@ -91,6 +97,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         if (options.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {options.FirstPort}.", nameof(options));
         if (options.DefaultPartitions < 1 || options.DefaultReplicationFactor < 1 || options.MaxRequestSize < 1)
             throw new ArgumentException("Default partitions, default replication factor and max request size must be positive.", nameof(options));
+        if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
+            throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
     }
 
     private void Listen(BrokerNode broker, int port)
@@ -188,6 +196,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             foreach (var broker in Brokers) broker.IsAlive = false;
             foreach (var listener in _listeners.Values) await listener.DisposeAsync().ConfigureAwait(false);
             _listeners.Clear();
+            _transactions.Dispose();
             _groups.Dispose();
         }
         finally

@@ -33,10 +33,22 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// The largest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms);
+    /// more is INVALID_TRANSACTION_TIMEOUT. Default 15 minutes, as in Kafka.
+    /// </summary>
+    public TimeSpan TransactionMaxTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// How often the transaction coordinator aborts transactions older than their timeout
+    /// (transaction.abort.timed.out.transaction.cleanup.interval.ms). Default 1 second; Kafka's is 10 seconds.
+    /// </summary>
+    public TimeSpan TransactionAbortCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
 
-    /// <summary>The clock for timestamps, retention, long polls and group timeouts; tests may replace it.</summary>
+    /// <summary>The clock for timestamps, retention, long polls, group and transaction timeouts; tests may replace it.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where the cluster logs. Default: nowhere.</summary>

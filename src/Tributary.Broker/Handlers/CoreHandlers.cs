@@ -1,6 +1,9 @@
 namespace Tributary.Broker.Handlers;
 
-/// <summary>The handlers of the cluster core (everything but groups, which come from <c>GroupHandlers</c>, and ApiVersions, which wraps them all).</summary>
+/// <summary>
+/// The handlers of the cluster core (everything but groups, which come from <c>GroupHandlers</c>, producer ids and
+/// transactions, which come from <c>TransactionHandlers</c>, and ApiVersions, which wraps them all).
+/// </summary>
 internal static class CoreHandlers
 {
     /// <summary>A fresh set of core handlers.</summary>
@@ -14,7 +17,6 @@ internal static class CoreHandlers
         new CreateTopicsHandler(),
         new DeleteTopicsHandler(),
         new DeleteRecordsHandler(),
-        new InitProducerIdHandler(),
         new OffsetForLeaderEpochHandler(),
         new DescribeConfigsHandler(),
         new AlterConfigsHandler(),

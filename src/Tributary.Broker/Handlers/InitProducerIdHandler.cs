@@ -1,15 +1,17 @@
+using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// InitProducerId for idempotent producers: a new producer id with epoch 0, or (v3+, KIP-360) the same id
-/// with the next epoch when the producer asks to bump its epoch. Transactional ids need the transaction
-/// coordinator, which does not exist yet: they are refused.
+/// InitProducerId. Idempotent producers get a new producer id with epoch 0, or (v3+, KIP-360) the same id
+/// with the next epoch when they ask to bump theirs. Transactional ids go to the transaction coordinator.
 /// </summary>
-internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
+internal sealed class InitProducerIdHandler(TransactionCoordinator transactions) : ApiHandler<InitProducerIdRequest>
 {
+    private const short ProducerFencedVersion = 4;
+
     public override ApiKey ApiKey => ApiKey.InitProducerId;
     public override short MinVersion => 0;
     public override short MaxVersion => 5;
@@ -19,7 +21,10 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
         var response = new InitProducerIdResponse();
         if (request.TransactionalId is not null)
         {
-            response.ErrorCode = (short)ErrorCode.TransactionalIdAuthorizationFailed;
+            var result = transactions.InitProducerId(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
+            response.ErrorCode = (short)Transactions.ProducerFencedCompatibility.ForVersion(result.Error, context.ApiVersion, ProducerFencedVersion);
+            response.ProducerId = result.ProducerId;
+            response.ProducerEpoch = result.ProducerEpoch;
         }
         else if (request.ProducerId >= 0 && request.ProducerEpoch >= 0 && request.ProducerEpoch < short.MaxValue - 1)
         {

@@ -27,6 +27,9 @@ internal sealed class TransactionMetadata
     /// <summary>The producer id currently bound to the transactional id.</summary>
     public long ProducerId { get; private set; }
 
+    /// <summary>The producer id before the last rotation, or -1.</summary>
+    public long PreviousProducerId { get; private set; } = -1;
+
     /// <summary>The current producer epoch; older epochs are fenced.</summary>
     public short ProducerEpoch { get; private set; } = NoEpoch;
 
@@ -96,6 +99,7 @@ internal sealed class TransactionMetadata
     /// <summary>Binds a new producer id at epoch 0, once every epoch of the old one is used.</summary>
     public void RotateProducerId(long producerId, int timeoutMs)
     {
+        PreviousProducerId = ProducerId;
         ProducerId = producerId;
         ProducerEpoch = 0;
         LastProducerEpoch = NoEpoch;

@@ -1,0 +1,29 @@
+using Tributary.Broker.Transactions;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers.Transactions;
+
+/// <summary>EndTxn v0-4: commit or abort; the markers are written before the answer.</summary>
+internal sealed class EndTxnHandler(TransactionCoordinator coordinator) : ApiHandler<EndTxnRequest>
+{
+    private const short ProducerFencedVersion = 2;
+
+    /// <inheritdoc />
+    public override ApiKey ApiKey => ApiKey.EndTxn;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 4;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, EndTxnRequest request, CancellationToken cancellationToken)
+    {
+        var error = coordinator.EndTransaction(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed);
+        return ValueTask.FromResult<IKafkaResponse?>(new EndTxnResponse
+        {
+            ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion),
+        });
+    }
+}

@@ -1,0 +1,35 @@
+using Tributary.Broker.Cluster;
+using Tributary.Broker.Groups;
+using Tributary.Broker.Log;
+using Tributary.Protocol.Records;
+
+namespace Tributary.Broker.Transactions;
+
+/// <summary>
+/// What Kafka's WriteTxnMarkers does, in process: a COMMIT or ABORT control batch in every partition of the
+/// transaction, and the end of its staged offsets in every group it committed offsets for. All replicas share
+/// one log, so a partition gets its marker even while it has no live leader.
+/// </summary>
+internal sealed class TransactionMarkerWriter(ClusterController cluster, GroupCoordinator groups)
+{
+    /// <summary>Ends <paramref name="transaction"/> everywhere it wrote, at its current producer epoch.</summary>
+    public void Write(TransactionMetadata transaction, bool commit, int coordinatorEpoch, long nowMs)
+    {
+        var marker = new ControlRecord(commit ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch);
+        foreach (var (topic, index) in transaction.Partitions)
+        {
+            // A partition deleted during the transaction has nothing left to mark.
+            if (!cluster.TryGetTopic(topic, out var state) || state.Partition(index) is not { } partition) continue;
+            var options = new AppendOptions(partition.Leadership.LeaderEpoch, nowMs, UseLogAppendTime: false, state.Config.MaxMessageBytes);
+            partition.Log.AppendMarker(transaction.ProducerId, transaction.ProducerEpoch, marker, options);
+        }
+        foreach (var group in transaction.Groups) groups.CompleteTransactionalOffsets(group, transaction.ProducerId, commit);
+    }
+
+    /// <summary>Lets the producer write transactional batches to <paramref name="partitions"/> at its current epoch.</summary>
+    public void Admit(TransactionMetadata transaction, IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var (topic, index) in partitions)
+            cluster.FindPartition(topic, index)?.Log.AdmitTransactionalProducer(transaction.ProducerId, transaction.ProducerEpoch);
+    }
+}
