@@ -89,4 +89,29 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
             await Assert.ThrowsAsync<CommitTimeoutException>(() => message.CommittableOffset.CommitAsync());
         await control.Shutdown().WaitAsync(Patience);
     }
+
+    [Fact]
+    public async Task Lost_partitions_reach_the_handler_and_the_source_carries_on_after_rejoining()
+    {
+        const short heartbeat = 12;
+        var topic = await NewTopicAsync();
+        await ProduceAsync(topic, Values(2, "before"));
+        var handler = new RecordingHandler();
+        var received = new ConcurrentQueue<string>();
+
+        // A short session lets the group forget the lost member quickly.
+        var settings = ConsumerSettings(NewGroup()).WithPartitionHandler(handler).WithProperty("session.timeout.ms", "1500");
+        var control = KafkaConsumer.PlainSource(settings, Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.ForEach<ConsumeResult<string, string>>(r => received.Enqueue(r.Message.Value)), Keep.Left)
+            .Run(Materializer);
+        await EventuallyAsync(() => Task.FromResult(received.Count == 2), "records before the loss");
+
+        Kafka.FailNextRequests(heartbeat, ErrorCode.UnknownMemberId);
+        await EventuallyAsync(() => Task.FromResult(handler.Events.Any(e => e.StartsWith("lost"))), "partitions lost");
+        await ProduceAsync(topic, Values(2, "after"));
+        await EventuallyAsync(() => Task.FromResult(received.Contains("after1")), "records after rejoining");
+        await control.Shutdown().WaitAsync(Patience);
+
+        Assert.Contains("lost 0", handler.Events);
+    }
 }

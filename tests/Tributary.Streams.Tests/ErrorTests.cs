@@ -80,4 +80,24 @@ public sealed class ErrorTests(KafkaFixture kafka, ITestOutputHelper output) : K
         Assert.IsAssignableFrom<KafkaException>(failure.InnerException);
         await control.IsShutdown.WaitAsync(Patience);
     }
+
+    [Fact]
+    public async Task A_fatal_client_error_fails_the_stream_with_a_clear_exception()
+    {
+        const short heartbeat = 12;
+        var topic = await NewTopicAsync();
+        await ProduceAsync(topic, Values(1));
+        var received = new TaskCompletionSource();
+        // A static member that the group fences is a fatal error for librdkafka.
+        var settings = ConsumerSettings(NewGroup()).WithProperty("group.instance.id", KafkaFixture.UniqueName("member"));
+
+        var completion = KafkaConsumer.PlainSource(settings, Subscriptions.Topics(topic))
+            .RunForeach(_ => received.TrySetResult(), Materializer);
+        await received.Task.WaitAsync(Patience);
+        Kafka.FailNextRequests(heartbeat, ErrorCode.FencedInstanceId);
+
+        var failure = await Assert.ThrowsAsync<KafkaConsumerFailedException>(() => completion.WaitAsync(Patience));
+        Assert.Contains("fatal error", failure.Message);
+        Assert.Contains("fenced", failure.Message);
+    }
 }

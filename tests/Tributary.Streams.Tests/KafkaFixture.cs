@@ -54,6 +54,15 @@ public sealed class KafkaFixture : IDisposable
         return new Restore(() => SetRoundTrip(0));
     }
 
+    /// <summary>Makes the cluster answer the next <paramref name="count"/> requests of an API with an error.</summary>
+    public void FailNextRequests(short apiKey, ErrorCode error, int count = 1)
+    {
+        var errors = Enumerable.Repeat((int)error, count).ToArray();
+        var code = rd_kafka_mock_push_request_errors_array(cluster, apiKey, (UIntPtr)errors.Length, errors);
+        if (code != 0)
+            throw new InvalidOperationException($"Injecting errors failed with code {code}.");
+    }
+
     private void SetRoundTrip(int milliseconds)
     {
         for (var broker = 1; broker <= 3; broker++)
@@ -106,6 +115,7 @@ public sealed class KafkaFixture : IDisposable
     [DllImport(Librdkafka)] private static extern void rd_kafka_mock_cluster_destroy(IntPtr cluster);
     [DllImport(Librdkafka)] private static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
     [DllImport(Librdkafka)] private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
+    [DllImport(Librdkafka)] private static extern int rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, UIntPtr count, int[] errors);
     [DllImport(Librdkafka)] private static extern int rd_kafka_mock_broker_set_rtt(IntPtr cluster, int brokerId, int rttMs);
     [DllImport(Librdkafka)] private static extern void rd_kafka_mock_group_initial_rebalance_delay_ms(IntPtr cluster, int delayMs);
 }

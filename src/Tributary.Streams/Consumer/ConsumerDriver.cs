@@ -187,7 +187,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         }
         catch (Exception error)
         {
-            var failure = error as KafkaConsumerFailedException ?? new KafkaConsumerFailedException($"Kafka consumer {consumer.Name} failed: {error.Message}", error);
+            var failure = AsConsumerFailure(error);
             logger.LogError(error, "Kafka consumer {Name} failed", consumer.Name);
             foreach (var owner in owners)
                 owner.Failed(failure);
@@ -357,8 +357,15 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     {
         logger.LogKafkaClientError(error);
         if (error.IsFatal)
-            fatalError = new KafkaConsumerFailedException($"Kafka consumer {consumer.Name} hit a fatal error {error.Code}: {error.Reason}", new KafkaException(error));
+            fatalError = AsConsumerFailure(new KafkaException(error));
     }
+
+    private KafkaConsumerFailedException AsConsumerFailure(Exception error) => error switch
+    {
+        KafkaConsumerFailedException failure => failure,
+        KafkaException { Error.IsFatal: true } fatal => new KafkaConsumerFailedException($"Kafka consumer {consumer.Name} hit a fatal error {fatal.Error.Code}: {fatal.Error.Reason}", fatal),
+        _ => new KafkaConsumerFailedException($"Kafka consumer {consumer.Name} failed: {error.Message}", error),
+    };
 
     private List<TopicPartitionOffset> StartOffsetsOf(IManualSubscription manual) => manual switch
     {
