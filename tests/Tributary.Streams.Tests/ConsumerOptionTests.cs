@@ -114,4 +114,24 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
 
         Assert.Contains("lost 0", handler.Events);
     }
+
+    [Fact]
+    public async Task A_commit_rejected_because_the_group_moved_on_is_dropped_not_failed()
+    {
+        const short offsetCommit = 8;
+        var topic = await NewTopicAsync();
+        var group = NewGroup();
+        await ProduceAsync(topic, Values(2));
+        var first = new TaskCompletionSource<CommittableMessage<string, string>>();
+        var control = KafkaConsumer.CommittableSource(ConsumerSettings(group), Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.ForEach<CommittableMessage<string, string>>(m => first.TrySetResult(m)), Keep.Left)
+            .Run(Materializer);
+        var message = await first.Task.WaitAsync(Patience);
+
+        Kafka.FailNextRequests(offsetCommit, ErrorCode.IllegalGeneration);
+        await message.CommittableOffset.CommitAsync().WaitAsync(Patience);
+
+        Assert.Equal(1, (await control.Metrics).OffsetsDropped);
+        await control.Shutdown().WaitAsync(Patience);
+    }
 }

@@ -406,7 +406,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         }
         catch (KafkaException error) when (IsRebalanceError(error))
         {
-            LogDropped(merged.Select(m => new TopicPartitionOffset(m.Key, m.Value)).ToList(), $"the group is rebalancing ({error.Error.Code})");
+            LogDropped(merged.Select(m => new TopicPartitionOffset(m.Key, m.Value)).ToList(), $"the group rejected it ({error.Error.Code}); the records will be read again");
             foreach (var request in requests)
                 request.Completion.TrySetResult();
         }
