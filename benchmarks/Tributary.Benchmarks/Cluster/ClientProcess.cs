@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Tributary.Benchmarks.Cluster;
+
+/// <summary>What one workload measured, plus what the broker's process (this one) spent meanwhile.</summary>
+/// <param name="Result">The client's own measurement.</param>
+/// <param name="BrokerAllocatedBytes">Bytes this process allocated while the client ran.</param>
+/// <param name="BrokerCpu">CPU time this process used while the client ran.</param>
+internal sealed record Measurement(WorkloadResult Result, long BrokerAllocatedBytes, TimeSpan BrokerCpu);
+
+/// <summary>
+/// Runs a <see cref="ClientWorkload"/> in a child process (this same program, started with
+/// <c>cluster client &lt;workload&gt;</c>). The child prints one result line; this process, which hosts only
+/// the cluster, counts its own allocations and CPU time around the child's run: those are the broker's.
+/// </summary>
+internal static class ClientProcess
+{
+    /// <summary>The first argument after "cluster" that makes this program the client.</summary>
+    public const string Command = "client";
+
+    private const string ResultPrefix = "RESULT ";
+
+    /// <summary>Runs the workload in a child process and waits for its result.</summary>
+    public static async Task<Measurement> RunAsync(ClientWorkload workload, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
+        var (program, programArguments) = SelfCommand();
+        start.FileName = program;
+        foreach (var argument in programArguments) start.ArgumentList.Add(argument);
+        start.ArgumentList.Add(ClusterBenchmarks.Command);
+        start.ArgumentList.Add(Command);
+        start.ArgumentList.Add(JsonSerializer.Serialize(workload));
+
+        using var self = Process.GetCurrentProcess();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var cpuBefore = self.TotalProcessorTime;
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        WorkloadResult? result = null;
+        while (await child.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal)) result = JsonSerializer.Deserialize<WorkloadResult>(line[ResultPrefix.Length..]);
+            else Console.WriteLine($"    client: {line}");
+        }
+        await child.WaitForExitAsync(cancellationToken);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        self.Refresh();
+        var cpu = self.TotalProcessorTime - cpuBefore;
+        if (child.ExitCode != 0 || result is null)
+            throw new InvalidOperationException($"The {workload.Kind} client failed (exit code {child.ExitCode}).");
+        return new Measurement(result, allocated, cpu);
+    }
+
+    /// <summary>The child side: runs the workload given as JSON and prints its result line.</summary>
+    public static int RunChild(string workloadJson)
+    {
+        var workload = JsonSerializer.Deserialize<ClientWorkload>(workloadJson)
+            ?? throw new ArgumentException("No workload given.", nameof(workloadJson));
+        var result = ClientWorkloads.Run(workload);
+        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
+        return 0;
+    }
+
+    /// <summary>How to start this program again: its app host, or "dotnet" with this assembly when run that way.</summary>
+    private static (string Program, string[] Arguments) SelfCommand()
+    {
+        var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this program is unknown.");
+        return Path.GetFileNameWithoutExtension(processPath) == "dotnet"
+            ? (processPath, [Assembly.GetEntryAssembly()!.Location])
+            : (processPath, []);
+    }
+}

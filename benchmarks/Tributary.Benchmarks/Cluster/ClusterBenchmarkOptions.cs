@@ -1,0 +1,54 @@
+namespace Tributary.Benchmarks.Cluster;
+
+/// <summary>
+/// The knobs of the cluster benchmarks, from arguments such as <c>--produce-messages 2000000</c>.
+/// The defaults are the issue's: 100-byte messages, 8 partitions, 5 million consumed.
+/// </summary>
+internal sealed record ClusterBenchmarkOptions
+{
+    /// <summary>Target names: "mock" (librdkafka, 3 brokers), "embedded-1", "embedded-3".</summary>
+    public IReadOnlyList<string> Targets { get; init; } = ["mock", "embedded-1", "embedded-3"];
+
+    /// <summary>Scenarios to run: "startup", "produce", "consume".</summary>
+    public IReadOnlyList<string> Scenarios { get; init; } = ["startup", "produce", "consume"];
+
+    /// <summary>Partitions of every benchmark topic.</summary>
+    public int Partitions { get; init; } = 8;
+
+    /// <summary>Messages per produce run (one run with acks=1, one with acks=all).</summary>
+    public long ProduceMessages { get; init; } = 2_000_000;
+
+    /// <summary>Messages written first and then consumed from the beginning.</summary>
+    public long ConsumeMessages { get; init; } = 5_000_000;
+
+    /// <summary>How long a consumer may go without a message before it counts as stalled.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Startups measured per target (the first one, cold, is reported apart).</summary>
+    public int StartupRuns { get; init; } = 11;
+
+    /// <summary>Reads <c>--name value</c> pairs; lists are comma-separated.</summary>
+    /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
+    public static ClusterBenchmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new ClusterBenchmarkOptions();
+        for (var i = 0; i < args.Count; i += 2)
+        {
+            if (i + 1 >= args.Count) throw new ArgumentException($"Option {args[i]} needs a value.");
+            var value = args[i + 1];
+            options = args[i] switch
+            {
+                "--targets" => options with { Targets = value.Split(',') },
+                "--scenarios" => options with { Scenarios = value.Split(',') },
+                "--partitions" => options with { Partitions = int.Parse(value) },
+                "--produce-messages" => options with { ProduceMessages = long.Parse(value) },
+                "--consume-messages" => options with { ConsumeMessages = long.Parse(value) },
+                "--stall-seconds" => options with { StallTimeout = TimeSpan.FromSeconds(double.Parse(value)) },
+                "--startup-runs" => options with { StartupRuns = int.Parse(value) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
+                    "--produce-messages, --consume-messages, --stall-seconds, --startup-runs."),
+            };
+        }
+        return options;
+    }
+}

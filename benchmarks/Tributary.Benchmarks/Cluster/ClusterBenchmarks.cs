@@ -1,0 +1,88 @@
+using System.Runtime;
+using System.Runtime.InteropServices;
+
+namespace Tributary.Benchmarks.Cluster;
+
+/// <summary>
+/// End-to-end scenarios, side by side in one run: the embedded cluster against librdkafka's mock cluster,
+/// driven by the same Confluent.Kafka producer and consumer (see docs/benchmarks.md). This process hosts the
+/// clusters; each workload runs in a child process of this same program.
+/// </summary>
+internal static class ClusterBenchmarks
+{
+    /// <summary>The first program argument that selects these benchmarks.</summary>
+    public const string Command = "cluster";
+
+    /// <summary>Runs the benchmarks, or (with <c>client &lt;workload&gt;</c>) one client workload.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args is [ClientProcess.Command, var workload]) return ClientProcess.RunChild(workload);
+
+        var options = ClusterBenchmarkOptions.Parse(args);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
+            $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
+
+        var startup = options.Scenarios.Contains("startup") ? await StartupBenchmark.RunAsync(options.StartupRuns, cancel.Token) : [];
+        var results = new List<ScenarioResult>();
+        foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, cancel.Token));
+
+        Console.WriteLine();
+        if (results.Count > 0) Console.WriteLine(ResultTable.Throughput(results));
+        if (startup.Count > 0) Console.WriteLine(ResultTable.Startup(startup));
+        return 0;
+    }
+
+    private static async Task<IReadOnlyList<ScenarioResult>> RunTargetAsync(string name, ClusterBenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        await using var target = await StartTargetAsync(name, cancellationToken);
+        var results = new List<ScenarioResult>();
+        if (options.Scenarios.Contains("produce"))
+        {
+            foreach (var acks in new[] { "1", "all" })
+                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, cancellationToken));
+        }
+        if (options.Scenarios.Contains("consume"))
+        {
+            var topic = await ProduceAsync(target, "fill for consume", "1", options.ConsumeMessages, options, cancellationToken);
+            Console.WriteLine($"  {target.Name}: wrote {topic.Measurement.Result.Messages:N0} messages to consume");
+            results.Add(await RunAsync(target, "consume from beginning",
+                new ClientWorkload(WorkloadKind.Consume, target.BootstrapServers, TopicName("fill for consume"), options.Partitions,
+                    options.ConsumeMessages, Acks: "", options.StallTimeout), cancellationToken));
+        }
+        return results;
+    }
+
+    private static async Task<ScenarioResult> ProduceAsync(IBenchmarkTarget target, string scenario, string acks, long messages,
+        ClusterBenchmarkOptions options, CancellationToken cancellationToken)
+    {
+        var topic = TopicName(scenario);
+        await target.CreateTopicAsync(topic, options.Partitions, cancellationToken);
+        return await RunAsync(target, scenario,
+            new ClientWorkload(WorkloadKind.Produce, target.BootstrapServers, topic, options.Partitions, messages, acks, options.StallTimeout), cancellationToken);
+    }
+
+    private static async Task<ScenarioResult> RunAsync(IBenchmarkTarget target, string scenario, ClientWorkload workload, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages)");
+        var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
+        var row = new ScenarioResult(scenario, target.Name, target.IsManaged, measurement);
+        Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s {row.Note}");
+        return row;
+    }
+
+    private static string TopicName(string scenario) => "bench-" + scenario.Replace(' ', '-').Replace('=', '-');
+
+    private static async Task<IBenchmarkTarget> StartTargetAsync(string name, CancellationToken cancellationToken) => name switch
+    {
+        "mock" => await MockClusterTarget.StartAsync(3, cancellationToken),
+        "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken),
+        "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken),
+        _ => throw new ArgumentException($"Unknown target {name}: use mock, embedded-1 or embedded-3."),
+    };
+}

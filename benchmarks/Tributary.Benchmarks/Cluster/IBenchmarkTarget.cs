@@ -1,0 +1,17 @@
+namespace Tributary.Benchmarks.Cluster;
+
+/// <summary>A Kafka cluster living in this process that the benchmark clients (in a child process) connect to.</summary>
+internal interface IBenchmarkTarget : IAsyncDisposable
+{
+    /// <summary>The name in the result table, e.g. "embedded (3 brokers)".</summary>
+    string Name { get; }
+
+    /// <summary>True when the broker is managed code, so this process's allocations are the broker's.</summary>
+    bool IsManaged { get; }
+
+    /// <summary>The bootstrap list clients use.</summary>
+    string BootstrapServers { get; }
+
+    /// <summary>Creates a topic with exactly <paramref name="partitions"/> partitions.</summary>
+    Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken);
+}

@@ -1,0 +1,39 @@
+namespace Tributary.Benchmarks.Cluster;
+
+/// <summary>librdkafka's built-in mock cluster, running inside this process, as a benchmark target.</summary>
+internal sealed class MockClusterTarget : IBenchmarkTarget
+{
+    private readonly LibrdkafkaMock _mock;
+
+    private MockClusterTarget(LibrdkafkaMock mock, int brokers)
+    {
+        _mock = mock;
+        Name = $"librdkafka mock ({brokers} brokers)";
+    }
+
+    public string Name { get; }
+
+    public bool IsManaged => false;
+
+    public string BootstrapServers => _mock.BootstrapServers;
+
+    /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers.</summary>
+    public static Task<MockClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(new MockClusterTarget(new LibrdkafkaMock(brokers), brokers));
+    }
+
+    public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _mock.CreateTopic(name, partitions, replicationFactor: 1);
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _mock.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+
+namespace Tributary.Benchmarks.Cluster;
+
+/// <summary>Formats the results as Markdown tables, ready for docs/benchmarks.md.</summary>
+internal static class ResultTable
+{
+    private const string MockPrefix = "librdkafka mock";
+
+    /// <summary>The throughput table: one row per scenario and target, with the ratio to the mock's row.</summary>
+    public static string Throughput(IReadOnlyList<ScenarioResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| Scenario | Target | Messages | Seconds | msg/s | MB/s | vs mock | Broker alloc B/msg | Broker CPU µs/msg | Note |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|---|");
+        foreach (var row in results)
+        {
+            var mock = results.FirstOrDefault(r => r.Scenario == row.Scenario && r.Target.StartsWith(MockPrefix, StringComparison.Ordinal));
+            var ratio = mock is null || mock == row || mock.MessagesPerSecond == 0 ? "" : $"{row.MessagesPerSecond / mock.MessagesPerSecond:0.0}x";
+            var allocated = row.AllocatedBytesPerMessage is { } bytes ? Invariant($"{bytes:0.0}") : "n/a (native)";
+            var result = row.Measurement.Result;
+            text.AppendLine(Invariant($"| {row.Scenario} | {row.Target} | {result.Messages:N0} | {result.Seconds:0.00} | {row.MessagesPerSecond:N0} | {row.MegabytesPerSecond:0.0} | {ratio} | {allocated} | {row.CpuMicrosecondsPerMessage:0.00} | {row.Note} |"));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The startup table.</summary>
+    public static string Startup(IReadOnlyList<StartupResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| Target | Median ms | Min ms | Max ms | First (cold) run ms | Runs |");
+        text.AppendLine("|---|--:|--:|--:|--:|--:|");
+        foreach (var row in results)
+        {
+            var warm = row.WarmRunsMs.Count > 0 ? row.WarmRunsMs : [row.FirstRunMs];
+            text.AppendLine(Invariant($"| {row.Target} | {row.MedianMs:0.0} | {warm[0]:0.0} | {warm[^1]:0.0} | {row.FirstRunMs:0.0} | {row.WarmRunsMs.Count + 1} |"));
+        }
+        return text.ToString();
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,31 @@
+namespace Tributary.Benchmarks.Cluster;
+
+/// <summary>One row of the throughput table: a scenario run against one target.</summary>
+/// <param name="Scenario">E.g. "produce acks=1".</param>
+/// <param name="Target">The target's name.</param>
+/// <param name="IsManaged">Whether the broker's allocations were measurable (managed code).</param>
+/// <param name="Measurement">What was measured.</param>
+internal sealed record ScenarioResult(string Scenario, string Target, bool IsManaged, Measurement Measurement)
+{
+    private WorkloadResult Result => Measurement.Result;
+
+    /// <summary>Messages per second.</summary>
+    public double MessagesPerSecond => Result.Seconds > 0 ? Result.Messages / Result.Seconds : 0;
+
+    /// <summary>Payload megabytes (10^6 bytes of message values) per second.</summary>
+    public double MegabytesPerSecond => MessagesPerSecond * ClientWorkload.MessageSize / 1e6;
+
+    /// <summary>Bytes the broker allocated per message, or null for a native broker.</summary>
+    public double? AllocatedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.BrokerAllocatedBytes / Result.Messages : null;
+
+    /// <summary>CPU time of the broker's process per message, in microseconds.</summary>
+    public double CpuMicrosecondsPerMessage => Result.Messages > 0 ? Measurement.BrokerCpu.TotalMicroseconds / Result.Messages : 0;
+
+    /// <summary>Stalls and errors worth a remark.</summary>
+    public string Note =>
+        string.Join("; ", new[]
+        {
+            Result.Stalled ? $"stalled after {Result.Messages:N0} messages" : null,
+            Result.Errors > 0 ? $"{Result.Errors:N0} errors" : null,
+        }.Where(n => n is not null));
+}
