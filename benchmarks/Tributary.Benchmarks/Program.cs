@@ -1,4 +1,9 @@
 using BenchmarkDotNet.Running;
+using Tributary.Benchmarks.Cluster;
+
+// `cluster` runs the end-to-end scenarios against the embedded cluster and librdkafka's mock; see docs/benchmarks.md.
+if (args is [ClusterBenchmarks.Command, .. var clusterArgs]) return await ClusterBenchmarks.RunAsync(clusterArgs);
 
 // Runs the benchmarks picked on the command line, e.g. `--filter *RecordBatch*`; see docs/benchmarks.md.
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
