@@ -56,6 +56,7 @@ public sealed class PartitionBufferTests
         buffer.Add(Record(0, 1));
 
         Assert.Equal(TakeOutcome.Record, buffer.TryTake(out _, out _));
+        buffer.Close();
         Assert.Equal(TakeOutcome.Failed, buffer.TryTake(out _, out var error));
         Assert.Equal("boom", error!.Message);
 

@@ -157,18 +157,17 @@ internal sealed class PartitionBuffer<TKey, TValue>
         lock (gate)
         {
             error = null;
-            if (closed)
+            if (closed || !records.TryDequeue(out record))
             {
                 record = null;
-                return TakeOutcome.Closed;
-            }
-            if (!records.TryDequeue(out record))
-            {
+                // A failure wins over closing: the consumer failing also releases (closes) every buffer.
                 if (failure is not null)
                 {
                     error = failure;
                     return TakeOutcome.Failed;
                 }
+                if (closed)
+                    return TakeOutcome.Closed;
                 readerWaiting = true;
                 return TakeOutcome.Empty;
             }
