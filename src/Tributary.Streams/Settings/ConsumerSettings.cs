@@ -54,7 +54,8 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// </summary>
     public Func<KafkaDeserializationException, Directive>? DeserializationDecider { get; init; }
 
-    /// <summary>Logger for consumer events (rebalances, dropped commits, client errors).</summary>
+    /// <summary>Logger for consumer events (rebalances, dropped commits, client errors); settings created from an actor
+    /// system log to its log, others to nothing until <see cref="WithLogger"/>.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>The <c>group.id</c> property, or null when the source is not part of a consumer group.</summary>
@@ -65,7 +66,10 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <param name="keyDeserializer">Key deserializer, or null for Confluent.Kafka's default.</param>
     /// <param name="valueDeserializer">Value deserializer, or null for Confluent.Kafka's default.</param>
     public static ConsumerSettings<TKey, TValue> Create(ActorSystem system, IDeserializer<TKey>? keyDeserializer, IDeserializer<TValue>? valueDeserializer) =>
-        FromSection(KafkaReferenceConfig.SectionOf(system, "akka.kafka.consumer"), keyDeserializer, valueDeserializer);
+        FromSection(KafkaReferenceConfig.SectionOf(system, "akka.kafka.consumer"), keyDeserializer, valueDeserializer) with
+        {
+            Logger = AkkaLogger.For(system, "Tributary.Streams.Consumer"),
+        };
 
     /// <summary>Creates settings from a section shaped like <c>akka.kafka.consumer</c>.</summary>
     /// <param name="config">The section; missing keys take the reference values.</param>

@@ -37,7 +37,8 @@ public sealed record ProducerSettings<TKey, TValue>
     /// </summary>
     public IProducer<TKey, TValue>? Producer { get; init; }
 
-    /// <summary>Logger for producer client errors.</summary>
+    /// <summary>Logger for producer client errors; settings created from an actor system log to its log, others to
+    /// nothing until <see cref="WithLogger"/>.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>Creates settings from <c>akka.kafka.producer</c> of the actor system's configuration.</summary>
@@ -45,7 +46,10 @@ public sealed record ProducerSettings<TKey, TValue>
     /// <param name="keySerializer">Key serializer, or null for Confluent.Kafka's default.</param>
     /// <param name="valueSerializer">Value serializer, or null for Confluent.Kafka's default.</param>
     public static ProducerSettings<TKey, TValue> Create(ActorSystem system, ISerializer<TKey>? keySerializer, ISerializer<TValue>? valueSerializer) =>
-        FromSection(KafkaReferenceConfig.SectionOf(system, "akka.kafka.producer"), keySerializer, valueSerializer);
+        FromSection(KafkaReferenceConfig.SectionOf(system, "akka.kafka.producer"), keySerializer, valueSerializer) with
+        {
+            Logger = AkkaLogger.For(system, "Tributary.Streams.Producer"),
+        };
 
     /// <summary>Creates settings from a section shaped like <c>akka.kafka.producer</c>.</summary>
     /// <param name="config">The section; missing keys take the reference values.</param>
