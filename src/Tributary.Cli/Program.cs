@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Tributary.Cli;
+
+var root = new RootCommand("Tributary: Kafka streaming for .NET.")
+{
+    BrokerCommand.Create(),
+};
+// Commands handle Ctrl-C and SIGTERM themselves (see ShutdownSignal), so that both end in a clean exit code 0.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
