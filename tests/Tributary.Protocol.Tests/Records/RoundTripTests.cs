@@ -77,6 +77,22 @@ public class RoundTripTests
     }
 
     [Fact]
+    public void Slices_of_larger_buffers_are_written_as_given_and_null_memory_stays_null()
+    {
+        var buffer = "xxKEYxxVALUExx"u8.ToArray();
+        using var output = new PooledBufferWriter();
+        using (var builder = new RecordBatchBuilder(output))
+        {
+            builder.Append(1, buffer.AsMemory(2, 3), buffer.AsMemory(7, 5), [new RecordHeader("h", buffer.AsMemory(0, 2))]);
+            builder.Append(2, (ReadOnlyMemory<byte>?)null, null);
+            builder.Complete();
+        }
+        Assert.Equal(
+            [TestRecord.Of(1, "KEY", "VALUE", ("h", "xx")), TestRecord.Of(2, null, null)],
+            TestRecord.ReadAll(output.ToArray()));
+    }
+
+    [Fact]
     public void Producer_fields_and_flags_round_trip()
     {
         var options = new RecordBatchOptions
