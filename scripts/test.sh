@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 
 scripts/install-test-deps.sh
 
-dotnet test Tributary.slnx -c Release --logger "console;verbosity=normal" "$@"
+dotnet test Tributary.slnx -c Release "$@"
