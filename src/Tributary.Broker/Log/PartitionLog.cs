@@ -158,7 +158,7 @@ internal sealed class PartitionLog
 
         var header = new RecordBatchHeader(stored);
         var lastOffset = header.LastOffset;
-        _batches.Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, lastOffset, header.MaxTimestamp, options.NowMs, _endPosition));
+        _batches.Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, lastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl));
         if (header.ProducerId >= 0 && !header.IsControl)
         {
             _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence,
@@ -241,7 +241,7 @@ internal sealed class PartitionLog
         return low < _batches.Count ? low : -1;
     }
 
-    /// <summary>ListOffsets by timestamp: the first batch whose max timestamp is at least <paramref name="timestamp"/>.</summary>
+    /// <summary>ListOffsets by timestamp: the first record (at or after the log start) whose timestamp is at least <paramref name="timestamp"/>.</summary>
     public OffsetAndTimestamp OffsetForTimestamp(long timestamp)
     {
         lock (_lock)
@@ -249,23 +249,27 @@ internal sealed class PartitionLog
             for (var i = _first; i < _batches.Count; i++)
             {
                 var batch = _batches[i];
-                if (batch.MaxTimestamp >= timestamp) return new(Math.Max(batch.BaseOffset, _logStartOffset), batch.MaxTimestamp);
+                if (batch.MaxTimestamp < timestamp || batch.IsControl) continue;
+                var found = RecordTimestamps.FirstAtOrAfter(batch.Chunk.Slice(batch.Position, batch.Length), timestamp, _logStartOffset);
+                if (found.Offset >= 0) return found;
             }
             return OffsetAndTimestamp.None;
         }
     }
 
-    /// <summary>ListOffsets MAX_TIMESTAMP: the batch with the largest timestamp (its last offset, as Kafka's batch-level index gives).</summary>
+    /// <summary>ListOffsets MAX_TIMESTAMP: the first record carrying the largest timestamp in the log.</summary>
     public OffsetAndTimestamp OffsetOfMaxTimestamp()
     {
         lock (_lock)
         {
-            var best = OffsetAndTimestamp.None;
+            var best = -1;
             for (var i = _first; i < _batches.Count; i++)
             {
-                if (_batches[i].MaxTimestamp > best.Timestamp) best = new(_batches[i].LastOffset, _batches[i].MaxTimestamp);
+                if (!_batches[i].IsControl && (best < 0 || _batches[i].MaxTimestamp > _batches[best].MaxTimestamp)) best = i;
             }
-            return best;
+            if (best < 0) return OffsetAndTimestamp.None;
+            var batch = _batches[best];
+            return RecordTimestamps.FirstAtOrAfter(batch.Chunk.Slice(batch.Position, batch.Length), batch.MaxTimestamp, _logStartOffset);
         }
     }
 
@@ -341,5 +345,5 @@ internal sealed class PartitionLog
     }
 
     private readonly record struct StoredBatch(
-        LogChunk Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition);
+        LogChunk Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition, bool IsControl);
 }

@@ -125,16 +125,20 @@ public class PartitionLogTests
     }
 
     [Fact]
-    public void ListOffsets_by_timestamp_finds_the_first_batch_at_or_after_it()
+    public void ListOffsets_by_timestamp_finds_the_first_record_at_or_after_it()
     {
-        Append(TestBatches.Create(2, timestamp: 100));
-        Append(TestBatches.Create(2, timestamp: 300));
-        Append(TestBatches.Create(2, timestamp: 200));
+        Append(TestBatches.Create(3, timestamp: 100, timestampStep: 10));   // offsets 0-2: 100, 110, 120
+        Append(TestBatches.Create(2, timestamp: 300, timestampStep: 50));   // offsets 3-4: 300, 350
+        Append(TestBatches.Create(2, timestamp: 200));                      // offsets 5-6: 200, 200
 
         Assert.Equal(new OffsetAndTimestamp(0, 100), _log.OffsetForTimestamp(50));
-        Assert.Equal(new OffsetAndTimestamp(2, 300), _log.OffsetForTimestamp(250));
-        Assert.Equal(OffsetAndTimestamp.None, _log.OffsetForTimestamp(301));
-        Assert.Equal(new OffsetAndTimestamp(3, 300), _log.OffsetOfMaxTimestamp());
+        Assert.Equal(new OffsetAndTimestamp(2, 120), _log.OffsetForTimestamp(111));
+        Assert.Equal(new OffsetAndTimestamp(3, 300), _log.OffsetForTimestamp(250));
+        Assert.Equal(OffsetAndTimestamp.None, _log.OffsetForTimestamp(351));
+        Assert.Equal(new OffsetAndTimestamp(4, 350), _log.OffsetOfMaxTimestamp());
+        // Records before the log start are not found, even inside a batch that is still stored.
+        _log.DeleteRecordsBefore(1);
+        Assert.Equal(new OffsetAndTimestamp(1, 110), _log.OffsetForTimestamp(50));
     }
 
     [Fact]
