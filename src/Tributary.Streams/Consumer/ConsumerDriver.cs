@@ -69,6 +69,12 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     public string GroupId { get; }
 
+    /// <summary>
+    /// The group metadata (member id, generation) to send with offsets in a transaction (KIP-447); null without a
+    /// group. librdkafka takes its own lock, so any thread may read it.
+    /// </summary>
+    public IConsumerGroupMetadata? GroupMetadata => GroupId.Length == 0 ? null : consumer.ConsumerGroupMetadata;
+
     /// <summary>Completes when the consumer has been closed and the poll thread has ended.</summary>
     public Task Closed => closed.Task;
 

@@ -82,7 +82,7 @@ public static class KafkaConsumer
         IAutoSubscription subscription,
         Func<IReadOnlySet<TopicPartition>, Task<IReadOnlyDictionary<TopicPartition, long>>> getOffsetsOnAssign,
         Action<IReadOnlySet<TopicPartition>>? onRevoke = null) =>
-        Source.FromGraph(new PartitionedSourceStage<TKey, TValue, ConsumeResult<TKey, TValue>>(settings, subscription, Plain, Blocking(getOffsetsOnAssign), onRevoke));
+        Source.FromGraph(new PartitionedSourceStage<TKey, TValue, ConsumeResult<TKey, TValue>>(settings, subscription, Plain, Blocking(getOffsetsOnAssign), IgnoringConsumer(onRevoke)));
 
     /// <summary>Committable variant of <see cref="PlainPartitionedManualOffsetSource{TKey,TValue}"/>.</summary>
     /// <param name="settings">Consumer settings with a group id.</param>
@@ -94,7 +94,7 @@ public static class KafkaConsumer
         IAutoSubscription subscription,
         Func<IReadOnlySet<TopicPartition>, Task<IReadOnlyDictionary<TopicPartition, long>>> getOffsetsOnAssign,
         Action<IReadOnlySet<TopicPartition>>? onRevoke = null) =>
-        Source.FromGraph(new PartitionedSourceStage<TKey, TValue, CommittableMessage<TKey, TValue>>(settings, subscription, Committable, Blocking(getOffsetsOnAssign), onRevoke));
+        Source.FromGraph(new PartitionedSourceStage<TKey, TValue, CommittableMessage<TKey, TValue>>(settings, subscription, Committable, Blocking(getOffsetsOnAssign), IgnoringConsumer(onRevoke)));
 
     /// <summary>Emits the records of manually assigned partitions read by a shared consumer.</summary>
     /// <param name="consumer">The shared consumer.</param>
@@ -112,6 +112,9 @@ public static class KafkaConsumer
 
     private static CommittableMessage<TKey, TValue> Committable<TKey, TValue>(ConsumeResult<TKey, TValue> record, IOffsetCommitter committer) =>
         new(record, new CommittableOffset(committer, record.TopicPartitionOffset));
+
+    private static Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? IgnoringConsumer(Action<IReadOnlySet<TopicPartition>>? onRevoke) =>
+        onRevoke is null ? null : (_, partitions) => onRevoke(partitions);
 
     // Offsets are needed inside librdkafka's assign callback, on the poll thread, which may block.
     private static Func<IReadOnlySet<TopicPartition>, IReadOnlyDictionary<TopicPartition, long>> Blocking(

@@ -18,7 +18,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
     IAutoSubscription subscription,
     Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage,
     Func<IReadOnlySet<TopicPartition>, IReadOnlyDictionary<TopicPartition, long>>? startOffsets = null,
-    Action<IReadOnlySet<TopicPartition>>? onRevoke = null)
+    Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = null)
     : GraphStageWithMaterializedValue<SourceShape<(TopicPartition, Source<TMessage, NotUsed>)>, IControl>
 {
     private readonly Outlet<(TopicPartition, Source<TMessage, NotUsed>)> outlet = new("KafkaPartitionedSource.out");
@@ -26,7 +26,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
     private readonly IAutoSubscription subscription = subscription;
     private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage = toMessage;
     private readonly Func<IReadOnlySet<TopicPartition>, IReadOnlyDictionary<TopicPartition, long>>? startOffsets = startOffsets;
-    private readonly Action<IReadOnlySet<TopicPartition>>? onRevoke = onRevoke;
+    private readonly Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = onRevoke;
 
 
     public override SourceShape<(TopicPartition, Source<TMessage, NotUsed>)> Shape => new(outlet);
@@ -107,7 +107,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
                 live.TryRemove(new KeyValuePair<TopicPartition, PartitionBuffer<TKey, TValue>>(partition, buffer));
             }
 
-            public override void ReleaseCompleted(IReadOnlySet<TopicPartition> partitions) => logic.stage.onRevoke?.Invoke(partitions);
+            public override void ReleaseCompleted(IReadOnlySet<TopicPartition> partitions) => logic.stage.onRevoke?.Invoke(logic.Driver, partitions);
 
             public override void Failed(Exception error)
             {

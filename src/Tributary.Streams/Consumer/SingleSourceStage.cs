@@ -12,7 +12,8 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
     ConsumerSettings<TKey, TValue> settings,
     ISubscription subscription,
     Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage,
-    SharedKafkaConsumer<TKey, TValue>? shared = null)
+    SharedKafkaConsumer<TKey, TValue>? shared = null,
+    Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = null)
     : GraphStageWithMaterializedValue<SourceShape<TMessage>, IControl>
 {
     private readonly Outlet<TMessage> outlet = new("KafkaSource.out");
@@ -20,6 +21,7 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
     private readonly ISubscription subscription = subscription;
     private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage = toMessage;
     private readonly SharedKafkaConsumer<TKey, TValue>? shared = shared;
+    private readonly Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = onRevoke;
 
 
     public override SourceShape<TMessage> Shape => new(outlet);
@@ -43,7 +45,7 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
         {
             var buffer = new PartitionBuffer<TKey, TValue>(Settings.BufferSize, Driver.Wake);
             buffer.Attach(GetAsyncCallback(TryPush));
-            owner = new SingleOwner(buffer, fail, closed);
+            owner = new SingleOwner(buffer, fail, closed, partitions => stage.onRevoke?.Invoke(Driver, partitions));
         }
 
         protected override void Register(ConsumerDriver<TKey, TValue> consumer)
@@ -76,13 +78,16 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
         }
     }
 
-    private sealed class SingleOwner(PartitionBuffer<TKey, TValue> buffer, Action<Exception> fail, Action closed) : PartitionOwner<TKey, TValue>
+    private sealed class SingleOwner(PartitionBuffer<TKey, TValue> buffer, Action<Exception> fail, Action closed, Action<IReadOnlySet<TopicPartition>> revoked)
+        : PartitionOwner<TKey, TValue>
     {
         public PartitionBuffer<TKey, TValue> Buffer => buffer;
 
         public override PartitionBuffer<TKey, TValue> Assigned(TopicPartition partition) => buffer;
 
         public override void Released(TopicPartition partition, PartitionBuffer<TKey, TValue> released) => released.Drop(partition);
+
+        public override void ReleaseCompleted(IReadOnlySet<TopicPartition> partitions) => revoked(partitions);
 
         public override void Failed(Exception error) => fail(error);
 

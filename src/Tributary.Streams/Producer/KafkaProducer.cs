@@ -42,7 +42,7 @@ public static class KafkaProducer
             .Select(result => result.PassThrough)
             .ToMaterialized(Committer.Sink(committerSettings), Keep.Right);
 
-    private static IEnvelope<TKey, TValue, TContext> WithPassThrough<TKey, TValue, TContext>(IEnvelope<TKey, TValue, NotUsed> envelope, TContext context) => envelope switch
+    internal static IEnvelope<TKey, TValue, TContext> WithPassThrough<TKey, TValue, TContext>(IEnvelope<TKey, TValue, NotUsed> envelope, TContext context) => envelope switch
     {
         Message<TKey, TValue, NotUsed> single => new Message<TKey, TValue, TContext>(single.Record, context),
         MultiMessage<TKey, TValue, NotUsed> multi => new MultiMessage<TKey, TValue, TContext>(multi.Records, context),
