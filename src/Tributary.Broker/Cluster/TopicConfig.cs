@@ -18,6 +18,8 @@ internal sealed class TopicConfig
         RetentionBytes = ParseLong(TopicConfigCatalog.RetentionBytes);
         MaxMessageBytes = (int)ParseLong(TopicConfigCatalog.MaxMessageBytes);
         MinInsyncReplicas = (int)ParseLong(TopicConfigCatalog.MinInsyncReplicas);
+        MaxTimestampAheadMs = ParseLong(TopicConfigCatalog.MessageTimestampAfterMaxMs);
+        MaxTimestampBehindMs = ParseLong(TopicConfigCatalog.MessageTimestampBeforeMaxMs);
         UseLogAppendTime = string.Equals(Value(TopicConfigCatalog.MessageTimestampType), "LogAppendTime", StringComparison.OrdinalIgnoreCase);
     }
 
@@ -35,6 +37,12 @@ internal sealed class TopicConfig
 
     /// <summary>min.insync.replicas: the live replicas an acks=all produce needs.</summary>
     public int MinInsyncReplicas { get; }
+
+    /// <summary>message.timestamp.after.max.ms: how far in the future a CreateTime timestamp may be.</summary>
+    public long MaxTimestampAheadMs { get; }
+
+    /// <summary>message.timestamp.before.max.ms: how far in the past a CreateTime timestamp may be.</summary>
+    public long MaxTimestampBehindMs { get; }
 
     /// <summary>True when message.timestamp.type is LogAppendTime.</summary>
     public bool UseLogAppendTime { get; }

@@ -7,6 +7,8 @@ internal static class TopicConfigCatalog
     public const string CompressionType = "compression.type";
     public const string MaxMessageBytes = "max.message.bytes";
     public const string MessageTimestampType = "message.timestamp.type";
+    public const string MessageTimestampAfterMaxMs = "message.timestamp.after.max.ms";
+    public const string MessageTimestampBeforeMaxMs = "message.timestamp.before.max.ms";
     public const string MinInsyncReplicas = "min.insync.replicas";
     public const string RetentionBytes = "retention.bytes";
     public const string RetentionMs = "retention.ms";
@@ -31,8 +33,8 @@ internal static class TopicConfigCatalog
         new("local.retention.ms", ConfigType.Long, "-2", "Local log age kept before deletion when tiered storage is on.", "log.local.retention.ms"),
         new("max.compaction.lag.ms", ConfigType.Long, LongMax, "Maximum time a message stays ineligible for compaction.", "log.cleaner.max.compaction.lag.ms"),
         new(MaxMessageBytes, ConfigType.Int, "1048588", "Largest record batch size allowed.", "message.max.bytes"),
-        new("message.timestamp.after.max.ms", ConfigType.Long, "3600000", "How far a message timestamp may lie after the broker time.", "log.message.timestamp.after.max.ms"),
-        new("message.timestamp.before.max.ms", ConfigType.Long, LongMax, "How far a message timestamp may lie before the broker time.", "log.message.timestamp.before.max.ms"),
+        new(MessageTimestampAfterMaxMs, ConfigType.Long, "3600000", "How far a message timestamp may lie after the broker time.", "log.message.timestamp.after.max.ms"),
+        new(MessageTimestampBeforeMaxMs, ConfigType.Long, LongMax, "How far a message timestamp may lie before the broker time.", "log.message.timestamp.before.max.ms"),
         new(MessageTimestampType, ConfigType.String, "CreateTime", "Whether the timestamp is the producer's (CreateTime) or the broker's (LogAppendTime).", "log.message.timestamp.type", ["CreateTime", "LogAppendTime"]),
         new("min.cleanable.dirty.ratio", ConfigType.Double, "0.5", "Dirty ratio that triggers compaction.", "log.cleaner.min.cleanable.ratio"),
         new("min.compaction.lag.ms", ConfigType.Long, "0", "Minimum time a message stays uncompacted.", "log.cleaner.min.compaction.lag.ms"),

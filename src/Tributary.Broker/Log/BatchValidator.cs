@@ -40,4 +40,22 @@ internal static class BatchValidator
         }
         return ErrorCode.None;
     }
+
+    /// <summary>
+    /// Kafka's timestamp bounds for CreateTime batches: INVALID_TIMESTAMP when the newest record lies more than
+    /// the allowed time ahead of the broker's clock, or the batch's first record more than the allowed time behind it.
+    /// Call after <see cref="Validate"/> accepted the records.
+    /// </summary>
+    public static ErrorCode ValidateTimestamps(ReadOnlySpan<byte> records, AppendOptions options)
+    {
+        if (options.UseLogAppendTime) return ErrorCode.None;
+        for (var rest = records; !rest.IsEmpty; rest = rest[(int)new RecordBatchHeader(rest).TotalSize..])
+        {
+            var header = new RecordBatchHeader(rest);
+            if (header.RecordCount == 0 || header.IsControl) continue;
+            if (header.MaxTimestamp - options.NowMs > options.MaxTimestampAheadMs) return ErrorCode.InvalidTimestamp;
+            if (header.BaseTimestamp >= 0 && options.NowMs - header.BaseTimestamp > options.MaxTimestampBehindMs) return ErrorCode.InvalidTimestamp;
+        }
+        return ErrorCode.None;
+    }
 }

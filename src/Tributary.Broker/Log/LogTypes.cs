@@ -18,7 +18,10 @@ internal enum IsolationLevel : sbyte
 /// <param name="NowMs">The broker's clock, for LogAppendTime and time-based retention.</param>
 /// <param name="UseLogAppendTime">True for topics with message.timestamp.type=LogAppendTime.</param>
 /// <param name="MaxMessageBytes">The topic's max.message.bytes: the largest batch accepted.</param>
-internal readonly record struct AppendOptions(int LeaderEpoch, long NowMs, bool UseLogAppendTime, int MaxMessageBytes);
+/// <param name="MaxTimestampAheadMs">message.timestamp.after.max.ms: how far past the broker's clock a CreateTime timestamp may lie.</param>
+/// <param name="MaxTimestampBehindMs">message.timestamp.before.max.ms: how far before the broker's clock a CreateTime timestamp may lie.</param>
+internal readonly record struct AppendOptions(int LeaderEpoch, long NowMs, bool UseLogAppendTime, int MaxMessageBytes,
+    long MaxTimestampAheadMs = long.MaxValue, long MaxTimestampBehindMs = long.MaxValue);
 
 /// <summary>The answer to one partition of a produce request.</summary>
 /// <param name="Error">None, or why nothing was appended.</param>

@@ -60,6 +60,7 @@ internal sealed class PartitionLog
     public AppendResult Append(ReadOnlySpan<byte> records, AppendOptions options)
     {
         var error = BatchValidator.Validate(records, options.MaxMessageBytes);
+        if (error == ErrorCode.None) error = BatchValidator.ValidateTimestamps(records, options);
         if (error != ErrorCode.None) return new AppendResult(error, -1, -1, LogStartOffset);
 
         AppendResult result;

@@ -43,4 +43,17 @@ public class BatchValidatorTests
         Assert.Equal(ErrorCode.MessageTooLarge, BatchValidator.Validate(batch, batch.Length - 1));
         Assert.Equal(ErrorCode.None, BatchValidator.Validate(batch, batch.Length));
     }
+
+    [Fact]
+    public void CreateTime_timestamps_must_lie_within_the_topics_bounds()
+    {
+        var options = new AppendOptions(0, NowMs: 10_000, UseLogAppendTime: false, MaxMessageBytes: 1 << 20, MaxTimestampAheadMs: 1_000, MaxTimestampBehindMs: 5_000);
+
+        Assert.Equal(ErrorCode.None, BatchValidator.ValidateTimestamps(TestBatches.Create(2, timestamp: 10_500, timestampStep: 500), options));
+        Assert.Equal(ErrorCode.InvalidTimestamp, BatchValidator.ValidateTimestamps(TestBatches.Create(2, timestamp: 10_500, timestampStep: 501), options));
+        Assert.Equal(ErrorCode.None, BatchValidator.ValidateTimestamps(TestBatches.Create(1, timestamp: 5_000), options));
+        Assert.Equal(ErrorCode.InvalidTimestamp, BatchValidator.ValidateTimestamps(TestBatches.Create(1, timestamp: 4_999), options));
+        // The broker's own time replaces the producer's on LogAppendTime topics: nothing to check.
+        Assert.Equal(ErrorCode.None, BatchValidator.ValidateTimestamps(TestBatches.Create(1, timestamp: 0), options with { UseLogAppendTime = true }));
+    }
 }

@@ -47,6 +47,7 @@ public class PartitionLogTests
         corrupt[^1] ^= 1;
         Assert.Equal(ErrorCode.CorruptMessage, Append(TestBatches.Concat(TestBatches.Create(1), corrupt)).Error);
         Assert.Equal(ErrorCode.MessageTooLarge, Append(TestBatches.Create(1, valueSize: 200), Options with { MaxMessageBytes = 100 }).Error);
+        Assert.Equal(ErrorCode.InvalidTimestamp, Append(TestBatches.Create(1, timestamp: Options.NowMs + 2), Options with { MaxTimestampAheadMs = 1 }).Error);
         Assert.Equal(0, _log.LogEndOffset);
     }
 
