@@ -31,20 +31,29 @@ public sealed class PartitionBufferTests
     }
 
     [Fact]
-    public void A_full_buffer_stops_wanting_records_until_drained_to_half_and_then_wakes_the_poll_thread()
+    public void A_full_buffer_stops_wanting_records_advises_pausing_at_twice_full_and_wakes_the_poll_thread_at_half()
     {
         var wakes = 0;
         var buffer = new PartitionBuffer<string, string>(4, () => wakes++);
         for (var i = 0; i < 4; i++)
             buffer.Add(Record(0, i));
+        Assert.False(buffer.WantsRecords());
+        Assert.False(buffer.ShouldPause());
 
+        for (var i = 4; i < 8; i++)
+            buffer.Add(Record(0, i));
+        Assert.True(buffer.ShouldPause());
+
+        for (var taken = 0; taken < 5; taken++)
+            buffer.TryTake(out _, out _);
         Assert.False(buffer.WantsRecords());
-        buffer.TryTake(out _, out _);
-        Assert.False(buffer.WantsRecords());
+        Assert.True(buffer.ShouldPause());
         Assert.Equal(0, wakes);
+
         buffer.TryTake(out _, out _);
         Assert.Equal(1, wakes);
         Assert.True(buffer.WantsRecords());
+        Assert.False(buffer.ShouldPause());
     }
 
     [Fact]
@@ -65,6 +74,7 @@ public sealed class PartitionBufferTests
         closing.Close();
         Assert.Equal(TakeOutcome.Closed, closing.TryTake(out _, out _));
         Assert.False(closing.WantsRecords());
+        Assert.True(closing.ShouldPause());
     }
 
     [Fact]

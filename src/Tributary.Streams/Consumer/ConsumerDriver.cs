@@ -184,8 +184,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             {
                 RunCommands();
                 CommitPending();
-                UpdatePausedPartitions();
-                PollBatch();
+                PollBatch(UpdatePausedPartitions());
                 if (fatalError is { } fatal)
                     throw fatal;
             }
@@ -214,14 +213,16 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             command();
     }
 
-    private void PollBatch()
+    private void PollBatch(bool recordsWanted)
     {
-        var record = Consume(ChooseTimeout());
+        // When no source wants records, Consume only serves librdkafka's callbacks: take at most one record.
+        var limit = recordsWanted ? settings.MaxPollRecords : 1;
+        var record = Consume(ChooseTimeout(recordsWanted));
         var count = 0;
         while (record is not null)
         {
             Route(record);
-            if (++count >= settings.MaxPollRecords)
+            if (++count >= limit)
                 break;
             record = Consume(TimeSpan.Zero);
         }
@@ -236,15 +237,15 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     }
 
     /// <summary>
-    /// Blocks in Consume while partitions are fetching (librdkafka wakes it when records arrive). When every
-    /// assigned partition is paused Consume would only sleep, so the thread waits on <see cref="wake"/> instead,
-    /// which stages set when they drain a buffer or send a commit; Consume(0) then serves rebalance callbacks.
+    /// Blocks in Consume while some source wants records (librdkafka wakes it when records arrive). When none does,
+    /// Consume would only hand over records nobody asked for, so the thread waits on <see cref="wake"/> instead,
+    /// which stages set when they drain a buffer or send a commit; a short Consume then serves rebalance callbacks.
     /// </summary>
-    private TimeSpan ChooseTimeout()
+    private TimeSpan ChooseTimeout(bool recordsWanted)
     {
         if (!commands.IsEmpty || !commits.IsEmpty || closeRequested)
             return TimeSpan.Zero;
-        if (routes.Count > 0 && paused.Count == routes.Count)
+        if (!recordsWanted)
         {
             wake.Wait(settings.PollInterval);
             wake.Reset();
@@ -302,14 +303,17 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             throw failure;
     }
 
-    private void UpdatePausedPartitions()
+    /// <summary>Pauses and resumes partitions as their buffers advise; returns whether any source wants records.</summary>
+    private bool UpdatePausedPartitions()
     {
+        var recordsWanted = routes.Count == 0;
         foreach (var (partition, route) in routes)
         {
-            var wanted = route.Buffer.WantsRecords();
-            if (wanted && paused.Remove(partition))
+            recordsWanted |= route.Buffer.WantsRecords();
+            var pause = route.Buffer.ShouldPause();
+            if (!pause && paused.Remove(partition))
                 toResume.Add(partition);
-            else if (!wanted && paused.Add(partition))
+            else if (pause && paused.Add(partition))
                 toPause.Add(partition);
         }
         if (toPause.Count > 0)
@@ -318,6 +322,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             consumer.Resume(toResume);
         toPause.Clear();
         toResume.Clear();
+        return recordsWanted;
     }
 
     private IEnumerable<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)

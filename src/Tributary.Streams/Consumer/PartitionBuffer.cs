@@ -22,25 +22,31 @@ internal enum TakeOutcome
 /// Records handed from the poll thread to one source stage (or one partition sub-source). The poll thread adds
 /// records in batches and drops the records of revoked partitions under the same lock the stage takes them with,
 /// so no record of a revoked partition is emitted once the revoke handler has returned.
-/// Fill level drives pausing: the poll thread pauses the buffer's partitions when it is full and resumes them
-/// when it has drained to half, which the reader signals so the poll thread wakes at once.
+/// Fill level drives backpressure in two steps. At <c>capacity</c> the buffer stops wanting records: the poll
+/// thread stops taking more while librdkafka's own prefetch queue holds the rest. Only if records still pile up to
+/// twice the capacity (another partition's records keep the poll thread busy, or a long stall) are the partitions
+/// paused, which costs a re-fetch on resume. Both end when the reader has drained the buffer to half the capacity,
+/// and the reader wakes the poll thread at that moment.
 /// </summary>
 internal sealed class PartitionBuffer<TKey, TValue>
 {
     private readonly object gate = new();
     private readonly Queue<ConsumeResult<TKey, TValue>> records = new();
     private readonly int capacity;
+    private readonly int pauseAt;
     private readonly int resumeAt;
     private readonly Action wakePollThread;
     private Action? onAvailable;
     private bool readerWaiting;
-    private bool full;
+    private bool satisfied;
+    private bool pauseAdvised;
     private bool closed;
     private Exception? failure;
 
     public PartitionBuffer(int capacity, Action wakePollThread)
     {
         this.capacity = capacity;
+        pauseAt = capacity * 2;
         resumeAt = capacity / 2;
         this.wakePollThread = wakePollThread;
     }
@@ -122,17 +128,35 @@ internal sealed class PartitionBuffer<TKey, TValue>
         NotifyIfReady();
     }
 
-    /// <summary>Poll thread: whether the buffer's partitions should be fetching (with hysteresis).</summary>
+    /// <summary>Poll thread: whether the reader wants more records (false from full until drained to half).</summary>
     public bool WantsRecords()
     {
         lock (gate)
         {
-            if (full && records.Count <= resumeAt)
-                full = false;
-            else if (!full && records.Count >= capacity)
-                full = true;
-            return !full && !closed && failure is null;
+            UpdateFillState();
+            return !satisfied && !closed && failure is null;
         }
+    }
+
+    /// <summary>Poll thread: whether the buffer's partitions should be paused (from twice full until drained to half).</summary>
+    public bool ShouldPause()
+    {
+        lock (gate)
+        {
+            UpdateFillState();
+            return pauseAdvised || closed || failure is not null;
+        }
+    }
+
+    private void UpdateFillState()
+    {
+        var count = records.Count;
+        if (count <= resumeAt)
+            satisfied = pauseAdvised = false;
+        if (count >= capacity)
+            satisfied = true;
+        if (count >= pauseAt)
+            pauseAdvised = true;
     }
 
     /// <summary>Wakes the reader if it waits and there is something for it.</summary>
@@ -171,7 +195,7 @@ internal sealed class PartitionBuffer<TKey, TValue>
                 readerWaiting = true;
                 return TakeOutcome.Empty;
             }
-            wake = full && records.Count == resumeAt;
+            wake = (satisfied || pauseAdvised) && records.Count == resumeAt;
         }
         if (wake)
             wakePollThread();

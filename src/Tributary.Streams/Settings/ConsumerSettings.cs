@@ -39,7 +39,10 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <summary>Timeout of metadata look-ups made by the consumer (offsets for times).</summary>
     public TimeSpan MetadataRequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Records a source buffers before its partitions are paused; they resume at half of it.</summary>
+    /// <summary>
+    /// Records a source buffers before the poll thread stops taking more for it (librdkafka's prefetch holds the
+    /// rest); at twice this its partitions are paused. Both end when the source has drained to half of it.
+    /// </summary>
     public int BufferSize { get; init; } = 1000;
 
     /// <summary>Most records the poll thread hands over in one batch.</summary>
@@ -136,7 +139,7 @@ public sealed record ConsumerSettings<TKey, TValue>
     public ConsumerSettings<TKey, TValue> WithMetadataRequestTimeout(TimeSpan timeout) => this with { MetadataRequestTimeout = Positive(timeout, nameof(timeout)) };
 
     /// <summary>Returns settings with another per-source buffer size.</summary>
-    /// <param name="bufferSize">Records buffered before partitions pause; at least 2.</param>
+    /// <param name="bufferSize">Records buffered before the poll thread stops taking more; at least 2.</param>
     public ConsumerSettings<TKey, TValue> WithBufferSize(int bufferSize) =>
         this with { BufferSize = bufferSize >= 2 ? bufferSize : throw new ArgumentOutOfRangeException(nameof(bufferSize)) };
 

@@ -21,7 +21,7 @@ public sealed class KafkaConsumerOptions
     /// <summary>Longest wait for a commit.</summary>
     public TimeSpan? CommitTimeout { get; set; }
 
-    /// <summary>Records buffered per source before its partitions pause.</summary>
+    /// <summary>Records buffered per source before the poll thread stops taking more for it.</summary>
     public int? BufferSize { get; set; }
 
     /// <summary>Most records per hand-over from the poll thread.</summary>
