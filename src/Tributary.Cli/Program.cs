@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Tributary.Cli;
+using Tributary.Cli.Demo;
 
 var root = new RootCommand("Tributary: Kafka streaming for .NET.")
 {
+    DemoCommand.Create(),
     BrokerCommand.Create(),
 };
 // Commands handle Ctrl-C and SIGTERM themselves (see ShutdownSignal), so that both end in a clean exit code 0.
