@@ -26,8 +26,8 @@ public sealed record ProducerSettings<TKey, TValue>
     /// <summary>Confluent.Kafka (librdkafka) properties, for example <c>bootstrap.servers</c>.</summary>
     public ImmutableDictionary<string, string> Properties { get; init; } = ImmutableDictionary<string, string>.Empty;
 
-    /// <summary>Produce requests in flight per stage.</summary>
-    public int Parallelism { get; init; } = 100;
+    /// <summary>Records in flight (sent, not yet acknowledged) per stage.</summary>
+    public int Parallelism { get; init; } = 10000;
 
     /// <summary>How long closing a producer waits for outstanding deliveries.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
