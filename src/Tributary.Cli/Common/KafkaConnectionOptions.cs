@@ -40,14 +40,7 @@ internal sealed class KafkaConnectionOptions
     /// <exception cref="UserErrorException">A <c>-X</c> value is not prop=value or the timeout is not positive.</exception>
     public KafkaConnection Read(ParseResult result)
     {
-        var properties = new Dictionary<string, string>();
-        foreach (var property in result.GetValue(_properties) ?? [])
-        {
-            var equals = property.IndexOf('=');
-            if (equals <= 0)
-                throw new UserErrorException($"bad -X value '{property}': expected prop=value");
-            properties[property[..equals]] = property[(equals + 1)..];
-        }
+        var properties = NameValues.Parse(result.GetValue(_properties) ?? [], "-X");
         var timeout = result.GetValue(_timeout);
         if (timeout <= 0)
             throw new UserErrorException($"bad --timeout {timeout}: must be positive");

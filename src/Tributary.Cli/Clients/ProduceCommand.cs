@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Text;
+using Confluent.Kafka;
+using Tributary.Cli.Common;
+
+namespace Tributary.Cli.Clients;
+
+/// <summary>
+/// <c>tributary produce</c>: kcat's producer mode on Confluent.Kafka. Each line of stdin is one record (with
+/// <c>-K</c>, the text before the first delimiter is its key). With <c>--transactional-id</c> all records are written
+/// in one transaction, committed at the end of input and aborted on any error. Exits 0 once every record was
+/// acknowledged.
+/// </summary>
+internal static class ProduceCommand
+{
+    public static Command Create()
+    {
+        var connection = new KafkaConnectionOptions();
+        var topic = new Option<string>("--topic", "-t") { Description = "Topic to write.", Required = true };
+        var partition = new Option<int?>("--partition", "-p") { Description = "Write to this partition (default: the partitioner picks by key)." };
+        var keyDelimiter = new Option<string?>("--key-delimiter", "-K") { Description = "Split each line into key and value at the first occurrence of this delimiter." };
+        var headers = new Option<string[]>("--header", "-H") { Description = "A header as name=value added to every record; repeatable." };
+        var count = new Option<long?>("--count", "-c") { Description = "Stop after this many records." };
+        var transactionalId = new Option<string?>("--transactional-id") { Description = "Write every record in one transaction with this transactional.id." };
+        var command = new Command("produce", "Write stdin lines to a topic, one record per line (kcat -P).")
+            { topic, partition, keyDelimiter, headers, count, transactionalId };
+        connection.AddTo(command);
+        command.SetSafeAction((result, cancellationToken) =>
+        {
+            var request = new ProduceRequest(
+                connection.Read(result), result.GetValue(topic)!, result.GetValue(partition), result.GetValue(keyDelimiter),
+                ParseHeaders(result.GetValue(headers) ?? []), result.GetValue(count), result.GetValue(transactionalId));
+            return Task.Run(() => Run(request, Console.In, cancellationToken), CancellationToken.None);
+        });
+        return command;
+    }
+
+    private sealed record ProduceRequest(
+        KafkaConnection Connection, string Topic, int? Partition, string? KeyDelimiter, Headers Headers, long? Count, string? TransactionalId);
+
+    private static Headers ParseHeaders(IEnumerable<string> headers)
+    {
+        var parsed = new Headers();
+        foreach (var header in headers)
+        {
+            var equals = header.IndexOf('=');
+            if (equals <= 0)
+                throw new UserErrorException($"bad header '{header}': expected name=value");
+            parsed.Add(header[..equals], Encoding.UTF8.GetBytes(header[(equals + 1)..]));
+        }
+        return parsed;
+    }
+
+    private static int Run(ProduceRequest request, TextReader input, CancellationToken cancellationToken)
+    {
+        using var shutdown = new ShutdownSignal(cancellationToken);
+        var destination = Validate(request);
+        using var producer = BuildProducer(request);
+        var transactional = request.TransactionalId is not null;
+        if (transactional)
+        {
+            producer.InitTransactions(request.Connection.Timeout);
+            producer.BeginTransaction();
+        }
+        Error? firstError = null;
+        long sent = 0;
+        try
+        {
+            while (sent != request.Count && !shutdown.Token.IsCancellationRequested && input.ReadLine() is { } line)
+            {
+                var message = ToMessage(line, request.KeyDelimiter, request.Headers);
+                ProduceWaitingForRoom(producer, destination, message, report =>
+                {
+                    if (report.Error.IsError)
+                        Interlocked.CompareExchange(ref firstError, report.Error, null);
+                });
+                sent++;
+            }
+            producer.Flush(shutdown.Token);
+            if (firstError is { } error)
+                throw new UserErrorException($"delivery failed: {error.Reason} ({error.Code})");
+            if (transactional)
+                producer.CommitTransaction(request.Connection.Timeout);
+        }
+        catch when (transactional)
+        {
+            producer.AbortTransaction(request.Connection.Timeout);
+            throw;
+        }
+        return 0;
+    }
+
+    // Produce only queues; when librdkafka's queue is full, wait for deliveries to make room instead of failing.
+    private static void ProduceWaitingForRoom(IProducer<byte[]?, byte[]?> producer, TopicPartition destination, Message<byte[]?, byte[]?> message,
+        Action<DeliveryReport<byte[]?, byte[]?>> onDelivery)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(destination, message, onDelivery);
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(100));
+            }
+        }
+    }
+
+    private static Message<byte[]?, byte[]?> ToMessage(string line, string? keyDelimiter, Headers headers)
+    {
+        var split = keyDelimiter is null ? -1 : line.IndexOf(keyDelimiter, StringComparison.Ordinal);
+        var (key, value) = split < 0 ? (null, line) : (line[..split], line[(split + keyDelimiter!.Length)..]);
+        var message = new Message<byte[]?, byte[]?>
+        {
+            Key = key is null ? null : Encoding.UTF8.GetBytes(key),
+            Value = Encoding.UTF8.GetBytes(value),
+        };
+        if (headers.Count > 0)
+        {
+            message.Headers = [];
+            foreach (var header in headers)
+                message.Headers.Add(header.Key, header.GetValueBytes());
+        }
+        return message;
+    }
+
+    private static TopicPartition Validate(ProduceRequest request)
+    {
+        using var admin = request.Connection.CreateAdminClient();
+        var metadata = request.Connection.RequireTopic(admin, request.Topic);
+        if (request.Partition is { } partition && metadata.Partitions.All(p => p.PartitionId != partition))
+            throw new UserErrorException($"unknown partition {partition} of topic '{request.Topic}' (it has {metadata.Partitions.Count})");
+        return new TopicPartition(request.Topic, request.Partition is { } fixedPartition ? new Partition(fixedPartition) : Partition.Any);
+    }
+
+    private static IProducer<byte[]?, byte[]?> BuildProducer(ProduceRequest request)
+    {
+        var defaults = new Dictionary<string, string> { ["linger.ms"] = "5" };
+        if (request.TransactionalId is { } id)
+            defaults["transactional.id"] = id;
+        return new ProducerBuilder<byte[]?, byte[]?>(request.Connection.ClientProperties(defaults))
+            .SetLogHandler((_, _) => { })
+            .SetErrorHandler((_, _) => { })
+            .Build();
+    }
+}
