@@ -24,9 +24,6 @@ namespace Tributary.Broker;
 /// </example>
 public sealed class EmbeddedKafkaCluster : IAsyncDisposable
 {
-    /// <summary>How often retention.ms and retention.bytes are applied (Kafka checks every 5 minutes; tests want less).</summary>
-    private static readonly TimeSpan RetentionCheckInterval = TimeSpan.FromSeconds(1);
-
     private readonly EmbeddedKafkaOptions _options;
     private readonly ClusterController _controller;
     private readonly GroupCoordinator _groups;
@@ -78,7 +75,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             }
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
-                null, RetentionCheckInterval, RetentionCheckInterval);
+                null, options.RetentionCheckInterval, options.RetentionCheckInterval);
         }
         catch
         {
@@ -95,8 +92,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         if (!IPAddress.TryParse(options.Host, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"Host must be an IPv4 address, not '{options.Host}'.", nameof(options));
         if (options.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {options.FirstPort}.", nameof(options));
-        if (options.DefaultPartitions < 1 || options.DefaultReplicationFactor < 1 || options.MaxRequestSize < 1)
-            throw new ArgumentException("Default partitions, default replication factor and max request size must be positive.", nameof(options));
+        if (options.DefaultPartitions < 1 || options.DefaultReplicationFactor < 1 || options.MaxRequestSize < 1 || options.RetentionCheckInterval <= TimeSpan.Zero)
+            throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
     }

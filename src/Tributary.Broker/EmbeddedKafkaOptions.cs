@@ -45,6 +45,13 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public TimeSpan TransactionAbortCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often retention.ms and retention.bytes are applied (log.retention.check.interval.ms). Default 5 minutes,
+    /// as in Kafka, so data produced with old timestamps is not deleted sooner than Kafka would; tests of retention
+    /// set it short.
+    /// </summary>
+    public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
 

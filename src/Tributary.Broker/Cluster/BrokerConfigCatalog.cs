@@ -22,6 +22,8 @@ internal static class BrokerConfigCatalog
             (new("num.partitions", ConfigType.Int, "1", "Default partition count of new topics."), Invariant(settings.DefaultPartitions)),
             (new("default.replication.factor", ConfigType.Int, "1", "Default replication factor of new topics."), Invariant(settings.DefaultReplicationFactor)),
             (new("group.initial.rebalance.delay.ms", ConfigType.Int, "3000", "Delay before the first rebalance of a new group.", ReadOnly: true), Invariant((long)settings.GroupInitialRebalanceDelay.TotalMilliseconds)),
+            (new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
+                Invariant((long)settings.RetentionCheckInterval.TotalMilliseconds)),
             (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
         };
         var defaults = new ConfigDefinition[]
@@ -32,7 +34,6 @@ internal static class BrokerConfigCatalog
             new("offsets.topic.replication.factor", ConfigType.Short, "3", "Replication factor of the offsets topic.", ReadOnly: true),
             new("transaction.state.log.replication.factor", ConfigType.Short, "3", "Replication factor of the transaction topic.", ReadOnly: true),
             new("transaction.max.timeout.ms", ConfigType.Int, "900000", "Largest transaction timeout a producer may ask for.", ReadOnly: true),
-            new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
         };
         // Topic defaults are broker configs too, under their broker names.
         var topicDefaults = TopicConfigCatalog.All

@@ -6,10 +6,11 @@ internal sealed record ClusterSettings(
     int DefaultPartitions,
     short DefaultReplicationFactor,
     TimeSpan GroupInitialRebalanceDelay,
-    int MaxRequestSize)
+    int MaxRequestSize,
+    TimeSpan RetentionCheckInterval)
 {
     /// <summary>The settings a cluster built from default options has.</summary>
     public static ClusterSettings From(EmbeddedKafkaOptions options) => new(
         options.AutoCreateTopics, options.DefaultPartitions, options.DefaultReplicationFactor,
-        options.GroupInitialRebalanceDelay, options.MaxRequestSize);
+        options.GroupInitialRebalanceDelay, options.MaxRequestSize, options.RetentionCheckInterval);
 }

@@ -61,7 +61,6 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         var now = context.NowMs();
         var appended = partition.Log.Append(records.Span,
             new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs));
-        if (appended.Error == ErrorCode.None) partition.Log.ApplyRetention(now, config.RetentionMs, config.RetentionBytes);
         result.ErrorCode = (short)appended.Error;
         result.BaseOffset = appended.BaseOffset;
         result.LogAppendTimeMs = appended.LogAppendTimeMs;
