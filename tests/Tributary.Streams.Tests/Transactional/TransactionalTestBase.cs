@@ -32,6 +32,7 @@ public abstract class TransactionalTestBase(EmbeddedClusterFixture cluster, ITes
         ["auto.offset.reset"] = "earliest",
         ["session.timeout.ms"] = "6000",
         ["heartbeat.interval.ms"] = "300",
+        ["max.poll.interval.ms"] = "10000",
         ["fetch.wait.max.ms"] = "50",
         ["topic.metadata.refresh.interval.ms"] = "1000",
         ["group.id"] = group ?? "",
