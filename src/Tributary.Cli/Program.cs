@@ -3,6 +3,7 @@ using Tributary.Cli;
 using Tributary.Cli.Admin;
 using Tributary.Cli.Clients;
 using Tributary.Cli.Demo;
+using Tributary.Cli.Pipe;
 
 var root = new RootCommand("Tributary: Kafka streaming for .NET.")
 {
@@ -10,6 +11,7 @@ var root = new RootCommand("Tributary: Kafka streaming for .NET.")
     BrokerCommand.Create(),
     ProduceCommand.Create(),
     ConsumeCommand.Create(),
+    PipeCommand.Create(),
     TopicsCommand.Create(),
     GroupsCommand.Create(),
 };

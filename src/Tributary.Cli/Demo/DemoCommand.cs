@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Akka.Actor;
-using Akka.Configuration;
 using Spectre.Console;
 using Tributary.Broker;
 using Tributary.Cli.Common;
@@ -16,10 +15,6 @@ namespace Tributary.Cli.Demo;
 internal static class DemoCommand
 {
     private const int Brokers = 3;
-
-    // Akka's own logging would interleave with the progress display; errors still show.
-    private static readonly Config QuietAkka = ConfigurationFactory.ParseString(
-        "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR\nakka.log-dead-letters = off\nakka.log-dead-letters-during-shutdown = off");
 
     private delegate Task<ExerciseResult> Exercise(Action advance, CancellationToken cancellationToken);
 
@@ -46,7 +41,7 @@ internal static class DemoCommand
         await cluster.CreateTopicAsync(DemoExercises.InputTopic, DemoExercises.Partitions, replicationFactor: Brokers, cancellationToken: shutdown.Token);
         await cluster.CreateTopicAsync(DemoExercises.OutputTopic, DemoExercises.Partitions, replicationFactor: Brokers, cancellationToken: shutdown.Token);
 
-        using var system = ActorSystem.Create("tributary-demo", QuietAkka);
+        using var system = QuietActorSystem.Create("tributary-demo");
         var exercises = new DemoExercises(cluster.BootstrapServers, system, messages);
         var steps = new (string Title, Exercise Run)[]
         {
