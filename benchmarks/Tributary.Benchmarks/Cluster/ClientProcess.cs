@@ -7,8 +7,10 @@ namespace Tributary.Benchmarks.Cluster;
 /// <summary>What one workload measured, plus what the broker's process (this one) spent meanwhile.</summary>
 /// <param name="Result">The client's own measurement.</param>
 /// <param name="BrokerAllocatedBytes">Bytes this process allocated while the client ran.</param>
+/// <param name="BrokerRetainedBytes">Growth of this process's live heap over the run (after full collections): what the log keeps.</param>
 /// <param name="BrokerCpu">CPU time this process used while the client ran.</param>
-internal sealed record Measurement(WorkloadResult Result, long BrokerAllocatedBytes, TimeSpan BrokerCpu);
+/// <param name="BrokerGcPause">Time this process was paused for garbage collection while the client ran.</param>
+internal sealed record Measurement(WorkloadResult Result, long BrokerAllocatedBytes, long BrokerRetainedBytes, TimeSpan BrokerCpu, TimeSpan BrokerGcPause);
 
 /// <summary>
 /// Runs a <see cref="ClientWorkload"/> in a child process (this same program, started with
@@ -34,6 +36,8 @@ internal static class ClientProcess
         start.ArgumentList.Add(JsonSerializer.Serialize(workload));
 
         using var self = Process.GetCurrentProcess();
+        var liveBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var pauseBefore = GC.GetTotalPauseDuration();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var cpuBefore = self.TotalProcessorTime;
         using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
@@ -47,9 +51,11 @@ internal static class ClientProcess
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         self.Refresh();
         var cpu = self.TotalProcessorTime - cpuBefore;
+        var pause = GC.GetTotalPauseDuration() - pauseBefore;
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - liveBefore;
         if (child.ExitCode != 0 || result is null)
             throw new InvalidOperationException($"The {workload.Kind} client failed (exit code {child.ExitCode}).");
-        return new Measurement(result, allocated, cpu);
+        return new Measurement(result, allocated, retained, cpu, pause);
     }
 
     /// <summary>The child side: runs the workload given as JSON and prints its result line.</summary>

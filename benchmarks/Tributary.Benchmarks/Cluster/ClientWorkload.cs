@@ -26,4 +26,5 @@ internal enum WorkloadKind
 /// <param name="Seconds">From the first produce call until every delivery was acknowledged; or from assignment until the last message arrived.</param>
 /// <param name="Errors">Failed deliveries or consume errors.</param>
 /// <param name="Stalled">Consume only: no message arrived for the stall timeout before the count was reached.</param>
-internal sealed record WorkloadResult(long Messages, double Seconds, long Errors, bool Stalled);
+/// <param name="ClientCpuSeconds">CPU time the client process used in the measured span.</param>
+internal sealed record WorkloadResult(long Messages, double Seconds, long Errors, bool Stalled, double ClientCpuSeconds);

@@ -21,11 +21,17 @@ internal sealed record ClusterBenchmarkOptions
     /// <summary>Messages written first and then consumed from the beginning.</summary>
     public long ConsumeMessages { get; init; } = 5_000_000;
 
+    /// <summary>Messages produced and consumed on each target before measuring, so the broker's code is compiled and tiered up.</summary>
+    public long WarmupMessages { get; init; } = 500_000;
+
     /// <summary>How long a consumer may go without a message before it counts as stalled.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Startups measured per target (the first one, cold, is reported apart).</summary>
     public int StartupRuns { get; init; } = 11;
+
+    /// <summary>Whether to print the types the broker allocated most in each scenario (sampled; adds a little allocation itself).</summary>
+    public bool AllocationProfile { get; init; }
 
     /// <summary>Reads <c>--name value</c> pairs; lists are comma-separated.</summary>
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
@@ -43,10 +49,12 @@ internal sealed record ClusterBenchmarkOptions
                 "--partitions" => options with { Partitions = int.Parse(value) },
                 "--produce-messages" => options with { ProduceMessages = long.Parse(value) },
                 "--consume-messages" => options with { ConsumeMessages = long.Parse(value) },
+                "--warmup-messages" => options with { WarmupMessages = long.Parse(value) },
                 "--stall-seconds" => options with { StallTimeout = TimeSpan.FromSeconds(double.Parse(value)) },
                 "--startup-runs" => options with { StartupRuns = int.Parse(value) },
+                "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
-                    "--produce-messages, --consume-messages, --stall-seconds, --startup-runs."),
+                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile."),
             };
         }
         return options;

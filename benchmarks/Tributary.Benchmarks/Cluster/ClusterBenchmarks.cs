@@ -28,9 +28,10 @@ internal static class ClusterBenchmarks
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
 
+        using var sampler = options.AllocationProfile ? new AllocationSampler() : null;
         var startup = options.Scenarios.Contains("startup") ? await StartupBenchmark.RunAsync(options.StartupRuns, cancel.Token) : [];
         var results = new List<ScenarioResult>();
-        foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, cancel.Token));
+        foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, sampler, cancel.Token));
 
         Console.WriteLine();
         if (results.Count > 0) Console.WriteLine(ResultTable.Throughput(results));
@@ -38,41 +39,51 @@ internal static class ClusterBenchmarks
         return 0;
     }
 
-    private static async Task<IReadOnlyList<ScenarioResult>> RunTargetAsync(string name, ClusterBenchmarkOptions options, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<ScenarioResult>> RunTargetAsync(string name, ClusterBenchmarkOptions options, AllocationSampler? sampler,
+        CancellationToken cancellationToken)
     {
         await using var target = await StartTargetAsync(name, cancellationToken);
+        if (options.WarmupMessages > 0) await FillThenConsumeAsync(target, "warm-up", options.WarmupMessages, options, sampler: null, cancellationToken);
         var results = new List<ScenarioResult>();
         if (options.Scenarios.Contains("produce"))
         {
             foreach (var acks in new[] { "1", "all" })
-                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, cancellationToken));
+                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, sampler, cancellationToken));
         }
         if (options.Scenarios.Contains("consume"))
-        {
-            var topic = await ProduceAsync(target, "fill for consume", "1", options.ConsumeMessages, options, cancellationToken);
-            Console.WriteLine($"  {target.Name}: wrote {topic.Measurement.Result.Messages:N0} messages to consume");
-            results.Add(await RunAsync(target, "consume from beginning",
-                new ClientWorkload(WorkloadKind.Consume, target.BootstrapServers, TopicName("fill for consume"), options.Partitions,
-                    options.ConsumeMessages, Acks: "", options.StallTimeout), cancellationToken));
-        }
+            results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, sampler, cancellationToken));
         return results;
     }
 
+    /// <summary>Writes <paramref name="messages"/> to a new topic (not measured), then measures reading them from the beginning.</summary>
+    private static async Task<ScenarioResult> FillThenConsumeAsync(IBenchmarkTarget target, string scenario, long messages,
+        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken)
+    {
+        var fill = await ProduceAsync(target, $"fill for {scenario}", "1", messages, options, sampler: null, cancellationToken);
+        return await RunAsync(target, scenario,
+            new ClientWorkload(WorkloadKind.Consume, target.BootstrapServers, TopicName(fill.Scenario), options.Partitions,
+                messages, Acks: "", options.StallTimeout), sampler, cancellationToken);
+    }
+
     private static async Task<ScenarioResult> ProduceAsync(IBenchmarkTarget target, string scenario, string acks, long messages,
-        ClusterBenchmarkOptions options, CancellationToken cancellationToken)
+        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken)
     {
         var topic = TopicName(scenario);
         await target.CreateTopicAsync(topic, options.Partitions, cancellationToken);
         return await RunAsync(target, scenario,
-            new ClientWorkload(WorkloadKind.Produce, target.BootstrapServers, topic, options.Partitions, messages, acks, options.StallTimeout), cancellationToken);
+            new ClientWorkload(WorkloadKind.Produce, target.BootstrapServers, topic, options.Partitions, messages, acks, options.StallTimeout),
+            sampler, cancellationToken);
     }
 
-    private static async Task<ScenarioResult> RunAsync(IBenchmarkTarget target, string scenario, ClientWorkload workload, CancellationToken cancellationToken)
+    private static async Task<ScenarioResult> RunAsync(IBenchmarkTarget target, string scenario, ClientWorkload workload,
+        AllocationSampler? sampler, CancellationToken cancellationToken)
     {
         Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages)");
+        sampler?.Reset();
         var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
+        foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
         var row = new ScenarioResult(scenario, target.Name, target.IsManaged, measurement);
-        Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s {row.Note}");
+        Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms {row.Note}");
         return row;
     }
 

@@ -28,7 +28,10 @@ internal sealed class LibrdkafkaMock : IDisposable
     public LibrdkafkaMock(int brokers)
     {
         var error = new StringBuilder(512);
-        _handle = rd_kafka_new(ProducerType, rd_kafka_conf_new(), error, (UIntPtr)error.Capacity);
+        var conf = rd_kafka_conf_new();
+        // The owning handle never connects anywhere; its notice about a missing bootstrap.servers is noise.
+        rd_kafka_conf_set(conf, "log_level", "4", error, (UIntPtr)error.Capacity);
+        _handle = rd_kafka_new(ProducerType, conf, error, (UIntPtr)error.Capacity);
         if (_handle == IntPtr.Zero) throw new InvalidOperationException($"rd_kafka_new failed: {error}");
         _cluster = rd_kafka_mock_cluster_new(_handle, brokers);
         if (_cluster == IntPtr.Zero)
@@ -68,6 +71,7 @@ internal sealed class LibrdkafkaMock : IDisposable
     }
 
     [DllImport(Librdkafka)] private static extern IntPtr rd_kafka_conf_new();
+    [DllImport(Librdkafka)] private static extern int rd_kafka_conf_set(IntPtr conf, string name, string value, StringBuilder errstr, UIntPtr errstrSize);
     [DllImport(Librdkafka)] private static extern IntPtr rd_kafka_new(int type, IntPtr conf, StringBuilder errstr, UIntPtr errstrSize);
     [DllImport(Librdkafka)] private static extern void rd_kafka_destroy(IntPtr rk);
     [DllImport(Librdkafka)] private static extern IntPtr rd_kafka_mock_cluster_new(IntPtr rk, int brokers);

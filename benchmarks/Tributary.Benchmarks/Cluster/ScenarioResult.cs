@@ -18,8 +18,14 @@ internal sealed record ScenarioResult(string Scenario, string Target, bool IsMan
     /// <summary>Bytes the broker allocated per message, or null for a native broker.</summary>
     public double? AllocatedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.BrokerAllocatedBytes / Result.Messages : null;
 
+    /// <summary>Bytes per message the broker still holds after the run (the log's storage), or null for a native broker.</summary>
+    public double? RetainedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.BrokerRetainedBytes / Result.Messages : null;
+
     /// <summary>CPU time of the broker's process per message, in microseconds.</summary>
     public double CpuMicrosecondsPerMessage => Result.Messages > 0 ? Measurement.BrokerCpu.TotalMicroseconds / Result.Messages : 0;
+
+    /// <summary>CPU time of the client process per message, in microseconds.</summary>
+    public double ClientCpuMicrosecondsPerMessage => Result.Messages > 0 ? Result.ClientCpuSeconds * 1e6 / Result.Messages : 0;
 
     /// <summary>Stalls and errors worth a remark.</summary>
     public string Note =>
