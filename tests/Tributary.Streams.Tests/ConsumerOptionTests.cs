@@ -134,4 +134,23 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
         Assert.Equal(1, (await control.Metrics).OffsetsDropped);
         await control.Shutdown().WaitAsync(Patience);
     }
+
+    [Fact]
+    public async Task Metrics_count_records_and_carry_librdkafka_statistics_when_enabled()
+    {
+        var topic = await NewTopicAsync(partitions: 2);
+        await ProduceAsync(topic, Values(5));
+        var settings = ConsumerSettings(NewGroup()).WithProperty("statistics.interval.ms", "100");
+
+        var control = KafkaConsumer.PlainSource(settings, Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), Keep.Left)
+            .Run(Materializer);
+        await EventuallyAsync(async () => await control.Metrics is { RecordsConsumed: 5, Statistics: not null }, "records counted and statistics arrived");
+        var metrics = await control.Metrics;
+        await control.Shutdown().WaitAsync(Patience);
+
+        Assert.Equal(2, metrics.AssignedPartitions.Count);
+        Assert.Equal(5, metrics.RecordsConsumed);
+        Assert.Contains("\"type\": \"consumer\"", metrics.Statistics!.Replace("\"type\":\"", "\"type\": \""));
+    }
 }
