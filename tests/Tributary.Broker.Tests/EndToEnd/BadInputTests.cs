@@ -129,4 +129,27 @@ public class BadInputTests : IAsyncLifetime
     {
         Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, (await ProduceAsync("missing", TestBatches.Create())).ErrorCode);
     }
+
+    [Fact]
+    public async Task Random_bodies_for_every_api_are_answered_or_dropped_and_harm_nobody()
+    {
+        // A fixed seed: the same bodies every run (a random long poll or rebalance wait would otherwise be possible).
+        var random = new Random(20261123);
+        using var versions = await ConnectAsync();
+        var apis = (await RawRequests.RoundTripAsync<ApiVersionsResponse>(versions, new ApiVersionsRequest(), 3)).ApiKeys;
+        foreach (var api in apis)
+        {
+            for (var attempt = 0; attempt < 5; attempt++)
+            {
+                var version = (short)random.Next(api.MinVersion, api.MaxVersion + 1);
+                var body = new byte[random.Next(0, 64)];
+                random.NextBytes(body);
+                using var client = await ConnectAsync();
+                await client.SendFrameAsync([.. RawRequests.HeaderOnly(api.ApiKey, version), .. body]);
+                // Either an answer or a closed connection, and the broker goes on.
+                await client.ReadFrameAsync();
+            }
+        }
+        await AssertBrokerStillServesAsync();
+    }
 }
