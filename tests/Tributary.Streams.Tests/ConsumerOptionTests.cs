@@ -151,6 +151,7 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
 
         Assert.Equal(2, metrics.AssignedPartitions.Count);
         Assert.Equal(5, metrics.RecordsConsumed);
-        Assert.Contains("\"type\": \"consumer\"", metrics.Statistics!.Replace("\"type\":\"", "\"type\": \""));
+        Assert.StartsWith("{", metrics.Statistics);
+        Assert.Contains("\"rxmsgs\"", metrics.Statistics);
     }
 }
