@@ -26,7 +26,7 @@ public abstract class TransactionalTestBase(EmbeddedClusterFixture cluster, ITes
 
     protected static string NewGroup() => KafkaFixture.UniqueName("group");
 
-    protected Dictionary<string, string> ConsumerProperties(string? group) => new()
+    protected Dictionary<string, string> ConsumerProperties(string group) => new()
     {
         ["bootstrap.servers"] = Cluster.BootstrapServers,
         ["auto.offset.reset"] = "earliest",
@@ -35,16 +35,11 @@ public abstract class TransactionalTestBase(EmbeddedClusterFixture cluster, ITes
         ["max.poll.interval.ms"] = "10000",
         ["fetch.wait.max.ms"] = "50",
         ["topic.metadata.refresh.interval.ms"] = "1000",
-        ["group.id"] = group ?? "",
+        ["group.id"] = group,
     };
 
-    protected ConsumerSettings<string, string> ConsumerSettings(string? group)
-    {
-        var properties = ConsumerProperties(group);
-        if (group is null)
-            properties.Remove("group.id");
-        return ConsumerSettings<string, string>.Create(Sys, Deserializers.Utf8, Deserializers.Utf8).WithProperties(properties).WithLogger(Logger);
-    }
+    protected ConsumerSettings<string, string> ConsumerSettings(string group) =>
+        ConsumerSettings<string, string>.Create(Sys, Deserializers.Utf8, Deserializers.Utf8).WithProperties(ConsumerProperties(group)).WithLogger(Logger);
 
     protected ProducerSettings<string, string> ProducerSettings() =>
         ProducerSettings<string, string>.Create(Sys, Serializers.Utf8, Serializers.Utf8)
