@@ -2,9 +2,6 @@ using System.Globalization;
 
 namespace Tributary.Broker.Cluster;
 
-/// <summary>A broker config as DescribeConfigs reports it.</summary>
-internal readonly record struct DescribedConfig(ConfigDefinition Definition, string? Value, ConfigSource Source);
-
 /// <summary>The broker configs that DescribeConfigs reports, with the values the embedded cluster really uses.</summary>
 internal static class BrokerConfigCatalog
 {
