@@ -1,0 +1,92 @@
+using Tributary.Testing;
+
+namespace Tributary.Cli.Tests;
+
+/// <summary>User mistakes end with exit code 1 and one line on stderr that says what is wrong, never a stack trace.</summary>
+[Collection(KafkaCollection.Name)]
+public sealed class ErrorTests(EmbeddedKafkaFixture kafka)
+{
+    [Fact]
+    public async Task Unreachable_bootstrap_is_reported_quickly()
+    {
+        var started = DateTime.UtcNow;
+
+        var result = await CliRunner.RunAsync("127.0.0.1:1", null, "consume", "-t", "any", "--timeout", "2");
+
+        AssertOneLineError(result, "cannot reach Kafka at 127.0.0.1:1");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "gave up within the timeout, not after librdkafka's defaults");
+    }
+
+    [Theory]
+    [InlineData("consume")]
+    [InlineData("produce")]
+    public async Task Unknown_topic(string command)
+    {
+        var result = await CliRunner.RunAsync(kafka.BootstrapServers, "x\n", command, "-t", "no-such-topic-" + Guid.NewGuid().ToString("N"));
+
+        AssertOneLineError(result, "unknown topic 'no-such-topic-");
+    }
+
+    [Theory]
+    [InlineData("topics", "describe")]
+    [InlineData("topics", "delete")]
+    public async Task Unknown_topic_for_admin_commands(string command, string subcommand)
+    {
+        var result = await CliRunner.RunAsync(kafka.BootstrapServers, null, command, subcommand, "no-such-topic");
+
+        AssertOneLineError(result, "unknown topic 'no-such-topic'");
+    }
+
+    [Fact]
+    public async Task Unknown_group()
+    {
+        var result = await CliRunner.RunAsync(kafka.BootstrapServers, null, "groups", "describe", "no-such-group");
+
+        AssertOneLineError(result, "unknown group 'no-such-group'");
+    }
+
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("s@yesterday")]
+    [InlineData("--5")]
+    public async Task Bad_offset_spec(string offset)
+    {
+        var topic = await kafka.CreateTopicAsync();
+
+        var result = await CliRunner.RunAsync(kafka.BootstrapServers, null, "consume", "-t", topic, "-o=" + offset);
+
+        AssertOneLineError(result, $"bad offset spec '{offset}'");
+    }
+
+    [Theory]
+    [InlineData("no.such.property=1", "No such configuration property")]
+    [InlineData("acks=sometimes", "Invalid value")]
+    [InlineData("missing-equals", "expected name=value")]
+    public async Task Bad_client_property(string property, string message)
+    {
+        var topic = await kafka.CreateTopicAsync();
+
+        var result = await CliRunner.RunAsync(kafka.BootstrapServers, null, "consume", "-t", topic, "-e", "-X", property);
+
+        AssertOneLineError(result, "");
+        Assert.Contains(message, result.Stderr);
+    }
+
+    [Fact]
+    public async Task Bad_format()
+    {
+        var topic = await kafka.CreateTopicAsync();
+
+        var result = await CliRunner.RunAsync(kafka.BootstrapServers, null, "consume", "-t", topic, "-e", "-f", "%q");
+
+        AssertOneLineError(result, "bad format '%q'");
+    }
+
+    private static void AssertOneLineError(CliResult result, string startsWith)
+    {
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("tributary: " + startsWith, result.Stderr);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("   at ", result.Stderr);
+    }
+}

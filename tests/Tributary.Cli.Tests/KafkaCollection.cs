@@ -1,0 +1,9 @@
+using Tributary.Testing;
+
+namespace Tributary.Cli.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class KafkaCollection : ICollectionFixture<EmbeddedKafkaFixture>
+{
+    public const string Name = "kafka";
+}
