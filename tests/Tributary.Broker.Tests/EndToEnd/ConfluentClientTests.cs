@@ -127,6 +127,24 @@ public class ConfluentClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Offsets_for_times_find_the_first_record_at_or_after_a_timestamp()
+    {
+        await _cluster.CreateTopicAsync("timed");
+        var start = DateTime.UtcNow.AddMinutes(-10);
+        using (var producer = Producer(config => config.LingerMs = 50))
+        {
+            for (var i = 0; i < 5; i++)
+                producer.Produce("timed", new Message<string, string> { Key = "k", Value = $"{i}", Timestamp = new Timestamp(start.AddSeconds(i)) });
+            Assert.Equal(0, producer.Flush(Timeout));
+        }
+
+        using var consumer = Consumer();
+        var found = consumer.OffsetsForTimes([new TopicPartitionTimestamp("timed", 0, new Timestamp(start.AddMilliseconds(2500)))], Timeout);
+
+        Assert.Equal(3, found.Single().Offset.Value);
+    }
+
+    [Fact]
     public async Task Old_batches_leave_by_retention_and_consumers_start_after_them()
     {
         await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { RetentionCheckInterval = TimeSpan.FromMilliseconds(50) });
