@@ -32,6 +32,9 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     // Poll-thread state.
     private readonly Dictionary<TopicPartition, RouteEntry> routes = new();
     private readonly HashSet<TopicPartition> paused = new();
+    // Resumed explicitly on their first round: a partition paused before it was revoked must not stay paused in
+    // librdkafka once it is assigned again.
+    private readonly HashSet<TopicPartition> freshlyAssigned = new();
     private readonly List<TopicPartition> toPause = new();
     private readonly List<TopicPartition> toResume = new();
     private readonly List<PartitionBuffer<TKey, TValue>> touched = new();
@@ -311,7 +314,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         {
             recordsWanted |= route.Buffer.WantsRecords();
             var pause = route.Buffer.ShouldPause();
-            if (!pause && paused.Remove(partition))
+            var fresh = freshlyAssigned.Remove(partition);
+            if (!pause && (paused.Remove(partition) || fresh))
                 toResume.Add(partition);
             else if (pause && paused.Add(partition))
                 toPause.Add(partition);
@@ -334,6 +338,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         {
             routes[partition] = new RouteEntry(owner, owner.Assigned(partition));
             paused.Remove(partition);
+            freshlyAssigned.Add(partition);
             result.Add(new TopicPartitionOffset(partition, starts is not null && starts.TryGetValue(partition, out var start) ? new Offset(start) : Offset.Unset));
         }
         logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
@@ -354,6 +359,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
                 set.Add(partition.TopicPartition);
             }
             paused.Remove(partition.TopicPartition);
+            freshlyAssigned.Remove(partition.TopicPartition);
         }
         foreach (var (owner, set) in released)
             owner.ReleaseCompleted(set);
