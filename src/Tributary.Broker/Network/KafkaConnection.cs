@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -11,14 +8,19 @@ namespace Tributary.Broker.Network;
 /// time (as Kafka does, so responses leave in request order), and writes the responses back. Anything
 /// malformed closes this connection after one log line; no other connection is affected.
 /// </summary>
+/// <remarks>
+/// Each response frame is already encoded whole in a pooled buffer, so it goes to the socket in one write from
+/// that buffer. (A pipe writer would copy it again, into 4 KB segments sent one by one: for a fetch response of
+/// several megabytes that was most of the broker's work.)
+/// </remarks>
 internal sealed class KafkaConnection : IAsyncDisposable
 {
-    private const int LengthPrefixSize = 4;
+    /// <summary>Frames up to this size are read into one reused buffer; larger ones get a pooled array each.</summary>
+    private const int ReadBufferSize = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
-    private readonly PipeReader _reader;
-    private readonly PipeWriter _writer;
+    private readonly FrameReader _reader;
     private readonly IRequestProcessor _processor;
     private readonly int _maxRequestSize;
     private readonly ILogger _logger;
@@ -29,8 +31,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         _socket = socket;
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
-        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        _reader = new FrameReader(_stream, ReadBufferSize, maxRequestSize);
         Info = info;
         _processor = processor;
         _maxRequestSize = maxRequestSize;
@@ -66,89 +67,47 @@ internal sealed class KafkaConnection : IAsyncDisposable
     {
         while (true)
         {
-            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var keepOpen = true;
-            while (keepOpen && TryTakeFrame(ref buffer, out var frame, out keepOpen))
+            var read = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            switch (read.Status)
             {
-                keepOpen = await ProcessAsync(frame, cancellationToken).ConfigureAwait(false);
-                // Flush every response at once: the next request may be a long poll.
-                await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            if (!keepOpen) return;
-            _reader.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
-            {
-                if (!buffer.IsEmpty)
+                case FrameStatus.Frame:
+                    if (!await ProcessAsync(read.Frame, cancellationToken).ConfigureAwait(false)) return;
+                    break;
+                case FrameStatus.BadLength:
+                    _logger.LogWarning("Connection {Connection} from {Client} sent a frame length of {Length} bytes (allowed 1 to {Max}); closing it",
+                        Info.ConnectionId, Info.ClientHost, read.Detail, _maxRequestSize);
+                    return;
+                case FrameStatus.Truncated:
                     _logger.LogWarning("Connection {Connection} from {Client} closed in the middle of a frame ({Bytes} bytes pending)",
-                        Info.ConnectionId, Info.ClientHost, buffer.Length);
-                return;
+                        Info.ConnectionId, Info.ClientHost, read.Detail);
+                    return;
+                default:
+                    return;
             }
         }
     }
 
-    /// <summary>
-    /// Takes one whole frame off the front of <paramref name="buffer"/>. Returns false when more bytes are needed,
-    /// or (with <paramref name="keepOpen"/> false) when the length prefix is impossible.
-    /// </summary>
-    private bool TryTakeFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame, out bool keepOpen)
+    /// <summary>Handles one request and sends its response; false when the connection must close.</summary>
+    private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
-        frame = default;
-        keepOpen = true;
-        if (buffer.Length < LengthPrefixSize) return false;
-        Span<byte> prefix = stackalloc byte[LengthPrefixSize];
-        buffer.Slice(0, LengthPrefixSize).CopyTo(prefix);
-        var length = BinaryPrimitives.ReadInt32BigEndian(prefix);
-        if (length <= 0 || length > _maxRequestSize)
+        var outcome = await _processor.ProcessAsync(frame, Info, cancellationToken).ConfigureAwait(false);
+        if (outcome.Response is { } response)
         {
-            _logger.LogWarning("Connection {Connection} from {Client} sent a frame length of {Length} bytes (allowed 1 to {Max}); closing it",
-                Info.ConnectionId, Info.ClientHost, length, _maxRequestSize);
-            keepOpen = false;
-            return false;
+            // Sent at once, not held back for later responses: the next request may be a long poll.
+            using (response) await _stream.WriteAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
-        if (buffer.Length < LengthPrefixSize + (long)length) return false;
-        frame = buffer.Slice(LengthPrefixSize, length);
-        buffer = buffer.Slice(frame.End);
-        return true;
-    }
-
-    private async ValueTask<bool> ProcessAsync(ReadOnlySequence<byte> frame, CancellationToken cancellationToken)
-    {
-        byte[]? rented = null;
-        ReadOnlyMemory<byte> memory;
-        if (frame.IsSingleSegment) memory = frame.First;
-        else
-        {
-            rented = ArrayPool<byte>.Shared.Rent((int)frame.Length);
-            frame.CopyTo(rented);
-            memory = rented.AsMemory(0, (int)frame.Length);
-        }
-        try
-        {
-            var outcome = await _processor.ProcessAsync(memory, Info, cancellationToken).ConfigureAwait(false);
-            if (outcome.Response is { } response)
-            {
-                using (response) _writer.Write(response.WrittenSpan);
-            }
-            return !outcome.Close;
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        }
+        return !outcome.Close;
     }
 
     private async Task CloseAsync()
     {
         _closing.Cancel();
+        _reader.Dispose();
         try
         {
-            await _reader.CompleteAsync().ConfigureAwait(false);
-            // Completing the writer flushes what is left; the socket may be gone already.
-            await _writer.CompleteAsync().ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Both);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // Already gone.
         }
