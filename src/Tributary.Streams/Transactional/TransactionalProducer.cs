@@ -126,7 +126,21 @@ internal sealed class TransactionalProducer<TKey, TValue>
         }
     }
 
-    private KafkaTransactionException Classify(KafkaException error, string doing) => FencingErrors.Contains(error.Error.Code)
+    /// <summary>A failed send fails the flow; when this instance was fenced, it says so.</summary>
+    public Exception DeliveryFailure(Exception error) => error switch
+    {
+        KafkaException kafka when IsFencing(kafka.Error) => Classify(kafka, "producing"),
+        // librdkafka purges queued sends when the transaction fails fatally (most often: fenced); the cause is logged.
+        KafkaException { Error.Code: ErrorCode.Local_PurgeQueue } purged => new KafkaTransactionException(
+            $"Sends of {settings.TransactionalId} were purged: the transactional producer failed fatally (fenced by a newer instance, see the log); the transaction is lost.", purged),
+        _ => error,
+    };
+
+    // After fencing, librdkafka fails queued sends with the generic Local_Fatal; its reason names the fencing.
+    private static bool IsFencing(Error error) =>
+        FencingErrors.Contains(error.Code) || (error.Code == ErrorCode.Local_Fatal && error.Reason.Contains("fenced", StringComparison.OrdinalIgnoreCase));
+
+    private KafkaTransactionException Classify(KafkaException error, string doing) => IsFencing(error.Error)
         ? new ProducerFencedException(
             $"Transactional producer {settings.TransactionalId} was fenced while {doing} ({error.Error.Code}: {error.Error.Reason}): another instance took over its " +
             "transactional id or its consumer's partitions. Its transaction was aborted; restart to resume from the last committed offsets.", error)

@@ -150,7 +150,7 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
                 var head = inFlight.Dequeue();
                 if (!head.IsCompletedSuccessfully)
                 {
-                    FailStage(head.Exception?.InnerException ?? new TaskCanceledException(head));
+                    FailStage(producer!.DeliveryFailure(head.Exception?.InnerException ?? new TaskCanceledException(head)));
                     return;
                 }
                 Push(stage.outlet, head.Result);
