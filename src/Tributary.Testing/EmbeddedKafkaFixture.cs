@@ -46,10 +46,10 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
     protected virtual EmbeddedKafkaOptions CreateOptions() => new() { Brokers = 3 };
 
     /// <summary>Starts the cluster.</summary>
-    public async Task InitializeAsync() => _cluster = await EmbeddedKafkaCluster.StartAsync(CreateOptions());
+    public virtual async Task InitializeAsync() => _cluster = await EmbeddedKafkaCluster.StartAsync(CreateOptions());
 
     /// <summary>Stops the cluster.</summary>
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_cluster is not null)
             await _cluster.DisposeAsync();
