@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Broker.Handlers.Groups;
@@ -41,14 +42,17 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _logger = options.LoggerFactory.CreateLogger("Tributary.Broker");
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
-        _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
+        _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
             options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
         _transactions = new TransactionCoordinator(
             new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
             _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
         var apiVersions = new ApiVersionsHandler(CoreHandlers.Create().Concat(GroupHandlers.All).Concat(TransactionHandlers.Create(_transactions)));
-        _dispatcher = new RequestDispatcher(new HandlerRegistry(apiVersions.Served), _controller, _groups, options.TimeProvider, _logger);
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(apiVersions.Served), _controller, _groups, options.TimeProvider, Faults, _logger);
     }
+
+    /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
+    public FaultInjector Faults { get; } = new();
 
     /// <summary>Every broker, running or stopped.</summary>
     public IReadOnlyList<BrokerNode> Brokers => _controller.Brokers;

@@ -34,6 +34,12 @@ public sealed class EmbeddedKafkaOptions
     public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.Zero;
 
     /// <summary>
+    /// The shortest session timeout a group member may ask for (Kafka's group.min.session.timeout.ms, 6 s).
+    /// Tests that watch a member's session expire can lower it.
+    /// </summary>
+    public TimeSpan GroupMinSessionTimeout { get; init; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>
     /// The largest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms);
     /// more is INVALID_TRANSACTION_TIMEOUT. Default 15 minutes, as in Kafka.
     /// </summary>

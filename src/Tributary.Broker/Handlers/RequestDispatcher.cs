@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
 using Tributary.Protocol;
@@ -21,14 +22,16 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly ClusterController _cluster;
     private readonly GroupCoordinator _groups;
     private readonly TimeProvider _time;
+    private readonly FaultInjector _faults;
     private readonly ILogger _logger;
 
-    public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TimeProvider time, ILogger logger)
+    public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TimeProvider time, FaultInjector faults, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
         _groups = groups;
         _time = time;
+        _faults = faults;
         _logger = logger;
     }
 
@@ -70,6 +73,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
             Time = _time,
         };
         var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
+        await _faults.ApplyAsync(handler.ApiKey, response, _time, cancellationToken).ConfigureAwait(false);
         return response is null ? RequestOutcome.NoResponse : RequestOutcome.Respond(Encode(response, version, correlationId));
     }
 
