@@ -13,7 +13,7 @@ internal sealed class LogChunk
 
     private readonly byte[] _buffer;
 
-    private LogChunk(int capacity) => _buffer = new byte[capacity];
+    private LogChunk(int capacity) => _buffer = ChunkMemory.Allocate(capacity);
 
     /// <summary>Bytes written so far.</summary>
     public int Used { get; private set; }
