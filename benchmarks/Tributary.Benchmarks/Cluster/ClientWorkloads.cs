@@ -38,12 +38,14 @@ internal static class ClientWorkloads
             QueueBufferingMaxMessages = 1_000_000,
             QueueBufferingMaxKbytes = 1024 * 1024,
             EnableDeliveryReports = false,
+            StatisticsIntervalMs = ClientStatistics.IntervalMs,
         };
         var partitions = Enumerable.Range(0, workload.Partitions).Select(p => new TopicPartition(workload.Topic, p)).ToArray();
         var message = new Message<Null, byte[]> { Value = new byte[ClientWorkload.MessageSize] };
         Random.Shared.NextBytes(message.Value);
 
-        using var producer = new ProducerBuilder<Null, byte[]>(config).Build();
+        var statistics = new ClientStatistics();
+        using var producer = new ProducerBuilder<Null, byte[]>(config).SetStatisticsHandler((_, json) => statistics.OnStatistics(json)).Build();
         var cpuBefore = ProcessCpu();
         var clock = Stopwatch.StartNew();
         for (long i = 0; i < workload.Messages; i++)
@@ -55,6 +57,7 @@ internal static class ClientWorkloads
         clock.Stop();
         var cpu = ProcessCpu() - cpuBefore;
         var stored = StoredMessages(workload);
+        Console.WriteLine(statistics.Summary());
         return new WorkloadResult(stored, clock.Elapsed.TotalSeconds, Errors: workload.Messages - stored, Stalled: unacknowledged > 0, cpu.TotalSeconds);
     }
 
@@ -97,8 +100,10 @@ internal static class ClientWorkloads
             // By default a consumer whose local queue is full stops fetching for a whole second, which makes a
             // from-the-beginning read alternate between draining and idling; check the queue again soon instead.
             FetchQueueBackoffMs = 10,
+            StatisticsIntervalMs = ClientStatistics.IntervalMs,
         };
-        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).Build();
+        var statistics = new ClientStatistics();
+        using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetStatisticsHandler((_, json) => statistics.OnStatistics(json)).Build();
         var cpuBefore = ProcessCpu();
         var clock = Stopwatch.StartNew();
         consumer.Assign(Enumerable.Range(0, workload.Partitions).Select(p => new TopicPartitionOffset(workload.Topic, p, Offset.Beginning)));
@@ -119,6 +124,7 @@ internal static class ClientWorkloads
             lastMessageAt = clock.Elapsed;
         }
         var cpu = ProcessCpu() - cpuBefore;
+        Console.WriteLine(statistics.Summary());
         consumer.Close();
         return new WorkloadResult(consumed, lastMessageAt.TotalSeconds, errors, stalled, cpu.TotalSeconds);
     }
