@@ -15,6 +15,9 @@ internal abstract class ApiHandler<TRequest> : IApiHandler where TRequest : IKaf
     public abstract short MaxVersion { get; }
 
     /// <inheritdoc />
+    public virtual int ResponseSizeHint(IKafkaResponse response) => 0;
+
+    /// <inheritdoc />
     public ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, IKafkaRequest request, CancellationToken cancellationToken) =>
         HandleAsync(context, (TRequest)request, cancellationToken);
 

@@ -18,6 +18,9 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
     private const int InitialSessionEpoch = 0;
     private const short TopicIdVersion = 13;
     private const short CurrentLeaderVersion = 12;
+    private const int TopicFieldsAllowance = 32; // name length, topic id, array length, tagged fields
+    private const int PartitionFieldsAllowance = 80; // index, error, offsets, array lengths, leader, tagged fields
+    private const int AbortedTransactionSize = 24;
 
     public override ApiKey ApiKey => ApiKey.Fetch;
     public override short MinVersion => 0;
@@ -35,6 +38,22 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
 
         await FetchWaiter.WaitAsync(positions, request.MinBytes, TimeSpan.FromMilliseconds(request.MaxWaitMs), context.Time, cancellationToken).ConfigureAwait(false);
         return Read(context, request, out _, out _, out _);
+    }
+
+    /// <summary>The stored bytes plus an allowance for each topic's and partition's fixed fields.</summary>
+    public override int ResponseSizeHint(IKafkaResponse response)
+    {
+        long size = 0;
+        foreach (var topic in ((FetchResponse)response).Responses)
+        {
+            size += TopicFieldsAllowance + (topic.Topic?.Length ?? 0);
+            foreach (var partition in topic.Partitions)
+            {
+                size += PartitionFieldsAllowance + (partition.Records?.Length ?? 0)
+                    + (partition.AbortedTransactions?.Count ?? 0) * AbortedTransactionSize;
+            }
+        }
+        return (int)Math.Min(size, int.MaxValue / 2);
     }
 
     /// <summary>One pass over the requested partitions, honouring partition and response byte limits.</summary>

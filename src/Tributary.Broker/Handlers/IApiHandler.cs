@@ -14,6 +14,12 @@ internal interface IApiHandler
     /// <summary>The newest version served (advertised in ApiVersions).</summary>
     short MaxVersion { get; }
 
+    /// <summary>
+    /// Roughly how many bytes <paramref name="response"/> encodes to, so the encoder reserves that much at once
+    /// and a large response is not copied again each time its buffer grows. 0 when small or unknown.
+    /// </summary>
+    int ResponseSizeHint(IKafkaResponse response);
+
     /// <summary>Returns the response, or null when none is sent (Produce with acks=0).</summary>
     ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, IKafkaRequest request, CancellationToken cancellationToken);
 }

@@ -17,6 +17,7 @@ namespace Tributary.Broker.Handlers;
 internal sealed class RequestDispatcher : IRequestProcessor
 {
     private const int MinimumHeaderSize = 8; // api key, api version, correlation id
+    private const int FrameHeaderAllowance = 256; // length, correlation id, tagged fields, and then some
 
     private readonly HandlerRegistry _handlers;
     private readonly ClusterController _cluster;
@@ -74,7 +75,9 @@ internal sealed class RequestDispatcher : IRequestProcessor
         };
         var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
         await _faults.ApplyAsync(handler.ApiKey, response, _time, cancellationToken).ConfigureAwait(false);
-        return response is null ? RequestOutcome.NoResponse : RequestOutcome.Respond(Encode(response, version, correlationId));
+        return response is null
+            ? RequestOutcome.NoResponse
+            : RequestOutcome.Respond(Encode(response, version, correlationId, handler.ResponseSizeHint(response)));
     }
 
     private static (RequestHeader, IKafkaRequest) Decode(ReadOnlyMemory<byte> frame, ApiKey apiKey, short version)
@@ -92,10 +95,10 @@ internal sealed class RequestDispatcher : IRequestProcessor
         return RequestOutcome.CloseConnection;
     }
 
-    /// <summary>Writes a whole response frame: length, response header, body.</summary>
-    public static PooledBufferWriter Encode(IKafkaResponse response, short version, int correlationId)
+    /// <summary>Writes a whole response frame: length, response header, body (into a buffer of at least <paramref name="sizeHint"/> bytes plus the header).</summary>
+    public static PooledBufferWriter Encode(IKafkaResponse response, short version, int correlationId, int sizeHint = 0)
     {
-        var output = new PooledBufferWriter();
+        var output = new PooledBufferWriter(FrameHeaderAllowance + sizeHint);
         var writer = new KafkaWriter(output);
         writer.WriteInt32(0); // length, patched below
         writer.WriteInt32(correlationId);
