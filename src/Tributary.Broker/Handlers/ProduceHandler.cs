@@ -21,7 +21,6 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
     {
         var response = new ProduceResponse();
-        var leaders = new HashSet<int>();
         foreach (var topicData in request.TopicData)
         {
             var topic = PartitionLookup.Topic(context, topicData.Name);
@@ -29,17 +28,25 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
             foreach (var partitionData in topicData.PartitionData)
             {
                 var result = Append(context, request.Acks, topic, partitionData);
-                if (result.ErrorCode == (short)ErrorCode.NotLeaderOrFollower && result.CurrentLeader.LeaderId >= 0) leaders.Add(result.CurrentLeader.LeaderId);
+                if (result.ErrorCode == (short)ErrorCode.NotLeaderOrFollower && result.CurrentLeader.LeaderId >= 0)
+                    AddLeaderEndpoint(context, response, result.CurrentLeader.LeaderId);
                 results.PartitionResponses.Add(result);
             }
             response.Responses.Add(results);
         }
-        if (context.ApiVersion >= CurrentLeaderVersion)
-        {
-            response.NodeEndpoints = leaders.Select(id => context.Cluster.Broker(id)!)
-                .Select(b => new ProduceResponse.NodeEndpoint { NodeId = b.Id, Host = b.Host, Port = b.Port }).ToList();
-        }
         return ValueTask.FromResult<IKafkaResponse?>(request.Acks == 0 ? null : response);
+    }
+
+    /// <summary>From v10 a response names the brokers that now lead partitions this one refused, each once.</summary>
+    private static void AddLeaderEndpoint(RequestContext context, ProduceResponse response, int leaderId)
+    {
+        if (context.ApiVersion < CurrentLeaderVersion) return;
+        foreach (var endpoint in response.NodeEndpoints)
+        {
+            if (endpoint.NodeId == leaderId) return;
+        }
+        var leader = context.Cluster.Broker(leaderId)!;
+        response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = leader.Id, Host = leader.Host, Port = leader.Port });
     }
 
     private static ProduceResponse.PartitionProduceResponse Append(RequestContext context, short acks, TopicState? topic, ProduceRequest.PartitionProduceData data)
