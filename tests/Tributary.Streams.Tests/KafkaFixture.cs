@@ -31,8 +31,8 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <summary>A name no other test uses.</summary>
     public static string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref uniqueCounter)}-{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>Creates a topic with the given number of partitions.</summary>
-    public Task CreateTopicAsync(string name, int partitions) => Cluster.CreateTopicAsync(name, partitions);
+    /// <summary>Creates a topic with the given number of partitions, on one broker or replicated.</summary>
+    public Task CreateTopicAsync(string name, int partitions, short replicationFactor = 1) => Cluster.CreateTopicAsync(name, partitions, replicationFactor);
 
     /// <summary>Delays every broker response by <paramref name="roundTrip"/> until the returned handle is disposed.</summary>
     public IDisposable SlowDownBrokers(TimeSpan roundTrip)
@@ -73,4 +73,11 @@ public sealed class KafkaFixture : IAsyncLifetime
 public sealed class KafkaCollection : ICollectionFixture<KafkaFixture>
 {
     public const string Name = "kafka";
+}
+
+/// <summary>The exactly-once tests get a cluster of their own, so they run in parallel with the others.</summary>
+[CollectionDefinition(Name)]
+public sealed class ExactlyOnceCollection : ICollectionFixture<KafkaFixture>
+{
+    public const string Name = "exactly-once";
 }

@@ -8,7 +8,7 @@ namespace Tributary.Streams.Tests.ExactlyOnce;
 /// restarted (once as a whole child process killed with Process.Kill), rebalancing each time. A read_committed
 /// consumer of the output then sees every input transformed exactly once, in input order per input partition.
 /// </summary>
-public sealed class ExactlyOnceChaosTests(EmbeddedClusterFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
+public sealed class ExactlyOnceChaosTests(KafkaFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
 {
     private const int Partitions = 4;
     private const int PerPartition = 5000;

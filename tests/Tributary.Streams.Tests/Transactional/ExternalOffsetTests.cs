@@ -11,7 +11,7 @@ namespace Tributary.Streams.Tests.ExactlyOnce;
 /// in an offsets topic, in the same transaction. A restarted pipeline reads the offsets topic (read_committed) and
 /// starts there, so killing it at random points loses and duplicates nothing.
 /// </summary>
-public sealed class ExternalOffsetTests(EmbeddedClusterFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
+public sealed class ExternalOffsetTests(KafkaFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
 {
     private const int Partitions = 2;
     private const int PerPartition = 2000;

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Tributary.Streams.Tests.ExactlyOnce;
 
 /// <summary>Each Transactional entry point end to end, plus fencing, aborts and misuse.</summary>
-public sealed class TransactionalEntryPointTests(EmbeddedClusterFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
+public sealed class TransactionalEntryPointTests(KafkaFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
 {
     private static ProducerRecord<string, string> Upper(string topic, ConsumeResult<string, string> record) =>
         new(topic, record.Message.Key, record.Message.Value.ToUpperInvariant());

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Tributary.Streams.Tests.ExactlyOnce;
 
 /// <summary>Transactional.Source with Transactional.Sink and Transactional.Flow: output and offsets in one transaction.</summary>
-public sealed class TransactionalSinkTests(EmbeddedClusterFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
+public sealed class TransactionalSinkTests(KafkaFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
 {
     [Fact]
     public async Task Source_to_Sink_copies_every_record_once_and_commits_offsets_in_the_transaction()

@@ -6,12 +6,12 @@ using Xunit.Abstractions;
 namespace Tributary.Streams.Tests.ExactlyOnce;
 
 /// <summary>Helpers for the exactly-once tests against the embedded three-broker cluster.</summary>
-[Collection(EmbeddedClusterCollection.Name)]
-public abstract class TransactionalTestBase(EmbeddedClusterFixture cluster, ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+[Collection(ExactlyOnceCollection.Name)]
+public abstract class TransactionalTestBase(KafkaFixture cluster, ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
 {
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    protected EmbeddedClusterFixture Cluster { get; } = cluster;
+    protected KafkaFixture Cluster { get; } = cluster;
 
     protected ILogger Logger { get; } = new XunitLogger(output, "eos");
 
@@ -20,7 +20,7 @@ public abstract class TransactionalTestBase(EmbeddedClusterFixture cluster, ITes
     protected async Task<string> NewTopicAsync(int partitions)
     {
         var topic = KafkaFixture.UniqueName("topic");
-        await Cluster.Cluster.CreateTopicAsync(topic, partitions, replicationFactor: 3);
+        await Cluster.CreateTopicAsync(topic, partitions, replicationFactor: 3);
         return topic;
     }
 
