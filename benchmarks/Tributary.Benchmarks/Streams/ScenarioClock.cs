@@ -1,0 +1,49 @@
+using System.Diagnostics;
+
+namespace Tributary.Benchmarks.Streams;
+
+/// <summary>
+/// Times one scenario from its first message, so that consumer group joins (seconds, and equal for both sides)
+/// do not count, and notices when the scenario has seen all its messages. Allocation is counted from creation.
+/// </summary>
+internal sealed class ScenarioClock
+{
+    private readonly long _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+    private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _firstTimestamp;
+    private long _seen;
+
+    /// <summary>Creates a clock for a scenario of <paramref name="messages"/> messages.</summary>
+    public ScenarioClock(long messages) => Messages = messages;
+
+    /// <summary>Messages the scenario processes.</summary>
+    public long Messages { get; }
+
+    /// <summary>Completes once <see cref="Observe{T}"/> has seen <see cref="Messages"/> messages.</summary>
+    public Task AllSeen => _allSeen.Task;
+
+    /// <summary>Counts one message (starting the clock at the first) and returns it, to sit in a Select.</summary>
+    public T Observe<T>(T message)
+    {
+        if (Interlocked.Read(ref _firstTimestamp) == 0) Interlocked.CompareExchange(ref _firstTimestamp, Stopwatch.GetTimestamp(), 0);
+        if (Interlocked.Increment(ref _seen) == Messages) _allSeen.TrySetResult();
+        return message;
+    }
+
+    /// <summary>Stops the clock: the scenario's rate and allocation per message up to now.</summary>
+    public ScenarioResult Stop(string scenario, string side)
+    {
+        var seconds = Stopwatch.GetElapsedTime(_firstTimestamp).TotalSeconds;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart;
+        var result = new ScenarioResult(scenario, side, Messages, seconds, (double)allocated / Messages);
+        Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated");
+        return result;
+    }
+}
+
+/// <summary>One scenario's measurement on one side (raw Confluent.Kafka or Tributary).</summary>
+internal sealed record ScenarioResult(string Scenario, string Side, long Messages, double Seconds, double AllocatedBytesPerMessage)
+{
+    /// <summary>Messages per second from the first message to the end (final commit or flush included).</summary>
+    public double MessagesPerSecond => Messages / Seconds;
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Confluent.Kafka;
+using Tributary.Broker;
+
+namespace Tributary.Benchmarks.Streams;
+
+/// <summary>
+/// The connectors against raw Confluent.Kafka loops (issue 5) and exactly-once against at-least-once (issue 6),
+/// in one run against one single-broker embedded cluster in this process; see docs/benchmarks.md.
+/// </summary>
+internal static class StreamsBenchmarks
+{
+    /// <summary>The first program argument that selects these benchmarks.</summary>
+    public const string Command = "streams";
+
+    private const string Raw = "raw Confluent.Kafka";
+    private const string Tributary = "Tributary";
+
+    /// <summary>Runs every scenario with <c>--messages</c> messages (default 200,000), then the latency phase, and prints the tables.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var messages = Option(args, "--messages", 200_000);
+        var latencyMessages = Option(args, "--latency-messages", 5_000);
+        var latencyRate = Option(args, "--latency-rate", 1_000);
+        using var cancel = new CancellationTokenSource();
+        var token = cancel.Token;
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
+            $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
+        Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {StreamsTopology.Partitions} partitions, 1 embedded broker in this process");
+
+        await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 1 }, token);
+        using var system = ActorSystem.Create("streams-benchmarks", "akka.loglevel = WARNING");
+        var topology = new StreamsTopology(cluster.BootstrapServers);
+        var pipelines = new TributaryPipelines(system, topology);
+        var value = new byte[StreamsTopology.ValueSize];
+        var topics = 0;
+        async Task<string> NewTopicAsync()
+        {
+            var name = $"streams-bench-{++topics}";
+            await cluster.CreateTopicAsync(name, StreamsTopology.Partitions, 1, cancellationToken: token);
+            return name;
+        }
+
+        // The consuming scenarios all read one input topic, each in its own group; it is filled once, unmeasured.
+        var input = await NewTopicAsync();
+        RawLoops.Produce(topology, input, value, new ScenarioClock(messages));
+        // Warm up both sides' code paths (JIT, connections) on a smaller run before measuring.
+        await RawLoops.ConsumeTransformProduceAsync(topology, input, await NewTopicAsync(), new ScenarioClock(messages / 10), token);
+        await pipelines.ConsumeTransformProduceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
+        await pipelines.ExactlyOnceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
+
+        var results = new List<ScenarioResult>();
+        async Task MeasureAsync(string scenario, string side, Func<ScenarioClock, Task> run)
+        {
+            var clock = new ScenarioClock(messages);
+            await run(clock);
+            results.Add(clock.Stop(scenario, side));
+        }
+
+        await MeasureAsync("plain consume", Raw, clock => RawLoops.ConsumeAsync(topology, input, clock, token));
+        await MeasureAsync("plain consume", Tributary, clock => pipelines.ConsumeAsync(input, clock));
+        await MeasureAsync("consume + batched commit", Raw, clock => RawLoops.ConsumeAndCommitAsync(topology, input, clock, token));
+        await MeasureAsync("consume + batched commit", Tributary, clock => pipelines.ConsumeAndCommitAsync(input, clock));
+        var produceTopic = await NewTopicAsync();
+        await MeasureAsync("plain produce", Raw, clock => Task.Run(() => RawLoops.Produce(topology, produceTopic, value, clock), token));
+        await MeasureAsync("plain produce", Tributary, clock => pipelines.ProduceAsync(produceTopic, value, clock));
+        var rawOutput = await NewTopicAsync();
+        await MeasureAsync("consume-transform-produce", Raw, clock => RawLoops.ConsumeTransformProduceAsync(topology, input, rawOutput, clock, token));
+        var atLeastOnceOutput = await NewTopicAsync();
+        await MeasureAsync("consume-transform-produce", Tributary, clock => pipelines.ConsumeTransformProduceAsync(input, atLeastOnceOutput, clock));
+        var exactlyOnceOutput = await NewTopicAsync();
+        await MeasureAsync("consume-transform-produce", "Tributary exactly-once", clock => pipelines.ExactlyOnceAsync(input, exactlyOnceOutput, clock));
+
+        var latencies = new List<EndToEndLatency.Result>
+        {
+            await EndToEndLatency.MeasureAsync("at-least-once", topology,
+                (inputTopic, outputTopic) => pipelines.Run(pipelines.AtLeastOnce(inputTopic, outputTopic, "latency-at-least-once", offset => offset)),
+                await NewTopicAsync(), await NewTopicAsync(), latencyMessages, latencyRate, token),
+            await EndToEndLatency.MeasureAsync("exactly-once (100 ms commit interval)", topology,
+                (inputTopic, outputTopic) => pipelines.Run(pipelines.ExactlyOnce(inputTopic, outputTopic, "latency-exactly-once", envelope => envelope)),
+                await NewTopicAsync(), await NewTopicAsync(), latencyMessages, latencyRate, token),
+        };
+
+        Console.WriteLine();
+        Console.WriteLine(StreamsResultTable.Connectors(results, Raw, Tributary));
+        Console.WriteLine(StreamsResultTable.ExactlyOnce(results, latencies, Tributary, "Tributary exactly-once"));
+        return 0;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
