@@ -33,6 +33,8 @@ internal sealed class ScenarioClock
     /// <summary>Stops the clock: the scenario's rate and allocation per message up to now.</summary>
     public ScenarioResult Stop(string scenario, string side)
     {
+        // A run that ended early (a stream completing by mistake) must not be reported as a rate.
+        if (Interlocked.Read(ref _seen) < Messages) throw new InvalidOperationException($"{scenario}, {side}: saw {_seen} of {Messages} messages.");
         var seconds = Stopwatch.GetElapsedTime(_firstTimestamp).TotalSeconds;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart;
         var result = new ScenarioResult(scenario, side, Messages, seconds, (double)allocated / Messages);
@@ -46,4 +48,22 @@ internal sealed record ScenarioResult(string Scenario, string Side, long Message
 {
     /// <summary>Messages per second from the first message to the end (final commit or flush included).</summary>
     public double MessagesPerSecond => Messages / Seconds;
+}
+
+/// <summary>All runs of one scenario on one side: median, min and max rate, median allocation.</summary>
+internal sealed record ScenarioSummary(string Scenario, string Side, double MedianMessagesPerSecond, double MinMessagesPerSecond,
+    double MaxMessagesPerSecond, double MedianAllocatedBytesPerMessage)
+{
+    /// <summary>Summarizes each (scenario, side) of <paramref name="runs"/>, in first-seen order.</summary>
+    public static IReadOnlyList<ScenarioSummary> Of(IEnumerable<ScenarioResult> runs) =>
+        runs.GroupBy(r => (r.Scenario, r.Side))
+            .Select(g => new ScenarioSummary(g.Key.Scenario, g.Key.Side, Median(g.Select(r => r.MessagesPerSecond)),
+                g.Min(r => r.MessagesPerSecond), g.Max(r => r.MessagesPerSecond), Median(g.Select(r => r.AllocatedBytesPerMessage))))
+            .ToList();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 }

@@ -18,18 +18,21 @@ internal static class StreamsBenchmarks
 
     private const string Raw = "raw Confluent.Kafka";
     private const string Tributary = "Tributary";
+    private const string ExactlyOnce = "Tributary exactly-once";
 
-    /// <summary>Runs every scenario with <c>--messages</c> messages (default 200,000), then the latency phase, and prints the tables.</summary>
+    /// <summary>Runs every scenario <c>--runs</c> times (default 3) with <c>--messages</c> messages (default 200,000), then the latency phase, and prints the tables.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var messages = Option(args, "--messages", 200_000);
+        var runs = Option(args, "--runs", 3);
         var latencyMessages = Option(args, "--latency-messages", 5_000);
         var latencyRate = Option(args, "--latency-rate", 1_000);
         using var cancel = new CancellationTokenSource();
         var token = cancel.Token;
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
-        Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {StreamsTopology.Partitions} partitions, 1 embedded broker in this process");
+        Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {runs} runs (interleaved, after one warm-up), " +
+            $"{StreamsTopology.Partitions} partitions, 1 embedded broker in this process");
 
         await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 1 }, token);
         using var system = ActorSystem.Create("streams-benchmarks", "akka.loglevel = WARNING");
@@ -60,19 +63,23 @@ internal static class StreamsBenchmarks
             results.Add(clock.Stop(scenario, side));
         }
 
-        await MeasureAsync("plain consume", Raw, clock => RawLoops.ConsumeAsync(topology, input, clock, token));
-        await MeasureAsync("plain consume", Tributary, clock => pipelines.ConsumeAsync(input, clock));
-        await MeasureAsync("consume + batched commit", Raw, clock => RawLoops.ConsumeAndCommitAsync(topology, input, clock, token));
-        await MeasureAsync("consume + batched commit", Tributary, clock => pipelines.ConsumeAndCommitAsync(input, clock));
         var produceTopic = await NewTopicAsync();
-        await MeasureAsync("plain produce", Raw, clock => Task.Run(() => RawLoops.Produce(topology, produceTopic, value, clock), token));
-        await MeasureAsync("plain produce", Tributary, clock => pipelines.ProduceAsync(produceTopic, value, clock));
         var rawOutput = await NewTopicAsync();
-        await MeasureAsync("consume-transform-produce", Raw, clock => RawLoops.ConsumeTransformProduceAsync(topology, input, rawOutput, clock, token));
         var atLeastOnceOutput = await NewTopicAsync();
-        await MeasureAsync("consume-transform-produce", Tributary, clock => pipelines.ConsumeTransformProduceAsync(input, atLeastOnceOutput, clock));
         var exactlyOnceOutput = await NewTopicAsync();
-        await MeasureAsync("consume-transform-produce", "Tributary exactly-once", clock => pipelines.ExactlyOnceAsync(input, exactlyOnceOutput, clock));
+        // The scenarios interleave within each run, so that machine noise spreads over both sides.
+        for (var run = 0; run < runs; run++)
+        {
+            await MeasureAsync("plain consume", Raw, clock => RawLoops.ConsumeAsync(topology, input, clock, token));
+            await MeasureAsync("plain consume", Tributary, clock => pipelines.ConsumeAsync(input, clock));
+            await MeasureAsync("consume + batched commit", Raw, clock => RawLoops.ConsumeAndCommitAsync(topology, input, clock, token));
+            await MeasureAsync("consume + batched commit", Tributary, clock => pipelines.ConsumeAndCommitAsync(input, clock));
+            await MeasureAsync("plain produce", Raw, clock => Task.Run(() => RawLoops.Produce(topology, produceTopic, value, clock), token));
+            await MeasureAsync("plain produce", Tributary, clock => pipelines.ProduceAsync(produceTopic, value, clock));
+            await MeasureAsync("consume-transform-produce", Raw, clock => RawLoops.ConsumeTransformProduceAsync(topology, input, rawOutput, clock, token));
+            await MeasureAsync("consume-transform-produce", Tributary, clock => pipelines.ConsumeTransformProduceAsync(input, atLeastOnceOutput, clock));
+            await MeasureAsync("consume-transform-produce", ExactlyOnce, clock => pipelines.ExactlyOnceAsync(input, exactlyOnceOutput, clock));
+        }
 
         var latencies = new List<EndToEndLatency.Result>
         {
@@ -85,8 +92,9 @@ internal static class StreamsBenchmarks
         };
 
         Console.WriteLine();
-        Console.WriteLine(StreamsResultTable.Connectors(results, Raw, Tributary));
-        Console.WriteLine(StreamsResultTable.ExactlyOnce(results, latencies, Tributary, "Tributary exactly-once"));
+        var summaries = ScenarioSummary.Of(results);
+        Console.WriteLine(StreamsResultTable.Connectors(summaries, Raw, Tributary));
+        Console.WriteLine(StreamsResultTable.ExactlyOnce(summaries, latencies, Tributary, ExactlyOnce));
         return 0;
     }
 

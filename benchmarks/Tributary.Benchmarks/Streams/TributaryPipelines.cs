@@ -19,7 +19,7 @@ internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology top
     public Task ConsumeAsync(string topic, ScenarioClock clock) =>
         RunUntilAllSeenAsync(clock, KafkaConsumer.PlainSource(ConsumerSettings("plain-consume"), Subscriptions.Topics(topic))
             .Select(clock.Observe)
-            .ToMaterialized(Sink.Ignore<ConsumeResult<Null, byte[]>>().MapMaterializedValue(_ => Task.FromResult(Done.Instance)), DrainingControl<Done>.Create));
+            .ToMaterialized(Sink.Ignore<ConsumeResult<Null, byte[]>>(), DrainingControl<Done>.Create));
 
     /// <summary>CommittableSource into Committer.Sink with the default CommitterSettings.</summary>
     public Task ConsumeAndCommitAsync(string topic, ScenarioClock clock) =>
