@@ -27,6 +27,7 @@ internal static class ClusterBenchmarks
         };
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
+        Console.WriteLine(LoadAverage());
 
         using var sampler = options.AllocationProfile ? new AllocationSampler() : null;
         var startup = options.Scenarios.Contains("startup") ? await StartupBenchmark.RunAsync(options.StartupRuns, cancel.Token) : [];
@@ -34,6 +35,7 @@ internal static class ClusterBenchmarks
         foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, sampler, cancel.Token));
 
         Console.WriteLine();
+        Console.WriteLine(LoadAverage());
         if (results.Count > 0) Console.WriteLine(ResultTable.Throughput(results));
         if (startup.Count > 0) Console.WriteLine(ResultTable.Startup(startup));
         return 0;
@@ -86,6 +88,10 @@ internal static class ClusterBenchmarks
         Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms {row.Note}");
         return row;
     }
+
+    /// <summary>The machine's load, printed before and after: other work on the machine skews every number.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? $"Load average (1, 5, 15 min): {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}" : "";
 
     private static string TopicName(string scenario) => "bench-" + scenario.Replace(' ', '-').Replace('=', '-');
 
