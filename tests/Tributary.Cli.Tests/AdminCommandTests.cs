@@ -3,7 +3,7 @@ using Tributary.Testing;
 
 namespace Tributary.Cli.Tests;
 
-[Collection(KafkaCollection.Name)]
+[Collection(AdminAndPipeCollection.Name)]
 public sealed class AdminCommandTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]

@@ -3,7 +3,7 @@ using Tributary.Testing;
 namespace Tributary.Cli.Tests;
 
 /// <summary>User mistakes end with exit code 1 and one line on stderr that says what is wrong, never a stack trace.</summary>
-[Collection(KafkaCollection.Name)]
+[Collection(ErrorKafkaCollection.Name)]
 public sealed class ErrorTests(EmbeddedKafkaFixture kafka)
 {
     [Fact]
@@ -59,14 +59,22 @@ public sealed class ErrorTests(EmbeddedKafkaFixture kafka)
     }
 
     [Theory]
-    [InlineData("no.such.property=1", "No such configuration property")]
-    [InlineData("acks=sometimes", "Invalid value")]
-    [InlineData("missing-equals", "expected name=value")]
-    public async Task Bad_client_property(string property, string message)
+    [InlineData("consume", "no.such.property=1", "No such configuration property")]
+    [InlineData("consume", "acks=sometimes", "Invalid value")]
+    [InlineData("consume", "missing-equals", "expected name=value")]
+    [InlineData("produce", "no.such.property=1", "No such configuration property")]
+    [InlineData("topics", "no.such.property=1", "No such configuration property")]
+    public async Task Bad_client_property(string command, string property, string message)
     {
         var topic = await kafka.CreateTopicAsync();
+        string[] args = command switch
+        {
+            "topics" => ["topics", "describe", topic],
+            "consume" => ["consume", "-t", topic, "-e"],
+            _ => [command, "-t", topic],
+        };
 
-        var result = await CliRunner.RunAsync(kafka.BootstrapServers, null, "consume", "-t", topic, "-e", "-X", property);
+        var result = await CliRunner.RunAsync(kafka.BootstrapServers, "", [.. args, "-X", property]);
 
         AssertOneLineError(result, "");
         Assert.Contains(message, result.Stderr);

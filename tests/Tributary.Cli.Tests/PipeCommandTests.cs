@@ -4,7 +4,7 @@ using Tributary.Testing;
 
 namespace Tributary.Cli.Tests;
 
-[Collection(KafkaCollection.Name)]
+[Collection(AdminAndPipeCollection.Name)]
 public sealed class PipeCommandTests(EmbeddedKafkaFixture kafka)
 {
     private static readonly string PluginPath = Path.Combine(

@@ -28,9 +28,8 @@ internal static class CommandActions
     private static string? Describe(Exception e) => e switch
     {
         UserErrorException => e.Message,
-        // librdkafka rejects unknown or invalid properties when a client is built.
-        ArgumentException when e.Message.Contains("configuration property", StringComparison.OrdinalIgnoreCase) => $"bad client property: {e.Message}",
-        InvalidOperationException when e.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase) => $"bad client property: {e.Message}",
+        // Confluent.Kafka rejects unknown properties and invalid values when a client is built.
+        ArgumentException or InvalidOperationException when e.Message.Contains("configuration property", StringComparison.OrdinalIgnoreCase) => $"bad client property: {e.Message}",
         KafkaException kafka => $"Kafka error: {kafka.Error.Reason} ({kafka.Error.Code})",
         OperationCanceledException => "cancelled",
         _ => null,
