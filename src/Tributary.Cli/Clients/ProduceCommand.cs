@@ -38,6 +38,7 @@ internal static class ProduceCommand
     private sealed record ProduceRequest(
         KafkaConnection Connection, string Topic, int? Partition, string? KeyDelimiter, Headers Headers, long? Count, string? TransactionalId);
 
+    // Not NameValues.Parse: headers keep their order and a name may repeat.
     private static Headers ParseHeaders(IEnumerable<string> headers)
     {
         var parsed = new Headers();

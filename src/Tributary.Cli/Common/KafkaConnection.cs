@@ -49,7 +49,4 @@ internal sealed record KafkaConnection(string BootstrapServers, IReadOnlyDiction
     public TopicMetadata RequireTopic(IAdminClient admin, string topic) =>
         GetMetadata(admin).Topics.FirstOrDefault(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError)
         ?? throw new UserErrorException($"unknown topic '{topic}'");
-
-    /// <summary>Milliseconds as librdkafka wants them in a property value.</summary>
-    public static string Milliseconds(TimeSpan time) => ((long)time.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
