@@ -51,13 +51,13 @@ internal sealed record ScenarioResult(string Scenario, string Side, long Message
 }
 
 /// <summary>All runs of one scenario on one side: median, min and max rate, median allocation.</summary>
-internal sealed record ScenarioSummary(string Scenario, string Side, double MedianMessagesPerSecond, double MinMessagesPerSecond,
+internal sealed record ScenarioSummary(string Scenario, string Side, int Runs, double MedianMessagesPerSecond, double MinMessagesPerSecond,
     double MaxMessagesPerSecond, double MedianAllocatedBytesPerMessage)
 {
     /// <summary>Summarizes each (scenario, side) of <paramref name="runs"/>, in first-seen order.</summary>
     public static IReadOnlyList<ScenarioSummary> Of(IEnumerable<ScenarioResult> runs) =>
         runs.GroupBy(r => (r.Scenario, r.Side))
-            .Select(g => new ScenarioSummary(g.Key.Scenario, g.Key.Side, Median(g.Select(r => r.MessagesPerSecond)),
+            .Select(g => new ScenarioSummary(g.Key.Scenario, g.Key.Side, g.Count(), Median(g.Select(r => r.MessagesPerSecond)),
                 g.Min(r => r.MessagesPerSecond), g.Max(r => r.MessagesPerSecond), Median(g.Select(r => r.AllocatedBytesPerMessage))))
             .ToList();
 

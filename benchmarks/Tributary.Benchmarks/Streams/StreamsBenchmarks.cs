@@ -19,6 +19,7 @@ internal static class StreamsBenchmarks
     private const string Raw = "raw Confluent.Kafka";
     private const string Tributary = "Tributary";
     private const string ExactlyOnce = "Tributary exactly-once";
+    private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs every scenario <c>--runs</c> times (default 3) with <c>--messages</c> messages (default 200,000), then the latency phase, and prints the tables.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -59,8 +60,16 @@ internal static class StreamsBenchmarks
         async Task MeasureAsync(string scenario, string side, Func<ScenarioClock, Task> run)
         {
             var clock = new ScenarioClock(messages);
-            await run(clock);
-            results.Add(clock.Stop(scenario, side));
+            try
+            {
+                await run(clock).WaitAsync(ScenarioTimeout, token);
+                results.Add(clock.Stop(scenario, side));
+            }
+            catch (TimeoutException)
+            {
+                // A stuck run is left behind and reported; the other runs and scenarios still give figures.
+                Console.WriteLine($"  {scenario}, {side}: STUCK, no progress to completion within {ScenarioTimeout.TotalSeconds:0} s; run left out");
+            }
         }
 
         var produceTopic = await NewTopicAsync();

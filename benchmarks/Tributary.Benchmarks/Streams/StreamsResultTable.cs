@@ -10,7 +10,7 @@ internal static class StreamsResultTable
     public static string Connectors(IReadOnlyList<ScenarioSummary> results, string rawSide, string tributarySide)
     {
         var text = new StringBuilder();
-        text.AppendLine("| Scenario | Raw msg/s (min-max) | Tributary msg/s (min-max) | Tributary / raw (medians) | Raw alloc B/msg | Tributary alloc B/msg | Difference B/msg |");
+        text.AppendLine("| Scenario | Raw msg/s (min-max, runs) | Tributary msg/s (min-max, runs) | Tributary / raw (medians) | Raw alloc B/msg | Tributary alloc B/msg | Difference B/msg |");
         text.AppendLine("|---|--:|--:|--:|--:|--:|--:|");
         foreach (var raw in results.Where(r => r.Side == rawSide))
         {
@@ -27,7 +27,7 @@ internal static class StreamsResultTable
         var atLeastOnce = results.Single(r => r.Scenario == scenario && r.Side == atLeastOnceSide);
         var exactlyOnce = results.Single(r => r.Scenario == scenario && r.Side == exactlyOnceSide);
         var text = new StringBuilder();
-        text.AppendLine("| Pipeline | msg/s (min-max) | Ratio to at-least-once (medians) | Alloc B/msg |");
+        text.AppendLine("| Pipeline | msg/s (min-max, runs) | Ratio to at-least-once (medians) | Alloc B/msg |");
         text.AppendLine("|---|--:|--:|--:|");
         text.AppendLine(Invariant($"| at-least-once (CommittableSource -> Select -> FlexiFlow -> Committer) | {Rate(atLeastOnce)} | 1.00x | {atLeastOnce.MedianAllocatedBytesPerMessage:N0} |"));
         text.AppendLine(Invariant($"| exactly-once (Transactional.Source -> Select -> Transactional.Sink, 100 ms) | {Rate(exactlyOnce)} | {exactlyOnce.MedianMessagesPerSecond / atLeastOnce.MedianMessagesPerSecond:0.00}x | {exactlyOnce.MedianAllocatedBytesPerMessage:N0} |"));
@@ -39,7 +39,7 @@ internal static class StreamsResultTable
         return text.ToString();
     }
 
-    private static string Rate(ScenarioSummary row) => Invariant($"{row.MedianMessagesPerSecond:N0} ({row.MinMessagesPerSecond:N0}-{row.MaxMessagesPerSecond:N0})");
+    private static string Rate(ScenarioSummary row) => Invariant($"{row.MedianMessagesPerSecond:N0} ({row.MinMessagesPerSecond:N0}-{row.MaxMessagesPerSecond:N0}, {row.Runs} runs)");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
