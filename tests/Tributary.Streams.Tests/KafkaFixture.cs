@@ -1,35 +1,19 @@
 using Confluent.Kafka;
 using Tributary.Broker;
+using Tributary.Testing;
 using ApiKey = Tributary.Protocol.Messages.ApiKey;
 using BrokerErrorCode = Tributary.Protocol.ErrorCode;
 
 namespace Tributary.Streams.Tests;
 
 /// <summary>
-/// The only place these tests reach a Kafka cluster: an embedded three-broker Tributary cluster, shared by the
-/// collection, with the fault injection some tests need (slow answers, errors on chosen APIs).
+/// The only place these tests reach a Kafka cluster: the testkit's embedded three-broker Tributary cluster, shared by
+/// the collection, with the fault injection some tests need (slow answers, errors on chosen APIs).
 /// </summary>
-public sealed class KafkaFixture : IAsyncLifetime
+public sealed class KafkaFixture : EmbeddedKafkaFixture
 {
-    private static int uniqueCounter;
-    private EmbeddedKafkaCluster? cluster;
-
-    private EmbeddedKafkaCluster Cluster => cluster ?? throw new InvalidOperationException("The cluster has not started.");
-
-    /// <summary>Bootstrap servers of the cluster.</summary>
-    public string BootstrapServers => Cluster.BootstrapServers;
-
-    public async Task InitializeAsync() =>
-        // Some tests lose a member on purpose and want its short session to be accepted.
-        cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 3, GroupMinSessionTimeout = TimeSpan.FromSeconds(1) });
-
-    public async Task DisposeAsync()
-    {
-        if (cluster is not null) await cluster.DisposeAsync();
-    }
-
-    /// <summary>A name no other test uses.</summary>
-    public static string UniqueName(string prefix) => $"{prefix}-{Interlocked.Increment(ref uniqueCounter)}-{Guid.NewGuid().ToString("N")[..8]}";
+    // Some tests lose a member on purpose and want its short session to be accepted.
+    protected override EmbeddedKafkaOptions CreateOptions() => new() { Brokers = 3, GroupMinSessionTimeout = TimeSpan.FromSeconds(1) };
 
     /// <summary>Creates a topic with the given number of partitions, on one broker or replicated.</summary>
     public Task CreateTopicAsync(string name, int partitions, short replicationFactor = 1) => Cluster.CreateTopicAsync(name, partitions, replicationFactor);
