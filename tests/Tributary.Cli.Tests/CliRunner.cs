@@ -27,19 +27,7 @@ public static class CliRunner
     /// <summary>Runs <c>tributary args</c> with <paramref name="bootstrap"/> as TRIBUTARY_BOOTSTRAP and <paramref name="stdin"/> as input.</summary>
     public static async Task<CliResult> RunAsync(string? bootstrap, string? stdin, params string[] args)
     {
-        Assert.True(File.Exists(CommandPath), $"The command is not built at {CommandPath}.");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(CommandPath);
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        start.Environment["TRIBUTARY_BOOTSTRAP"] = bootstrap ?? "";
-        using var process = Process.Start(start)!;
+        using var process = Start(bootstrap, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -56,6 +44,31 @@ public static class CliRunner
             throw new TimeoutException($"tributary {string.Join(' ', args)} did not finish in {Patience}; stderr: {await stderr}");
         }
         return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts <c>tributary args</c> with its standard streams redirected; the caller waits for it.</summary>
+    public static Process Start(string? bootstrap, params string[] args)
+    {
+        Assert.True(File.Exists(CommandPath), $"The command is not built at {CommandPath}.");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(CommandPath);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["TRIBUTARY_BOOTSTRAP"] = bootstrap ?? "";
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager or <c>docker stop</c> would.</summary>
+    public static void Terminate(Process process)
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]);
+        kill.WaitForExit();
     }
 
     private static string FindRoot()

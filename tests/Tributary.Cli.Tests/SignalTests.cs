@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Tributary.Testing;
+
+namespace Tributary.Cli.Tests;
+
+/// <summary>Long-running commands stop cleanly on SIGTERM (or Ctrl-C) with exit code 0.</summary>
+[Collection(KafkaCollection.Name)]
+public sealed class SignalTests(EmbeddedKafkaFixture kafka)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Broker_prints_the_bootstrap_list_first_and_exits_zero_on_SIGTERM()
+    {
+        using var broker = Start(null, "broker", "--brokers", "2", "--port", "0");
+
+        var bootstrap = await broker.StandardOutput.ReadLineAsync().WaitAsync(Patience);
+        Assert.Matches(@"^127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$", bootstrap);
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
+            Assert.Equal(2, admin.GetMetadata(TimeSpan.FromSeconds(10)).Brokers.Count);
+
+        Assert.Equal(0, await TerminateAsync(broker));
+    }
+
+    [Fact]
+    public async Task Consume_without_an_end_exits_zero_on_SIGTERM()
+    {
+        var topic = await kafka.CreateTopicAsync();
+        await kafka.ProduceAsync(topic, 1);
+        using var consumer = Start(kafka.BootstrapServers, "consume", "-t", topic);
+
+        Assert.Equal("value-0", await consumer.StandardOutput.ReadLineAsync().WaitAsync(Patience));
+
+        Assert.Equal(0, await TerminateAsync(consumer));
+    }
+
+    [Fact]
+    public async Task Pipe_drains_and_exits_zero_on_SIGTERM()
+    {
+        var (input, output) = (await kafka.CreateTopicAsync(), await kafka.CreateTopicAsync());
+        var group = EmbeddedKafkaFixture.UniqueName("pipe");
+        await kafka.ProduceAsync(input, 3);
+        using var pipe = Start(kafka.BootstrapServers, "pipe", "--from", input, "--to", output, "-G", group, "-T", "upper");
+
+        var records = await kafka.ConsumeAsync(output, 3, timeout: Patience);
+
+        Assert.Equal(["VALUE-0", "VALUE-1", "VALUE-2"], records.Select(r => r.Message.Value));
+        Assert.Equal(0, await TerminateAsync(pipe));
+        await kafka.WaitForZeroLagAsync(group, input);
+    }
+
+    // Logs go to stderr; reading it keeps a full pipe from blocking the command.
+    private static Process Start(string? bootstrap, params string[] args)
+    {
+        var process = CliRunner.Start(bootstrap, args);
+        _ = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+
+    private static async Task<int> TerminateAsync(Process process)
+    {
+        CliRunner.Terminate(process);
+        using var timeout = new CancellationTokenSource(Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        return process.ExitCode;
+    }
+}
