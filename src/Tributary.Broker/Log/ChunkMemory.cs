@@ -5,7 +5,7 @@ namespace Tributary.Broker.Log;
 /// <summary>
 /// Allocates the memory of log chunks. A growing log always writes into memory no one touched before, and on
 /// Linux every first write to a 4 KB page is a page fault: measured on the 2-core benchmark machine, copying
-/// into fresh memory costs 30 to 60 times as much as copying into used memory, which made page faults most
+/// into fresh memory costs 30 to 100 times as much as copying into used memory, which made page faults most
 /// of the produce path. One madvise(MADV_POPULATE_WRITE) call faults a whole chunk in at once, several times
 /// cheaper than page by page. Elsewhere, or on kernels before 5.14, chunks are plain arrays.
 /// </summary>
