@@ -6,8 +6,7 @@ namespace Tributary.Streams;
 
 /// <summary>
 /// Produces envelopes with up to <see cref="ProducerSettings{TKey,TValue}.Parallelism"/> in flight and emits their
-/// results in input order. The stage is woken only when the oldest in-flight envelope completes, so deliveries
-/// that complete in order cost one wake-up per run, not one per record. Owns (creates, flushes, disposes) its
+/// results in input order (see <see cref="OrderedDeliveries{T}"/>). Owns (creates, flushes, disposes) its
 /// producer unless the settings supply a shared one.
 /// </summary>
 internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings)
@@ -26,10 +25,8 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
     private sealed class Logic : GraphStageLogic
     {
         private readonly ProducerStage<TKey, TValue, TPassThrough> stage;
-        private readonly Queue<Task<IResults<TKey, TValue, TPassThrough>>> inFlight = new();
+        private OrderedDeliveries<IResults<TKey, TValue, TPassThrough>> inFlight = null!;
         private IProducer<TKey, TValue>? producer;
-        private Action? headCompleted;
-        private bool waitingOnHead;
 
         public Logic(ProducerStage<TKey, TValue, TPassThrough> stage) : base(stage.Shape)
         {
@@ -43,11 +40,11 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
         public override void PreStart()
         {
             producer = Settings.Producer ?? Settings.CreateProducer();
-            headCompleted = GetAsyncCallback(() =>
+            inFlight = new(GetAsyncCallback(() =>
             {
-                waitingOnHead = false;
+                inFlight.Woken();
                 Drain();
-            });
+            }));
             Pull(stage.inlet);
         }
 
@@ -61,15 +58,14 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
 
         private void OnPush()
         {
-            inFlight.Enqueue(EnvelopeProducer.ProduceAsync(producer!, Grab(stage.inlet), CancellationToken.None));
+            inFlight.Add(EnvelopeProducer.ProduceAsync(producer!, Grab(stage.inlet), CancellationToken.None));
             Drain();
         }
 
         private void Drain()
         {
-            while (inFlight.Count > 0 && inFlight.Peek().IsCompleted && IsAvailable(stage.outlet))
+            while (IsAvailable(stage.outlet) && inFlight.TryTakeCompleted(out var head))
             {
-                var head = inFlight.Dequeue();
                 if (!head.IsCompletedSuccessfully)
                 {
                     FailStage(head.Exception?.InnerException ?? new TaskCanceledException(head));
@@ -77,12 +73,7 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
                 }
                 Push(stage.outlet, head.Result);
             }
-            if (inFlight.Count > 0 && !inFlight.Peek().IsCompleted && !waitingOnHead)
-            {
-                waitingOnHead = true;
-                var callback = headCompleted!;
-                inFlight.Peek().ContinueWith(_ => callback(), TaskContinuationOptions.ExecuteSynchronously);
-            }
+            inFlight.WakeWhenOldestCompletes();
             if (IsClosed(stage.inlet))
             {
                 if (inFlight.Count == 0)

@@ -38,7 +38,7 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
     private sealed class Logic : TimerGraphStageLogic, ITransactionalSink
     {
         private readonly TransactionalProducerStage<TKey, TValue, TPassThrough> stage;
-        private readonly Queue<Task<IResults<TKey, TValue, TPassThrough>>> inFlight = new();
+        private OrderedDeliveries<IResults<TKey, TValue, TPassThrough>> inFlight = null!;
         private readonly HashSet<TransactionalSourceState> sources = new();
         private List<Task> deliveries = new();
         private Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> offsets = new();
@@ -47,8 +47,6 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
         // Pushed after a commit started (its pull was already out): produced once the next transaction is open.
         private IEnvelope<TKey, TValue, TPassThrough>? held;
         private bool commitWanted;
-        private bool waitingOnHead;
-        private Action? headCompleted;
         private Action? transactionReady;
         private Action<Exception>? transactionFailed;
         private Action? commitSoon;
@@ -63,11 +61,11 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
 
         public override void PreStart()
         {
-            headCompleted = GetAsyncCallback(() =>
+            inFlight = new(GetAsyncCallback(() =>
             {
-                waitingOnHead = false;
+                inFlight.Woken();
                 Drain();
-            });
+            }));
             transactionReady = GetAsyncCallback(() =>
             {
                 phase = Phase.Open;
@@ -126,7 +124,7 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
             }
             Track(offset);
             var delivery = EnvelopeProducer.ProduceAsync(producer!.Producer, envelope, CancellationToken.None);
-            inFlight.Enqueue(delivery);
+            inFlight.Add(delivery);
             deliveries.Add(delivery);
             Drain();
         }
@@ -145,9 +143,8 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
 
         private void Drain()
         {
-            while (inFlight.Count > 0 && inFlight.Peek().IsCompleted && IsAvailable(stage.outlet))
+            while (IsAvailable(stage.outlet) && inFlight.TryTakeCompleted(out var head))
             {
-                var head = inFlight.Dequeue();
                 if (!head.IsCompletedSuccessfully)
                 {
                     FailStage(producer!.DeliveryFailure(head.Exception?.InnerException ?? new TaskCanceledException(head)));
@@ -155,12 +152,7 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
                 }
                 Push(stage.outlet, head.Result);
             }
-            if (inFlight.Count > 0 && !inFlight.Peek().IsCompleted && !waitingOnHead)
-            {
-                waitingOnHead = true;
-                var callback = headCompleted!;
-                inFlight.Peek().ContinueWith(_ => callback(), TaskContinuationOptions.ExecuteSynchronously);
-            }
+            inFlight.WakeWhenOldestCompletes();
             if (phase != Phase.Open || held is not null)
                 return;
             var uncommitted = deliveries.Count > 0 || offsets.Count > 0;
