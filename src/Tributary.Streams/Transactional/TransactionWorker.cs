@@ -35,11 +35,12 @@ internal sealed class TransactionWorker
         return done.Task;
     }
 
-    /// <summary>Runs <paramref name="last"/> after the queued jobs, then ends the thread; nobody waits for it.</summary>
-    public void Finish(Action last)
+    /// <summary>Runs <paramref name="last"/> after the queued jobs, then ends the thread; the task completes when it has run.</summary>
+    public Task Finish(Action last)
     {
-        _ = RunAsync(last);
+        var done = RunAsync(last);
         jobs.CompleteAdding();
+        return done;
     }
 
     private void Run()

@@ -80,7 +80,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
         });
 
     /// <summary>Aborts the open transaction (if any) and disposes the producer, after the queued calls.</summary>
-    public void AbortAndDispose() => worker.Finish(() =>
+    public Task AbortAndDispose() => worker.Finish(() =>
     {
         if (initialized)
             AbortAfter(null);

@@ -92,7 +92,12 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
         {
             foreach (var source in sources)
                 source.Unregister(this);
-            producer?.AbortAndDispose();
+            if (producer is null)
+                return;
+            // Waiting here (bounded, as the plain producer stage waits for its flush) means the stream completes only
+            // once the open transaction is aborted and the producer closed, so an instance restarted under the same
+            // transactional id never races a late abort of this one, which would fence the new instance.
+            ((IAsyncResult)producer.AbortAndDispose()).AsyncWaitHandle.WaitOne(stage.producerSettings.CloseTimeout);
         }
 
         void ITransactionalSink.CommitSoon() => commitSoon!();
