@@ -42,7 +42,7 @@ internal static class EndToEndLatency
                 while (Stopwatch.GetElapsedTime(start).TotalSeconds < (double)i / rate) await Task.Delay(1, cancellationToken);
                 var value = new byte[StreamsTopology.ValueSize];
                 BinaryPrimitives.WriteInt64LittleEndian(value, Stopwatch.GetTimestamp());
-                RawLoops.ProduceWaitingForRoom(producer, inputTopic, value, report =>
+                producer.ProduceWaitingForRoom(inputTopic, value, report =>
                 {
                     if (report.Error.IsError) throw new InvalidOperationException($"Latency input not delivered: {report.Error}");
                 });

@@ -37,7 +37,7 @@ internal static class RawLoops
         await ConsumeLoopAsync(topology, inputTopic, "raw-transform", clock,
             onMessage: (consumer, result) =>
             {
-                ProduceWaitingForRoom(producer, outputTopic, Transform(result.Message.Value), failures.OnDelivery);
+                producer.ProduceWaitingForRoom(outputTopic, Transform(result.Message.Value), failures.OnDelivery);
                 consumer.StoreOffset(result);
             },
             onBatchEnd: consumer =>
@@ -54,30 +54,13 @@ internal static class RawLoops
     {
         using var producer = new ProducerBuilder<Null, byte[]>(topology.ProducerConfig()).Build();
         var failures = new DeliveryFailures();
-        for (var i = 0; i < clock.Messages; i++) ProduceWaitingForRoom(producer, topic, clock.Observe(value), failures.OnDelivery);
+        for (var i = 0; i < clock.Messages; i++) producer.ProduceWaitingForRoom(topic, clock.Observe(value), failures.OnDelivery);
         producer.Flush(FlushTimeout);
         failures.ThrowIfAny("raw produce");
     }
 
     /// <summary>The transform both sides apply: a copy of the value, standing in for real work on it.</summary>
     public static byte[] Transform(byte[] value) => (byte[])value.Clone();
-
-    /// <summary>Produces one message, waiting while librdkafka's queue is full.</summary>
-    public static void ProduceWaitingForRoom(IProducer<Null, byte[]> producer, string topic, byte[] value, Action<DeliveryReport<Null, byte[]>> onDelivery)
-    {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(topic, new Message<Null, byte[]> { Value = value }, onDelivery);
-                return;
-            }
-            catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(10));
-            }
-        }
-    }
 
     private static Task ConsumeLoopAsync(StreamsTopology topology, string topic, string group, ScenarioClock clock,
         Action<IConsumer<Null, byte[]>, ConsumeResult<Null, byte[]>> onMessage, Action<IConsumer<Null, byte[]>> onBatchEnd,

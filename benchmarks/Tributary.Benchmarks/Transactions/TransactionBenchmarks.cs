@@ -86,7 +86,7 @@ internal static class TransactionBenchmarks
         {
             if (scenario.MessagesPerTransaction is not null) producer.BeginTransaction();
             for (var i = 0; i < perTransaction && sent + i < messages; i++)
-                ProduceWaitingForRoom(producer, topic, value, OnDelivery);
+                producer.ProduceWaitingForRoom(topic, value, OnDelivery);
             // Committing flushes the transaction's messages first, as a plain flush does for the idempotent run.
             if (scenario.MessagesPerTransaction is not null) producer.CommitTransaction(Timeout);
             else producer.Flush(Timeout);
@@ -94,22 +94,6 @@ internal static class TransactionBenchmarks
         clock.Stop();
         if (failures > 0) throw new InvalidOperationException($"{scenario.Name}: {failures} messages were not delivered.");
         return messages / clock.Elapsed.TotalSeconds;
-    }
-
-    private static void ProduceWaitingForRoom(IProducer<Null, byte[]> producer, string topic, byte[] value, Action<DeliveryReport<Null, byte[]>> onDelivery)
-    {
-        while (true)
-        {
-            try
-            {
-                producer.Produce(topic, new Message<Null, byte[]> { Value = value }, onDelivery);
-                return;
-            }
-            catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(10));
-            }
-        }
     }
 
     private static int Option(string[] args, string name, int fallback)
