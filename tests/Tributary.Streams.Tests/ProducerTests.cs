@@ -92,6 +92,61 @@ public sealed class ProducerTests(KafkaFixture kafka, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_failed_record_of_a_multi_envelope_fails_the_stream()
+    {
+        var topic = await NewTopicAsync(partitions: 1);
+        var records = new[]
+        {
+            new ProducerRecord<string, string>(topic, "k", "written"),
+            new ProducerRecord<string, string>(new TopicPartition(topic, 5), new Message<string, string> { Value = "nowhere" }),
+        };
+
+        await Assert.ThrowsAsync<ProduceException<string, string>>(() =>
+            Source.Single(ProducerMessage.Multi(records, NotUsed.Instance))
+                .Via(KafkaProducer.FlexiFlow<string, string, NotUsed>(ProducerSettings().WithProperty("message.timeout.ms", "2000")))
+                .RunWith(Sink.Ignore<IResults<string, string, NotUsed>>(), Materializer)
+                .WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task A_record_the_serializer_refuses_fails_the_stream_with_the_serializer_error()
+    {
+        var topic = await NewTopicAsync();
+        var settings = ProducerSettings<string, string>.Create(Sys, Serializers.Utf8, new RefusingSerializer()).WithProperties(Kafka.ProducerProperties());
+
+        var error = await Assert.ThrowsAsync<ProduceException<string, string>>(() =>
+            Source.From(Values(3)).Select(v => new ProducerRecord<string, string>(topic, v, v))
+                .RunWith(KafkaProducer.PlainSink(settings), Materializer)
+                .WaitAsync(Patience));
+
+        Assert.Equal(ErrorCode.Local_ValueSerialization, error.Error.Code);
+    }
+
+    [Fact]
+    public async Task PlainSink_completes_every_time_with_every_record_written()
+    {
+        // Guards against a lost wake-up between the delivery thread and the stage: a stream that waits forever
+        // on a delivery that already completed. Many short runs, with few records in flight, give it many chances.
+        var topic = await NewTopicAsync(partitions: 4);
+        var settings = ProducerSettings().WithParallelism(3).WithProperty("linger.ms", "0");
+        const int Runs = 30, PerRun = 200;
+
+        for (var run = 0; run < Runs; run++)
+        {
+            await Source.From(Values(PerRun, $"r{run}-")).Select(v => new ProducerRecord<string, string>(topic, v, v))
+                .RunWith(KafkaProducer.PlainSink(settings), Materializer)
+                .WaitAsync(Patience);
+        }
+
+        Assert.Equal(Runs * PerRun, (await ReadAllAsync(topic, 4, Runs * PerRun)).Count);
+    }
+
+    private sealed class RefusingSerializer : ISerializer<string>
+    {
+        public byte[] Serialize(string data, SerializationContext context) => throw new InvalidOperationException($"refusing {data}");
+    }
+
+    [Fact]
     public async Task A_shared_producer_outlives_the_streams_that_use_it()
     {
         var topic = await NewTopicAsync();

@@ -1,24 +1,25 @@
 namespace Tributary.Streams;
 
 /// <summary>
-/// The deliveries a producer stage has in flight, handed back in the order they were sent. The stage is woken
+/// The envelopes a producer stage has in flight, handed back in the order they were sent. The stage is woken
 /// only when the oldest delivery completes, so deliveries completing in order cost one wake-up per run of them,
 /// not one per record. Used from the stage's own thread only, except for the wake-up callback, which must be an
 /// Akka async callback.
 /// </summary>
-internal sealed class OrderedDeliveries<T>(Action wakeStage)
+internal sealed class OrderedDeliveries<TKey, TValue, TPassThrough>(Action wakeStage)
 {
-    private readonly Queue<Task<T>> inFlight = new();
+    private readonly Queue<EnvelopeDelivery<TKey, TValue, TPassThrough>> inFlight = new();
+    private readonly Action wakeStage = wakeStage;
     private bool waitingOnHead;
 
     /// <summary>Deliveries sent and not yet handed back.</summary>
     public int Count => inFlight.Count;
 
     /// <summary>Adds a delivery behind every earlier one.</summary>
-    public void Add(Task<T> delivery) => inFlight.Enqueue(delivery);
+    public void Add(EnvelopeDelivery<TKey, TValue, TPassThrough> delivery) => inFlight.Enqueue(delivery);
 
     /// <summary>Takes the oldest delivery if it has completed (successfully or not).</summary>
-    public bool TryTakeCompleted(out Task<T> delivery)
+    public bool TryTakeCompleted(out EnvelopeDelivery<TKey, TValue, TPassThrough> delivery)
     {
         if (inFlight.Count > 0 && inFlight.Peek().IsCompleted)
         {
@@ -35,7 +36,7 @@ internal sealed class OrderedDeliveries<T>(Action wakeStage)
         if (inFlight.Count == 0 || inFlight.Peek().IsCompleted || waitingOnHead)
             return;
         waitingOnHead = true;
-        inFlight.Peek().ContinueWith(_ => wakeStage(), TaskContinuationOptions.ExecuteSynchronously);
+        inFlight.Peek().OnCompleted(wakeStage);
     }
 
     /// <summary>Called by the stage when the wake-up arrives, so the next one can be arranged.</summary>

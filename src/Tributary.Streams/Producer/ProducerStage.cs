@@ -6,7 +6,7 @@ namespace Tributary.Streams;
 
 /// <summary>
 /// Produces envelopes with up to <see cref="ProducerSettings{TKey,TValue}.Parallelism"/> in flight and emits their
-/// results in input order (see <see cref="OrderedDeliveries{T}"/>). Owns (creates, flushes, disposes) its
+/// results in input order (see <see cref="OrderedDeliveries{TKey,TValue,TPassThrough}"/>). Owns (creates, flushes, disposes) its
 /// producer unless the settings supply a shared one.
 /// </summary>
 internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings)
@@ -25,7 +25,7 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
     private sealed class Logic : GraphStageLogic
     {
         private readonly ProducerStage<TKey, TValue, TPassThrough> stage;
-        private OrderedDeliveries<IResults<TKey, TValue, TPassThrough>> inFlight = null!;
+        private OrderedDeliveries<TKey, TValue, TPassThrough> inFlight = null!;
         private IProducer<TKey, TValue>? producer;
 
         public Logic(ProducerStage<TKey, TValue, TPassThrough> stage) : base(stage.Shape)
@@ -58,7 +58,7 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
 
         private void OnPush()
         {
-            inFlight.Add(EnvelopeProducer.ProduceAsync(producer!, Grab(stage.inlet), CancellationToken.None));
+            inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(producer!, Grab(stage.inlet)));
             Drain();
         }
 
@@ -66,9 +66,9 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
         {
             while (IsAvailable(stage.outlet) && inFlight.TryTakeCompleted(out var head))
             {
-                if (!head.IsCompletedSuccessfully)
+                if (head.Error is { } error)
                 {
-                    FailStage(head.Exception?.InnerException ?? new TaskCanceledException(head));
+                    FailStage(error);
                     return;
                 }
                 Push(stage.outlet, head.Result);

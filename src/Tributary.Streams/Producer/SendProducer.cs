@@ -25,13 +25,28 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
     /// <param name="record">The record.</param>
     /// <param name="cancellationToken">Stops waiting for the acknowledgement.</param>
     public Task<DeliveryResult<TKey, TValue>> SendAsync(ProducerRecord<TKey, TValue> record, CancellationToken cancellationToken = default) =>
-        EnvelopeProducer.ProduceAsync(producer, record, cancellationToken);
+        record.TopicPartition.Partition == Partition.Any
+            ? producer.ProduceAsync(record.Topic, record.Message, cancellationToken)
+            : producer.ProduceAsync(record.TopicPartition, record.Message, cancellationToken);
 
     /// <summary>Produces an envelope; completes with its result when all its records were acknowledged.</summary>
     /// <param name="envelope">A single, multi or pass-through envelope.</param>
     /// <param name="cancellationToken">Stops waiting for the acknowledgements.</param>
-    public Task<IResults<TKey, TValue, TPassThrough>> SendEnvelopeAsync<TPassThrough>(IEnvelope<TKey, TValue, TPassThrough> envelope, CancellationToken cancellationToken = default) =>
-        EnvelopeProducer.ProduceAsync(producer, envelope, cancellationToken);
+    public Task<IResults<TKey, TValue, TPassThrough>> SendEnvelopeAsync<TPassThrough>(IEnvelope<TKey, TValue, TPassThrough> envelope, CancellationToken cancellationToken = default)
+    {
+        var completion = new TaskCompletionSource<IResults<TKey, TValue, TPassThrough>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var delivery = EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(producer, envelope);
+        delivery.OnCompleted(() =>
+        {
+            if (delivery.Error is { } error)
+                completion.TrySetException(error);
+            else
+                completion.TrySetResult(delivery.Result);
+        });
+        if (cancellationToken.CanBeCanceled && !completion.Task.IsCompleted)
+            cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
+        return completion.Task;
+    }
 
     /// <summary>Flushes outstanding records (up to the close timeout) and disposes an owned producer.</summary>
     public async ValueTask DisposeAsync()

@@ -48,16 +48,16 @@ internal sealed class TransactionalProducer<TKey, TValue>
     });
 
     /// <summary>
-    /// Waits for <paramref name="deliveries"/>, sends <paramref name="offsets"/> (next offsets per source consumer)
-    /// with each consumer's group metadata, commits, tells the sources, and begins the next transaction. On any
-    /// failure the transaction is aborted and the task fails.
+    /// Sends <paramref name="offsets"/> (next offsets per source consumer) with each consumer's group metadata,
+    /// commits, tells the sources, and begins the next transaction. The commit itself waits for the transaction's
+    /// outstanding records (librdkafka flushes them first and fails the commit if one could not be written). On
+    /// any failure the transaction is aborted and the task fails.
     /// </summary>
-    public Task CommitAsync(IReadOnlyList<Task> deliveries, IReadOnlyDictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> offsets) =>
+    public Task CommitAsync(IReadOnlyDictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> offsets) =>
         worker.RunAsync(() =>
         {
             try
             {
-                Task.WaitAll(deliveries);
                 foreach (var (source, next) in offsets)
                     if (source.CommitsToGroup)
                         SendOffsets(source, next);
@@ -66,13 +66,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
             catch (Exception error)
             {
                 AbortAfter(error);
-                throw error switch
-                {
-                    AggregateException delivery => new KafkaTransactionException(
-                        $"A record of transaction {settings.TransactionalId} could not be produced; the transaction was aborted.", delivery.InnerException),
-                    KafkaException kafka => Classify(kafka, "committing"),
-                    _ => error,
-                };
+                throw error is KafkaException kafka ? Classify(kafka, "committing") : error;
             }
             foreach (var (source, next) in offsets)
                 source.Committed(next);

@@ -7,7 +7,7 @@ namespace Tributary.Streams;
 
 /// <summary>
 /// Produces envelopes in Kafka transactions with one transactional producer (KIP-447) and commits every
-/// <see cref="TransactionalSettings.CommitInterval"/>: stop pulling, wait for the transaction's sends, send the
+/// <see cref="TransactionalSettings.CommitInterval"/>: stop pulling, send the
 /// consumed offsets with the source consumer's group metadata, commit, begin the next transaction, pull again.
 /// Results are emitted in input order as soon as their records are acknowledged (before the commit). Every blocking
 /// transactional call runs on a <see cref="TransactionWorker"/>; a failure or stop aborts the open transaction.
@@ -38,9 +38,10 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
     private sealed class Logic : TimerGraphStageLogic, ITransactionalSink
     {
         private readonly TransactionalProducerStage<TKey, TValue, TPassThrough> stage;
-        private OrderedDeliveries<IResults<TKey, TValue, TPassThrough>> inFlight = null!;
+        private OrderedDeliveries<TKey, TValue, TPassThrough> inFlight = null!;
         private readonly HashSet<TransactionalSourceState> sources = new();
-        private List<Task> deliveries = new();
+        // Records were sent in the open transaction (its commit has something to flush and write).
+        private bool uncommittedSends;
         private Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> offsets = new();
         private TransactionalProducer<TKey, TValue>? producer;
         private Phase phase = Phase.Initializing;
@@ -128,9 +129,8 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
                 return;
             }
             Track(offset);
-            var delivery = EnvelopeProducer.ProduceAsync(producer!.Producer, envelope, CancellationToken.None);
-            inFlight.Add(delivery);
-            deliveries.Add(delivery);
+            inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(producer!.Producer, envelope));
+            uncommittedSends = true;
             Drain();
         }
 
@@ -150,9 +150,9 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
         {
             while (IsAvailable(stage.outlet) && inFlight.TryTakeCompleted(out var head))
             {
-                if (!head.IsCompletedSuccessfully)
+                if (head.Error is { } error)
                 {
-                    FailStage(producer!.DeliveryFailure(head.Exception?.InnerException ?? new TaskCanceledException(head)));
+                    FailStage(producer!.DeliveryFailure(error));
                     return;
                 }
                 Push(stage.outlet, head.Result);
@@ -160,7 +160,7 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
             inFlight.WakeWhenOldestCompletes();
             if (phase != Phase.Open || held is not null)
                 return;
-            var uncommitted = deliveries.Count > 0 || offsets.Count > 0;
+            var uncommitted = uncommittedSends || offsets.Count > 0;
             if (uncommitted && (commitWanted || IsClosed(stage.inlet)))
                 StartCommit();
             else if (IsClosed(stage.inlet))
@@ -179,11 +179,10 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
         {
             phase = Phase.Committing;
             commitWanted = false;
-            var committing = deliveries;
             var committingOffsets = offsets;
-            deliveries = new List<Task>();
+            uncommittedSends = false;
             offsets = new Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>>();
-            Watch(producer!.CommitAsync(committing, committingOffsets));
+            Watch(producer!.CommitAsync(committingOffsets));
         }
 
         private void Watch(Task transactionStep)
