@@ -77,6 +77,14 @@ public abstract class KafkaTestBase(KafkaFixture kafka, ITestOutputHelper output
         return committed.OrderBy(c => c.Partition.Value).Select(c => c.Offset.Value).ToArray();
     }
 
+    /// <summary>The end offset of each of a topic's partitions: how many records each holds (none deleted).</summary>
+    protected async Task<long[]> EndOffsetsAsync(string topic, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(Kafka.ConsumerProperties(NewGroup())).Build();
+        return await Task.Run(() => Enumerable.Range(0, partitions)
+            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), Patience).High.Value).ToArray());
+    }
+
     /// <summary>Waits for a condition with generous patience (never asserts speed).</summary>
     protected static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
     {

@@ -30,10 +30,15 @@ internal sealed class OrderedDeliveries<TKey, TValue, TPassThrough>(Action wakeS
         return false;
     }
 
-    /// <summary>Arranges one wake-up for when the oldest delivery completes, unless one is already arranged.</summary>
+    /// <summary>
+    /// Arranges one wake-up for when the oldest delivery completes, unless one is already arranged. If it has
+    /// completed already (the delivery thread may finish it just after the stage looked), the wake-up comes at
+    /// once. Call it only while the stage can hand a delivery on (its outlet is available): otherwise a completed
+    /// head would wake the stage again and again; the outlet's next pull takes it instead.
+    /// </summary>
     public void WakeWhenOldestCompletes()
     {
-        if (inFlight.Count == 0 || inFlight.Peek().IsCompleted || waitingOnHead)
+        if (inFlight.Count == 0 || waitingOnHead)
             return;
         waitingOnHead = true;
         inFlight.Peek().OnCompleted(wakeStage);

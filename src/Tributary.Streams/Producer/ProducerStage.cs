@@ -73,7 +73,8 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
                 }
                 Push(stage.outlet, head.Result);
             }
-            inFlight.WakeWhenOldestCompletes();
+            if (IsAvailable(stage.outlet))
+                inFlight.WakeWhenOldestCompletes();
             if (IsClosed(stage.inlet))
             {
                 if (inFlight.Count == 0)

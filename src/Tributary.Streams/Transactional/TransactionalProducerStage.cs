@@ -157,7 +157,8 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
                 }
                 Push(stage.outlet, head.Result);
             }
-            inFlight.WakeWhenOldestCompletes();
+            if (IsAvailable(stage.outlet))
+                inFlight.WakeWhenOldestCompletes();
             if (phase != Phase.Open || held is not null)
                 return;
             var uncommitted = uncommittedSends || offsets.Count > 0;
