@@ -17,6 +17,7 @@ public sealed class SettingsTests
         Assert.Equal(TimeSpan.FromSeconds(15), settings.CommitTimeout);
         Assert.Equal("false", settings.Properties["enable.auto.commit"]);
         Assert.Equal("false", settings.Properties["enable.auto.offset.store"]);
+        Assert.Equal("10", settings.Properties["fetch.queue.backoff.ms"]);
     }
 
     [Fact]
@@ -90,6 +91,7 @@ public sealed class SettingsTests
         Assert.Equal(TimeSpan.FromMilliseconds(100), consumer.PollInterval);
         Assert.Equal("10", consumer.Properties["fetch.min.bytes"]);
         Assert.Equal("false", consumer.Properties["enable.auto.commit"]);
+        Assert.Equal("10", consumer.Properties["fetch.queue.backoff.ms"]);
         Assert.Equal(12, producer.Parallelism);
         Assert.Equal(50, committer.MaxBatch);
         Assert.Equal(CommitDelivery.SendAndForget, committer.Delivery);
