@@ -142,6 +142,31 @@ public sealed class ProducerTests(KafkaFixture kafka, ITestOutputHelper output) 
         Assert.Equal(Runs * PerRun, (await EndOffsetsAsync(topic, 4)).Sum());
     }
 
+    [Fact]
+    public async Task PlainSink_waits_for_room_when_its_parallelism_is_reached()
+    {
+        var topic = await NewTopicAsync();
+
+        await Source.From(Values(50)).Select(v => new ProducerRecord<string, string>(topic, v, v))
+            .RunWith(KafkaProducer.PlainSink(ProducerSettings().WithParallelism(1)), Materializer)
+            .WaitAsync(Patience);
+
+        Assert.Equal(Values(50), (await ReadAllAsync(topic, 1, 50)).Select(r => r.Message.Value));
+    }
+
+    [Fact]
+    public async Task An_upstream_failure_fails_the_PlainSink_task()
+    {
+        var topic = await NewTopicAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Source.From(Values(3)).Select(v => v == "v2" ? throw new InvalidOperationException("upstream broke") : new ProducerRecord<string, string>(topic, v, v))
+                .RunWith(KafkaProducer.PlainSink(ProducerSettings()), Materializer)
+                .WaitAsync(Patience));
+
+        Assert.Equal("upstream broke", error.Message);
+    }
+
     private sealed class RefusingSerializer : ISerializer<string>
     {
         public byte[] Serialize(string data, SerializationContext context) => throw new InvalidOperationException($"refusing {data}");

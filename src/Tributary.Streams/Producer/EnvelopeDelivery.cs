@@ -73,7 +73,7 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
     {
         try
         {
-            Produce(producer, record, OnSingleDelivered);
+            producer.Produce(record, OnSingleDelivered);
         }
         catch (Exception refused)
         {
@@ -102,7 +102,7 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
             var index = i;
             try
             {
-                Produce(producer, records[i], report => OnPartDelivered(index, report));
+                producer.Produce(records[i], report => OnPartDelivered(index, report));
             }
             catch (Exception refused)
             {
@@ -133,13 +133,5 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
         result = delivered;
         error = failure;
         Interlocked.Exchange(ref continuation, CompletedMarker)?.Invoke();
-    }
-
-    private static void Produce(IProducer<TKey, TValue> producer, ProducerRecord<TKey, TValue> record, Action<DeliveryReport<TKey, TValue>> onDelivered)
-    {
-        if (record.TopicPartition.Partition == Partition.Any)
-            producer.Produce(record.Topic, record.Message, onDelivered);
-        else
-            producer.Produce(record.TopicPartition, record.Message, onDelivered);
     }
 }

@@ -9,10 +9,7 @@ public static class KafkaProducer
     /// <summary>Produces records; the materialized task completes when all were acknowledged (or fails with the first error).</summary>
     /// <param name="settings">Producer settings.</param>
     public static Sink<ProducerRecord<TKey, TValue>, Task<Done>> PlainSink<TKey, TValue>(ProducerSettings<TKey, TValue> settings) =>
-        Flow.Create<ProducerRecord<TKey, TValue>>()
-            .Select(ProducerMessage.Single)
-            .Via(FlexiFlow<TKey, TValue, NotUsed>(settings))
-            .ToMaterialized(Sink.Ignore<IResults<TKey, TValue, NotUsed>>(), Keep.Right);
+        Sink.FromGraph(new PlainSinkStage<TKey, TValue>(settings));
 
     /// <summary>
     /// Produces single, multi and pass-through envelopes and emits their results in order, with the pass-through

@@ -25,9 +25,7 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
     /// <param name="record">The record.</param>
     /// <param name="cancellationToken">Stops waiting for the acknowledgement.</param>
     public Task<DeliveryResult<TKey, TValue>> SendAsync(ProducerRecord<TKey, TValue> record, CancellationToken cancellationToken = default) =>
-        record.TopicPartition.Partition == Partition.Any
-            ? producer.ProduceAsync(record.Topic, record.Message, cancellationToken)
-            : producer.ProduceAsync(record.TopicPartition, record.Message, cancellationToken);
+        producer.ProduceAsync(record, cancellationToken);
 
     /// <summary>Produces an envelope; completes with its result when all its records were acknowledged.</summary>
     /// <param name="envelope">A single, multi or pass-through envelope.</param>
