@@ -6,8 +6,11 @@ namespace Tributary.Benchmarks.Cluster;
 /// </summary>
 internal sealed record ClusterBenchmarkOptions
 {
-    /// <summary>Target names: "mock" (librdkafka, 3 brokers), "embedded-1", "embedded-3".</summary>
-    public IReadOnlyList<string> Targets { get; init; } = ["mock", "embedded-1", "embedded-3"];
+    /// <summary>
+    /// Target names: "mock-1" and "mock-3" (librdkafka's mock with 1 or 3 brokers), "embedded-1", "embedded-3";
+    /// each embedded cluster is compared with the mock of as many brokers, run just before it.
+    /// </summary>
+    public IReadOnlyList<string> Targets { get; init; } = ["mock-1", "embedded-1", "mock-3", "embedded-3"];
 
     /// <summary>Scenarios to run: "startup", "produce", "consume".</summary>
     public IReadOnlyList<string> Scenarios { get; init; } = ["startup", "produce", "consume"];

@@ -84,7 +84,7 @@ internal static class ClusterBenchmarks
         sampler?.Reset();
         var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
         foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
-        var row = new ScenarioResult(scenario, target.Name, target.IsManaged, measurement);
+        var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, measurement);
         Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms {row.Note}");
         return row;
     }
@@ -97,9 +97,10 @@ internal static class ClusterBenchmarks
 
     private static async Task<IBenchmarkTarget> StartTargetAsync(string name, CancellationToken cancellationToken) => name switch
     {
-        "mock" => await MockClusterTarget.StartAsync(3, cancellationToken),
+        "mock-1" => await MockClusterTarget.StartAsync(1, cancellationToken),
+        "mock-3" => await MockClusterTarget.StartAsync(3, cancellationToken),
         "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken),
         "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken),
-        _ => throw new ArgumentException($"Unknown target {name}: use mock, embedded-1 or embedded-3."),
+        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1 or embedded-3."),
     };
 }

@@ -12,10 +12,13 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     {
         _cluster = cluster;
         _replicationFactor = (short)Math.Min(brokers, 3);
+        Brokers = brokers;
         Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")})";
     }
 
     public string Name { get; }
+
+    public int Brokers { get; }
 
     public bool IsManaged => true;
 

@@ -6,6 +6,9 @@ internal interface IBenchmarkTarget : IAsyncDisposable
     /// <summary>The name in the result table, e.g. "embedded (3 brokers)".</summary>
     string Name { get; }
 
+    /// <summary>How many brokers the cluster has; each is compared with the mock of as many brokers.</summary>
+    int Brokers { get; }
+
     /// <summary>True when the broker is managed code, so this process's allocations are the broker's.</summary>
     bool IsManaged { get; }
 

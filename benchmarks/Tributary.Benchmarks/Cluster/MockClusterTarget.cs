@@ -8,10 +8,13 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
     private MockClusterTarget(LibrdkafkaMock mock, int brokers)
     {
         _mock = mock;
-        Name = $"librdkafka mock ({brokers} brokers)";
+        Brokers = brokers;
+        Name = $"librdkafka mock ({brokers} broker{(brokers == 1 ? "" : "s")})";
     }
 
     public string Name { get; }
+
+    public int Brokers { get; }
 
     public bool IsManaged => false;
 

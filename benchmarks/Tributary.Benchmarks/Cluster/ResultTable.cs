@@ -8,7 +8,7 @@ internal static class ResultTable
 {
     private const string MockPrefix = "librdkafka mock";
 
-    /// <summary>The throughput table: one row per scenario and target, with the ratio to the mock's row.</summary>
+    /// <summary>The throughput table: one row per scenario and target, with the ratio to the row of the mock with as many brokers.</summary>
     public static string Throughput(IReadOnlyList<ScenarioResult> results)
     {
         var text = new StringBuilder();
@@ -16,7 +16,7 @@ internal static class ResultTable
         text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
         foreach (var row in results)
         {
-            var mock = results.FirstOrDefault(r => r.Scenario == row.Scenario && r.Target.StartsWith(MockPrefix, StringComparison.Ordinal));
+            var mock = results.FirstOrDefault(r => r.Scenario == row.Scenario && r.Brokers == row.Brokers && r.Target.StartsWith(MockPrefix, StringComparison.Ordinal));
             var ratio = mock is null || mock == row || mock.MessagesPerSecond == 0 ? "" : $"{row.MessagesPerSecond / mock.MessagesPerSecond:0.0}x";
             var allocated = row.AllocatedBytesPerMessage is { } bytes ? Invariant($"{bytes:0.0}") : "n/a (native)";
             var kept = row.RetainedBytesPerMessage is { } keptBytes ? Invariant($"{keptBytes:0.0}") : "n/a";

@@ -3,9 +3,10 @@ namespace Tributary.Benchmarks.Cluster;
 /// <summary>One row of the throughput table: a scenario run against one target.</summary>
 /// <param name="Scenario">E.g. "produce acks=1".</param>
 /// <param name="Target">The target's name.</param>
+/// <param name="Brokers">The target's broker count.</param>
 /// <param name="IsManaged">Whether the broker's allocations were measurable (managed code).</param>
 /// <param name="Measurement">What was measured.</param>
-internal sealed record ScenarioResult(string Scenario, string Target, bool IsManaged, Measurement Measurement)
+internal sealed record ScenarioResult(string Scenario, string Target, int Brokers, bool IsManaged, Measurement Measurement)
 {
     private WorkloadResult Result => Measurement.Result;
 
