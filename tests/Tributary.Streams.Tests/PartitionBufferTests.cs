@@ -24,8 +24,11 @@ public sealed class PartitionBufferTests
         var buffer = new PartitionBuffer<string, string>(100, () => { });
         foreach (var (partition, offset) in new[] { (0, 0L), (1, 0L), (0, 1L), (1, 1L) })
             buffer.Add(Record(partition, offset));
+        buffer.Publish();
+        buffer.Add(Record(1, 2));
 
         buffer.Drop(new TopicPartition("t", 1));
+        buffer.Publish();
 
         Assert.Equal(["0@0", "0@1"], TakeAll(buffer));
     }
@@ -37,11 +40,13 @@ public sealed class PartitionBufferTests
         var buffer = new PartitionBuffer<string, string>(4, () => wakes++);
         for (var i = 0; i < 4; i++)
             buffer.Add(Record(0, i));
+        buffer.Publish();
         Assert.False(buffer.WantsRecords());
         Assert.False(buffer.ShouldPause());
 
         for (var i = 4; i < 8; i++)
             buffer.Add(Record(0, i));
+        buffer.Publish();
         Assert.True(buffer.ShouldPause());
 
         for (var taken = 0; taken < 5; taken++)
@@ -63,6 +68,7 @@ public sealed class PartitionBufferTests
         buffer.Add(Record(0, 0));
         buffer.Fail(new InvalidOperationException("boom"));
         buffer.Add(Record(0, 1));
+        buffer.Publish();
 
         Assert.Equal(TakeOutcome.Record, buffer.TryTake(out _, out _));
         buffer.Close();
@@ -71,6 +77,7 @@ public sealed class PartitionBufferTests
 
         var closing = new PartitionBuffer<string, string>(10, () => { });
         closing.Add(Record(0, 0));
+        closing.Publish();
         closing.Close();
         Assert.Equal(TakeOutcome.Closed, closing.TryTake(out _, out _));
         Assert.False(closing.WantsRecords());
@@ -87,8 +94,9 @@ public sealed class PartitionBufferTests
 
         buffer.Add(Record(0, 0));
         buffer.Add(Record(0, 1));
-        buffer.NotifyIfReady();
-        buffer.NotifyIfReady();
+        Assert.Equal(0, notified);
+        buffer.Publish();
+        buffer.Publish();
 
         Assert.Equal(1, notified);
     }

@@ -234,7 +234,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         foreach (var buffer in touched)
         {
             buffer.TouchedInBatch = false;
-            buffer.NotifyIfReady();
+            buffer.Publish();
         }
         touched.Clear();
     }
