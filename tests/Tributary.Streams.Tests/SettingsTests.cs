@@ -12,7 +12,7 @@ public sealed class SettingsTests
     {
         var settings = ConsumerSettings<string, string>.Create(Deserializers.Utf8, Deserializers.Utf8);
 
-        Assert.Equal(TimeSpan.FromMilliseconds(50), settings.PollInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), settings.PollInterval);
         Assert.Equal(TimeSpan.Zero, settings.StopTimeout);
         Assert.Equal(TimeSpan.FromSeconds(15), settings.CommitTimeout);
         Assert.Equal("false", settings.Properties["enable.auto.commit"]);

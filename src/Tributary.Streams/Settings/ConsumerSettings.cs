@@ -27,8 +27,11 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <summary>Confluent.Kafka (librdkafka) properties, for example <c>bootstrap.servers</c>.</summary>
     public ImmutableDictionary<string, string> Properties { get; init; } = ImmutableDictionary<string, string>.Empty;
 
-    /// <summary>How long the poll thread blocks in Consume when it has nothing else to do.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// How long the poll thread blocks in Consume when it has nothing else to do; librdkafka cannot be woken from that
+    /// wait, so it also bounds how long a commit, a stop or a shutdown waits for the poll thread.
+    /// </summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Delay between a shutdown request and closing the consumer (commits still in the stream may land meanwhile).</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.Zero;
