@@ -30,17 +30,12 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
 
     private sealed class Logic : GraphStageLogic
     {
-        // No wake-up wanted: the delivery thread only counts.
-        private const int NotWaiting = -1;
-
         private readonly PlainSinkStage<TKey, TValue> stage;
         private readonly TaskCompletionSource<Done> completion;
         private readonly Action<DeliveryReport<TKey, TValue>> onDelivered;
         private IProducer<TKey, TValue>? producer;
         private Action wakeStage = null!;
-        private int outstanding;
-        // The outstanding count at which the delivery thread wakes the stage, or NotWaiting.
-        private int wakeAt = NotWaiting;
+        private InFlightRecords inFlight = null!;
         private Exception? firstFailure;
         private bool allAcknowledged;
 
@@ -58,6 +53,7 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
         {
             producer = Settings.Producer ?? Settings.CreateProducer();
             wakeStage = GetAsyncCallback(Continue);
+            inFlight = new InFlightRecords(wakeStage);
             // A sink's only port closes when upstream finishes; the stage must live on until the last acknowledgement.
             SetKeepGoing(true);
             Pull(stage.inlet);
@@ -82,14 +78,14 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
         private void OnPush()
         {
             var record = Grab(stage.inlet);
-            Interlocked.Increment(ref outstanding);
+            inFlight.Sent();
             try
             {
                 producer!.Produce(record, onDelivered);
             }
             catch (Exception refused)
             {
-                Interlocked.Decrement(ref outstanding);
+                inFlight.Refused();
                 Fail(refused);
                 return;
             }
@@ -102,7 +98,7 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
             FailStage(failure);
         }
 
-        /// <summary>Pulls while there is room, completes when the last record is acknowledged, else arranges a wake-up.</summary>
+        /// <summary>Pulls while there is room, completes when the last record is acknowledged, else waits for a wake-up.</summary>
         private void Continue()
         {
             if (Volatile.Read(ref firstFailure) is { } failure)
@@ -110,38 +106,28 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
                 FailStage(failure);
                 return;
             }
-            var finishing = IsClosed(stage.inlet);
-            // Resume at half the limit, so a full stage is woken once per half of its window, not once per record.
-            var target = finishing ? 0 : Settings.Parallelism / 2;
-            if (finishing ? Volatile.Read(ref outstanding) == 0 : Volatile.Read(ref outstanding) < Settings.Parallelism)
+            if (IsClosed(stage.inlet))
             {
-                if (finishing)
+                if (!inFlight.WakeAtMost(0))
                 {
                     allAcknowledged = true;
                     CompleteStage();
                 }
-                else if (!HasBeenPulled(stage.inlet))
-                    Pull(stage.inlet);
-                return;
             }
-            Volatile.Write(ref wakeAt, target);
-            // A delivery may have brought the count to the target before it could see the wake-up wanted.
-            if (Volatile.Read(ref outstanding) <= target && Interlocked.CompareExchange(ref wakeAt, NotWaiting, target) == target)
-                Continue();
+            // Resume at half the limit, so a full stage is woken once per half of its window, not once per record.
+            else if (inFlight.Below(Settings.Parallelism) || !inFlight.WakeAtMost(Settings.Parallelism / 2))
+            {
+                if (!HasBeenPulled(stage.inlet))
+                    Pull(stage.inlet);
+            }
         }
 
         // On librdkafka's delivery thread.
         private void OnDelivered(DeliveryReport<TKey, TValue> report)
         {
             if (report.Error.IsError && Interlocked.CompareExchange(ref firstFailure, new ProduceException<TKey, TValue>(report.Error, report), null) is null)
-            {
-                Volatile.Write(ref wakeAt, NotWaiting);
                 wakeStage();
-            }
-            var left = Interlocked.Decrement(ref outstanding);
-            var target = Volatile.Read(ref wakeAt);
-            if (left <= target && Interlocked.CompareExchange(ref wakeAt, NotWaiting, target) == target)
-                wakeStage();
+            inFlight.Acknowledged();
         }
     }
 }
