@@ -21,11 +21,11 @@ internal static class StreamsBenchmarks
     private const string ExactlyOnce = "Tributary exactly-once";
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Runs every scenario <c>--runs</c> times (default 3) with <c>--messages</c> messages (default 1,000,000), then the latency phase, and prints the tables.</summary>
+    /// <summary>Runs every scenario <c>--runs</c> times (default 5) with <c>--messages</c> messages (default 1,000,000), then the latency phase, and prints the tables.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var messages = Option(args, "--messages", 1_000_000);
-        var runs = Option(args, "--runs", 3);
+        var runs = Option(args, "--runs", 5);
         var latencyMessages = Option(args, "--latency-messages", 5_000);
         var latencyRate = Option(args, "--latency-rate", 1_000);
         using var cancel = new CancellationTokenSource();
