@@ -18,32 +18,23 @@ internal static class GroupsCommand
 
     private static Command List()
     {
-        var connection = new KafkaConnectionOptions();
         var command = new Command("list", "Print every consumer group and its state, one a line.");
-        connection.AddTo(command);
-        command.SetSafeAction(async (result, _) =>
+        return command.WithAdminAction(async (_, kafka, admin) =>
         {
-            var kafka = connection.Read(result);
-            using var admin = kafka.CreateAdminClient();
             kafka.GetMetadata(admin);
             var groups = await admin.ListConsumerGroupsAsync(new ListConsumerGroupsOptions { RequestTimeout = kafka.Timeout });
             foreach (var group in groups.Valid.OrderBy(g => g.GroupId, StringComparer.Ordinal))
                 await Console.Out.WriteLineAsync($"{group.GroupId}\t{group.State}");
             return 0;
         });
-        return command;
     }
 
     private static Command Describe()
     {
-        var connection = new KafkaConnectionOptions();
         var name = new Argument<string>("group") { Description = "The consumer group." };
         var command = new Command("describe", "Show a group's state, members and, per partition, committed offset, end offset and lag.") { name };
-        connection.AddTo(command);
-        command.SetSafeAction(async (result, _) =>
+        return command.WithAdminAction(async (result, kafka, admin) =>
         {
-            var kafka = connection.Read(result);
-            using var admin = kafka.CreateAdminClient();
             kafka.GetMetadata(admin);
             var group = await RequireGroupAsync(admin, kafka, result.GetValue(name)!);
             var committed = await CommittedAsync(admin, group.GroupId);
@@ -67,22 +58,17 @@ internal static class GroupsCommand
             ConsoleOutput.Write(table);
             return 0;
         });
-        return command;
     }
 
     private static Command Reset()
     {
-        var connection = new KafkaConnectionOptions();
         var name = new Argument<string>("group") { Description = "The consumer group; it must have no active members." };
         var topic = new Option<string>("--topic", "-t") { Description = "Reset the group's offsets of this topic.", Required = true };
         var to = new Option<string>("--to") { Description = "New position: beginning, end, N, -N (N before the end) or s@<unix ms>.", Required = true };
         var command = new Command("reset", "Move a group's committed offsets of a topic (every partition).") { name, topic, to };
-        connection.AddTo(command);
-        command.SetSafeAction(async (result, _) =>
+        return command.WithAdminAction(async (result, kafka, admin) =>
         {
-            var kafka = connection.Read(result);
             var spec = Clients.OffsetSpec.Parse(result.GetValue(to)!);
-            using var admin = kafka.CreateAdminClient();
             var metadata = kafka.RequireTopic(admin, result.GetValue(topic)!);
             var group = result.GetValue(name)!;
             using var offsets = new WatermarkReader(kafka);
@@ -95,7 +81,6 @@ internal static class GroupsCommand
                 await Console.Out.WriteLineAsync($"{group}\t{position.Topic}\t{position.Partition.Value}\t{position.Offset.Value}");
             return 0;
         });
-        return command;
     }
 
     // A group commits numbers, not the symbolic beginning and end (nor a time after the last record, which is "end").

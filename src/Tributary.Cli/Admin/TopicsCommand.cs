@@ -19,33 +19,24 @@ internal static class TopicsCommand
 
     private static Command List()
     {
-        var connection = new KafkaConnectionOptions();
         var command = new Command("list", "Print every topic's name, one a line.");
-        connection.AddTo(command);
-        command.SetSafeAction(async (result, _) =>
+        return command.WithAdminAction(async (_, kafka, admin) =>
         {
-            var kafka = connection.Read(result);
-            using var admin = kafka.CreateAdminClient();
             foreach (var topic in kafka.GetMetadata(admin).Topics.Select(t => t.Topic).Order(StringComparer.Ordinal))
                 await Console.Out.WriteLineAsync(topic);
             return 0;
         });
-        return command;
     }
 
     private static Command CreateTopic()
     {
-        var connection = new KafkaConnectionOptions();
         var name = new Argument<string>("topic") { Description = "The topic's name." };
         var partitions = new Option<int>("--partitions", "-p") { Description = "Number of partitions.", DefaultValueFactory = _ => 1 };
         var replication = new Option<short>("--replication-factor", "-r") { Description = "Replicas per partition.", DefaultValueFactory = _ => 1 };
         var configs = new Option<string[]>("--config") { Description = "A topic config as name=value (for example retention.ms=60000); repeatable." };
         var command = new Command("create", "Create a topic.") { name, partitions, replication, configs };
-        connection.AddTo(command);
-        command.SetSafeAction(async (result, _) =>
+        return command.WithAdminAction(async (result, kafka, admin) =>
         {
-            var kafka = connection.Read(result);
-            using var admin = kafka.CreateAdminClient();
             kafka.GetMetadata(admin);
             var specification = new TopicSpecification
             {
@@ -58,37 +49,27 @@ internal static class TopicsCommand
             await Console.Out.WriteLineAsync($"Created topic {specification.Name} with {specification.NumPartitions} partition(s).");
             return 0;
         });
-        return command;
     }
 
     private static Command Delete()
     {
-        var connection = new KafkaConnectionOptions();
         var name = new Argument<string>("topic") { Description = "The topic's name." };
         var command = new Command("delete", "Delete a topic and its records.") { name };
-        connection.AddTo(command);
-        command.SetSafeAction(async (result, _) =>
+        return command.WithAdminAction(async (result, kafka, admin) =>
         {
-            var kafka = connection.Read(result);
-            using var admin = kafka.CreateAdminClient();
             var topic = kafka.RequireTopic(admin, result.GetValue(name)!).Topic;
             await AdminErrors.RunAsync(() => admin.DeleteTopicsAsync([topic], new DeleteTopicsOptions { OperationTimeout = kafka.Timeout }));
             await Console.Out.WriteLineAsync($"Deleted topic {topic}.");
             return 0;
         });
-        return command;
     }
 
     private static Command Describe()
     {
-        var connection = new KafkaConnectionOptions();
         var name = new Argument<string>("topic") { Description = "The topic's name." };
         var command = new Command("describe", "Show a topic's partitions: leader, replicas, in-sync replicas, first and end offsets.") { name };
-        connection.AddTo(command);
-        command.SetSafeAction((result, _) =>
+        return command.WithAdminAction((result, kafka, admin) =>
         {
-            var kafka = connection.Read(result);
-            using var admin = kafka.CreateAdminClient();
             var topic = kafka.RequireTopic(admin, result.GetValue(name)!);
             using var offsets = new WatermarkReader(kafka);
             var table = new Table()
@@ -103,6 +84,5 @@ internal static class TopicsCommand
             ConsoleOutput.Write(table);
             return Task.FromResult(0);
         });
-        return command;
     }
 }
