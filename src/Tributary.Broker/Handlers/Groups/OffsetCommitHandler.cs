@@ -1,5 +1,4 @@
 using Tributary.Broker.Groups;
-using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
@@ -45,22 +44,10 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
             GroupInstanceId = request.GroupInstanceId,
             Offsets = known,
         });
-        var errorByPartition = new Dictionary<OffsetKey, ErrorCode>();
-        foreach (var (offset, error) in known.Zip(errors))
-            errorByPartition[offset.Key] = error;
-
-        var response = new OffsetCommitResponse
-        {
-            Topics = request.Topics.Select(topic => new OffsetCommitResponse.OffsetCommitResponseTopic
-            {
-                Name = topic.Name,
-                Partitions = topic.Partitions.Select(partition => new OffsetCommitResponse.OffsetCommitResponsePartition
-                {
-                    PartitionIndex = partition.PartitionIndex,
-                    ErrorCode = (short)errorByPartition.GetValueOrDefault(new OffsetKey(topic.Name, partition.PartitionIndex), ErrorCode.UnknownTopicOrPartition),
-                }).ToList(),
-            }).ToList(),
-        };
-        return ValueTask.FromResult<IKafkaResponse?>(response);
+        var topics = OffsetCommitResults.PerRequestedPartition(
+            request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(partition => partition.PartitionIndex))), known, errors,
+            (name, partitions) => new OffsetCommitResponse.OffsetCommitResponseTopic { Name = name, Partitions = partitions },
+            (index, error) => new OffsetCommitResponse.OffsetCommitResponsePartition { PartitionIndex = index, ErrorCode = (short)error });
+        return ValueTask.FromResult<IKafkaResponse?>(new OffsetCommitResponse { Topics = topics });
     }
 }

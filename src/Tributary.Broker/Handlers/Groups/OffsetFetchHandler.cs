@@ -24,33 +24,31 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
         var response = new OffsetFetchResponse();
         if (context.ApiVersion >= 8)
         {
-            response.Groups = request.Groups.Select(group => new OffsetFetchResponse.OffsetFetchResponseGroup
-            {
-                GroupId = group.GroupId,
-                Topics = Fetch(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable)
-                    .GroupBy(offset => offset.Key.Topic)
-                    .Select(topic => new OffsetFetchResponse.OffsetFetchResponseTopics
-                    {
-                        Name = topic.Key,
-                        Partitions = topic.Select(offset => new OffsetFetchResponse.OffsetFetchResponsePartitions
-                        {
-                            PartitionIndex = offset.Key.Partition,
-                            CommittedOffset = offset.Offset,
-                            CommittedLeaderEpoch = offset.LeaderEpoch,
-                            Metadata = offset.Metadata,
-                            ErrorCode = (short)offset.Error,
-                        }).ToList(),
-                    }).ToList(),
-            }).ToList();
+            response.Groups = request.Groups
+                .Select(group => AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
+                .ToList();
         }
         else
         {
-            response.Topics = Fetch(context, request.GroupId, request.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable)
+            // Before v8 the one group is answered as v8 would answer it, then laid out at the top level.
+            var group = AnswerGroup(context, request.GroupId, request.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable);
+            response.Topics = InPreV8Layout(group);
+        }
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+
+    private static OffsetFetchResponse.OffsetFetchResponseGroup AnswerGroup(RequestContext context, string groupId, IEnumerable<(string Topic, List<int> Partitions)>? topics, bool requireStable)
+    {
+        var partitions = topics?.SelectMany(t => t.Partitions.Select(p => new OffsetKey(t.Topic, p))).ToList();
+        return new OffsetFetchResponse.OffsetFetchResponseGroup
+        {
+            GroupId = groupId,
+            Topics = context.Groups.FetchOffsets(groupId, partitions, requireStable)
                 .GroupBy(offset => offset.Key.Topic)
-                .Select(topic => new OffsetFetchResponse.OffsetFetchResponseTopic
+                .Select(topic => new OffsetFetchResponse.OffsetFetchResponseTopics
                 {
                     Name = topic.Key,
-                    Partitions = topic.Select(offset => new OffsetFetchResponse.OffsetFetchResponsePartition
+                    Partitions = topic.Select(offset => new OffsetFetchResponse.OffsetFetchResponsePartitions
                     {
                         PartitionIndex = offset.Key.Partition,
                         CommittedOffset = offset.Offset,
@@ -58,14 +56,21 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
                         Metadata = offset.Metadata,
                         ErrorCode = (short)offset.Error,
                     }).ToList(),
-                }).ToList();
-        }
-        return ValueTask.FromResult<IKafkaResponse?>(response);
+                }).ToList(),
+        };
     }
 
-    private static IReadOnlyList<FetchedOffset> Fetch(RequestContext context, string groupId, IEnumerable<(string Topic, List<int> Partitions)>? topics, bool requireStable)
+    private static List<OffsetFetchResponse.OffsetFetchResponseTopic> InPreV8Layout(OffsetFetchResponse.OffsetFetchResponseGroup group) =>
+        group.Topics
+            .Select(topic => new OffsetFetchResponse.OffsetFetchResponseTopic { Name = topic.Name, Partitions = topic.Partitions.Select(InPreV8Layout).ToList() })
+            .ToList();
+
+    private static OffsetFetchResponse.OffsetFetchResponsePartition InPreV8Layout(OffsetFetchResponse.OffsetFetchResponsePartitions partition) => new()
     {
-        var partitions = topics?.SelectMany(t => t.Partitions.Select(p => new OffsetKey(t.Topic, p))).ToList();
-        return context.Groups.FetchOffsets(groupId, partitions, requireStable);
-    }
+        PartitionIndex = partition.PartitionIndex,
+        CommittedOffset = partition.CommittedOffset,
+        CommittedLeaderEpoch = partition.CommittedLeaderEpoch,
+        Metadata = partition.Metadata,
+        ErrorCode = partition.ErrorCode,
+    };
 }

@@ -1,4 +1,5 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Handlers.Groups;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -29,32 +30,21 @@ internal sealed class TxnOffsetCommitHandler(TransactionCoordinator coordinator)
             .Select(t => new PartitionOffsetCommit(new OffsetKey(t.Name, t.Partition.PartitionIndex),
                 t.Partition.CommittedOffset, t.Partition.CommittedLeaderEpoch, t.Partition.CommittedMetadata))
             .ToList();
+        var commit = new OffsetCommitCommand
+        {
+            GroupId = request.GroupId,
+            GenerationId = request.GenerationId,
+            MemberId = request.MemberId,
+            GroupInstanceId = request.GroupInstanceId,
+            Offsets = known,
+        };
         var errors = request.GroupId.Length == 0
             ? known.Select(_ => ErrorCode.InvalidGroupId).ToList()
-            : coordinator.CommitOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, new OffsetCommitCommand
-            {
-                GroupId = request.GroupId,
-                GenerationId = request.GenerationId,
-                MemberId = request.MemberId,
-                GroupInstanceId = request.GroupInstanceId,
-                Offsets = known,
-            });
-        var errorByPartition = new Dictionary<OffsetKey, ErrorCode>();
-        foreach (var (offset, error) in known.Zip(errors))
-            errorByPartition[offset.Key] = error;
-
-        var response = new TxnOffsetCommitResponse
-        {
-            Topics = request.Topics.Select(topic => new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic
-            {
-                Name = topic.Name,
-                Partitions = topic.Partitions.Select(p => new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition
-                {
-                    PartitionIndex = p.PartitionIndex,
-                    ErrorCode = (short)errorByPartition.GetValueOrDefault(new OffsetKey(topic.Name, p.PartitionIndex), ErrorCode.UnknownTopicOrPartition),
-                }).ToList(),
-            }).ToList(),
-        };
-        return ValueTask.FromResult<IKafkaResponse?>(response);
+            : coordinator.CommitOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, commit);
+        var topics = OffsetCommitResults.PerRequestedPartition(
+            request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(p => p.PartitionIndex))), known, errors,
+            (name, partitions) => new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic { Name = name, Partitions = partitions },
+            (index, error) => new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition { PartitionIndex = index, ErrorCode = (short)error });
+        return ValueTask.FromResult<IKafkaResponse?>(new TxnOffsetCommitResponse { Topics = topics });
     }
 }
