@@ -5,7 +5,8 @@ namespace Tributary.Testing;
 
 /// <summary>
 /// Builds consumed records, committable offsets and committable messages for unit tests without a broker
-/// (named after Alpakka Kafka's testkit). The offsets record their own commits: <see cref="FakeCommittableOffset.Committed"/>.
+/// (named after Alpakka Kafka's testkit). The offsets are bound to a <see cref="FakeOffsetCommitter"/> that records
+/// their commits, whether the code under test commits them itself or hands them to <see cref="Committer"/> stages.
 /// </summary>
 public static class ConsumerResultFactory
 {
@@ -37,15 +38,18 @@ public static class ConsumerResultFactory
     /// <param name="topic">Topic.</param>
     /// <param name="partition">Partition.</param>
     /// <param name="offset">The consumed record's offset (committing stores <c>offset + 1</c>).</param>
-    /// <param name="groupId">Consumer group id.</param>
-    public static FakeCommittableOffset CommittableOffset(string topic, int partition, long offset, string groupId = DefaultGroupId) =>
-        new(new PartitionOffset(new GroupTopicPartition(groupId, topic, partition), offset));
+    /// <param name="committer">
+    /// The committer that records its commits; share one between the offsets of a test to see everything the code
+    /// under test committed. A new one (of <see cref="DefaultGroupId"/>) when null.
+    /// </param>
+    public static FakeCommittableOffset CommittableOffset(string topic, int partition, long offset, FakeOffsetCommitter? committer = null) =>
+        new(committer ?? new FakeOffsetCommitter(), new TopicPartitionOffset(topic, partition, offset));
 
     /// <summary>A committable message: the record and a recording committable offset for it.</summary>
     /// <param name="record">The consumed record.</param>
-    /// <param name="groupId">Consumer group id.</param>
-    public static CommittableMessage<TKey, TValue> CommittableMessage<TKey, TValue>(ConsumeResult<TKey, TValue> record, string groupId = DefaultGroupId) =>
-        new(record, CommittableOffset(record.Topic, record.Partition.Value, record.Offset.Value, groupId));
+    /// <param name="committer">The committer that records its commits; a new one when null.</param>
+    public static CommittableMessage<TKey, TValue> CommittableMessage<TKey, TValue>(ConsumeResult<TKey, TValue> record, FakeOffsetCommitter? committer = null) =>
+        new(record, CommittableOffset(record.Topic, record.Partition.Value, record.Offset.Value, committer));
 
     /// <summary>A committable message built from its parts.</summary>
     /// <param name="topic">Topic.</param>
@@ -53,39 +57,47 @@ public static class ConsumerResultFactory
     /// <param name="offset">Offset.</param>
     /// <param name="key">Key.</param>
     /// <param name="value">Value.</param>
-    /// <param name="groupId">Consumer group id.</param>
-    public static CommittableMessage<TKey, TValue> CommittableMessage<TKey, TValue>(string topic, int partition, long offset, TKey key, TValue value, string groupId = DefaultGroupId) =>
-        CommittableMessage(ConsumeResult(topic, partition, offset, key, value), groupId);
+    /// <param name="committer">The committer that records its commits; a new one when null.</param>
+    public static CommittableMessage<TKey, TValue> CommittableMessage<TKey, TValue>(string topic, int partition, long offset, TKey key, TValue value,
+        FakeOffsetCommitter? committer = null) =>
+        CommittableMessage(ConsumeResult(topic, partition, offset, key, value), committer);
 }
 
 /// <summary>
-/// A committable offset for tests: <see cref="CommitAsync"/> completes at once and counts the commit. Tributary's
-/// committer stages accept only offsets from Tributary sources; use this one where the code under test commits
-/// offsets itself or hands them on.
+/// A committable offset for tests, bound to a <see cref="FakeOffsetCommitter"/>: committing it directly or through
+/// <see cref="Committer"/> stages records the commit there instead of sending it.
 /// </summary>
-/// <param name="partitionOffset">Group, partition and offset of the record.</param>
-public sealed class FakeCommittableOffset(PartitionOffset partitionOffset) : ICommittableOffset
+public sealed class FakeCommittableOffset : IBoundOffset
 {
-    private int _commits;
+    private readonly FakeOffsetCommitter committer;
+
+    internal FakeCommittableOffset(FakeOffsetCommitter committer, TopicPartitionOffset record)
+    {
+        this.committer = committer;
+        PartitionOffset = new PartitionOffset(new GroupTopicPartition(committer.GroupId, record.Topic, record.Partition.Value), record.Offset.Value);
+    }
 
     /// <inheritdoc />
-    public PartitionOffset PartitionOffset { get; } = partitionOffset;
+    public PartitionOffset PartitionOffset { get; }
 
     /// <inheritdoc />
     public long BatchSize => 1;
 
-    /// <summary>How many times <see cref="CommitAsync"/> was called.</summary>
-    public int Commits => Volatile.Read(ref _commits);
+    /// <summary>The committer that records this offset's commits.</summary>
+    public FakeOffsetCommitter Committer => committer;
 
-    /// <summary>Whether it was committed at least once.</summary>
-    public bool Committed => Commits > 0;
+    IOffsetCommitter IBoundOffset.Committer => committer;
+
+    /// <summary>
+    /// Whether a commit covers this record: this offset or a later one of its partition was committed (Kafka keeps
+    /// one position per partition, so committing a later record commits the earlier ones too).
+    /// </summary>
+    public bool Committed => committer.IsCommitted(new TopicPartition(PartitionOffset.Key.Topic, PartitionOffset.Key.Partition), PartitionOffset.Offset);
 
     /// <inheritdoc />
-    public Task CommitAsync(CancellationToken cancellationToken = default)
-    {
-        Interlocked.Increment(ref _commits);
-        return Task.CompletedTask;
-    }
+    public Task CommitAsync(CancellationToken cancellationToken = default) =>
+        ((IOffsetCommitter)committer).CommitAsync(
+            [new TopicPartitionOffset(PartitionOffset.Key.Topic, PartitionOffset.Key.Partition, PartitionOffset.Offset + 1)], cancellationToken);
 
     /// <inheritdoc />
     public override string ToString() => $"{PartitionOffset.Key.Topic}[{PartitionOffset.Key.Partition}]@{PartitionOffset.Offset} ({PartitionOffset.Key.GroupId}, fake)";

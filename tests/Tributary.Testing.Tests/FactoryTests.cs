@@ -27,14 +27,36 @@ public sealed class FactoryTests : IDisposable
     [Fact]
     public async Task Committable_messages_have_offsets_that_record_commits()
     {
-        var message = ConsumerResultFactory.CommittableMessage("orders", 1, 7, "k", "v", groupId: "g");
+        var committer = new FakeOffsetCommitter("g");
+        var message = ConsumerResultFactory.CommittableMessage("orders", 1, 7, "k", "v", committer);
         var offset = Assert.IsType<FakeCommittableOffset>(message.CommittableOffset);
 
         Assert.Equal(new PartitionOffset(new GroupTopicPartition("g", "orders", 1), 7), offset.PartitionOffset);
         Assert.False(offset.Committed);
         await offset.CommitAsync();
-        await offset.CommitAsync();
-        Assert.Equal(2, offset.Commits);
+
+        Assert.True(offset.Committed);
+        Assert.Equal(8, committer.Committed[new TopicPartition("orders", 1)]);
+        Assert.Equal(new TopicPartitionOffset("orders", 1, 8), Assert.Single(Assert.Single(committer.Commits)));
+    }
+
+    [Fact]
+    public async Task Fake_offsets_run_through_the_committer_stages_as_a_source_s_offsets_do()
+    {
+        var committer = new FakeOffsetCommitter();
+        var offsets = Enumerable.Range(0, 10)
+            .Select(i => (ICommittable)ConsumerResultFactory.CommittableOffset("in", i % 2, i / 2, committer))
+            .ToList();
+
+        await Source.From(offsets)
+            .RunWith(Committer.Sink(CommitterSettings.Default.WithMaxBatch(4)), _system.Materializer())
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Batches of four, one commit per batch with the highest offset of each partition, and the rest at completion.
+        Assert.Equal(3, committer.Commits.Count);
+        Assert.Equal(5, committer.Committed[new TopicPartition("in", 0)]);
+        Assert.Equal(5, committer.Committed[new TopicPartition("in", 1)]);
+        Assert.All(offsets, o => Assert.True(((FakeCommittableOffset)o).Committed, $"{o} is not covered"));
     }
 
     [Fact]

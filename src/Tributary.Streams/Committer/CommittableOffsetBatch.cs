@@ -81,7 +81,7 @@ public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
         {
             switch (committable)
             {
-                case CommittableOffset offset:
+                case IBoundOffset offset:
                     Add(offset.PartitionOffset, offset.Committer, 1);
                     break;
                 case CommittableOffsetBatch batch:
@@ -90,7 +90,7 @@ public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
                     batchSize += batch.BatchSize;
                     break;
                 default:
-                    throw new ArgumentException($"Unknown committable {committable.GetType()}; only offsets from Tributary sources can be committed.", nameof(committable));
+                    throw new ArgumentException($"Unknown committable {committable.GetType()}; only offsets from Tributary sources (or the testkit's ConsumerResultFactory) can be committed.", nameof(committable));
             }
         }
 

@@ -7,7 +7,7 @@ namespace Tributary.Streams;
 internal sealed class OffsetCollector(CommitWhen when)
 {
     private readonly CommittableOffsetBatch.Builder batch = new();
-    private readonly Dictionary<GroupTopicPartition, CommittableOffset> heldBack = new();
+    private readonly Dictionary<GroupTopicPartition, IBoundOffset> heldBack = new();
 
     /// <summary>Offsets in the next batch, ready to be committed (held-back ones not counted).</summary>
     public long Ready => batch.BatchSize;
@@ -17,7 +17,7 @@ internal sealed class OffsetCollector(CommitWhen when)
 
     public void Add(ICommittable committable)
     {
-        if (when == CommitWhen.OffsetFirstObserved || committable is not CommittableOffset offset)
+        if (when == CommitWhen.OffsetFirstObserved || committable is not IBoundOffset offset)
         {
             batch.Add(committable);
             return;

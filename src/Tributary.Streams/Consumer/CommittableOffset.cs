@@ -3,7 +3,7 @@ using Confluent.Kafka;
 namespace Tributary.Streams;
 
 /// <summary>The committable offset of one record, bound to the consumer that read it.</summary>
-internal class CommittableOffset : ICommittableOffset
+internal class CommittableOffset : IBoundOffset
 {
     public CommittableOffset(IOffsetCommitter committer, TopicPartitionOffset record)
     {
@@ -11,7 +11,7 @@ internal class CommittableOffset : ICommittableOffset
         PartitionOffset = new PartitionOffset(new GroupTopicPartition(committer.GroupId, record.Topic, record.Partition.Value), record.Offset.Value);
     }
 
-    internal IOffsetCommitter Committer { get; }
+    public IOffsetCommitter Committer { get; }
 
     public PartitionOffset PartitionOffset { get; }
 
