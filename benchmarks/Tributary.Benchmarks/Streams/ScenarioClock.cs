@@ -48,6 +48,23 @@ internal sealed record ScenarioResult(string Scenario, string Side, long Message
 {
     /// <summary>Messages per second from the first message to the end (final commit or flush included).</summary>
     public double MessagesPerSecond => Messages / Seconds;
+
+    /// <summary>Which run (0-based) it belongs to: the sides of one run ran minutes apart at most, so they pair.</summary>
+    public int Run { get; init; }
+
+    /// <summary>
+    /// The median over runs of <paramref name="side"/>'s rate divided by <paramref name="baseline"/>'s rate in the
+    /// same run, with the lowest and highest such ratio. The machine's speed drifts between runs by more than the
+    /// difference under test, so ratios within a run are steadier than a ratio of the two sides' medians.
+    /// </summary>
+    public static (double Median, double Min, double Max) PairedRatio(IEnumerable<ScenarioResult> results, string scenario, string baseline, string side)
+    {
+        var ofScenario = results.Where(r => r.Scenario == scenario).ToList();
+        var ratios = ofScenario.Where(r => r.Side == side)
+            .Join(ofScenario.Where(r => r.Side == baseline), r => r.Run, r => r.Run, (candidate, reference) => candidate.MessagesPerSecond / reference.MessagesPerSecond)
+            .ToList();
+        return ratios.Count == 0 ? (double.NaN, double.NaN, double.NaN) : (ScenarioSummary.Median(ratios), ratios.Min(), ratios.Max());
+    }
 }
 
 /// <summary>All runs of one scenario on one side: median, min and max rate, median allocation.</summary>
@@ -61,7 +78,7 @@ internal sealed record ScenarioSummary(string Scenario, string Side, int Runs, d
                 g.Min(r => r.MessagesPerSecond), g.Max(r => r.MessagesPerSecond), Median(g.Select(r => r.AllocatedBytesPerMessage))))
             .ToList();
 
-    private static double Median(IEnumerable<double> values)
+    internal static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;

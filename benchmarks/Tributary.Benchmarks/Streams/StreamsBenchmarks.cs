@@ -57,13 +57,14 @@ internal static class StreamsBenchmarks
         await pipelines.ExactlyOnceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
 
         var results = new List<ScenarioResult>();
+        var currentRun = 0;
         async Task MeasureAsync(string scenario, string side, Func<ScenarioClock, Task> run)
         {
             var clock = new ScenarioClock(messages);
             try
             {
                 await run(clock).WaitAsync(ScenarioTimeout, token);
-                results.Add(clock.Stop(scenario, side));
+                results.Add(clock.Stop(scenario, side) with { Run = currentRun });
             }
             catch (TimeoutException)
             {
@@ -77,7 +78,7 @@ internal static class StreamsBenchmarks
         var atLeastOnceOutput = await NewTopicAsync();
         var exactlyOnceOutput = await NewTopicAsync();
         // The scenarios interleave within each run, so that machine noise spreads over both sides.
-        for (var run = 0; run < runs; run++)
+        for (currentRun = 0; currentRun < runs; currentRun++)
         {
             await MeasureAsync("plain consume", Raw, clock => RawLoops.ConsumeAsync(topology, input, clock, token));
             await MeasureAsync("plain consume", Tributary, clock => pipelines.ConsumeAsync(input, clock));
@@ -102,7 +103,7 @@ internal static class StreamsBenchmarks
 
         Console.WriteLine();
         var summaries = ScenarioSummary.Of(results);
-        Console.WriteLine(StreamsResultTable.Connectors(summaries, Raw, Tributary));
+        Console.WriteLine(StreamsResultTable.Connectors(summaries, results, Raw, Tributary));
         Console.WriteLine(StreamsResultTable.ExactlyOnce(summaries, latencies, Tributary, ExactlyOnce));
         return 0;
     }
