@@ -81,6 +81,16 @@ public sealed class ProducerTests(KafkaFixture kafka, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task SendProducer_stops_waiting_for_an_envelope_when_cancelled()
+    {
+        var topic = await NewTopicAsync();
+        await using var producer = new SendProducer<string, string>(ProducerSettings());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            producer.SendEnvelopeAsync(ProducerMessage.Single(new ProducerRecord<string, string>(topic, "k", "v"), 1), new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public async Task A_failed_delivery_fails_the_stream()
     {
         var topic = await NewTopicAsync(partitions: 1);

@@ -41,9 +41,9 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
             else
                 completion.TrySetResult(delivery.Result);
         });
-        if (cancellationToken.CanBeCanceled && !completion.Task.IsCompleted)
-            cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
-        return completion.Task;
+        // WaitAsync drops its token registration when the delivery completes; a registration of our own would stay on
+        // a long-lived token (an application's stopping token) for every record ever sent.
+        return completion.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Flushes outstanding records (up to the close timeout) and disposes an owned producer.</summary>
