@@ -9,7 +9,6 @@ namespace Tributary.Streams;
 internal sealed class OrderedDeliveries<TKey, TValue, TPassThrough>(Action wakeStage)
 {
     private readonly Queue<EnvelopeDelivery<TKey, TValue, TPassThrough>> inFlight = new();
-    private readonly Action wakeStage = wakeStage;
     private bool waitingOnHead;
 
     /// <summary>Deliveries sent and not yet handed back.</summary>

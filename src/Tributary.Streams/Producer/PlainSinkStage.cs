@@ -51,7 +51,7 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
 
         public override void PreStart()
         {
-            producer = Settings.Producer ?? Settings.CreateProducer();
+            producer = Settings.SharedOrNewProducer();
             wakeStage = GetAsyncCallback(Continue);
             inFlight = new InFlightRecords(wakeStage);
             // A sink's only port closes when upstream finishes; the stage must live on until the last acknowledgement.
@@ -61,11 +61,8 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
 
         public override void PostStop()
         {
-            if (producer is not null && Settings.Producer is null)
-            {
-                producer.Flush(Settings.CloseTimeout);
-                producer.Dispose();
-            }
+            if (producer is not null)
+                Settings.CloseIfOwned(producer);
             // Completing only now means "done" also covers the flush above; a failure was recorded before.
             if (Volatile.Read(ref firstFailure) is { } failure)
                 completion.TrySetException(failure);

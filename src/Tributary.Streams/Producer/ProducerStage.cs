@@ -39,7 +39,7 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
 
         public override void PreStart()
         {
-            producer = Settings.Producer ?? Settings.CreateProducer();
+            producer = Settings.SharedOrNewProducer();
             inFlight = new(GetAsyncCallback(() =>
             {
                 inFlight.Woken();
@@ -50,10 +50,8 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
 
         public override void PostStop()
         {
-            if (producer is null || Settings.Producer is not null)
-                return;
-            producer.Flush(Settings.CloseTimeout);
-            producer.Dispose();
+            if (producer is not null)
+                Settings.CloseIfOwned(producer);
         }
 
         private void OnPush()

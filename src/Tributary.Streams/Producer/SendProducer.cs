@@ -18,7 +18,7 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
     public SendProducer(ProducerSettings<TKey, TValue> settings)
     {
         this.settings = settings;
-        producer = settings.Producer ?? settings.CreateProducer();
+        producer = settings.SharedOrNewProducer();
     }
 
     /// <summary>Produces one record; completes when it was acknowledged.</summary>
@@ -47,11 +47,5 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
     }
 
     /// <summary>Flushes outstanding records (up to the close timeout) and disposes an owned producer.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (settings.Producer is not null)
-            return;
-        await Task.Run(() => producer.Flush(settings.CloseTimeout)).ConfigureAwait(false);
-        producer.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await Task.Run(() => settings.CloseIfOwned(producer)).ConfigureAwait(false);
 }

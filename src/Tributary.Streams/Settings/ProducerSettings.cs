@@ -115,6 +115,21 @@ public sealed record ProducerSettings<TKey, TValue>
     /// <summary>The Confluent.Kafka configuration these settings describe.</summary>
     public ProducerConfig ToProducerConfig() => new(Properties.ToDictionary());
 
+    /// <summary>The shared producer of these settings, or a new one the caller owns (close it with <see cref="CloseIfOwned"/>).</summary>
+    internal IProducer<TKey, TValue> SharedOrNewProducer() => Producer ?? CreateProducer();
+
+    /// <summary>
+    /// Flushes outstanding records (up to the close timeout) and disposes <paramref name="producer"/>, unless it is the
+    /// shared producer of these settings, which its owner disposes.
+    /// </summary>
+    internal void CloseIfOwned(IProducer<TKey, TValue> producer)
+    {
+        if (ReferenceEquals(producer, Producer))
+            return;
+        producer.Flush(CloseTimeout);
+        producer.Dispose();
+    }
+
     /// <summary>Builds a new producer from these settings; the caller owns and disposes it.</summary>
     public IProducer<TKey, TValue> CreateProducer()
     {
