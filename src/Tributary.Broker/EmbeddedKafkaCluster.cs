@@ -5,8 +5,6 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
-using Tributary.Broker.Handlers.Groups;
-using Tributary.Broker.Handlers.Transactions;
 using Tributary.Broker.Network;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
@@ -47,8 +45,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _transactions = new TransactionCoordinator(
             new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
             _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
-        var apiVersions = new ApiVersionsHandler(CoreHandlers.Create().Concat(GroupHandlers.All).Concat(TransactionHandlers.Create(_transactions)));
-        _dispatcher = new RequestDispatcher(new HandlerRegistry(apiVersions.Served), _controller, _groups, options.TimeProvider, Faults, _logger);
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, options.TimeProvider, Faults, _logger);
     }
 
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>

@@ -6,20 +6,12 @@ namespace Tributary.Broker.Handlers;
 /// <summary>ApiVersions: lists the version range of every API this broker serves, itself included.</summary>
 internal sealed class ApiVersionsHandler : ApiHandler<ApiVersionsRequest>
 {
-    private readonly IReadOnlyList<IApiHandler> _served;
-
-    /// <summary>Creates the handler for a broker serving <paramref name="others"/> and ApiVersions.</summary>
-    public ApiVersionsHandler(IEnumerable<IApiHandler> others) => _served = others.Append(this).ToList();
-
     public override ApiKey ApiKey => ApiKey.ApiVersions;
     public override short MinVersion => 0;
     public override short MaxVersion => 4;
 
-    /// <summary>Every handler this one advertises (the whole broker).</summary>
-    public IReadOnlyList<IApiHandler> Served => _served;
-
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ApiVersionsRequest request, CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IKafkaResponse?>(Describe(_served, ErrorCode.None));
+        ValueTask.FromResult<IKafkaResponse?>(Describe(context.Handlers.All, ErrorCode.None));
 
     /// <summary>The response listing <paramref name="handlers"/>, with <paramref name="error"/>.</summary>
     public static ApiVersionsResponse Describe(IEnumerable<IApiHandler> handlers, ErrorCode error) => new()

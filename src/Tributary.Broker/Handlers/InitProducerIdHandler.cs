@@ -6,9 +6,9 @@ namespace Tributary.Broker.Handlers;
 
 /// <summary>
 /// InitProducerId. Idempotent producers get a new producer id with epoch 0, or (v3+, KIP-360) the same id
-/// with the next epoch when they ask to bump theirs. Transactional ids go to the transaction coordinator.
+/// with the next epoch when they ask to bump theirs. Transactional ids go to the transaction context.Transactions.
 /// </summary>
-internal sealed class InitProducerIdHandler(TransactionCoordinator transactions) : ApiHandler<InitProducerIdRequest>
+internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
 {
     private const short ProducerFencedVersion = 4;
 
@@ -21,7 +21,7 @@ internal sealed class InitProducerIdHandler(TransactionCoordinator transactions)
         var response = new InitProducerIdResponse();
         if (request.TransactionalId is not null)
         {
-            var result = transactions.InitProducerId(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
+            var result = context.Transactions.InitProducerId(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
             response.ErrorCode = (short)Transactions.ProducerFencedCompatibility.ForVersion(result.Error, context.ApiVersion, ProducerFencedVersion);
             response.ProducerId = result.ProducerId;
             response.ProducerEpoch = result.ProducerEpoch;

@@ -1,9 +1,15 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Groups;
+using Tributary.Broker.Network;
+using Tributary.Broker.Security;
+using Tributary.Broker.Transactions;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>Everything a handler may need about one request besides its body.</summary>
+/// <summary>
+/// Everything a handler may need about one request besides its body: the only way the broker's parts reach a
+/// handler (handlers are stateless and take nothing by constructor).
+/// </summary>
 internal sealed class RequestContext
 {
     /// <summary>The broker that received the request.</summary>
@@ -14,6 +20,15 @@ internal sealed class RequestContext
 
     /// <summary>The cluster's group coordinator.</summary>
     public required GroupCoordinator Groups { get; init; }
+
+    /// <summary>The cluster's transaction coordinator (producer ids, transactions).</summary>
+    public required TransactionCoordinator Transactions { get; init; }
+
+    /// <summary>Every API the broker serves (what ApiVersions advertises).</summary>
+    public required HandlerRegistry Handlers { get; init; }
+
+    /// <summary>Who is asking: <see cref="ConnectionInfo.Principal"/> of the connection when the request arrived.</summary>
+    public KafkaPrincipal Principal { get; init; } = KafkaPrincipal.Anonymous;
 
     /// <summary>The version of the request.</summary>
     public required short ApiVersion { get; init; }

@@ -4,6 +4,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
+using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -22,15 +23,18 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly HandlerRegistry _handlers;
     private readonly ClusterController _cluster;
     private readonly GroupCoordinator _groups;
+    private readonly TransactionCoordinator _transactions;
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
     private readonly ILogger _logger;
 
-    public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TimeProvider time, FaultInjector faults, ILogger logger)
+    public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TransactionCoordinator transactions,
+        TimeProvider time, FaultInjector faults, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
         _groups = groups;
+        _transactions = transactions;
         _time = time;
         _faults = faults;
         _logger = logger;
@@ -67,6 +71,9 @@ internal sealed class RequestDispatcher : IRequestProcessor
             Broker = connection.Broker,
             Cluster = _cluster,
             Groups = _groups,
+            Transactions = _transactions,
+            Handlers = _handlers,
+            Principal = connection.Principal,
             ApiVersion = version,
             CorrelationId = correlationId,
             ClientId = header.ClientId,

@@ -1,13 +1,30 @@
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 
 namespace Tributary.Broker.Network;
 
-/// <summary>Who sent a request: the broker that received it and the client's address.</summary>
-/// <param name="Broker">The receiving broker.</param>
-/// <param name="ClientHost">The client's IP address.</param>
-/// <param name="ConnectionId">A number unique among the cluster's connections, for logs.</param>
-internal sealed record ConnectionInfo(BrokerNode Broker, string ClientHost, long ConnectionId);
+/// <summary>Who sent a request: the broker that received it, the client's address, and who the client proved to be.</summary>
+/// <param name="broker">The receiving broker.</param>
+/// <param name="clientHost">The client's IP address.</param>
+/// <param name="connectionId">A number unique among the cluster's connections, for logs.</param>
+internal sealed class ConnectionInfo(BrokerNode broker, string clientHost, long connectionId)
+{
+    /// <summary>The receiving broker.</summary>
+    public BrokerNode Broker { get; } = broker;
+
+    /// <summary>The client's IP address.</summary>
+    public string ClientHost { get; } = clientHost;
+
+    /// <summary>A number unique among the cluster's connections, for logs.</summary>
+    public long ConnectionId { get; } = connectionId;
+
+    /// <summary>
+    /// The authenticated principal; <see cref="KafkaPrincipal.Anonymous"/> until the connection authenticates.
+    /// Written only by the connection's own authentication step, read by each of its requests after that.
+    /// </summary>
+    public KafkaPrincipal Principal { get; set; } = KafkaPrincipal.Anonymous;
+}
 
 /// <summary>What to do after a request: send a response frame, send nothing, or close the connection.</summary>
 /// <param name="Response">The whole response frame, length prefix included; the connection disposes it after writing. Null for none.</param>

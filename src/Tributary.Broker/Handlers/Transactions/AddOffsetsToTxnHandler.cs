@@ -5,7 +5,7 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>AddOffsetsToTxn v0-4: the transaction will commit offsets of a consumer group.</summary>
-internal sealed class AddOffsetsToTxnHandler(TransactionCoordinator coordinator) : ApiHandler<AddOffsetsToTxnRequest>
+internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest>
 {
     private const short ProducerFencedVersion = 2;
 
@@ -23,7 +23,7 @@ internal sealed class AddOffsetsToTxnHandler(TransactionCoordinator coordinator)
     {
         var error = request.GroupId.Length == 0
             ? ErrorCode.InvalidGroupId
-            : coordinator.AddOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);
+            : context.Transactions.AddOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);
         return ValueTask.FromResult<IKafkaResponse?>(new AddOffsetsToTxnResponse
         {
             ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion),

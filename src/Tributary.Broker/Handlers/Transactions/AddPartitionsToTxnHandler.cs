@@ -8,7 +8,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// AddPartitionsToTxn v0-3, the producer's call. v4+ is the broker-to-coordinator batched form (KIP-890),
 /// which a cluster without inter-broker requests never needs: not served.
 /// </summary>
-internal sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinator) : ApiHandler<AddPartitionsToTxnRequest>
+internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnRequest>
 {
     private const short ProducerFencedVersion = 2;
 
@@ -34,7 +34,7 @@ internal sealed class AddPartitionsToTxnHandler(TransactionCoordinator coordinat
         }
         else
         {
-            var error = coordinator.AddPartitions(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch, requested);
+            var error = context.Transactions.AddPartitions(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch, requested);
             error = ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion);
             errorOf = _ => error;
         }

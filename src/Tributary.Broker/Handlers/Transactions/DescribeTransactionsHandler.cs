@@ -5,7 +5,7 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>DescribeTransactions v0: state, producer, timeout and partitions of each transactional id.</summary>
-internal sealed class DescribeTransactionsHandler(TransactionCoordinator coordinator) : ApiHandler<DescribeTransactionsRequest>
+internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransactionsRequest>
 {
     /// <inheritdoc />
     public override ApiKey ApiKey => ApiKey.DescribeTransactions;
@@ -21,12 +21,12 @@ internal sealed class DescribeTransactionsHandler(TransactionCoordinator coordin
     {
         var response = new DescribeTransactionsResponse
         {
-            TransactionStates = request.TransactionalIds.Select(Describe).ToList(),
+            TransactionStates = request.TransactionalIds.Select(id => Describe(context.Transactions, id)).ToList(),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 
-    private DescribeTransactionsResponse.TransactionStateData Describe(string transactionalId)
+    private static DescribeTransactionsResponse.TransactionStateData Describe(TransactionCoordinator coordinator, string transactionalId)
     {
         var state = new DescribeTransactionsResponse.TransactionStateData { TransactionalId = transactionalId };
         if (transactionalId.Length == 0)

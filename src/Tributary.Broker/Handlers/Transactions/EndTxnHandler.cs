@@ -4,7 +4,7 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>EndTxn v0-4: commit or abort; the markers are written before the answer.</summary>
-internal sealed class EndTxnHandler(TransactionCoordinator coordinator) : ApiHandler<EndTxnRequest>
+internal sealed class EndTxnHandler : ApiHandler<EndTxnRequest>
 {
     private const short ProducerFencedVersion = 2;
 
@@ -20,7 +20,7 @@ internal sealed class EndTxnHandler(TransactionCoordinator coordinator) : ApiHan
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, EndTxnRequest request, CancellationToken cancellationToken)
     {
-        var error = coordinator.EndTransaction(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed);
+        var error = context.Transactions.EndTransaction(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed);
         return ValueTask.FromResult<IKafkaResponse?>(new EndTxnResponse
         {
             ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion),

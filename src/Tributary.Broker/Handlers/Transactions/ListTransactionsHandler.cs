@@ -4,7 +4,7 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>ListTransactions v0-1: every transactional id, filtered by state, producer id and (v1) running time.</summary>
-internal sealed class ListTransactionsHandler(TransactionCoordinator coordinator) : ApiHandler<ListTransactionsRequest>
+internal sealed class ListTransactionsHandler : ApiHandler<ListTransactionsRequest>
 {
     /// <inheritdoc />
     public override ApiKey ApiKey => ApiKey.ListTransactions;
@@ -25,7 +25,7 @@ internal sealed class ListTransactionsHandler(TransactionCoordinator coordinator
             if (Enum.TryParse<TransactionState>(name, ignoreCase: false, out var state) && Enum.IsDefined(state)) states.Add(state);
             else unknownStates.Add(name);
         }
-        var listings = coordinator.List(states, request.ProducerIdFilters, TimeSpan.FromMilliseconds(request.DurationFilter));
+        var listings = context.Transactions.List(states, request.ProducerIdFilters, TimeSpan.FromMilliseconds(request.DurationFilter));
         // Filters that only named unknown states match nothing, as in Kafka.
         if (states.Count == 0 && unknownStates.Count > 0) listings = [];
         var response = new ListTransactionsResponse

@@ -10,7 +10,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// TxnOffsetCommit v0-4: offsets staged in the group until the transaction ends. From v3 the consumer's member
 /// id, generation and instance id come along (KIP-447) and fence zombies of older generations.
 /// </summary>
-internal sealed class TxnOffsetCommitHandler(TransactionCoordinator coordinator) : ApiHandler<TxnOffsetCommitRequest>
+internal sealed class TxnOffsetCommitHandler : ApiHandler<TxnOffsetCommitRequest>
 {
     /// <inheritdoc />
     public override ApiKey ApiKey => ApiKey.TxnOffsetCommit;
@@ -40,7 +40,7 @@ internal sealed class TxnOffsetCommitHandler(TransactionCoordinator coordinator)
         };
         var errors = request.GroupId.Length == 0
             ? known.Select(_ => ErrorCode.InvalidGroupId).ToList()
-            : coordinator.CommitOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, commit);
+            : context.Transactions.CommitOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, commit);
         var topics = OffsetCommitResults.PerRequestedPartition(
             request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(p => p.PartitionIndex))), known, errors,
             (name, partitions) => new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic { Name = name, Partitions = partitions },

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Handlers;
-using Tributary.Broker.Handlers.Groups;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -22,6 +21,8 @@ internal sealed class GroupHandlerHarness : IDisposable
         Cluster.CreateTopic(new TopicSpec(Topic, Partitions: 2, ReplicationFactor: 1));
     }
 
+    private static readonly HandlerRegistry Handlers = new(BrokerHandlers.Create());
+
     public GroupTestKit Kit { get; } = new();
     public ClusterController Cluster { get; }
 
@@ -30,13 +31,15 @@ internal sealed class GroupHandlerHarness : IDisposable
     {
         var api = ApiKeys.Get(request.ApiKey);
         var received = Decode(api.ReadRequest, Encode(request, version), version);
-        var handler = GroupHandlers.All.Single(h => h.ApiKey == request.ApiKey);
+        var handler = Handlers.All.Single(h => h.ApiKey == request.ApiKey);
         Assert.InRange(version, handler.MinVersion, handler.MaxVersion);
         var context = new RequestContext
         {
             Broker = _broker,
             Cluster = Cluster,
             Groups = Kit.Coordinator,
+            Transactions = null!, // the group APIs never reach the transaction coordinator
+            Handlers = Handlers,
             ApiVersion = version,
             CorrelationId = 1,
             ClientId = clientId,
