@@ -28,6 +28,9 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public IReadOnlyList<ListenerOptions> Listeners { get; init; } = [new ListenerOptions(KafkaSecurityProtocol.Plaintext)];
 
+    /// <summary>The TLS settings of SSL and SASL_SSL listeners. Default: a certificate created in-process, no client certificates.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
     /// <summary>
     /// The users who may authenticate on SASL listeners, name to password; each may use PLAIN, SCRAM-SHA-256 and
     /// SCRAM-SHA-512 (SCRAM credentials are salted and stored with 4096 iterations, as Kafka's tools create them).
