@@ -42,8 +42,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _options = options;
         _logger = options.LoggerFactory.CreateLogger("Tributary.Broker");
         var credentials = new UserCredentials(options.Users);
-        ISaslMechanism[] mechanisms =
+        List<ISaslMechanism> mechanisms =
             [new PlainMechanism(credentials), new ScramMechanism(ScramAlgorithm.Sha256, credentials), new ScramMechanism(ScramAlgorithm.Sha512, credentials)];
+        if (options.OAuthBearerUnsecured) mechanisms.Add(new OAuthBearerUnsecuredMechanism(options.TimeProvider));
         var tls = options.Listeners.Any(l => l.SecurityProtocol.UsesTls()) ? ClusterTls.Create(options) : null;
         CertificateAuthority = tls?.GeneratedAuthority;
         _listenerDefinitions = options.Listeners

@@ -78,6 +78,13 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether SASL listeners offer OAUTHBEARER with Kafka's unsecured JWS tokens (for tests: an unsigned JWT whose
+    /// <c>sub</c> claim is the principal and whose <c>exp</c> claim must be in the future, as librdkafka's
+    /// <c>sasl.oauthbearer.config=principal=alice</c> makes one). Default false.
+    /// </summary>
+    public bool OAuthBearerUnsecured { get; init; }
+
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
 

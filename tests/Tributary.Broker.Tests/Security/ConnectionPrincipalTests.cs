@@ -41,7 +41,7 @@ public class ConnectionPrincipalTests : IDisposable
             ? new TlsEndpoint(SslStreamCertificateContext.Create(_authority.IssueServerCertificate(), null, offline: true), clientAuthentication, _authority.Certificate, TimeSpan.FromSeconds(10))
             : null;
         var users = new UserCredentials(new Dictionary<string, string> { ["alice"] = "alice-secret" });
-        var definition = new ListenerDefinition(0, new ListenerOptions(protocol), [new PlainMechanism(users)], tls);
+        var definition = new ListenerDefinition(0, new ListenerOptions(protocol), [new PlainMechanism(users), new OAuthBearerUnsecuredMechanism(TimeProvider.System)], tls);
         return BrokerListener.Start(_broker, "127.0.0.1", 0, new PrincipalEcho(), 1024 * 1024, NullLogger.Instance, definition);
     }
 
@@ -98,17 +98,19 @@ public class ConnectionPrincipalTests : IDisposable
         Assert.Equal("User:ANONYMOUS", await AskPrincipalAsync(stream));
     }
 
-    [Fact]
-    public async Task A_sasl_client_is_the_user_it_authenticated_as()
+    [Theory]
+    [InlineData("PLAIN", "\0alice\0alice-secret", "User:alice")]
+    [InlineData("OAUTHBEARER", "n,,\u0001auth=Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJib2IiLCJleHAiOjk5OTk5OTk5OTl9.\u0001\u0001", "User:bob")]
+    public async Task A_sasl_client_is_the_user_it_authenticated_as(string mechanism, string token, string principal)
     {
         await using var listener = Start(KafkaSecurityProtocol.SaslPlaintext, TlsClientAuthentication.None);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", listener.Port);
         var stream = tcp.GetStream();
-        await WriteFrameAsync(stream, RawRequests.Encode(new SaslHandshakeRequest { Mechanism = "PLAIN" }, 1));
+        await WriteFrameAsync(stream, RawRequests.Encode(new SaslHandshakeRequest { Mechanism = mechanism }, 1));
         await ReadFrameAsync(stream);
-        await WriteFrameAsync(stream, RawRequests.Encode(new SaslAuthenticateRequest { AuthBytes = "\0alice\0alice-secret"u8.ToArray() }, 2));
+        await WriteFrameAsync(stream, RawRequests.Encode(new SaslAuthenticateRequest { AuthBytes = Encoding.UTF8.GetBytes(token) }, 2));
         await ReadFrameAsync(stream);
-        Assert.Equal("User:alice", await AskPrincipalAsync(stream));
+        Assert.Equal(principal, await AskPrincipalAsync(stream));
     }
 }
