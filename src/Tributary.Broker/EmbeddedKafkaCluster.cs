@@ -57,7 +57,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _transactions = new TransactionCoordinator(
             new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
             _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
-        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, options.TimeProvider, Faults, _logger);
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Faults, _logger);
     }
 
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
