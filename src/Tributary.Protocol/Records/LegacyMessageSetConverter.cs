@@ -72,8 +72,9 @@ public static class LegacyMessageSetConverter
         if (entry.TimestampType == TimestampType.LogAppendTime && (options.TopicUsesLogAppendTime || timestamp == RecordBatchLayout.NoTimestamp))
             throw new InvalidRecordException($"Invalid timestamp type in the message at offset {entry.Offset}: producers should not set the timestamp type to LogAppendTime.", ErrorCode.InvalidTimestamp);
         var message = inner ?? entry;
+        // Typed nulls: a bare null would convert to an empty (not null) memory.
         builder.Append(timestamp,
-            message.IsKeyNull ? null : message.Key,
-            message.IsValueNull ? null : message.Value);
+            message.IsKeyNull ? (ReadOnlyMemory<byte>?)null : message.Key,
+            message.IsValueNull ? (ReadOnlyMemory<byte>?)null : message.Value);
     }
 }

@@ -56,15 +56,23 @@ public static class RecordBatchDownConverter
             var count = ConvertBatch(batch, toMagic, fetchOffset, scratch);
             if (count == 0) continue;
             var written = output.WrittenCount - start;
-            if (written > 0 && written + scratch.WrittenCount > sizeLimit)
+            if (written + scratch.WrittenCount <= sizeLimit)
             {
-                if (header.Compression != CompressionCodec.None) break;
-                // Uncompressed: keep the messages that still fit, whole.
-                converted += CopyWholeEntries(scratch.WrittenMemory, sizeLimit - written, output);
-                break;
+                new KafkaWriter(output).WriteRaw(scratch.WrittenSpan);
+                converted += count;
+                continue;
             }
-            new KafkaWriter(output).WriteRaw(scratch.WrittenSpan);
-            converted += count;
+            // Over the limit: keep the uncompressed messages that still fit, whole, or a wrapper if it is the first entry.
+            if (header.Compression == CompressionCodec.None)
+            {
+                converted += CopyWholeEntries(scratch.WrittenMemory, sizeLimit - written, atLeastOne: written == 0, output);
+            }
+            else if (written == 0)
+            {
+                new KafkaWriter(output).WriteRaw(scratch.WrittenSpan);
+                converted += count;
+            }
+            break;
         }
         return new DownConversionResult(converted, output.WrittenCount - start);
     }
@@ -86,13 +94,13 @@ public static class RecordBatchDownConverter
         return builder.Count;
     }
 
-    private static int CopyWholeEntries(ReadOnlyMemory<byte> messages, int room, PooledBufferWriter output)
+    private static int CopyWholeEntries(ReadOnlyMemory<byte> messages, int room, bool atLeastOne, PooledBufferWriter output)
     {
         var copied = 0;
         var length = 0;
         foreach (var entry in LegacyMessageSet.ReadEntries(messages))
         {
-            if (length + entry.Bytes.Length > room) break;
+            if (length + entry.Bytes.Length > room && !(atLeastOne && copied == 0)) break;
             length += entry.Bytes.Length;
             copied++;
         }
