@@ -21,8 +21,9 @@ public readonly record struct DownConversionResult(int RecordsConverted, int Byt
 /// a wrapper with all its records, compressed again with the same codec (LZ4 framed for the target magic).</item>
 /// <item>zstd cannot be expressed in these formats: <see cref="UnsupportedCompressionException"/>, which Kafka answers
 /// with UNSUPPORTED_COMPRESSION_TYPE.</item>
-/// <item>Output stops at whole entries before passing the size limit, but the first entry is always written so a
-/// consumer can make progress (Kafka sends the first converted batch whatever its size).</item>
+/// <item>The first batch is always converted and written whole, whatever its size, so a consumer can make progress
+/// (Kafka's lazy down-conversion sends at least the first converted batch); after it, output stops at whole messages
+/// before passing the size limit, where Kafka would send the cut-off bytes of a partial message that clients skip.</item>
 /// </list>
 /// </remarks>
 public static class RecordBatchDownConverter
@@ -34,7 +35,7 @@ public static class RecordBatchDownConverter
     /// <param name="batches">Whole magic-2 batches back to back, as the log stores them.</param>
     /// <param name="toMagic">0 or 1.</param>
     /// <param name="fetchOffset">The offset the client asked for: earlier records of uncompressed batches are left out.</param>
-    /// <param name="sizeLimit">The most bytes to write, except that the first entry is written whatever its size.</param>
+    /// <param name="sizeLimit">The most bytes to write, except that the first batch is written whole whatever its size.</param>
     /// <param name="output">Where the message set is written.</param>
     /// <exception cref="UnsupportedCompressionException">A batch to convert is zstd-compressed.</exception>
     public static DownConversionResult Convert(ReadOnlyMemory<byte> batches, sbyte toMagic, long fetchOffset, int sizeLimit, PooledBufferWriter output)
@@ -56,22 +57,14 @@ public static class RecordBatchDownConverter
             var count = ConvertBatch(batch, toMagic, fetchOffset, scratch);
             if (count == 0) continue;
             var written = output.WrittenCount - start;
-            if (written + scratch.WrittenCount <= sizeLimit)
+            if (written == 0 || written + scratch.WrittenCount <= sizeLimit)
             {
                 new KafkaWriter(output).WriteRaw(scratch.WrittenSpan);
                 converted += count;
                 continue;
             }
-            // Over the limit: keep the uncompressed messages that still fit, whole, or a wrapper if it is the first entry.
-            if (header.Compression == CompressionCodec.None)
-            {
-                converted += CopyWholeEntries(scratch.WrittenMemory, sizeLimit - written, atLeastOne: written == 0, output);
-            }
-            else if (written == 0)
-            {
-                new KafkaWriter(output).WriteRaw(scratch.WrittenSpan);
-                converted += count;
-            }
+            // Over the limit: keep the uncompressed messages that still fit, whole; a wrapper goes whole or not at all.
+            if (header.Compression == CompressionCodec.None) converted += CopyWholeEntries(scratch.WrittenMemory, sizeLimit - written, output);
             break;
         }
         return new DownConversionResult(converted, output.WrittenCount - start);
@@ -94,13 +87,13 @@ public static class RecordBatchDownConverter
         return builder.Count;
     }
 
-    private static int CopyWholeEntries(ReadOnlyMemory<byte> messages, int room, bool atLeastOne, PooledBufferWriter output)
+    private static int CopyWholeEntries(ReadOnlyMemory<byte> messages, int room, PooledBufferWriter output)
     {
         var copied = 0;
         var length = 0;
         foreach (var entry in LegacyMessageSet.ReadEntries(messages))
         {
-            if (length + entry.Bytes.Length > room && !(atLeastOne && copied == 0)) break;
+            if (length + entry.Bytes.Length > room) break;
             length += entry.Bytes.Length;
             copied++;
         }

@@ -249,21 +249,23 @@ public class LegacyMessageSetTests
     }
 
     [Fact]
-    public void Down_conversion_stops_at_whole_messages_within_the_limit_but_always_writes_the_first()
+    public void Down_conversion_writes_the_first_batch_whole_then_stops_at_whole_messages_within_the_limit()
     {
-        var records = Enumerable.Range(0, 10).Select(i => TestRecord.Of(i, "key", new string('v', 100))).ToArray();
-        var batch = TestRecord.Batch(records);
+        var value = new string('v', 100);
+        var first = TestRecord.Batch(Enumerable.Range(0, 3).Select(i => TestRecord.Of(i, "key", value)), new RecordBatchOptions { BaseOffset = 0 });
+        var second = TestRecord.Batch(Enumerable.Range(0, 10).Select(i => TestRecord.Of(i, "key", value)), new RecordBatchOptions { BaseOffset = 3 });
+        byte[] batches = [.. first, .. second];
         var messageSize = LegacyMessageLayout.EntrySize(1, 3, 100);
         using var limited = new PooledBufferWriter();
         using var tiny = new PooledBufferWriter();
 
-        var cut = RecordBatchDownConverter.Convert(batch, 1, 0, sizeLimit: 3 * messageSize + messageSize / 2, limited);
-        var first = RecordBatchDownConverter.Convert(batch, 1, 0, sizeLimit: 10, tiny);
+        var cut = RecordBatchDownConverter.Convert(batches, 1, 0, sizeLimit: 5 * messageSize + messageSize / 2, limited);
+        var firstOnly = RecordBatchDownConverter.Convert(batches, 1, 0, sizeLimit: 10, tiny);
 
-        Assert.Equal(3, cut.RecordsConverted);
-        Assert.Equal(3 * messageSize, cut.BytesWritten);
-        Assert.Equal(1, first.RecordsConverted);
-        Assert.Single(ReadAll(tiny.ToArray()));
+        Assert.Equal(5, cut.RecordsConverted);
+        Assert.Equal(5 * messageSize, cut.BytesWritten);
+        Assert.Equal([0L, 1, 2, 3, 4], ReadAll(limited.ToArray()).Select(r => r.Offset));
+        Assert.Equal(3, firstOnly.RecordsConverted);
     }
 
     [Fact]
