@@ -34,7 +34,7 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
                 result.ErrorCode = (short)error;
                 if (error == ErrorCode.None)
                 {
-                    var found = Find(partition!.Log, p.Timestamp, (IsolationLevel)request.IsolationLevel);
+                    var found = Find(partition!.ReplicaLog(context.Broker.Id), p.Timestamp, (IsolationLevel)request.IsolationLevel);
                     if (context.ApiVersion == OldStyleVersion)
                     {
                         if (found.Offset >= 0) result.OldStyleOffsets.Add(found.Offset);
