@@ -160,6 +160,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
                 var ports = cluster._listenerDefinitions.Select(l => FirstPort(options, l.Index) is var first and > 0 ? first + broker.Id - 1 : 0).ToArray();
                 await cluster.ListenAsync(broker, ports).ConfigureAwait(false);
             }
+            foreach (var broker in cluster.Brokers) cluster._controller.StartBroker(broker.Id);
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
                 null, options.RetentionCheckInterval, options.RetentionCheckInterval);
@@ -176,6 +177,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
 
     private static void Validate(EmbeddedKafkaOptions options)
     {
+        ClusterSettings.From(options); // checks BrokerConfigs
         if (options.Brokers < 1) throw new ArgumentException("A cluster needs at least one broker.", nameof(options));
         if (!IPAddress.TryParse(options.Host, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"Host must be an IPv4 address, not '{options.Host}'.", nameof(options));
@@ -185,6 +187,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
+        if (options.ReplicaLagTimeMax <= TimeSpan.Zero) throw new ArgumentException("The replica lag time max must be positive.", nameof(options));
     }
 
     private static void ValidateSecurity(EmbeddedKafkaOptions options)
@@ -235,7 +238,6 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             throw;
         }
         _listeners[broker.Id] = started.ToArray();
-        broker.IsAlive = true;
     }
 
     /// <summary>Creates a topic; its partition leaders are spread over the live brokers.</summary>
@@ -262,11 +264,27 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops a broker: its connections close, its port stops listening, and its partitions get new leaders among
-    /// the live replicas (with a new leader epoch), as after a broker failure. Stopping a stopped broker does nothing.
+    /// Stops a broker the way Kafka's controlled shutdown does: it stops taking requests (its connections close,
+    /// its port stops listening), waits until its in-sync followers have every record it leads (or have left the
+    /// ISR for lagging longer than <see cref="EmbeddedKafkaOptions.ReplicaLagTimeMax"/>), then hands its
+    /// leaderships to in-sync replicas with a new leader epoch, so nothing acknowledged is lost. Its logs are kept.
+    /// A partition with no other in-sync replica has no leader until this broker returns (or, with
+    /// unclean.leader.election.enable, an out-of-sync replica takes over). Stopping a stopped broker does nothing.
     /// </summary>
     /// <exception cref="ArgumentException">No broker has that id.</exception>
-    public async Task StopBrokerAsync(int brokerId, CancellationToken cancellationToken = default)
+    public Task StopBrokerAsync(int brokerId, CancellationToken cancellationToken = default) => TakeDownAsync(brokerId, controlled: true, cancellationToken);
+
+    /// <summary>
+    /// Kills a broker, as a crash or a kill -9 would: its connections close at once and its leaderships move
+    /// without waiting for followers to catch up, so records it acknowledged with acks=1 (or acks=all while it
+    /// was the only in-sync replica) that no follower copied are lost if another replica takes over. Its logs are
+    /// kept as a disk keeps them; <see cref="StartBrokerAsync"/> brings it back, truncating what diverges from the
+    /// new leader. Crashing a stopped broker does nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public Task CrashBrokerAsync(int brokerId, CancellationToken cancellationToken = default) => TakeDownAsync(brokerId, controlled: false, cancellationToken);
+
+    private async Task TakeDownAsync(int brokerId, bool controlled, CancellationToken cancellationToken)
     {
         var broker = FindBroker(brokerId);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -274,8 +292,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_listeners.Remove(brokerId, out var listeners)) return;
-            _controller.StopBroker(broker.Id);
             foreach (var listener in listeners) await listener.DisposeAsync().ConfigureAwait(false);
+            if (controlled) await _controller.WaitForFollowersAsync(broker.Id, cancellationToken).ConfigureAwait(false);
+            _controller.StopBroker(broker.Id);
         }
         finally
         {
@@ -284,8 +303,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts a stopped broker again on its old port: it rejoins the ISR of its partitions and leads those that had
-    /// no live replica. Starting a running broker does nothing.
+    /// Starts a stopped or crashed broker again on its old port: its replicas follow their leaders, first
+    /// truncating records that diverge from the leader's history (leader epochs), then catching up, and rejoin
+    /// the ISR once caught up; it leads the partitions that had no leader and whose ISR it is in (or any, with
+    /// unclean.leader.election.enable). Starting a running broker does nothing.
     /// </summary>
     /// <exception cref="ArgumentException">No broker has that id.</exception>
     public async Task StartBrokerAsync(int brokerId, CancellationToken cancellationToken = default)
@@ -305,6 +326,25 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The replicas on <paramref name="brokerId"/> stop copying from their leaders until <see cref="ResumeReplication"/>.</summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public void PauseReplication(int brokerId) => _controller.PauseReplication(brokerId, paused: true);
+
+    /// <summary>The replicas on <paramref name="brokerId"/> catch up with their leaders again.</summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public void ResumeReplication(int brokerId) => _controller.PauseReplication(brokerId, paused: false);
+
+    /// <summary>
+    /// Makes every copy the replicas on <paramref name="brokerId"/> fetch from their leaders arrive
+    /// <paramref name="delay"/> late (replication latency), so acks=all answers take longer; zero removes the delay.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id, or the delay is negative.</exception>
+    public void SetReplicationDelay(int brokerId, TimeSpan delay)
+    {
+        if (delay < TimeSpan.Zero) throw new ArgumentException("The replication delay cannot be negative.", nameof(delay));
+        _controller.SetReplicationDelay(brokerId, delay);
+    }
+
     private BrokerNode FindBroker(int brokerId) =>
         _controller.Broker(brokerId) ?? throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
 
@@ -322,7 +362,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             if (_disposed) return;
             _disposed = true;
             if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
-            foreach (var broker in Brokers) broker.IsAlive = false;
+            await _controller.DisposeAsync().ConfigureAwait(false);
             foreach (var listener in _listeners.Values.SelectMany(l => l)) await listener.DisposeAsync().ConfigureAwait(false);
             _listeners.Clear();
             _transactions.Dispose();

@@ -85,6 +85,20 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public bool OAuthBearerUnsecured { get; init; }
 
+    /// <summary>
+    /// How long a follower may go without catching up with its leader before it leaves the ISR
+    /// (replica.lag.time.max.ms). Default 30 seconds, as in Kafka; tests of ISR changes set it short.
+    /// </summary>
+    public TimeSpan ReplicaLagTimeMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Broker configs by their Kafka names, which win over the typed options: <c>unclean.leader.election.enable</c>,
+    /// <c>min.insync.replicas</c> (the defaults of every topic's own configs), <c>replica.lag.time.max.ms</c>,
+    /// <c>default.replication.factor</c> and <c>num.partitions</c>. An unknown name or a bad value is an
+    /// <see cref="ArgumentException"/> when the cluster starts.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
 
