@@ -1,3 +1,5 @@
+using Tributary.Broker.Groups;
+
 namespace Tributary.Broker.Cluster;
 
 /// <summary>The cluster-wide settings the controller and the handlers read (taken from <see cref="EmbeddedKafkaOptions"/>).</summary>
@@ -7,10 +9,11 @@ internal sealed record ClusterSettings(
     short DefaultReplicationFactor,
     TimeSpan GroupInitialRebalanceDelay,
     int MaxRequestSize,
-    TimeSpan RetentionCheckInterval)
+    TimeSpan RetentionCheckInterval,
+    GroupCoordinatorOptions Groups)
 {
     /// <summary>The settings a cluster built from default options has.</summary>
     public static ClusterSettings From(EmbeddedKafkaOptions options) => new(
         options.AutoCreateTopics, options.DefaultPartitions, options.DefaultReplicationFactor,
-        options.GroupInitialRebalanceDelay, options.MaxRequestSize, options.RetentionCheckInterval);
+        options.GroupInitialRebalanceDelay, options.MaxRequestSize, options.RetentionCheckInterval, GroupCoordinatorOptions.From(options));
 }

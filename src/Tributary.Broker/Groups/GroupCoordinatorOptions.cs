@@ -1,6 +1,6 @@
 namespace Tributary.Broker.Groups;
 
-/// <summary>Settings of the classic consumer-group coordinator, with Kafka's broker defaults unless noted.</summary>
+/// <summary>Settings of the group coordinator (classic and consumer groups), with Kafka's broker defaults unless noted.</summary>
 public sealed record GroupCoordinatorOptions
 {
     /// <summary>
@@ -17,4 +17,30 @@ public sealed record GroupCoordinatorOptions
 
     /// <summary>The longest metadata string an offset commit may carry (<c>offset.metadata.max.bytes</c>).</summary>
     public int MaxOffsetMetadataLength { get; init; } = 4096;
+
+    /// <summary>How often consumer-protocol members heartbeat (<c>group.consumer.heartbeat.interval.ms</c>, 5 s).</summary>
+    public TimeSpan ConsumerHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a consumer-protocol member lives without heartbeats (<c>group.consumer.session.timeout.ms</c>, 45 s).</summary>
+    public TimeSpan ConsumerSessionTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The most members a consumer group may have (<c>group.consumer.max.size</c>, unlimited by default).</summary>
+    public int ConsumerMaxSize { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// The server-side assignors, the first being the default (<c>group.consumer.assignors</c>, "uniform" and
+    /// "range"); members pick one with <c>group.remote.assignor</c>.
+    /// </summary>
+    public IReadOnlyList<string> ConsumerAssignors { get; init; } = ["uniform", "range"];
+
+    /// <summary>The coordinator settings of a cluster built with <paramref name="options"/>.</summary>
+    public static GroupCoordinatorOptions From(EmbeddedKafkaOptions options) => new()
+    {
+        InitialRebalanceDelay = options.GroupInitialRebalanceDelay,
+        MinSessionTimeout = options.GroupMinSessionTimeout,
+        ConsumerHeartbeatInterval = options.ConsumerGroupHeartbeatInterval,
+        ConsumerSessionTimeout = options.ConsumerGroupSessionTimeout,
+        ConsumerMaxSize = options.ConsumerGroupMaxSize,
+        ConsumerAssignors = options.ConsumerGroupAssignors,
+    };
 }
