@@ -19,7 +19,7 @@ internal sealed class GroupConsumer : IDisposable
     private int _assignmentCount;
 
     public GroupConsumer(string bootstrapServers, string groupId, string topic, string name, string? instanceId = null,
-        GroupProtocol protocol = GroupProtocol.Classic, string? topicRegex = null)
+        GroupProtocol protocol = GroupProtocol.Classic, string? topicRegex = null, bool autoCommit = false)
     {
         var config = new ConsumerConfig
         {
@@ -27,7 +27,9 @@ internal sealed class GroupConsumer : IDisposable
             GroupId = groupId,
             ClientId = name,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
+            // Auto-commit also commits what was read before partitions are revoked, so a successor resumes there.
+            EnableAutoCommit = autoCommit,
+            AutoCommitIntervalMs = 200,
             GroupInstanceId = instanceId,
             GroupProtocol = protocol,
         };
@@ -89,10 +91,19 @@ internal sealed class GroupConsumer : IDisposable
     /// <summary>Stops polling and closes the consumer: a dynamic member leaves the group (LeaveGroup), a static one does not.</summary>
     public void Dispose()
     {
+        if (_stop.IsCancellationRequested)
+            return;
         _stop.Cancel();
         _pollThread.Join();
         _consumer.Close();
         _consumer.Dispose();
-        _stop.Dispose();
+    }
+
+    /// <summary>Stops polling and destroys the consumer without closing it: it neither leaves nor heartbeats, as if its process died.</summary>
+    public void Crash()
+    {
+        _stop.Cancel();
+        _pollThread.Join();
+        _consumer.Dispose();
     }
 }
