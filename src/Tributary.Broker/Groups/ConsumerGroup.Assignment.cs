@@ -6,10 +6,11 @@ namespace Tributary.Broker.Groups;
 internal sealed partial class ConsumerGroup
 {
     /// <summary>
-    /// Bumps the group epoch when the subscribed topics changed (created, deleted, more partitions, newly matching
-    /// a member's regular expression), then computes the target assignment if the group epoch moved past it.
+    /// Bumps the group epoch once when <paramref name="memberChange"/> says why (a member joined or changed its
+    /// subscription) or when the subscribed topics changed (created, deleted, more partitions, newly matching a
+    /// member's regular expression), then computes the target assignment if the group epoch moved past it.
     /// </summary>
-    private void RefreshAssignment(IReadOnlyCollection<TopicMetadata> topics)
+    private void RefreshAssignment(IReadOnlyCollection<TopicMetadata> topics, string? memberChange = null)
     {
         var subscribed = _members.Values
             .SelectMany(member => SubscribedTopics(member, topics))
@@ -18,8 +19,10 @@ internal sealed partial class ConsumerGroup
         if (subscribed.Count != _subscribedTopics.Count || subscribed.Any(topic => _subscribedTopics.GetValueOrDefault(topic.Key) != topic.Value))
         {
             _subscribedTopics = subscribed;
-            BumpGroupEpoch("the subscribed topics changed");
+            memberChange ??= "the subscribed topics changed";
         }
+        if (memberChange is not null)
+            BumpGroupEpoch(memberChange);
         if (GroupEpoch > AssignmentEpoch)
             ComputeTargetAssignment();
     }

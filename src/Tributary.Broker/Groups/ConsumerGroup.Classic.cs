@@ -34,9 +34,9 @@ internal sealed partial class ConsumerGroup
         member.Classic = new ClassicMemberDetails(join.SessionTimeout, join.Protocols);
         var subscriptionChanged = !subscription.Topics.Order(StringComparer.Ordinal).SequenceEqual(member.SubscribedTopicNames.Order(StringComparer.Ordinal));
         member.SubscribedTopicNames = subscription.Topics.Distinct().ToList();
-        if (joined || subscriptionChanged)
-            BumpGroupEpoch(joined ? $"classic member {memberId} joined" : $"classic member {memberId} changed its subscription");
-        RefreshAssignment(topics);
+        RefreshAssignment(topics, joined ? $"classic member {memberId} joined"
+            : subscriptionChanged ? $"classic member {memberId} changed its subscription"
+            : null);
         ReconcileMember(member, ToIds(subscription.OwnedPartitions, topics), now);
         member.SessionDeadline = now + join.SessionTimeout;
         // The member must now send SyncGroup within its rebalance timeout.

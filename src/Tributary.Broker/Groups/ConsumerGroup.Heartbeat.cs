@@ -22,9 +22,9 @@ internal sealed partial class ConsumerGroup
 
         var assignedBefore = member.Assigned;
         var subscriptionChanged = Update(member, heartbeat);
-        if (joined || subscriptionChanged)
-            BumpGroupEpoch(joined ? $"member {member.MemberId} joined" : $"member {member.MemberId} changed its subscription");
-        RefreshAssignment(topics);
+        RefreshAssignment(topics, joined ? $"member {member.MemberId} joined"
+            : subscriptionChanged ? $"member {member.MemberId} changed its subscription"
+            : null);
         ReconcileMember(member, heartbeat.OwnedPartitions, now);
         member.SessionDeadline = now + _options.ConsumerSessionTimeout;
 

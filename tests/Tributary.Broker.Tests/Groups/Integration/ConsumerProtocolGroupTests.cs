@@ -252,4 +252,29 @@ public sealed class ConsumerProtocolGroupTests(ConsumerProtocolCluster fixture) 
         Assert.Equal(ConsumerGroupType.Consumer, listing.Type);
         Assert.Equal(ConsumerGroupState.Stable, listing.State);
     }
+
+    [Fact]
+    public async Task A_classic_group_upgrades_online_when_a_consumer_protocol_member_joins_and_downgrades_when_it_leaves()
+    {
+        var topic = await NewTopicAsync();
+        var groupId = NewName("group");
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build();
+        async Task<ConsumerGroupType> TypeAsync() => (await admin.ListConsumerGroupsAsync()).Valid.Single(g => g.GroupId == groupId).Type;
+
+        using var classicA = new GroupConsumer(_cluster.BootstrapServers, groupId, topic, "classic-a");
+        using var classicB = new GroupConsumer(_cluster.BootstrapServers, groupId, topic, "classic-b");
+        await EventuallyAsync(() => PartitionsOf(classicA).Count > 0 && PartitionsOf(classicB).Count > 0 && EachPartitionHasOneOwner([classicA, classicB]),
+            "the classic members share the partitions");
+        Assert.Equal(ConsumerGroupType.Classic, await TypeAsync());
+
+        var upgraded = Consumer(groupId, topic, "new-protocol");
+        await EventuallyAsync(() => new[] { classicA, classicB, upgraded }.All(m => PartitionsOf(m).Count > 0) && EachPartitionHasOneOwner([classicA, classicB, upgraded]),
+            "classic and consumer-protocol members share the partitions in one group");
+        Assert.Equal(ConsumerGroupType.Consumer, await TypeAsync());
+
+        upgraded.Dispose();
+        await EventuallyAsync(() => EachPartitionHasOneOwner([classicA, classicB]) && PartitionsOf(classicA).Count > 0 && PartitionsOf(classicB).Count > 0,
+            "the classic members take the partitions back");
+        Assert.Equal(ConsumerGroupType.Classic, await TypeAsync());
+    }
 }
