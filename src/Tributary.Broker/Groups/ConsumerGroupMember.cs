@@ -58,6 +58,9 @@ internal sealed class ConsumerGroupMember(string memberId)
     /// <summary>Whether the member is at the target epoch with nothing to revoke or wait for.</summary>
     public bool IsReconciledTo(int assignmentEpoch) => State == MemberState.Stable && MemberEpoch == assignmentEpoch;
 
+    /// <summary>The member epoch at which each partition of <see cref="Assigned"/> was given to the member (KIP-1251's assignment epoch).</summary>
+    public Dictionary<TopicIdPartition, int> AssignedSince { get; } = [];
+
     /// <summary>Takes the result of a reconciliation step.</summary>
     public void Apply(ReconciledAssignment next)
     {
@@ -67,6 +70,10 @@ internal sealed class ConsumerGroupMember(string memberId)
             MemberEpoch = next.MemberEpoch;
         }
         State = next.State;
+        foreach (var gone in AssignedSince.Keys.Where(p => !next.Assigned.Contains(p)).ToList())
+            AssignedSince.Remove(gone);
+        foreach (var partition in next.Assigned)
+            AssignedSince.TryAdd(partition, next.MemberEpoch);
         Assigned = next.Assigned;
         PendingRevocation = next.PendingRevocation;
     }
