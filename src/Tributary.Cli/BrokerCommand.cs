@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker;
 
@@ -6,7 +7,8 @@ namespace Tributary.Cli;
 
 /// <summary>
 /// <c>tributary broker</c>: runs an embedded Kafka cluster until Ctrl-C or SIGTERM. The first line on stdout is
-/// the bootstrap list alone, so scripts can read it; logs go to stderr.
+/// the bootstrap list alone, so scripts can read it; <c>--bootstrap-file</c> also writes it to a file, atomically
+/// (the file appears complete once the cluster serves) and removes it on a clean stop. Logs go to stderr.
 /// </summary>
 internal static class BrokerCommand
 {
@@ -14,21 +16,46 @@ internal static class BrokerCommand
     {
         var brokers = new Option<int>("--brokers") { Description = "Number of brokers.", DefaultValueFactory = _ => 1 };
         var port = new Option<int>("--port") { Description = "Port of the first broker; the others follow it. 0 picks free ports.", DefaultValueFactory = _ => 9092 };
-        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port };
-        command.SetAction((result, cancellationToken) => RunAsync(result.GetValue(brokers), result.GetValue(port), cancellationToken));
+        var host = new Option<string>("--host") { Description = "IPv4 address to listen on and advertise.", DefaultValueFactory = _ => "127.0.0.1" };
+        var logLevel = new Option<LogLevel>("--log-level")
+        {
+            Description = "Least severe log level shown on stderr: Trace, Debug (one line per request), Information, Warning, Error, Critical or None.",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
+        var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Also write the bootstrap list to this file (atomically, once the cluster serves; removed on exit)." };
+        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile };
+        command.SetAction((result, cancellationToken) => RunAsync(
+            new BrokerRequest(result.GetValue(brokers), result.GetValue(port), result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile)),
+            cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(int brokers, int port, CancellationToken cancellationToken)
+    private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile);
+
+    private static async Task<int> RunAsync(BrokerRequest request, CancellationToken cancellationToken)
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
         using var loggerFactory = LoggerFactory.Create(logging => logging
-            .SetMinimumLevel(LogLevel.Information)
+            .SetMinimumLevel(request.LogLevel)
+            .AddSimpleConsole(console => console.SingleLine = true)
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-        await using var cluster = await EmbeddedKafkaCluster.StartAsync(
-            new EmbeddedKafkaOptions { Brokers = brokers, FirstPort = port, LoggerFactory = loggerFactory }, shutdown.Token);
+        var options = new EmbeddedKafkaOptions { Brokers = request.Brokers, FirstPort = request.Port, Host = request.Host, LoggerFactory = loggerFactory };
+        EmbeddedKafkaCluster cluster;
+        try
+        {
+            cluster = await EmbeddedKafkaCluster.StartAsync(options, shutdown.Token);
+        }
+        catch (Exception e) when (e is ArgumentException or SocketException)
+        {
+            // A bad --host, or a port another process holds.
+            await Console.Error.WriteLineAsync($"tributary: cannot start the cluster on {request.Host}:{request.Port}: {e.Message}");
+            return 1;
+        }
+        await using var _ = cluster;
         Console.Out.WriteLine(cluster.BootstrapServers);
         await Console.Out.FlushAsync(CancellationToken.None);
+        if (request.BootstrapFile is { } file)
+            await WriteAtomicallyAsync(file, cluster.BootstrapServers);
         try
         {
             await Task.Delay(Timeout.Infinite, shutdown.Token);
@@ -37,6 +64,15 @@ internal static class BrokerCommand
         {
             // Ctrl-C or SIGTERM: a normal stop.
         }
+        request.BootstrapFile?.Delete();
         return 0;
+    }
+
+    // Written next to the target and renamed over it, so a script waiting for the file never reads half a line.
+    private static async Task WriteAtomicallyAsync(FileInfo file, string bootstrapServers)
+    {
+        var temporary = file.FullName + $".{Environment.ProcessId}.tmp";
+        await File.WriteAllTextAsync(temporary, bootstrapServers + "\n");
+        File.Move(temporary, file.FullName, overwrite: true);
     }
 }
