@@ -36,6 +36,23 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Produce_waiting_for_a_line_stops_on_Ctrl_C_and_keeps_what_was_read()
+    {
+        var topic = await kafka.CreateTopicAsync();
+        using var producer = Start(kafka.BootstrapServers, "produce", "-t", topic);
+        await producer.StandardInput.WriteAsync("one\ntwo\n");
+        await producer.StandardInput.FlushAsync(); // stdin stays open, as a terminal's does: the command waits for a line
+
+        Assert.Equal(["one", "two"], (await kafka.ConsumeAsync(topic, 2, timeout: Patience)).Select(r => r.Message.Value));
+
+        using (var interrupt = Process.Start("kill", ["-INT", producer.Id.ToString()]))
+            await interrupt.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(Patience);
+        await producer.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, producer.ExitCode);
+    }
+
+    [Fact]
     public async Task Pipe_drains_and_exits_zero_on_SIGTERM()
     {
         var (input, output) = (await kafka.CreateTopicAsync(), await kafka.CreateTopicAsync());

@@ -8,8 +8,8 @@ namespace Tributary.Cli.Clients;
 /// <summary>
 /// <c>tributary produce</c>: kcat's producer mode on Confluent.Kafka. Each line of stdin is one record (with
 /// <c>-K</c>, the text before the first delimiter is its key). With <c>--transactional-id</c> all records are written
-/// in one transaction, committed at the end of input and aborted on any error. Exits 0 once every record was
-/// acknowledged.
+/// in one transaction, committed at the end of input and aborted on any error or Ctrl-C. Exits 0 once every record
+/// was acknowledged; Ctrl-C (even while waiting for a line on a terminal) stops reading and delivers what was read.
 /// </summary>
 internal static class ProduceCommand
 {
@@ -65,9 +65,10 @@ internal static class ProduceCommand
         }
         Error? firstError = null;
         long sent = 0;
+        var lines = new InterruptibleLineReader(input);
         try
         {
-            while (sent != request.Count && !shutdown.Token.IsCancellationRequested && input.ReadLine() is { } line)
+            while (sent != request.Count && lines.Next(shutdown.Token) is { } line)
             {
                 var message = ToMessage(line, request.KeyDelimiter, request.Headers);
                 ProduceWaitingForRoom(producer, destination, message, report =>
@@ -77,7 +78,11 @@ internal static class ProduceCommand
                 });
                 sent++;
             }
-            producer.Flush(shutdown.Token);
+            if (shutdown.Token.IsCancellationRequested && transactional)
+                throw new UserErrorException("interrupted before the end of input: the transaction was aborted, nothing was written");
+            // After Ctrl-C the lines read so far are still delivered, within the time allowed to reach the cluster.
+            if (producer.Flush(request.Connection.Timeout + TimeSpan.FromSeconds(30)) is var undelivered and > 0)
+                throw new UserErrorException($"{undelivered} record(s) were not acknowledged in time");
             if (firstError is { } error)
                 throw new UserErrorException($"delivery failed: {error.Reason} ({error.Code})");
             if (transactional)
