@@ -52,10 +52,10 @@ internal static class BrokerCommand
             return 1;
         }
         await using var _ = cluster;
-        Console.Out.WriteLine(cluster.BootstrapServers);
-        await Console.Out.FlushAsync(CancellationToken.None);
         if (request.BootstrapFile is { } file)
             await WriteAtomicallyAsync(file, cluster.BootstrapServers);
+        Console.Out.WriteLine(cluster.BootstrapServers);
+        await Console.Out.FlushAsync(CancellationToken.None);
         try
         {
             await Task.Delay(Timeout.Infinite, shutdown.Token);

@@ -24,6 +24,19 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Broker_writes_its_bootstrap_file_whole_and_removes_it_on_SIGTERM()
+    {
+        var file = Path.Combine(Path.GetTempPath(), EmbeddedKafkaFixture.UniqueName("bootstrap") + ".txt");
+        using var broker = Start(null, "broker", "--port", "0", "--bootstrap-file", file, "--log-level", "Debug");
+
+        var printed = await broker.StandardOutput.ReadLineAsync().WaitAsync(Patience);
+        Assert.Equal(printed + "\n", await File.ReadAllTextAsync(file)); // written before or as the line is printed
+
+        Assert.Equal(0, await TerminateAsync(broker));
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task Consume_without_an_end_exits_zero_on_SIGTERM()
     {
         var topic = await kafka.CreateTopicAsync();

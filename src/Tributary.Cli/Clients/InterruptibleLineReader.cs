@@ -43,6 +43,10 @@ internal sealed class InterruptibleLineReader
         {
             _failure = e;
         }
+        catch (ObjectDisposedException)
+        {
+            // The command finished (after Ctrl-C) and closed its input file while this thread still read ahead.
+        }
         _lines.CompleteAdding();
     }
 }
