@@ -29,7 +29,8 @@ public static class Shell
         var bin = Directory.CreateDirectory(Path.Combine(directory.FullName, "bin"));
         var wrapper = Path.Combine(bin.FullName, "tributary");
         await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet '{CommandPath}' \"$@\"\n");
-        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) // the sequences are bash: the tests run where bash does
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var script = Path.Combine(directory.FullName, "sequence.sh");
         await File.WriteAllTextAsync(script,
             "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + string.Join("", blocks.Select(b => $"# {b}\n{b.Code}")));
