@@ -5,7 +5,7 @@ using Confluent.Kafka.Admin;
 namespace Tributary.Testing;
 
 /// <summary>Compares a group's committed offsets with the end offsets of a topic's partitions.</summary>
-internal sealed class GroupLag(string bootstrapServers)
+internal sealed class GroupLag(ClientConfig client)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LongestRequest = TimeSpan.FromSeconds(5);
@@ -13,8 +13,8 @@ internal sealed class GroupLag(string bootstrapServers)
     /// <exception cref="TimeoutException">The lag was not zero in time, or the cluster did not answer in time.</exception>
     public async Task WaitForZeroAsync(string groupId, string topic, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId, EnableAutoCommit = false })
+        using var admin = new AdminClientBuilder(new AdminClientConfig(client)).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(client) { GroupId = groupId, EnableAutoCommit = false })
             .SetLogHandler((_, _) => { })
             .Build();
         var clock = Stopwatch.StartNew();

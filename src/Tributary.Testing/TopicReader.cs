@@ -12,7 +12,7 @@ internal static class TopicReader
         var config = kafka.ConsumerConfig(UniqueNames.Next("reader"));
         config.IsolationLevel = isolation;
         using var consumer = new ConsumerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(kafka.ClientConfig())).Build();
         var partitions = admin.GetMetadata(topic, timeout).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
         // Assigned, not subscribed: no group join to wait for, so reading starts at once.
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));

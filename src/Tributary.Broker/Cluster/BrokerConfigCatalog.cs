@@ -8,13 +8,16 @@ internal static class BrokerConfigCatalog
     /// <summary>Every reported broker config of <paramref name="broker"/>: static when set by the cluster's options, else Kafka's default.</summary>
     public static IReadOnlyList<DescribedConfig> Describe(BrokerNode broker, ClusterSettings settings)
     {
-        var listener = $"PLAINTEXT://{broker.Address}";
+        var listener = string.Join(',', broker.Endpoints.Select(e => $"{e.ListenerName}://{e.Address}"));
+        var protocolMap = string.Join(',', broker.Endpoints.Select(e => $"{e.ListenerName}:{e.SecurityProtocol.ToKafkaName()}"));
         var set = new (ConfigDefinition Definition, string? Value)[]
         {
             (new("broker.id", ConfigType.Int, "-1", "The broker id.", ReadOnly: true), Invariant(broker.Id)),
             (new("node.id", ConfigType.Int, "-1", "The node id.", ReadOnly: true), Invariant(broker.Id)),
             (new("listeners", ConfigType.String, null, "Listener addresses.", ReadOnly: true), listener),
             (new("advertised.listeners", ConfigType.String, null, "Addresses advertised to clients.", ReadOnly: true), listener),
+            (new("listener.security.protocol.map", ConfigType.String, "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                "The security protocol of each listener.", ReadOnly: true), protocolMap),
             (new("auto.create.topics.enable", ConfigType.Boolean, "true", "Whether Metadata creates unknown topics.", ReadOnly: true), settings.AutoCreateTopics ? "true" : "false"),
             (new("num.partitions", ConfigType.Int, "1", "Default partition count of new topics."), Invariant(settings.DefaultPartitions)),
             (new("default.replication.factor", ConfigType.Int, "1", "Default replication factor of new topics."), Invariant(settings.DefaultReplicationFactor)),
@@ -22,6 +25,8 @@ internal static class BrokerConfigCatalog
             (new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
                 Invariant((long)settings.RetentionCheckInterval.TotalMilliseconds)),
             (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
+            (new("replica.lag.time.max.ms", ConfigType.Long, "30000", "How long a follower may lag before it leaves the ISR.", ReadOnly: true),
+                Invariant((long)settings.ReplicaLagTimeMax.TotalMilliseconds)),
         };
         var defaults = new ConfigDefinition[]
         {
@@ -35,11 +40,13 @@ internal static class BrokerConfigCatalog
         // Topic defaults are broker configs too, under their broker names.
         var topicDefaults = TopicConfigCatalog.All
             .Where(d => d.BrokerSynonym is not null)
-            .Select(d => d with { Name = d.BrokerSynonym!, BrokerSynonym = null, ValidValues = null });
+            .Select(d => (Definition: d with { Name = d.BrokerSynonym!, BrokerSynonym = null, ValidValues = null }, Value: settings.TopicDefaults.Resolve(d)))
+            .Select(d => new DescribedConfig(d.Definition, d.Value.Value, d.Value.Source));
 
         return set.Select(c => new DescribedConfig(c.Definition, c.Value,
                 c.Value == c.Definition.DefaultValue ? ConfigSource.DefaultConfig : ConfigSource.StaticBrokerConfig))
-            .Concat(defaults.Concat(topicDefaults).DistinctBy(d => d.Name).Select(d => new DescribedConfig(d, d.DefaultValue, ConfigSource.DefaultConfig)))
+            .Concat(defaults.Select(d => new DescribedConfig(d, d.DefaultValue, ConfigSource.DefaultConfig)))
+            .Concat(topicDefaults)
             .DistinctBy(c => c.Definition.Name)
             .ToList();
     }

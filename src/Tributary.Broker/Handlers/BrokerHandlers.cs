@@ -1,4 +1,5 @@
 using Tributary.Broker.Handlers.Groups;
+using Tributary.Broker.Handlers.Security;
 using Tributary.Broker.Handlers.Transactions;
 
 namespace Tributary.Broker.Handlers;
@@ -53,5 +54,11 @@ internal static class BrokerHandlers
         new DescribeTransactionsHandler(),
         new ListTransactionsHandler(),
         new DescribeProducersHandler(),
+
+        // Security (the SASL exchange itself runs before the dispatcher; these answer requests outside it).
+        new SaslHandshakeHandler(),
+        new SaslAuthenticateHandler(),
+        new DescribeUserScramCredentialsHandler(),
+        new AlterUserScramCredentialsHandler(),
     ];
 }

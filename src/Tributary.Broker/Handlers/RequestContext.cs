@@ -2,6 +2,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 
 namespace Tributary.Broker.Handlers;
@@ -24,11 +25,20 @@ internal sealed class RequestContext
     /// <summary>The cluster's transaction coordinator (producer ids, transactions).</summary>
     public required TransactionCoordinator Transactions { get; init; }
 
+    /// <summary>The cluster's users and their SCRAM credentials.</summary>
+    public required UserCredentials Users { get; init; }
+
     /// <summary>Every API the broker serves (what ApiVersions advertises).</summary>
     public required HandlerRegistry Handlers { get; init; }
 
     /// <summary>Who is asking: <see cref="ConnectionInfo.Principal"/> of the connection when the request arrived.</summary>
     public KafkaPrincipal Principal { get; init; } = KafkaPrincipal.Anonymous;
+
+    /// <summary>
+    /// The listener the request came in on (its index in the cluster's listeners): brokers are named to the client by
+    /// their addresses on it, as Kafka answers on the listener a client connected to.
+    /// </summary>
+    public int Listener { get; init; }
 
     /// <summary>The version of the request.</summary>
     public required short ApiVersion { get; init; }
