@@ -7,6 +7,7 @@ using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security.Sasl;
+using Tributary.Broker.Security.Tls;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 
@@ -41,9 +42,14 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _options = options;
         _logger = options.LoggerFactory.CreateLogger("Tributary.Broker");
         var credentials = new UserCredentials(options.Users);
-        ISaslMechanism[] mechanisms =
+        List<ISaslMechanism> mechanisms =
             [new PlainMechanism(credentials), new ScramMechanism(ScramAlgorithm.Sha256, credentials), new ScramMechanism(ScramAlgorithm.Sha512, credentials)];
-        _listenerDefinitions = options.Listeners.Select((l, i) => new ListenerDefinition(i, l, mechanisms)).ToList();
+        if (options.OAuthBearerUnsecured) mechanisms.Add(new OAuthBearerUnsecuredMechanism(options.TimeProvider));
+        var tls = options.Listeners.Any(l => l.SecurityProtocol.UsesTls()) ? ClusterTls.Create(options) : null;
+        CertificateAuthority = tls?.GeneratedAuthority;
+        _listenerDefinitions = options.Listeners
+            .Select((l, i) => new ListenerDefinition(i, l, mechanisms, l.SecurityProtocol.UsesTls() ? tls!.EndpointFor(l.SecurityProtocol) : null))
+            .ToList();
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
         _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
@@ -56,6 +62,13 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
 
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
     public FaultInjector Faults { get; } = new();
+
+    /// <summary>
+    /// The certificate authority the cluster created for its TLS listeners when no certificate was configured (null
+    /// otherwise): clients trust its <see cref="CertificateAuthority.CertificatePem"/>, and it issues client
+    /// certificates that SSL listeners with client authentication accept.
+    /// </summary>
+    public CertificateAuthority? CertificateAuthority { get; }
 
     /// <summary>Every broker, running or stopped.</summary>
     public IReadOnlyList<BrokerNode> Brokers => _controller.Brokers;
@@ -131,8 +144,13 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             if (listener.EffectiveName.Length == 0 || !listener.EffectiveName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
                 throw new ArgumentException($"Invalid listener name '{listener.EffectiveName}' (letters, digits, '_' and '-').", nameof(options));
             if (listener.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {listener.FirstPort} of listener {listener.EffectiveName}.", nameof(options));
-            if (listener.SecurityProtocol.UsesTls()) throw new ArgumentException($"Listener {listener.EffectiveName}: TLS listeners are not supported yet.", nameof(options));
         }
+        var tls = options.Tls;
+        if ((tls.CertificatePemFile is null) != (tls.PrivateKeyPemFile is null))
+            throw new ArgumentException("A TLS certificate file needs its private key file, and the other way round.", nameof(options));
+        if (tls.CertificatePemFile is not null && tls.ClientAuthentication != TlsClientAuthentication.None && tls.ClientCertificateAuthorityPemFile is null)
+            throw new ArgumentException("TLS client authentication with a broker certificate from files needs the client certificate authority file.", nameof(options));
+        if (tls.HandshakeTimeout <= TimeSpan.Zero) throw new ArgumentException("The TLS handshake timeout must be positive.", nameof(options));
         foreach (var (user, password) in options.Users)
         {
             if (user.Length == 0 || user.Contains('\0')) throw new ArgumentException("A user name must be non-empty and free of NUL characters.", nameof(options));
@@ -292,6 +310,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             _listeners.Clear();
             _transactions.Dispose();
             _groups.Dispose();
+            CertificateAuthority?.Dispose();
         }
         finally
         {

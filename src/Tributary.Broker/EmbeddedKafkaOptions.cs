@@ -28,6 +28,9 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public IReadOnlyList<ListenerOptions> Listeners { get; init; } = [new ListenerOptions(KafkaSecurityProtocol.Plaintext)];
 
+    /// <summary>The TLS settings of SSL and SASL_SSL listeners. Default: a certificate created in-process, no client certificates.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
     /// <summary>
     /// The users who may authenticate on SASL listeners, name to password; each may use PLAIN, SCRAM-SHA-256 and
     /// SCRAM-SHA-512 (SCRAM credentials are salted and stored with 4096 iterations, as Kafka's tools create them).
@@ -88,6 +91,13 @@ public sealed class EmbeddedKafkaOptions
     /// <see cref="ArgumentException"/> when the cluster starts.
     /// </summary>
     public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Whether SASL listeners offer OAUTHBEARER with Kafka's unsecured JWS tokens (for tests: an unsigned JWT whose
+    /// <c>sub</c> claim is the principal and whose <c>exp</c> claim must be in the future, as librdkafka's
+    /// <c>sasl.oauthbearer.config=principal=alice</c> makes one). Default false.
+    /// </summary>
+    public bool OAuthBearerUnsecured { get; init; }
 
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
