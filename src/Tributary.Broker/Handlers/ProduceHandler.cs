@@ -51,7 +51,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
             if (endpoint.NodeId == leaderId) return;
         }
         var leader = context.Cluster.Broker(leaderId)!;
-        response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = leader.Id, Host = leader.Host, Port = leader.Port });
+        response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = leader.Id, Host = leader.Host, Port = leader.PortOn(context.Listener) });
     }
 
     private static ProduceResponse.PartitionProduceResponse Append(RequestContext context, short acks, TopicState? topic, ProduceRequest.PartitionProduceData data)
