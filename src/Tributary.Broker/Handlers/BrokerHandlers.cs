@@ -1,3 +1,4 @@
+using Tributary.Broker.Handlers.Acls;
 using Tributary.Broker.Handlers.Groups;
 using Tributary.Broker.Handlers.Transactions;
 
@@ -53,5 +54,10 @@ internal static class BrokerHandlers
         new DescribeTransactionsHandler(),
         new ListTransactionsHandler(),
         new DescribeProducersHandler(),
+
+        // ACLs.
+        new CreateAclsHandler(),
+        new DescribeAclsHandler(),
+        new DeleteAclsHandler(),
     ];
 }

@@ -1,11 +1,16 @@
+using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 using IsolationLevel = Tributary.Broker.Log.IsolationLevel;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>ListOffsets: earliest, latest (high watermark or last stable offset), by timestamp, max timestamp.</summary>
+/// <summary>
+/// ListOffsets: earliest, latest (high watermark or last stable offset), by timestamp, max timestamp. Each topic
+/// needs DESCRIBE (else its partitions get TOPIC_AUTHORIZATION_FAILED).
+/// </summary>
 internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
 {
     private const long Latest = -1;
@@ -27,10 +32,14 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
         {
             var topic = PartitionLookup.Topic(context, wanted.Name);
             var results = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = wanted.Name };
+            var authorized = context.Authorize(AclOperation.Describe, AclResourceType.Topic, wanted.Name);
             foreach (var p in wanted.Partitions)
             {
                 var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = p.PartitionIndex };
-                var error = PartitionLookup.FindLed(context, topic, p.PartitionIndex, p.CurrentLeaderEpoch, out var partition);
+                PartitionState? partition = null;
+                var error = authorized
+                    ? PartitionLookup.FindLed(context, topic, p.PartitionIndex, p.CurrentLeaderEpoch, out partition)
+                    : ErrorCode.TopicAuthorizationFailed;
                 result.ErrorCode = (short)error;
                 if (error == ErrorCode.None)
                 {

@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -8,6 +9,10 @@ namespace Tributary.Broker.Handlers;
 /// <summary>
 /// Produce: validates and appends each partition's batches on its leader (acks 0, 1 and all are the same
 /// here, as all replicas share the log; acks=all still needs min.insync.replicas live replicas).
+/// Authorization as Kafka 3.x: a request holding transactional batches needs WRITE on its transactional id (else
+/// every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its partitions get
+/// TOPIC_AUTHORIZATION_FAILED, before any existence check). Idempotent produce needs nothing more: IDEMPOTENT_WRITE
+/// is checked by InitProducerId.
 /// </summary>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
 {
@@ -21,12 +26,22 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
     {
         var response = new ProduceResponse();
+        var transactionDenied = HasTransactionalBatches(request)
+            && (request.TransactionalId is null || !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId));
         foreach (var topicData in request.TopicData)
         {
             var topic = PartitionLookup.Topic(context, topicData.Name);
             var results = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
+            var denied = transactionDenied ? ErrorCode.TransactionalIdAuthorizationFailed
+                : !context.Authorize(AclOperation.Write, AclResourceType.Topic, topicData.Name) ? ErrorCode.TopicAuthorizationFailed
+                : ErrorCode.None;
             foreach (var partitionData in topicData.PartitionData)
             {
+                if (denied != ErrorCode.None)
+                {
+                    results.PartitionResponses.Add(Fail(new() { Index = partitionData.Index, BaseOffset = -1 }, denied));
+                    continue;
+                }
                 var result = Append(context, request.Acks, topic, partitionData);
                 if (result.ErrorCode == (short)ErrorCode.NotLeaderOrFollower && result.CurrentLeader.LeaderId >= 0)
                     AddLeaderEndpoint(context, response, result.CurrentLeader.LeaderId);
@@ -73,6 +88,19 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         result.LogAppendTimeMs = appended.LogAppendTimeMs;
         result.LogStartOffset = appended.LogStartOffset;
         return result;
+    }
+
+    /// <summary>Whether any record batch of the request is transactional (Kafka's RequestUtils.hasTransactionalRecords).</summary>
+    private static bool HasTransactionalBatches(ProduceRequest request)
+    {
+        foreach (var topic in request.TopicData)
+        {
+            foreach (var partition in topic.PartitionData)
+            {
+                if (partition.Records is { } records && TransactionalBatches.Any(records.Span)) return true;
+            }
+        }
+        return false;
     }
 
     private static ProduceResponse.PartitionProduceResponse Fail(ProduceResponse.PartitionProduceResponse result, ErrorCode error)

@@ -4,6 +4,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -26,10 +27,11 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly TransactionCoordinator _transactions;
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
+    private readonly Authorizer _authorizer;
     private readonly ILogger _logger;
 
     public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TransactionCoordinator transactions,
-        TimeProvider time, FaultInjector faults, ILogger logger)
+        TimeProvider time, FaultInjector faults, Authorizer authorizer, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
@@ -37,6 +39,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
         _transactions = transactions;
         _time = time;
         _faults = faults;
+        _authorizer = authorizer;
         _logger = logger;
     }
 
@@ -79,6 +82,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
             ClientId = header.ClientId,
             ClientHost = connection.ClientHost,
             Time = _time,
+            Authorizer = _authorizer,
         };
         var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
         await _faults.ApplyAsync(handler.ApiKey, response, _time, cancellationToken).ConfigureAwait(false);
