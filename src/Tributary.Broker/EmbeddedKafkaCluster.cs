@@ -7,6 +7,7 @@ using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 
@@ -31,7 +32,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly Authorizer _authorizer;
     private readonly RequestDispatcher _dispatcher;
     private readonly ILogger _logger;
-    private readonly Dictionary<int, BrokerListener> _listeners = new();
+    private readonly IReadOnlyList<ListenerDefinition> _listenerDefinitions;
+    private readonly Dictionary<int, BrokerListener[]> _listeners = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ITimer? _retentionTimer;
     private bool _disposed;
@@ -40,7 +42,11 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     {
         _options = options;
         _logger = options.LoggerFactory.CreateLogger("Tributary.Broker");
-        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host));
+        var credentials = new UserCredentials(options.Users);
+        ISaslMechanism[] mechanisms =
+            [new PlainMechanism(credentials), new ScramMechanism(ScramAlgorithm.Sha256, credentials), new ScramMechanism(ScramAlgorithm.Sha512, credentials)];
+        _listenerDefinitions = options.Listeners.Select((l, i) => new ListenerDefinition(i, l, mechanisms)).ToList();
+        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
         _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
             options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
@@ -59,8 +65,17 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     /// <summary>Every broker, running or stopped.</summary>
     public IReadOnlyList<BrokerNode> Brokers => _controller.Brokers;
 
-    /// <summary>The bootstrap list of every broker, e.g. "127.0.0.1:9092,127.0.0.1:9093".</summary>
-    public string BootstrapServers => string.Join(',', Brokers.Select(b => b.Address));
+    /// <summary>The bootstrap list of every broker on the first listener, e.g. "127.0.0.1:9092,127.0.0.1:9093".</summary>
+    public string BootstrapServers => GetBootstrapServers(_listenerDefinitions[0].Name);
+
+    /// <summary>The bootstrap list of every broker on the listener named <paramref name="listenerName"/> (e.g. <c>SASL_SSL</c>).</summary>
+    /// <exception cref="ArgumentException">No listener has that name.</exception>
+    public string GetBootstrapServers(string listenerName)
+    {
+        var listener = _listenerDefinitions.FirstOrDefault(l => l.Name == listenerName)
+            ?? throw new ArgumentException($"No listener named '{listenerName}' (the listeners are {string.Join(", ", _listenerDefinitions.Select(l => l.Name))}).", nameof(listenerName));
+        return string.Join(',', Brokers.Select(b => $"{b.Host}:{b.PortOn(listener.Index)}"));
+    }
 
     /// <summary>The cluster id that clients see in metadata.</summary>
     public string ClusterId => _controller.ClusterId;
@@ -77,7 +92,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             foreach (var broker in cluster.Brokers)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                cluster.Listen(broker, options.FirstPort == 0 ? 0 : options.FirstPort + broker.Id - 1);
+                var ports = cluster._listenerDefinitions.Select(l => FirstPort(options, l.Index) is var first and > 0 ? first + broker.Id - 1 : 0).ToArray();
+                await cluster.ListenAsync(broker, ports).ConfigureAwait(false);
             }
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
@@ -88,7 +104,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             await cluster.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        cluster._logger.LogInformation("Embedded Kafka cluster {ClusterId} started: {Bootstrap}", cluster.ClusterId, cluster.BootstrapServers);
+        cluster._logger.LogInformation("Embedded Kafka cluster {ClusterId} started: {Listeners}", cluster.ClusterId,
+            string.Join("; ", cluster._listenerDefinitions.Select(l => $"{l.Name} {cluster.GetBootstrapServers(l.Name)}")));
         return cluster;
     }
 
@@ -98,6 +115,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         if (!IPAddress.TryParse(options.Host, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"Host must be an IPv4 address, not '{options.Host}'.", nameof(options));
         if (options.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {options.FirstPort}.", nameof(options));
+        ValidateSecurity(options);
         if (options.DefaultPartitions < 1 || options.DefaultReplicationFactor < 1 || options.MaxRequestSize < 1 || options.RetentionCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
@@ -109,11 +127,49 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         }
     }
 
-    private void Listen(BrokerNode broker, int port)
+    private static void ValidateSecurity(EmbeddedKafkaOptions options)
     {
-        var listener = BrokerListener.Start(broker, _options.Host, port, _dispatcher, _options.MaxRequestSize, _logger);
-        _listeners[broker.Id] = listener;
-        broker.Port = listener.Port;
+        if (options.Listeners.Count == 0) throw new ArgumentException("A cluster needs at least one listener.", nameof(options));
+        var duplicate = options.Listeners.GroupBy(l => l.EffectiveName).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"Two listeners are named {duplicate.Key}; give listeners of the same security protocol names of their own.", nameof(options));
+        foreach (var listener in options.Listeners)
+        {
+            if (listener.EffectiveName.Length == 0 || !listener.EffectiveName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+                throw new ArgumentException($"Invalid listener name '{listener.EffectiveName}' (letters, digits, '_' and '-').", nameof(options));
+            if (listener.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {listener.FirstPort} of listener {listener.EffectiveName}.", nameof(options));
+            if (listener.SecurityProtocol.UsesTls()) throw new ArgumentException($"Listener {listener.EffectiveName}: TLS listeners are not supported yet.", nameof(options));
+        }
+        foreach (var (user, password) in options.Users)
+        {
+            if (user.Length == 0 || user.Contains('\0')) throw new ArgumentException("A user name must be non-empty and free of NUL characters.", nameof(options));
+            if (password.Length == 0) throw new ArgumentException($"User {user} needs a non-empty password.", nameof(options));
+        }
+    }
+
+    /// <summary>The port of broker 1 on listener <paramref name="listener"/>, 0 for any.</summary>
+    private static int FirstPort(EmbeddedKafkaOptions options, int listener) =>
+        options.Listeners[listener].FirstPort is var own and > 0 ? own : listener == 0 ? options.FirstPort : 0;
+
+    /// <summary>Starts <paramref name="broker"/>'s listeners on <paramref name="ports"/> (one per listener, 0 for any free port).</summary>
+    private async Task ListenAsync(BrokerNode broker, int[] ports)
+    {
+        var started = new List<BrokerListener>();
+        try
+        {
+            foreach (var definition in _listenerDefinitions)
+            {
+                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _options.MaxRequestSize, _logger, definition);
+                started.Add(listener);
+                broker.SetPort(definition.Index, listener.Port);
+            }
+        }
+        catch
+        {
+            foreach (var listener in started) await listener.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _listeners[broker.Id] = started.ToArray();
         broker.IsAlive = true;
     }
 
@@ -197,9 +253,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_listeners.Remove(brokerId, out var listener)) return;
+            if (!_listeners.Remove(brokerId, out var listeners)) return;
             _controller.StopBroker(broker.Id);
-            await listener.DisposeAsync().ConfigureAwait(false);
+            foreach (var listener in listeners) await listener.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -220,7 +276,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_listeners.ContainsKey(brokerId)) return;
-            Listen(broker, broker.Port);
+            await ListenAsync(broker, _listenerDefinitions.Select(l => broker.PortOn(l.Index)).ToArray()).ConfigureAwait(false);
             _controller.StartBroker(broker.Id);
         }
         finally
@@ -247,7 +303,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             _disposed = true;
             if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
             foreach (var broker in Brokers) broker.IsAlive = false;
-            foreach (var listener in _listeners.Values) await listener.DisposeAsync().ConfigureAwait(false);
+            foreach (var listener in _listeners.Values.SelectMany(l => l)) await listener.DisposeAsync().ConfigureAwait(false);
             _listeners.Clear();
             _transactions.Dispose();
             _groups.Dispose();

@@ -15,8 +15,25 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public string Host { get; init; } = "127.0.0.1";
 
-    /// <summary>The port of broker 1; broker n listens on <c>FirstPort + n - 1</c>. 0 (the default) picks free ports.</summary>
+    /// <summary>
+    /// The port of broker 1 on the first listener; broker n listens on <c>FirstPort + n - 1</c>. 0 (the default) picks
+    /// free ports. A listener's own <see cref="ListenerOptions.FirstPort"/> takes precedence.
+    /// </summary>
     public int FirstPort { get; init; }
+
+    /// <summary>
+    /// The listeners of every broker, each with its security protocol and its own ports (Kafka's <c>listeners</c>).
+    /// Default: one PLAINTEXT listener. <see cref="EmbeddedKafkaCluster.BootstrapServers"/> is the first listener's list,
+    /// and a client is answered with the brokers' addresses on the listener it connected to.
+    /// </summary>
+    public IReadOnlyList<ListenerOptions> Listeners { get; init; } = [new ListenerOptions(KafkaSecurityProtocol.Plaintext)];
+
+    /// <summary>
+    /// The users who may authenticate on SASL listeners, name to password; each may use PLAIN, SCRAM-SHA-256 and
+    /// SCRAM-SHA-512 (SCRAM credentials are salted and stored with 4096 iterations, as Kafka's tools create them).
+    /// Default: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Whether a Metadata request for an unknown topic creates it (Kafka's auto.create.topics.enable). Default true.</summary>
     public bool AutoCreateTopics { get; init; } = true;

@@ -59,5 +59,9 @@ internal static class BrokerHandlers
         new CreateAclsHandler(),
         new DescribeAclsHandler(),
         new DeleteAclsHandler(),
+
+        // Security (the SASL exchange itself runs before the dispatcher; these answer requests outside it).
+        new SaslHandshakeHandler(),
+        new SaslAuthenticateHandler(),
     ];
 }

@@ -6,7 +6,9 @@ namespace Tributary.Broker.Network;
 /// <summary>
 /// One client connection: reads int32 length-prefixed frames, hands each to the request processor one at a
 /// time (as Kafka does, so responses leave in request order), and writes the responses back. Anything
-/// malformed closes this connection after one log line; no other connection is affected.
+/// malformed closes this connection after one log line; no other connection is affected. On a SASL listener the
+/// frames go to the connection's <see cref="SaslAuthenticator"/> until the client has authenticated (with frames
+/// limited to <see cref="SaslAuthenticator.MaxReceiveSize"/> meanwhile), then straight to the dispatcher.
 /// </summary>
 /// <remarks>
 /// Each response frame is already encoded whole in a pooled buffer, so it goes to the socket in one write from
@@ -21,7 +23,9 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly FrameReader _reader;
-    private readonly IRequestProcessor _processor;
+    private readonly IRequestProcessor _dispatcher;
+    private IRequestProcessor _processor;
+    private SaslAuthenticator? _authenticator;
     private readonly int _maxRequestSize;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
@@ -31,9 +35,15 @@ internal sealed class KafkaConnection : IAsyncDisposable
         _socket = socket;
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = new FrameReader(_stream, ReadBufferSize, maxRequestSize);
         Info = info;
+        _dispatcher = processor;
         _processor = processor;
+        if (info.Listener.SecurityProtocol.UsesSasl())
+        {
+            _authenticator = new SaslAuthenticator(processor, logger);
+            _processor = _authenticator;
+        }
+        _reader = new FrameReader(_stream, ReadBufferSize, _authenticator is null ? maxRequestSize : Math.Min(maxRequestSize, SaslAuthenticator.MaxReceiveSize));
         _maxRequestSize = maxRequestSize;
         _logger = logger;
     }
@@ -75,7 +85,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
                     break;
                 case FrameStatus.BadLength:
                     _logger.LogWarning("Connection {Connection} from {Client} sent a frame length of {Length} bytes (allowed 1 to {Max}); closing it",
-                        Info.ConnectionId, Info.ClientHost, read.Detail, _maxRequestSize);
+                        Info.ConnectionId, Info.ClientHost, read.Detail, _reader.MaxFrameSize);
                     return;
                 case FrameStatus.Truncated:
                     _logger.LogWarning("Connection {Connection} from {Client} closed in the middle of a frame ({Bytes} bytes pending)",
@@ -95,6 +105,12 @@ internal sealed class KafkaConnection : IAsyncDisposable
         {
             // Sent at once, not held back for later responses: the next request may be a long poll.
             using (response) await _stream.WriteAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+        if (_authenticator is { IsAuthenticated: true })
+        {
+            _processor = _dispatcher;
+            _reader.MaxFrameSize = _maxRequestSize;
+            _authenticator = null;
         }
         return !outcome.Close;
     }

@@ -19,13 +19,14 @@ internal sealed class SecuredBroker : IDisposable
 {
     public const string Topic = "topic";
     public const string ClientHost = "127.0.0.1";
-    private readonly BrokerNode _broker = new(1, "127.0.0.1") { IsAlive = true, Port = 9092 };
+    private readonly BrokerNode _broker = new(1, "127.0.0.1") { IsAlive = true };
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
     private readonly RequestDispatcher _dispatcher;
 
     public SecuredBroker(bool allowEveryoneIfNoAclFound = false, bool autoCreateTopics = true, params string[] superUsers)
     {
+        _broker.SetPort(0, 9092);
         Cluster = new ClusterController(ClusterSettings.From(new EmbeddedKafkaOptions { AutoCreateTopics = autoCreateTopics }), [_broker], NullLogger.Instance);
         Cluster.CreateTopic(new TopicSpec(Topic, Partitions: 2, ReplicationFactor: 1));
         _groups = new GroupCoordinator(new GroupCoordinatorOptions(), TimeProvider.System, NullLogger.Instance);
@@ -44,7 +45,7 @@ internal sealed class SecuredBroker : IDisposable
     /// <summary>Sends <paramref name="request"/> at <paramref name="version"/> as <paramref name="principal"/> and returns the decoded response.</summary>
     public async Task<T> SendAsync<T>(string principal, IKafkaRequest request, short version) where T : IKafkaResponse
     {
-        var connection = new ConnectionInfo(_broker, ClientHost, 1) { Principal = KafkaPrincipal.Parse(principal) };
+        var connection = new ConnectionInfo(_broker, ListenerDefinition.Plaintext, ClientHost, 1) { Principal = KafkaPrincipal.Parse(principal) };
         var outcome = await _dispatcher.ProcessAsync(RawRequests.Encode(request, version), connection, CancellationToken.None)
             .AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(outcome.Close, $"The broker closed the connection on {request.ApiKey} v{version}.");
