@@ -14,6 +14,7 @@ var root = new RootCommand("Tributary: Kafka streaming for .NET.")
     PipeCommand.Create(),
     TopicsCommand.Create(),
     GroupsCommand.Create(),
+    AclsCommand.Create(),
 };
 // Commands handle Ctrl-C and SIGTERM themselves (see ShutdownSignal), so that both end in a clean exit code 0.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -7,10 +7,14 @@ internal sealed record ClusterSettings(
     short DefaultReplicationFactor,
     TimeSpan GroupInitialRebalanceDelay,
     int MaxRequestSize,
-    TimeSpan RetentionCheckInterval)
+    TimeSpan RetentionCheckInterval,
+    bool EnableAuthorizer,
+    IReadOnlyList<string> SuperUsers,
+    bool AllowEveryoneIfNoAclFound)
 {
     /// <summary>The settings a cluster built from default options has.</summary>
     public static ClusterSettings From(EmbeddedKafkaOptions options) => new(
         options.AutoCreateTopics, options.DefaultPartitions, options.DefaultReplicationFactor,
-        options.GroupInitialRebalanceDelay, options.MaxRequestSize, options.RetentionCheckInterval);
+        options.GroupInitialRebalanceDelay, options.MaxRequestSize, options.RetentionCheckInterval,
+        options.EnableAuthorizer, options.SuperUsers, options.AllowEveryoneIfNoAclFound);
 }
