@@ -28,6 +28,9 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public IReadOnlyList<ListenerOptions> Listeners { get; init; } = [new ListenerOptions(KafkaSecurityProtocol.Plaintext)];
 
+    /// <summary>The TLS settings of SSL and SASL_SSL listeners. Default: a certificate created in-process, no client certificates.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
     /// <summary>
     /// The users who may authenticate on SASL listeners, name to password; each may use PLAIN, SCRAM-SHA-256 and
     /// SCRAM-SHA-512 (SCRAM credentials are salted and stored with 4096 iterations, as Kafka's tools create them).
@@ -74,6 +77,27 @@ public sealed class EmbeddedKafkaOptions
     /// set it short.
     /// </summary>
     public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Whether SASL listeners offer OAUTHBEARER with Kafka's unsecured JWS tokens (for tests: an unsigned JWT whose
+    /// <c>sub</c> claim is the principal and whose <c>exp</c> claim must be in the future, as librdkafka's
+    /// <c>sasl.oauthbearer.config=principal=alice</c> makes one). Default false.
+    /// </summary>
+    public bool OAuthBearerUnsecured { get; init; }
+
+    /// <summary>
+    /// How long a follower may go without catching up with its leader before it leaves the ISR
+    /// (replica.lag.time.max.ms). Default 30 seconds, as in Kafka; tests of ISR changes set it short.
+    /// </summary>
+    public TimeSpan ReplicaLagTimeMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Broker configs by their Kafka names, which win over the typed options: <c>unclean.leader.election.enable</c>,
+    /// <c>min.insync.replicas</c> (the defaults of every topic's own configs), <c>replica.lag.time.max.ms</c>,
+    /// <c>default.replication.factor</c> and <c>num.partitions</c>. An unknown name or a bad value is an
+    /// <see cref="ArgumentException"/> when the cluster starts.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;

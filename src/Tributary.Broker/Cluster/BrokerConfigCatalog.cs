@@ -25,6 +25,8 @@ internal static class BrokerConfigCatalog
             (new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
                 Invariant((long)settings.RetentionCheckInterval.TotalMilliseconds)),
             (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
+            (new("replica.lag.time.max.ms", ConfigType.Long, "30000", "How long a follower may lag before it leaves the ISR.", ReadOnly: true),
+                Invariant((long)settings.ReplicaLagTimeMax.TotalMilliseconds)),
             // What tools read to tell "no authorizer" from "no ACLs" (librdkafka drops DescribeAcls' SECURITY_DISABLED).
             (new("authorizer.class.name", ConfigType.String, "", "The authorizer; empty when requests are not authorized.", ReadOnly: true),
                 settings.EnableAuthorizer ? StandardAuthorizer : ""),
@@ -45,11 +47,13 @@ internal static class BrokerConfigCatalog
         // Topic defaults are broker configs too, under their broker names.
         var topicDefaults = TopicConfigCatalog.All
             .Where(d => d.BrokerSynonym is not null)
-            .Select(d => d with { Name = d.BrokerSynonym!, BrokerSynonym = null, ValidValues = null });
+            .Select(d => (Definition: d with { Name = d.BrokerSynonym!, BrokerSynonym = null, ValidValues = null }, Value: settings.TopicDefaults.Resolve(d)))
+            .Select(d => new DescribedConfig(d.Definition, d.Value.Value, d.Value.Source));
 
         return set.Select(c => new DescribedConfig(c.Definition, c.Value,
                 c.Value == c.Definition.DefaultValue ? ConfigSource.DefaultConfig : ConfigSource.StaticBrokerConfig))
-            .Concat(defaults.Concat(topicDefaults).DistinctBy(d => d.Name).Select(d => new DescribedConfig(d, d.DefaultValue, ConfigSource.DefaultConfig)))
+            .Concat(defaults.Select(d => new DescribedConfig(d, d.DefaultValue, ConfigSource.DefaultConfig)))
+            .Concat(topicDefaults)
             .DistinctBy(c => c.Definition.Name)
             .ToList();
     }

@@ -1,5 +1,6 @@
 using Tributary.Broker.Handlers.Acls;
 using Tributary.Broker.Handlers.Groups;
+using Tributary.Broker.Handlers.Security;
 using Tributary.Broker.Handlers.Transactions;
 
 namespace Tributary.Broker.Handlers;
@@ -63,5 +64,7 @@ internal static class BrokerHandlers
         // Security (the SASL exchange itself runs before the dispatcher; these answer requests outside it).
         new SaslHandshakeHandler(),
         new SaslAuthenticateHandler(),
+        new DescribeUserScramCredentialsHandler(),
+        new AlterUserScramCredentialsHandler(),
     ];
 }

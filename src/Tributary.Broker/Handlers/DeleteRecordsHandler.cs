@@ -28,7 +28,7 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
                 var result = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = p.PartitionIndex, LowWatermark = -1 };
                 PartitionState? partition = null;
                 var error = authorized ? PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out partition) : ErrorCode.TopicAuthorizationFailed;
-                if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.Log.DeleteRecordsBefore(p.Offset);
+                if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.ReplicaLog(context.Broker.Id).DeleteRecordsBefore(p.Offset);
                 result.ErrorCode = (short)error;
                 results.Partitions.Add(result);
             }

@@ -33,7 +33,7 @@ internal sealed class OffsetForLeaderEpochHandler : ApiHandler<OffsetForLeaderEp
                     ? PartitionLookup.FindLed(context, topic, p.Partition, p.CurrentLeaderEpoch, out partition)
                     : ErrorCode.TopicAuthorizationFailed;
                 result.ErrorCode = (short)error;
-                if (error == ErrorCode.None) (result.LeaderEpoch, result.EndOffset) = partition!.Log.EndOffsetForEpoch(p.LeaderEpoch);
+                if (error == ErrorCode.None) (result.LeaderEpoch, result.EndOffset) = partition!.ReplicaLog(context.Broker.Id).EndOffsetForEpoch(p.LeaderEpoch);
                 results.Partitions.Add(result);
             }
             response.Topics.Add(results);

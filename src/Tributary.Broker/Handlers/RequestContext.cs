@@ -2,6 +2,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 
 namespace Tributary.Broker.Handlers;
@@ -23,6 +24,9 @@ internal sealed class RequestContext
 
     /// <summary>The cluster's transaction coordinator (producer ids, transactions).</summary>
     public required TransactionCoordinator Transactions { get; init; }
+
+    /// <summary>The cluster's users and their SCRAM credentials.</summary>
+    public required UserCredentials Users { get; init; }
 
     /// <summary>Every API the broker serves (what ApiVersions advertises).</summary>
     public required HandlerRegistry Handlers { get; init; }
@@ -51,7 +55,7 @@ internal sealed class RequestContext
     /// <summary>The cluster's clock.</summary>
     public required TimeProvider Time { get; init; }
 
-    /// <summary>The cluster's ACLs and rules; <see cref="Security.Authorizer.Disabled"/> (allows everything) when authorization is off.</summary>
+    /// <summary>The cluster's ACLs and rules; <see cref="Tributary.Broker.Security.Authorizer.Disabled"/> (allows everything) when authorization is off.</summary>
     public Authorizer Authorizer { get; init; } = Authorizer.Disabled;
 
     /// <summary>Whether <see cref="Principal"/>, from <see cref="ClientHost"/>, may do <paramref name="operation"/> on the resource.</summary>

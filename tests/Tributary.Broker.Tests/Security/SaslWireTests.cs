@@ -44,7 +44,7 @@ public class SaslWireTests : IAsyncLifetime
     public async Task ApiVersions_before_the_handshake_is_answered_and_lists_the_sasl_apis()
     {
         using var socket = await ConnectSaslAsync();
-        var versions = await RawRequests.RoundTripAsync<ApiVersionsResponse>(socket, new ApiVersionsRequest(), 3);
+        var versions = await RawRequests.RoundTripAsync<ApiVersionsResponse>(socket, new ApiVersionsRequest { ClientSoftwareName = "tributary-tests", ClientSoftwareVersion = "1.0" }, 3);
         Assert.Contains(versions.ApiKeys, k => k.ApiKey == (short)ApiKey.SaslHandshake && k.MaxVersion == 1);
         Assert.Contains(versions.ApiKeys, k => k.ApiKey == (short)ApiKey.SaslAuthenticate && k.MaxVersion == 2);
         Assert.Equal((short)ErrorCode.None, (await HandshakeAsync(socket, "PLAIN")).ErrorCode);
@@ -87,7 +87,7 @@ public class SaslWireTests : IAsyncLifetime
     {
         using var socket = await ConnectSaslAsync();
         await HandshakeAsync(socket, "SCRAM-SHA-256");
-        await socket.SendFrameAsync(RawRequests.Encode(new ApiVersionsRequest(), 3));
+        await socket.SendFrameAsync(RawRequests.Encode(new ApiVersionsRequest { ClientSoftwareName = "tributary-tests", ClientSoftwareVersion = "1.0" }, 3));
         Assert.True(await socket.IsClosedByBrokerAsync());
     }
 

@@ -5,6 +5,7 @@ using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol.Messages;
 
@@ -33,7 +34,7 @@ internal sealed class SecuredBroker : IDisposable
         _transactions = new TransactionCoordinator(new TransactionCoordinatorOptions(), Cluster, _groups, TimeProvider.System, NullLogger.Instance);
         Authorizer = new Authorizer(true, superUsers, allowEveryoneIfNoAclFound, NullLogger.Instance);
         _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), Cluster, _groups, _transactions,
-            TimeProvider.System, new FaultInjector(), Authorizer, NullLogger.Instance);
+            new UserCredentials(new Dictionary<string, string>()), TimeProvider.System, new FaultInjector(), Authorizer, NullLogger.Instance);
     }
 
     public ClusterController Cluster { get; }

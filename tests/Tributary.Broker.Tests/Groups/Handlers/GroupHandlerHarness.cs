@@ -39,6 +39,7 @@ internal sealed class GroupHandlerHarness : IDisposable
             Cluster = Cluster,
             Groups = Kit.Coordinator,
             Transactions = null!, // the group APIs never reach the transaction coordinator
+            Users = null!, // nor the users
             Handlers = Handlers,
             ApiVersion = version,
             CorrelationId = 1,
