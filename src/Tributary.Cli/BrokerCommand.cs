@@ -10,7 +10,8 @@ namespace Tributary.Cli;
 /// <c>tributary broker</c>: runs an embedded Kafka cluster until Ctrl-C or SIGTERM. Stdout gets the bootstrap list of
 /// each listener on its own line, the first listener's first, so scripts can read them; <c>--bootstrap-file</c> also
 /// writes the first listener's list to a file, atomically (the file appears complete once the cluster serves) and
-/// removes it on a clean stop. Logs go to stderr.
+/// removes it on a clean stop. Logs go to stderr. <c>--authorizer</c> turns ACLs on and <c>--super-user</c> names the
+/// principals they never stop.
 /// </summary>
 internal static class BrokerCommand
 {
@@ -29,21 +30,27 @@ internal static class BrokerCommand
             DefaultValueFactory = _ => LogLevel.Information,
         };
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Also write the bootstrap list to this file (atomically, once the cluster serves; removed on exit)." };
+        var authorizer = new Option<bool>("--authorizer") { Description = "Authorize every request with ACLs (off: everything is allowed)." };
+        var superUsers = new Option<string[]>("--super-user") { Description = "A principal allowed everything whatever the ACLs, e.g. User:alice; repeatable." };
         var security = new BrokerSecurityOptions();
-        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile };
+        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers };
         security.AddTo(command);
         command.SetSafeAction((result, cancellationToken) =>
         {
             var (brokerCount, firstPort) = (result.GetValue(brokers), result.GetValue(port));
             return RunAsync(
                 new BrokerRequest(brokerCount, firstPort, result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile),
-                    security.Parse(result, firstPort, brokerCount)),
+                    security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList()),
                 cancellationToken);
         });
         return command;
     }
 
-    private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security);
+    private static string SuperUser(string principal) =>
+        principal.IndexOf(':') > 0 && !principal.EndsWith(':') ? principal : throw new UserErrorException($"bad --super-user '{principal}': use Type:Name, for example User:alice");
+
+    private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security,
+        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers);
 
     private static async Task<int> RunAsync(BrokerRequest request, CancellationToken cancellationToken)
     {
@@ -62,6 +69,8 @@ internal static class BrokerCommand
             Users = security.Users,
             Tls = security.Tls,
             OAuthBearerUnsecured = security.OAuthBearerUnsecured,
+            EnableAuthorizer = request.EnableAuthorizer,
+            SuperUsers = request.SuperUsers,
             LoggerFactory = loggerFactory,
         };
         EmbeddedKafkaCluster cluster;

@@ -269,6 +269,11 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             OnDeserializationFailure(error);
             return null;
         }
+        catch (ConsumeException error) when (IsAuthorizationFailure(error.Error))
+        {
+            fatalError ??= NotAuthorized(error.Error);
+            return null;
+        }
         catch (ConsumeException error) when (!error.Error.IsFatal)
         {
             logger.LogWarning("Consume error {Code}: {Reason}", error.Error.Code, error.Error.Reason);
@@ -375,7 +380,21 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         logger.LogKafkaClientError(error);
         if (error.IsFatal)
             fatalError = AsConsumerFailure(new KafkaException(error));
+        else if (IsAuthorizationFailure(error))
+            fatalError ??= NotAuthorized(error);
     }
+
+    /// <summary>
+    /// An ACL refusal: librdkafka reports it as a consumer error and keeps retrying, but nothing changes until someone
+    /// grants the ACL, so the source fails instead of waiting silently (as Alpakka's consumer does on an
+    /// AuthorizationException).
+    /// </summary>
+    private static bool IsAuthorizationFailure(Error error) =>
+        error.Code is ErrorCode.TopicAuthorizationFailed or ErrorCode.GroupAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed;
+
+    private KafkaConsumerFailedException NotAuthorized(Error error) => new(
+        $"Kafka consumer {consumer.Name} is not authorized ({error.Code}: {error.Reason}); its principal needs ACLs for it, " +
+        "such as READ on the consumer group and on the topics", new KafkaException(error));
 
     private KafkaConsumerFailedException AsConsumerFailure(Exception error) => error switch
     {
