@@ -8,6 +8,10 @@ using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Tributary.Examples.ExternalOffsets;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 var bootstrapServers = args.ElementAtOrDefault(0) ?? "localhost:9092";
 var topic = args.ElementAtOrDefault(1) ?? "greetings";

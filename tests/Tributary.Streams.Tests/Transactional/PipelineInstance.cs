@@ -25,9 +25,9 @@ internal sealed class PipelineInstance
         TransactionalSettings transactionalSettings, string input, string output, int perSecond)
     {
         var ((control, killSwitch), completion) = Transactional.Source(consumerSettings, Subscriptions.Topics(input))
-            .ViaMaterialized(KillSwitches.Single<CommittableMessage<string, string>>(), Keep.Both)
+            .ViaMaterialized(KillSwitches.Single<TransactionalMessage<string, string>>(), Keep.Both)
             .Throttle(Math.Max(1, perSecond / 20), TimeSpan.FromMilliseconds(50), Math.Max(1, perSecond / 20), ThrottleMode.Shaping)
-            .Select(m => ProducerMessage.Single(new ProducerRecord<string, string>(output, m.Record.Message.Key, m.Record.Message.Value.ToUpperInvariant()), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(new ProducerRecord<string, string>(output, m.Record.Message.Key, m.Record.Message.Value.ToUpperInvariant()), m.PartitionOffset))
             .ToMaterialized(Transactional.Sink(producerSettings, transactionalSettings), Keep.Both)
             .Run(materializer);
         return new PipelineInstance(killSwitch, DrainingControl<Done>.Create(control, completion));
