@@ -6,6 +6,8 @@ using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Broker.Network;
+using Tributary.Broker.Security.Sasl;
+using Tributary.Broker.Security.Tls;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 
@@ -29,7 +31,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly TransactionCoordinator _transactions;
     private readonly RequestDispatcher _dispatcher;
     private readonly ILogger _logger;
-    private readonly Dictionary<int, BrokerListener> _listeners = new();
+    private readonly IReadOnlyList<ListenerDefinition> _listenerDefinitions;
+    private readonly Dictionary<int, BrokerListener[]> _listeners = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ITimer? _retentionTimer;
     private bool _disposed;
@@ -38,7 +41,16 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     {
         _options = options;
         _logger = options.LoggerFactory.CreateLogger("Tributary.Broker");
-        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host));
+        var credentials = new UserCredentials(options.Users);
+        List<ISaslMechanism> mechanisms =
+            [new PlainMechanism(credentials), new ScramMechanism(ScramAlgorithm.Sha256, credentials), new ScramMechanism(ScramAlgorithm.Sha512, credentials)];
+        if (options.OAuthBearerUnsecured) mechanisms.Add(new OAuthBearerUnsecuredMechanism(options.TimeProvider));
+        var tls = options.Listeners.Any(l => l.SecurityProtocol.UsesTls()) ? ClusterTls.Create(options) : null;
+        CertificateAuthority = tls?.GeneratedAuthority;
+        _listenerDefinitions = options.Listeners
+            .Select((l, i) => new ListenerDefinition(i, l, mechanisms, l.SecurityProtocol.UsesTls() ? tls!.EndpointFor(l.SecurityProtocol) : null))
+            .ToList();
+        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
         _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
             options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
@@ -51,11 +63,27 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
     public FaultInjector Faults { get; } = new();
 
+    /// <summary>
+    /// The certificate authority the cluster created for its TLS listeners when no certificate was configured (null
+    /// otherwise): clients trust its <see cref="CertificateAuthority.CertificatePem"/>, and it issues client
+    /// certificates that SSL listeners with client authentication accept.
+    /// </summary>
+    public CertificateAuthority? CertificateAuthority { get; }
+
     /// <summary>Every broker, running or stopped.</summary>
     public IReadOnlyList<BrokerNode> Brokers => _controller.Brokers;
 
-    /// <summary>The bootstrap list of every broker, e.g. "127.0.0.1:9092,127.0.0.1:9093".</summary>
-    public string BootstrapServers => string.Join(',', Brokers.Select(b => b.Address));
+    /// <summary>The bootstrap list of every broker on the first listener, e.g. "127.0.0.1:9092,127.0.0.1:9093".</summary>
+    public string BootstrapServers => GetBootstrapServers(_listenerDefinitions[0].Name);
+
+    /// <summary>The bootstrap list of every broker on the listener named <paramref name="listenerName"/> (e.g. <c>SASL_SSL</c>).</summary>
+    /// <exception cref="ArgumentException">No listener has that name.</exception>
+    public string GetBootstrapServers(string listenerName)
+    {
+        var listener = _listenerDefinitions.FirstOrDefault(l => l.Name == listenerName)
+            ?? throw new ArgumentException($"No listener named '{listenerName}' (the listeners are {string.Join(", ", _listenerDefinitions.Select(l => l.Name))}).", nameof(listenerName));
+        return string.Join(',', Brokers.Select(b => $"{b.Host}:{b.PortOn(listener.Index)}"));
+    }
 
     /// <summary>The cluster id that clients see in metadata.</summary>
     public string ClusterId => _controller.ClusterId;
@@ -72,7 +100,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             foreach (var broker in cluster.Brokers)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                cluster.Listen(broker, options.FirstPort == 0 ? 0 : options.FirstPort + broker.Id - 1);
+                var ports = cluster._listenerDefinitions.Select(l => FirstPort(options, l.Index) is var first and > 0 ? first + broker.Id - 1 : 0).ToArray();
+                await cluster.ListenAsync(broker, ports).ConfigureAwait(false);
             }
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
@@ -83,7 +112,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             await cluster.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        cluster._logger.LogInformation("Embedded Kafka cluster {ClusterId} started: {Bootstrap}", cluster.ClusterId, cluster.BootstrapServers);
+        cluster._logger.LogInformation("Embedded Kafka cluster {ClusterId} started: {Listeners}", cluster.ClusterId,
+            string.Join("; ", cluster._listenerDefinitions.Select(l => $"{l.Name} {cluster.GetBootstrapServers(l.Name)}")));
         return cluster;
     }
 
@@ -93,17 +123,61 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         if (!IPAddress.TryParse(options.Host, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"Host must be an IPv4 address, not '{options.Host}'.", nameof(options));
         if (options.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {options.FirstPort}.", nameof(options));
+        ValidateSecurity(options);
         if (options.DefaultPartitions < 1 || options.DefaultReplicationFactor < 1 || options.MaxRequestSize < 1 || options.RetentionCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
     }
 
-    private void Listen(BrokerNode broker, int port)
+    private static void ValidateSecurity(EmbeddedKafkaOptions options)
     {
-        var listener = BrokerListener.Start(broker, _options.Host, port, _dispatcher, _options.MaxRequestSize, _logger);
-        _listeners[broker.Id] = listener;
-        broker.Port = listener.Port;
+        if (options.Listeners.Count == 0) throw new ArgumentException("A cluster needs at least one listener.", nameof(options));
+        var duplicate = options.Listeners.GroupBy(l => l.EffectiveName).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"Two listeners are named {duplicate.Key}; give listeners of the same security protocol names of their own.", nameof(options));
+        foreach (var listener in options.Listeners)
+        {
+            if (listener.EffectiveName.Length == 0 || !listener.EffectiveName.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+                throw new ArgumentException($"Invalid listener name '{listener.EffectiveName}' (letters, digits, '_' and '-').", nameof(options));
+            if (listener.FirstPort is < 0 or > IPEndPoint.MaxPort) throw new ArgumentException($"Invalid first port {listener.FirstPort} of listener {listener.EffectiveName}.", nameof(options));
+        }
+        var tls = options.Tls;
+        if ((tls.CertificatePemFile is null) != (tls.PrivateKeyPemFile is null))
+            throw new ArgumentException("A TLS certificate file needs its private key file, and the other way round.", nameof(options));
+        if (tls.CertificatePemFile is not null && tls.ClientAuthentication != TlsClientAuthentication.None && tls.ClientCertificateAuthorityPemFile is null)
+            throw new ArgumentException("TLS client authentication with a broker certificate from files needs the client certificate authority file.", nameof(options));
+        if (tls.HandshakeTimeout <= TimeSpan.Zero) throw new ArgumentException("The TLS handshake timeout must be positive.", nameof(options));
+        foreach (var (user, password) in options.Users)
+        {
+            if (user.Length == 0 || user.Contains('\0')) throw new ArgumentException("A user name must be non-empty and free of NUL characters.", nameof(options));
+            if (password.Length == 0) throw new ArgumentException($"User {user} needs a non-empty password.", nameof(options));
+        }
+    }
+
+    /// <summary>The port of broker 1 on listener <paramref name="listener"/>, 0 for any.</summary>
+    private static int FirstPort(EmbeddedKafkaOptions options, int listener) =>
+        options.Listeners[listener].FirstPort is var own and > 0 ? own : listener == 0 ? options.FirstPort : 0;
+
+    /// <summary>Starts <paramref name="broker"/>'s listeners on <paramref name="ports"/> (one per listener, 0 for any free port).</summary>
+    private async Task ListenAsync(BrokerNode broker, int[] ports)
+    {
+        var started = new List<BrokerListener>();
+        try
+        {
+            foreach (var definition in _listenerDefinitions)
+            {
+                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _options.MaxRequestSize, _logger, definition);
+                started.Add(listener);
+                broker.SetPort(definition.Index, listener.Port);
+            }
+        }
+        catch
+        {
+            foreach (var listener in started) await listener.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _listeners[broker.Id] = started.ToArray();
         broker.IsAlive = true;
     }
 
@@ -142,9 +216,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_listeners.Remove(brokerId, out var listener)) return;
+            if (!_listeners.Remove(brokerId, out var listeners)) return;
             _controller.StopBroker(broker.Id);
-            await listener.DisposeAsync().ConfigureAwait(false);
+            foreach (var listener in listeners) await listener.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -165,7 +239,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_listeners.ContainsKey(brokerId)) return;
-            Listen(broker, broker.Port);
+            await ListenAsync(broker, _listenerDefinitions.Select(l => broker.PortOn(l.Index)).ToArray()).ConfigureAwait(false);
             _controller.StartBroker(broker.Id);
         }
         finally
@@ -192,10 +266,11 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             _disposed = true;
             if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
             foreach (var broker in Brokers) broker.IsAlive = false;
-            foreach (var listener in _listeners.Values) await listener.DisposeAsync().ConfigureAwait(false);
+            foreach (var listener in _listeners.Values.SelectMany(l => l)) await listener.DisposeAsync().ConfigureAwait(false);
             _listeners.Clear();
             _transactions.Dispose();
             _groups.Dispose();
+            CertificateAuthority?.Dispose();
         }
         finally
         {

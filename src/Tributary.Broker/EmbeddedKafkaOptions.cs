@@ -15,8 +15,28 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public string Host { get; init; } = "127.0.0.1";
 
-    /// <summary>The port of broker 1; broker n listens on <c>FirstPort + n - 1</c>. 0 (the default) picks free ports.</summary>
+    /// <summary>
+    /// The port of broker 1 on the first listener; broker n listens on <c>FirstPort + n - 1</c>. 0 (the default) picks
+    /// free ports. A listener's own <see cref="ListenerOptions.FirstPort"/> takes precedence.
+    /// </summary>
     public int FirstPort { get; init; }
+
+    /// <summary>
+    /// The listeners of every broker, each with its security protocol and its own ports (Kafka's <c>listeners</c>).
+    /// Default: one PLAINTEXT listener. <see cref="EmbeddedKafkaCluster.BootstrapServers"/> is the first listener's list,
+    /// and a client is answered with the brokers' addresses on the listener it connected to.
+    /// </summary>
+    public IReadOnlyList<ListenerOptions> Listeners { get; init; } = [new ListenerOptions(KafkaSecurityProtocol.Plaintext)];
+
+    /// <summary>The TLS settings of SSL and SASL_SSL listeners. Default: a certificate created in-process, no client certificates.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
+    /// <summary>
+    /// The users who may authenticate on SASL listeners, name to password; each may use PLAIN, SCRAM-SHA-256 and
+    /// SCRAM-SHA-512 (SCRAM credentials are salted and stored with 4096 iterations, as Kafka's tools create them).
+    /// Default: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Whether a Metadata request for an unknown topic creates it (Kafka's auto.create.topics.enable). Default true.</summary>
     public bool AutoCreateTopics { get; init; } = true;
@@ -57,6 +77,13 @@ public sealed class EmbeddedKafkaOptions
     /// set it short.
     /// </summary>
     public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Whether SASL listeners offer OAUTHBEARER with Kafka's unsecured JWS tokens (for tests: an unsigned JWT whose
+    /// <c>sub</c> claim is the principal and whose <c>exp</c> claim must be in the future, as librdkafka's
+    /// <c>sasl.oauthbearer.config=principal=alice</c> makes one). Default false.
+    /// </summary>
+    public bool OAuthBearerUnsecured { get; init; }
 
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;

@@ -8,13 +8,16 @@ internal static class BrokerConfigCatalog
     /// <summary>Every reported broker config of <paramref name="broker"/>: static when set by the cluster's options, else Kafka's default.</summary>
     public static IReadOnlyList<DescribedConfig> Describe(BrokerNode broker, ClusterSettings settings)
     {
-        var listener = $"PLAINTEXT://{broker.Address}";
+        var listener = string.Join(',', broker.Endpoints.Select(e => $"{e.ListenerName}://{e.Address}"));
+        var protocolMap = string.Join(',', broker.Endpoints.Select(e => $"{e.ListenerName}:{e.SecurityProtocol.ToKafkaName()}"));
         var set = new (ConfigDefinition Definition, string? Value)[]
         {
             (new("broker.id", ConfigType.Int, "-1", "The broker id.", ReadOnly: true), Invariant(broker.Id)),
             (new("node.id", ConfigType.Int, "-1", "The node id.", ReadOnly: true), Invariant(broker.Id)),
             (new("listeners", ConfigType.String, null, "Listener addresses.", ReadOnly: true), listener),
             (new("advertised.listeners", ConfigType.String, null, "Addresses advertised to clients.", ReadOnly: true), listener),
+            (new("listener.security.protocol.map", ConfigType.String, "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
+                "The security protocol of each listener.", ReadOnly: true), protocolMap),
             (new("auto.create.topics.enable", ConfigType.Boolean, "true", "Whether Metadata creates unknown topics.", ReadOnly: true), settings.AutoCreateTopics ? "true" : "false"),
             (new("num.partitions", ConfigType.Int, "1", "Default partition count of new topics."), Invariant(settings.DefaultPartitions)),
             (new("default.replication.factor", ConfigType.Int, "1", "Default replication factor of new topics."), Invariant(settings.DefaultReplicationFactor)),

@@ -30,7 +30,7 @@ internal enum ConfigSource : sbyte
 
 /// <summary>
 /// One known config: its name, type, Kafka's default, the broker config that supplies the default for a topic
-/// config (its "synonym"), and the values it accepts.
+/// config (its "synonym"), and the values it accepts (a list, or a check for values a list cannot hold).
 /// </summary>
 internal sealed record ConfigDefinition(
     string Name,
@@ -39,12 +39,14 @@ internal sealed record ConfigDefinition(
     string Documentation,
     string? BrokerSynonym = null,
     IReadOnlyList<string>? ValidValues = null,
-    bool ReadOnly = false)
+    bool ReadOnly = false,
+    Func<string, bool>? Validator = null)
 {
     /// <summary>True when <paramref name="value"/> parses as this config's type and is one of its valid values.</summary>
     public bool Accepts(string? value)
     {
         if (value is null) return false;
+        if (Validator is not null && !Validator(value)) return false;
         if (ValidValues is not null)
         {
             var items = Type == ConfigType.List ? value.Split(',', StringSplitOptions.TrimEntries) : [value];

@@ -21,6 +21,8 @@ internal sealed class TopicConfig
         MaxTimestampAheadMs = ParseLong(TopicConfigCatalog.MessageTimestampAfterMaxMs);
         MaxTimestampBehindMs = ParseLong(TopicConfigCatalog.MessageTimestampBeforeMaxMs);
         UseLogAppendTime = string.Equals(Value(TopicConfigCatalog.MessageTimestampType), "LogAppendTime", StringComparison.OrdinalIgnoreCase);
+        DownConversionEnabled = bool.Parse(Value(TopicConfigCatalog.MessageDownConversionEnable)!);
+        CompressionType = Value(TopicConfigCatalog.CompressionType)!.ToLowerInvariant();
     }
 
     /// <summary>The configs set on this topic (name to value).</summary>
@@ -46,6 +48,12 @@ internal sealed class TopicConfig
 
     /// <summary>True when message.timestamp.type is LogAppendTime.</summary>
     public bool UseLogAppendTime { get; }
+
+    /// <summary>compression.type, lower case: a codec name, "uncompressed" or "producer".</summary>
+    public string CompressionType { get; }
+
+    /// <summary>message.downconversion.enable: whether fetches in the old message formats are answered.</summary>
+    public bool DownConversionEnabled { get; }
 
     /// <summary>The effective value of a known config and where it comes from.</summary>
     public (string? Value, ConfigSource Source) Resolve(ConfigDefinition definition) =>

@@ -1,12 +1,16 @@
 namespace Tributary.Broker.Cluster;
 
-/// <summary>Every topic-level config Kafka 4 knows, with Kafka's defaults and the broker configs behind them.</summary>
+/// <summary>
+/// Every topic-level config Kafka 4 knows, with Kafka's defaults and the broker configs behind them, plus the two
+/// Kafka 3.x configs about old message formats (message.format.version, message.downconversion.enable).
+/// </summary>
 internal static class TopicConfigCatalog
 {
     public const string CleanupPolicy = "cleanup.policy";
     public const string CompressionType = "compression.type";
     public const string MaxMessageBytes = "max.message.bytes";
     public const string MessageTimestampType = "message.timestamp.type";
+    public const string MessageDownConversionEnable = "message.downconversion.enable";
     public const string MessageTimestampAfterMaxMs = "message.timestamp.after.max.ms";
     public const string MessageTimestampBeforeMaxMs = "message.timestamp.before.max.ms";
     public const string MinInsyncReplicas = "min.insync.replicas";
@@ -33,6 +37,8 @@ internal static class TopicConfigCatalog
         new("local.retention.ms", ConfigType.Long, "-2", "Local log age kept before deletion when tiered storage is on.", "log.local.retention.ms"),
         new("max.compaction.lag.ms", ConfigType.Long, LongMax, "Maximum time a message stays ineligible for compaction.", "log.cleaner.max.compaction.lag.ms"),
         new(MaxMessageBytes, ConfigType.Int, "1048588", "Largest record batch size allowed.", "message.max.bytes"),
+        new(MessageDownConversionEnable, ConfigType.Boolean, "true", "Whether fetches older than record batches (Fetch v0-3) are answered by converting records down; if false they get UNSUPPORTED_VERSION.", "log.message.downconversion.enable"),
+        new("message.format.version", ConfigType.String, MessageFormatVersion.Default, "[Deprecated] The message format version; ignored as in Kafka 3.x from inter-broker protocol 3.0: every batch is stored in format 2.", "log.message.format.version", Validator: MessageFormatVersion.IsValid),
         new(MessageTimestampAfterMaxMs, ConfigType.Long, "3600000", "How far a message timestamp may lie after the broker time.", "log.message.timestamp.after.max.ms"),
         new(MessageTimestampBeforeMaxMs, ConfigType.Long, LongMax, "How far a message timestamp may lie before the broker time.", "log.message.timestamp.before.max.ms"),
         new(MessageTimestampType, ConfigType.String, "CreateTime", "Whether the timestamp is the producer's (CreateTime) or the broker's (LogAppendTime).", "log.message.timestamp.type", ["CreateTime", "LogAppendTime"]),

@@ -53,5 +53,9 @@ internal static class BrokerHandlers
         new DescribeTransactionsHandler(),
         new ListTransactionsHandler(),
         new DescribeProducersHandler(),
+
+        // Security (the SASL exchange itself runs before the dispatcher; these answer requests outside it).
+        new SaslHandshakeHandler(),
+        new SaslAuthenticateHandler(),
     ];
 }

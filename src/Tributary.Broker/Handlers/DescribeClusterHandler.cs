@@ -26,7 +26,7 @@ internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest
         {
             response.ControllerId = cluster.ControllerId;
             response.Brokers = cluster.LiveBrokers
-                .Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.Port })
+                .Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener) })
                 .ToList();
         }
         return ValueTask.FromResult<IKafkaResponse?>(response);

@@ -11,6 +11,12 @@ namespace Tributary.Broker.Handlers;
 /// Sessionless: every answer is a full response with session id 0, which is what librdkafka asks for
 /// (session id 0, epoch -1) and what Java clients accept as "the broker does not keep sessions".
 /// </summary>
+/// <remarks>
+/// v0-3 read message sets: stored batches are converted down to format 0 (v0-1) or 1 (v2-3), as Kafka 3.x does
+/// (<see cref="MessageFormats.ForFetch"/>): control batches left out, headers dropped, at least one whole entry.
+/// Before v10 a zstd topic answers UNSUPPORTED_COMPRESSION_TYPE. v3 adds the response size limit, v4 isolation
+/// and aborted transactions, v5 the log start offset, v7 sessions, v11 rack, v12 the current leader, v13 topic ids.
+/// </remarks>
 internal sealed class FetchHandler : ApiHandler<FetchRequest>
 {
     private const int NoSession = 0;
@@ -88,12 +94,21 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                 {
                     var limit = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(request.MaxBytes - bytes, 0));
                     var read = partition!.Log.Read(fetchPartition.FetchOffset, limit, isolation);
+                    error = MessageFormats.ForFetch(context.ApiVersion, topic!.Config, read.Records, fetchPartition.FetchOffset, out var records);
+                    if (error != ErrorCode.None)
+                    {
+                        // Kafka answers a format error like any partition error: no offsets, no records.
+                        data.ErrorCode = (short)error;
+                        anyError = true;
+                        topicResponse.Partitions.Add(data);
+                        continue;
+                    }
                     error = read.Error;
                     data.HighWatermark = read.HighWatermark;
                     data.LastStableOffset = read.LastStableOffset;
                     data.LogStartOffset = read.LogStartOffset;
                     // Only the first data in a response may exceed the limits (so one big batch never blocks a consumer).
-                    if (read.Records.Length <= limit || bytes == 0) data.Records = read.Records;
+                    if (records.Length <= limit || bytes == 0) data.Records = records;
                     bytes += data.Records!.Value.Length;
                     if (data.AbortedTransactions is not null && !data.Records.Value.IsEmpty)
                     {

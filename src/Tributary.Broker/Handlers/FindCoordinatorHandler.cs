@@ -30,7 +30,7 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
                 return new FindCoordinatorResponse.Coordinator
                 {
                     Key = key, ErrorCode = (short)error, ErrorMessage = message,
-                    NodeId = node?.Id ?? -1, Host = node?.Host ?? "", Port = node?.Port ?? -1,
+                    NodeId = node?.Id ?? -1, Host = node?.Host ?? "", Port = node?.PortOn(context.Listener) ?? -1,
                 };
             }).ToList();
         }
@@ -41,7 +41,7 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
             response.ErrorMessage = message;
             response.NodeId = node?.Id ?? -1;
             response.Host = node?.Host ?? "";
-            response.Port = node?.Port ?? -1;
+            response.Port = node?.PortOn(context.Listener) ?? -1;
         }
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }

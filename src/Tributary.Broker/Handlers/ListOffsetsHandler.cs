@@ -5,7 +5,12 @@ using IsolationLevel = Tributary.Broker.Log.IsolationLevel;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>ListOffsets: earliest, latest (high watermark or last stable offset), by timestamp, max timestamp.</summary>
+/// <summary>
+/// ListOffsets: earliest, latest (high watermark or last stable offset), by timestamp, max timestamp.
+/// v0 answers a list of at most max_num_offsets offsets, newest first (latest: log end, then log start); a
+/// timestamp in v0 finds the first record at or after it, where Kafka went by segment modification times.
+/// v1 answers one offset with its timestamp, v2 adds isolation, v4 the leader epoch.
+/// </summary>
 internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
 {
     private const long Latest = -1;
@@ -37,7 +42,7 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
                     var found = Find(partition!.Log, p.Timestamp, (IsolationLevel)request.IsolationLevel);
                     if (context.ApiVersion == OldStyleVersion)
                     {
-                        if (found.Offset >= 0) result.OldStyleOffsets.Add(found.Offset);
+                        result.OldStyleOffsets.AddRange(OldStyleOffsets(partition.Log, p.Timestamp, found).Take(Math.Max(p.MaxNumOffsets, 0)));
                     }
                     else
                     {
@@ -51,6 +56,21 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
             response.Topics.Add(results);
         }
         return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+
+    /// <summary>
+    /// v0's list, newest first, as Kafka builds it from segment start offsets: the log is one segment here, so latest
+    /// gives the log end and then the log start (when the log holds records), earliest the log start.
+    /// </summary>
+    private static IEnumerable<long> OldStyleOffsets(PartitionLog log, long timestamp, OffsetAndTimestamp found)
+    {
+        var logStart = log.LogStartOffset;
+        if (timestamp == Latest)
+        {
+            var logEnd = log.LogEndOffset;
+            return logEnd > logStart ? [logEnd, logStart] : [logStart];
+        }
+        return found.Offset >= 0 ? [found.Offset] : [];
     }
 
     private static OffsetAndTimestamp Find(PartitionLog log, long timestamp, IsolationLevel isolation) => timestamp switch

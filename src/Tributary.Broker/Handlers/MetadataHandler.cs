@@ -21,7 +21,7 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest>
         {
             ClusterId = cluster.ClusterId,
             ControllerId = cluster.ControllerId,
-            Brokers = cluster.LiveBrokers.Select(b => new MetadataResponse.MetadataResponseBroker { NodeId = b.Id, Host = b.Host, Port = b.Port }).ToList(),
+            Brokers = cluster.LiveBrokers.Select(b => new MetadataResponse.MetadataResponseBroker { NodeId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener) }).ToList(),
         };
         var everyTopic = request.Topics is null || (request.Topics.Count == 0 && context.ApiVersion < NullMeansAllVersion);
         response.Topics = everyTopic

@@ -9,6 +9,11 @@ namespace Tributary.Broker.Handlers;
 /// Produce: validates and appends each partition's batches on its leader (acks 0, 1 and all are the same
 /// here, as all replicas share the log; acks=all still needs min.insync.replicas live replicas).
 /// </summary>
+/// <remarks>
+/// v0-2 may carry message sets of format 0 or 1 (plain or compressed wrappers): they are validated and stored
+/// converted to one record batch, as Kafka 3.x does (<see cref="MessageFormats.ForAppend"/>); v3+ carry record
+/// batches only. v1 adds throttle time, v2 the log append time, v5 the log start offset, v10 the new leader.
+/// </remarks>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
 {
     /// <summary>From this version a NOT_LEADER answer names the current leader.</summary>
@@ -46,7 +51,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
             if (endpoint.NodeId == leaderId) return;
         }
         var leader = context.Cluster.Broker(leaderId)!;
-        response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = leader.Id, Host = leader.Host, Port = leader.Port });
+        response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = leader.Id, Host = leader.Host, Port = leader.PortOn(context.Listener) });
     }
 
     private static ProduceResponse.PartitionProduceResponse Append(RequestContext context, short acks, TopicState? topic, ProduceRequest.PartitionProduceData data)
@@ -64,9 +69,12 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         var leadership = partition!.Leadership;
         if (acks == -1 && leadership.Isr.Count < config.MinInsyncReplicas) return Fail(result, ErrorCode.NotEnoughReplicas);
         if (data.Records is not { } records) return Fail(result, ErrorCode.CorruptMessage);
+        var format = MessageFormats.ForAppend(context.ApiVersion, records, config, out var converted);
+        using var convertedRecords = converted;
+        if (format != ErrorCode.None) return Fail(result, format);
 
         var now = context.NowMs();
-        var appended = partition.Log.Append(records.Span,
+        var appended = partition.Log.Append((converted?.WrittenMemory ?? records).Span,
             new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs));
         result.ErrorCode = (short)appended.Error;
         result.BaseOffset = appended.BaseOffset;

@@ -30,6 +30,12 @@ internal sealed class RequestContext
     /// <summary>Who is asking: <see cref="ConnectionInfo.Principal"/> of the connection when the request arrived.</summary>
     public KafkaPrincipal Principal { get; init; } = KafkaPrincipal.Anonymous;
 
+    /// <summary>
+    /// The listener the request came in on (its index in the cluster's listeners): brokers are named to the client by
+    /// their addresses on it, as Kafka answers on the listener a client connected to.
+    /// </summary>
+    public int Listener { get; init; }
+
     /// <summary>The version of the request.</summary>
     public required short ApiVersion { get; init; }
 

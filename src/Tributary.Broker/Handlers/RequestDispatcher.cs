@@ -74,6 +74,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
             Transactions = _transactions,
             Handlers = _handlers,
             Principal = connection.Principal,
+            Listener = connection.Listener.Index,
             ApiVersion = version,
             CorrelationId = correlationId,
             ClientId = header.ClientId,
@@ -87,7 +88,9 @@ internal sealed class RequestDispatcher : IRequestProcessor
             : RequestOutcome.Respond(Encode(response, version, correlationId, handler.ResponseSizeHint(response)));
     }
 
-    private static (RequestHeader, IKafkaRequest) Decode(ReadOnlyMemory<byte> frame, ApiKey apiKey, short version)
+    /// <summary>Decodes a request frame's header and body.</summary>
+    /// <exception cref="KafkaProtocolException">The bytes are malformed.</exception>
+    public static (RequestHeader Header, IKafkaRequest Request) Decode(ReadOnlyMemory<byte> frame, ApiKey apiKey, short version)
     {
         var reader = new KafkaReader(frame);
         var header = RequestHeader.Read(ref reader, ApiKeys.RequestHeaderVersion(apiKey, version));

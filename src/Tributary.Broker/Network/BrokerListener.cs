@@ -15,6 +15,7 @@ internal sealed class BrokerListener : IAsyncDisposable
     private static long _nextConnectionId;
 
     private readonly BrokerNode _broker;
+    private readonly ListenerDefinition _listener;
     private readonly IRequestProcessor _processor;
     private readonly int _maxRequestSize;
     private readonly ILogger _logger;
@@ -22,9 +23,10 @@ internal sealed class BrokerListener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly Task _acceptLoop;
 
-    private BrokerListener(BrokerNode broker, Socket socket, IRequestProcessor processor, int maxRequestSize, ILogger logger)
+    private BrokerListener(BrokerNode broker, ListenerDefinition listener, Socket socket, IRequestProcessor processor, int maxRequestSize, ILogger logger)
     {
         _broker = broker;
+        _listener = listener;
         _socket = socket;
         _processor = processor;
         _maxRequestSize = maxRequestSize;
@@ -35,8 +37,12 @@ internal sealed class BrokerListener : IAsyncDisposable
     /// <summary>The bound port.</summary>
     public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
 
-    /// <summary>Listens on <paramref name="host"/>:<paramref name="port"/> (0 = any free port) for <paramref name="broker"/>.</summary>
-    public static BrokerListener Start(BrokerNode broker, string host, int port, IRequestProcessor processor, int maxRequestSize, ILogger logger)
+    /// <summary>
+    /// Listens on <paramref name="host"/>:<paramref name="port"/> (0 = any free port) for <paramref name="broker"/>, as
+    /// <paramref name="listener"/> (default: a lone PLAINTEXT listener).
+    /// </summary>
+    public static BrokerListener Start(BrokerNode broker, string host, int port, IRequestProcessor processor, int maxRequestSize, ILogger logger,
+        ListenerDefinition? listener = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -51,7 +57,7 @@ internal sealed class BrokerListener : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        return new BrokerListener(broker, socket, processor, maxRequestSize, logger);
+        return new BrokerListener(broker, listener ?? ListenerDefinition.Plaintext, socket, processor, maxRequestSize, logger);
     }
 
     private async Task AcceptLoopAsync()
@@ -68,7 +74,7 @@ internal sealed class BrokerListener : IAsyncDisposable
                 return; // the listener was closed
             }
             var remote = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
-            var info = new ConnectionInfo(_broker, remote, Interlocked.Increment(ref _nextConnectionId));
+            var info = new ConnectionInfo(_broker, _listener, remote, Interlocked.Increment(ref _nextConnectionId));
             var connection = new KafkaConnection(client, info, _processor, _maxRequestSize, _logger);
             // Registered before it runs, so a connection that ends at once is still removed.
             var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

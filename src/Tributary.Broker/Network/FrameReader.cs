@@ -36,7 +36,6 @@ internal sealed class FrameReader : IDisposable
     private const int LengthPrefixSize = 4;
 
     private readonly Stream _stream;
-    private readonly int _maxFrameSize;
     private byte[] _buffer;
     private int _start; // unread bytes are _buffer[_start.._end]
     private int _end;
@@ -46,9 +45,12 @@ internal sealed class FrameReader : IDisposable
     public FrameReader(Stream stream, int bufferSize, int maxFrameSize)
     {
         _stream = stream;
-        _maxFrameSize = maxFrameSize;
+        MaxFrameSize = maxFrameSize;
         _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
     }
+
+    /// <summary>The largest frame accepted; a longer length prefix is <see cref="FrameStatus.BadLength"/>.</summary>
+    public int MaxFrameSize { get; set; }
 
     /// <summary>Reads the next frame. The previous frame's memory is no longer valid once this is called.</summary>
     public async ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken)
@@ -58,7 +60,7 @@ internal sealed class FrameReader : IDisposable
             return _end == _start ? new(FrameStatus.EndOfStream) : new(FrameStatus.Truncated, Detail: _end - _start);
 
         var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
-        if (length <= 0 || length > _maxFrameSize) return new(FrameStatus.BadLength, Detail: length);
+        if (length <= 0 || length > MaxFrameSize) return new(FrameStatus.BadLength, Detail: length);
         _start += LengthPrefixSize;
 
         if (length <= _buffer.Length)

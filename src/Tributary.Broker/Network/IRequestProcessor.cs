@@ -6,12 +6,16 @@ namespace Tributary.Broker.Network;
 
 /// <summary>Who sent a request: the broker that received it, the client's address, and who the client proved to be.</summary>
 /// <param name="broker">The receiving broker.</param>
+/// <param name="listener">The listener the client connected to.</param>
 /// <param name="clientHost">The client's IP address.</param>
 /// <param name="connectionId">A number unique among the cluster's connections, for logs.</param>
-internal sealed class ConnectionInfo(BrokerNode broker, string clientHost, long connectionId)
+internal sealed class ConnectionInfo(BrokerNode broker, ListenerDefinition listener, string clientHost, long connectionId)
 {
     /// <summary>The receiving broker.</summary>
     public BrokerNode Broker { get; } = broker;
+
+    /// <summary>The listener the client connected to.</summary>
+    public ListenerDefinition Listener { get; } = listener;
 
     /// <summary>The client's IP address.</summary>
     public string ClientHost { get; } = clientHost;

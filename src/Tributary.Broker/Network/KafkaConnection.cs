@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 
 namespace Tributary.Broker.Network;
@@ -6,7 +7,11 @@ namespace Tributary.Broker.Network;
 /// <summary>
 /// One client connection: reads int32 length-prefixed frames, hands each to the request processor one at a
 /// time (as Kafka does, so responses leave in request order), and writes the responses back. Anything
-/// malformed closes this connection after one log line; no other connection is affected.
+/// malformed closes this connection after one log line; no other connection is affected. On a TLS listener the
+/// TLS handshake comes first, here on the connection's own task (a client stalling in it delays nobody else)
+/// and bounded by the handshake timeout. On a SASL listener the
+/// frames go to the connection's <see cref="SaslAuthenticator"/> until the client has authenticated (with frames
+/// limited to <see cref="SaslAuthenticator.MaxReceiveSize"/> meanwhile), then straight to the dispatcher.
 /// </summary>
 /// <remarks>
 /// Each response frame is already encoded whole in a pooled buffer, so it goes to the socket in one write from
@@ -19,9 +24,11 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private const int ReadBufferSize = 64 * 1024;
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
-    private readonly FrameReader _reader;
-    private readonly IRequestProcessor _processor;
+    private Stream _stream;
+    private FrameReader? _reader; // created once the stream is ready (after the TLS handshake)
+    private readonly IRequestProcessor _dispatcher;
+    private IRequestProcessor _processor;
+    private SaslAuthenticator? _authenticator;
     private readonly int _maxRequestSize;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
@@ -31,9 +38,14 @@ internal sealed class KafkaConnection : IAsyncDisposable
         _socket = socket;
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = new FrameReader(_stream, ReadBufferSize, maxRequestSize);
         Info = info;
+        _dispatcher = processor;
         _processor = processor;
+        if (info.Listener.SecurityProtocol.UsesSasl())
+        {
+            _authenticator = new SaslAuthenticator(processor, logger);
+            _processor = _authenticator;
+        }
         _maxRequestSize = maxRequestSize;
         _logger = logger;
     }
@@ -46,7 +58,9 @@ internal sealed class KafkaConnection : IAsyncDisposable
     {
         try
         {
-            await ReadLoopAsync(_closing.Token).ConfigureAwait(false);
+            if (Info.Listener.Tls is { } tls && !await StartTlsAsync(tls, _closing.Token).ConfigureAwait(false)) return;
+            _reader = new FrameReader(_stream, ReadBufferSize, _authenticator is null ? _maxRequestSize : Math.Min(_maxRequestSize, SaslAuthenticator.MaxReceiveSize));
+            await ReadLoopAsync(_reader, _closing.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {
@@ -63,19 +77,43 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
     }
 
-    private async Task ReadLoopAsync(CancellationToken cancellationToken)
+    /// <summary>The TLS handshake; false (after one log line) when it failed and the connection must close.</summary>
+    private async Task<bool> StartTlsAsync(TlsEndpoint tls, CancellationToken cancellationToken)
+    {
+        string reason;
+        try
+        {
+            var (stream, principal) = await tls.AuthenticateAsync(_stream, cancellationToken).ConfigureAwait(false);
+            _stream = stream;
+            if (principal is not null) Info.Principal = principal;
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            reason = $"not completed within {tls.HandshakeTimeout.TotalSeconds:0.#} s";
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or SocketException)
+        {
+            reason = e.InnerException is null ? e.Message : $"{e.Message} {e.InnerException.Message}";
+        }
+        _logger.LogWarning("TLS handshake with {Client} on listener {Listener} of broker {Broker} (connection {Connection}) failed: {Reason}; closing it",
+            Info.ClientHost, Info.Listener.Name, Info.Broker.Id, Info.ConnectionId, reason);
+        return false;
+    }
+
+    private async Task ReadLoopAsync(FrameReader reader, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var read = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             switch (read.Status)
             {
                 case FrameStatus.Frame:
                     if (!await ProcessAsync(read.Frame, cancellationToken).ConfigureAwait(false)) return;
                     break;
                 case FrameStatus.BadLength:
-                    _logger.LogWarning("Connection {Connection} from {Client} sent a frame length of {Length} bytes (allowed 1 to {Max}); closing it",
-                        Info.ConnectionId, Info.ClientHost, read.Detail, _maxRequestSize);
+                    _logger.LogWarning("Connection {Connection} from {Client} sent a frame length of {Length} bytes (allowed 1 to {Max}){Hint}; closing it",
+                        Info.ConnectionId, Info.ClientHost, read.Detail, reader.MaxFrameSize, LooksLikeTls(read.Detail) ? TlsHint : "");
                     return;
                 case FrameStatus.Truncated:
                     _logger.LogWarning("Connection {Connection} from {Client} closed in the middle of a frame ({Bytes} bytes pending)",
@@ -87,6 +125,11 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
     }
 
+    private const string TlsHint = " (the start of a TLS handshake: is a client configured for SSL talking to a listener without TLS?)";
+
+    /// <summary>Whether a length prefix is the first bytes of a TLS record: handshake type 0x16, major version 3.</summary>
+    private static bool LooksLikeTls(long length) => (length >> 16) is 0x1603;
+
     /// <summary>Handles one request and sends its response; false when the connection must close.</summary>
     private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
@@ -96,13 +139,19 @@ internal sealed class KafkaConnection : IAsyncDisposable
             // Sent at once, not held back for later responses: the next request may be a long poll.
             using (response) await _stream.WriteAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
+        if (_authenticator is { IsAuthenticated: true })
+        {
+            _processor = _dispatcher;
+            _reader!.MaxFrameSize = _maxRequestSize;
+            _authenticator = null;
+        }
         return !outcome.Close;
     }
 
     private async Task CloseAsync()
     {
         _closing.Cancel();
-        _reader.Dispose();
+        _reader?.Dispose();
         try
         {
             _socket.Shutdown(SocketShutdown.Both);

@@ -49,6 +49,25 @@ public static class KafkaCompression
     }
 
     /// <summary>
+    /// Compresses the inner message set of a magic 0 or 1 wrapper message: as <see cref="Compress(CompressionCodec, ReadOnlySpan{byte}, PooledBufferWriter)"/>,
+    /// except that magic-0 LZ4 frames carry the header checksum Kafka 0.8-0.9 wrote (see <see cref="LegacyLz4Framing"/>).
+    /// </summary>
+    public static void CompressLegacy(CompressionCodec codec, sbyte magic, ReadOnlySpan<byte> source, PooledBufferWriter destination)
+    {
+        var start = destination.WrittenCount;
+        Compress(codec, source, destination);
+        if (codec == CompressionCodec.Lz4 && magic == 0) LegacyLz4Framing.BreakHeaderChecksum(destination.WrittenSpanMutable[start..]);
+    }
+
+    /// <summary>
+    /// Decompresses the value of a magic 0 or 1 wrapper message: as <see cref="Decompress"/>, except that LZ4 frames
+    /// follow Kafka's rule for their header checksum (ignored in magic 0, checked in magic 1).
+    /// </summary>
+    public static void DecompressLegacy(CompressionCodec codec, sbyte magic, ReadOnlyMemory<byte> source, PooledBufferWriter destination,
+        int maxDecompressedBytes = DefaultMaxDecompressedBytes) =>
+        Decompress(codec, codec == CompressionCodec.Lz4 ? LegacyLz4Framing.Normalize(source, magic) : source, destination, maxDecompressedBytes);
+
+    /// <summary>
     /// Appends the decompressed form of <paramref name="source"/> to <paramref name="destination"/>, refusing to
     /// produce more than <paramref name="maxDecompressedBytes"/> bytes.
     /// </summary>

@@ -45,3 +45,31 @@ public sealed class UnsupportedMessageFormatException : KafkaProtocolException
     /// <summary>The error a broker answers with: UNSUPPORTED_FOR_MESSAGE_FORMAT for the legacy formats, CORRUPT_MESSAGE otherwise.</summary>
     public ErrorCode ErrorCode => Magic is 0 or 1 ? ErrorCode.UnsupportedForMessageFormat : ErrorCode.CorruptMessage;
 }
+
+/// <summary>
+/// Records that are well formed but break a rule of the log: an inner message of a wrapper that is itself compressed
+/// or of another format, a wrapper with no inner messages, a producer-set LogAppendTime. Kafka answers INVALID_RECORD,
+/// or INVALID_TIMESTAMP for timestamp rules.
+/// </summary>
+public sealed class InvalidRecordException : KafkaProtocolException
+{
+    /// <summary>Creates the exception with a reason and the error a broker answers with.</summary>
+    public InvalidRecordException(string message, ErrorCode errorCode = ErrorCode.InvalidRecord) : base(message)
+    {
+        ErrorCode = errorCode;
+    }
+
+    /// <summary>The error a broker answers with: INVALID_RECORD or INVALID_TIMESTAMP.</summary>
+    public ErrorCode ErrorCode { get; }
+}
+
+/// <summary>An entry of a produced message set is larger than the topic's max.message.bytes: Kafka answers MESSAGE_TOO_LARGE.</summary>
+public sealed class RecordTooLargeException : KafkaProtocolException
+{
+    /// <summary>Creates the exception for an entry of <paramref name="size"/> bytes over <paramref name="limit"/>.</summary>
+    public RecordTooLargeException(long size, int limit)
+        : base($"A message of {size} bytes is larger than the {limit} bytes max.message.bytes allows.") { }
+
+    /// <summary>The error a broker answers with.</summary>
+    public ErrorCode ErrorCode => ErrorCode.MessageTooLarge;
+}

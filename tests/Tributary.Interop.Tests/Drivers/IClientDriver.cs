@@ -20,8 +20,8 @@ public interface IClientDriver
     Task<ConsumeResult> ConsumeAsync(string bootstrap, string topic, string group, int expected, bool commit, TimeSpan minimumDuration);
 }
 
-/// <summary>One record as the client reported it.</summary>
-public sealed record ConsumedRecord(int Partition, long Offset, string? Key, string? Value, IReadOnlyDictionary<string, string> Headers);
+/// <summary>One record as the client reported it; the timestamp when the client reports one (-1: the record has none).</summary>
+public sealed record ConsumedRecord(int Partition, long Offset, string? Key, string? Value, IReadOnlyDictionary<string, string> Headers, long? Timestamp = null);
 
 /// <summary>What one consumer-group member saw: the records, and each assignment it was given, in order.</summary>
 public sealed record ConsumeResult(IReadOnlyList<ConsumedRecord> Records, IReadOnlyList<IReadOnlyList<int>> Assignments);

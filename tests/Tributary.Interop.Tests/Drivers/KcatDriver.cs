@@ -7,14 +7,24 @@ namespace Tributary.Interop.Tests.Drivers;
 
 /// <summary>
 /// Drives kcat (Debian's build on librdkafka 2.0.2). kcat has no admin commands, so topics for it are
-/// created through the cluster; everything else goes through kcat itself.
+/// created through the cluster; everything else goes through kcat itself. <paramref name="properties"/> are
+/// librdkafka properties (name=value) given to every command, for example the protocol generation to pin.
 /// </summary>
-public sealed partial class KcatDriver : IClientDriver
+public sealed partial class KcatDriver(string name = "kcat", params string[] properties) : IClientDriver
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    /// <summary>The one kcat driver.</summary>
+    /// <summary>kcat with librdkafka's defaults.</summary>
     public static KcatDriver Instance { get; } = new();
+
+    /// <summary>
+    /// kcat pinned to the protocol of Kafka <paramref name="brokerVersion"/> (librdkafka's broker.version.fallback,
+    /// without asking ApiVersions), named <paramref name="label"/>, with <paramref name="extraProperties"/>.
+    /// </summary>
+    public static KcatDriver Speaking(string brokerVersion, string label, params string[] extraProperties) =>
+        new(label, ["api.version.request=false", $"broker.version.fallback={brokerVersion}", .. extraProperties]);
+
+    private IEnumerable<string> Options => properties.SelectMany(p => new[] { "-X", p });
 
     /// <summary>Not supported by kcat: the scenario creates the topic through the cluster instead.</summary>
     public Task CreateTopicAsync(string bootstrap, string topic, int partitions, short replicationFactor) =>
@@ -26,7 +36,7 @@ public sealed partial class KcatDriver : IClientDriver
         var lines = new StringBuilder();
         for (var i = start; i < start + count; i++) lines.Append(CultureInfo.InvariantCulture, $"key-{i}:value-{i}\n");
         var result = await ExternalClient.RunAsync("kcat",
-            ["-P", "-b", bootstrap, "-t", topic, "-K", ":", "-H", "origin=kcat", "-X", "acks=all"], Timeout, lines.ToString());
+            ["-P", "-b", bootstrap, "-t", topic, "-K", ":", "-H", "origin=kcat", "-X", "acks=all", .. Options], Timeout, lines.ToString());
         result.EnsureSuccess("kcat -P");
     }
 
@@ -35,7 +45,7 @@ public sealed partial class KcatDriver : IClientDriver
     {
         string[] kcat = ["kcat", "-b", bootstrap, "-G", group, topic, "-J",
             "-X", "auto.offset.reset=earliest", "-X", $"enable.auto.commit={(commit ? "true" : "false")}",
-            "-X", "session.timeout.ms=10000", "-X", "heartbeat.interval.ms=500"];
+            "-X", "session.timeout.ms=10000", "-X", "heartbeat.interval.ms=500", .. Options];
         // kcat stops by itself after a count or at the end of its partitions; to stay in the group for a
         // while (so that a second member can join), it is run under `timeout`, which stops it with SIGINT,
         // on which kcat leaves the group cleanly and commits.
@@ -65,7 +75,8 @@ public sealed partial class KcatDriver : IClientDriver
             json.GetProperty("offset").GetInt64(),
             json.GetProperty("key").GetString(),
             json.GetProperty("payload").GetString(),
-            headers);
+            headers,
+            json.TryGetProperty("ts", out var timestamp) ? timestamp.GetInt64() : null);
     }
 
     /// <summary>kcat reports each rebalance on stderr ("... assigned: topic [0], topic [2]").</summary>
@@ -83,5 +94,5 @@ public sealed partial class KcatDriver : IClientDriver
     private static partial Regex PartitionPattern();
 
     /// <inheritdoc />
-    public override string ToString() => "kcat";
+    public override string ToString() => name;
 }

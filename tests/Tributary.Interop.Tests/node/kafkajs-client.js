@@ -2,16 +2,7 @@
 // object on stdout so the C# test can assert on what the client saw; exit code 0 means no error.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const { Kafka, logLevel } = require('kafkajs');
-
-function parseArgs(argv) {
-  const args = { command: argv[0], partitions: 4, replication: 1, start: 0, count: 0, maxSeconds: 30, minSeconds: 0, idleMs: 3000 };
-  for (let i = 1; i < argv.length; i += 2) {
-    const name = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    const value = argv[i + 1];
-    args[name] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-  }
-  return args;
-}
+const { waitForRecords, run } = require('./script-args');
 
 async function createTopic(kafka, args) {
   const admin = kafka.admin();
@@ -39,36 +30,23 @@ async function consume(kafka, args) {
   const consumer = kafka.consumer({ groupId: args.group, sessionTimeout: 10000, heartbeatInterval: 500, rebalanceTimeout: 10000 });
   await consumer.connect();
   await consumer.subscribe({ topic: args.topic, fromBeginning: true });
-  const records = [];
+  const state = { records: [], lastMessageAt: Date.now() };
   const assignments = [];
-  let lastMessageAt = Date.now();
   consumer.on(consumer.events.GROUP_JOIN, e => { assignments.push((e.payload.memberAssignment[args.topic] || []).slice().sort((a, b) => a - b)); });
   await consumer.run({
     autoCommit: args.commit === 'true',
     autoCommitThreshold: 1,
     eachMessage: async ({ partition, message }) => {
-      lastMessageAt = Date.now();
+      state.lastMessageAt = Date.now();
       const headers = {};
       for (const [k, v] of Object.entries(message.headers || {})) headers[k] = v.toString();
-      records.push({ partition, offset: Number(message.offset), key: message.key && message.key.toString(), value: message.value && message.value.toString(), headers });
+      state.records.push({ partition, offset: Number(message.offset), key: message.key && message.key.toString(), value: message.value && message.value.toString(), headers });
     },
   });
-  const started = Date.now();
-  while (Date.now() - started < args.maxSeconds * 1000) {
-    const satisfied = args.count > 0 ? records.length >= args.count : records.length > 0 && Date.now() - lastMessageAt > args.idleMs;
-    if (satisfied && Date.now() - started >= args.minSeconds * 1000) break;
-    await new Promise(r => setTimeout(r, 100));
-  }
+  await waitForRecords(args, state);
   await consumer.disconnect();
-  return { consumed: records.length, records, assignments };
+  return { consumed: state.records.length, records: state.records, assignments };
 }
 
-async function main() {
-  const args = parseArgs(process.argv.slice(2));
-  const kafka = new Kafka({ clientId: 'interop-kafkajs', brokers: args.bootstrap.split(','), logLevel: logLevel.WARN, retry: { retries: 8 } });
-  const handlers = { 'create-topic': createTopic, produce, consume };
-  const result = await handlers[args.command](kafka, args);
-  process.stdout.write(JSON.stringify(result) + '\n');
-}
-
-main().then(() => process.exit(0), err => { console.error(err && err.stack || err); process.exit(1); });
+run({ 'create-topic': createTopic, produce, consume },
+  args => new Kafka({ clientId: 'interop-kafkajs', brokers: args.bootstrap.split(','), logLevel: logLevel.WARN, retry: { retries: 8 } }));

@@ -20,12 +20,23 @@ def create_topic(args):
     return {"created": args.topic, "listed": args.topic in topics}
 
 
+def generation(args):
+    """The client options that pin kafka-python to a Kafka generation (--api-version 0.10 = message format 1)."""
+    return {"api_version": tuple(int(p) for p in args.api_version.split("."))} if args.api_version else {}
+
+
+def supports_headers(args):
+    return not args.api_version or generation(args)["api_version"] >= (0, 11)
+
+
 def produce(args):
-    producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks="all", linger_ms=5)
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks="all", linger_ms=5,
+                             compression_type=args.compression, **generation(args))
     offsets = []
     for i in range(args.start, args.start + args.count):
-        future = producer.send(args.topic, key=f"key-{i}".encode(), value=f"value-{i}".encode(),
-                               headers=[("index", str(i).encode()), ("origin", b"kafka-python")])
+        # Record headers exist from message format 2 (Kafka 0.11); kafka-python refuses them before.
+        headers = [("index", str(i).encode()), ("origin", b"kafka-python")] if supports_headers(args) else None
+        future = producer.send(args.topic, key=f"key-{i}".encode(), value=f"value-{i}".encode(), headers=headers)
         offsets.append(future)
     producer.flush()
     metadata = [f.get(timeout=30) for f in offsets]
@@ -42,6 +53,7 @@ def consume(args):
         enable_auto_commit=False,
         session_timeout_ms=10000,
         heartbeat_interval_ms=500,
+        **generation(args),
     )
     records = []
     assignments = []
@@ -60,7 +72,8 @@ def consume(args):
                 records.append({"partition": r.partition, "offset": r.offset,
                                 "key": r.key.decode() if r.key is not None else None,
                                 "value": r.value.decode() if r.value is not None else None,
-                                "headers": {k: v.decode() for k, v in r.headers}})
+                                "headers": {k: v.decode() for k, v in r.headers},
+                                "timestamp": r.timestamp if r.timestamp is not None else -1})
         if args.commit == "true" and batch:
             consumer.commit()
         current = sorted(tp.partition for tp in consumer.assignment())
@@ -92,6 +105,8 @@ def main():
     parser.add_argument("--idle-ms", type=int, default=3000)
     parser.add_argument("--min-seconds", type=float, default=0)
     parser.add_argument("--max-seconds", type=float, default=30)
+    parser.add_argument("--api-version", help="pin the protocol generation, e.g. 0.9, 0.10, 0.10.1, 0.11")
+    parser.add_argument("--compression", choices=["gzip", "snappy", "lz4"])
     args = parser.parse_args()
     handler = {"create-topic": create_topic, "produce": produce, "consume": consume, "committed": committed}[args.command]
     print(json.dumps(handler(args)))
