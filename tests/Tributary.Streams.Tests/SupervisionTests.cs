@@ -30,12 +30,12 @@ public sealed class SupervisionTests(KafkaFixture kafka, ITestOutputHelper outpu
     /// <summary>Rejects the value "v2" the first time only.</summary>
     private sealed class FailOnceDeserializer : IDeserializer<string>
     {
-        private int failed;
+        private int _failed;
 
         public string Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
         {
             var value = Encoding.UTF8.GetString(data);
-            return value == "v2" && Interlocked.Exchange(ref failed, 1) == 0 ? throw new FormatException("fails once") : value;
+            return value == "v2" && Interlocked.Exchange(ref _failed, 1) == 0 ? throw new FormatException("fails once") : value;
         }
     }
 

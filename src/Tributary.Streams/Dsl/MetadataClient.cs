@@ -8,15 +8,15 @@ namespace Tributary.Streams.Dsl;
 /// </summary>
 public sealed class MetadataClient : IDisposable
 {
-    private readonly IAdminClient admin;
-    private readonly IConsumer<Ignore, Ignore> consumer;
-    private readonly TimeSpan timeout;
+    private readonly IAdminClient _admin;
+    private readonly IConsumer<Ignore, Ignore> _consumer;
+    private readonly TimeSpan _timeout;
 
     private MetadataClient(IReadOnlyDictionary<string, string> properties, TimeSpan timeout)
     {
-        this.timeout = timeout;
-        admin = new AdminClientBuilder(properties.Where(p => !IsConsumerOnly(p.Key))).Build();
-        consumer = new ConsumerBuilder<Ignore, Ignore>(properties).Build();
+        _timeout = timeout;
+        _admin = new AdminClientBuilder(properties.Where(p => !IsConsumerOnly(p.Key))).Build();
+        _consumer = new ConsumerBuilder<Ignore, Ignore>(properties).Build();
     }
 
     /// <summary>Creates a client with the connection properties (and group id) of consumer settings.</summary>
@@ -28,7 +28,7 @@ public sealed class MetadataClient : IDisposable
     /// <summary>Names of all topics in the cluster.</summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     public Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync<IReadOnlyList<string>>(() => admin.GetMetadata(timeout).Topics.Where(t => !t.Error.IsError).Select(t => t.Topic).ToList(), cancellationToken);
+        RunAsync<IReadOnlyList<string>>(() => _admin.GetMetadata(_timeout).Topics.Where(t => !t.Error.IsError).Select(t => t.Topic).ToList(), cancellationToken);
 
     /// <summary>The partitions of a topic.</summary>
     /// <param name="topic">Topic name.</param>
@@ -36,7 +36,7 @@ public sealed class MetadataClient : IDisposable
     public Task<IReadOnlyList<TopicPartition>> GetPartitionsAsync(string topic, CancellationToken cancellationToken = default) =>
         RunAsync<IReadOnlyList<TopicPartition>>(() =>
         {
-            var metadata = admin.GetMetadata(topic, timeout).Topics.Single();
+            var metadata = _admin.GetMetadata(topic, _timeout).Topics.Single();
             if (metadata.Error.IsError)
                 throw new KafkaException(metadata.Error);
             return metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
@@ -59,18 +59,18 @@ public sealed class MetadataClient : IDisposable
     /// <param name="cancellationToken">Stops waiting.</param>
     public Task<IReadOnlyDictionary<TopicPartition, Offset>> GetCommittedOffsetsAsync(IEnumerable<TopicPartition> partitions, CancellationToken cancellationToken = default) =>
         RunAsync<IReadOnlyDictionary<TopicPartition, Offset>>(
-            () => consumer.Committed(partitions, timeout).ToDictionary(c => c.TopicPartition, c => c.Offset), cancellationToken);
+            () => _consumer.Committed(partitions, _timeout).ToDictionary(c => c.TopicPartition, c => c.Offset), cancellationToken);
 
     /// <summary>Closes both clients.</summary>
     public void Dispose()
     {
-        consumer.Dispose();
-        admin.Dispose();
+        _consumer.Dispose();
+        _admin.Dispose();
     }
 
     private Task<IReadOnlyDictionary<TopicPartition, long>> Watermarks(IEnumerable<TopicPartition> partitions, Func<WatermarkOffsets, Offset> pick, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyDictionary<TopicPartition, long>>(
-            () => partitions.ToDictionary(p => p, p => pick(consumer.QueryWatermarkOffsets(p, timeout)).Value), cancellationToken);
+            () => partitions.ToDictionary(p => p, p => pick(_consumer.QueryWatermarkOffsets(p, _timeout)).Value), cancellationToken);
 
     // Confluent.Kafka's metadata calls block; run them off the caller's thread.
     private static Task<T> RunAsync<T>(Func<T> lookup, CancellationToken cancellationToken) =>

@@ -10,22 +10,22 @@ namespace Tributary.Streams.Dsl;
 /// <typeparam name="TValue">Record value type.</typeparam>
 public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
 {
-    private readonly ProducerSettings<TKey, TValue> settings;
-    private readonly IProducer<TKey, TValue> producer;
+    private readonly ProducerSettings<TKey, TValue> _settings;
+    private readonly IProducer<TKey, TValue> _producer;
 
     /// <summary>Creates the producer (or uses the shared one of <paramref name="settings"/>).</summary>
     /// <param name="settings">Producer settings.</param>
     public SendProducer(ProducerSettings<TKey, TValue> settings)
     {
-        this.settings = settings;
-        producer = settings.SharedOrNewProducer();
+        _settings = settings;
+        _producer = settings.SharedOrNewProducer();
     }
 
     /// <summary>Produces one record; completes when it was acknowledged.</summary>
     /// <param name="record">The record.</param>
     /// <param name="cancellationToken">Stops waiting for the acknowledgement.</param>
     public Task<DeliveryResult<TKey, TValue>> SendAsync(ProducerRecord<TKey, TValue> record, CancellationToken cancellationToken = default) =>
-        producer.ProduceAsync(record, cancellationToken);
+        _producer.ProduceAsync(record, cancellationToken);
 
     /// <summary>Produces an envelope; completes with its result when all its records were acknowledged.</summary>
     /// <param name="envelope">A single, multi or pass-through envelope.</param>
@@ -33,7 +33,7 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
     public Task<IResults<TKey, TValue, TPassThrough>> SendEnvelopeAsync<TPassThrough>(IEnvelope<TKey, TValue, TPassThrough> envelope, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<IResults<TKey, TValue, TPassThrough>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var delivery = EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(producer, envelope);
+        var delivery = EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer, envelope);
         delivery.OnCompleted(() =>
         {
             if (delivery.Error is { } error)
@@ -47,5 +47,5 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
     }
 
     /// <summary>Flushes outstanding records (up to the close timeout) and disposes an owned producer.</summary>
-    public async ValueTask DisposeAsync() => await Task.Run(() => settings.CloseIfOwned(producer)).ConfigureAwait(false);
+    public async ValueTask DisposeAsync() => await Task.Run(() => _settings.CloseIfOwned(_producer)).ConfigureAwait(false);
 }

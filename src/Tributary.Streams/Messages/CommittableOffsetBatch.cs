@@ -8,11 +8,11 @@ namespace Tributary.Streams.Messages;
 /// </summary>
 public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
 {
-    private readonly IReadOnlyDictionary<GroupTopicPartition, Entry> entries;
+    private readonly IReadOnlyDictionary<GroupTopicPartition, Entry> _entries;
 
     private CommittableOffsetBatch(IReadOnlyDictionary<GroupTopicPartition, Entry> entries, long batchSize)
     {
-        this.entries = entries;
+        _entries = entries;
         BatchSize = batchSize;
     }
 
@@ -23,10 +23,10 @@ public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
     public long BatchSize { get; }
 
     /// <inheritdoc />
-    public bool IsEmpty => entries.Count == 0;
+    public bool IsEmpty => _entries.Count == 0;
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<GroupTopicPartition, long> Offsets => entries.ToDictionary(e => e.Key, e => e.Value.Offset);
+    public IReadOnlyDictionary<GroupTopicPartition, long> Offsets => _entries.ToDictionary(e => e.Key, e => e.Value.Offset);
 
     /// <inheritdoc />
     public ICommittableOffsetBatch Updated(ICommittable committable)
@@ -39,10 +39,10 @@ public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
     /// <inheritdoc />
     public Task CommitAsync(CancellationToken cancellationToken = default)
     {
-        if (entries.Count == 0)
+        if (_entries.Count == 0)
             return Task.CompletedTask;
         var perConsumer = new Dictionary<IOffsetCommitter, List<TopicPartitionOffset>>();
-        foreach (var (key, entry) in entries)
+        foreach (var (key, entry) in _entries)
         {
             if (!perConsumer.TryGetValue(entry.Committer, out var offsets))
                 perConsumer[entry.Committer] = offsets = [];
@@ -55,27 +55,27 @@ public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"CommittableOffsetBatch({string.Join(", ", entries.Select(e => $"{e.Key.Topic}[{e.Key.Partition}]@{e.Value.Offset}"))})";
+        $"CommittableOffsetBatch({string.Join(", ", _entries.Select(e => $"{e.Key.Topic}[{e.Key.Partition}]@{e.Value.Offset}"))})";
 
     private readonly record struct Entry(long Offset, IOffsetCommitter Committer);
 
     /// <summary>Accumulates offsets without copying per offset; used by the commit collector.</summary>
     internal sealed class Builder
     {
-        private readonly Dictionary<GroupTopicPartition, Entry> entries;
-        private long batchSize;
+        private readonly Dictionary<GroupTopicPartition, Entry> _entries;
+        private long _batchSize;
 
-        public Builder() => entries = new();
+        public Builder() => _entries = new();
 
         public Builder(CommittableOffsetBatch start)
         {
-            entries = new Dictionary<GroupTopicPartition, Entry>(start.entries);
-            batchSize = start.BatchSize;
+            _entries = new Dictionary<GroupTopicPartition, Entry>(start._entries);
+            _batchSize = start.BatchSize;
         }
 
-        public long BatchSize => batchSize;
+        public long BatchSize => _batchSize;
 
-        public bool IsEmpty => entries.Count == 0;
+        public bool IsEmpty => _entries.Count == 0;
 
         public void Add(ICommittable committable)
         {
@@ -85,9 +85,9 @@ public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
                     Add(offset.PartitionOffset, offset.Committer, 1);
                     break;
                 case CommittableOffsetBatch batch:
-                    foreach (var (key, entry) in batch.entries)
+                    foreach (var (key, entry) in batch._entries)
                         Add(new PartitionOffset(key, entry.Offset), entry.Committer, 0);
-                    batchSize += batch.BatchSize;
+                    _batchSize += batch.BatchSize;
                     break;
                 default:
                     throw new ArgumentException($"Unknown committable {committable.GetType()}; only offsets from Tributary sources (or the testkit's ConsumerResultFactory) can be committed.", nameof(committable));
@@ -96,17 +96,17 @@ public sealed class CommittableOffsetBatch : ICommittableOffsetBatch
 
         internal void Add(PartitionOffset offset, IOffsetCommitter committer, long count)
         {
-            if (!entries.TryGetValue(offset.Key, out var existing) || existing.Offset < offset.Offset)
-                entries[offset.Key] = new Entry(offset.Offset, committer);
-            batchSize += count;
+            if (!_entries.TryGetValue(offset.Key, out var existing) || existing.Offset < offset.Offset)
+                _entries[offset.Key] = new Entry(offset.Offset, committer);
+            _batchSize += count;
         }
 
-        public CommittableOffsetBatch Build() => new(new Dictionary<GroupTopicPartition, Entry>(entries), batchSize);
+        public CommittableOffsetBatch Build() => new(new Dictionary<GroupTopicPartition, Entry>(_entries), _batchSize);
 
         public void Clear()
         {
-            entries.Clear();
-            batchSize = 0;
+            _entries.Clear();
+            _batchSize = 0;
         }
     }
 }

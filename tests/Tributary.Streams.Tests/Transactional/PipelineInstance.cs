@@ -10,11 +10,11 @@ namespace Tributary.Streams.Tests.ExactlyOnce;
 /// </summary>
 internal sealed class PipelineInstance
 {
-    private readonly UniqueKillSwitch killSwitch;
+    private readonly UniqueKillSwitch _killSwitch;
 
     private PipelineInstance(UniqueKillSwitch killSwitch, DrainingControl<Done> control)
     {
-        this.killSwitch = killSwitch;
+        _killSwitch = killSwitch;
         Control = control;
     }
 
@@ -36,7 +36,7 @@ internal sealed class PipelineInstance
     /// <summary>Fails the stream at once, as a crash would: the open transaction is aborted, nothing drained.</summary>
     public async Task KillAsync()
     {
-        killSwitch.Abort(new Exception("killed by the test"));
+        _killSwitch.Abort(new Exception("killed by the test"));
         await Task.WhenAny(Control.StreamCompletion, Task.Delay(TimeSpan.FromSeconds(30)));
         await Control.IsShutdown.WaitAsync(TimeSpan.FromSeconds(30));
     }

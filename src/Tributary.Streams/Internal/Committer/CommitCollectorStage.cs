@@ -10,11 +10,11 @@ namespace Tributary.Streams.Internal;
 /// </summary>
 internal sealed class CommitCollectorStage(CommitterSettings settings) : GraphStage<FlowShape<ICommittable, CommittableOffsetBatch>>
 {
-    private readonly CommitterSettings settings = settings;
-    private readonly Inlet<ICommittable> inlet = new("CommitCollector.in");
-    private readonly Outlet<CommittableOffsetBatch> outlet = new("CommitCollector.out");
+    private readonly CommitterSettings _settings = settings;
+    private readonly Inlet<ICommittable> _inlet = new("CommitCollector.in");
+    private readonly Outlet<CommittableOffsetBatch> _outlet = new("CommitCollector.out");
 
-    public override FlowShape<ICommittable, CommittableOffsetBatch> Shape => new(inlet, outlet);
+    public override FlowShape<ICommittable, CommittableOffsetBatch> Shape => new(_inlet, _outlet);
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("CommitCollector");
 
@@ -23,67 +23,67 @@ internal sealed class CommitCollectorStage(CommitterSettings settings) : GraphSt
     private sealed class Logic : TimerGraphStageLogic
     {
         private const string IntervalTimer = "commit-interval";
-        private readonly CommitCollectorStage stage;
-        private readonly OffsetCollector collector;
-        private bool intervalElapsed;
+        private readonly CommitCollectorStage _stage;
+        private readonly OffsetCollector _collector;
+        private bool _intervalElapsed;
 
         public Logic(CommitCollectorStage stage) : base(stage.Shape)
         {
-            this.stage = stage;
-            collector = new OffsetCollector(stage.settings.When);
-            SetHandler(stage.inlet, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish);
-            SetHandler(stage.outlet, onPull: OnPull);
+            _stage = stage;
+            _collector = new OffsetCollector(stage._settings.When);
+            SetHandler(stage._inlet, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish);
+            SetHandler(stage._outlet, onPull: OnPull);
         }
 
-        private int MaxBatch => stage.settings.MaxBatch;
+        private int MaxBatch => _stage._settings.MaxBatch;
 
-        public override void PreStart() => Pull(stage.inlet);
+        public override void PreStart() => Pull(_stage._inlet);
 
         private void OnPush()
         {
-            var wasEmpty = collector.IsEmpty;
-            collector.Add(Grab(stage.inlet));
+            var wasEmpty = _collector.IsEmpty;
+            _collector.Add(Grab(_stage._inlet));
             if (wasEmpty)
-                ScheduleOnce(IntervalTimer, stage.settings.MaxInterval);
-            if (collector.Ready >= MaxBatch || intervalElapsed)
+                ScheduleOnce(IntervalTimer, _stage._settings.MaxInterval);
+            if (_collector.Ready >= MaxBatch || _intervalElapsed)
                 TryEmit();
-            if (collector.Ready < MaxBatch && !HasBeenPulled(stage.inlet))
-                Pull(stage.inlet);
+            if (_collector.Ready < MaxBatch && !HasBeenPulled(_stage._inlet))
+                Pull(_stage._inlet);
         }
 
         private void OnPull()
         {
-            if (collector.Ready >= MaxBatch || intervalElapsed)
+            if (_collector.Ready >= MaxBatch || _intervalElapsed)
                 TryEmit();
-            if (!HasBeenPulled(stage.inlet) && !IsClosed(stage.inlet) && collector.Ready < MaxBatch)
-                Pull(stage.inlet);
+            if (!HasBeenPulled(_stage._inlet) && !IsClosed(_stage._inlet) && _collector.Ready < MaxBatch)
+                Pull(_stage._inlet);
         }
 
         protected override void OnTimer(object timerKey)
         {
-            intervalElapsed = true;
+            _intervalElapsed = true;
             TryEmit();
         }
 
         private void TryEmit()
         {
-            if (!IsAvailable(stage.outlet) || !collector.HasBatch)
+            if (!IsAvailable(_stage._outlet) || !_collector.HasBatch)
                 return;
-            Push(stage.outlet, collector.TakeBatch());
-            intervalElapsed = false;
+            Push(_stage._outlet, _collector.TakeBatch());
+            _intervalElapsed = false;
             CancelTimer(IntervalTimer);
-            if (!collector.IsEmpty)
-                ScheduleOnce(IntervalTimer, stage.settings.MaxInterval);
-            if (!HasBeenPulled(stage.inlet) && !IsClosed(stage.inlet))
-                Pull(stage.inlet);
+            if (!_collector.IsEmpty)
+                ScheduleOnce(IntervalTimer, _stage._settings.MaxInterval);
+            if (!HasBeenPulled(_stage._inlet) && !IsClosed(_stage._inlet))
+                Pull(_stage._inlet);
         }
 
         private void OnUpstreamFinish()
         {
-            if (collector.IsEmpty)
+            if (_collector.IsEmpty)
                 CompleteStage();
             else
-                Emit(stage.outlet, collector.TakeAll(), CompleteStage);
+                Emit(_stage._outlet, _collector.TakeAll(), CompleteStage);
         }
     }
 }

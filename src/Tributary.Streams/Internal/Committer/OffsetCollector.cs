@@ -6,49 +6,49 @@ namespace Tributary.Streams.Internal;
 /// </summary>
 internal sealed class OffsetCollector(CommitWhen when)
 {
-    private readonly CommittableOffsetBatch.Builder batch = new();
-    private readonly Dictionary<GroupTopicPartition, IBoundOffset> heldBack = new();
+    private readonly CommittableOffsetBatch.Builder _batch = new();
+    private readonly Dictionary<GroupTopicPartition, IBoundOffset> _heldBack = new();
 
     /// <summary>Offsets in the next batch, ready to be committed (held-back ones not counted).</summary>
-    public long Ready => batch.BatchSize;
+    public long Ready => _batch.BatchSize;
 
     /// <summary>Whether nothing is waiting to be committed, held back or not.</summary>
-    public bool IsEmpty => batch.IsEmpty && heldBack.Count == 0;
+    public bool IsEmpty => _batch.IsEmpty && _heldBack.Count == 0;
 
     public void Add(ICommittable committable)
     {
         if (when == CommitWhen.OffsetFirstObserved || committable is not IBoundOffset offset)
         {
-            batch.Add(committable);
+            _batch.Add(committable);
             return;
         }
         var key = offset.PartitionOffset.Key;
-        if (heldBack.TryGetValue(key, out var previous))
+        if (_heldBack.TryGetValue(key, out var previous))
         {
             if (previous.PartitionOffset.Offset >= offset.PartitionOffset.Offset)
                 return;
-            batch.Add(previous);
+            _batch.Add(previous);
         }
-        heldBack[key] = offset;
+        _heldBack[key] = offset;
     }
 
     /// <summary>Whether a batch can be taken now (held-back offsets alone do not make one).</summary>
-    public bool HasBatch => !batch.IsEmpty;
+    public bool HasBatch => !_batch.IsEmpty;
 
     /// <summary>Takes the offsets that may be committed now.</summary>
     public CommittableOffsetBatch TakeBatch()
     {
-        var result = batch.Build();
-        batch.Clear();
+        var result = _batch.Build();
+        _batch.Clear();
         return result;
     }
 
     /// <summary>Takes everything, held-back offsets included (the stream is completing).</summary>
     public CommittableOffsetBatch TakeAll()
     {
-        foreach (var offset in heldBack.Values)
-            batch.Add(offset);
-        heldBack.Clear();
+        foreach (var offset in _heldBack.Values)
+            _batch.Add(offset);
+        _heldBack.Clear();
         return TakeBatch();
     }
 }

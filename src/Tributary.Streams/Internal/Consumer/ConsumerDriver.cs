@@ -20,57 +20,57 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         ErrorCode.FencedInstanceId, ErrorCode.StaleMemberEpoch, ErrorCode.Local_State,
     ];
 
-    private readonly ConsumerSettings<TKey, TValue> settings;
-    private readonly ILogger logger;
-    private readonly IConsumer<TKey, TValue> consumer;
-    private readonly RestrictedConsumer<TKey, TValue> restricted;
-    private readonly Thread thread;
-    private readonly ManualResetEventSlim wake = new(false);
-    private readonly ConcurrentQueue<Command> commands = new();
-    private readonly ConcurrentQueue<CommitRequest> commits = new();
-    private readonly TaskCompletionSource closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConsumerSettings<TKey, TValue> _settings;
+    private readonly ILogger _logger;
+    private readonly IConsumer<TKey, TValue> _consumer;
+    private readonly RestrictedConsumer<TKey, TValue> _restricted;
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly ConcurrentQueue<Command> _commands = new();
+    private readonly ConcurrentQueue<CommitRequest> _commits = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Poll-thread state.
-    private readonly Dictionary<TopicPartition, RouteEntry> routes = new();
-    private readonly HashSet<TopicPartition> paused = new();
+    private readonly Dictionary<TopicPartition, RouteEntry> _routes = new();
+    private readonly HashSet<TopicPartition> _paused = new();
     // Resumed explicitly on their first round: a partition paused before it was revoked must not stay paused in
     // librdkafka once it is assigned again.
-    private readonly HashSet<TopicPartition> freshlyAssigned = new();
-    private readonly List<TopicPartition> toPause = new();
-    private readonly List<TopicPartition> toResume = new();
-    private readonly List<PartitionBuffer<TKey, TValue>> touched = new();
-    private readonly HashSet<PartitionOwner<TKey, TValue>> owners = new();
-    private readonly List<IPartitionEventHandler> partitionHandlers = new();
-    private readonly CancellationTokenSource stopChecking = new();
-    private IAutoSubscription? subscription;
-    private PartitionOwner<TKey, TValue>? groupOwner;
+    private readonly HashSet<TopicPartition> _freshlyAssigned = new();
+    private readonly List<TopicPartition> _toPause = new();
+    private readonly List<TopicPartition> _toResume = new();
+    private readonly List<PartitionBuffer<TKey, TValue>> _touched = new();
+    private readonly HashSet<PartitionOwner<TKey, TValue>> _owners = new();
+    private readonly List<IPartitionEventHandler> _partitionHandlers = new();
+    private readonly CancellationTokenSource _stopChecking = new();
+    private IAutoSubscription? _subscription;
+    private PartitionOwner<TKey, TValue>? _groupOwner;
 
-    private volatile bool closeRequested;
+    private volatile bool _closeRequested;
     // Set once the consumer is disposed: commands and commits queued from then on are abandoned by whoever sees it.
-    private volatile bool terminated;
-    private volatile Exception? fatalError;
-    private volatile string? statistics;
-    private long recordsConsumed;
-    private long offsetsCommitted;
-    private long offsetsDropped;
+    private volatile bool _terminated;
+    private volatile Exception? _fatalError;
+    private volatile string? _statistics;
+    private long _recordsConsumed;
+    private long _offsetsCommitted;
+    private long _offsetsDropped;
 
     public ConsumerDriver(ConsumerSettings<TKey, TValue> settings)
     {
-        this.settings = settings;
-        logger = settings.Logger;
+        _settings = settings;
+        _logger = settings.Logger;
         GroupId = settings.GroupId ?? "";
         if (settings.PartitionHandler is { } handler)
-            partitionHandlers.Add(handler);
-        consumer = settings.ConsumerFactory?.Invoke(settings) ?? settings.Builder()
+            _partitionHandlers.Add(handler);
+        _consumer = settings.ConsumerFactory?.Invoke(settings) ?? settings.Builder()
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnReleased(partitions, lost: false))
             .SetPartitionsLostHandler((_, partitions) => OnReleased(partitions, lost: true))
             .SetErrorHandler((_, error) => OnClientError(error))
-            .SetLogHandler((_, message) => logger.LogKafkaClientMessage(message))
-            .SetStatisticsHandler((_, json) => statistics = json)
+            .SetLogHandler((_, message) => _logger.LogKafkaClientMessage(message))
+            .SetStatisticsHandler((_, json) => _statistics = json)
             .Build();
-        restricted = new RestrictedConsumer<TKey, TValue>(consumer);
-        thread = new Thread(Run) { IsBackground = true, Name = $"kafka-poll-{consumer.Name}" };
+        _restricted = new RestrictedConsumer<TKey, TValue>(_consumer);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"kafka-poll-{_consumer.Name}" };
     }
 
     public string GroupId { get; }
@@ -79,124 +79,124 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     /// The group metadata (member id, generation) to send with offsets in a transaction (KIP-447); null without a
     /// group. librdkafka takes its own lock, so any thread may read it.
     /// </summary>
-    public IConsumerGroupMetadata? GroupMetadata => GroupId.Length == 0 ? null : consumer.ConsumerGroupMetadata;
+    public IConsumerGroupMetadata? GroupMetadata => GroupId.Length == 0 ? null : _consumer.ConsumerGroupMetadata;
 
     /// <summary>Completes when the consumer has been closed and the poll thread has ended.</summary>
-    public Task Closed => closed.Task;
+    public Task Closed => _closed.Task;
 
     /// <summary>Starts polling. A group subscription, if any, must be given before.</summary>
     public void Start()
     {
-        thread.Start();
-        if (settings.ConnectionChecker.Enabled)
-            _ = CheckConnectionAsync(settings.ConnectionChecker, stopChecking.Token);
+        _thread.Start();
+        if (_settings.ConnectionChecker.Enabled)
+            _ = CheckConnectionAsync(_settings.ConnectionChecker, _stopChecking.Token);
     }
 
     /// <summary>Subscribes through the consumer group; all assigned partitions go to <paramref name="owner"/>.</summary>
     public void Subscribe(IAutoSubscription autoSubscription, PartitionOwner<TKey, TValue> owner)
     {
-        if (settings.ConsumerFactory is not null)
+        if (_settings.ConsumerFactory is not null)
             throw new InvalidOperationException("A consumer from ConsumerSettings.ConsumerFactory lacks the source's rebalance handlers: use it with a manual assignment (Subscriptions.Assignment), not a group subscription.");
         // Called before Start, so the poll thread does not exist yet; it must know the owner even if Subscribe fails.
-        subscription = autoSubscription;
+        _subscription = autoSubscription;
         if (autoSubscription.PartitionEventsHandler is { } handler)
-            partitionHandlers.Add(handler);
-        groupOwner = owner;
-        owners.Add(owner);
+            _partitionHandlers.Add(handler);
+        _groupOwner = owner;
+        _owners.Add(owner);
     }
 
     /// <summary>Assigns the partitions of a manual subscription and routes them to <paramref name="owner"/>.</summary>
     public void Attach(IManualSubscription manual, PartitionOwner<TKey, TValue> owner) => Enqueue(new Command(() =>
     {
-        owners.Add(owner);
+        _owners.Add(owner);
         var offsets = StartOffsetsOf(manual);
         foreach (var offset in offsets)
-            routes[offset.TopicPartition] = new RouteEntry(owner, owner.Assigned(offset.TopicPartition));
-        consumer.IncrementalAssign(offsets);
-        logger.LogInformation("Assigned {Partitions}", string.Join(", ", offsets));
+            _routes[offset.TopicPartition] = new RouteEntry(owner, owner.Assigned(offset.TopicPartition));
+        _consumer.IncrementalAssign(offsets);
+        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", offsets));
     }, Abandon: owner.Closed));
 
     /// <summary>Unassigns the partitions routed to <paramref name="owner"/>.</summary>
     public void Detach(PartitionOwner<TKey, TValue> owner) => Enqueue(new Command(() =>
     {
-        owners.Remove(owner);
-        var mine = routes.Where(r => r.Value.Owner == owner).Select(r => r.Key).ToList();
+        _owners.Remove(owner);
+        var mine = _routes.Where(r => r.Value.Owner == owner).Select(r => r.Key).ToList();
         foreach (var partition in mine)
         {
-            if (routes.Remove(partition, out var route))
+            if (_routes.Remove(partition, out var route))
                 route.Owner.Released(partition, route.Buffer);
-            paused.Remove(partition);
+            _paused.Remove(partition);
         }
         if (mine.Count > 0)
-            consumer.IncrementalUnassign(mine);
+            _consumer.IncrementalUnassign(mine);
     }, Abandon: static () => { }));
 
     /// <summary>Wakes the poll thread if it waits with all partitions paused.</summary>
-    public void Wake() => wake.Set();
+    public void Wake() => _wake.Set();
 
     /// <summary>Asks the poll thread to commit what is pending, close the consumer and end.</summary>
     public Task CloseAsync()
     {
-        closeRequested = true;
-        wake.Set();
-        if ((thread.ThreadState & ThreadState.Unstarted) != 0)
+        _closeRequested = true;
+        _wake.Set();
+        if ((_thread.ThreadState & ThreadState.Unstarted) != 0)
         {
-            consumer.Dispose();
-            closed.TrySetResult();
+            _consumer.Dispose();
+            _closed.TrySetResult();
         }
-        return closed.Task;
+        return _closed.Task;
     }
 
     /// <inheritdoc />
     public async Task CommitAsync(IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken cancellationToken)
     {
-        if (closed.Task.IsCompleted)
+        if (_closed.Task.IsCompleted)
         {
             LogDropped(offsets, "the consumer is closed");
             return;
         }
         var request = new CommitRequest(offsets);
-        commits.Enqueue(request);
-        wake.Set();
-        if (terminated)
+        _commits.Enqueue(request);
+        _wake.Set();
+        if (_terminated)
             DropPendingCommits();
         try
         {
-            await request.Completion.Task.WaitAsync(settings.CommitTimeout, cancellationToken).ConfigureAwait(false);
+            await request.Completion.Task.WaitAsync(_settings.CommitTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            throw new CommitTimeoutException($"Commit of {string.Join(", ", offsets)} was not acknowledged within {settings.CommitTimeout}.");
+            throw new CommitTimeoutException($"Commit of {string.Join(", ", offsets)} was not acknowledged within {_settings.CommitTimeout}.");
         }
     }
 
     /// <summary>A snapshot of assignment and counters, taken on the poll thread.</summary>
     public Task<ConsumerMetrics> GetMetricsAsync()
     {
-        if (closed.Task.IsCompleted)
+        if (_closed.Task.IsCompleted)
             return Task.FromResult(Snapshot([], []));
         var result = new TaskCompletionSource<ConsumerMetrics>(TaskCreationOptions.RunContinuationsAsynchronously);
         Enqueue(new Command(
-            () => result.TrySetResult(Snapshot(routes.Keys.ToList(), paused.ToList())),
+            () => result.TrySetResult(Snapshot(_routes.Keys.ToList(), _paused.ToList())),
             Abandon: () => result.TrySetResult(Snapshot([], []))));
         return result.Task;
     }
 
     private ConsumerMetrics Snapshot(IReadOnlyList<TopicPartition> assigned, IReadOnlyList<TopicPartition> pausedNow) =>
-        new(assigned, pausedNow, Interlocked.Read(ref recordsConsumed), Interlocked.Read(ref offsetsCommitted), Interlocked.Read(ref offsetsDropped), statistics);
+        new(assigned, pausedNow, Interlocked.Read(ref _recordsConsumed), Interlocked.Read(ref _offsetsCommitted), Interlocked.Read(ref _offsetsDropped), _statistics);
 
     private void Enqueue(Command command)
     {
-        commands.Enqueue(command);
-        wake.Set();
+        _commands.Enqueue(command);
+        _wake.Set();
         // The poll thread may have run its last commands just before: then nobody else will.
-        if (terminated)
+        if (_terminated)
             AbandonCommands();
     }
 
     private void AbandonCommands()
     {
-        while (commands.TryDequeue(out var command))
+        while (_commands.TryDequeue(out var command))
             command.Abandon();
     }
 
@@ -204,16 +204,16 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     {
         try
         {
-            if (subscription is TopicSubscription topics)
-                consumer.Subscribe(topics.Topics);
-            else if (subscription is TopicPatternSubscription pattern)
-                consumer.Subscribe(pattern.Pattern);
-            while (!closeRequested)
+            if (_subscription is TopicSubscription topics)
+                _consumer.Subscribe(topics.Topics);
+            else if (_subscription is TopicPatternSubscription pattern)
+                _consumer.Subscribe(pattern.Pattern);
+            while (!_closeRequested)
             {
                 RunCommands();
                 CommitPending();
                 PollBatch(UpdatePausedPartitions());
-                if (fatalError is { } fatal)
+                if (_fatalError is { } fatal)
                     throw fatal;
             }
             CloseConsumer();
@@ -221,32 +221,32 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         catch (Exception error)
         {
             var failure = AsConsumerFailure(error);
-            logger.LogError(error, "Kafka consumer {Name} failed", consumer.Name);
-            foreach (var owner in owners)
+            _logger.LogError(error, "Kafka consumer {Name} failed", _consumer.Name);
+            foreach (var owner in _owners)
                 owner.Failed(owner.Decide(error) == Directive.Restart ? new ConsumerRestartRequested(failure) : failure);
             FailPendingCommits(failure);
         }
         finally
         {
-            stopChecking.Cancel();
+            _stopChecking.Cancel();
             DisposeConsumer();
             AbandonCommands();
-            foreach (var owner in owners)
+            foreach (var owner in _owners)
                 owner.Closed();
-            closed.TrySetResult();
+            _closed.TrySetResult();
         }
     }
 
     private void RunCommands()
     {
-        while (commands.TryDequeue(out var command))
+        while (_commands.TryDequeue(out var command))
             command.Run();
     }
 
     private void PollBatch(bool recordsWanted)
     {
         // When no source wants records, Consume only serves librdkafka's callbacks: take at most one record.
-        var limit = recordsWanted ? settings.MaxPollRecords : 1;
+        var limit = recordsWanted ? _settings.MaxPollRecords : 1;
         var record = Consume(ChooseTimeout(recordsWanted));
         var count = 0;
         while (record is not null)
@@ -257,39 +257,39 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             record = Consume(TimeSpan.Zero);
         }
         if (count > 0)
-            Interlocked.Add(ref recordsConsumed, count);
-        foreach (var buffer in touched)
+            Interlocked.Add(ref _recordsConsumed, count);
+        foreach (var buffer in _touched)
         {
             buffer.TouchedInBatch = false;
             buffer.Publish();
         }
-        touched.Clear();
+        _touched.Clear();
     }
 
     /// <summary>
     /// Blocks in Consume while some source wants records (librdkafka wakes it when records arrive). When none does,
-    /// Consume would only hand over records nobody asked for, so the thread waits on <see cref="wake"/> instead,
+    /// Consume would only hand over records nobody asked for, so the thread waits on <see cref="_wake"/> instead,
     /// which stages set when they drain a buffer or send a commit; a short Consume then serves rebalance callbacks.
     /// </summary>
     private TimeSpan ChooseTimeout(bool recordsWanted)
     {
-        if (!commands.IsEmpty || !commits.IsEmpty || closeRequested)
+        if (!_commands.IsEmpty || !_commits.IsEmpty || _closeRequested)
             return TimeSpan.Zero;
         if (!recordsWanted)
         {
-            wake.Wait(settings.PollInterval);
-            wake.Reset();
+            _wake.Wait(_settings.PollInterval);
+            _wake.Reset();
             return TimeSpan.Zero;
         }
-        wake.Reset();
-        return settings.PollInterval;
+        _wake.Reset();
+        return _settings.PollInterval;
     }
 
     private ConsumeResult<TKey, TValue>? Consume(TimeSpan timeout)
     {
         try
         {
-            return consumer.Consume(timeout);
+            return _consumer.Consume(timeout);
         }
         catch (ConsumeException error) when (error.Error.Code is ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization)
         {
@@ -305,16 +305,16 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     private void Route(ConsumeResult<TKey, TValue> record)
     {
-        if (!routes.TryGetValue(record.TopicPartition, out var route))
+        if (!_routes.TryGetValue(record.TopicPartition, out var route))
         {
-            logger.LogWarning("Dropped a record of unassigned partition {Partition}", record.TopicPartition);
+            _logger.LogWarning("Dropped a record of unassigned partition {Partition}", record.TopicPartition);
             return;
         }
         route.Buffer.Add(record);
         if (!route.Buffer.TouchedInBatch)
         {
             route.Buffer.TouchedInBatch = true;
-            touched.Add(route.Buffer);
+            _touched.Add(route.Buffer);
         }
     }
 
@@ -326,15 +326,15 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     private void OnDeserializationFailure(ConsumeException error)
     {
         var failure = new KafkaDeserializationException(error);
-        if (!routes.TryGetValue(failure.Record.TopicPartition, out var route))
+        if (!_routes.TryGetValue(failure.Record.TopicPartition, out var route))
             throw failure;
         switch (route.Owner.Decide(failure))
         {
             case Directive.Resume:
-                logger.LogWarning(failure, "Skipped a record that failed to deserialize at {Record} [Resume]", failure.Record);
+                _logger.LogWarning(failure, "Skipped a record that failed to deserialize at {Record} [Resume]", failure.Record);
                 break;
             case Directive.Restart:
-                logger.LogWarning(failure, "A record failed to deserialize at {Record}; restarting the consumer [Restart]", failure.Record);
+                _logger.LogWarning(failure, "A record failed to deserialize at {Record}; restarting the consumer [Restart]", failure.Record);
                 route.Buffer.Fail(new ConsumerRestartRequested(failure));
                 break;
             default:
@@ -346,19 +346,19 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     /// <summary>A non-fatal consume error (not about one record): every owner decides for itself.</summary>
     private void OnConsumeError(ConsumeException error)
     {
-        foreach (var owner in owners)
+        foreach (var owner in _owners)
         {
             switch (owner.Decide(error))
             {
                 case Directive.Resume:
-                    logger.LogWarning("Consume error {Code}: {Reason} [Resume]", error.Error.Code, error.Error.Reason);
+                    _logger.LogWarning("Consume error {Code}: {Reason} [Resume]", error.Error.Code, error.Error.Reason);
                     break;
                 case Directive.Restart:
-                    logger.LogWarning("Consume error {Code}: {Reason}; restarting the consumer [Restart]", error.Error.Code, error.Error.Reason);
+                    _logger.LogWarning("Consume error {Code}: {Reason}; restarting the consumer [Restart]", error.Error.Code, error.Error.Reason);
                     owner.Failed(new ConsumerRestartRequested(error));
                     break;
                 default:
-                    logger.LogError("Consume error {Code}: {Reason}; stopping the source [Stop]", error.Error.Code, error.Error.Reason);
+                    _logger.LogError("Consume error {Code}: {Reason}; stopping the source [Stop]", error.Error.Code, error.Error.Reason);
                     owner.Failed(error);
                     break;
             }
@@ -368,44 +368,44 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     /// <summary>Pauses and resumes partitions as their buffers advise; returns whether any source wants records.</summary>
     private bool UpdatePausedPartitions()
     {
-        var recordsWanted = routes.Count == 0;
-        foreach (var (partition, route) in routes)
+        var recordsWanted = _routes.Count == 0;
+        foreach (var (partition, route) in _routes)
         {
             recordsWanted |= route.Buffer.WantsRecords();
             var pause = route.Buffer.ShouldPause();
-            var fresh = freshlyAssigned.Remove(partition);
-            if (!pause && (paused.Remove(partition) || fresh))
-                toResume.Add(partition);
-            else if (pause && paused.Add(partition))
-                toPause.Add(partition);
+            var fresh = _freshlyAssigned.Remove(partition);
+            if (!pause && (_paused.Remove(partition) || fresh))
+                _toResume.Add(partition);
+            else if (pause && _paused.Add(partition))
+                _toPause.Add(partition);
         }
-        if (toPause.Count > 0)
-            consumer.Pause(toPause);
-        if (toResume.Count > 0)
-            consumer.Resume(toResume);
-        toPause.Clear();
-        toResume.Clear();
+        if (_toPause.Count > 0)
+            _consumer.Pause(_toPause);
+        if (_toResume.Count > 0)
+            _consumer.Resume(_toResume);
+        _toPause.Clear();
+        _toResume.Clear();
         return recordsWanted;
     }
 
     private IEnumerable<TopicPartitionOffset> OnAssigned(List<TopicPartition> partitions)
     {
-        var owner = groupOwner ?? throw new InvalidOperationException("Group assignment without a group subscription.");
+        var owner = _groupOwner ?? throw new InvalidOperationException("Group assignment without a group subscription.");
         var starts = owner.StartOffsets(partitions);
         var result = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var partition in partitions)
         {
-            routes[partition] = new RouteEntry(owner, owner.Assigned(partition));
-            paused.Remove(partition);
-            freshlyAssigned.Add(partition);
+            _routes[partition] = new RouteEntry(owner, owner.Assigned(partition));
+            _paused.Remove(partition);
+            _freshlyAssigned.Add(partition);
             result.Add(new TopicPartitionOffset(partition, starts is not null && starts.TryGetValue(partition, out var start) ? new Offset(start) : Offset.Unset));
         }
-        logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
-        if (partitionHandlers.Count > 0)
+        _logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
+        if (_partitionHandlers.Count > 0)
         {
             var assigned = partitions.ToImmutableHashSet();
-            foreach (var handler in partitionHandlers)
-                handler.OnAssign(assigned, restricted);
+            foreach (var handler in _partitionHandlers)
+                handler.OnAssign(assigned, _restricted);
         }
         return result;
     }
@@ -415,66 +415,66 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         var released = new Dictionary<PartitionOwner<TKey, TValue>, HashSet<TopicPartition>>();
         foreach (var partition in partitions)
         {
-            if (routes.Remove(partition.TopicPartition, out var route))
+            if (_routes.Remove(partition.TopicPartition, out var route))
             {
                 route.Owner.Released(partition.TopicPartition, route.Buffer);
                 if (!released.TryGetValue(route.Owner, out var set))
                     released[route.Owner] = set = [];
                 set.Add(partition.TopicPartition);
             }
-            paused.Remove(partition.TopicPartition);
-            freshlyAssigned.Remove(partition.TopicPartition);
+            _paused.Remove(partition.TopicPartition);
+            _freshlyAssigned.Remove(partition.TopicPartition);
         }
         foreach (var (owner, set) in released)
             owner.ReleaseCompleted(set);
-        logger.LogInformation(lost ? "Lost {Partitions}" : "Revoked {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
-        if (partitionHandlers.Count == 0)
+        _logger.LogInformation(lost ? "Lost {Partitions}" : "Revoked {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        if (_partitionHandlers.Count == 0)
             return;
         var releasedSet = partitions.ToImmutableHashSet();
-        foreach (var handler in partitionHandlers)
+        foreach (var handler in _partitionHandlers)
         {
             if (lost)
-                handler.OnLost(releasedSet, restricted);
+                handler.OnLost(releasedSet, _restricted);
             else
-                handler.OnRevoke(releasedSet, restricted);
+                handler.OnRevoke(releasedSet, _restricted);
         }
     }
 
     private void OnClientError(Error error)
     {
-        logger.LogKafkaClientError(error);
+        _logger.LogKafkaClientError(error);
         if (error.IsFatal)
-            fatalError = AsConsumerFailure(new KafkaException(error));
+            _fatalError = AsConsumerFailure(new KafkaException(error));
     }
 
     private Exception AsConsumerFailure(Exception error) => error switch
     {
         KafkaConsumerFailedException or KafkaConnectionFailed => error,
-        KafkaException { Error.IsFatal: true } fatal => new KafkaConsumerFailedException($"Kafka consumer {consumer.Name} hit a fatal error {fatal.Error.Code}: {fatal.Error.Reason}", fatal),
-        _ => new KafkaConsumerFailedException($"Kafka consumer {consumer.Name} failed: {error.Message}", error),
+        KafkaException { Error.IsFatal: true } fatal => new KafkaConsumerFailedException($"Kafka consumer {_consumer.Name} hit a fatal error {fatal.Error.Code}: {fatal.Error.Reason}", fatal),
+        _ => new KafkaConsumerFailedException($"Kafka consumer {_consumer.Name} failed: {error.Message}", error),
     };
 
     private List<TopicPartitionOffset> StartOffsetsOf(IManualSubscription manual) => manual switch
     {
         AssignmentSubscription plain => plain.Assigned.Select(p => new TopicPartitionOffset(p, Offset.Unset)).ToList(),
         AssignmentWithOffsetSubscription withOffsets => withOffsets.Offsets.ToList(),
-        AssignmentOffsetsForTimesSubscription forTimes => consumer.OffsetsForTimes(forTimes.Timestamps, settings.MetadataRequestTimeout),
+        AssignmentOffsetsForTimesSubscription forTimes => _consumer.OffsetsForTimes(forTimes.Timestamps, _settings.MetadataRequestTimeout),
         _ => throw new ArgumentException($"Unknown manual subscription {manual}"),
     };
 
     /// <summary>Merges pending commits per partition (highest offset wins) and commits them in one request.</summary>
     private void CommitPending()
     {
-        if (commits.IsEmpty)
+        if (_commits.IsEmpty)
             return;
         var requests = new List<CommitRequest>();
-        while (commits.TryDequeue(out var request))
+        while (_commits.TryDequeue(out var request))
             requests.Add(request);
         var merged = new Dictionary<TopicPartition, long>();
         var dropped = new List<TopicPartitionOffset>();
         foreach (var offset in requests.SelectMany(r => r.Offsets))
         {
-            if (!routes.ContainsKey(offset.TopicPartition))
+            if (!_routes.ContainsKey(offset.TopicPartition))
                 dropped.Add(offset);
             else if (!merged.TryGetValue(offset.TopicPartition, out var existing) || existing < offset.Offset.Value)
                 merged[offset.TopicPartition] = offset.Offset.Value;
@@ -485,8 +485,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         {
             if (merged.Count > 0)
             {
-                consumer.Commit(merged.Select(m => new TopicPartitionOffset(m.Key, m.Value)));
-                Interlocked.Add(ref offsetsCommitted, merged.Count);
+                _consumer.Commit(merged.Select(m => new TopicPartitionOffset(m.Key, m.Value)));
+                Interlocked.Add(ref _offsetsCommitted, merged.Count);
             }
             foreach (var request in requests)
                 request.Completion.TrySetResult();
@@ -499,7 +499,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         }
         catch (KafkaException error)
         {
-            logger.LogError(error, "Commit failed");
+            _logger.LogError(error, "Commit failed");
             foreach (var request in requests)
                 request.Completion.TrySetException(error);
         }
@@ -511,8 +511,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     private void LogDropped(IReadOnlyCollection<TopicPartitionOffset> offsets, string reason)
     {
-        Interlocked.Add(ref offsetsDropped, offsets.Count);
-        logger.LogInformation("Dropped commit of {Offsets} because {Reason}", string.Join(", ", offsets), reason);
+        Interlocked.Add(ref _offsetsDropped, offsets.Count);
+        _logger.LogInformation("Dropped commit of {Offsets} because {Reason}", string.Join(", ", offsets), reason);
     }
 
     private void CloseConsumer()
@@ -521,20 +521,20 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         CommitPending();
         try
         {
-            var assigned = routes.Keys.ToImmutableHashSet();
-            foreach (var handler in partitionHandlers)
-                handler.OnStop(assigned, restricted);
-            consumer.Close();
+            var assigned = _routes.Keys.ToImmutableHashSet();
+            foreach (var handler in _partitionHandlers)
+                handler.OnStop(assigned, _restricted);
+            _consumer.Close();
         }
         catch (KafkaException error)
         {
-            logger.LogWarning(error, "Closing the consumer failed");
+            _logger.LogWarning(error, "Closing the consumer failed");
         }
     }
 
     private void FailPendingCommits(Exception error)
     {
-        while (commits.TryDequeue(out var request))
+        while (_commits.TryDequeue(out var request))
             request.Completion.TrySetException(error);
     }
 
@@ -542,23 +542,23 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     {
         try
         {
-            consumer.Dispose();
+            _consumer.Dispose();
         }
         catch (Exception error)
         {
-            logger.LogWarning(error, "Disposing the consumer failed");
+            _logger.LogWarning(error, "Disposing the consumer failed");
         }
-        terminated = true;
+        _terminated = true;
         DropPendingCommits();
-        foreach (var (partition, route) in routes)
+        foreach (var (partition, route) in _routes)
             route.Owner.Released(partition, route.Buffer);
-        routes.Clear();
+        _routes.Clear();
     }
 
     /// <summary>Commits that raced with the close find no assignment any more: dropped, as for revoked partitions.</summary>
     private void DropPendingCommits()
     {
-        while (commits.TryDequeue(out var request))
+        while (_commits.TryDequeue(out var request))
         {
             LogDropped(request.Offsets, "the consumer is closed");
             request.Completion.TrySetResult();
@@ -572,7 +572,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     /// </summary>
     private async Task CheckConnectionAsync(ConnectionCheckerSettings checker, CancellationToken cancellationToken)
     {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        using var admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
         var interval = checker.CheckInterval;
         var failures = 0;
         try
@@ -582,7 +582,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
                 await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await Task.Run(() => admin.GetMetadata(settings.MetadataRequestTimeout), cancellationToken).ConfigureAwait(false);
+                    await Task.Run(() => admin.GetMetadata(_settings.MetadataRequestTimeout), cancellationToken).ConfigureAwait(false);
                     failures = 0;
                     interval = checker.CheckInterval;
                 }
@@ -590,12 +590,12 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
                 {
                     if (++failures > checker.MaxRetries)
                     {
-                        fatalError = new KafkaConnectionFailed(failures, error);
-                        wake.Set();
+                        _fatalError = new KafkaConnectionFailed(failures, error);
+                        _wake.Set();
                         return;
                     }
                     interval = TimeSpan.FromTicks((long)(interval.Ticks * checker.Factor));
-                    logger.LogWarning("Connection check {Attempt} of {Attempts} failed ({Reason}); checking again in {Interval}",
+                    _logger.LogWarning("Connection check {Attempt} of {Attempts} failed ({Reason}); checking again in {Interval}",
                         failures, checker.MaxRetries + 1, error.Error.Reason, interval);
                 }
             }

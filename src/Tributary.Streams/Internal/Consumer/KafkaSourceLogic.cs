@@ -14,23 +14,23 @@ namespace Tributary.Streams.Internal;
 internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLogic
 {
     private const string CloseTimerKey = "close-consumer";
-    private readonly ConsumerSettings<TKey, TValue> settings;
-    private readonly SharedKafkaConsumer<TKey, TValue>? shared;
-    private readonly SourceControl control;
-    private ConsumerDriver<TKey, TValue>? driver;
-    private Action<(int Generation, Exception Error)> consumerFailed = null!;
-    private Action<int> consumerClosed = null!;
+    private readonly ConsumerSettings<TKey, TValue> _settings;
+    private readonly SharedKafkaConsumer<TKey, TValue>? _shared;
+    private readonly SourceControl _control;
+    private ConsumerDriver<TKey, TValue>? _driver;
+    private Action<(int Generation, Exception Error)> _consumerFailed = null!;
+    private Action<int> _consumerClosed = null!;
     // Counts consumers (one more per restart), so late callbacks of a replaced consumer are ignored.
-    private int generation;
-    private bool closing;
+    private int _generation;
+    private bool _closing;
 
     protected KafkaSourceLogic(SourceShape<TOut> shape, ConsumerSettings<TKey, TValue> settings, SharedKafkaConsumer<TKey, TValue>? shared, SourceControl control, Attributes inheritedAttributes)
         : base(shape)
     {
         Out = shape.Outlet;
-        this.settings = settings;
-        this.shared = shared;
-        this.control = control;
+        _settings = settings;
+        _shared = shared;
+        _control = control;
         Decider = inheritedAttributes.ChosenDecider() ?? shared?.Decider ?? settings.Decide;
         SetHandler(Out, onPull: OnPull, onDownstreamFinish: _ => PerformShutdown());
     }
@@ -44,9 +44,9 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
 
     protected Outlet<TOut> Out { get; }
 
-    protected ConsumerSettings<TKey, TValue> Settings => settings;
+    protected ConsumerSettings<TKey, TValue> Settings => _settings;
 
-    protected ConsumerDriver<TKey, TValue> Driver => driver ?? throw new InvalidOperationException("The stage has not started.");
+    protected ConsumerDriver<TKey, TValue> Driver => _driver ?? throw new InvalidOperationException("The stage has not started.");
 
     /// <summary>The owner through which the consumer hands partitions to this stage.</summary>
     protected abstract PartitionOwner<TKey, TValue> Owner { get; }
@@ -54,28 +54,28 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
     public override void PreStart()
     {
         SetKeepGoing(true);
-        consumerFailed = GetAsyncCallback<(int Generation, Exception Error)>(failure =>
+        _consumerFailed = GetAsyncCallback<(int Generation, Exception Error)>(failure =>
         {
-            if (failure.Generation == generation)
+            if (failure.Generation == _generation)
                 OnFailure(failure.Error);
         });
-        consumerClosed = GetAsyncCallback<int>(closedGeneration =>
+        _consumerClosed = GetAsyncCallback<int>(closedGeneration =>
         {
-            if (closedGeneration == generation)
+            if (closedGeneration == _generation)
                 CompleteStage();
         });
         StartConsumer();
-        control.Bind(GetAsyncCallback(PerformStop), GetAsyncCallback(PerformShutdown), () => Driver.GetMetricsAsync());
+        _control.Bind(GetAsyncCallback(PerformStop), GetAsyncCallback(PerformShutdown), () => Driver.GetMetricsAsync());
     }
 
     private void StartConsumer()
     {
-        driver = shared?.Driver ?? CreateDriver();
-        var current = ++generation;
-        CreateOwner(Decider, error => consumerFailed((current, error)), () => consumerClosed(current));
-        Register(driver);
-        if (shared is null)
-            driver.Start();
+        _driver = _shared?.Driver ?? CreateDriver();
+        var current = ++_generation;
+        CreateOwner(Decider, error => _consumerFailed((current, error)), () => _consumerClosed(current));
+        Register(_driver);
+        if (_shared is null)
+            _driver.Start();
     }
 
     /// <summary>
@@ -94,9 +94,9 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
             FailStage(restart.Cause);
             return;
         }
-        settings.Logger.LogInformation("Restarting the Kafka consumer after {Error}: {Reason} [Restart]", restart.Cause.GetType().Name, restart.Cause.Message);
+        _settings.Logger.LogInformation("Restarting the Kafka consumer after {Error}: {Reason} [Restart]", restart.Cause.GetType().Name, restart.Cause.Message);
         OnRestarting();
-        if (shared is null)
+        if (_shared is null)
             Driver.CloseAsync();
         else
             Driver.Detach(Owner);
@@ -107,7 +107,7 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
     {
         try
         {
-            return new ConsumerDriver<TKey, TValue>(settings);
+            return new ConsumerDriver<TKey, TValue>(_settings);
         }
         catch (Exception error) when (error is ArgumentException or KafkaException or InvalidOperationException)
         {
@@ -117,19 +117,19 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
 
     public override void PostStop()
     {
-        if (driver is null)
+        if (_driver is null)
         {
-            control.MarkShutdown();
+            _control.MarkShutdown();
             return;
         }
-        if (shared is null)
+        if (_shared is null)
         {
-            driver.CloseAsync().ContinueWith(_ => control.MarkShutdown(), TaskScheduler.Default);
+            _driver.CloseAsync().ContinueWith(_ => _control.MarkShutdown(), TaskScheduler.Default);
         }
         else
         {
-            driver.Detach(Owner);
-            control.MarkShutdown();
+            _driver.Detach(Owner);
+            _control.MarkShutdown();
         }
     }
 
@@ -159,24 +159,24 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
             Complete(Out);
             OnStopped();
         }
-        control.MarkStopped();
+        _control.MarkStopped();
     }
 
     private void PerformShutdown()
     {
         PerformStop();
-        if (closing)
+        if (_closing)
             return;
-        closing = true;
-        if (shared is null && settings.StopTimeout > TimeSpan.Zero)
-            ScheduleOnce(CloseTimerKey, settings.StopTimeout);
+        _closing = true;
+        if (_shared is null && _settings.StopTimeout > TimeSpan.Zero)
+            ScheduleOnce(CloseTimerKey, _settings.StopTimeout);
         else
             CloseConsumer();
     }
 
     private void CloseConsumer()
     {
-        if (shared is null)
+        if (_shared is null)
         {
             // The consumer's Closed callback completes the stage once librdkafka has left the group.
             Driver.CloseAsync();

@@ -32,27 +32,27 @@ internal enum TakeOutcome
 /// </summary>
 internal sealed class PartitionBuffer<TKey, TValue>
 {
-    private readonly object gate = new();
-    private readonly Queue<ConsumeResult<TKey, TValue>> records = new();
+    private readonly object _gate = new();
+    private readonly Queue<ConsumeResult<TKey, TValue>> _records = new();
     // Poll thread only: the batch being collected, published by Publish.
-    private readonly List<ConsumeResult<TKey, TValue>> incoming = new();
-    private readonly int capacity;
-    private readonly int pauseAt;
-    private readonly int resumeAt;
-    private readonly Action wakePollThread;
-    private Action? onAvailable;
-    private bool readerWaiting;
-    private bool satisfied;
-    private bool pauseAdvised;
-    private bool closed;
-    private Exception? failure;
+    private readonly List<ConsumeResult<TKey, TValue>> _incoming = new();
+    private readonly int _capacity;
+    private readonly int _pauseAt;
+    private readonly int _resumeAt;
+    private readonly Action _wakePollThread;
+    private Action? _onAvailable;
+    private bool _readerWaiting;
+    private bool _satisfied;
+    private bool _pauseAdvised;
+    private bool _closed;
+    private Exception? _failure;
 
     public PartitionBuffer(int capacity, Action wakePollThread)
     {
-        this.capacity = capacity;
-        pauseAt = capacity * 2;
-        resumeAt = capacity / 2;
-        this.wakePollThread = wakePollThread;
+        _capacity = capacity;
+        _pauseAt = capacity * 2;
+        _resumeAt = capacity / 2;
+        _wakePollThread = wakePollThread;
     }
 
     /// <summary>Set by the poll thread while it routes a batch, so each touched buffer is flushed once.</summary>
@@ -60,21 +60,21 @@ internal sealed class PartitionBuffer<TKey, TValue>
 
     public bool IsClosed
     {
-        get { lock (gate) return closed; }
+        get { lock (_gate) return _closed; }
     }
 
     public int Count
     {
-        get { lock (gate) return records.Count; }
+        get { lock (_gate) return _records.Count; }
     }
 
     /// <summary>Registers the stage callback that is invoked (from any thread) when a waiting reader can read again.</summary>
     public void Attach(Action available)
     {
-        lock (gate)
+        lock (_gate)
         {
-            onAvailable = available;
-            readerWaiting = true;
+            _onAvailable = available;
+            _readerWaiting = true;
         }
         NotifyIfReady();
     }
@@ -82,30 +82,30 @@ internal sealed class PartitionBuffer<TKey, TValue>
     /// <summary>Forgets the reader (its stage stopped); records stay for the next reader.</summary>
     public void Detach()
     {
-        lock (gate)
+        lock (_gate)
         {
-            onAvailable = null;
-            readerWaiting = false;
+            _onAvailable = null;
+            _readerWaiting = false;
         }
     }
 
     /// <summary>Poll thread: adds a record to the batch being collected; the reader sees it after <see cref="Publish"/>.</summary>
-    public void Add(ConsumeResult<TKey, TValue> record) => incoming.Add(record);
+    public void Add(ConsumeResult<TKey, TValue> record) => _incoming.Add(record);
 
     /// <summary>Poll thread: hands the collected batch to the reader (unless closed or failed) and wakes it if it waits.</summary>
     public void Publish()
     {
-        if (incoming.Count > 0)
+        if (_incoming.Count > 0)
         {
-            lock (gate)
+            lock (_gate)
             {
-                if (!closed && failure is null)
+                if (!_closed && _failure is null)
                 {
-                    foreach (var record in incoming)
-                        records.Enqueue(record);
+                    foreach (var record in _incoming)
+                        _records.Enqueue(record);
                 }
             }
-            incoming.Clear();
+            _incoming.Clear();
         }
         NotifyIfReady();
     }
@@ -114,33 +114,33 @@ internal sealed class PartitionBuffer<TKey, TValue>
     public void Fail(Exception error)
     {
         Publish();
-        lock (gate)
-            failure ??= error;
+        lock (_gate)
+            _failure ??= error;
         NotifyIfReady();
     }
 
     /// <summary>Poll thread: drops the records of a revoked or lost partition, published or still being collected.</summary>
     public void Drop(TopicPartition partition)
     {
-        incoming.RemoveAll(r => r.TopicPartition == partition);
-        lock (gate)
+        _incoming.RemoveAll(r => r.TopicPartition == partition);
+        lock (_gate)
         {
-            if (records.Count == 0)
+            if (_records.Count == 0)
                 return;
-            var kept = records.Where(r => r.TopicPartition != partition).ToArray();
-            records.Clear();
+            var kept = _records.Where(r => r.TopicPartition != partition).ToArray();
+            _records.Clear();
             foreach (var record in kept)
-                records.Enqueue(record);
+                _records.Enqueue(record);
         }
     }
 
     /// <summary>Drops everything and tells the reader to complete.</summary>
     public void Close()
     {
-        lock (gate)
+        lock (_gate)
         {
-            records.Clear();
-            closed = true;
+            _records.Clear();
+            _closed = true;
         }
         NotifyIfReady();
     }
@@ -148,44 +148,44 @@ internal sealed class PartitionBuffer<TKey, TValue>
     /// <summary>Poll thread: whether the reader wants more records (false from full until drained to half).</summary>
     public bool WantsRecords()
     {
-        lock (gate)
+        lock (_gate)
         {
             UpdateFillState();
-            return !satisfied && !closed && failure is null;
+            return !_satisfied && !_closed && _failure is null;
         }
     }
 
     /// <summary>Poll thread: whether the buffer's partitions should be paused (from twice full until drained to half).</summary>
     public bool ShouldPause()
     {
-        lock (gate)
+        lock (_gate)
         {
             UpdateFillState();
-            return pauseAdvised || closed || failure is not null;
+            return _pauseAdvised || _closed || _failure is not null;
         }
     }
 
     private void UpdateFillState()
     {
-        var count = records.Count;
-        if (count <= resumeAt)
-            satisfied = pauseAdvised = false;
-        if (count >= capacity)
-            satisfied = true;
-        if (count >= pauseAt)
-            pauseAdvised = true;
+        var count = _records.Count;
+        if (count <= _resumeAt)
+            _satisfied = _pauseAdvised = false;
+        if (count >= _capacity)
+            _satisfied = true;
+        if (count >= _pauseAt)
+            _pauseAdvised = true;
     }
 
     /// <summary>Wakes the reader if it waits and there is something for it.</summary>
     private void NotifyIfReady()
     {
         Action? notify = null;
-        lock (gate)
+        lock (_gate)
         {
-            if (readerWaiting && onAvailable is not null && (records.Count > 0 || closed || failure is not null))
+            if (_readerWaiting && _onAvailable is not null && (_records.Count > 0 || _closed || _failure is not null))
             {
-                readerWaiting = false;
-                notify = onAvailable;
+                _readerWaiting = false;
+                notify = _onAvailable;
             }
         }
         notify?.Invoke();
@@ -195,27 +195,27 @@ internal sealed class PartitionBuffer<TKey, TValue>
     public TakeOutcome TryTake(out ConsumeResult<TKey, TValue>? record, out Exception? error)
     {
         bool wake;
-        lock (gate)
+        lock (_gate)
         {
             error = null;
-            if (closed || !records.TryDequeue(out record))
+            if (_closed || !_records.TryDequeue(out record))
             {
                 record = null;
                 // A failure wins over closing: the consumer failing also releases (closes) every buffer.
-                if (failure is not null)
+                if (_failure is not null)
                 {
-                    error = failure;
+                    error = _failure;
                     return TakeOutcome.Failed;
                 }
-                if (closed)
+                if (_closed)
                     return TakeOutcome.Closed;
-                readerWaiting = true;
+                _readerWaiting = true;
                 return TakeOutcome.Empty;
             }
-            wake = (satisfied || pauseAdvised) && records.Count == resumeAt;
+            wake = (_satisfied || _pauseAdvised) && _records.Count == _resumeAt;
         }
         if (wake)
-            wakePollThread();
+            _wakePollThread();
         return TakeOutcome.Record;
     }
 }

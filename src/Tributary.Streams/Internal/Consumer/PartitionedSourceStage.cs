@@ -22,15 +22,15 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
     Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = null)
     : GraphStageWithMaterializedValue<SourceShape<(TopicPartition, Source<TMessage, NotUsed>)>, IControl>
 {
-    private readonly Outlet<(TopicPartition, Source<TMessage, NotUsed>)> outlet = new("KafkaPartitionedSource.out");
-    private readonly ConsumerSettings<TKey, TValue> settings = settings;
-    private readonly IAutoSubscription subscription = subscription;
-    private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage = toMessage;
-    private readonly Func<IReadOnlySet<TopicPartition>, IReadOnlyDictionary<TopicPartition, long>>? startOffsets = startOffsets;
-    private readonly Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = onRevoke;
+    private readonly Outlet<(TopicPartition, Source<TMessage, NotUsed>)> _outlet = new("KafkaPartitionedSource.out");
+    private readonly ConsumerSettings<TKey, TValue> _settings = settings;
+    private readonly IAutoSubscription _subscription = subscription;
+    private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> _toMessage = toMessage;
+    private readonly Func<IReadOnlySet<TopicPartition>, IReadOnlyDictionary<TopicPartition, long>>? _startOffsets = startOffsets;
+    private readonly Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? _onRevoke = onRevoke;
 
 
-    public override SourceShape<(TopicPartition, Source<TMessage, NotUsed>)> Shape => new(outlet);
+    public override SourceShape<(TopicPartition, Source<TMessage, NotUsed>)> Shape => new(_outlet);
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("KafkaPartitionedSource");
 
@@ -41,52 +41,52 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
     }
 
     private sealed class Logic(PartitionedSourceStage<TKey, TValue, TMessage> stage, SourceControl control, Attributes inheritedAttributes)
-        : KafkaSourceLogic<TKey, TValue, (TopicPartition, Source<TMessage, NotUsed>)>(stage.Shape, stage.settings, null, control, inheritedAttributes)
+        : KafkaSourceLogic<TKey, TValue, (TopicPartition, Source<TMessage, NotUsed>)>(stage.Shape, stage._settings, null, control, inheritedAttributes)
     {
-        private readonly PartitionedSourceStage<TKey, TValue, TMessage> stage = stage;
-        private readonly ConcurrentQueue<(TopicPartition Partition, PartitionBuffer<TKey, TValue> Buffer)> ready = new();
-        private PerPartitionOwner? owner;
-        private Action? emitReady;
-        private Action<Exception>? subSourceFailed;
+        private readonly PartitionedSourceStage<TKey, TValue, TMessage> _stage = stage;
+        private readonly ConcurrentQueue<(TopicPartition Partition, PartitionBuffer<TKey, TValue> Buffer)> _ready = new();
+        private PerPartitionOwner? _owner;
+        private Action? _emitReady;
+        private Action<Exception>? _subSourceFailed;
 
-        protected override PartitionOwner<TKey, TValue> Owner => owner ?? throw new InvalidOperationException("The stage has not started.");
+        protected override PartitionOwner<TKey, TValue> Owner => _owner ?? throw new InvalidOperationException("The stage has not started.");
 
         protected override void CreateOwner(Decider decider, Action<Exception> fail, Action closed)
         {
-            emitReady ??= GetAsyncCallback(EmitReady);
-            subSourceFailed ??= GetAsyncCallback<Exception>(OnFailure);
-            owner = new PerPartitionOwner(decider, this, Driver, fail, closed);
+            _emitReady ??= GetAsyncCallback(EmitReady);
+            _subSourceFailed ??= GetAsyncCallback<Exception>(OnFailure);
+            _owner = new PerPartitionOwner(decider, this, Driver, fail, closed);
         }
 
         // Sub-sources of the old consumer complete; the new consumer's assignment emits new ones.
         protected override void OnRestarting()
         {
-            owner!.CloseAll();
-            while (ready.TryDequeue(out _))
+            _owner!.CloseAll();
+            while (_ready.TryDequeue(out _))
             {
             }
         }
 
-        protected override void Register(ConsumerDriver<TKey, TValue> consumer) => consumer.Subscribe(stage.subscription, Owner);
+        protected override void Register(ConsumerDriver<TKey, TValue> consumer) => consumer.Subscribe(_stage._subscription, Owner);
 
         protected override void OnPull() => EmitReady();
 
-        protected override void OnStopped() => owner!.CloseAll();
+        protected override void OnStopped() => _owner!.CloseAll();
 
         /// <summary>Thread-safe: queues a partition's buffer to be emitted as a sub-source.</summary>
         private void Offer(TopicPartition partition, PartitionBuffer<TKey, TValue> buffer)
         {
-            ready.Enqueue((partition, buffer));
-            emitReady!();
+            _ready.Enqueue((partition, buffer));
+            _emitReady!();
         }
 
         private void EmitReady()
         {
-            while (IsAvailable(Out) && ready.TryDequeue(out var next))
+            while (IsAvailable(Out) && _ready.TryDequeue(out var next))
             {
                 if (next.Buffer.IsClosed)
                     continue;
-                var subSource = Source.FromGraph(new SubSourceStage<TKey, TValue, TMessage>(next.Partition, next.Buffer, stage.toMessage, Driver, Offer, subSourceFailed!));
+                var subSource = Source.FromGraph(new SubSourceStage<TKey, TValue, TMessage>(next.Partition, next.Buffer, _stage._toMessage, Driver, Offer, _subSourceFailed!));
                 Push(Out, (next.Partition, subSource));
             }
         }
@@ -94,37 +94,37 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
         private sealed class PerPartitionOwner(Decider decider, Logic logic, ConsumerDriver<TKey, TValue> driver, Action<Exception> fail, Action closed)
             : PartitionOwner<TKey, TValue>(decider)
         {
-            private readonly ConcurrentDictionary<TopicPartition, PartitionBuffer<TKey, TValue>> live = new();
-            private volatile bool stopped;
+            private readonly ConcurrentDictionary<TopicPartition, PartitionBuffer<TKey, TValue>> _live = new();
+            private volatile bool _stopped;
 
             public override PartitionBuffer<TKey, TValue> Assigned(TopicPartition partition)
             {
                 var buffer = new PartitionBuffer<TKey, TValue>(logic.Settings.BufferSize, driver.Wake);
-                if (stopped)
+                if (_stopped)
                 {
                     // Assigned after Stop: nothing will read it, so it stays closed and its partition paused.
                     buffer.Close();
                     return buffer;
                 }
-                live[partition] = buffer;
+                _live[partition] = buffer;
                 logic.Offer(partition, buffer);
                 return buffer;
             }
 
             public override IReadOnlyDictionary<TopicPartition, long>? StartOffsets(IReadOnlyCollection<TopicPartition> partitions) =>
-                logic.stage.startOffsets?.Invoke(partitions.ToHashSet());
+                logic._stage._startOffsets?.Invoke(partitions.ToHashSet());
 
             public override void Released(TopicPartition partition, PartitionBuffer<TKey, TValue> buffer)
             {
                 buffer.Close();
-                live.TryRemove(new KeyValuePair<TopicPartition, PartitionBuffer<TKey, TValue>>(partition, buffer));
+                _live.TryRemove(new KeyValuePair<TopicPartition, PartitionBuffer<TKey, TValue>>(partition, buffer));
             }
 
-            public override void ReleaseCompleted(IReadOnlySet<TopicPartition> partitions) => logic.stage.onRevoke?.Invoke(driver, partitions);
+            public override void ReleaseCompleted(IReadOnlySet<TopicPartition> partitions) => logic._stage._onRevoke?.Invoke(driver, partitions);
 
             public override void Failed(Exception error)
             {
-                foreach (var buffer in live.Values)
+                foreach (var buffer in _live.Values)
                     buffer.Fail(error);
                 fail(error);
             }
@@ -133,8 +133,8 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
 
             public void CloseAll()
             {
-                stopped = true;
-                foreach (var buffer in live.Values)
+                _stopped = true;
+                foreach (var buffer in _live.Values)
                     buffer.Close();
             }
         }

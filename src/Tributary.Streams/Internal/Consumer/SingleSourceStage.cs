@@ -17,15 +17,15 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
     Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = null)
     : GraphStageWithMaterializedValue<SourceShape<TMessage>, IControl>
 {
-    private readonly Outlet<TMessage> outlet = new("KafkaSource.out");
-    private readonly ConsumerSettings<TKey, TValue> settings = settings;
-    private readonly ISubscription subscription = subscription;
-    private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage = toMessage;
-    private readonly SharedKafkaConsumer<TKey, TValue>? shared = shared;
-    private readonly Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? onRevoke = onRevoke;
+    private readonly Outlet<TMessage> _outlet = new("KafkaSource.out");
+    private readonly ConsumerSettings<TKey, TValue> _settings = settings;
+    private readonly ISubscription _subscription = subscription;
+    private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> _toMessage = toMessage;
+    private readonly SharedKafkaConsumer<TKey, TValue>? _shared = shared;
+    private readonly Action<IOffsetCommitter, IReadOnlySet<TopicPartition>>? _onRevoke = onRevoke;
 
 
-    public override SourceShape<TMessage> Shape => new(outlet);
+    public override SourceShape<TMessage> Shape => new(_outlet);
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("KafkaSource");
 
@@ -36,45 +36,45 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
     }
 
     private sealed class Logic(SingleSourceStage<TKey, TValue, TMessage> stage, SourceControl control, Attributes inheritedAttributes)
-        : KafkaSourceLogic<TKey, TValue, TMessage>(stage.Shape, stage.settings, stage.shared, control, inheritedAttributes)
+        : KafkaSourceLogic<TKey, TValue, TMessage>(stage.Shape, stage._settings, stage._shared, control, inheritedAttributes)
     {
-        private SingleOwner? owner;
+        private SingleOwner? _owner;
 
-        protected override PartitionOwner<TKey, TValue> Owner => owner ?? throw new InvalidOperationException("The stage has not started.");
+        protected override PartitionOwner<TKey, TValue> Owner => _owner ?? throw new InvalidOperationException("The stage has not started.");
 
         protected override void CreateOwner(Decider decider, Action<Exception> fail, Action closed)
         {
             var buffer = new PartitionBuffer<TKey, TValue>(Settings.BufferSize, Driver.Wake);
             var driver = Driver;
             buffer.Attach(GetAsyncCallback(TryPush));
-            owner = new SingleOwner(decider, buffer, fail, closed, partitions => stage.onRevoke?.Invoke(driver, partitions));
+            _owner = new SingleOwner(decider, buffer, fail, closed, partitions => stage._onRevoke?.Invoke(driver, partitions));
         }
 
         // The old consumer's records after the failure are not emitted; the new consumer reads them again.
-        protected override void OnRestarting() => owner!.Buffer.Close();
+        protected override void OnRestarting() => _owner!.Buffer.Close();
 
         protected override void Register(ConsumerDriver<TKey, TValue> consumer)
         {
-            if (stage.subscription is IAutoSubscription auto)
+            if (stage._subscription is IAutoSubscription auto)
                 consumer.Subscribe(auto, Owner);
             else
-                consumer.Attach((IManualSubscription)stage.subscription, Owner);
+                consumer.Attach((IManualSubscription)stage._subscription, Owner);
         }
 
         protected override void OnPull() => TryPush();
 
         // Buffered records will not be emitted any more: drop them (they are not committed, so they are read again
         // later) and let the partitions pause.
-        protected override void OnStopped() => owner!.Buffer.Close();
+        protected override void OnStopped() => _owner!.Buffer.Close();
 
         private void TryPush()
         {
             if (!IsAvailable(Out))
                 return;
-            switch (owner!.Buffer.TryTake(out var record, out var error))
+            switch (_owner!.Buffer.TryTake(out var record, out var error))
             {
                 case TakeOutcome.Record:
-                    Push(Out, stage.toMessage(record!, Driver));
+                    Push(Out, stage._toMessage(record!, Driver));
                     break;
                 case TakeOutcome.Failed:
                     OnFailure(error!);

@@ -6,32 +6,32 @@ namespace Tributary.Streams.Internal;
 /// </summary>
 internal sealed class SourceControl : IControl
 {
-    private readonly object gate = new();
-    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Action? stopCallback;
-    private Action? shutdownCallback;
-    private readonly TaskCompletionSource<Func<Task<ConsumerMetrics>>> metrics = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool stopRequested;
-    private bool shutdownRequested;
+    private readonly object _gate = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Action? _stopCallback;
+    private Action? _shutdownCallback;
+    private readonly TaskCompletionSource<Func<Task<ConsumerMetrics>>> _metrics = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _stopRequested;
+    private bool _shutdownRequested;
 
-    public Task IsShutdown => shutdown.Task;
+    public Task IsShutdown => _shutdown.Task;
 
     public Task<ConsumerMetrics> Metrics => SnapshotAsync();
 
-    private async Task<ConsumerMetrics> SnapshotAsync() => await (await metrics.Task.ConfigureAwait(false))().ConfigureAwait(false);
+    private async Task<ConsumerMetrics> SnapshotAsync() => await (await _metrics.Task.ConfigureAwait(false))().ConfigureAwait(false);
 
     /// <summary>Stage: connects the control to the stage's callbacks and replays earlier requests.</summary>
     public void Bind(Action stop, Action shutdownNow, Func<Task<ConsumerMetrics>> metricsSnapshot)
     {
         bool replayStop, replayShutdown;
-        lock (gate)
+        lock (_gate)
         {
-            stopCallback = stop;
-            shutdownCallback = shutdownNow;
-            metrics.TrySetResult(metricsSnapshot);
-            replayStop = stopRequested;
-            replayShutdown = shutdownRequested;
+            _stopCallback = stop;
+            _shutdownCallback = shutdownNow;
+            _metrics.TrySetResult(metricsSnapshot);
+            replayStop = _stopRequested;
+            replayShutdown = _shutdownRequested;
         }
         if (replayShutdown)
             shutdownNow();
@@ -42,39 +42,39 @@ internal sealed class SourceControl : IControl
     public Task Stop()
     {
         Action? callback;
-        lock (gate)
+        lock (_gate)
         {
-            stopRequested = true;
-            callback = stopCallback;
+            _stopRequested = true;
+            callback = _stopCallback;
         }
-        if (!stopped.Task.IsCompleted)
+        if (!_stopped.Task.IsCompleted)
             callback?.Invoke();
-        return stopped.Task;
+        return _stopped.Task;
     }
 
     public Task Shutdown()
     {
         Action? callback;
-        lock (gate)
+        lock (_gate)
         {
-            shutdownRequested = true;
-            callback = shutdownCallback;
+            _shutdownRequested = true;
+            callback = _shutdownCallback;
         }
-        if (!shutdown.Task.IsCompleted)
+        if (!_shutdown.Task.IsCompleted)
             callback?.Invoke();
-        return shutdown.Task;
+        return _shutdown.Task;
     }
 
     public Task<TResult> DrainAndShutdown<TResult>(Task<TResult> streamCompletion) => this.DrainAndShutdownDefault(streamCompletion);
 
     /// <summary>Stage: the source's outlet has completed.</summary>
-    public void MarkStopped() => stopped.TrySetResult();
+    public void MarkStopped() => _stopped.TrySetResult();
 
     /// <summary>Stage: the consumer has been closed (or detached) and the stage has finished.</summary>
     public void MarkShutdown()
     {
-        metrics.TrySetResult(() => Task.FromException<ConsumerMetrics>(new InvalidOperationException("The source stopped before its consumer started.")));
-        stopped.TrySetResult();
-        shutdown.TrySetResult();
+        _metrics.TrySetResult(() => Task.FromException<ConsumerMetrics>(new InvalidOperationException("The source stopped before its consumer started.")));
+        _stopped.TrySetResult();
+        _shutdown.TrySetResult();
     }
 }

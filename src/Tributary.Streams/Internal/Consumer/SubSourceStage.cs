@@ -14,16 +14,16 @@ internal sealed class SubSourceStage<TKey, TValue, TMessage>(
     Action<Exception> restart)
     : GraphStage<SourceShape<TMessage>>
 {
-    private readonly TopicPartition partition = partition;
-    private readonly PartitionBuffer<TKey, TValue> buffer = buffer;
-    private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage = toMessage;
-    private readonly IOffsetCommitter committer = committer;
-    private readonly Action<TopicPartition, PartitionBuffer<TKey, TValue>> reoffer = reoffer;
+    private readonly TopicPartition _partition = partition;
+    private readonly PartitionBuffer<TKey, TValue> _buffer = buffer;
+    private readonly Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> _toMessage = toMessage;
+    private readonly IOffsetCommitter _committer = committer;
+    private readonly Action<TopicPartition, PartitionBuffer<TKey, TValue>> _reoffer = reoffer;
     // Tells the partitioned source (thread-safe) that its consumer is to be restarted.
-    private readonly Action<Exception> restart = restart;
-    private readonly Outlet<TMessage> outlet = new($"KafkaSubSource-{partition.Topic}-{partition.Partition.Value}.out");
+    private readonly Action<Exception> _restart = restart;
+    private readonly Outlet<TMessage> _outlet = new($"KafkaSubSource-{partition.Topic}-{partition.Partition.Value}.out");
 
-    public override SourceShape<TMessage> Shape => new(outlet);
+    public override SourceShape<TMessage> Shape => new(_outlet);
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName($"KafkaSubSource-{partition.Topic}-{partition.Partition.Value}");
 
@@ -31,31 +31,31 @@ internal sealed class SubSourceStage<TKey, TValue, TMessage>(
 
     private sealed class Logic : GraphStageLogic
     {
-        private readonly SubSourceStage<TKey, TValue, TMessage> stage;
+        private readonly SubSourceStage<TKey, TValue, TMessage> _stage;
 
         public Logic(SubSourceStage<TKey, TValue, TMessage> stage) : base(stage.Shape)
         {
-            this.stage = stage;
-            SetHandler(stage.outlet, onPull: TryPush, onDownstreamFinish: _ => OnCancelled());
+            _stage = stage;
+            SetHandler(stage._outlet, onPull: TryPush, onDownstreamFinish: _ => OnCancelled());
         }
 
-        public override void PreStart() => stage.buffer.Attach(GetAsyncCallback(TryPush));
+        public override void PreStart() => _stage._buffer.Attach(GetAsyncCallback(TryPush));
 
         private void TryPush()
         {
-            if (!IsAvailable(stage.outlet))
+            if (!IsAvailable(_stage._outlet))
             {
-                if (stage.buffer.IsClosed)
+                if (_stage._buffer.IsClosed)
                     CompleteStage();
                 return;
             }
-            switch (stage.buffer.TryTake(out var record, out var error))
+            switch (_stage._buffer.TryTake(out var record, out var error))
             {
                 case TakeOutcome.Record:
-                    Push(stage.outlet, stage.toMessage(record!, stage.committer));
+                    Push(_stage._outlet, _stage._toMessage(record!, _stage._committer));
                     break;
                 case TakeOutcome.Failed when error is ConsumerRestartRequested:
-                    stage.restart(error);
+                    _stage._restart(error);
                     CompleteStage();
                     break;
                 case TakeOutcome.Failed:
@@ -69,9 +69,9 @@ internal sealed class SubSourceStage<TKey, TValue, TMessage>(
 
         private void OnCancelled()
         {
-            stage.buffer.Detach();
-            if (!stage.buffer.IsClosed)
-                stage.reoffer(stage.partition, stage.buffer);
+            _stage._buffer.Detach();
+            if (!_stage._buffer.IsClosed)
+                _stage._reoffer(_stage._partition, _stage._buffer);
             CompleteStage();
         }
     }

@@ -13,29 +13,29 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
     // Marks "completed" in the continuation slot, so registering and completing can race without a lock.
     private static readonly Action CompletedMarker = () => { };
 
-    private readonly IEnvelope<TKey, TValue, TPassThrough> envelope;
-    private readonly DeliveryResult<TKey, TValue>[]? parts;
-    private int pendingRecords;
-    private IResults<TKey, TValue, TPassThrough>? result;
-    private Exception? error;
-    private Action? continuation;
+    private readonly IEnvelope<TKey, TValue, TPassThrough> _envelope;
+    private readonly DeliveryResult<TKey, TValue>[]? _parts;
+    private int _pendingRecords;
+    private IResults<TKey, TValue, TPassThrough>? _result;
+    private Exception? _error;
+    private Action? _continuation;
 
     private EnvelopeDelivery(IEnvelope<TKey, TValue, TPassThrough> envelope, int records)
     {
-        this.envelope = envelope;
-        pendingRecords = records;
+        _envelope = envelope;
+        _pendingRecords = records;
         if (envelope is MultiMessage<TKey, TValue, TPassThrough>)
-            parts = new DeliveryResult<TKey, TValue>[records];
+            _parts = new DeliveryResult<TKey, TValue>[records];
     }
 
     /// <summary>Whether every record was acknowledged or one failed.</summary>
-    public bool IsCompleted => Volatile.Read(ref continuation) == CompletedMarker;
+    public bool IsCompleted => Volatile.Read(ref _continuation) == CompletedMarker;
 
     /// <summary>The first failure, once completed; null if every record was written.</summary>
-    public Exception? Error => error;
+    public Exception? Error => _error;
 
     /// <summary>The result, once completed without error.</summary>
-    public IResults<TKey, TValue, TPassThrough> Result => result ?? throw new InvalidOperationException("The envelope has not been delivered.", error);
+    public IResults<TKey, TValue, TPassThrough> Result => _result ?? throw new InvalidOperationException("The envelope has not been delivered.", _error);
 
     /// <summary>Sends the envelope's records. A record the producer refuses at once (full queue, serializer) fails the delivery.</summary>
     public static EnvelopeDelivery<TKey, TValue, TPassThrough> Send(IProducer<TKey, TValue> producer, IEnvelope<TKey, TValue, TPassThrough> envelope)
@@ -65,7 +65,7 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
     /// </summary>
     public void OnCompleted(Action action)
     {
-        if (Interlocked.CompareExchange(ref continuation, action, null) == CompletedMarker)
+        if (Interlocked.CompareExchange(ref _continuation, action, null) == CompletedMarker)
             action();
     }
 
@@ -83,7 +83,7 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
 
     private void OnSingleDelivered(DeliveryReport<TKey, TValue> report)
     {
-        var single = (Message<TKey, TValue, TPassThrough>)envelope;
+        var single = (Message<TKey, TValue, TPassThrough>)_envelope;
         if (report.Error.IsError)
             Complete(null, new ProduceException<TKey, TValue>(report.Error, report));
         else
@@ -106,9 +106,9 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
             }
             catch (Exception refused)
             {
-                Interlocked.CompareExchange(ref error, refused, null);
+                Interlocked.CompareExchange(ref _error, refused, null);
                 // The records not sent will never report: count them (and this one) as done.
-                if (Interlocked.Add(ref pendingRecords, -(records.Length - i)) == 0)
+                if (Interlocked.Add(ref _pendingRecords, -(records.Length - i)) == 0)
                     CompleteParts();
                 return;
             }
@@ -117,21 +117,21 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
 
     private void OnPartDelivered(int index, DeliveryReport<TKey, TValue> report)
     {
-        parts![index] = report;
+        _parts![index] = report;
         if (report.Error.IsError)
-            Interlocked.CompareExchange(ref error, new ProduceException<TKey, TValue>(report.Error, report), null);
-        if (Interlocked.Decrement(ref pendingRecords) == 0)
+            Interlocked.CompareExchange(ref _error, new ProduceException<TKey, TValue>(report.Error, report), null);
+        if (Interlocked.Decrement(ref _pendingRecords) == 0)
             CompleteParts();
     }
 
     private void CompleteParts() => Complete(
-        Volatile.Read(ref error) is null ? new MultiResult<TKey, TValue, TPassThrough>(ImmutableArray.Create(parts!), envelope.PassThrough) : null,
-        Volatile.Read(ref error));
+        Volatile.Read(ref _error) is null ? new MultiResult<TKey, TValue, TPassThrough>(ImmutableArray.Create(_parts!), _envelope.PassThrough) : null,
+        Volatile.Read(ref _error));
 
     private void Complete(IResults<TKey, TValue, TPassThrough>? delivered, Exception? failure)
     {
-        result = delivered;
-        error = failure;
-        Interlocked.Exchange(ref continuation, CompletedMarker)?.Invoke();
+        _result = delivered;
+        _error = failure;
+        Interlocked.Exchange(ref _continuation, CompletedMarker)?.Invoke();
     }
 }

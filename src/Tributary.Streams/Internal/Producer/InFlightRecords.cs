@@ -12,26 +12,26 @@ internal sealed class InFlightRecords(Action wakeSink)
 {
     private const long NotWaiting = -1;
 
-    private readonly Action wakeSink = wakeSink;
-    private PaddedLong sent;
-    private PaddedLong acknowledged;
+    private readonly Action _wakeSink = wakeSink;
+    private PaddedLong _sent;
+    private PaddedLong _acknowledged;
     // The in-flight count at which a delivery wakes the sink, or NotWaiting.
-    private PaddedLong wakeAt = new() { Value = NotWaiting };
+    private PaddedLong _wakeAt = new() { Value = NotWaiting };
     // Sink thread: the acknowledgements last seen. They only grow, so this over-counts what is in flight and
     // a check against it is safe; it is read again only when it says the limit is reached.
-    private long acknowledgedSeen;
+    private long _acknowledgedSeen;
 
     /// <summary>Sink thread: a record was handed to the producer.</summary>
-    public void Sent() => Volatile.Write(ref sent.Value, sent.Value + 1);
+    public void Sent() => Volatile.Write(ref _sent.Value, _sent.Value + 1);
 
     /// <summary>Sink thread: the producer refused the record just counted as sent.</summary>
-    public void Refused() => Volatile.Write(ref sent.Value, sent.Value - 1);
+    public void Refused() => Volatile.Write(ref _sent.Value, _sent.Value - 1);
 
     /// <summary>Sink thread: records sent and not yet acknowledged (exact, reads the delivery side).</summary>
-    public long Count => sent.Value - (acknowledgedSeen = Volatile.Read(ref acknowledged.Value));
+    public long Count => _sent.Value - (_acknowledgedSeen = Volatile.Read(ref _acknowledged.Value));
 
     /// <summary>Sink thread: whether fewer than <paramref name="limit"/> records are in flight.</summary>
-    public bool Below(long limit) => sent.Value - acknowledgedSeen < limit || Count < limit;
+    public bool Below(long limit) => _sent.Value - _acknowledgedSeen < limit || Count < limit;
 
     /// <summary>
     /// Sink thread: arranges one wake-up for when at most <paramref name="level"/> records are in flight. True: wait
@@ -39,19 +39,19 @@ internal sealed class InFlightRecords(Action wakeSink)
     /// </summary>
     public bool WakeAtMost(long level)
     {
-        Volatile.Write(ref wakeAt.Value, level);
+        Volatile.Write(ref _wakeAt.Value, level);
         // A delivery may have brought the count down before it could see the wake-up wanted: whoever clears the
         // wish first acts on it, the sink here or the delivery thread below.
-        return Count > level || Interlocked.CompareExchange(ref wakeAt.Value, NotWaiting, level) != level;
+        return Count > level || Interlocked.CompareExchange(ref _wakeAt.Value, NotWaiting, level) != level;
     }
 
     /// <summary>Delivery thread (any of them): one record was acknowledged or failed.</summary>
     public void Acknowledged()
     {
-        var acked = Interlocked.Increment(ref acknowledged.Value);
-        var level = Volatile.Read(ref wakeAt.Value);
-        if (level != NotWaiting && Volatile.Read(ref sent.Value) - acked <= level && Interlocked.CompareExchange(ref wakeAt.Value, NotWaiting, level) == level)
-            wakeSink();
+        var acked = Interlocked.Increment(ref _acknowledged.Value);
+        var level = Volatile.Read(ref _wakeAt.Value);
+        if (level != NotWaiting && Volatile.Read(ref _sent.Value) - acked <= level && Interlocked.CompareExchange(ref _wakeAt.Value, NotWaiting, level) == level)
+            _wakeSink();
     }
 
     [StructLayout(LayoutKind.Explicit, Size = 128)]

@@ -8,21 +8,21 @@ namespace Tributary.Streams.Internal;
 /// </summary>
 internal sealed class OrderedDeliveries<TKey, TValue, TPassThrough>(Action wakeStage)
 {
-    private readonly Queue<EnvelopeDelivery<TKey, TValue, TPassThrough>> inFlight = new();
-    private bool waitingOnHead;
+    private readonly Queue<EnvelopeDelivery<TKey, TValue, TPassThrough>> _inFlight = new();
+    private bool _waitingOnHead;
 
     /// <summary>Deliveries sent and not yet handed back.</summary>
-    public int Count => inFlight.Count;
+    public int Count => _inFlight.Count;
 
     /// <summary>Adds a delivery behind every earlier one.</summary>
-    public void Add(EnvelopeDelivery<TKey, TValue, TPassThrough> delivery) => inFlight.Enqueue(delivery);
+    public void Add(EnvelopeDelivery<TKey, TValue, TPassThrough> delivery) => _inFlight.Enqueue(delivery);
 
     /// <summary>Takes the oldest delivery if it has completed (successfully or not).</summary>
     public bool TryTakeCompleted(out EnvelopeDelivery<TKey, TValue, TPassThrough> delivery)
     {
-        if (inFlight.Count > 0 && inFlight.Peek().IsCompleted)
+        if (_inFlight.Count > 0 && _inFlight.Peek().IsCompleted)
         {
-            delivery = inFlight.Dequeue();
+            delivery = _inFlight.Dequeue();
             return true;
         }
         delivery = null!;
@@ -37,12 +37,12 @@ internal sealed class OrderedDeliveries<TKey, TValue, TPassThrough>(Action wakeS
     /// </summary>
     public void WakeWhenOldestCompletes()
     {
-        if (inFlight.Count == 0 || waitingOnHead)
+        if (_inFlight.Count == 0 || _waitingOnHead)
             return;
-        waitingOnHead = true;
-        inFlight.Peek().OnCompleted(wakeStage);
+        _waitingOnHead = true;
+        _inFlight.Peek().OnCompleted(wakeStage);
     }
 
     /// <summary>Called by the stage when the wake-up arrives, so the next one can be arranged.</summary>
-    public void Woken() => waitingOnHead = false;
+    public void Woken() => _waitingOnHead = false;
 }

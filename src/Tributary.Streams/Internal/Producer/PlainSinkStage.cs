@@ -20,10 +20,10 @@ namespace Tributary.Streams.Internal;
 internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue> settings)
     : GraphStageWithMaterializedValue<SinkShape<ProducerRecord<TKey, TValue>>, Task<Done>>
 {
-    private readonly ProducerSettings<TKey, TValue> settings = settings;
-    private readonly Inlet<ProducerRecord<TKey, TValue>> inlet = new("KafkaProducer.PlainSink.in");
+    private readonly ProducerSettings<TKey, TValue> _settings = settings;
+    private readonly Inlet<ProducerRecord<TKey, TValue>> _inlet = new("KafkaProducer.PlainSink.in");
 
-    public override SinkShape<ProducerRecord<TKey, TValue>> Shape => new(inlet);
+    public override SinkShape<ProducerRecord<TKey, TValue>> Shape => new(_inlet);
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("KafkaPlainSink");
 
@@ -35,62 +35,62 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
 
     private sealed class Logic : GraphStageLogic
     {
-        private readonly PlainSinkStage<TKey, TValue> stage;
-        private readonly TaskCompletionSource<Done> completion;
-        private readonly Decider decider;
-        private readonly Action<DeliveryReport<TKey, TValue>> onDelivered;
-        private IProducer<TKey, TValue>? producer;
-        private Action wakeStage = null!;
-        private InFlightRecords inFlight = null!;
-        private Exception? firstFailure;
-        private bool allAcknowledged;
+        private readonly PlainSinkStage<TKey, TValue> _stage;
+        private readonly TaskCompletionSource<Done> _completion;
+        private readonly Decider _decider;
+        private readonly Action<DeliveryReport<TKey, TValue>> _onDelivered;
+        private IProducer<TKey, TValue>? _producer;
+        private Action _wakeStage = null!;
+        private InFlightRecords _inFlight = null!;
+        private Exception? _firstFailure;
+        private bool _allAcknowledged;
 
         public Logic(PlainSinkStage<TKey, TValue> stage, TaskCompletionSource<Done> completion, Decider decider) : base(stage.Shape)
         {
-            this.stage = stage;
-            this.completion = completion;
-            this.decider = decider;
-            onDelivered = OnDelivered;
-            SetHandler(stage.inlet, onPush: OnPush, onUpstreamFinish: Continue, onUpstreamFailure: Fail);
+            _stage = stage;
+            _completion = completion;
+            _decider = decider;
+            _onDelivered = OnDelivered;
+            SetHandler(stage._inlet, onPush: OnPush, onUpstreamFinish: Continue, onUpstreamFailure: Fail);
         }
 
-        private ProducerSettings<TKey, TValue> Settings => stage.settings;
+        private ProducerSettings<TKey, TValue> Settings => _stage._settings;
 
         public override void PreStart()
         {
-            producer = Settings.SharedOrNewProducer();
-            wakeStage = GetAsyncCallback(Continue);
-            inFlight = new InFlightRecords(wakeStage);
+            _producer = Settings.SharedOrNewProducer();
+            _wakeStage = GetAsyncCallback(Continue);
+            _inFlight = new InFlightRecords(_wakeStage);
             // A sink's only port closes when upstream finishes; the stage must live on until the last acknowledgement.
             SetKeepGoing(true);
-            Pull(stage.inlet);
+            Pull(_stage._inlet);
         }
 
         public override void PostStop()
         {
-            if (producer is not null)
-                Settings.CloseIfOwned(producer);
+            if (_producer is not null)
+                Settings.CloseIfOwned(_producer);
             // Completing only now means "done" also covers the flush above; a failure was recorded before.
-            if (Volatile.Read(ref firstFailure) is { } failure)
-                completion.TrySetException(failure);
-            else if (allAcknowledged)
-                completion.TrySetResult(Done.Instance);
+            if (Volatile.Read(ref _firstFailure) is { } failure)
+                _completion.TrySetException(failure);
+            else if (_allAcknowledged)
+                _completion.TrySetResult(Done.Instance);
             else
-                completion.TrySetException(new AbruptStageTerminationException(this));
+                _completion.TrySetException(new AbruptStageTerminationException(this));
         }
 
         private void OnPush()
         {
-            var record = Grab(stage.inlet);
-            inFlight.Sent();
+            var record = Grab(_stage._inlet);
+            _inFlight.Sent();
             try
             {
-                producer!.Produce(record, onDelivered);
+                _producer!.Produce(record, _onDelivered);
             }
             catch (Exception refused)
             {
-                inFlight.Refused();
-                if (decider(refused) == Directive.Stop)
+                _inFlight.Refused();
+                if (_decider(refused) == Directive.Stop)
                 {
                     Fail(refused);
                     return;
@@ -102,31 +102,31 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
 
         private void Fail(Exception failure)
         {
-            Interlocked.CompareExchange(ref firstFailure, failure, null);
+            Interlocked.CompareExchange(ref _firstFailure, failure, null);
             FailStage(failure);
         }
 
         /// <summary>Pulls while there is room, completes when the last record is acknowledged, else waits for a wake-up.</summary>
         private void Continue()
         {
-            if (Volatile.Read(ref firstFailure) is { } failure)
+            if (Volatile.Read(ref _firstFailure) is { } failure)
             {
                 FailStage(failure);
                 return;
             }
-            if (IsClosed(stage.inlet))
+            if (IsClosed(_stage._inlet))
             {
-                if (!inFlight.WakeAtMost(0))
+                if (!_inFlight.WakeAtMost(0))
                 {
-                    allAcknowledged = true;
+                    _allAcknowledged = true;
                     CompleteStage();
                 }
             }
             // Resume at half the limit, so a full stage is woken once per half of its window, not once per record.
-            else if (inFlight.Below(Settings.Parallelism) || !inFlight.WakeAtMost(Settings.Parallelism / 2))
+            else if (_inFlight.Below(Settings.Parallelism) || !_inFlight.WakeAtMost(Settings.Parallelism / 2))
             {
-                if (!HasBeenPulled(stage.inlet))
-                    Pull(stage.inlet);
+                if (!HasBeenPulled(_stage._inlet))
+                    Pull(_stage._inlet);
             }
         }
 
@@ -136,12 +136,12 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
             if (report.Error.IsError)
             {
                 var failure = new ProduceException<TKey, TValue>(report.Error, report);
-                if (decider(failure) != Directive.Stop)
+                if (_decider(failure) != Directive.Stop)
                     Settings.Logger.LogWarning(failure, "Dropped a record for {Partition} whose delivery failed [Resume]", report.TopicPartition);
-                else if (Interlocked.CompareExchange(ref firstFailure, failure, null) is null)
-                    wakeStage();
+                else if (Interlocked.CompareExchange(ref _firstFailure, failure, null) is null)
+                    _wakeStage();
             }
-            inFlight.Acknowledged();
+            _inFlight.Acknowledged();
         }
     }
 }

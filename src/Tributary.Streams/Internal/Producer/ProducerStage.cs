@@ -16,11 +16,11 @@ namespace Tributary.Streams.Internal;
 internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings<TKey, TValue> settings)
     : GraphStage<FlowShape<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>>>
 {
-    private readonly ProducerSettings<TKey, TValue> settings = settings;
-    private readonly Inlet<IEnvelope<TKey, TValue, TPassThrough>> inlet = new("KafkaProducer.in");
-    private readonly Outlet<IResults<TKey, TValue, TPassThrough>> outlet = new("KafkaProducer.out");
+    private readonly ProducerSettings<TKey, TValue> _settings = settings;
+    private readonly Inlet<IEnvelope<TKey, TValue, TPassThrough>> _inlet = new("KafkaProducer.in");
+    private readonly Outlet<IResults<TKey, TValue, TPassThrough>> _outlet = new("KafkaProducer.out");
 
-    public override FlowShape<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>> Shape => new(inlet, outlet);
+    public override FlowShape<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>> Shape => new(_inlet, _outlet);
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("KafkaProducer");
 
@@ -28,53 +28,53 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
 
     private sealed class Logic : GraphStageLogic
     {
-        private readonly ProducerStage<TKey, TValue, TPassThrough> stage;
-        private readonly Decider decider;
-        private OrderedDeliveries<TKey, TValue, TPassThrough> inFlight = null!;
-        private IProducer<TKey, TValue>? producer;
+        private readonly ProducerStage<TKey, TValue, TPassThrough> _stage;
+        private readonly Decider _decider;
+        private OrderedDeliveries<TKey, TValue, TPassThrough> _inFlight = null!;
+        private IProducer<TKey, TValue>? _producer;
 
         public Logic(ProducerStage<TKey, TValue, TPassThrough> stage, Decider decider) : base(stage.Shape)
         {
-            this.stage = stage;
-            this.decider = decider;
-            SetHandler(stage.inlet, onPush: OnPush, onUpstreamFinish: Drain);
-            SetHandler(stage.outlet, onPull: Drain);
+            _stage = stage;
+            _decider = decider;
+            SetHandler(stage._inlet, onPush: OnPush, onUpstreamFinish: Drain);
+            SetHandler(stage._outlet, onPull: Drain);
         }
 
-        private ProducerSettings<TKey, TValue> Settings => stage.settings;
+        private ProducerSettings<TKey, TValue> Settings => _stage._settings;
 
         public override void PreStart()
         {
-            producer = Settings.SharedOrNewProducer();
-            inFlight = new(GetAsyncCallback(() =>
+            _producer = Settings.SharedOrNewProducer();
+            _inFlight = new(GetAsyncCallback(() =>
             {
-                inFlight.Woken();
+                _inFlight.Woken();
                 Drain();
             }));
-            Pull(stage.inlet);
+            Pull(_stage._inlet);
         }
 
         public override void PostStop()
         {
-            if (producer is not null)
-                Settings.CloseIfOwned(producer);
+            if (_producer is not null)
+                Settings.CloseIfOwned(_producer);
         }
 
         private void OnPush()
         {
-            inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(producer!, Grab(stage.inlet)));
+            _inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer!, Grab(_stage._inlet)));
             Drain();
         }
 
         private void Drain()
         {
-            while (IsAvailable(stage.outlet) && inFlight.TryTakeCompleted(out var head))
+            while (IsAvailable(_stage._outlet) && _inFlight.TryTakeCompleted(out var head))
             {
                 if (head.Error is not { } error)
                 {
-                    Push(stage.outlet, head.Result);
+                    Push(_stage._outlet, head.Result);
                 }
-                else if (decider(error) == Directive.Stop)
+                else if (_decider(error) == Directive.Stop)
                 {
                     FailStage(error);
                     return;
@@ -85,16 +85,16 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
                     Settings.Logger.LogWarning(error, "Dropped an envelope whose records could not be produced [Resume]");
                 }
             }
-            if (IsAvailable(stage.outlet))
-                inFlight.WakeWhenOldestCompletes();
-            if (IsClosed(stage.inlet))
+            if (IsAvailable(_stage._outlet))
+                _inFlight.WakeWhenOldestCompletes();
+            if (IsClosed(_stage._inlet))
             {
-                if (inFlight.Count == 0)
+                if (_inFlight.Count == 0)
                     CompleteStage();
             }
-            else if (!HasBeenPulled(stage.inlet) && inFlight.Count < Settings.Parallelism)
+            else if (!HasBeenPulled(_stage._inlet) && _inFlight.Count < Settings.Parallelism)
             {
-                Pull(stage.inlet);
+                Pull(_stage._inlet);
             }
         }
     }

@@ -8,7 +8,7 @@ namespace Tributary.Streams.Internal;
 /// </summary>
 internal sealed class TransactionWorker
 {
-    private readonly BlockingCollection<Action> jobs = new();
+    private readonly BlockingCollection<Action> _jobs = new();
 
     public TransactionWorker(string name)
     {
@@ -20,7 +20,7 @@ internal sealed class TransactionWorker
     public Task RunAsync(Action job)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        jobs.Add(() =>
+        _jobs.Add(() =>
         {
             try
             {
@@ -39,14 +39,14 @@ internal sealed class TransactionWorker
     public Task Finish(Action last)
     {
         var done = RunAsync(last);
-        jobs.CompleteAdding();
+        _jobs.CompleteAdding();
         return done;
     }
 
     private void Run()
     {
-        foreach (var job in jobs.GetConsumingEnumerable())
+        foreach (var job in _jobs.GetConsumingEnumerable())
             job();
-        jobs.Dispose();
+        _jobs.Dispose();
     }
 }

@@ -16,29 +16,29 @@ internal sealed class TransactionalProducer<TKey, TValue>
         ErrorCode.IllegalGeneration, ErrorCode.UnknownMemberId, ErrorCode.FencedInstanceId,
     ];
 
-    private readonly TransactionalSettings settings;
-    private readonly ILogger logger;
-    private readonly TransactionWorker worker;
-    private bool initialized;
+    private readonly TransactionalSettings _settings;
+    private readonly ILogger _logger;
+    private readonly TransactionWorker _worker;
+    private bool _initialized;
 
     public TransactionalProducer(IProducer<TKey, TValue> producer, TransactionalSettings settings, ILogger logger)
     {
         Producer = producer;
-        this.settings = settings;
-        this.logger = logger;
-        worker = new TransactionWorker($"kafka-txn-{settings.TransactionalId}");
+        _settings = settings;
+        _logger = logger;
+        _worker = new TransactionWorker($"kafka-txn-{settings.TransactionalId}");
     }
 
     /// <summary>The producer; records may be produced (non-blocking) while a transaction is open.</summary>
     public IProducer<TKey, TValue> Producer { get; }
 
     /// <summary>Registers the transactional id (fencing earlier instances, aborting what they left open) and begins a transaction.</summary>
-    public Task InitAsync() => worker.RunAsync(() =>
+    public Task InitAsync() => _worker.RunAsync(() =>
     {
         try
         {
-            Retrying(() => Producer.InitTransactions(settings.OperationTimeout));
-            initialized = true;
+            Retrying(() => Producer.InitTransactions(_settings.OperationTimeout));
+            _initialized = true;
             Producer.BeginTransaction();
         }
         catch (KafkaException error)
@@ -54,14 +54,14 @@ internal sealed class TransactionalProducer<TKey, TValue>
     /// any failure the transaction is aborted and the task fails.
     /// </summary>
     public Task CommitAsync(IReadOnlyDictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> offsets) =>
-        worker.RunAsync(() =>
+        _worker.RunAsync(() =>
         {
             try
             {
                 foreach (var (source, next) in offsets)
                     if (source.CommitsToGroup)
                         SendOffsets(source, next);
-                Retrying(() => Producer.CommitTransaction(settings.OperationTimeout));
+                Retrying(() => Producer.CommitTransaction(_settings.OperationTimeout));
             }
             catch (Exception error)
             {
@@ -74,9 +74,9 @@ internal sealed class TransactionalProducer<TKey, TValue>
         });
 
     /// <summary>Aborts the open transaction (if any) and disposes the producer, after the queued calls.</summary>
-    public Task AbortAndDispose() => worker.Finish(() =>
+    public Task AbortAndDispose() => _worker.Finish(() =>
     {
-        if (initialized)
+        if (_initialized)
             AbortAfter(null);
         Producer.Dispose();
     });
@@ -85,7 +85,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
     {
         var metadata = source.GroupMetadata() ?? throw new KafkaTransactionException($"The consumer of group {source.GroupId} has no group metadata (closed?).");
         var list = next.Select(p => new TopicPartitionOffset(p.Key, p.Value)).ToList();
-        Retrying(() => Producer.SendOffsetsToTransaction(list, metadata, settings.OperationTimeout));
+        Retrying(() => Producer.SendOffsetsToTransaction(list, metadata, _settings.OperationTimeout));
     }
 
     private void AbortAfter(Exception? cause)
@@ -94,18 +94,18 @@ internal sealed class TransactionalProducer<TKey, TValue>
             return;
         try
         {
-            Producer.AbortTransaction(settings.OperationTimeout);
+            Producer.AbortTransaction(_settings.OperationTimeout);
         }
         catch (KafkaException error)
         {
-            logger.LogWarning(error, "Aborting transaction of {TransactionalId} failed", settings.TransactionalId);
+            _logger.LogWarning(error, "Aborting transaction of {TransactionalId} failed", _settings.TransactionalId);
         }
     }
 
     // librdkafka asks for the same call again after a retriable error (for example a coordinator moving).
     private void Retrying(Action call)
     {
-        var deadline = DateTime.UtcNow + settings.OperationTimeout;
+        var deadline = DateTime.UtcNow + _settings.OperationTimeout;
         while (true)
         {
             try
@@ -115,7 +115,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
             }
             catch (KafkaRetriableException error) when (DateTime.UtcNow < deadline)
             {
-                logger.LogInformation("Retrying a transactional call of {TransactionalId} after {Code}", settings.TransactionalId, error.Error.Code);
+                _logger.LogInformation("Retrying a transactional call of {TransactionalId} after {Code}", _settings.TransactionalId, error.Error.Code);
             }
         }
     }
@@ -126,7 +126,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
         KafkaException kafka when IsFencing(kafka.Error) => Classify(kafka, "producing"),
         // librdkafka purges queued sends when the transaction fails fatally (most often: fenced); the cause is logged.
         KafkaException { Error.Code: ErrorCode.Local_PurgeQueue } purged => new KafkaTransactionException(
-            $"Sends of {settings.TransactionalId} were purged: the transactional producer failed fatally (fenced by a newer instance, see the log); the transaction is lost.", purged),
+            $"Sends of {_settings.TransactionalId} were purged: the transactional producer failed fatally (fenced by a newer instance, see the log); the transaction is lost.", purged),
         _ => error,
     };
 
@@ -136,8 +136,8 @@ internal sealed class TransactionalProducer<TKey, TValue>
 
     private KafkaTransactionException Classify(KafkaException error, string doing) => IsFencing(error.Error)
         ? new ProducerFencedException(
-            $"Transactional producer {settings.TransactionalId} was fenced while {doing} ({error.Error.Code}: {error.Error.Reason}): another instance took over its " +
+            $"Transactional producer {_settings.TransactionalId} was fenced while {doing} ({error.Error.Code}: {error.Error.Reason}): another instance took over its " +
             "transactional id or its consumer's partitions. Its transaction was aborted; restart to resume from the last committed offsets.", error)
         : new KafkaTransactionException(
-            $"Transaction of {settings.TransactionalId} failed while {doing} ({error.Error.Code}: {error.Error.Reason}); it was aborted.", error);
+            $"Transaction of {_settings.TransactionalId} failed while {doing} ({error.Error.Code}: {error.Error.Reason}); it was aborted.", error);
 }

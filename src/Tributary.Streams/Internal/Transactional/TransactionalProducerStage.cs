@@ -17,12 +17,12 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
     where TPassThrough : GroupTopicPartitionOffset
 {
     private const string CommitTimerKey = "commit";
-    private readonly ProducerSettings<TKey, TValue> producerSettings = settings.Apply(producerSettings);
-    private readonly TransactionalSettings settings = settings;
-    private readonly Inlet<IEnvelope<TKey, TValue, TPassThrough>> inlet = new("TransactionalProducer.in");
-    private readonly Outlet<IResults<TKey, TValue, TPassThrough>> outlet = new("TransactionalProducer.out");
+    private readonly ProducerSettings<TKey, TValue> _producerSettings = settings.Apply(producerSettings);
+    private readonly TransactionalSettings _settings = settings;
+    private readonly Inlet<IEnvelope<TKey, TValue, TPassThrough>> _inlet = new("TransactionalProducer.in");
+    private readonly Outlet<IResults<TKey, TValue, TPassThrough>> _outlet = new("TransactionalProducer.out");
 
-    public override FlowShape<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>> Shape => new(inlet, outlet);
+    public override FlowShape<IEnvelope<TKey, TValue, TPassThrough>, IResults<TKey, TValue, TPassThrough>> Shape => new(_inlet, _outlet);
 
     protected override Attributes InitialAttributes { get; } = Attributes.CreateName("TransactionalProducer");
 
@@ -37,87 +37,87 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
 
     private sealed class Logic : TimerGraphStageLogic, ITransactionalSink
     {
-        private readonly TransactionalProducerStage<TKey, TValue, TPassThrough> stage;
-        private OrderedDeliveries<TKey, TValue, TPassThrough> inFlight = null!;
-        private readonly HashSet<TransactionalSourceState> sources = new();
+        private readonly TransactionalProducerStage<TKey, TValue, TPassThrough> _stage;
+        private OrderedDeliveries<TKey, TValue, TPassThrough> _inFlight = null!;
+        private readonly HashSet<TransactionalSourceState> _sources = new();
         // Records were sent in the open transaction (its commit has something to flush and write).
-        private bool uncommittedSends;
-        private Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> offsets = new();
-        private TransactionalProducer<TKey, TValue>? producer;
-        private Phase phase = Phase.Initializing;
+        private bool _uncommittedSends;
+        private Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> _offsets = new();
+        private TransactionalProducer<TKey, TValue>? _producer;
+        private Phase _phase = Phase.Initializing;
         // Pushed after a commit started (its pull was already out): produced once the next transaction is open.
-        private IEnvelope<TKey, TValue, TPassThrough>? held;
-        private bool commitWanted;
-        private Action? transactionReady;
-        private Action<Exception>? transactionFailed;
-        private Action? commitSoon;
-        private Action<Exception>? abort;
+        private IEnvelope<TKey, TValue, TPassThrough>? _held;
+        private bool _commitWanted;
+        private Action? _transactionReady;
+        private Action<Exception>? _transactionFailed;
+        private Action? _commitSoon;
+        private Action<Exception>? _abort;
 
         public Logic(TransactionalProducerStage<TKey, TValue, TPassThrough> stage) : base(stage.Shape)
         {
-            this.stage = stage;
-            SetHandler(stage.inlet, onPush: OnPush, onUpstreamFinish: Drain);
-            SetHandler(stage.outlet, onPull: Drain);
+            _stage = stage;
+            SetHandler(stage._inlet, onPush: OnPush, onUpstreamFinish: Drain);
+            SetHandler(stage._outlet, onPull: Drain);
         }
 
         public override void PreStart()
         {
-            inFlight = new(GetAsyncCallback(() =>
+            _inFlight = new(GetAsyncCallback(() =>
             {
-                inFlight.Woken();
+                _inFlight.Woken();
                 Drain();
             }));
-            transactionReady = GetAsyncCallback(() =>
+            _transactionReady = GetAsyncCallback(() =>
             {
-                phase = Phase.Open;
-                if (held is { } envelope)
+                _phase = Phase.Open;
+                if (_held is { } envelope)
                 {
-                    held = null;
+                    _held = null;
                     Produce(envelope);
                 }
                 Drain();
             });
-            transactionFailed = GetAsyncCallback<Exception>(FailStage);
-            commitSoon = GetAsyncCallback(() =>
+            _transactionFailed = GetAsyncCallback<Exception>(FailStage);
+            _commitSoon = GetAsyncCallback(() =>
             {
-                commitWanted = true;
+                _commitWanted = true;
                 Drain();
             });
-            abort = GetAsyncCallback<Exception>(FailStage);
-            producer = new TransactionalProducer<TKey, TValue>(stage.producerSettings.CreateProducer(), stage.settings, stage.producerSettings.Logger);
-            Watch(producer.InitAsync());
-            ScheduleRepeatedly(CommitTimerKey, stage.settings.CommitInterval);
+            _abort = GetAsyncCallback<Exception>(FailStage);
+            _producer = new TransactionalProducer<TKey, TValue>(_stage._producerSettings.CreateProducer(), _stage._settings, _stage._producerSettings.Logger);
+            Watch(_producer.InitAsync());
+            ScheduleRepeatedly(CommitTimerKey, _stage._settings.CommitInterval);
         }
 
         public override void PostStop()
         {
-            foreach (var source in sources)
+            foreach (var source in _sources)
                 source.Unregister(this);
-            if (producer is null)
+            if (_producer is null)
                 return;
             // Waiting here (bounded, as the plain producer stage waits for its flush) means the stream completes only
             // once the open transaction is aborted and the producer closed, so an instance restarted under the same
             // transactional id never races a late abort of this one, which would fence the new instance.
-            ((IAsyncResult)producer.AbortAndDispose()).AsyncWaitHandle.WaitOne(stage.producerSettings.CloseTimeout);
+            ((IAsyncResult)_producer.AbortAndDispose()).AsyncWaitHandle.WaitOne(_stage._producerSettings.CloseTimeout);
         }
 
-        void ITransactionalSink.CommitSoon() => commitSoon!();
+        void ITransactionalSink.CommitSoon() => _commitSoon!();
 
-        void ITransactionalSink.Abort(Exception reason) => abort!(reason);
+        void ITransactionalSink.Abort(Exception reason) => _abort!(reason);
 
         protected override void OnTimer(object timerKey)
         {
-            commitWanted = true;
+            _commitWanted = true;
             Drain();
         }
 
         private void OnPush()
         {
-            var envelope = Grab(stage.inlet);
-            if (phase == Phase.Open)
+            var envelope = Grab(_stage._inlet);
+            if (_phase == Phase.Open)
                 Produce(envelope);
             else
-                held = envelope;
+                _held = envelope;
         }
 
         private void Produce(IEnvelope<TKey, TValue, TPassThrough> envelope)
@@ -129,17 +129,17 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
                 return;
             }
             Track(offset);
-            inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(producer!.Producer, envelope));
-            uncommittedSends = true;
+            _inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer!.Producer, envelope));
+            _uncommittedSends = true;
             Drain();
         }
 
         private void Track(TransactionalOffset offset)
         {
-            if (sources.Add(offset.Source))
+            if (_sources.Add(offset.Source))
                 offset.Source.Register(this);
-            if (!offsets.TryGetValue(offset.Source, out var partitions))
-                offsets[offset.Source] = partitions = new Dictionary<TopicPartition, long>();
+            if (!_offsets.TryGetValue(offset.Source, out var partitions))
+                _offsets[offset.Source] = partitions = new Dictionary<TopicPartition, long>();
             var next = offset.Offset.Value + 1;
             var partition = offset.TopicPartition;
             if (!partitions.TryGetValue(partition, out var known) || known < next)
@@ -148,48 +148,48 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
 
         private void Drain()
         {
-            while (IsAvailable(stage.outlet) && inFlight.TryTakeCompleted(out var head))
+            while (IsAvailable(_stage._outlet) && _inFlight.TryTakeCompleted(out var head))
             {
                 if (head.Error is { } error)
                 {
-                    FailStage(producer!.DeliveryFailure(error));
+                    FailStage(_producer!.DeliveryFailure(error));
                     return;
                 }
-                Push(stage.outlet, head.Result);
+                Push(_stage._outlet, head.Result);
             }
-            if (IsAvailable(stage.outlet))
-                inFlight.WakeWhenOldestCompletes();
-            if (phase != Phase.Open || held is not null)
+            if (IsAvailable(_stage._outlet))
+                _inFlight.WakeWhenOldestCompletes();
+            if (_phase != Phase.Open || _held is not null)
                 return;
-            var uncommitted = uncommittedSends || offsets.Count > 0;
-            if (uncommitted && (commitWanted || IsClosed(stage.inlet)))
+            var uncommitted = _uncommittedSends || _offsets.Count > 0;
+            if (uncommitted && (_commitWanted || IsClosed(_stage._inlet)))
                 StartCommit();
-            else if (IsClosed(stage.inlet))
+            else if (IsClosed(_stage._inlet))
             {
-                if (inFlight.Count == 0 && !uncommitted)
+                if (_inFlight.Count == 0 && !uncommitted)
                     CompleteStage();
             }
-            else if (!HasBeenPulled(stage.inlet) && inFlight.Count < stage.producerSettings.Parallelism)
+            else if (!HasBeenPulled(_stage._inlet) && _inFlight.Count < _stage._producerSettings.Parallelism)
             {
-                commitWanted = false;
-                Pull(stage.inlet);
+                _commitWanted = false;
+                Pull(_stage._inlet);
             }
         }
 
         private void StartCommit()
         {
-            phase = Phase.Committing;
-            commitWanted = false;
-            var committingOffsets = offsets;
-            uncommittedSends = false;
-            offsets = new Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>>();
-            Watch(producer!.CommitAsync(committingOffsets));
+            _phase = Phase.Committing;
+            _commitWanted = false;
+            var committingOffsets = _offsets;
+            _uncommittedSends = false;
+            _offsets = new Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>>();
+            Watch(_producer!.CommitAsync(committingOffsets));
         }
 
         private void Watch(Task transactionStep)
         {
-            var ready = transactionReady!;
-            var failed = transactionFailed!;
+            var ready = _transactionReady!;
+            var failed = _transactionFailed!;
             transactionStep.ContinueWith(
                 step =>
                 {

@@ -14,21 +14,21 @@ internal sealed class TransactionalSourceState
 {
     private static readonly ConditionalWeakTable<IOffsetCommitter, TransactionalSourceState> States = new();
 
-    private readonly object gate = new();
-    private readonly Func<IConsumerGroupMetadata?> groupMetadata;
-    private readonly TimeSpan drainTimeout;
-    private readonly ILogger logger;
-    private readonly Dictionary<TopicPartition, long> emitted = new();
-    private readonly Dictionary<TopicPartition, long> committed = new();
-    private readonly HashSet<ITransactionalSink> sinks = new();
+    private readonly object _gate = new();
+    private readonly Func<IConsumerGroupMetadata?> _groupMetadata;
+    private readonly TimeSpan _drainTimeout;
+    private readonly ILogger _logger;
+    private readonly Dictionary<TopicPartition, long> _emitted = new();
+    private readonly Dictionary<TopicPartition, long> _committed = new();
+    private readonly HashSet<ITransactionalSink> _sinks = new();
 
     private TransactionalSourceState(string groupId, bool commitsToGroup, Func<IConsumerGroupMetadata?> groupMetadata, TimeSpan drainTimeout, ILogger logger)
     {
         GroupId = groupId;
         CommitsToGroup = commitsToGroup;
-        this.groupMetadata = groupMetadata;
-        this.drainTimeout = drainTimeout;
-        this.logger = logger;
+        _groupMetadata = groupMetadata;
+        _drainTimeout = drainTimeout;
+        _logger = logger;
     }
 
     public string GroupId { get; }
@@ -46,41 +46,41 @@ internal sealed class TransactionalSourceState
             settings.Logger));
 
     /// <summary>The consumer's current group metadata, read when offsets are sent.</summary>
-    public IConsumerGroupMetadata? GroupMetadata() => groupMetadata();
+    public IConsumerGroupMetadata? GroupMetadata() => _groupMetadata();
 
     /// <summary>Stage thread: a record is emitted; returns its transactional offset.</summary>
     public TransactionalOffset Emit(TopicPartitionOffset record)
     {
-        lock (gate)
-            emitted[record.TopicPartition] = record.Offset.Value;
+        lock (_gate)
+            _emitted[record.TopicPartition] = record.Offset.Value;
         return new TransactionalOffset(this, record);
     }
 
     public void Register(ITransactionalSink sink)
     {
-        lock (gate)
-            sinks.Add(sink);
+        lock (_gate)
+            _sinks.Add(sink);
     }
 
     /// <summary>A flow stopped: nothing it held will be committed, so a drain need not wait for it.</summary>
     public void Unregister(ITransactionalSink sink)
     {
-        lock (gate)
+        lock (_gate)
         {
-            sinks.Remove(sink);
-            Monitor.PulseAll(gate);
+            _sinks.Remove(sink);
+            Monitor.PulseAll(_gate);
         }
     }
 
     /// <summary>Transaction thread: a transaction with these next offsets was committed.</summary>
     public void Committed(IReadOnlyDictionary<TopicPartition, long> nextOffsets)
     {
-        lock (gate)
+        lock (_gate)
         {
             foreach (var (partition, next) in nextOffsets)
-                if (!committed.TryGetValue(partition, out var known) || known < next)
-                    committed[partition] = next;
-            Monitor.PulseAll(gate);
+                if (!_committed.TryGetValue(partition, out var known) || known < next)
+                    _committed[partition] = next;
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -91,36 +91,36 @@ internal sealed class TransactionalSourceState
     public void DrainRevoked(IReadOnlySet<TopicPartition> revoked)
     {
         ITransactionalSink[] toAbort = [];
-        lock (gate)
+        lock (_gate)
         {
-            var deadline = DateTime.UtcNow + drainTimeout;
+            var deadline = DateTime.UtcNow + _drainTimeout;
             var asked = false;
-            while (sinks.Count > 0 && Undrained(revoked).Any())
+            while (_sinks.Count > 0 && Undrained(revoked).Any())
             {
                 if (!asked)
                 {
-                    foreach (var sink in sinks)
+                    foreach (var sink in _sinks)
                         sink.CommitSoon();
                     asked = true;
                 }
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
                 {
-                    toAbort = sinks.ToArray();
+                    toAbort = _sinks.ToArray();
                     break;
                 }
-                Monitor.Wait(gate, left);
+                Monitor.Wait(_gate, left);
             }
             var undrained = toAbort.Length > 0 ? string.Join(", ", Undrained(revoked)) : "";
             foreach (var partition in revoked)
             {
-                emitted.Remove(partition);
-                committed.Remove(partition);
+                _emitted.Remove(partition);
+                _committed.Remove(partition);
             }
             if (toAbort.Length > 0)
             {
-                logger.LogWarning("Revoked partitions {Partitions} did not drain within {Timeout}; aborting the open transaction", undrained, drainTimeout);
-                var failure = new TransactionDrainTimeoutException($"Records of revoked partitions {undrained} were not committed within {drainTimeout}; the open transaction was aborted.");
+                _logger.LogWarning("Revoked partitions {Partitions} did not drain within {Timeout}; aborting the open transaction", undrained, _drainTimeout);
+                var failure = new TransactionDrainTimeoutException($"Records of revoked partitions {undrained} were not committed within {_drainTimeout}; the open transaction was aborted.");
                 foreach (var sink in toAbort)
                     sink.Abort(failure);
             }
@@ -128,5 +128,5 @@ internal sealed class TransactionalSourceState
     }
 
     private IEnumerable<TopicPartition> Undrained(IReadOnlySet<TopicPartition> revoked) =>
-        revoked.Where(p => emitted.TryGetValue(p, out var last) && (!committed.TryGetValue(p, out var next) || next <= last));
+        revoked.Where(p => _emitted.TryGetValue(p, out var last) && (!_committed.TryGetValue(p, out var next) || next <= last));
 }
