@@ -14,6 +14,10 @@ using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Tributary.Examples;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 var inputTopic = args.ElementAtOrDefault(1) ?? "greetings";
 var outputTopic = args.ElementAtOrDefault(2) ?? "shouted-greetings";
@@ -40,7 +44,7 @@ var producerSettings = ProducerSettings<string, string>.Create(system, Serialize
 var control = Transactional.Source(consumerSettings, Subscriptions.Topics(inputTopic))
     .Select(message => ProducerMessage.Single(
         new ProducerRecord<string, string>(outputTopic, message.Record.Message.Key, message.Record.Message.Value.ToUpperInvariant()),
-        (ICommittable)message.CommittableOffset))
+        message.PartitionOffset))
     .ToMaterialized(Transactional.Sink(producerSettings, TransactionalSettings.Create(transactionalId)), DrainingControl<Done>.Create)
     .Run(system.Materializer());
 
