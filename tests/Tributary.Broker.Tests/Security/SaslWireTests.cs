@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -174,6 +175,50 @@ public class SaslWireTests : IAsyncLifetime
         var final = await AuthenticateAsync(socket, Encoding.UTF8.GetBytes($"c=biws,{nonce},p={Convert.ToBase64String(new byte[32])}"));
         Assert.Equal((short)ErrorCode.SaslAuthenticationFailed, final.ErrorCode);
         Assert.Equal("Authentication failed: invalid credentials", final.ErrorMessage);
+    }
+
+    /// <summary>A whole SCRAM-SHA-256 exchange as RFC 5802 computes it, echoing the nonce as <paramref name="echo"/> says.</summary>
+    private async Task<(SaslAuthenticateResponse Final, byte[] ExpectedServerSignature)> ScramAsync(Func<string, string, string> echo)
+    {
+        var algorithm = ScramAlgorithm.Sha256;
+        using var socket = await ConnectSaslAsync();
+        await HandshakeAsync(socket, "SCRAM-SHA-256");
+        const string clientNonce = "fyko+d2lbbFgONRv9qkxdawL";
+        const string clientFirstBare = "n=alice,r=" + clientNonce;
+        var first = await AuthenticateAsync(socket, Encoding.UTF8.GetBytes("n,," + clientFirstBare));
+        var serverFirst = Encoding.UTF8.GetString(first.AuthBytes);
+        var attributes = serverFirst.Split(',').ToDictionary(a => a[..1], a => a[2..]);
+        var salted = algorithm.SaltedPassword("alice-secret", Convert.FromBase64String(attributes["s"]), int.Parse(attributes["i"]));
+        var withoutProof = $"c=biws,r={echo(clientNonce, attributes["r"])}";
+        var authMessage = Encoding.UTF8.GetBytes($"{clientFirstBare},{serverFirst},{withoutProof}");
+        var clientKey = algorithm.Hmac(salted, "Client Key"u8);
+        var signature = algorithm.Hmac(algorithm.HashOf(clientKey), authMessage);
+        var proof = clientKey.Zip(signature, (k, s) => (byte)(k ^ s)).ToArray();
+        var final = await AuthenticateAsync(socket, Encoding.UTF8.GetBytes($"{withoutProof},p={Convert.ToBase64String(proof)}"));
+        return (final, algorithm.Hmac(algorithm.Hmac(salted, "Server Key"u8), authMessage));
+    }
+
+    [Fact]
+    public async Task A_scram_exchange_as_rfc_5802_computes_it_ends_with_the_server_signature()
+    {
+        var (final, serverSignature) = await ScramAsync((_, serverNonce) => serverNonce);
+        Assert.Equal((short)ErrorCode.None, final.ErrorCode);
+        Assert.Equal("v=" + Convert.ToBase64String(serverSignature), Encoding.UTF8.GetString(final.AuthBytes));
+    }
+
+    [Fact]
+    public async Task The_nonce_of_librdkafka_before_2_6_1_with_the_client_nonce_twice_is_accepted()
+    {
+        var (final, _) = await ScramAsync((clientNonce, serverNonce) => clientNonce + serverNonce);
+        Assert.Equal((short)ErrorCode.None, final.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Any_other_nonce_with_a_valid_proof_is_refused()
+    {
+        var (final, _) = await ScramAsync((_, serverNonce) => "x" + serverNonce);
+        Assert.Equal((short)ErrorCode.SaslAuthenticationFailed, final.ErrorCode);
+        Assert.Contains("nonce", final.ErrorMessage);
     }
 
     [Fact]

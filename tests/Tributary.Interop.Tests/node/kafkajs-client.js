@@ -1,6 +1,7 @@
 // Drives kafkajs 2.2.4, a client we did not write, for the interop tests. Each subcommand prints one JSON
 // object on stdout so the C# test can assert on what the client saw; exit code 0 means no error.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+const fs = require('fs');
 const { Kafka, logLevel } = require('kafkajs');
 const { waitForRecords, run } = require('./script-args');
 
@@ -48,5 +49,29 @@ async function consume(kafka, args) {
   return { consumed: state.records.length, records: state.records, assignments };
 }
 
+// An unsecured JWS (alg none, empty signature) for OAUTHBEARER, as Kafka's unsecured validator expects it.
+function unsecuredToken(principal) {
+  const encode = claims => Buffer.from(JSON.stringify(claims)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${encode({ alg: 'none' })}.${encode({ sub: principal, iat: now, exp: now + 3600 })}.`;
+}
+
+// The kafkajs ssl and sasl options for --security-protocol and its settings (the same flags as the kafka-python script).
+function security(args) {
+  const protocol = args.securityProtocol || 'PLAINTEXT';
+  const options = {};
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    options.ssl = { ca: args.sslCafile ? [fs.readFileSync(args.sslCafile)] : undefined };
+    if (args.sslCertfile) Object.assign(options.ssl, { cert: fs.readFileSync(args.sslCertfile), key: fs.readFileSync(args.sslKeyfile) });
+  }
+  if (protocol.startsWith('SASL_')) {
+    const mechanism = args.saslMechanism.toLowerCase();
+    options.sasl = mechanism === 'oauthbearer'
+      ? { mechanism, oauthBearerProvider: async () => ({ value: unsecuredToken(args.oauthPrincipal) }) }
+      : { mechanism, username: args.saslUsername, password: args.saslPassword };
+  }
+  return options;
+}
+
 run({ 'create-topic': createTopic, produce, consume },
-  args => new Kafka({ clientId: 'interop-kafkajs', brokers: args.bootstrap.split(','), logLevel: logLevel.WARN, retry: { retries: 8 } }));
+  args => new Kafka({ clientId: 'interop-kafkajs', brokers: args.bootstrap.split(','), logLevel: logLevel.WARN, retry: { retries: args.retries ?? 8 }, ...security(args) }));

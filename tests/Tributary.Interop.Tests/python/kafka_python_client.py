@@ -4,6 +4,7 @@ Each subcommand does one thing against the bootstrap servers given and prints on
 so the C# test can assert on what the client saw. Exit code 0 means the client raised nothing.
 """
 import argparse
+import base64
 import json
 import sys
 import time
@@ -12,8 +13,36 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
 
+class UnsecuredTokenProvider:
+    """An unsecured JWS (alg none, empty signature) for OAUTHBEARER, as Kafka's unsecured validator expects it."""
+
+    def __init__(self, principal):
+        self.principal = principal
+
+    def token(self):
+        def encode(claims):
+            return base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+        now = int(time.time())
+        return encode({"alg": "none"}) + "." + encode({"sub": self.principal, "iat": now, "exp": now + 3600}) + "."
+
+
+def security(args):
+    """The client options for --security-protocol and its SASL and TLS settings (kafka-python's names)."""
+    options = {"security_protocol": args.security_protocol}
+    if args.sasl_mechanism:
+        options["sasl_mechanism"] = args.sasl_mechanism
+    if args.sasl_mechanism == "OAUTHBEARER":
+        options["sasl_oauth_token_provider"] = UnsecuredTokenProvider(args.oauth_principal)
+    elif args.sasl_mechanism:
+        options.update(sasl_plain_username=args.sasl_username, sasl_plain_password=args.sasl_password)
+    for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        if getattr(args, name):
+            options[name] = getattr(args, name)
+    return options
+
+
 def create_topic(args):
-    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, client_id="interop-admin")
+    admin = KafkaAdminClient(bootstrap_servers=args.bootstrap, client_id="interop-admin", **security(args))
     admin.create_topics([NewTopic(name=args.topic, num_partitions=args.partitions, replication_factor=args.replication)])
     topics = admin.list_topics()
     admin.close()
@@ -32,7 +61,7 @@ def supports_headers(args):
 def produce(args):
     acks = "all" if args.acks == "all" else int(args.acks)
     producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks=acks, linger_ms=5,
-                             compression_type=args.compression, **generation(args))
+                             compression_type=args.compression, **generation(args), **security(args))
     offsets = []
     for i in range(args.start, args.start + args.count):
         # Record headers exist from message format 2 (Kafka 0.11); kafka-python refuses them before.
@@ -55,6 +84,7 @@ def consume(args):
         session_timeout_ms=10000,
         heartbeat_interval_ms=500,
         **generation(args),
+        **security(args),
     )
     records = []
     assignments = []
@@ -125,6 +155,14 @@ def main():
     parser.add_argument("--api-version", help="pin the protocol generation, e.g. 0.9, 0.10, 0.10.1, 0.11")
     parser.add_argument("--compression", choices=["gzip", "snappy", "lz4"])
     parser.add_argument("--acks", choices=["all", "0", "1"], default="all")
+    parser.add_argument("--security-protocol", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"], default="PLAINTEXT")
+    parser.add_argument("--sasl-mechanism", choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"])
+    parser.add_argument("--sasl-username")
+    parser.add_argument("--sasl-password")
+    parser.add_argument("--oauth-principal", help="the sub of the unsecured OAUTHBEARER token")
+    parser.add_argument("--ssl-cafile")
+    parser.add_argument("--ssl-certfile")
+    parser.add_argument("--ssl-keyfile")
     args = parser.parse_args()
     handler = {"create-topic": create_topic, "produce": produce, "consume": consume, "committed": committed,
                "read-partition": read_partition}[args.command]
