@@ -52,12 +52,12 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             .ToList();
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
-        _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
-            options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
+        _groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
+            () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
         _transactions = new TransactionCoordinator(
             new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
             _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
-        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, options.TimeProvider, Faults, _logger);
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Faults, _logger);
     }
 
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
@@ -80,9 +80,66 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     /// <exception cref="ArgumentException">No listener has that name.</exception>
     public string GetBootstrapServers(string listenerName)
     {
-        var listener = _listenerDefinitions.FirstOrDefault(l => l.Name == listenerName)
-            ?? throw new ArgumentException($"No listener named '{listenerName}' (the listeners are {string.Join(", ", _listenerDefinitions.Select(l => l.Name))}).", nameof(listenerName));
+        var listener = FindListener(listenerName);
         return string.Join(',', Brokers.Select(b => $"{b.Host}:{b.PortOn(listener.Index)}"));
+    }
+
+    private ListenerDefinition FindListener(string listenerName) =>
+        _listenerDefinitions.FirstOrDefault(l => l.Name == listenerName)
+        ?? throw new ArgumentException($"No listener named '{listenerName}' (the listeners are {string.Join(", ", _listenerDefinitions.Select(l => l.Name))}).", nameof(listenerName));
+
+    /// <summary>
+    /// Client properties (librdkafka names, ready for Confluent.Kafka's <c>new ProducerConfig(properties)</c>) for
+    /// connecting to the listener named <paramref name="listenerName"/> (default: the first) as
+    /// <paramref name="user"/>: <c>bootstrap.servers</c> and <c>security.protocol</c>; on SASL listeners
+    /// <c>sasl.mechanism</c> (default SCRAM-SHA-512) with the user's password from <see cref="EmbeddedKafkaOptions.Users"/>,
+    /// or for OAUTHBEARER librdkafka's unsecured token with the user as principal; on TLS listeners the generated
+    /// authority as <c>ssl.ca.pem</c>, and on SSL listeners that ask for client certificates a certificate for
+    /// <c>CN=</c><paramref name="user"/> issued by it (principal <c>User:CN=user</c>).
+    /// </summary>
+    /// <param name="listenerName">The listener's name, e.g. <c>SASL_SSL</c>; null for the first listener.</param>
+    /// <param name="user">The user; required on SASL listeners, optional on SSL ones, ignored on PLAINTEXT.</param>
+    /// <param name="saslMechanism">PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER; null for SCRAM-SHA-512.</param>
+    /// <exception cref="ArgumentException">No such listener, a SASL listener without a known user, or a mechanism the cluster does not offer.</exception>
+    public Dictionary<string, string> GetClientConfig(string? listenerName = null, string? user = null, string? saslMechanism = null)
+    {
+        var listener = listenerName is null ? _listenerDefinitions[0] : FindListener(listenerName);
+        var config = new Dictionary<string, string>
+        {
+            ["bootstrap.servers"] = GetBootstrapServers(listener.Name),
+            // Lower case, as Confluent.Kafka writes it (its SecurityProtocol getter reads only that form).
+            ["security.protocol"] = listener.SecurityProtocol.ToKafkaName().ToLowerInvariant(),
+        };
+        if (listener.SecurityProtocol.UsesSasl()) AddSaslConfig(config, listener, user, saslMechanism ?? SaslMechanisms.ScramSha512);
+        if (listener.Tls is { } tls && CertificateAuthority is { } authority)
+        {
+            config["ssl.ca.pem"] = authority.CertificatePem;
+            if (tls.ClientAuthentication != TlsClientAuthentication.None && user is not null)
+            {
+                using var certificate = authority.IssueClientCertificate($"CN={user}");
+                config["ssl.certificate.pem"] = certificate.ExportCertificatePem();
+                config["ssl.key.pem"] = CertificateAuthority.PrivateKeyPem(certificate);
+            }
+        }
+        return config;
+    }
+
+    private void AddSaslConfig(Dictionary<string, string> config, ListenerDefinition listener, string? user, string mechanism)
+    {
+        if (user is null) throw new ArgumentException($"Listener {listener.Name} uses SASL: name a user.", nameof(user));
+        if (listener.SaslMechanisms.All(m => m.Name != mechanism))
+            throw new ArgumentException($"Listener {listener.Name} does not offer SASL mechanism {mechanism} (it offers {string.Join(", ", listener.SaslMechanisms.Select(m => m.Name))}).", nameof(mechanism));
+        config["sasl.mechanism"] = mechanism;
+        if (mechanism == SaslMechanisms.OAuthBearer)
+        {
+            config["enable.sasl.oauthbearer.unsecure.jwt"] = "true";
+            config["sasl.oauthbearer.config"] = $"principal={user}";
+            return;
+        }
+        if (!_options.Users.TryGetValue(user, out var password))
+            throw new ArgumentException($"No user named '{user}' in the cluster's options.", nameof(user));
+        config["sasl.username"] = user;
+        config["sasl.password"] = password;
     }
 
     /// <summary>The cluster id that clients see in metadata.</summary>
@@ -130,6 +187,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
+        if (options.ConsumerGroupHeartbeatInterval <= TimeSpan.Zero || options.ConsumerGroupSessionTimeout <= options.ConsumerGroupHeartbeatInterval || options.ConsumerGroupMaxSize < 1)
+            throw new ArgumentException("The consumer group heartbeat interval and max size must be positive, and the session timeout longer than the heartbeat interval.", nameof(options));
+        if (options.ConsumerGroupAssignors.Count == 0 || options.ConsumerGroupAssignors.Any(name => !ConsumerGroupAssignors.Known.ContainsKey(name)))
+            throw new ArgumentException($"Consumer group assignors must be among {string.Join(", ", ConsumerGroupAssignors.Known.Keys)}.", nameof(options));
         if (options.ReplicaLagTimeMax <= TimeSpan.Zero) throw new ArgumentException("The replica lag time max must be positive.", nameof(options));
     }
 

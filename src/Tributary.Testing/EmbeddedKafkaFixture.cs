@@ -24,7 +24,20 @@ namespace Tributary.Testing;
 ///     }
 /// }
 /// </code>
-/// Derive from it and override <see cref="CreateOptions"/> for another cluster shape.
+/// Derive from it and override <see cref="CreateOptions"/> for another cluster shape, and
+/// <see cref="ClientProperties"/> to connect the helpers to a secured listener:
+/// <code>
+/// public sealed class SecuredKafkaFixture : EmbeddedKafkaFixture
+/// {
+///     protected override EmbeddedKafkaOptions CreateOptions() => new()
+///     {
+///         Listeners = [new ListenerOptions(KafkaSecurityProtocol.SaslSsl)],
+///         Users = new Dictionary&lt;string, string&gt; { ["alice"] = "alice-secret" },
+///     };
+///
+///     protected override IDictionary&lt;string, string&gt; ClientProperties() => Cluster.GetClientConfig("SASL_SSL", "alice");
+/// }
+/// </code>
 /// </summary>
 public class EmbeddedKafkaFixture : IAsyncLifetime
 {
@@ -37,7 +50,7 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
     /// <exception cref="InvalidOperationException">Before xunit initialized the fixture.</exception>
     public EmbeddedKafkaCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster starts in InitializeAsync; xunit calls it before the tests.");
 
-    /// <summary>The cluster's bootstrap list.</summary>
+    /// <summary>The cluster's bootstrap list on its first listener.</summary>
     public string BootstrapServers => Cluster.BootstrapServers;
 
     /// <summary>
@@ -71,14 +84,23 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>
+    /// The client properties (librdkafka names) every helper and config of this fixture starts from: by default
+    /// <see cref="EmbeddedKafkaCluster.GetClientConfig"/> of the first listener. Override to connect as a user, to
+    /// another listener or with another SASL mechanism. Called once per client; return a new dictionary each time.
+    /// </summary>
+    protected virtual IDictionary<string, string> ClientProperties() => Cluster.GetClientConfig();
+
+    /// <summary>Client properties for this cluster: its bootstrap list and, on a secured listener, the security settings.</summary>
+    public ClientConfig ClientConfig() => new(ClientProperties());
+
     /// <summary>Producer properties for this cluster (acks=all, short linger).</summary>
-    public ProducerConfig ProducerConfig() => new() { BootstrapServers = BootstrapServers, Acks = Acks.All, LingerMs = 1 };
+    public ProducerConfig ProducerConfig() => new(ClientProperties()) { Acks = Acks.All, LingerMs = 1 };
 
     /// <summary>Consumer properties for this cluster: the given group, reading from the earliest offset, no auto-commit.</summary>
     /// <param name="groupId">Consumer group id.</param>
-    public ConsumerConfig ConsumerConfig(string groupId) => new()
+    public ConsumerConfig ConsumerConfig(string groupId) => new(ClientProperties())
     {
-        BootstrapServers = BootstrapServers,
         GroupId = groupId,
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnableAutoCommit = false,
@@ -124,5 +146,5 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
     /// <param name="cancellationToken">Cancels waiting.</param>
     /// <exception cref="TimeoutException">The lag was still above zero when time ran out; the message lists it.</exception>
     public Task WaitForZeroLagAsync(string groupId, string topic, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        new GroupLag(BootstrapServers).WaitForZeroAsync(groupId, topic, timeout ?? DefaultTimeout, cancellationToken);
+        new GroupLag(ClientConfig()).WaitForZeroAsync(groupId, topic, timeout ?? DefaultTimeout, cancellationToken);
 }

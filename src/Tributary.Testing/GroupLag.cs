@@ -5,14 +5,14 @@ using Confluent.Kafka.Admin;
 namespace Tributary.Testing;
 
 /// <summary>Compares a group's committed offsets with the end offsets of a topic's partitions.</summary>
-internal sealed class GroupLag(string bootstrapServers)
+internal sealed class GroupLag(ClientConfig client)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     public async Task WaitForZeroAsync(string groupId, string topic, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = groupId, EnableAutoCommit = false }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(client)).Build();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(client) { GroupId = groupId, EnableAutoCommit = false }).Build();
         var partitions = admin.GetMetadata(topic, timeout).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
         var clock = Stopwatch.StartNew();
         while (true)

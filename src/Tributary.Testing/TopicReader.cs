@@ -12,7 +12,7 @@ internal static class TopicReader
         var config = kafka.ConsumerConfig(UniqueNames.Next("reader"));
         config.IsolationLevel = isolation;
         using var consumer = new ConsumerBuilder<string, string>(config).Build();
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = kafka.BootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(new AdminClientConfig(kafka.ClientConfig())).Build();
         var partitions = admin.GetMetadata(topic, timeout).Topics.Single().Partitions;
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
         var records = new List<ConsumeResult<string, string>>(count);

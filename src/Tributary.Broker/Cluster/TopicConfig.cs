@@ -24,9 +24,9 @@ internal sealed class TopicConfig
         MaxTimestampAheadMs = ParseLong(TopicConfigCatalog.MessageTimestampAfterMaxMs);
         MaxTimestampBehindMs = ParseLong(TopicConfigCatalog.MessageTimestampBeforeMaxMs);
         UseLogAppendTime = string.Equals(Value(TopicConfigCatalog.MessageTimestampType), "LogAppendTime", StringComparison.OrdinalIgnoreCase);
-        UncleanLeaderElectionEnable = bool.Parse(Value(TopicConfigCatalog.UncleanLeaderElectionEnable)!);
         DownConversionEnabled = bool.Parse(Value(TopicConfigCatalog.MessageDownConversionEnable)!);
         CompressionType = Value(TopicConfigCatalog.CompressionType)!.ToLowerInvariant();
+        UncleanLeaderElectionEnable = bool.Parse(Value(TopicConfigCatalog.UncleanLeaderElectionEnable)!);
     }
 
     /// <summary>
@@ -62,14 +62,14 @@ internal sealed class TopicConfig
     /// <summary>True when message.timestamp.type is LogAppendTime.</summary>
     public bool UseLogAppendTime { get; }
 
-    /// <summary>unclean.leader.election.enable: whether an out-of-sync replica may lead when no in-sync one is alive.</summary>
-    public bool UncleanLeaderElectionEnable { get; }
-
     /// <summary>compression.type, lower case: a codec name, "uncompressed" or "producer".</summary>
     public string CompressionType { get; }
 
     /// <summary>message.downconversion.enable: whether fetches in the old message formats are answered.</summary>
     public bool DownConversionEnabled { get; }
+
+    /// <summary>unclean.leader.election.enable: whether an out-of-sync replica may lead when no in-sync one is alive.</summary>
+    public bool UncleanLeaderElectionEnable { get; }
 
     /// <summary>The effective value of a known config and where it comes from.</summary>
     public (string? Value, ConfigSource Source) Resolve(ConfigDefinition definition) =>

@@ -4,6 +4,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -24,17 +25,19 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly ClusterController _cluster;
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
+    private readonly UserCredentials _users;
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
     private readonly ILogger _logger;
 
     public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TransactionCoordinator transactions,
-        TimeProvider time, FaultInjector faults, ILogger logger)
+        UserCredentials users, TimeProvider time, FaultInjector faults, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
         _groups = groups;
         _transactions = transactions;
+        _users = users;
         _time = time;
         _faults = faults;
         _logger = logger;
@@ -72,6 +75,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
             Cluster = _cluster,
             Groups = _groups,
             Transactions = _transactions,
+            Users = _users,
             Handlers = _handlers,
             Principal = connection.Principal,
             Listener = connection.Listener.Index,

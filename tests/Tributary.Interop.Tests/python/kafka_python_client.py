@@ -122,9 +122,9 @@ def main():
     parser.add_argument("--idle-ms", type=int, default=3000)
     parser.add_argument("--min-seconds", type=float, default=0)
     parser.add_argument("--max-seconds", type=float, default=30)
-    parser.add_argument("--acks", choices=["all", "0", "1"], default="all")
     parser.add_argument("--api-version", help="pin the protocol generation, e.g. 0.9, 0.10, 0.10.1, 0.11")
     parser.add_argument("--compression", choices=["gzip", "snappy", "lz4"])
+    parser.add_argument("--acks", choices=["all", "0", "1"], default="all")
     args = parser.parse_args()
     handler = {"create-topic": create_topic, "produce": produce, "consume": consume, "committed": committed,
                "read-partition": read_partition}[args.command]
