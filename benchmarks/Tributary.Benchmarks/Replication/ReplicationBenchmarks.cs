@@ -95,21 +95,7 @@ internal static class ReplicationBenchmarks
             }
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
-            for (var i = 0; i < messages; i++)
-            {
-                while (true)
-                {
-                    try
-                    {
-                        producer.Produce(topic, new Message<Null, byte[]> { Value = value }, OnDelivery);
-                        break;
-                    }
-                    catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                    {
-                        producer.Poll(TimeSpan.FromMilliseconds(10));
-                    }
-                }
-            }
+            for (var i = 0; i < messages; i++) producer.ProduceWaitingForRoom(topic, value, OnDelivery);
             if (producer.Flush(Timeout) != 0 || failures != 0) throw new InvalidOperationException($"{scenario.Name}: {failures} deliveries failed.");
             var elapsed = clock.Elapsed;
             var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;

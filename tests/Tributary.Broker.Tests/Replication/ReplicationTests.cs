@@ -94,16 +94,26 @@ public sealed class ReplicationTests
         return leader;
     }
 
+    /// <summary>
+    /// Ten records every replica has, five only the leader has (the followers paused and out of the ISR), then the
+    /// leader crashes and the followers resume. Returns the crashed leader.
+    /// </summary>
+    private static async Task<int> CrashTheLeaderAfterLeaderOnlyWritesAsync(EmbeddedKafkaCluster cluster)
+    {
+        await cluster.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3);
+        using (var producer = Producer(cluster, Acks.All)) await ProduceAsync(producer, "replicated", 10);
+        var oldLeader = await WriteOnlyToTheLeaderAsync(cluster, 5);
+        await cluster.CrashBrokerAsync(oldLeader);
+        foreach (var broker in cluster.Brokers.Where(b => b.Id != oldLeader)) cluster.ResumeReplication(broker.Id);
+        return oldLeader;
+    }
+
     [Fact]
     public async Task With_unclean_election_acks_1_records_the_followers_never_copied_are_lost_and_the_old_leader_drops_them_on_return()
     {
         await using var cluster = await StartAsync(unclean: true);
-        await cluster.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3);
-        using (var producer = Producer(cluster, Acks.All)) await ProduceAsync(producer, "replicated", 10);
-        var oldLeader = await WriteOnlyToTheLeaderAsync(cluster, 5);
+        var oldLeader = await CrashTheLeaderAfterLeaderOnlyWritesAsync(cluster);
 
-        await cluster.CrashBrokerAsync(oldLeader);
-        foreach (var broker in cluster.Brokers.Where(b => b.Id != oldLeader)) cluster.ResumeReplication(broker.Id);
         var newLeader = (await PartitionWhenAsync(cluster, p => p.Leader > 0 && p.Leader != oldLeader, "an out-of-sync replica leads")).Leader;
         using (var producer = Producer(cluster, Acks.All)) await ProduceAsync(producer, "new-history", 3);
 
@@ -124,12 +134,8 @@ public sealed class ReplicationTests
     public async Task With_clean_election_the_partition_stays_offline_until_the_old_leader_returns_and_nothing_is_lost()
     {
         await using var cluster = await StartAsync(unclean: false);
-        await cluster.CreateTopicAsync(Topic, partitions: 1, replicationFactor: 3);
-        using (var producer = Producer(cluster, Acks.All)) await ProduceAsync(producer, "replicated", 10);
-        var oldLeader = await WriteOnlyToTheLeaderAsync(cluster, 5);
+        var oldLeader = await CrashTheLeaderAfterLeaderOnlyWritesAsync(cluster);
 
-        await cluster.CrashBrokerAsync(oldLeader);
-        foreach (var broker in cluster.Brokers.Where(b => b.Id != oldLeader)) cluster.ResumeReplication(broker.Id);
         var offline = await PartitionWhenAsync(cluster, p => p.Leader == -1, "the partition has no leader");
         Assert.Equal(ErrorCode.LeaderNotAvailable, offline.Error.Code);
         using (var producer = Producer(cluster, Acks.All, messageTimeoutMs: 1_500))
