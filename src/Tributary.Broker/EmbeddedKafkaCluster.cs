@@ -52,12 +52,12 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             .ToList();
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
-        _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
-            options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
+        _groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
+            () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
         _transactions = new TransactionCoordinator(
             new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
             _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
-        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, options.TimeProvider, Faults, _logger);
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Faults, _logger);
     }
 
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
@@ -80,9 +80,66 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     /// <exception cref="ArgumentException">No listener has that name.</exception>
     public string GetBootstrapServers(string listenerName)
     {
-        var listener = _listenerDefinitions.FirstOrDefault(l => l.Name == listenerName)
-            ?? throw new ArgumentException($"No listener named '{listenerName}' (the listeners are {string.Join(", ", _listenerDefinitions.Select(l => l.Name))}).", nameof(listenerName));
+        var listener = FindListener(listenerName);
         return string.Join(',', Brokers.Select(b => $"{b.Host}:{b.PortOn(listener.Index)}"));
+    }
+
+    private ListenerDefinition FindListener(string listenerName) =>
+        _listenerDefinitions.FirstOrDefault(l => l.Name == listenerName)
+        ?? throw new ArgumentException($"No listener named '{listenerName}' (the listeners are {string.Join(", ", _listenerDefinitions.Select(l => l.Name))}).", nameof(listenerName));
+
+    /// <summary>
+    /// Client properties (librdkafka names, ready for Confluent.Kafka's <c>new ProducerConfig(properties)</c>) for
+    /// connecting to the listener named <paramref name="listenerName"/> (default: the first) as
+    /// <paramref name="user"/>: <c>bootstrap.servers</c> and <c>security.protocol</c>; on SASL listeners
+    /// <c>sasl.mechanism</c> (default SCRAM-SHA-512) with the user's password from <see cref="EmbeddedKafkaOptions.Users"/>,
+    /// or for OAUTHBEARER librdkafka's unsecured token with the user as principal; on TLS listeners the generated
+    /// authority as <c>ssl.ca.pem</c>, and on SSL listeners that ask for client certificates a certificate for
+    /// <c>CN=</c><paramref name="user"/> issued by it (principal <c>User:CN=user</c>).
+    /// </summary>
+    /// <param name="listenerName">The listener's name, e.g. <c>SASL_SSL</c>; null for the first listener.</param>
+    /// <param name="user">The user; required on SASL listeners, optional on SSL ones, ignored on PLAINTEXT.</param>
+    /// <param name="saslMechanism">PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER; null for SCRAM-SHA-512.</param>
+    /// <exception cref="ArgumentException">No such listener, a SASL listener without a known user, or a mechanism the cluster does not offer.</exception>
+    public Dictionary<string, string> GetClientConfig(string? listenerName = null, string? user = null, string? saslMechanism = null)
+    {
+        var listener = listenerName is null ? _listenerDefinitions[0] : FindListener(listenerName);
+        var config = new Dictionary<string, string>
+        {
+            ["bootstrap.servers"] = GetBootstrapServers(listener.Name),
+            // Lower case, as Confluent.Kafka writes it (its SecurityProtocol getter reads only that form).
+            ["security.protocol"] = listener.SecurityProtocol.ToKafkaName().ToLowerInvariant(),
+        };
+        if (listener.SecurityProtocol.UsesSasl()) AddSaslConfig(config, listener, user, saslMechanism ?? SaslMechanisms.ScramSha512);
+        if (listener.Tls is { } tls && CertificateAuthority is { } authority)
+        {
+            config["ssl.ca.pem"] = authority.CertificatePem;
+            if (tls.ClientAuthentication != TlsClientAuthentication.None && user is not null)
+            {
+                using var certificate = authority.IssueClientCertificate($"CN={user}");
+                config["ssl.certificate.pem"] = certificate.ExportCertificatePem();
+                config["ssl.key.pem"] = CertificateAuthority.PrivateKeyPem(certificate);
+            }
+        }
+        return config;
+    }
+
+    private void AddSaslConfig(Dictionary<string, string> config, ListenerDefinition listener, string? user, string mechanism)
+    {
+        if (user is null) throw new ArgumentException($"Listener {listener.Name} uses SASL: name a user.", nameof(user));
+        if (listener.SaslMechanisms.All(m => m.Name != mechanism))
+            throw new ArgumentException($"Listener {listener.Name} does not offer SASL mechanism {mechanism} (it offers {string.Join(", ", listener.SaslMechanisms.Select(m => m.Name))}).", nameof(mechanism));
+        config["sasl.mechanism"] = mechanism;
+        if (mechanism == SaslMechanisms.OAuthBearer)
+        {
+            config["enable.sasl.oauthbearer.unsecure.jwt"] = "true";
+            config["sasl.oauthbearer.config"] = $"principal={user}";
+            return;
+        }
+        if (!_options.Users.TryGetValue(user, out var password))
+            throw new ArgumentException($"No user named '{user}' in the cluster's options.", nameof(user));
+        config["sasl.username"] = user;
+        config["sasl.password"] = password;
     }
 
     /// <summary>The cluster id that clients see in metadata.</summary>
@@ -103,6 +160,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
                 var ports = cluster._listenerDefinitions.Select(l => FirstPort(options, l.Index) is var first and > 0 ? first + broker.Id - 1 : 0).ToArray();
                 await cluster.ListenAsync(broker, ports).ConfigureAwait(false);
             }
+            foreach (var broker in cluster.Brokers) cluster._controller.StartBroker(broker.Id);
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
                 null, options.RetentionCheckInterval, options.RetentionCheckInterval);
@@ -119,6 +177,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
 
     private static void Validate(EmbeddedKafkaOptions options)
     {
+        ClusterSettings.From(options); // checks BrokerConfigs
         if (options.Brokers < 1) throw new ArgumentException("A cluster needs at least one broker.", nameof(options));
         if (!IPAddress.TryParse(options.Host, out var address) || address.AddressFamily != AddressFamily.InterNetwork)
             throw new ArgumentException($"Host must be an IPv4 address, not '{options.Host}'.", nameof(options));
@@ -128,6 +187,11 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
+        if (options.ConsumerGroupHeartbeatInterval <= TimeSpan.Zero || options.ConsumerGroupSessionTimeout <= options.ConsumerGroupHeartbeatInterval || options.ConsumerGroupMaxSize < 1)
+            throw new ArgumentException("The consumer group heartbeat interval and max size must be positive, and the session timeout longer than the heartbeat interval.", nameof(options));
+        if (options.ConsumerGroupAssignors.Count == 0 || options.ConsumerGroupAssignors.Any(name => !ConsumerGroupAssignors.Known.ContainsKey(name)))
+            throw new ArgumentException($"Consumer group assignors must be among {string.Join(", ", ConsumerGroupAssignors.Known.Keys)}.", nameof(options));
+        if (options.ReplicaLagTimeMax <= TimeSpan.Zero) throw new ArgumentException("The replica lag time max must be positive.", nameof(options));
     }
 
     private static void ValidateSecurity(EmbeddedKafkaOptions options)
@@ -178,7 +242,6 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             throw;
         }
         _listeners[broker.Id] = started.ToArray();
-        broker.IsAlive = true;
     }
 
     /// <summary>Creates a topic; its partition leaders are spread over the live brokers.</summary>
@@ -205,11 +268,27 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops a broker: its connections close, its port stops listening, and its partitions get new leaders among
-    /// the live replicas (with a new leader epoch), as after a broker failure. Stopping a stopped broker does nothing.
+    /// Stops a broker the way Kafka's controlled shutdown does: it stops taking requests (its connections close,
+    /// its port stops listening), waits until its in-sync followers have every record it leads (or have left the
+    /// ISR for lagging longer than <see cref="EmbeddedKafkaOptions.ReplicaLagTimeMax"/>), then hands its
+    /// leaderships to in-sync replicas with a new leader epoch, so nothing acknowledged is lost. Its logs are kept.
+    /// A partition with no other in-sync replica has no leader until this broker returns (or, with
+    /// unclean.leader.election.enable, an out-of-sync replica takes over). Stopping a stopped broker does nothing.
     /// </summary>
     /// <exception cref="ArgumentException">No broker has that id.</exception>
-    public async Task StopBrokerAsync(int brokerId, CancellationToken cancellationToken = default)
+    public Task StopBrokerAsync(int brokerId, CancellationToken cancellationToken = default) => TakeDownAsync(brokerId, controlled: true, cancellationToken);
+
+    /// <summary>
+    /// Kills a broker, as a crash or a kill -9 would: its connections close at once and its leaderships move
+    /// without waiting for followers to catch up, so records it acknowledged with acks=1 (or acks=all while it
+    /// was the only in-sync replica) that no follower copied are lost if another replica takes over. Its logs are
+    /// kept as a disk keeps them; <see cref="StartBrokerAsync"/> brings it back, truncating what diverges from the
+    /// new leader. Crashing a stopped broker does nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public Task CrashBrokerAsync(int brokerId, CancellationToken cancellationToken = default) => TakeDownAsync(brokerId, controlled: false, cancellationToken);
+
+    private async Task TakeDownAsync(int brokerId, bool controlled, CancellationToken cancellationToken)
     {
         var broker = FindBroker(brokerId);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -217,8 +296,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_listeners.Remove(brokerId, out var listeners)) return;
-            _controller.StopBroker(broker.Id);
             foreach (var listener in listeners) await listener.DisposeAsync().ConfigureAwait(false);
+            if (controlled) await _controller.WaitForFollowersAsync(broker.Id, cancellationToken).ConfigureAwait(false);
+            _controller.StopBroker(broker.Id);
         }
         finally
         {
@@ -227,8 +307,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts a stopped broker again on its old port: it rejoins the ISR of its partitions and leads those that had
-    /// no live replica. Starting a running broker does nothing.
+    /// Starts a stopped or crashed broker again on its old port: its replicas follow their leaders, first
+    /// truncating records that diverge from the leader's history (leader epochs), then catching up, and rejoin
+    /// the ISR once caught up; it leads the partitions that had no leader and whose ISR it is in (or any, with
+    /// unclean.leader.election.enable). Starting a running broker does nothing.
     /// </summary>
     /// <exception cref="ArgumentException">No broker has that id.</exception>
     public async Task StartBrokerAsync(int brokerId, CancellationToken cancellationToken = default)
@@ -248,6 +330,25 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The replicas on <paramref name="brokerId"/> stop copying from their leaders until <see cref="ResumeReplication"/>.</summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public void PauseReplication(int brokerId) => _controller.PauseReplication(brokerId, paused: true);
+
+    /// <summary>The replicas on <paramref name="brokerId"/> catch up with their leaders again.</summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    public void ResumeReplication(int brokerId) => _controller.PauseReplication(brokerId, paused: false);
+
+    /// <summary>
+    /// Makes every copy the replicas on <paramref name="brokerId"/> fetch from their leaders arrive
+    /// <paramref name="delay"/> late (replication latency), so acks=all answers take longer; zero removes the delay.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id, or the delay is negative.</exception>
+    public void SetReplicationDelay(int brokerId, TimeSpan delay)
+    {
+        if (delay < TimeSpan.Zero) throw new ArgumentException("The replication delay cannot be negative.", nameof(delay));
+        _controller.SetReplicationDelay(brokerId, delay);
+    }
+
     private BrokerNode FindBroker(int brokerId) =>
         _controller.Broker(brokerId) ?? throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
 
@@ -265,7 +366,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             if (_disposed) return;
             _disposed = true;
             if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
-            foreach (var broker in Brokers) broker.IsAlive = false;
+            await _controller.DisposeAsync().ConfigureAwait(false);
             foreach (var listener in _listeners.Values.SelectMany(l => l)) await listener.DisposeAsync().ConfigureAwait(false);
             _listeners.Clear();
             _transactions.Dispose();

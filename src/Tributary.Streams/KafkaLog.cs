@@ -3,9 +3,19 @@ using Microsoft.Extensions.Logging;
 
 namespace Tributary.Streams;
 
-/// <summary>Forwards librdkafka's own errors and log lines to an <see cref="ILogger"/>.</summary>
+/// <summary>Forwards librdkafka's own errors and log lines to an <see cref="ILogger"/>, and writes partitions for log lines.</summary>
 internal static class KafkaLog
 {
+    /// <summary>
+    /// Partitions as Kafka's own logs write them (<c>greetings-0, greetings-1</c>), not as Confluent.Kafka's
+    /// <c>ToString</c> does (<c>greetings [[0]]</c>).
+    /// </summary>
+    public static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(", ", partitions.Select(p => $"{p.Topic}-{p.Partition.Value}"));
+
+    /// <summary>Offsets as <c>greetings-0@42</c>; an unset offset as <c>greetings-0</c>.</summary>
+    public static string Describe(IEnumerable<TopicPartitionOffset> offsets) =>
+        string.Join(", ", offsets.Select(o => o.Offset.IsSpecial ? $"{o.Topic}-{o.Partition.Value}" : $"{o.Topic}-{o.Partition.Value}@{o.Offset.Value}"));
+
     public static void LogKafkaClientError(this ILogger logger, Error error)
     {
         if (error.IsFatal)

@@ -5,7 +5,7 @@ using Xunit;
 namespace Tributary.Testing;
 
 /// <summary>
-/// An xunit fixture that runs one embedded Kafka cluster for a test collection (or class) and offers the chores
+/// An xunit fixture (xunit v2 in Tributary.Testing, v3 in Tributary.Testing.XunitV3) that runs one embedded Kafka cluster for a test collection (or class) and offers the chores
 /// of Kafka tests: unique names, topic creation, producing and consuming N records, waiting for a group to catch up.
 /// Use it as a collection fixture; the collection definition must live in the test assembly:
 /// <code>
@@ -24,7 +24,20 @@ namespace Tributary.Testing;
 ///     }
 /// }
 /// </code>
-/// Derive from it and override <see cref="CreateOptions"/> for another cluster shape.
+/// Derive from it and override <see cref="CreateOptions"/> for another cluster shape, and
+/// <see cref="ClientProperties"/> to connect the helpers to a secured listener:
+/// <code>
+/// public sealed class SecuredKafkaFixture : EmbeddedKafkaFixture
+/// {
+///     protected override EmbeddedKafkaOptions CreateOptions() => new()
+///     {
+///         Listeners = [new ListenerOptions(KafkaSecurityProtocol.SaslSsl)],
+///         Users = new Dictionary&lt;string, string&gt; { ["alice"] = "alice-secret" },
+///     };
+///
+///     protected override IDictionary&lt;string, string&gt; ClientProperties() => Cluster.GetClientConfig("SASL_SSL", "alice");
+/// }
+/// </code>
 /// </summary>
 public class EmbeddedKafkaFixture : IAsyncLifetime
 {
@@ -37,7 +50,7 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
     /// <exception cref="InvalidOperationException">Before xunit initialized the fixture.</exception>
     public EmbeddedKafkaCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster starts in InitializeAsync; xunit calls it before the tests.");
 
-    /// <summary>The cluster's bootstrap list.</summary>
+    /// <summary>The cluster's bootstrap list on its first listener.</summary>
     public string BootstrapServers => Cluster.BootstrapServers;
 
     /// <summary>
@@ -45,6 +58,19 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
     /// </summary>
     protected virtual EmbeddedKafkaOptions CreateOptions() => new() { Brokers = 3 };
 
+    // xunit v2 and v3 differ only here: v2's IAsyncLifetime returns Task, v3's ValueTask (and takes its DisposeAsync
+    // from IAsyncDisposable). The same source builds Tributary.Testing (v2) and Tributary.Testing.XunitV3 (XUNIT_V3).
+#if XUNIT_V3
+    /// <summary>Starts the cluster.</summary>
+    public virtual async ValueTask InitializeAsync() => _cluster = await EmbeddedKafkaCluster.StartAsync(CreateOptions());
+
+    /// <summary>Stops the cluster.</summary>
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+            await _cluster.DisposeAsync();
+    }
+#else
     /// <summary>Starts the cluster.</summary>
     public virtual async Task InitializeAsync() => _cluster = await EmbeddedKafkaCluster.StartAsync(CreateOptions());
 
@@ -54,6 +80,7 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
         if (_cluster is not null)
             await _cluster.DisposeAsync();
     }
+#endif
 
     /// <summary>A name no other test in this process uses, for topics, groups and transactional ids.</summary>
     /// <param name="prefix">Start of the name, to tell names apart in logs.</param>
@@ -71,14 +98,23 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
         return name;
     }
 
+    /// <summary>
+    /// The client properties (librdkafka names) every helper and config of this fixture starts from: by default
+    /// <see cref="EmbeddedKafkaCluster.GetClientConfig"/> of the first listener. Override to connect as a user, to
+    /// another listener or with another SASL mechanism. Called once per client; return a new dictionary each time.
+    /// </summary>
+    protected virtual IDictionary<string, string> ClientProperties() => Cluster.GetClientConfig();
+
+    /// <summary>Client properties for this cluster: its bootstrap list and, on a secured listener, the security settings.</summary>
+    public ClientConfig ClientConfig() => new(ClientProperties());
+
     /// <summary>Producer properties for this cluster (acks=all, short linger).</summary>
-    public ProducerConfig ProducerConfig() => new() { BootstrapServers = BootstrapServers, Acks = Acks.All, LingerMs = 1 };
+    public ProducerConfig ProducerConfig() => new(ClientProperties()) { Acks = Acks.All, LingerMs = 1 };
 
     /// <summary>Consumer properties for this cluster: the given group, reading from the earliest offset, no auto-commit.</summary>
     /// <param name="groupId">Consumer group id.</param>
-    public ConsumerConfig ConsumerConfig(string groupId) => new()
+    public ConsumerConfig ConsumerConfig(string groupId) => new(ClientProperties())
     {
-        BootstrapServers = BootstrapServers,
         GroupId = groupId,
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnableAutoCommit = false,
@@ -124,5 +160,5 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
     /// <param name="cancellationToken">Cancels waiting.</param>
     /// <exception cref="TimeoutException">The lag was still above zero when time ran out; the message lists it.</exception>
     public Task WaitForZeroLagAsync(string groupId, string topic, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        new GroupLag(BootstrapServers).WaitForZeroAsync(groupId, topic, timeout ?? DefaultTimeout, cancellationToken);
+        new GroupLag(ClientConfig()).WaitForZeroAsync(groupId, topic, timeout ?? DefaultTimeout, cancellationToken);
 }

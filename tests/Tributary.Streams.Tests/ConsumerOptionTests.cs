@@ -1,3 +1,4 @@
+using Akka;
 using System.Collections.Concurrent;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
@@ -41,6 +42,33 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
             .IsShutdown.ContinueWith(_ => handler.Events.ToArray()).WaitAsync(Patience);
 
         Assert.Equal(["assign 0,1 committed -1001,-1001", "stop 0,1 position 2,-1001", "revoke 0,1"], control);
+    }
+
+    [Fact]
+    public async Task With_the_consumer_group_protocol_the_partition_handler_hears_only_the_partitions_that_move()
+    {
+        var topic = await NewTopicAsync(partitions: 4);
+        var group = NewGroup();
+        var handler = new RecordingHandler();
+        var first = KafkaConsumer.PlainSource(ConsumerSettings(group, GroupProtocol.Consumer).WithPartitionHandler(handler), Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), DrainingControl<Done>.Create)
+            .Run(Materializer);
+        await EventuallyAsync(() => Task.FromResult(handler.Events.Contains("assign 0,1,2,3 committed -1001,-1001,-1001,-1001")), "the first source owns every partition");
+
+        var second = KafkaConsumer.PlainSource(ConsumerSettings(group, GroupProtocol.Consumer), Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), DrainingControl<Done>.Create)
+            .Run(Materializer);
+        await EventuallyAsync(async () => (await second.Metrics).AssignedPartitions.Count == 2, "the second source got half the partitions");
+        var moved = (await second.Metrics).AssignedPartitions.Select(p => p.Partition.Value).Order().ToList();
+        // librdkafka also calls the assignment callback with nothing added after a revocation: those calls are left out.
+        string[] Heard() => handler.Events.Where(e => e != "assign  committed ").ToArray();
+        await EventuallyAsync(() => Task.FromResult(Heard().Length == 2), "the first source heard of the revocation");
+        Assert.Equal(["assign 0,1,2,3 committed -1001,-1001,-1001,-1001", $"revoke {string.Join(",", moved)}"], Heard());
+
+        await second.DrainAndShutdown().WaitAsync(Patience);
+        await EventuallyAsync(() => Task.FromResult(Heard().Length == 3), "the first source got the partitions back");
+        Assert.Equal($"assign {string.Join(",", moved)} committed -1001,-1001", Heard().Last());
+        await first.DrainAndShutdown().WaitAsync(Patience);
     }
 
     [Fact]

@@ -22,9 +22,19 @@ internal static class BrokerConfigCatalog
             (new("num.partitions", ConfigType.Int, "1", "Default partition count of new topics."), Invariant(settings.DefaultPartitions)),
             (new("default.replication.factor", ConfigType.Int, "1", "Default replication factor of new topics."), Invariant(settings.DefaultReplicationFactor)),
             (new("group.initial.rebalance.delay.ms", ConfigType.Int, "3000", "Delay before the first rebalance of a new group.", ReadOnly: true), Invariant((long)settings.GroupInitialRebalanceDelay.TotalMilliseconds)),
+            (new("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", "How often consumer-protocol group members heartbeat.", ReadOnly: true),
+                Invariant((long)settings.Groups.ConsumerHeartbeatInterval.TotalMilliseconds)),
+            (new("group.consumer.session.timeout.ms", ConfigType.Int, "45000", "How long a consumer-protocol group member lives without heartbeats.", ReadOnly: true),
+                Invariant((long)settings.Groups.ConsumerSessionTimeout.TotalMilliseconds)),
+            (new("group.consumer.max.size", ConfigType.Int, "2147483647", "The most members a consumer-protocol group may have.", ReadOnly: true),
+                Invariant(settings.Groups.ConsumerMaxSize)),
+            (new("group.consumer.assignors", ConfigType.List, "uniform,range", "The server-side assignors of consumer-protocol groups, the first being the default.", ReadOnly: true),
+                string.Join(',', settings.Groups.ConsumerAssignors)),
             (new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
                 Invariant((long)settings.RetentionCheckInterval.TotalMilliseconds)),
             (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
+            (new("replica.lag.time.max.ms", ConfigType.Long, "30000", "How long a follower may lag before it leaves the ISR.", ReadOnly: true),
+                Invariant((long)settings.ReplicaLagTimeMax.TotalMilliseconds)),
         };
         var defaults = new ConfigDefinition[]
         {
@@ -38,11 +48,13 @@ internal static class BrokerConfigCatalog
         // Topic defaults are broker configs too, under their broker names.
         var topicDefaults = TopicConfigCatalog.All
             .Where(d => d.BrokerSynonym is not null)
-            .Select(d => d with { Name = d.BrokerSynonym!, BrokerSynonym = null, ValidValues = null });
+            .Select(d => (Definition: d with { Name = d.BrokerSynonym!, BrokerSynonym = null, ValidValues = null }, Value: settings.TopicDefaults.Resolve(d)))
+            .Select(d => new DescribedConfig(d.Definition, d.Value.Value, d.Value.Source));
 
         return set.Select(c => new DescribedConfig(c.Definition, c.Value,
                 c.Value == c.Definition.DefaultValue ? ConfigSource.DefaultConfig : ConfigSource.StaticBrokerConfig))
-            .Concat(defaults.Concat(topicDefaults).DistinctBy(d => d.Name).Select(d => new DescribedConfig(d, d.DefaultValue, ConfigSource.DefaultConfig)))
+            .Concat(defaults.Select(d => new DescribedConfig(d, d.DefaultValue, ConfigSource.DefaultConfig)))
+            .Concat(topicDefaults)
             .DistinctBy(c => c.Definition.Name)
             .ToList();
     }

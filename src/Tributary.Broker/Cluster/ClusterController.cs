@@ -1,21 +1,46 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
+using Tributary.Broker.Replication;
 using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Cluster;
 
 /// <summary>
-/// The cluster's metadata in one place, as KRaft's controller keeps it: brokers, topics, partitions, replicas,
-/// ISR, leaders and leader epochs, topic configs. Reads are lock-free; changes are serialized.
+/// The cluster's metadata in one place, as KRaft's controller keeps it: brokers and their liveness, topics,
+/// partitions, replicas, ISR, leaders and leader epochs, topic configs. Reads are lock-free; changes are
+/// serialized under the controller's lock, and every change of a partition is one new immutable
+/// <see cref="PartitionLeadership"/>.
 /// </summary>
-internal sealed class ClusterController
+/// <remarks>
+/// <para><b>Threading model of the broker.</b> Each client connection runs its requests one at a time on the
+/// thread pool (a long poll or an acks=all produce awaits, it never blocks a thread). Handlers are stateless and
+/// reach shared state through the <c>RequestContext</c>. Each broker has one <see cref="ReplicaFetcher"/> loop
+/// that copies its follower replicas from their leaders. Timers (on the cluster's TimeProvider) run the ISR lag
+/// check (here), retention, transaction timeouts and group session expiry.</para>
+/// <para><b>One writer per piece of shared state.</b> Broker liveness (<see cref="BrokerNode.IsAlive"/>),
+/// leadership, leader epochs and ISR: this controller, under its lock. A leader replica's log: the produce handler
+/// and the transaction coordinator's markers (through <see cref="PartitionState"/>, checked against the leader
+/// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone. The high watermark
+/// of a leader: its <see cref="PartitionState"/>, under the partition's lock, from follower progress. Group state:
+/// the group coordinator, under each group's lock. Transaction state: the transaction coordinator, under its lock.</para>
+/// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups;
+/// transactions -> controller -> partition -> replica log; a replica fetcher holds no lock while it calls the
+/// controller (it takes partition and log locks one at a time). Events raised by a log (fetch and acks waiters)
+/// run outside its lock or take only other logs' locks.</para>
+/// </remarks>
+internal sealed class ClusterController : IAsyncDisposable
 {
     private const int MaxTopicNameLength = 249;
 
     private readonly Lock _lock = new();
     private readonly ConcurrentDictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, TopicState> _topicsById = new();
+    private readonly Dictionary<PartitionState, List<PendingMarker>> _pendingMarkers = new();
+    private readonly Dictionary<PartitionState, List<PendingMarker>> _unreplicatedMarkers = new();
+    private readonly Dictionary<int, ReplicaFetcher> _fetchers;
+    private readonly ITimer _isrCheck;
     private readonly ILogger _logger;
     private int _nextPlacement;
     private long _nextProducerId;
@@ -25,6 +50,10 @@ internal sealed class ClusterController
         Settings = settings;
         Brokers = brokers.OrderBy(b => b.Id).ToList();
         _logger = logger;
+        _fetchers = Brokers.ToDictionary(b => b.Id, b => new ReplicaFetcher(b.Id, this, logger));
+        // Kafka checks for lagging followers every replica.lag.time.max.ms / 2.
+        var checkInterval = TimeSpan.FromTicks(Math.Max(settings.ReplicaLagTimeMax.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
+        _isrCheck = settings.Time.CreateTimer(_ => ShrinkIsrs(), null, checkInterval, checkInterval);
     }
 
     /// <summary>Cluster-wide settings.</summary>
@@ -80,8 +109,8 @@ internal sealed class ClusterController
             if (assignment.Error.Error != ErrorCode.None) return assignment.Error;
             if (validateOnly) return ControllerResult.Ok();
 
-            var partitions = assignment.Replicas.Select((replicas, index) => new PartitionState(spec.Name, index, ElectLeader(replicas, -1))).ToList();
-            var topic = new TopicState(spec.Name, Guid.NewGuid(), partitions, TopicConfig.Defaults.With(spec.Configs ?? new Dictionary<string, string?>()));
+            var partitions = assignment.Replicas.Select((replicas, index) => NewPartition(spec.Name, index, replicas)).ToList();
+            var topic = new TopicState(spec.Name, Guid.NewGuid(), partitions, Settings.TopicDefaults.With(spec.Configs ?? new Dictionary<string, string?>()));
             _topics[topic.Name] = topic;
             _topicsById[topic.Id] = topic;
             _logger.LogInformation("Created topic {Topic} ({Id}) with {Partitions} partitions", topic.Name, topic.Id, partitions.Count);
@@ -134,7 +163,7 @@ internal sealed class ClusterController
             if (placement.Error.Error != ErrorCode.None) return placement.Error;
             if (validateOnly) return ControllerResult.Ok(topic);
 
-            topic.AddPartitions(placement.Replicas.Select((replicas, i) => new PartitionState(name, current + i, ElectLeader(replicas, -1))));
+            topic.AddPartitions(placement.Replicas.Select((replicas, i) => NewPartition(name, current + i, replicas)));
             _logger.LogInformation("Topic {Topic} now has {Partitions} partitions", name, totalCount);
             return ControllerResult.Ok(topic);
         }
@@ -154,7 +183,11 @@ internal sealed class ClusterController
         }
     }
 
-    /// <summary>Marks a broker stopped: its partitions get new leaders among the live in-sync replicas.</summary>
+    /// <summary>
+    /// Fences a broker (it stopped or crashed): it leaves every ISR, and the partitions it led get a new leader
+    /// from the live in-sync replicas (a new leader epoch); with none, an out-of-sync live replica when
+    /// unclean.leader.election.enable allows it, else no leader until one returns. The broker's logs are kept.
+    /// </summary>
     public void StopBroker(int id)
     {
         lock (_lock)
@@ -164,51 +197,197 @@ internal sealed class ClusterController
             foreach (var partition in AllPartitions().Where(p => p.Leadership.Replicas.Contains(id)))
             {
                 var current = partition.Leadership;
-                var isr = current.Isr.Where(r => r != id).ToList();
-                partition.Update(current.Leader == id
-                    ? ElectLeader(current.Replicas, current.LeaderEpoch) with { Isr = isr }
-                    : current with { Isr = isr });
+                if (current.Leader == id)
+                {
+                    Publish(partition, Elect(partition, current));
+                    continue;
+                }
+                // The last in-sync replica stays in the ISR (as in KRaft): it is the one a clean election waits for.
+                var isr = current.Isr.Count > 1 ? current.Isr.Where(r => r != id).ToList() : current.Isr;
+                Publish(partition, current with { Isr = isr });
             }
-            _logger.LogInformation("Broker {Broker} stopped; its partitions moved to live replicas", id);
+            _logger.LogInformation("Broker {Broker} fenced; its leaderships moved to in-sync replicas", id);
         }
     }
 
-    /// <summary>Marks a broker running again: it rejoins the ISR of its partitions and leads those that had no leader.</summary>
+    /// <summary>
+    /// Registers a broker as running: its replicas follow their leaders (truncating, then catching up; they
+    /// rejoin the ISR once caught up), and it leads the partitions that had no leader and that it may lead.
+    /// Liveness is set last, so metadata never shows the broker live before its partitions are set up.
+    /// </summary>
     public void StartBroker(int id)
     {
         lock (_lock)
         {
             var broker = Broker(id) ?? throw new ArgumentException($"No broker with id {id}.", nameof(id));
-            broker.IsAlive = true;
+            if (broker.IsAlive) return;
             foreach (var partition in AllPartitions().Where(p => p.Leadership.Replicas.Contains(id)))
             {
                 var current = partition.Leadership;
-                partition.Update(current.Leader == -1
-                    ? ElectLeader(current.Replicas, current.LeaderEpoch)
-                    : current with { Isr = current.Replicas.Where(r => r == id || current.Isr.Contains(r)).ToList() });
+                Publish(partition, current.Leader == -1 ? Elect(partition, current, starting: id) : current, starting: id);
             }
+            broker.IsAlive = true;
+            _fetchers[id].WakeAll();
             _logger.LogInformation("Broker {Broker} started", id);
         }
     }
 
-    /// <summary>Applies every topic's retention.ms and retention.bytes to its partitions.</summary>
+    /// <summary>
+    /// The first step of a controlled shutdown: completes when, for every partition <paramref name="brokerId"/>
+    /// leads, the high watermark reached the log end (each in-sync follower has every record; one that lags
+    /// leaves the ISR after replica.lag.time.max.ms and stops holding it), or on cancellation.
+    /// </summary>
+    public async Task WaitForFollowersAsync(int brokerId, CancellationToken cancellationToken)
+    {
+        var waits = AllPartitions()
+            .Where(p => p.Leadership.Leader == brokerId)
+            .Select(p => p.ReplicaLog(brokerId))
+            .Select(log => log.WaitForHighWatermarkAsync(log.LogEndOffset));
+        await Task.WhenAll(waits).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A follower caught up with the leader of <paramref name="leaderEpoch"/>: it rejoins the ISR.</summary>
+    public void JoinIsr(PartitionState partition, int brokerId, int leaderEpoch)
+    {
+        lock (_lock)
+        {
+            var current = partition.Leadership;
+            if (current.LeaderEpoch != leaderEpoch || current.Isr.Contains(brokerId) || Broker(brokerId)?.IsAlive != true) return;
+            Publish(partition, current with { Isr = current.Replicas.Where(r => r == brokerId || current.Isr.Contains(r)).ToList() });
+            _logger.LogInformation("Partition {Partition}: replica {Broker} caught up and rejoined the ISR", partition, brokerId);
+        }
+    }
+
+    /// <summary>Removes from every ISR the followers that have lagged longer than replica.lag.time.max.ms (runs on a timer).</summary>
+    public void ShrinkIsrs()
+    {
+        var lagMs = (long)Settings.ReplicaLagTimeMax.TotalMilliseconds;
+        foreach (var partition in AllPartitions())
+        {
+            var (lagging, epoch) = partition.LaggingFollowers(lagMs);
+            if (lagging.Count == 0) continue;
+            lock (_lock)
+            {
+                var current = partition.Leadership;
+                if (current.LeaderEpoch != epoch) continue;
+                Publish(partition, current with { Isr = current.Isr.Except(lagging).ToList() });
+            }
+            _logger.LogInformation("Partition {Partition}: replicas {Replicas} fell behind and left the ISR", partition, string.Join(",", lagging));
+        }
+    }
+
+    /// <summary>
+    /// Writes a transaction marker on the partition's leader (it then replicates like data); a partition without
+    /// a leader gets it as soon as one is elected, before any produce, as Kafka's coordinator retries until it can.
+    /// </summary>
+    /// <remarks>
+    /// Kafka's coordinator waits until a marker is replicated and writes it again on a new leader otherwise. Here a
+    /// marker counts as written once on the leader, and is kept until the high watermark passes it: if the leader
+    /// changes first, the new leader, which then still has the transaction open, gets the marker at its election,
+    /// before any produce (it cannot hold later data of that producer without the marker, as replicas copy in order).
+    /// </remarks>
+    public void WriteMarker(PartitionState partition, long producerId, short producerEpoch, ControlRecord marker, long nowMs, int maxMessageBytes)
+    {
+        lock (_lock)
+        {
+            var pending = new PendingMarker(producerId, producerEpoch, marker, nowMs, maxMessageBytes);
+            var offset = partition.AppendMarker(producerId, producerEpoch, marker, nowMs, maxMessageBytes);
+            var list = offset < 0 ? _pendingMarkers : _unreplicatedMarkers;
+            if (!list.TryGetValue(partition, out var markers)) list[partition] = markers = [];
+            var highWatermark = partition.LeaderLog?.HighWatermark ?? 0;
+            if (offset >= 0) markers.RemoveAll(m => m.Offset < highWatermark);
+            markers.Add(pending with { Offset = offset });
+        }
+    }
+
+    /// <summary>Stops (true) or resumes (false) the copying of the replicas on <paramref name="brokerId"/>.</summary>
+    public void PauseReplication(int brokerId, bool paused) => Fetcher(brokerId).Paused = paused;
+
+    /// <summary>Delays every fetch answer the replicas on <paramref name="brokerId"/> get by <paramref name="delay"/>.</summary>
+    public void SetReplicationDelay(int brokerId, TimeSpan delay) => Fetcher(brokerId).Delay = delay;
+
+    private ReplicaFetcher Fetcher(int brokerId) =>
+        _fetchers.TryGetValue(brokerId, out var fetcher) ? fetcher : throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
+
+    /// <summary>Applies every topic's retention.ms and retention.bytes to every replica of its partitions.</summary>
     public void ApplyRetention(long nowMs)
     {
         foreach (var topic in _topics.Values)
         {
             var config = topic.Config;
-            foreach (var partition in topic.Partitions) partition.Log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes);
+            foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes);
         }
     }
 
     private IEnumerable<PartitionState> AllPartitions() => _topics.Values.SelectMany(t => t.Partitions);
 
-    /// <summary>The first live replica leads (the preferred one when it is up); the epoch moves past <paramref name="previousEpoch"/>.</summary>
-    private PartitionLeadership ElectLeader(IReadOnlyList<int> replicas, int previousEpoch)
+    private PartitionState NewPartition(string topic, int index, IReadOnlyList<int> replicas)
     {
-        var live = replicas.Where(r => Broker(r)?.IsAlive == true).ToList();
-        return new PartitionLeadership(live.Count > 0 ? live[0] : -1, previousEpoch + 1, replicas, live);
+        var live = replicas.Where(IsAlive).ToList();
+        var leadership = new PartitionLeadership(live.Count > 0 ? live[0] : -1, 0, replicas, live.Count > 0 ? live : replicas)
+        {
+            OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
+        };
+        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition));
     }
+
+    private bool IsAlive(int brokerId) => Broker(brokerId)?.IsAlive == true;
+
+    /// <summary>
+    /// A new leader for <paramref name="partition"/>: the first live in-sync replica (clean); else, when the topic
+    /// allows unclean election, the first live replica, alone in the ISR; else none (offline), the ISR unchanged.
+    /// <paramref name="starting"/> counts as live (a broker being registered).
+    /// </summary>
+    private PartitionLeadership Elect(PartitionState partition, PartitionLeadership current, int starting = -1)
+    {
+        bool Live(int r) => r == starting || IsAlive(r);
+        var epoch = current.LeaderEpoch + 1;
+        var clean = current.Replicas.Where(r => current.Isr.Contains(r) && Live(r)).ToList();
+        if (clean.Count > 0) return current with { Leader = clean[0], LeaderEpoch = epoch, Isr = clean };
+        var unclean = _topics.TryGetValue(partition.Topic, out var topic) && topic.Config.UncleanLeaderElectionEnable;
+        var live = current.Replicas.Where(Live).ToList();
+        if (unclean && live.Count > 0)
+        {
+            _logger.LogWarning("Partition {Partition}: unclean election of out-of-sync replica {Broker}; records only the in-sync replicas had are lost", partition, live[0]);
+            return current with { Leader = live[0], LeaderEpoch = epoch, Isr = [live[0]] };
+        }
+        return current.Leader == -1 ? current : current with { Leader = -1, LeaderEpoch = epoch };
+    }
+
+    /// <summary>Installs a partition's new leadership with its offline replicas, then writes the markers it was waiting for.</summary>
+    private void Publish(PartitionState partition, PartitionLeadership leadership, int starting = -1)
+    {
+        var offline = leadership.Replicas.Where(r => !IsAlive(r) && r != starting).ToList();
+        var newLeader = leadership.LeaderEpoch != partition.Leadership.LeaderEpoch;
+        partition.Update(leadership with { OfflineReplicas = offline });
+        if (leadership.Leader < 0 || !newLeader) return;
+        var markers = new List<PendingMarker>();
+        if (_unreplicatedMarkers.Remove(partition, out var unreplicated))
+        {
+            // The new leader's log is the old one's up to its end: of each producer's markers past that end, the
+            // first closes the transaction the new leader still has open.
+            var leaderLog = partition.LeaderLog!;
+            var end = leaderLog.LogEndOffset;
+            markers.AddRange(unreplicated.Where(m => m.Offset >= end).GroupBy(m => m.ProducerId).Select(g => g.First())
+                .Where(m => leaderLog.HasOpenTransaction(m.ProducerId)));
+        }
+        if (_pendingMarkers.Remove(partition, out var pending)) markers.AddRange(pending);
+        foreach (var m in markers) WriteMarker(partition, m.ProducerId, m.ProducerEpoch, m.Marker, m.NowMs, m.MaxMessageBytes);
+    }
+
+    /// <summary>Stops the replica fetchers and the ISR check; every broker is then down.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _isrCheck.DisposeAsync().ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var broker in Brokers) broker.IsAlive = false;
+        }
+        foreach (var fetcher in _fetchers.Values) await fetcher.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A marker waiting for a leader (Offset -1), or written at Offset and not yet known to be replicated.</summary>
+    private readonly record struct PendingMarker(long ProducerId, short ProducerEpoch, ControlRecord Marker, long NowMs, int MaxMessageBytes, long Offset = -1);
 
     private readonly record struct Placement(ControllerResult Error, IReadOnlyList<IReadOnlyList<int>> Replicas);
 

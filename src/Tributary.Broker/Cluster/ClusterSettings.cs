@@ -1,3 +1,6 @@
+using System.Globalization;
+using Tributary.Broker.Groups;
+
 namespace Tributary.Broker.Cluster;
 
 /// <summary>The cluster-wide settings the controller and the handlers read (taken from <see cref="EmbeddedKafkaOptions"/>).</summary>
@@ -9,8 +12,53 @@ internal sealed record ClusterSettings(
     int MaxRequestSize,
     TimeSpan RetentionCheckInterval)
 {
-    /// <summary>The settings a cluster built from default options has.</summary>
-    public static ClusterSettings From(EmbeddedKafkaOptions options) => new(
-        options.AutoCreateTopics, options.DefaultPartitions, options.DefaultReplicationFactor,
-        options.GroupInitialRebalanceDelay, options.MaxRequestSize, options.RetentionCheckInterval);
+    /// <summary>The broker configs <see cref="EmbeddedKafkaOptions.BrokerConfigs"/> accepts, by their Kafka names.</summary>
+    public static IReadOnlyList<string> KnownBrokerConfigs { get; } =
+    [
+        "unclean.leader.election.enable", "min.insync.replicas", "replica.lag.time.max.ms", "default.replication.factor", "num.partitions",
+        "group.consumer.heartbeat.interval.ms", "group.consumer.session.timeout.ms", "group.consumer.max.size", "group.consumer.assignors",
+    ];
+
+    /// <summary>replica.lag.time.max.ms: how long a follower may go without catching up before it leaves the ISR.</summary>
+    public TimeSpan ReplicaLagTimeMax { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What a new topic's configs default to: Kafka's defaults, or the broker's where its configs set them.</summary>
+    public TopicConfig TopicDefaults { get; init; } = TopicConfig.Defaults;
+
+    /// <summary>The cluster's clock.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The group coordinator's settings (DescribeConfigs reports the consumer group ones).</summary>
+    public GroupCoordinatorOptions Groups { get; init; } = new();
+
+    /// <summary>The settings of a cluster built from <paramref name="options"/>; broker configs by Kafka name win over the typed options.</summary>
+    /// <exception cref="ArgumentException">A broker config is unknown or its value invalid.</exception>
+    public static ClusterSettings From(EmbeddedKafkaOptions options)
+    {
+        var configs = options.BrokerConfigs;
+        foreach (var (name, value) in configs)
+        {
+            if (!KnownBrokerConfigs.Contains(name))
+                throw new ArgumentException($"Unknown broker config '{name}'; known: {string.Join(", ", KnownBrokerConfigs)}.", nameof(options));
+            var valid = name switch
+            {
+                "unclean.leader.election.enable" => bool.TryParse(value, out _),
+                "group.consumer.assignors" => value.Split(',').All(assignor => ConsumerGroupAssignors.Known.ContainsKey(assignor.Trim())),
+                _ => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number > 0,
+            };
+            if (!valid) throw new ArgumentException($"Invalid value '{value}' for broker config '{name}'.", nameof(options));
+        }
+        long Number(string name, long fallback) => configs.TryGetValue(name, out var value) ? long.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+        var topicDefaults = configs.Where(c => c.Key is "unclean.leader.election.enable" or "min.insync.replicas").ToDictionary(c => c.Key, c => c.Value);
+        return new ClusterSettings(
+            options.AutoCreateTopics, (int)Number("num.partitions", options.DefaultPartitions), (short)Number("default.replication.factor", options.DefaultReplicationFactor),
+            options.GroupInitialRebalanceDelay, options.MaxRequestSize, options.RetentionCheckInterval)
+        {
+            ReplicaLagTimeMax = TimeSpan.FromMilliseconds(Number("replica.lag.time.max.ms", (long)options.ReplicaLagTimeMax.TotalMilliseconds)),
+            TopicDefaults = TopicConfig.WithBrokerDefaults(topicDefaults),
+            Time = options.TimeProvider,
+            Groups = GroupCoordinatorOptions.From(options),
+        };
+    }
 }

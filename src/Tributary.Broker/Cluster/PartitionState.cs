@@ -1,29 +1,54 @@
 using Tributary.Broker.Log;
+using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Cluster;
 
 /// <summary>Who leads a partition and which replicas are in sync: replaced as a whole on every change.</summary>
-/// <param name="Leader">The leader's broker id, or -1 while no replica is alive.</param>
+/// <param name="Leader">The leader's broker id, or -1 while no replica may lead (the partition is offline).</param>
 /// <param name="LeaderEpoch">Bumped on every leader change.</param>
 /// <param name="Replicas">The assigned replicas, preferred leader first.</param>
-/// <param name="Isr">The replicas in sync (the live ones: they share the leader's log).</param>
+/// <param name="Isr">The in-sync replicas: the leader and the followers that have kept up with it.</param>
 internal sealed record PartitionLeadership(int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas, IReadOnlyList<int> Isr)
 {
-    /// <summary>Assigned replicas that are not in sync because their broker is stopped.</summary>
-    public IReadOnlyList<int> OfflineReplicas => Replicas.Except(Isr).ToList();
+    /// <summary>Assigned replicas whose broker is not running.</summary>
+    public IReadOnlyList<int> OfflineReplicas { get; init; } = [];
 }
 
-/// <summary>One partition: its log and its current leadership.</summary>
+/// <summary>
+/// One partition: a log per replica, the current leadership, and (on the leader's behalf) how far each follower
+/// has copied, from which the high watermark follows: the smallest log end over the in-sync replicas.
+/// </summary>
+/// <remarks>
+/// Only the controller changes the leadership (<see cref="Update"/>, under its lock); the replica fetchers report
+/// follower progress (<see cref="RecordFollowerFetch"/>); producers append through <see cref="AppendAsLeader"/>.
+/// The partition's own lock orders leadership changes and high watermark computation, so the high watermark is
+/// always computed from one consistent ISR. Lock order: controller, then partition, then replica log.
+/// </remarks>
 internal sealed class PartitionState
 {
+    private readonly Lock _lock = new();
+    private readonly Dictionary<int, PartitionLog> _logs;
+    private readonly TimeProvider _time;
+    private readonly Action<int, PartitionState> _wakeFollower;
     private volatile PartitionLeadership _leadership;
+    private FollowerProgress[] _progress;
 
-    public PartitionState(string topic, int index, PartitionLeadership leadership)
+    /// <param name="topic">The topic name.</param>
+    /// <param name="index">The partition number.</param>
+    /// <param name="leadership">The first leadership; every assigned replica gets a log.</param>
+    /// <param name="time">The clock of the lag check.</param>
+    /// <param name="wakeFollower">Tells a follower broker's replica fetcher that this partition has new data.</param>
+    public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null)
     {
         Topic = topic;
         Index = index;
+        _time = time ?? TimeProvider.System;
+        _wakeFollower = wakeFollower ?? ((_, _) => { });
+        _logs = leadership.Replicas.ToDictionary(r => r, _ => new PartitionLog());
         _leadership = leadership;
-        Log.BecomeLeader(leadership.LeaderEpoch);
+        _progress = NewProgress(leadership);
+        AssignRoles(leadership);
     }
 
     /// <summary>The topic name.</summary>
@@ -32,20 +57,178 @@ internal sealed class PartitionState
     /// <summary>The partition number.</summary>
     public int Index { get; }
 
-    /// <summary>The partition's log, shared by all replicas.</summary>
-    public PartitionLog Log { get; } = new();
-
     /// <summary>The current leadership (one consistent snapshot).</summary>
     public PartitionLeadership Leadership => _leadership;
 
-    /// <summary>Installs new leadership; a new leader epoch is noted in the log for OffsetForLeaderEpoch.</summary>
+    /// <summary>The log of the replica on <paramref name="brokerId"/> (which must be one of the replicas).</summary>
+    public PartitionLog ReplicaLog(int brokerId) => _logs[brokerId];
+
+    /// <summary>The current leader's log, or null while the partition is offline.</summary>
+    public PartitionLog? LeaderLog => _leadership.Leader is var leader and >= 0 ? _logs[leader] : null;
+
+    /// <summary>Every replica's log.</summary>
+    public IEnumerable<PartitionLog> Logs => _logs.Values;
+
+    /// <summary>
+    /// Installs new leadership (controller only, under its lock). A new epoch makes the new leader's log lead and
+    /// every other replica follow; the followers' progress starts over, as they report to the new leader.
+    /// </summary>
     public void Update(PartitionLeadership leadership)
     {
-        var previous = _leadership;
-        _leadership = leadership;
-        if (leadership.LeaderEpoch != previous.LeaderEpoch) Log.BecomeLeader(leadership.LeaderEpoch);
+        lock (_lock)
+        {
+            if (leadership.LeaderEpoch != _leadership.LeaderEpoch)
+            {
+                AssignRoles(leadership);
+                _progress = NewProgress(leadership);
+            }
+            else if (leadership.Leader >= 0)
+            {
+                _logs[leadership.Leader].SetSoleInSyncReplica(IsSole(leadership));
+            }
+            _leadership = leadership;
+            AdvanceHighWatermarkLocked();
+        }
+        WakeFollowers(leadership);
+    }
+
+    private static bool IsSole(PartitionLeadership leadership) => leadership.Isr.Count == 1 && leadership.Isr[0] == leadership.Leader;
+
+    /// <summary>Fences the old leader before the new one takes writes, so there is never more than one.</summary>
+    private void AssignRoles(PartitionLeadership leadership)
+    {
+        foreach (var (broker, log) in _logs)
+        {
+            if (broker != leadership.Leader) log.BecomeFollower(leadership.LeaderEpoch);
+        }
+        if (leadership.Leader >= 0) _logs[leadership.Leader].BecomeLeader(leadership.LeaderEpoch, IsSole(leadership));
+    }
+
+    private FollowerProgress[] NewProgress(PartitionLeadership leadership)
+    {
+        var now = NowMs;
+        return leadership.Replicas.Select(_ => new FollowerProgress { LogEndOffset = -1, LastCaughtUpMs = now }).ToArray();
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Appends a producer's batches on <paramref name="brokerId"/>'s replica, which must lead; the followers wake.</summary>
+    public AppendResult AppendAsLeader(int brokerId, ReadOnlySpan<byte> records, AppendOptions options)
+    {
+        if (!_logs.TryGetValue(brokerId, out var log)) return new AppendResult(ErrorCode.NotLeaderOrFollower, -1, -1, -1);
+        var result = log.Append(records, options);
+        if (result.Error == ErrorCode.None) WakeFollowers(_leadership);
+        return result;
+    }
+
+    /// <summary>
+    /// Writes a transaction marker on the leader, to replicate like data, and ends the producer's admission on
+    /// every replica. Returns the marker's offset, or -1 while the partition has no leader (the caller keeps the
+    /// marker for later).
+    /// </summary>
+    public long AppendMarker(long producerId, short producerEpoch, ControlRecord marker, long nowMs, int maxMessageBytes)
+    {
+        var leadership = _leadership;
+        if (leadership.Leader < 0) return -1;
+        var leaderLog = _logs[leadership.Leader];
+        var offset = leaderLog.LogEndOffset;
+        var options = new AppendOptions(leadership.LeaderEpoch, nowMs, UseLogAppendTime: false, maxMessageBytes);
+        if (!leaderLog.AppendMarker(producerId, producerEpoch, marker, options)) return -1;
+        foreach (var log in _logs.Values) log.RevokeTransactionalProducer(producerId);
+        WakeFollowers(leadership);
+        return offset;
+    }
+
+    /// <summary>Lets a transactional producer write here (AddPartitionsToTxn), on every replica, so a new leader knows it too.</summary>
+    public void AdmitTransactionalProducer(long producerId, short producerEpoch)
+    {
+        foreach (var log in _logs.Values) log.AdmitTransactionalProducer(producerId, producerEpoch);
+    }
+
+    /// <summary>
+    /// A follower's fetch, as the leader of <paramref name="leaderEpoch"/> sees it: the follower's log end is now
+    /// <paramref name="followerLogEndOffset"/>, and it had all the leader had when it fetched if that reaches
+    /// <paramref name="leaderLogEndAtFetch"/>. The high watermark may advance. Returns true when the follower is
+    /// out of the ISR but has caught up to the high watermark, so it should rejoin.
+    /// </summary>
+    public bool RecordFollowerFetch(int brokerId, long followerLogEndOffset, long leaderLogEndAtFetch, int leaderEpoch)
+    {
+        lock (_lock)
+        {
+            var leadership = _leadership;
+            var index = IndexOf(leadership, brokerId);
+            if (leadership.LeaderEpoch != leaderEpoch || leadership.Leader < 0 || index < 0) return false;
+            var progress = _progress[index];
+            progress.LogEndOffset = followerLogEndOffset;
+            if (followerLogEndOffset >= leaderLogEndAtFetch) progress.LastCaughtUpMs = NowMs;
+            AdvanceHighWatermarkLocked();
+            return !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
+        }
+    }
+
+    /// <summary>
+    /// The in-sync followers that have not caught up with the leader's log end for longer than
+    /// <paramref name="lagTimeMaxMs"/> (replica.lag.time.max.ms), with the leader epoch they were judged at.
+    /// </summary>
+    public (IReadOnlyList<int> Lagging, int LeaderEpoch) LaggingFollowers(long lagTimeMaxMs)
+    {
+        lock (_lock)
+        {
+            var leadership = _leadership;
+            if (leadership.Leader < 0) return ([], leadership.LeaderEpoch);
+            var leaderEnd = _logs[leadership.Leader].LogEndOffset;
+            var now = NowMs;
+            List<int>? lagging = null;
+            foreach (var replica in leadership.Isr)
+            {
+                if (replica == leadership.Leader) continue;
+                var progress = _progress[IndexOf(leadership, replica)];
+                // A follower with nothing left to copy is caught up, whether or not it fetched lately.
+                if (progress.LogEndOffset >= leaderEnd) progress.LastCaughtUpMs = now;
+                else if (now - progress.LastCaughtUpMs > lagTimeMaxMs) (lagging ??= []).Add(replica);
+            }
+            return (lagging ?? (IReadOnlyList<int>)[], leadership.LeaderEpoch);
+        }
+    }
+
+    /// <summary>High watermark = the smallest log end over the ISR (a follower that has not reported holds it still).</summary>
+    private void AdvanceHighWatermarkLocked()
+    {
+        var leadership = _leadership;
+        if (leadership.Leader < 0) return;
+        var leaderLog = _logs[leadership.Leader];
+        var highWatermark = leaderLog.LogEndOffset;
+        foreach (var replica in leadership.Isr)
+        {
+            if (replica != leadership.Leader) highWatermark = Math.Min(highWatermark, _progress[IndexOf(leadership, replica)].LogEndOffset);
+        }
+        leaderLog.AdvanceHighWatermark(highWatermark, leadership.LeaderEpoch);
+    }
+
+    private static int IndexOf(PartitionLeadership leadership, int brokerId)
+    {
+        for (var i = 0; i < leadership.Replicas.Count; i++)
+        {
+            if (leadership.Replicas[i] == brokerId) return i;
+        }
+        return -1;
+    }
+
+    private void WakeFollowers(PartitionLeadership leadership)
+    {
+        foreach (var replica in leadership.Replicas)
+        {
+            if (replica != leadership.Leader) _wakeFollower(replica, this);
+        }
     }
 
     /// <inheritdoc />
     public override string ToString() => $"{Topic}-{Index}";
+
+    /// <summary>What the leader knows of one follower; guarded by the partition's lock.</summary>
+    private sealed class FollowerProgress
+    {
+        public long LogEndOffset { get; set; }
+        public long LastCaughtUpMs { get; set; }
+    }
 }

@@ -9,11 +9,14 @@ namespace Tributary.Broker.Cluster;
 internal sealed class TopicConfig
 {
     /// <summary>A topic with no overrides: every value is Kafka's default.</summary>
-    public static TopicConfig Defaults { get; } = new(new Dictionary<string, string>());
+    public static TopicConfig Defaults { get; } = new(new Dictionary<string, string>(), new Dictionary<string, string>());
 
-    private TopicConfig(IReadOnlyDictionary<string, string> overrides)
+    private readonly IReadOnlyDictionary<string, string> _brokerDefaults;
+
+    private TopicConfig(IReadOnlyDictionary<string, string> overrides, IReadOnlyDictionary<string, string> brokerDefaults)
     {
         Overrides = overrides;
+        _brokerDefaults = brokerDefaults;
         RetentionMs = ParseLong(TopicConfigCatalog.RetentionMs);
         RetentionBytes = ParseLong(TopicConfigCatalog.RetentionBytes);
         MaxMessageBytes = (int)ParseLong(TopicConfigCatalog.MaxMessageBytes);
@@ -23,7 +26,17 @@ internal sealed class TopicConfig
         UseLogAppendTime = string.Equals(Value(TopicConfigCatalog.MessageTimestampType), "LogAppendTime", StringComparison.OrdinalIgnoreCase);
         DownConversionEnabled = bool.Parse(Value(TopicConfigCatalog.MessageDownConversionEnable)!);
         CompressionType = Value(TopicConfigCatalog.CompressionType)!.ToLowerInvariant();
+        UncleanLeaderElectionEnable = bool.Parse(Value(TopicConfigCatalog.UncleanLeaderElectionEnable)!);
     }
+
+    /// <summary>
+    /// A topic with no overrides whose defaults are the broker's configs where set (by broker config name, e.g.
+    /// min.insync.replicas), else Kafka's.
+    /// </summary>
+    public static TopicConfig WithBrokerDefaults(IReadOnlyDictionary<string, string> brokerConfigs) =>
+        new(new Dictionary<string, string>(), TopicConfigCatalog.All
+            .Where(d => d.BrokerSynonym is not null && brokerConfigs.ContainsKey(d.BrokerSynonym))
+            .ToDictionary(d => d.Name, d => brokerConfigs[d.BrokerSynonym!]));
 
     /// <summary>The configs set on this topic (name to value).</summary>
     public IReadOnlyDictionary<string, string> Overrides { get; }
@@ -55,11 +68,14 @@ internal sealed class TopicConfig
     /// <summary>message.downconversion.enable: whether fetches in the old message formats are answered.</summary>
     public bool DownConversionEnabled { get; }
 
+    /// <summary>unclean.leader.election.enable: whether an out-of-sync replica may lead when no in-sync one is alive.</summary>
+    public bool UncleanLeaderElectionEnable { get; }
+
     /// <summary>The effective value of a known config and where it comes from.</summary>
     public (string? Value, ConfigSource Source) Resolve(ConfigDefinition definition) =>
-        Overrides.TryGetValue(definition.Name, out var value)
-            ? (value, ConfigSource.TopicConfig)
-            : (definition.DefaultValue, ConfigSource.DefaultConfig);
+        Overrides.TryGetValue(definition.Name, out var value) ? (value, ConfigSource.TopicConfig)
+        : _brokerDefaults.TryGetValue(definition.Name, out var brokerValue) ? (brokerValue, ConfigSource.StaticBrokerConfig)
+        : (definition.DefaultValue, ConfigSource.DefaultConfig);
 
     /// <summary>Every topic config with its effective value and source, as DescribeConfigs lists them.</summary>
     public IEnumerable<DescribedConfig> Describe() => TopicConfigCatalog.All.Select(d =>
@@ -77,7 +93,7 @@ internal sealed class TopicConfig
             if (value is null) overrides.Remove(name);
             else overrides[name] = value;
         }
-        return new TopicConfig(overrides);
+        return new TopicConfig(overrides, _brokerDefaults);
     }
 
     /// <summary>Checks names and values; returns why a change is invalid, or null when all are fine.</summary>

@@ -16,6 +16,7 @@ internal static class TopicConfigCatalog
     public const string MinInsyncReplicas = "min.insync.replicas";
     public const string RetentionBytes = "retention.bytes";
     public const string RetentionMs = "retention.ms";
+    public const string UncleanLeaderElectionEnable = "unclean.leader.election.enable";
 
     private const string LongMax = "9223372036854775807";
 
@@ -55,7 +56,7 @@ internal static class TopicConfigCatalog
         new("segment.index.bytes", ConfigType.Int, "10485760", "Size of the offset index.", "log.index.size.max.bytes"),
         new("segment.jitter.ms", ConfigType.Long, "0", "Random jitter subtracted from segment.ms.", "log.roll.jitter.ms"),
         new("segment.ms", ConfigType.Long, "604800000", "Time after which a segment is rolled.", "log.roll.ms"),
-        new("unclean.leader.election.enable", ConfigType.Boolean, "false", "Whether out-of-sync replicas may become leader.", "unclean.leader.election.enable"),
+        new(UncleanLeaderElectionEnable, ConfigType.Boolean, "false", "Whether out-of-sync replicas may become leader.", "unclean.leader.election.enable"),
     ];
 
     private static readonly Dictionary<string, ConfigDefinition> ByName = All.ToDictionary(d => d.Name);

@@ -1,4 +1,5 @@
 using Tributary.Broker.Handlers.Groups;
+using Tributary.Broker.Handlers.Security;
 using Tributary.Broker.Handlers.Transactions;
 
 namespace Tributary.Broker.Handlers;
@@ -44,6 +45,10 @@ internal static class BrokerHandlers
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
 
+        // Consumer groups (the consumer group protocol, KIP-848).
+        new ConsumerGroupHeartbeatHandler(),
+        new ConsumerGroupDescribeHandler(),
+
         // Producer ids and transactions.
         new InitProducerIdHandler(),
         new AddPartitionsToTxnHandler(),
@@ -57,5 +62,7 @@ internal static class BrokerHandlers
         // Security (the SASL exchange itself runs before the dispatcher; these answer requests outside it).
         new SaslHandshakeHandler(),
         new SaslAuthenticateHandler(),
+        new DescribeUserScramCredentialsHandler(),
+        new AlterUserScramCredentialsHandler(),
     ];
 }

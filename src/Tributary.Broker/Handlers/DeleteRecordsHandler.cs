@@ -21,7 +21,7 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
             {
                 var result = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = p.PartitionIndex, LowWatermark = -1 };
                 var error = PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out var partition);
-                if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.Log.DeleteRecordsBefore(p.Offset);
+                if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.ReplicaLog(context.Broker.Id).DeleteRecordsBefore(p.Offset);
                 result.ErrorCode = (short)error;
                 results.Partitions.Add(result);
             }

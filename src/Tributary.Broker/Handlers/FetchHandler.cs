@@ -7,7 +7,9 @@ using IsolationLevel = Tributary.Broker.Log.IsolationLevel;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// Fetch: returns stored batches as they are, waiting up to max wait for min bytes (woken by appends).
+/// Fetch: returns stored batches as they are, never past the high watermark (read_uncommitted) or the last
+/// stable offset (read_committed), waiting up to max wait for min bytes (woken by appends and by high
+/// watermark advances, as followers copy). Records between the high watermark and the log end are invisible.
 /// Sessionless: every answer is a full response with session id 0, which is what librdkafka asks for
 /// (session id 0, epoch -1) and what Java clients accept as "the broker does not keep sessions".
 /// </summary>
@@ -93,7 +95,8 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                 if (error == ErrorCode.None)
                 {
                     var limit = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(request.MaxBytes - bytes, 0));
-                    var read = partition!.Log.Read(fetchPartition.FetchOffset, limit, isolation);
+                    var log = partition!.ReplicaLog(context.Broker.Id);
+                    var read = log.Read(fetchPartition.FetchOffset, limit, isolation);
                     error = MessageFormats.ForFetch(context.ApiVersion, topic!.Config, read.Records, fetchPartition.FetchOffset, out var records);
                     if (error != ErrorCode.None)
                     {
@@ -115,7 +118,7 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                         data.AbortedTransactions.AddRange(read.AbortedTransactions.Select(t =>
                             new FetchResponse.AbortedTransaction { ProducerId = t.ProducerId, FirstOffset = t.FirstOffset }));
                     }
-                    positions.Add(new FetchWaiter.Position(partition.Log, fetchPartition.FetchOffset, isolation));
+                    positions.Add(new FetchWaiter.Position(log, fetchPartition.FetchOffset, isolation));
                 }
                 else if (error == ErrorCode.NotLeaderOrFollower && context.ApiVersion >= CurrentLeaderVersion && partition is not null)
                 {

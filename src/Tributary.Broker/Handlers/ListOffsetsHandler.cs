@@ -39,10 +39,11 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
                 result.ErrorCode = (short)error;
                 if (error == ErrorCode.None)
                 {
-                    var found = Find(partition!.Log, p.Timestamp, (IsolationLevel)request.IsolationLevel);
+                    var log = partition!.ReplicaLog(context.Broker.Id);
+                    var found = Find(log, p.Timestamp, (IsolationLevel)request.IsolationLevel);
                     if (context.ApiVersion == OldStyleVersion)
                     {
-                        result.OldStyleOffsets.AddRange(OldStyleOffsets(partition.Log, p.Timestamp, found).Take(Math.Max(p.MaxNumOffsets, 0)));
+                        result.OldStyleOffsets.AddRange(OldStyleOffsets(log, p.Timestamp, found).Take(Math.Max(p.MaxNumOffsets, 0)));
                     }
                     else
                     {
@@ -67,7 +68,7 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
         var logStart = log.LogStartOffset;
         if (timestamp == Latest)
         {
-            var logEnd = log.LogEndOffset;
+            var logEnd = log.HighWatermark; // consumers get the high watermark as the latest offset, as in Kafka
             return logEnd > logStart ? [logEnd, logStart] : [logStart];
         }
         return found.Offset >= 0 ? [found.Offset] : [];

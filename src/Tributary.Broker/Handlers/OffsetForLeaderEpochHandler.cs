@@ -22,7 +22,7 @@ internal sealed class OffsetForLeaderEpochHandler : ApiHandler<OffsetForLeaderEp
                 var result = new OffsetForLeaderEpochResponse.EpochEndOffset { Partition = p.Partition };
                 var error = PartitionLookup.FindLed(context, topic, p.Partition, p.CurrentLeaderEpoch, out var partition);
                 result.ErrorCode = (short)error;
-                if (error == ErrorCode.None) (result.LeaderEpoch, result.EndOffset) = partition!.Log.EndOffsetForEpoch(p.LeaderEpoch);
+                if (error == ErrorCode.None) (result.LeaderEpoch, result.EndOffset) = partition!.ReplicaLog(context.Broker.Id).EndOffsetForEpoch(p.LeaderEpoch);
                 results.Partitions.Add(result);
             }
             response.Topics.Add(results);

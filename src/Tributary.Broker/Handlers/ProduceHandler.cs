@@ -6,8 +6,12 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// Produce: validates and appends each partition's batches on its leader (acks 0, 1 and all are the same
-/// here, as all replicas share the log; acks=all still needs min.insync.replicas live replicas).
+/// Produce: validates and appends each partition's batches on its leader. acks=0 and acks=1 are answered after
+/// the leader's append (acks=0 without a response); acks=all once every in-sync replica has the batches (the
+/// high watermark passed them), or REQUEST_TIMED_OUT after the request's timeout_ms. acks=all needs
+/// min.insync.replicas in the ISR before the append (else NOT_ENOUGH_REPLICAS, nothing written) and when the
+/// batches are replicated (else NOT_ENOUGH_REPLICAS_AFTER_APPEND: the ISR shrank while waiting); a partition
+/// whose leader changed while waiting is NOT_LEADER_OR_FOLLOWER. The wait is asynchronous, like a fetch's long poll.
 /// </summary>
 /// <remarks>
 /// v0-2 may carry message sets of format 0 or 1 (plain or compressed wrappers): they are validated and stored
@@ -23,23 +27,55 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
     public override short MinVersion => 0;
     public override short MaxVersion => 11;
 
-    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
     {
         var response = new ProduceResponse();
+        List<ReplicationWait>? waits = null;
         foreach (var topicData in request.TopicData)
         {
             var topic = PartitionLookup.Topic(context, topicData.Name);
             var results = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
             foreach (var partitionData in topicData.PartitionData)
             {
-                var result = Append(context, request.Acks, topic, partitionData);
+                var result = Append(context, request.Acks, topic, partitionData, ref waits);
                 if (result.ErrorCode == (short)ErrorCode.NotLeaderOrFollower && result.CurrentLeader.LeaderId >= 0)
                     AddLeaderEndpoint(context, response, result.CurrentLeader.LeaderId);
                 results.PartitionResponses.Add(result);
             }
             response.Responses.Add(results);
         }
-        return ValueTask.FromResult<IKafkaResponse?>(request.Acks == 0 ? null : response);
+        if (waits is not null) await WaitForReplicasAsync(context, waits, request.TimeoutMs, cancellationToken).ConfigureAwait(false);
+        return request.Acks == 0 ? null : response;
+    }
+
+    /// <summary>An acks=all partition waiting for its high watermark to pass <see cref="Offset"/>.</summary>
+    private readonly record struct ReplicationWait(PartitionState Partition, PartitionLog Log, long Offset, int MinInsyncReplicas,
+        ProduceResponse.PartitionProduceResponse Result);
+
+    /// <summary>Waits (without blocking a thread) until every acks=all partition is replicated, or the request's timeout.</summary>
+    private static async Task WaitForReplicasAsync(RequestContext context, List<ReplicationWait> waits, int timeoutMs, CancellationToken cancellationToken)
+    {
+        var reached = waits.Select(w => w.Log.WaitForHighWatermarkAsync(w.Offset)).ToArray();
+        try
+        {
+            await Task.WhenAll(reached).WaitAsync(TimeSpan.FromMilliseconds(Math.Max(timeoutMs, 0)), context.Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Answered per partition below.
+        }
+        for (var i = 0; i < waits.Count; i++)
+        {
+            var (partition, log, _, minInsyncReplicas, result) = waits[i];
+            var error = !reached[i].IsCompleted ? ErrorCode.RequestTimedOut
+                : !reached[i].Result ? ErrorCode.NotLeaderOrFollower
+                : partition.Leadership.Isr.Count < minInsyncReplicas ? ErrorCode.NotEnoughReplicasAfterAppend
+                : ErrorCode.None;
+            if (!reached[i].IsCompleted) log.CancelHighWatermarkWait(reached[i]);
+            if (error == ErrorCode.None) continue;
+            result.ErrorCode = (short)error;
+            result.BaseOffset = -1;
+        }
     }
 
     /// <summary>From v10 a response names the brokers that now lead partitions this one refused, each once.</summary>
@@ -54,7 +90,8 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         response.NodeEndpoints.Add(new ProduceResponse.NodeEndpoint { NodeId = leader.Id, Host = leader.Host, Port = leader.PortOn(context.Listener) });
     }
 
-    private static ProduceResponse.PartitionProduceResponse Append(RequestContext context, short acks, TopicState? topic, ProduceRequest.PartitionProduceData data)
+    private static ProduceResponse.PartitionProduceResponse Append(RequestContext context, short acks, TopicState? topic, ProduceRequest.PartitionProduceData data,
+        ref List<ReplicationWait>? waits)
     {
         var result = new ProduceResponse.PartitionProduceResponse { Index = data.Index, BaseOffset = -1 };
         if (acks is not (0 or 1 or -1)) return Fail(result, ErrorCode.InvalidRequiredAcks);
@@ -74,12 +111,15 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         if (format != ErrorCode.None) return Fail(result, format);
 
         var now = context.NowMs();
-        var appended = partition.Log.Append((converted?.WrittenMemory ?? records).Span,
+        var appended = partition.AppendAsLeader(context.Broker.Id, (converted?.WrittenMemory ?? records).Span,
             new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs));
         result.ErrorCode = (short)appended.Error;
         result.BaseOffset = appended.BaseOffset;
         result.LogAppendTimeMs = appended.LogAppendTimeMs;
         result.LogStartOffset = appended.LogStartOffset;
+        // A retried batch counts as written once its original is replicated.
+        if (acks == -1 && appended.Error is ErrorCode.None or ErrorCode.DuplicateSequenceNumber)
+            (waits ??= []).Add(new ReplicationWait(partition, partition.ReplicaLog(context.Broker.Id), appended.LastOffset + 1, config.MinInsyncReplicas, result));
         return result;
     }
 

@@ -2,6 +2,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 
 namespace Tributary.Broker.Handlers;
@@ -23,6 +24,9 @@ internal sealed class RequestContext
 
     /// <summary>The cluster's transaction coordinator (producer ids, transactions).</summary>
     public required TransactionCoordinator Transactions { get; init; }
+
+    /// <summary>The cluster's users and their SCRAM credentials.</summary>
+    public required UserCredentials Users { get; init; }
 
     /// <summary>Every API the broker serves (what ApiVersions advertises).</summary>
     public required HandlerRegistry Handlers { get; init; }

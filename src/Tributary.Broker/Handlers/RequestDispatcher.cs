@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
+using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -13,7 +15,8 @@ namespace Tributary.Broker.Handlers;
 /// <summary>
 /// Decodes a request frame (header, then body), hands it to the handler of its API, and encodes the response
 /// frame. An unknown API key, an unsupported version (except ApiVersions, which gets Kafka's v0 fallback
-/// answer) or malformed bytes close the connection after one log line.
+/// answer) or malformed bytes close the connection after one log line. At Debug level every request is traced in one
+/// line (broker, connection, client, API, version, correlation id, time taken).
 /// </summary>
 internal sealed class RequestDispatcher : IRequestProcessor
 {
@@ -24,17 +27,19 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly ClusterController _cluster;
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
+    private readonly UserCredentials _users;
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
     private readonly ILogger _logger;
 
     public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TransactionCoordinator transactions,
-        TimeProvider time, FaultInjector faults, ILogger logger)
+        UserCredentials users, TimeProvider time, FaultInjector faults, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
         _groups = groups;
         _transactions = transactions;
+        _users = users;
         _time = time;
         _faults = faults;
         _logger = logger;
@@ -72,6 +77,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
             Cluster = _cluster,
             Groups = _groups,
             Transactions = _transactions,
+            Users = _users,
             Handlers = _handlers,
             Principal = connection.Principal,
             Listener = connection.Listener.Index,
@@ -81,8 +87,13 @@ internal sealed class RequestDispatcher : IRequestProcessor
             ClientHost = connection.ClientHost,
             Time = _time,
         };
+        var started = Stopwatch.GetTimestamp();
         var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
         await _faults.ApplyAsync(handler.ApiKey, response, _time, cancellationToken).ConfigureAwait(false);
+        if (_logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("Broker {Broker} connection {Connection} ({ClientId} at {Client}): {Api} v{Version} #{CorrelationId} handled in {Elapsed:0.0} ms{NoResponse}",
+                connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, response is null ? ", no response" : "");
         return response is null
             ? RequestOutcome.NoResponse
             : RequestOutcome.Respond(Encode(response, version, correlationId, handler.ResponseSizeHint(response)));

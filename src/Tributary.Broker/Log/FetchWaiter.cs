@@ -2,7 +2,7 @@ namespace Tributary.Broker.Log;
 
 /// <summary>
 /// The long poll of Fetch: waits until the partitions being fetched hold at least min bytes past their
-/// fetch offsets, or until max wait passes, whichever comes first. Appends wake it at once; there is no polling.
+/// fetch offsets, or until max wait passes, whichever comes first. Appends and high watermark advances wake it at once; there is no polling.
 /// </summary>
 internal static class FetchWaiter
 {
@@ -22,7 +22,7 @@ internal static class FetchWaiter
         {
             if (Enough(positions, minBytes)) woken.TrySetResult();
         }
-        foreach (var position in positions) position.Log.Appended += OnAppend;
+        foreach (var position in positions) position.Log.Changed += OnAppend;
         try
         {
             // An append may have landed between the first check and the subscription.
@@ -34,7 +34,7 @@ internal static class FetchWaiter
         }
         finally
         {
-            foreach (var position in positions) position.Log.Appended -= OnAppend;
+            foreach (var position in positions) position.Log.Changed -= OnAppend;
         }
     }
 

@@ -20,12 +20,19 @@ internal sealed class LeaderEpochCache
 
     /// <summary>
     /// Notes that <paramref name="epoch"/> starts at <paramref name="offset"/>: called when a leader is elected
-    /// (at the log end, as Kafka does) and for every appended batch (a no-op unless its epoch is new).
+    /// (at the log end, as Kafka does) and for every appended batch (a no-op unless its epoch is new). Entries
+    /// that conflict (a later epoch, or one starting at or after the offset: an election that wrote nothing
+    /// before this replica followed another leader) are dropped first, as Kafka's epoch cache does.
     /// </summary>
     public void Assign(int epoch, long offset)
     {
-        if (epoch > LatestEpoch) _entries.Add((epoch, offset));
+        if (epoch < 0 || epoch == LatestEpoch) return;
+        _entries.RemoveAll(e => e.Epoch >= epoch || e.StartOffset >= offset);
+        _entries.Add((epoch, offset));
     }
+
+    /// <summary>Forgets the epochs that start at or after <paramref name="offset"/> (the log was truncated there).</summary>
+    public void TruncateFrom(long offset) => _entries.RemoveAll(e => e.StartOffset >= offset);
 
     /// <summary>
     /// The largest epoch at most <paramref name="requestedEpoch"/> and the offset where it ended (the start of

@@ -28,7 +28,8 @@ internal readonly record struct AppendOptions(int LeaderEpoch, long NowMs, bool 
 /// <param name="BaseOffset">The offset of the first record appended (or of the original batch, for a duplicate).</param>
 /// <param name="LogAppendTimeMs">The append time when the topic uses LogAppendTime, else -1.</param>
 /// <param name="LogStartOffset">The log start offset after the append.</param>
-internal readonly record struct AppendResult(ErrorCode Error, long BaseOffset, long LogAppendTimeMs, long LogStartOffset);
+/// <param name="LastOffset">The offset of the last record appended (or of the original batch's first, for a duplicate); -1 on error.</param>
+internal readonly record struct AppendResult(ErrorCode Error, long BaseOffset, long LogAppendTimeMs, long LogStartOffset, long LastOffset = -1);
 
 /// <summary>The answer to one partition of a fetch: whole stored batches, exactly as they are kept.</summary>
 /// <param name="Error">None, or OFFSET_OUT_OF_RANGE.</param>

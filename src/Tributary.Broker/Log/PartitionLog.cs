@@ -5,17 +5,23 @@ using Tributary.Protocol.Records;
 namespace Tributary.Broker.Log;
 
 /// <summary>
-/// The in-memory log of one partition. Batches are stored as produced, rewriting only baseOffset and
-/// partitionLeaderEpoch, and fetched back as the same bytes. Thread-safe: one lock per partition.
+/// The in-memory log of one replica of a partition. Batches are stored as produced, rewriting only baseOffset
+/// and partitionLeaderEpoch, and fetched back as the same bytes. Thread-safe: one lock per replica.
 /// </summary>
 /// <remarks>
-/// Replicas share this one log (replication is modelled, not performed), so the high watermark is the log
-/// end offset. The last stable offset is the start of the earliest open transaction, else the high watermark.
+/// <para>A leader replica takes appends from producers (and markers from the transaction coordinator); a follower
+/// takes the leader's stored batches as they are (<see cref="AppendReplicated"/>): the same chunk memory, never a
+/// copy, so replication costs no bytes per message. Producer state, open transactions and the aborted index are
+/// rebuilt from the batches on every replica, so a follower that becomes leader checks sequences as its leader did.</para>
+/// <para>The high watermark is set from outside (the partition's leader takes the smallest log end over the ISR);
+/// while the leader is the only in-sync replica it follows the log end at every append. Reads for consumers never
+/// go past it; the last stable offset is the start of the earliest open transaction, at most the high watermark.</para>
 /// </remarks>
 internal sealed class PartitionLog
 {
     private readonly Lock _lock = new();
     private readonly List<StoredBatch> _batches = new();
+    private readonly List<(long Offset, TaskCompletionSource<bool> Reached)> _highWatermarkWaiters = new();
     private readonly ProducerStateTable _producers = new();
     private readonly PartitionTransactions _transactions = new();
     private readonly LeaderEpochCache _epochs = new();
@@ -25,9 +31,14 @@ internal sealed class PartitionLog
     private long _logEndOffset;
     private long _sizeInBytes;
     private long _endPosition; // bytes ever appended: positions let a fetch waiter count bytes past an offset
+    private long _highWatermark;
+    private bool _isLeader = true; // a log made on its own is a lone leader; partitions assign roles
+    private int _leaderEpoch = -1;
+    private bool _highWatermarkFollowsLogEnd = true;
+    private int _truncatedForEpoch = -1;
 
-    /// <summary>Raised after every append (outside the lock), to wake waiting fetches.</summary>
-    public event Action? Appended;
+    /// <summary>Raised after every append and every high watermark advance (outside the lock), to wake waiting fetches.</summary>
+    public event Action? Changed;
 
     /// <summary>The first offset still in the log.</summary>
     public long LogStartOffset { get { lock (_lock) return _logStartOffset; } }
@@ -35,8 +46,11 @@ internal sealed class PartitionLog
     /// <summary>The offset the next record will get.</summary>
     public long LogEndOffset { get { lock (_lock) return _logEndOffset; } }
 
-    /// <summary>The offset up to which records are readable (all replicas share the log: the log end).</summary>
-    public long HighWatermark => LogEndOffset;
+    /// <summary>The offset up to which records are replicated to every in-sync replica, and readable by consumers.</summary>
+    public long HighWatermark { get { lock (_lock) return _highWatermark; } }
+
+    /// <summary>The newest leader epoch this replica has seen in its log (or as leader), or -1.</summary>
+    public int LatestEpoch { get { lock (_lock) return _epochs.LatestEpoch; } }
 
     /// <summary>The offset below which no transaction is open: what read_committed consumers may read up to.</summary>
     public long LastStableOffset { get { lock (_lock) return LastStableOffsetLocked; } }
@@ -47,10 +61,56 @@ internal sealed class PartitionLog
     /// <summary>Number of stored batches.</summary>
     public int BatchCount { get { lock (_lock) return _batches.Count - _first; } }
 
-    /// <summary>Records that a new leader with <paramref name="leaderEpoch"/> took over at the current log end.</summary>
-    public void BecomeLeader(int leaderEpoch)
+    /// <summary>
+    /// Makes this replica the leader at <paramref name="leaderEpoch"/>, which starts at the current log end (for
+    /// OffsetForLeaderEpoch). Its high watermark stays where it was until the followers report.
+    /// </summary>
+    /// <param name="leaderEpoch">The new leader epoch.</param>
+    /// <param name="soleInSyncReplica">True when the ISR is this replica alone: the high watermark then follows the log end.</param>
+    public void BecomeLeader(int leaderEpoch, bool soleInSyncReplica = true)
     {
-        lock (_lock) _epochs.Assign(leaderEpoch, _logEndOffset);
+        lock (_lock)
+        {
+            _isLeader = true;
+            _leaderEpoch = leaderEpoch;
+            _truncatedForEpoch = leaderEpoch;
+            _epochs.Assign(leaderEpoch, _logEndOffset);
+            _highWatermarkFollowsLogEnd = false;
+        }
+        SetSoleInSyncReplica(soleInSyncReplica);
+    }
+
+    /// <summary>
+    /// Makes this replica a follower of the leader of <paramref name="leaderEpoch"/>: producers are refused, and
+    /// acks=all requests waiting here are answered as no longer led here.
+    /// </summary>
+    public void BecomeFollower(int leaderEpoch)
+    {
+        List<TaskCompletionSource<bool>> lost;
+        lock (_lock)
+        {
+            _isLeader = false;
+            _leaderEpoch = leaderEpoch;
+            _highWatermarkFollowsLogEnd = false;
+            lost = _highWatermarkWaiters.Select(w => w.Reached).ToList();
+            _highWatermarkWaiters.Clear();
+        }
+        foreach (var waiter in lost) waiter.TrySetResult(false);
+    }
+
+    /// <summary>
+    /// Says whether the leader is the only in-sync replica; while it is, every append moves the high watermark
+    /// to the log end at once.
+    /// </summary>
+    public void SetSoleInSyncReplica(bool sole)
+    {
+        bool advanced;
+        lock (_lock)
+        {
+            _highWatermarkFollowsLogEnd = sole && _isLeader;
+            advanced = _highWatermarkFollowsLogEnd && SetHighWatermarkLocked(_logEndOffset);
+        }
+        if (advanced) AfterHighWatermarkAdvance();
     }
 
     /// <summary>
@@ -64,12 +124,14 @@ internal sealed class PartitionLog
         if (error != ErrorCode.None) return new AppendResult(error, -1, -1, LogStartOffset);
 
         AppendResult result;
+        bool advanced;
         lock (_lock)
         {
+            if (!IsLeaderAt(options.LeaderEpoch)) return new AppendResult(ErrorCode.NotLeaderOrFollower, -1, -1, _logStartOffset);
             var check = CheckProducers(records);
             if (check.Error != ErrorCode.None)
             {
-                return new AppendResult(check.Error, check.DuplicateBaseOffset, -1, _logStartOffset);
+                return new AppendResult(check.Error, check.DuplicateBaseOffset, -1, _logStartOffset, check.DuplicateBaseOffset);
             }
             var baseOffset = _logEndOffset;
             for (var rest = records; !rest.IsEmpty;)
@@ -78,11 +140,16 @@ internal sealed class PartitionLog
                 Store(rest[..size], options);
                 rest = rest[size..];
             }
-            result = new AppendResult(ErrorCode.None, baseOffset, options.UseLogAppendTime ? options.NowMs : -1, _logStartOffset);
+            result = new AppendResult(ErrorCode.None, baseOffset, options.UseLogAppendTime ? options.NowMs : -1, _logStartOffset, _logEndOffset - 1);
+            advanced = _highWatermarkFollowsLogEnd && SetHighWatermarkLocked(_logEndOffset);
         }
-        Appended?.Invoke();
+        if (advanced) AfterHighWatermarkAdvance();
+        else Changed?.Invoke();
         return result;
     }
+
+    /// <summary>True while this replica leads at <paramref name="leaderEpoch"/> (a log made on its own leads at any epoch).</summary>
+    private bool IsLeaderAt(int leaderEpoch) => _isLeader && leaderEpoch >= _leaderEpoch;
 
     private SequenceCheck CheckProducers(ReadOnlySpan<byte> records)
     {
@@ -117,22 +184,38 @@ internal sealed class PartitionLog
         lock (_lock) _transactions.Admit(producerId, epoch);
     }
 
+    /// <summary>Withdraws the admission of <paramref name="producerId"/>: its transaction ended (its marker went to the leader).</summary>
+    public void RevokeTransactionalProducer(long producerId)
+    {
+        lock (_lock) _transactions.Revoke(producerId);
+    }
+
     /// <summary>
     /// Writes a COMMIT or ABORT marker (a control batch) for the producer's transaction, as WriteTxnMarkers does:
     /// the transaction closes here, the last stable offset may move, and an abort enters the aborted index.
     /// </summary>
-    public void AppendMarker(long producerId, short producerEpoch, ControlRecord marker, AppendOptions options)
+    /// <returns>False when this replica no longer leads at the epoch of <paramref name="options"/> (nothing written).</returns>
+    public bool AppendMarker(long producerId, short producerEpoch, ControlRecord marker, AppendOptions options)
     {
         using var output = new PooledBufferWriter();
         ControlBatchWriter.Write(output, marker, producerId, producerEpoch, options.NowMs);
+        bool advanced;
         lock (_lock)
         {
-            var markerOffset = _logEndOffset;
+            if (!IsLeaderAt(options.LeaderEpoch)) return false;
             Store(output.WrittenSpan, options with { UseLogAppendTime = false });
-            _producers.RecordMarker(producerId, producerEpoch, options.NowMs);
-            _transactions.OnMarkerStored(producerId, marker.Type == ControlRecordType.Commit, marker.CoordinatorEpoch, markerOffset);
+            _transactions.Revoke(producerId);
+            advanced = _highWatermarkFollowsLogEnd && SetHighWatermarkLocked(_logEndOffset);
         }
-        Appended?.Invoke();
+        if (advanced) AfterHighWatermarkAdvance();
+        else Changed?.Invoke();
+        return true;
+    }
+
+    /// <summary>True while <paramref name="producerId"/> has a transaction open here (data without its marker).</summary>
+    public bool HasOpenTransaction(long producerId)
+    {
+        lock (_lock) return _transactions.OpenTransactionStart(producerId) >= 0;
     }
 
     /// <summary>The producers that wrote here, with their open transaction's first offset (DescribeProducers).</summary>
@@ -158,18 +241,43 @@ internal sealed class PartitionLog
         if (options.UseLogAppendTime) RecordBatchRewriter.SetLogAppendTime(stored, options.NowMs);
 
         var header = new RecordBatchHeader(stored);
-        var lastOffset = header.LastOffset;
-        _batches.Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, lastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl));
-        if (header.ProducerId >= 0 && !header.IsControl)
+        Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, header.LastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl));
+    }
+
+    /// <summary>Adds a stored batch (written here, or the leader's shared as it is) and the state it carries.</summary>
+    private void Add(StoredBatch batch)
+    {
+        _batches.Add(batch with { LogPosition = _endPosition });
+        Track(batch);
+        _epochs.Assign(batch.Header.PartitionLeaderEpoch, batch.BaseOffset);
+        _logEndOffset = batch.LastOffset + 1;
+        _sizeInBytes += batch.Length;
+        _endPosition += batch.Length;
+    }
+
+    /// <summary>The producer and transaction state a stored batch carries: sequences, an open transaction, a marker.</summary>
+    private void Track(StoredBatch batch)
+    {
+        var header = batch.Header;
+        if (header.ProducerId < 0) return;
+        if (!header.IsControl)
         {
             _producers.Record(header.ProducerId, header.ProducerEpoch, header.BaseSequence,
-                LastSequence(header.BaseSequence, header.LastOffsetDelta), baseOffset, lastOffset, header.MaxTimestamp);
-            _transactions.OnDataStored(header.ProducerId, header.IsTransactional, baseOffset);
+                LastSequence(header.BaseSequence, header.LastOffsetDelta), batch.BaseOffset, batch.LastOffset, header.MaxTimestamp);
+            _transactions.OnDataStored(header.ProducerId, header.IsTransactional, batch.BaseOffset);
+            return;
         }
-        _epochs.Assign(options.LeaderEpoch, baseOffset);
-        _logEndOffset = lastOffset + 1;
-        _sizeInBytes += stored.Length;
-        _endPosition += stored.Length;
+        var marker = ReadMarker(batch);
+        if (!marker.IsTransactionMarker) return;
+        _producers.RecordMarker(header.ProducerId, header.ProducerEpoch, header.MaxTimestamp);
+        _transactions.OnMarkerStored(header.ProducerId, marker.Type == ControlRecordType.Commit, marker.CoordinatorEpoch, batch.BaseOffset);
+    }
+
+    private static ControlRecord ReadMarker(StoredBatch batch)
+    {
+        using var records = RecordBatch.Read(batch.Bytes).ReadRecords();
+        foreach (var record in records) return ControlRecord.Parse(record);
+        return new ControlRecord((ControlRecordType)(-1), -1);
     }
 
     /// <summary>
@@ -180,9 +288,9 @@ internal sealed class PartitionLog
     {
         lock (_lock)
         {
-            var limit = isolation == IsolationLevel.ReadCommitted ? LastStableOffsetLocked : _logEndOffset;
+            var limit = isolation == IsolationLevel.ReadCommitted ? LastStableOffsetLocked : _highWatermark;
             if (offset < _logStartOffset || offset > _logEndOffset)
-                return new LogReadResult(ErrorCode.OffsetOutOfRange, ReadOnlyMemory<byte>.Empty, _logEndOffset, LastStableOffsetLocked, _logStartOffset, []);
+                return new LogReadResult(ErrorCode.OffsetOutOfRange, ReadOnlyMemory<byte>.Empty, _highWatermark, LastStableOffsetLocked, _logStartOffset, []);
 
             var index = IndexOfBatchContaining(offset);
             var records = ReadOnlyMemory<byte>.Empty;
@@ -203,15 +311,15 @@ internal sealed class PartitionLog
                 records = start.Chunk.Slice(start.Position, length);
                 if (isolation == IsolationLevel.ReadCommitted) aborted = _transactions.AbortedOverlapping(offset, end + 1);
             }
-            return new LogReadResult(ErrorCode.None, records, _logEndOffset, LastStableOffsetLocked, _logStartOffset, aborted);
+            return new LogReadResult(ErrorCode.None, records, _highWatermark, LastStableOffsetLocked, _logStartOffset, aborted);
         }
     }
 
-    private long LastStableOffsetLocked => Math.Max(_logStartOffset, _transactions.FirstOpenOffset ?? _logEndOffset);
+    private long LastStableOffsetLocked => Math.Max(_logStartOffset, Math.Min(_transactions.FirstOpenOffset ?? _highWatermark, _highWatermark));
 
     /// <summary>
-    /// How many stored bytes lie at or after <paramref name="offset"/> (what a fetch from there could return);
-    /// for read_committed only those below the last stable offset.
+    /// How many stored bytes lie at or after <paramref name="offset"/> below the high watermark (what a fetch from
+    /// there could return); for read_committed only those below the last stable offset.
     /// </summary>
     public long BytesAvailableFrom(long offset, IsolationLevel isolation = IsolationLevel.ReadUncommitted)
     {
@@ -219,14 +327,208 @@ internal sealed class PartitionLog
         {
             var index = IndexOfBatchContaining(Math.Max(offset, _logStartOffset));
             if (index < 0) return 0;
-            var end = _endPosition;
-            if (isolation == IsolationLevel.ReadCommitted)
-            {
-                var stable = IndexOfBatchContaining(LastStableOffsetLocked);
-                if (stable >= 0) end = _batches[stable].LogPosition;
-            }
+            var limit = isolation == IsolationLevel.ReadCommitted ? LastStableOffsetLocked : _highWatermark;
+            var stop = IndexOfBatchContaining(limit);
+            var end = stop >= 0 ? _batches[stop].LogPosition : _endPosition;
             return Math.Max(0, end - _batches[index].LogPosition);
         }
+    }
+
+    /// <summary>
+    /// What a follower's fetch from <paramref name="offset"/> gets: the stored batches (shared, not copied) up to
+    /// about <paramref name="maxBytes"/> (at least one), past the high watermark too, with the leader's offsets.
+    /// </summary>
+    public ReplicaRead ReadForReplica(long offset, int maxBytes)
+    {
+        lock (_lock)
+        {
+            if (offset < _logStartOffset || offset > _logEndOffset)
+                return new ReplicaRead(ErrorCode.OffsetOutOfRange, [], _highWatermark, _logStartOffset, _logEndOffset);
+            var batches = new List<StoredBatch>();
+            long bytes = 0;
+            for (var i = IndexOfBatchContaining(offset); i >= 0 && i < _batches.Count && (bytes == 0 || bytes + _batches[i].Length <= maxBytes); i++)
+            {
+                batches.Add(_batches[i]);
+                bytes += _batches[i].Length;
+            }
+            return new ReplicaRead(ErrorCode.None, batches, _highWatermark, _logStartOffset, _logEndOffset);
+        }
+    }
+
+    /// <summary>
+    /// Appends batches fetched from the leader of <paramref name="leaderEpoch"/>, sharing their memory. Refused
+    /// (false) when this replica is not that leader's follower any more, or the batches do not start at the log end.
+    /// </summary>
+    public bool AppendReplicated(IReadOnlyList<StoredBatch> batches, int leaderEpoch)
+    {
+        if (batches.Count == 0) return true;
+        lock (_lock)
+        {
+            if (_isLeader || _leaderEpoch != leaderEpoch || batches[0].BaseOffset > _logEndOffset) return false;
+            foreach (var batch in batches)
+            {
+                // A batch the follower has already (the fetch began inside it) is skipped; an empty log that
+                // starts inside a batch (the leader's log start) takes that batch whole.
+                var empty = _first == _batches.Count;
+                if (batch.BaseOffset >= _logEndOffset || (empty && batch.LastOffset >= _logEndOffset)) Add(batch);
+            }
+        }
+        Changed?.Invoke();
+        return true;
+    }
+
+    /// <summary>
+    /// A follower learns the leader's high watermark and log start from a fetch answer: its own high watermark
+    /// is the leader's, at most its own log end; its log start moves up with the leader's (DeleteRecords).
+    /// </summary>
+    public void FollowLeader(long leaderHighWatermark, long leaderLogStartOffset)
+    {
+        lock (_lock)
+        {
+            if (_isLeader) return;
+            _highWatermark = Math.Min(Math.Max(_highWatermark, leaderHighWatermark), _logEndOffset);
+            if (leaderLogStartOffset > _logStartOffset && leaderLogStartOffset <= _highWatermark)
+            {
+                _logStartOffset = leaderLogStartOffset;
+                while (_first < _batches.Count && _batches[_first].LastOffset < leaderLogStartOffset) RemoveFirst();
+                AfterFrontRemoval();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The leader's high watermark moves up to <paramref name="highWatermark"/> (never down, never past the log
+    /// end) while this replica leads at <paramref name="leaderEpoch"/>; waiting acks=all requests and fetches wake.
+    /// </summary>
+    public void AdvanceHighWatermark(long highWatermark, int leaderEpoch)
+    {
+        bool advanced;
+        lock (_lock) advanced = _isLeader && _leaderEpoch == leaderEpoch && SetHighWatermarkLocked(Math.Min(highWatermark, _logEndOffset));
+        if (advanced) AfterHighWatermarkAdvance();
+    }
+
+    private bool SetHighWatermarkLocked(long highWatermark)
+    {
+        if (highWatermark <= _highWatermark) return false;
+        _highWatermark = highWatermark;
+        return true;
+    }
+
+    private void AfterHighWatermarkAdvance()
+    {
+        List<TaskCompletionSource<bool>>? reached = null;
+        lock (_lock)
+        {
+            for (var i = _highWatermarkWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_highWatermarkWaiters[i].Offset > _highWatermark) continue;
+                (reached ??= []).Add(_highWatermarkWaiters[i].Reached);
+                _highWatermarkWaiters.RemoveAt(i);
+            }
+        }
+        if (reached is not null) foreach (var waiter in reached) waiter.TrySetResult(true);
+        Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// Completes with true once the high watermark reaches <paramref name="offset"/> (every in-sync replica has
+    /// the records before it), with false when this replica stops leading first. The caller bounds the wait.
+    /// </summary>
+    public Task<bool> WaitForHighWatermarkAsync(long offset)
+    {
+        lock (_lock)
+        {
+            if (_highWatermark >= offset) return Task.FromResult(true);
+            if (!_isLeader) return Task.FromResult(false);
+            var reached = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _highWatermarkWaiters.Add((offset, reached));
+            return reached.Task;
+        }
+    }
+
+    /// <summary>Forgets a wait whose caller gave up (its request timed out).</summary>
+    public void CancelHighWatermarkWait(Task<bool> wait)
+    {
+        lock (_lock) _highWatermarkWaiters.RemoveAll(w => w.Reached.Task == wait);
+    }
+
+    /// <summary>
+    /// Truncation when following the leader of <paramref name="leaderEpoch"/>, once per epoch: removes what
+    /// diverges from <paramref name="leader"/> using leader epochs (OffsetForLeaderEpoch, KIP-101/279), so no
+    /// record only an old leader had survives.
+    /// </summary>
+    public void TruncateDivergentFrom(PartitionLog leader, int leaderEpoch)
+    {
+        lock (_lock)
+        {
+            if (_isLeader || _leaderEpoch != leaderEpoch || _truncatedForEpoch == leaderEpoch) return;
+        }
+        // Ask the leader where our latest epoch ended there; go back an epoch at a time until both have it.
+        var epoch = LatestEpoch;
+        long truncateTo = LogEndOffset;
+        while (epoch != LeaderEpochCache.UndefinedEpoch)
+        {
+            var (leaderHas, leaderEnd) = leader.EndOffsetForEpoch(epoch);
+            if (leaderHas == LeaderEpochCache.UndefinedEpoch)
+            {
+                truncateTo = -1; // the leader has nothing that old any more: start over from its log start
+                break;
+            }
+            var (ownHas, ownEnd) = EndOffsetForEpoch(leaderHas);
+            if (ownHas == leaderHas)
+            {
+                truncateTo = Math.Min(leaderEnd, ownEnd);
+                break;
+            }
+            epoch = ownHas;
+        }
+        lock (_lock)
+        {
+            if (_isLeader || _leaderEpoch != leaderEpoch) return;
+            if (truncateTo < 0 || truncateTo < _logStartOffset) ResetToLocked(leader.LogStartOffset);
+            else if (truncateTo < _logEndOffset) TruncateLocked(truncateTo);
+            _truncatedForEpoch = leaderEpoch;
+        }
+    }
+
+    /// <summary>A follower that fell behind the leader's log start (or holds nothing it shares) starts over empty at <paramref name="offset"/>.</summary>
+    public void ResetTo(long offset)
+    {
+        lock (_lock) ResetToLocked(offset);
+    }
+
+    private void ResetToLocked(long offset)
+    {
+        _batches.Clear();
+        _first = 0;
+        _logStartOffset = _logEndOffset = _highWatermark = offset;
+        _sizeInBytes = 0;
+        _epochs.TruncateFrom(0);
+        Rebuild();
+    }
+
+    /// <summary>Removes every batch holding offsets at or after <paramref name="offset"/>, and the state they carried.</summary>
+    private void TruncateLocked(long offset)
+    {
+        var keep = _batches.Count;
+        while (keep > _first && _batches[keep - 1].LastOffset >= offset) keep--;
+        if (keep == _batches.Count) return;
+        var removedFrom = _batches[keep];
+        _logEndOffset = removedFrom.BaseOffset;
+        _endPosition = removedFrom.LogPosition;
+        for (var i = keep; i < _batches.Count; i++) _sizeInBytes -= _batches[i].Length;
+        _batches.RemoveRange(keep, _batches.Count - keep);
+        _highWatermark = Math.Min(_highWatermark, _logEndOffset);
+        _epochs.TruncateFrom(_logEndOffset);
+        Rebuild();
+    }
+
+    /// <summary>Producer state and transactions as the remaining batches give them (after a truncation).</summary>
+    private void Rebuild()
+    {
+        _producers.Clear();
+        _transactions.ClearLogState();
+        for (var i = _first; i < _batches.Count; i++) Track(_batches[i]);
     }
 
     /// <summary>The index of the live batch whose offsets include <paramref name="offset"/>, or -1.</summary>
@@ -288,8 +590,8 @@ internal sealed class PartitionLog
     {
         lock (_lock)
         {
-            if (offset == -1) offset = _logEndOffset;
-            if (offset < 0 || offset > _logEndOffset) return (ErrorCode.OffsetOutOfRange, _logStartOffset);
+            if (offset == -1) offset = _highWatermark;
+            if (offset < 0 || offset > _highWatermark) return (ErrorCode.OffsetOutOfRange, _logStartOffset);
             if (offset > _logStartOffset)
             {
                 _logStartOffset = offset;
@@ -316,7 +618,8 @@ internal sealed class PartitionLog
                 var timestamp = batch.MaxTimestamp >= 0 ? batch.MaxTimestamp : batch.AppendTimeMs;
                 var expired = retentionMs >= 0 && nowMs - timestamp > retentionMs;
                 var oversized = retentionBytes >= 0 && _sizeInBytes - batch.Length >= retentionBytes;
-                if (!expired && !oversized) break;
+                // Only what every in-sync replica has may go, as in Kafka (the high watermark bounds deletion).
+                if ((!expired && !oversized) || batch.LastOffset >= _highWatermark) break;
                 _logStartOffset = Math.Max(_logStartOffset, batch.LastOffset + 1);
                 RemoveFirst();
                 removed++;
@@ -345,6 +648,26 @@ internal sealed class PartitionLog
         }
     }
 
-    private readonly record struct StoredBatch(
-        LogChunk Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition, bool IsControl);
 }
+
+/// <summary>
+/// One stored batch: where its bytes live (a slice of a chunk, shared by every replica that holds it) and what
+/// the log indexes it by. <see cref="LogPosition"/> counts bytes in the holding replica's log.
+/// </summary>
+internal readonly record struct StoredBatch(
+    LogChunk Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition, bool IsControl)
+{
+    /// <summary>The stored bytes.</summary>
+    public ReadOnlyMemory<byte> Bytes => Chunk.Slice(Position, Length);
+
+    /// <summary>The batch header.</summary>
+    public RecordBatchHeader Header => new(Bytes.Span);
+}
+
+/// <summary>What a follower's fetch gets from its leader.</summary>
+/// <param name="Error">None, or OFFSET_OUT_OF_RANGE when the follower's log end lies outside the leader's log.</param>
+/// <param name="Batches">Stored batches from the fetch offset on, shared with the leader.</param>
+/// <param name="HighWatermark">The leader's high watermark.</param>
+/// <param name="LogStartOffset">The leader's log start offset.</param>
+/// <param name="LogEndOffset">The leader's log end offset.</param>
+internal readonly record struct ReplicaRead(ErrorCode Error, IReadOnlyList<StoredBatch> Batches, long HighWatermark, long LogStartOffset, long LogEndOffset);

@@ -79,6 +79,9 @@ internal sealed class ProducerStateTable
         return entry;
     }
 
+    /// <summary>Forgets every producer (before the state is rebuilt from what a truncated log still holds).</summary>
+    public void Clear() => _producers.Clear();
+
     /// <summary>Forgets batches that were removed from the front of the log (retention, DeleteRecords).</summary>
     public void RemoveBatchesBefore(long logStartOffset)
     {

@@ -4,7 +4,7 @@ namespace Tributary.Broker.Transactions;
 
 /// <summary>
 /// The transactional side of one partition log: which producers may write transactional batches (their
-/// partition was added to their transaction), where each open transaction starts (which bounds the last
+/// partition was added to their transaction: the coordinator tells every replica), where each open transaction starts (which bounds the last
 /// stable offset), and the index of aborted transactions that read_committed fetches report.
 /// Not thread-safe: the owning partition log calls it under its lock.
 /// </summary>
@@ -43,10 +43,23 @@ internal sealed class PartitionTransactions
         if (isTransactional) _open.TryAdd(producerId, baseOffset);
     }
 
+    /// <summary>Withdraws the producer's admission: its transaction ended.</summary>
+    public void Revoke(long producerId) => _admitted.Remove(producerId);
+
+    /// <summary>
+    /// Forgets what the log's batches gave (open transactions, markers, the aborted index), keeping admissions,
+    /// which come from the transaction coordinator; the log replays its batches next.
+    /// </summary>
+    public void ClearLogState()
+    {
+        _open.Clear();
+        _coordinatorEpochs.Clear();
+        _aborted.Clear();
+    }
+
     /// <summary>Notes a stored marker: the producer's transaction here ends; an aborted one enters the index.</summary>
     public void OnMarkerStored(long producerId, bool commit, int coordinatorEpoch, long markerOffset)
     {
-        _admitted.Remove(producerId);
         _coordinatorEpochs[producerId] = coordinatorEpoch;
         if (_open.Remove(producerId, out var firstOffset) && !commit)
             _aborted.Add(new AbortedTransactionRange(producerId, firstOffset, markerOffset));

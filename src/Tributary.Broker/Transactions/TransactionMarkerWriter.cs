@@ -1,14 +1,13 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Groups;
-using Tributary.Broker.Log;
 using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Transactions;
 
 /// <summary>
 /// What Kafka's WriteTxnMarkers does, in process: a COMMIT or ABORT control batch in every partition of the
-/// transaction, and the end of its staged offsets in every group it committed offsets for. All replicas share
-/// one log, so a partition gets its marker even while it has no live leader.
+/// transaction, and the end of its staged offsets in every group it committed offsets for. Markers go to each
+/// partition's leader and replicate like data; a partition without a leader gets its marker once it has one.
 /// </summary>
 internal sealed class TransactionMarkerWriter(ClusterController cluster, GroupCoordinator groups)
 {
@@ -20,8 +19,7 @@ internal sealed class TransactionMarkerWriter(ClusterController cluster, GroupCo
         {
             // A partition deleted during the transaction has nothing left to mark.
             if (!cluster.TryGetTopic(topic, out var state) || state.Partition(index) is not { } partition) continue;
-            var options = new AppendOptions(partition.Leadership.LeaderEpoch, nowMs, UseLogAppendTime: false, state.Config.MaxMessageBytes);
-            partition.Log.AppendMarker(transaction.ProducerId, transaction.ProducerEpoch, marker, options);
+            cluster.WriteMarker(partition, transaction.ProducerId, transaction.ProducerEpoch, marker, nowMs, state.Config.MaxMessageBytes);
         }
         foreach (var group in transaction.Groups) groups.CompleteTransactionalOffsets(group, transaction.ProducerId, commit);
     }
@@ -30,6 +28,6 @@ internal sealed class TransactionMarkerWriter(ClusterController cluster, GroupCo
     public void Admit(TransactionMetadata transaction, IEnumerable<TopicPartition> partitions)
     {
         foreach (var (topic, index) in partitions)
-            cluster.FindPartition(topic, index)?.Log.AdmitTransactionalProducer(transaction.ProducerId, transaction.ProducerEpoch);
+            cluster.FindPartition(topic, index)?.AdmitTransactionalProducer(transaction.ProducerId, transaction.ProducerEpoch);
     }
 }

@@ -4,6 +4,8 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Tributary.Cli.Admin;
 using Tributary.Abstractions;
 using Tributary.Cli.Common;
 using Tributary.Streams;
@@ -30,8 +32,9 @@ internal static class PipeCommand
         var exactlyOnce = new Option<bool>("--exactly-once") { Description = "Write output and commit offsets in Kafka transactions (read_committed input)." };
         var transactionalId = new Option<string?>("--transactional-id") { Description = "transactional.id for --exactly-once (default: the group name)." };
         var count = new Option<long?>("--count", "-c") { Description = "Stop after this many records were read (records in flight are finished too)." };
+        var noCreate = new Option<bool>("--no-create") { Description = "Fail if the output topic does not exist instead of creating it like the input topic." };
         var command = new Command("pipe", "Consume a topic, transform each record, produce to another topic.")
-            { from, to, group, transforms, plugin, pluginType, exactlyOnce, transactionalId, count };
+            { from, to, group, transforms, plugin, pluginType, exactlyOnce, transactionalId, count, noCreate };
         connection.AddTo(command);
         command.SetSafeAction(async (result, cancellationToken) =>
         {
@@ -45,14 +48,33 @@ internal static class PipeCommand
                 throw new UserErrorException("--plugin-type needs --plugin");
             using (var admin = kafka.CreateAdminClient())
             {
-                kafka.RequireTopic(admin, input);
-                kafka.RequireTopic(admin, output);
+                var inputTopic = kafka.RequireTopic(admin, input);
+                if (!kafka.TopicExists(admin, output))
+                {
+                    if (result.GetValue(noCreate))
+                        throw new UserErrorException($"unknown topic '{output}' (without --no-create, pipe creates it)");
+                    await CreateLikeAsync(kafka, admin, output, inputTopic);
+                }
             }
             var groupId = result.GetValue(group) ?? $"tributary-pipe-{input}-{output}";
             var pipe = new PipeRun(kafka, input, output, groupId, new TransformChain(steps), result.GetValue(count));
             return await pipe.RunAsync(result.GetValue(exactlyOnce) ? result.GetValue(transactionalId) ?? groupId : null, cancellationToken);
         });
         return command;
+    }
+
+    // The output topic gets the input's partitions and replication factor, so keys keep their partitioning.
+    private static async Task CreateLikeAsync(KafkaConnection kafka, IAdminClient admin, string name, TopicMetadata like)
+    {
+        var specification = new TopicSpecification
+        {
+            Name = name,
+            NumPartitions = like.Partitions.Count,
+            ReplicationFactor = (short)like.Partitions[0].Replicas.Length,
+        };
+        await AdminErrors.RunAsync(() => admin.CreateTopicsAsync([specification], new CreateTopicsOptions { OperationTimeout = kafka.Timeout }));
+        await Console.Error.WriteLineAsync(
+            $"Created topic {name} with {specification.NumPartitions} partition(s) and replication factor {specification.ReplicationFactor}, like {like.Topic}.");
     }
 
     /// <summary>One run of a pipe: the stream, its stop condition and its drain.</summary>

@@ -101,7 +101,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         foreach (var offset in offsets)
             routes[offset.TopicPartition] = new RouteEntry(owner, owner.Assigned(offset.TopicPartition));
         consumer.IncrementalAssign(offsets);
-        logger.LogInformation("Assigned {Partitions}", string.Join(", ", offsets));
+        logger.LogInformation("Assigned {Partitions}", KafkaLog.Describe(offsets));
     });
 
     /// <summary>Unassigns the partitions routed to <paramref name="owner"/>.</summary>
@@ -152,7 +152,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         }
         catch (TimeoutException)
         {
-            throw new CommitTimeoutException($"Commit of {string.Join(", ", offsets)} was not acknowledged within {settings.CommitTimeout}.");
+            throw new CommitTimeoutException($"Commit of {KafkaLog.Describe(offsets)} was not acknowledged within {settings.CommitTimeout}.");
         }
     }
 
@@ -280,7 +280,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     {
         if (!routes.TryGetValue(record.TopicPartition, out var route))
         {
-            logger.LogWarning("Dropped a record of unassigned partition {Partition}", record.TopicPartition);
+            logger.LogWarning("Dropped a record of unassigned partition {Partition}", KafkaLog.Describe([record.TopicPartition]));
             return;
         }
         route.Buffer.Add(record);
@@ -341,7 +341,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             freshlyAssigned.Add(partition);
             result.Add(new TopicPartitionOffset(partition, starts is not null && starts.TryGetValue(partition, out var start) ? new Offset(start) : Offset.Unset));
         }
-        logger.LogInformation("Assigned {Partitions}", string.Join(", ", partitions));
+        logger.LogInformation("Assigned {Partitions}", KafkaLog.Describe(partitions));
         settings.PartitionHandler?.OnAssign(partitions, restricted);
         return result;
     }
@@ -363,7 +363,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         }
         foreach (var (owner, set) in released)
             owner.ReleaseCompleted(set);
-        logger.LogInformation(lost ? "Lost {Partitions}" : "Revoked {Partitions}", string.Join(", ", partitions.Select(p => p.TopicPartition)));
+        logger.LogInformation(lost ? "Lost {Partitions}" : "Revoked {Partitions}", KafkaLog.Describe(partitions.Select(p => p.TopicPartition)));
         if (lost)
             settings.PartitionHandler?.OnLost(partitions, restricted);
         else
@@ -442,7 +442,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     private void LogDropped(IReadOnlyCollection<TopicPartitionOffset> offsets, string reason)
     {
         Interlocked.Add(ref offsetsDropped, offsets.Count);
-        logger.LogInformation("Dropped commit of {Offsets} because {Reason}", string.Join(", ", offsets), reason);
+        logger.LogInformation("Dropped commit of {Offsets} because {Reason}", KafkaLog.Describe(offsets), reason);
     }
 
     private void CloseConsumer()

@@ -111,7 +111,7 @@ internal sealed class TransactionalSourceState
                 }
                 Monitor.Wait(gate, left);
             }
-            var undrained = toAbort.Length > 0 ? string.Join(", ", Undrained(revoked)) : "";
+            var undrained = toAbort.Length > 0 ? KafkaLog.Describe(Undrained(revoked)) : "";
             foreach (var partition in revoked)
             {
                 emitted.Remove(partition);

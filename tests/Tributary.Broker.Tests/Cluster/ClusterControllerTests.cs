@@ -1,16 +1,27 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Log;
 using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Tests.Cluster;
 
-public class ClusterControllerTests
+public class ClusterControllerTests : IAsyncDisposable
 {
-    private static ClusterController Controller(int brokers = 3, bool autoCreate = true, short defaultReplicationFactor = 1)
+    private readonly List<ClusterController> _controllers = [];
+
+    private ClusterController Controller(int brokers = 3, bool autoCreate = true, short defaultReplicationFactor = 1)
     {
         var nodes = Enumerable.Range(1, brokers).Select(id => new BrokerNode(id, "127.0.0.1") { IsAlive = true });
         var settings = ClusterSettings.From(new EmbeddedKafkaOptions { AutoCreateTopics = autoCreate, DefaultReplicationFactor = defaultReplicationFactor });
-        return new ClusterController(settings, nodes, NullLogger.Instance);
+        var controller = new ClusterController(settings, nodes, NullLogger.Instance);
+        _controllers.Add(controller);
+        return controller;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var controller in _controllers) await controller.DisposeAsync();
     }
 
     [Fact]
@@ -82,7 +93,7 @@ public class ClusterControllerTests
     }
 
     [Fact]
-    public void Stopping_a_broker_moves_its_leaderships_to_live_replicas_and_bumps_the_epoch()
+    public async Task Stopping_a_broker_moves_its_leaderships_to_live_replicas_and_bumps_the_epoch()
     {
         var controller = Controller();
         var topic = controller.CreateTopic(new TopicSpec("a", 3, 2)).Topic!;
@@ -100,10 +111,10 @@ public class ClusterControllerTests
         Assert.Equal(1, controller.ControllerId);
 
         controller.StartBroker(2);
-
-        Assert.Contains(2, led.Leadership.Isr);
-        Assert.Contains(2, follower.Leadership.Isr);
         Assert.Empty(led.Leadership.OfflineReplicas);
+
+        // Back as a follower, it rejoins the ISR once its replica fetcher has caught up.
+        await Eventually.TrueAsync(() => led.Leadership.Isr.Contains(2) && follower.Leadership.Isr.Contains(2));
     }
 
     [Fact]
@@ -119,7 +130,7 @@ public class ClusterControllerTests
         controller.StartBroker(3);
         Assert.Equal(3, partition.Leadership.Leader);
         Assert.Equal(2, partition.Leadership.LeaderEpoch);
-        Assert.Equal((2, 0L), partition.Log.EndOffsetForEpoch(2));
+        Assert.Equal((2, 0L), partition.LeaderLog!.EndOffsetForEpoch(2));
     }
 
     [Fact]
@@ -197,13 +208,34 @@ public class ClusterControllerTests
     {
         var controller = Controller();
         var topic = controller.CreateTopic(new TopicSpec("a", 1, 1, Configs: new Dictionary<string, string?> { ["retention.ms"] = "1000" })).Topic!;
-        var log = topic.Partitions[0].Log;
+        var log = topic.Partitions[0].LeaderLog!;
         log.Append(TestBatches.Create(2, timestamp: 1_000), new(0, 1_000, false, 1_048_588));
 
         controller.ApplyRetention(nowMs: 1_500);
         Assert.Equal(0, log.LogStartOffset);
         controller.ApplyRetention(nowMs: 2_001);
         Assert.Equal(2, log.LogStartOffset);
+    }
+
+    [Fact]
+    public async Task A_marker_the_followers_never_copied_is_written_again_on_the_new_leader_before_any_produce()
+    {
+        var controller = Controller();
+        var partition = controller.CreateTopic(new TopicSpec("a", Assignments: [[1, 2]])).Topic!.Partitions[0];
+        partition.AdmitTransactionalProducer(7, 0);
+        var options = new AppendOptions(0, 1_000, UseLogAppendTime: false, 1 << 20);
+        Assert.Equal(ErrorCode.None, partition.AppendAsLeader(1, Transactions.TransactionalBatches.Create(7, 0, 0, count: 2), options).Error);
+        await Eventually.TrueAsync(() => partition.ReplicaLog(2).LogEndOffset == 2, "the follower copied the transaction's records");
+
+        controller.PauseReplication(2, paused: true);
+        controller.WriteMarker(partition, 7, 0, new ControlRecord(ControlRecordType.Commit, 0), 1_000, 1 << 20);
+        controller.StopBroker(1);
+
+        var newLeader = partition.LeaderLog!;
+        Assert.Same(partition.ReplicaLog(2), newLeader);
+        Assert.False(newLeader.HasOpenTransaction(7));
+        Assert.Equal(3, newLeader.LogEndOffset);
+        Assert.Equal(3, newLeader.LastStableOffset);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class TransactionCoordinatorTests : IDisposable
         _groups.Dispose();
     }
 
-    private PartitionLog Log(int partition) => _cluster.FindPartition(Topic, partition)!.Log;
+    private PartitionLog Log(int partition) => _cluster.FindPartition(Topic, partition)!.LeaderLog!;
     private TransactionState State => _coordinator.Describe(TxId)!.State;
 
     private ProducerIdAndEpoch Init(int timeoutMs = 30_000, long producerId = -1, short epoch = -1)

@@ -30,7 +30,8 @@ def supports_headers(args):
 
 
 def produce(args):
-    producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks="all", linger_ms=5,
+    acks = "all" if args.acks == "all" else int(args.acks)
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks=acks, linger_ms=5,
                              compression_type=args.compression, **generation(args))
     offsets = []
     for i in range(args.start, args.start + args.count):
@@ -83,6 +84,22 @@ def consume(args):
     return {"consumed": len(records), "records": records, "assignments": assignments}
 
 
+def read_partition(args):
+    """Reads partition 0 from the beginning without a group for --max-seconds (or until --count records)."""
+    consumer = KafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False, metadata_max_age_ms=500)
+    partition = TopicPartition(args.topic, 0)
+    consumer.assign([partition])
+    consumer.seek_to_beginning(partition)
+    values = []
+    started = time.time()
+    while time.time() - started < args.max_seconds and (args.count <= 0 or len(values) < args.count):
+        for partition_records in consumer.poll(timeout_ms=200).values():
+            values.extend(r.value.decode() for r in partition_records)
+    end = consumer.end_offsets([partition])[partition]
+    consumer.close()
+    return {"values": values, "end_offset": end}
+
+
 def committed(args):
     consumer = KafkaConsumer(bootstrap_servers=args.bootstrap, group_id=args.group, enable_auto_commit=False)
     partitions = consumer.partitions_for_topic(args.topic) or set()
@@ -93,7 +110,7 @@ def committed(args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["create-topic", "produce", "consume", "committed"])
+    parser.add_argument("command", choices=["create-topic", "produce", "consume", "committed", "read-partition"])
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--topic", required=True)
     parser.add_argument("--partitions", type=int, default=4)
@@ -107,8 +124,10 @@ def main():
     parser.add_argument("--max-seconds", type=float, default=30)
     parser.add_argument("--api-version", help="pin the protocol generation, e.g. 0.9, 0.10, 0.10.1, 0.11")
     parser.add_argument("--compression", choices=["gzip", "snappy", "lz4"])
+    parser.add_argument("--acks", choices=["all", "0", "1"], default="all")
     args = parser.parse_args()
-    handler = {"create-topic": create_topic, "produce": produce, "consume": consume, "committed": committed}[args.command]
+    handler = {"create-topic": create_topic, "produce": produce, "consume": consume, "committed": committed,
+               "read-partition": read_partition}[args.command]
     print(json.dumps(handler(args)))
     sys.stdout.flush()
 

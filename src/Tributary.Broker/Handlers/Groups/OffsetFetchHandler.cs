@@ -1,11 +1,14 @@
 using Tributary.Broker.Groups;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>
 /// OffsetFetch v0-9: one group before v8, several from v8; a null topic list (v2+) asks for every
-/// committed partition; require_stable (v7+) is honoured by the coordinator.
+/// committed partition; require_stable (v7+) is honoured by the coordinator. v9 (KIP-848) names the member and
+/// its epoch: a consumer group answers UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH at group level for a member that
+/// is gone or behind.
 /// </summary>
 internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
 {
@@ -25,7 +28,9 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
         if (context.ApiVersion >= 8)
         {
             response.Groups = request.Groups
-                .Select(group => AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
+                .Select(group => context.Groups.CheckOffsetFetchMember(group.GroupId, group.MemberId, group.MemberEpoch) is var error && error != ErrorCode.None
+                    ? new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)error }
+                    : AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
                 .ToList();
         }
         else

@@ -35,7 +35,7 @@ internal sealed class DescribeProducersHandler : ApiHandler<DescribeProducersReq
         var error = PartitionLookup.FindLed(context, PartitionLookup.Topic(context, topic), index, -1, out var partition);
         result.ErrorCode = (short)error;
         if (error != ErrorCode.None) return result;
-        result.ActiveProducers = partition!.Log.DescribeProducers().Select(p => new DescribeProducersResponse.ProducerState
+        result.ActiveProducers = partition!.ReplicaLog(context.Broker.Id).DescribeProducers().Select(p => new DescribeProducersResponse.ProducerState
         {
             ProducerId = p.ProducerId,
             ProducerEpoch = p.Epoch,

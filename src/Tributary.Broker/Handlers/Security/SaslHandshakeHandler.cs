@@ -2,7 +2,7 @@ using Tributary.Broker.Network;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
-namespace Tributary.Broker.Handlers;
+namespace Tributary.Broker.Handlers.Security;
 
 /// <summary>
 /// SaslHandshake v0-1 outside the SASL exchange: the exchange itself runs in the connection's

@@ -2,7 +2,7 @@ using Tributary.Broker.Network;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
-namespace Tributary.Broker.Handlers;
+namespace Tributary.Broker.Handlers.Security;
 
 /// <summary>
 /// SaslAuthenticate v0-2 outside the SASL exchange (on a listener without SASL, or after authentication; the
