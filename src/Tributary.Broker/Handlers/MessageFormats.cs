@@ -71,6 +71,7 @@ internal static class MessageFormats
             return ErrorCode.None;
         }
         if (!config.DownConversionEnabled) return ErrorCode.UnsupportedVersion;
+        if (stored.IsEmpty) return ErrorCode.None;
         using var output = new PooledBufferWriter(stored.Length + stored.Length / 4);
         try
         {

@@ -22,6 +22,7 @@ public sealed class LegacyMessageSetBuilder : IDisposable
     private readonly sbyte _magic;
     private readonly CompressionCodec _codec;
     private readonly long? _logAppendTime;
+    private readonly int _start;
     private long _firstOffset = -1;
     private long _lastOffset = -1;
     private long _maxTimestamp = RecordBatchLayout.NoTimestamp;
@@ -40,6 +41,7 @@ public sealed class LegacyMessageSetBuilder : IDisposable
         _magic = magic;
         _codec = codec;
         _logAppendTime = magic > 0 ? logAppendTime : null;
+        _start = output.WrittenCount;
         _target = codec == CompressionCodec.None ? output : new PooledBufferWriter(4096);
     }
 
@@ -59,19 +61,22 @@ public sealed class LegacyMessageSetBuilder : IDisposable
         Count++;
     }
 
-    /// <summary>Writes the wrapper of a compressed set (nothing when no record was appended); returns the bytes written in all.</summary>
+    /// <summary>
+    /// Writes the wrapper of a compressed set (nothing when no record was appended); returns the size of the whole
+    /// message set written (the messages of an uncompressed set, the wrapper of a compressed one).
+    /// </summary>
     public int Complete()
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         _completed = true;
-        if (ReferenceEquals(_target, _output)) return 0;
-        if (Count == 0) return 0;
-        using var compressed = new PooledBufferWriter(_target.WrittenCount / 2 + 64);
-        KafkaCompression.CompressLegacy(_codec, _magic, _target.WrittenSpan, compressed);
-        var start = _output.WrittenCount;
-        WriteMessage(_output, _magic, _lastOffset, (byte)((byte)_codec | TimestampAttribute), _maxTimestamp,
-            default, isKeyNull: true, compressed.WrittenSpan, isValueNull: false);
-        return _output.WrittenCount - start;
+        if (!ReferenceEquals(_target, _output) && Count > 0)
+        {
+            using var compressed = new PooledBufferWriter(_target.WrittenCount / 2 + 64);
+            KafkaCompression.CompressLegacy(_codec, _magic, _target.WrittenSpan, compressed);
+            WriteMessage(_output, _magic, _lastOffset, (byte)((byte)_codec | TimestampAttribute), _maxTimestamp,
+                default, isKeyNull: true, compressed.WrittenSpan, isValueNull: false);
+        }
+        return _output.WrittenCount - _start;
     }
 
     /// <summary>Returns the scratch buffer of a compressed set.</summary>

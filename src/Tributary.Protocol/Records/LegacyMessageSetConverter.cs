@@ -60,7 +60,7 @@ public static class LegacyMessageSetConverter
                 continue;
             }
             using var inner = LegacyMessageSet.OpenWrapper(entry, options.MaxDecompressedBytes);
-            foreach (var record in inner.Records) Append(builder, entry, record.Message.Timestamp, options, record.Message);
+            foreach (var record in inner.Records) Append(builder, entry, record.Timestamp, options, record.Message);
         }
         return builder.Complete();
     }

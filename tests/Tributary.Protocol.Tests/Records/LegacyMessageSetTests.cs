@@ -92,6 +92,23 @@ public class LegacyMessageSetTests
         Assert.Equal(hex, Convert.ToHexString(Build((sbyte)magic, CompressionCodec.None, records)).ToLowerInvariant());
     }
 
+    [Theory]
+    [InlineData(CompressionCodec.None)]
+    [InlineData(CompressionCodec.Gzip)]
+    public void Complete_returns_the_size_of_the_message_set_after_what_the_output_held(CompressionCodec codec)
+    {
+        using var output = new PooledBufferWriter();
+        new KafkaWriter(output).WriteInt64(42);
+        using var builder = new LegacyMessageSetBuilder(output, 1, codec);
+        builder.Append(0, 1, "k"u8, false, "v"u8, false);
+        builder.Append(1, 2, "k"u8, false, "v"u8, false);
+
+        var size = builder.Complete();
+
+        Assert.Equal(output.WrittenCount - sizeof(long), size);
+        Assert.Equal(codec == CompressionCodec.None ? 2 : 1, LegacyMessageSet.ReadEntries(output.WrittenMemory[sizeof(long)..]).Count);
+    }
+
     [Fact]
     public void A_magic_one_wrapper_takes_the_last_offset_and_numbers_its_inner_messages_from_zero()
     {
