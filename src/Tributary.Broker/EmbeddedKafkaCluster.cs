@@ -54,8 +54,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             .ToList();
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
-        _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
-            options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
+        _groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
+            () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
         _transactions = new TransactionCoordinator(
             new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
             _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
@@ -192,6 +192,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
+        if (options.ConsumerGroupHeartbeatInterval <= TimeSpan.Zero || options.ConsumerGroupSessionTimeout <= options.ConsumerGroupHeartbeatInterval || options.ConsumerGroupMaxSize < 1)
+            throw new ArgumentException("The consumer group heartbeat interval and max size must be positive, and the session timeout longer than the heartbeat interval.", nameof(options));
+        if (options.ConsumerGroupAssignors.Count == 0 || options.ConsumerGroupAssignors.Any(name => !ConsumerGroupAssignors.Known.ContainsKey(name)))
+            throw new ArgumentException($"Consumer group assignors must be among {string.Join(", ", ConsumerGroupAssignors.Known.Keys)}.", nameof(options));
         if (options.ReplicaLagTimeMax <= TimeSpan.Zero) throw new ArgumentException("The replica lag time max must be positive.", nameof(options));
         foreach (var superUser in options.SuperUsers)
         {

@@ -60,6 +60,28 @@ public sealed class EmbeddedKafkaOptions
     public TimeSpan GroupMinSessionTimeout { get; init; } = TimeSpan.FromSeconds(6);
 
     /// <summary>
+    /// How often members of consumer groups of the new protocol (KIP-848, <c>group.protocol=consumer</c>) heartbeat
+    /// (group.consumer.heartbeat.interval.ms). Default 5 seconds, as in Kafka; the coordinator tells clients.
+    /// Reconciliation advances at heartbeats, so tests that rebalance often may shorten it.
+    /// </summary>
+    public TimeSpan ConsumerGroupHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a member of a consumer group of the new protocol lives without heartbeats
+    /// (group.consumer.session.timeout.ms). Default 45 seconds, as in Kafka.
+    /// </summary>
+    public TimeSpan ConsumerGroupSessionTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The most members a consumer group of the new protocol may have (group.consumer.max.size). Default unlimited.</summary>
+    public int ConsumerGroupMaxSize { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// The server-side assignors of consumer groups of the new protocol, the first being the default
+    /// (group.consumer.assignors): "uniform" and "range", as in Kafka. Members choose with group.remote.assignor.
+    /// </summary>
+    public IReadOnlyList<string> ConsumerGroupAssignors { get; init; } = ["uniform", "range"];
+
+    /// <summary>
     /// The largest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms);
     /// more is INVALID_TRANSACTION_TIMEOUT. Default 15 minutes, as in Kafka.
     /// </summary>
@@ -94,7 +116,9 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>
     /// Broker configs by their Kafka names, which win over the typed options: <c>unclean.leader.election.enable</c>,
     /// <c>min.insync.replicas</c> (the defaults of every topic's own configs), <c>replica.lag.time.max.ms</c>,
-    /// <c>default.replication.factor</c> and <c>num.partitions</c>. An unknown name or a bad value is an
+    /// <c>default.replication.factor</c>, <c>num.partitions</c>, and for consumer groups of the new protocol
+    /// <c>group.consumer.heartbeat.interval.ms</c>, <c>group.consumer.session.timeout.ms</c>, <c>group.consumer.max.size</c>
+    /// and <c>group.consumer.assignors</c> (comma-separated). An unknown name or a bad value is an
     /// <see cref="ArgumentException"/> when the cluster starts.
     /// </summary>
     public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();

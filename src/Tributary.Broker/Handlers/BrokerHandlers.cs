@@ -46,6 +46,10 @@ internal static class BrokerHandlers
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
 
+        // Consumer groups (the consumer group protocol, KIP-848).
+        new ConsumerGroupHeartbeatHandler(),
+        new ConsumerGroupDescribeHandler(),
+
         // Producer ids and transactions.
         new InitProducerIdHandler(),
         new AddPartitionsToTxnHandler(),

@@ -75,7 +75,7 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
         var logStart = log.LogStartOffset;
         if (timestamp == Latest)
         {
-            var logEnd = log.LogEndOffset;
+            var logEnd = log.HighWatermark; // consumers get the high watermark as the latest offset, as in Kafka
             return logEnd > logStart ? [logEnd, logStart] : [logStart];
         }
         return found.Offset >= 0 ? [found.Offset] : [];

@@ -7,7 +7,9 @@ namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>
 /// OffsetCommit v0-9: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest go to the
-/// coordinator (v0 commits, without generation or member, are outside group management). Needs READ on the group
+/// coordinator (v0 commits, without generation or member, are outside group management). In a consumer group
+/// (KIP-848) the generation is the member epoch: members of the new protocol must commit with v9+ at their current
+/// epoch (STALE_MEMBER_EPOCH otherwise). Needs READ on the group
 /// (else every partition gets GROUP_AUTHORIZATION_FAILED) and on each topic (else TOPIC_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
@@ -49,6 +51,7 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
             MemberId = request.MemberId,
             GroupInstanceId = request.GroupInstanceId,
             Offsets = known,
+            ApiVersion = context.ApiVersion,
         });
         var topics = OffsetCommitResults.PerRequestedPartition(
             request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(partition => partition.PartitionIndex))), known, errors, authorization.HeldBack,

@@ -7,7 +7,9 @@ namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>
 /// OffsetFetch v0-9: one group before v8, several from v8; a null topic list (v2+) asks for every
-/// committed partition; require_stable (v7+) is honoured by the coordinator. Authorization as Kafka: DESCRIBE on the
+/// committed partition; require_stable (v7+) is honoured by the coordinator. v9 (KIP-848) names the member and
+/// its epoch: a consumer group answers UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH at group level for a member that
+/// is gone or behind. Authorization as Kafka: DESCRIBE on the
 /// group (else GROUP_AUTHORIZATION_FAILED: the group's error from v8, the response's from v2, each requested
 /// partition's before), and DESCRIBE on each topic: a named partition of a topic the principal may not describe is
 /// TOPIC_AUTHORIZATION_FAILED, and such topics are left out of an answer for every partition.
@@ -33,7 +35,9 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
         if (context.ApiVersion >= 8)
         {
             response.Groups = request.Groups
-                .Select(group => AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
+                .Select(group => context.Groups.CheckOffsetFetchMember(group.GroupId, group.MemberId, group.MemberEpoch) is var error && error != ErrorCode.None
+                    ? new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)error }
+                    : AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
                 .ToList();
         }
         else
