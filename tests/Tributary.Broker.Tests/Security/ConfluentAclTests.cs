@@ -53,6 +53,14 @@ public sealed class ConfluentAclTests : IClassFixture<SecuredClusterFixture>, IA
             SessionTimeoutMs = 10_000,
         }).SetErrorHandler((_, error) => { lock (errors ?? []) errors?.Add(error); }).Build();
 
+    /// <summary>An ALLOW ACL as the admin client writes it.</summary>
+    private static Confluent.Kafka.Admin.AclBinding ClientAllow(string principal, ResourceType type, string name, ResourcePatternType pattern,
+        Confluent.Kafka.Admin.AclOperation operation) => new()
+    {
+        Pattern = new ResourcePattern { Type = type, Name = name, ResourcePatternType = pattern },
+        Entry = new AccessControlEntry { Principal = principal, Host = "*", Operation = operation, PermissionType = AclPermissionType.Allow },
+    };
+
     private IAdminClient Admin() => new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build();
 
     [Fact]
@@ -172,11 +180,7 @@ public sealed class ConfluentAclTests : IClassFixture<SecuredClusterFixture>, IA
     {
         await GrantAsync(AclBinding.Allow(Anonymous, AclOperation.Alter, AclResourceType.Cluster, AclBinding.ClusterResourceName));
         using var admin = Admin();
-        var acl = new Confluent.Kafka.Admin.AclBinding
-        {
-            Pattern = new ResourcePattern { Type = ResourceType.Topic, Name = "payments-", ResourcePatternType = ResourcePatternType.Prefixed },
-            Entry = new AccessControlEntry { Principal = "User:carol", Host = "*", Operation = Confluent.Kafka.Admin.AclOperation.Read, PermissionType = AclPermissionType.Allow },
-        };
+        var acl = ClientAllow("User:carol", ResourceType.Topic, "payments-", ResourcePatternType.Prefixed, Confluent.Kafka.Admin.AclOperation.Read);
 
         await admin.CreateAclsAsync([acl]);
         var described = await admin.DescribeAclsAsync(new Confluent.Kafka.Admin.AclBindingFilter
@@ -200,11 +204,7 @@ public sealed class ConfluentAclTests : IClassFixture<SecuredClusterFixture>, IA
     {
         await GrantAsync(AclBinding.Allow(Anonymous, AclOperation.Describe, AclResourceType.Cluster, AclBinding.ClusterResourceName));
         using var admin = Admin();
-        var acl = new Confluent.Kafka.Admin.AclBinding
-        {
-            Pattern = new ResourcePattern { Type = ResourceType.Group, Name = "g", ResourcePatternType = ResourcePatternType.Literal },
-            Entry = new AccessControlEntry { Principal = Anonymous, Host = "*", Operation = Confluent.Kafka.Admin.AclOperation.All, PermissionType = AclPermissionType.Allow },
-        };
+        var acl = ClientAllow(Anonymous, ResourceType.Group, "g", ResourcePatternType.Literal, Confluent.Kafka.Admin.AclOperation.All);
 
         var e = await Assert.ThrowsAsync<CreateAclsException>(() => admin.CreateAclsAsync([acl]));
 

@@ -135,6 +135,16 @@ public sealed class UnauthorizedPrincipalTests : IDisposable
             {
                 Filters = [new() { ResourceTypeFilter = 1, ResourceNameFilter = null, PatternTypeFilter = 1, PrincipalFilter = null, HostFilter = null, Operation = 1, PermissionType = 1 }],
             }, 3)).FilterResults.Select(r => r.ErrorCode)),
+        ["DescribeUserScramCredentials v0"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
+        {
+            var response = await b.SendAsync<DescribeUserScramCredentialsResponse>(Mallory, new DescribeUserScramCredentialsRequest { Users = [new() { Name = "alice" }] }, 0);
+            return [response.ErrorCode, .. response.Results.Select(r => r.ErrorCode)];
+        }),
+        ["AlterUserScramCredentials v0"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
+            (await b.SendAsync<AlterUserScramCredentialsResponse>(Mallory, new AlterUserScramCredentialsRequest
+            {
+                Deletions = [new() { Name = "alice", Mechanism = 1 }],
+            }, 0)).Results.Select(r => r.ErrorCode)),
     };
 
     public static TheoryData<string> Apis => new(Cases.Keys);

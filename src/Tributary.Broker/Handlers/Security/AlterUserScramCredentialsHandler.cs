@@ -1,3 +1,4 @@
+using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -10,7 +11,8 @@ namespace Tributary.Broker.Handlers.Security;
 /// user named, in order; a user with any invalid alteration has none applied. Errors as Kafka's controller gives
 /// them: an empty name or out-of-range iterations (4096 to 16384) UNACCEPTABLE_CREDENTIAL, an unknown mechanism
 /// UNSUPPORTED_SASL_MECHANISM, the same user and mechanism twice DUPLICATE_RESOURCE, deleting a credential that does
-/// not exist RESOURCE_NOT_FOUND. PLAIN passwords are not SCRAM credentials and do not change.
+/// not exist RESOURCE_NOT_FOUND. PLAIN passwords are not SCRAM credentials and do not change. Needs ALTER on the
+/// cluster (else every user gets CLUSTER_AUTHORIZATION_FAILED and nothing changes).
 /// </summary>
 internal sealed class AlterUserScramCredentialsHandler : ApiHandler<AlterUserScramCredentialsRequest>
 {
@@ -26,6 +28,11 @@ internal sealed class AlterUserScramCredentialsHandler : ApiHandler<AlterUserScr
             .Concat(request.Upsertions.Select(u => new Alteration(u.Name, u.Mechanism, u)))
             .ToList();
         var errors = new Dictionary<string, (ErrorCode, string)>();
+        if (!context.AuthorizeCluster(AclOperation.Alter))
+        {
+            foreach (var alteration in alterations)
+                errors[alteration.User] = (ErrorCode.ClusterAuthorizationFailed, AuthorizationMessages.Of(ErrorCode.ClusterAuthorizationFailed)!);
+        }
         foreach (var alteration in alterations)
         {
             if (!errors.ContainsKey(alteration.User) && Validate(alteration) is { } error) errors[alteration.User] = error;

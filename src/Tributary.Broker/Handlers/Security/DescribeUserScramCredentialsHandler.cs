@@ -1,3 +1,4 @@
+using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -7,7 +8,8 @@ namespace Tributary.Broker.Handlers.Security;
 /// <summary>
 /// DescribeUserScramCredentials v0 (KIP-554): the SCRAM mechanisms and iteration counts of each asked user (never
 /// salts or keys). A null or empty user list describes every user with a credential; a user named twice gets
-/// DUPLICATE_RESOURCE, a user without credentials RESOURCE_NOT_FOUND, with Kafka's messages.
+/// DUPLICATE_RESOURCE, a user without credentials RESOURCE_NOT_FOUND, with Kafka's messages. Needs DESCRIBE on the
+/// cluster (else CLUSTER_AUTHORIZATION_FAILED, for the response and each user asked).
 /// </summary>
 internal sealed class DescribeUserScramCredentialsHandler : ApiHandler<DescribeUserScramCredentialsRequest>
 {
@@ -17,8 +19,15 @@ internal sealed class DescribeUserScramCredentialsHandler : ApiHandler<DescribeU
 
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, DescribeUserScramCredentialsRequest request, CancellationToken cancellationToken)
     {
-        var all = context.Users.AllScram();
         var response = new DescribeUserScramCredentialsResponse();
+        if (!context.AuthorizeCluster(AclOperation.Describe))
+        {
+            var message = AuthorizationMessages.Of(ErrorCode.ClusterAuthorizationFailed);
+            (response.ErrorCode, response.ErrorMessage) = ((short)ErrorCode.ClusterAuthorizationFailed, message);
+            response.Results = (request.Users ?? []).Select(_ => Error("", ErrorCode.ClusterAuthorizationFailed, message!)).ToList();
+            return ValueTask.FromResult<IKafkaResponse?>(response);
+        }
+        var all = context.Users.AllScram();
         if (request.Users is null || request.Users.Count == 0)
         {
             response.Results = all.OrderBy(u => u.Key, StringComparer.Ordinal).Select(u => Describe(u.Key, u)).ToList();
