@@ -4,6 +4,7 @@
 // consumer of the output sees every input once, even if this process is killed at any moment and restarted.
 // The exactly-once tests kill this program with Process.Kill. It prints "running" once the stream is materialized.
 // Usage: dotnet run --project examples/ExactlyOnce -- [bootstrap-servers] [input-topic] [output-topic] [group] [transactional-id] [group-protocol]
+// Without bootstrap servers it starts an embedded cluster in this process (and says so) and writes greetings to transform.
 // group-protocol is "classic" (default) or "consumer" (KIP-848: the broker assigns partitions and sets the session
 // and heartbeat timings, so the classic client-side settings are left out).
 using Akka;
@@ -11,14 +12,22 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
+using Tributary.Examples;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
-var bootstrapServers = args.ElementAtOrDefault(0) ?? "localhost:9092";
 var inputTopic = args.ElementAtOrDefault(1) ?? "greetings";
 var outputTopic = args.ElementAtOrDefault(2) ?? "shouted-greetings";
 var group = args.ElementAtOrDefault(3) ?? "exactly-once-example";
 var transactionalId = args.ElementAtOrDefault(4) ?? "exactly-once-example-1";
 var groupProtocol = args.ElementAtOrDefault(5) ?? "classic";
+await using var cluster = await ExampleCluster.StartAsync(args.ElementAtOrDefault(0), [inputTopic, outputTopic], greetings: 10);
+if (cluster is null)
+    return 1;
+var bootstrapServers = cluster.BootstrapServers;
 
 using var system = ActorSystem.Create("exactly-once");
 var consumerSettings = ConsumerSettings<string, string>.Create(system, Deserializers.Utf8, Deserializers.Utf8)
@@ -35,7 +44,7 @@ var producerSettings = ProducerSettings<string, string>.Create(system, Serialize
 var control = Transactional.Source(consumerSettings, Subscriptions.Topics(inputTopic))
     .Select(message => ProducerMessage.Single(
         new ProducerRecord<string, string>(outputTopic, message.Record.Message.Key, message.Record.Message.Value.ToUpperInvariant()),
-        (ICommittable)message.CommittableOffset))
+        message.PartitionOffset))
     .ToMaterialized(Transactional.Sink(producerSettings, TransactionalSettings.Create(transactionalId)), DrainingControl<Done>.Create)
     .Run(system.Materializer());
 
@@ -49,3 +58,4 @@ Console.WriteLine("running");
 await Task.WhenAny(stop.Task, control.StreamCompletion);
 await control.DrainAndShutdown();
 Console.WriteLine("Drained, committed and closed.");
+return 0;

@@ -126,6 +126,27 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
 
+    /// <summary>
+    /// Whether requests are authorized with ACLs, as a Kafka broker with <c>authorizer.class.name</c> set to its
+    /// StandardAuthorizer. Default false: every request is allowed, and CreateAcls, DescribeAcls and DeleteAcls answer
+    /// SECURITY_DISABLED. When true, a principal may do only what an ACL allows it (or everything, if it is one of
+    /// <see cref="SuperUsers"/>); ACLs are added with <see cref="EmbeddedKafkaCluster.AddAclsAsync"/> or Kafka's
+    /// CreateAcls (an admin client, kafka-acls, <c>tributary acls</c>).
+    /// </summary>
+    public bool EnableAuthorizer { get; init; }
+
+    /// <summary>
+    /// Principals allowed everything whatever the ACLs say (Kafka's <c>super.users</c>), written <c>Type:Name</c>,
+    /// e.g. <c>User:admin</c>. A connection that did not authenticate is <c>User:ANONYMOUS</c>.
+    /// </summary>
+    public IReadOnlyList<string> SuperUsers { get; init; } = [];
+
+    /// <summary>
+    /// Whether a resource that no ACL applies to is open to everyone (Kafka's <c>allow.everyone.if.no.acl.found</c>).
+    /// Default false, as in Kafka: with the authorizer on, what no ACL allows is denied.
+    /// </summary>
+    public bool AllowEveryoneIfNoAclFound { get; init; }
+
     /// <summary>The clock for timestamps, retention, long polls, group and transaction timeouts; tests may replace it.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -5,7 +5,7 @@ using Xunit;
 namespace Tributary.Testing;
 
 /// <summary>
-/// An xunit fixture that runs one embedded Kafka cluster for a test collection (or class) and offers the chores
+/// An xunit fixture (xunit v2 in Tributary.Testing, v3 in Tributary.Testing.XunitV3) that runs one embedded Kafka cluster for a test collection (or class) and offers the chores
 /// of Kafka tests: unique names, topic creation, producing and consuming N records, waiting for a group to catch up.
 /// Use it as a collection fixture; the collection definition must live in the test assembly:
 /// <code>
@@ -58,6 +58,19 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
     /// </summary>
     protected virtual EmbeddedKafkaOptions CreateOptions() => new() { Brokers = 3 };
 
+    // xunit v2 and v3 differ only here: v2's IAsyncLifetime returns Task, v3's ValueTask (and takes its DisposeAsync
+    // from IAsyncDisposable). The same source builds Tributary.Testing (v2) and Tributary.Testing.XunitV3 (XUNIT_V3).
+#if XUNIT_V3
+    /// <summary>Starts the cluster.</summary>
+    public virtual async ValueTask InitializeAsync() => _cluster = await EmbeddedKafkaCluster.StartAsync(CreateOptions());
+
+    /// <summary>Stops the cluster.</summary>
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (_cluster is not null)
+            await _cluster.DisposeAsync();
+    }
+#else
     /// <summary>Starts the cluster.</summary>
     public virtual async Task InitializeAsync() => _cluster = await EmbeddedKafkaCluster.StartAsync(CreateOptions());
 
@@ -67,6 +80,7 @@ public class EmbeddedKafkaFixture : IAsyncLifetime
         if (_cluster is not null)
             await _cluster.DisposeAsync();
     }
+#endif
 
     /// <summary>A name no other test in this process uses, for topics, groups and transactional ids.</summary>
     /// <param name="prefix">Start of the name, to tell names apart in logs.</param>

@@ -24,7 +24,7 @@ public static class CliRunner
     /// <summary>The command's built assembly (the test project references the CLI project, so it is built first).</summary>
     public static string CommandPath { get; } = Path.Combine(RepositoryRoot, "src", "Tributary.Cli", "bin", Configuration, "net10.0", "tributary.dll");
 
-    /// <summary>Runs <c>tributary args</c> with <paramref name="bootstrap"/> as TRIBUTARY_BOOTSTRAP and <paramref name="stdin"/> as input.</summary>
+    /// <summary>Runs <c>tributary args</c> with <paramref name="bootstrap"/> as TRIBUTARY_BOOTSTRAP (unset when null) and <paramref name="stdin"/> as input.</summary>
     public static async Task<CliResult> RunAsync(string? bootstrap, string? stdin, params string[] args)
     {
         using var process = Start(bootstrap, args);
@@ -60,7 +60,10 @@ public static class CliRunner
         start.ArgumentList.Add(CommandPath);
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
-        start.Environment["TRIBUTARY_BOOTSTRAP"] = bootstrap ?? "";
+        if (bootstrap is null)
+            start.Environment.Remove("TRIBUTARY_BOOTSTRAP");
+        else
+            start.Environment["TRIBUTARY_BOOTSTRAP"] = bootstrap;
         return Process.Start(start)!;
     }
 

@@ -17,6 +17,22 @@ public sealed class ErrorTests(EmbeddedKafkaFixture kafka)
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "gave up within the timeout, not after librdkafka's defaults");
     }
 
+    [Fact]
+    public async Task An_empty_TRIBUTARY_BOOTSTRAP_is_an_error_not_a_fallback_to_a_default()
+    {
+        var result = await CliRunner.RunAsync(" ", null, "topics", "list");
+
+        AssertOneLineError(result, "$TRIBUTARY_BOOTSTRAP is set but empty");
+    }
+
+    [Fact]
+    public async Task The_default_bootstrap_is_said_when_nothing_chose_one()
+    {
+        var result = await CliRunner.RunAsync(null, null, "topics", "list", "--timeout", "1");
+
+        Assert.StartsWith("tributary: no -b and no $TRIBUTARY_BOOTSTRAP: using 127.0.0.1:9092", result.Stderr);
+    }
+
     [Theory]
     [InlineData("consume")]
     [InlineData("produce")]

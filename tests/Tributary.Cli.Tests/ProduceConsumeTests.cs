@@ -74,6 +74,18 @@ public sealed class ProduceConsumeTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Json_output_escapes_quotes_as_kcat_does_and_keeps_other_characters()
+    {
+        var topic = await kafka.CreateTopicAsync();
+        await kafka.ProduceAsync(topic, 1, _ => new Message<string, string> { Key = "émile", Value = "{\"plan\":\"pro\"}\\<tab>\t" });
+
+        var consumed = await CliRunner.RunAsync(kafka.BootstrapServers, null, "consume", "-t", topic, "-e", "-J");
+
+        Assert.True(consumed.ExitCode == 0, consumed.ToString());
+        Assert.EndsWith("\"key\":\"émile\",\"payload\":\"{\\\"plan\\\":\\\"pro\\\"}\\\\<tab>\\t\"}", consumed.StdoutLines.Single());
+    }
+
+    [Fact]
     public async Task Format_tokens_are_replaced()
     {
         var topic = await kafka.CreateTopicAsync();

@@ -24,6 +24,19 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Broker_writes_its_bootstrap_file_whole_and_removes_it_on_SIGTERM()
+    {
+        var file = Path.Combine(Path.GetTempPath(), EmbeddedKafkaFixture.UniqueName("bootstrap") + ".txt");
+        using var broker = Start(null, "broker", "--port", "0", "--bootstrap-file", file, "--log-level", "Debug");
+
+        var printed = await broker.StandardOutput.ReadLineAsync().WaitAsync(Patience);
+        Assert.Equal(printed + "\n", await File.ReadAllTextAsync(file)); // written before or as the line is printed
+
+        Assert.Equal(0, await TerminateAsync(broker));
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task Consume_without_an_end_exits_zero_on_SIGTERM()
     {
         var topic = await kafka.CreateTopicAsync();
@@ -33,6 +46,23 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
         Assert.Equal("value-0", await consumer.StandardOutput.ReadLineAsync().WaitAsync(Patience));
 
         Assert.Equal(0, await TerminateAsync(consumer));
+    }
+
+    [Fact]
+    public async Task Produce_waiting_for_a_line_stops_on_Ctrl_C_and_keeps_what_was_read()
+    {
+        var topic = await kafka.CreateTopicAsync();
+        using var producer = Start(kafka.BootstrapServers, "produce", "-t", topic);
+        await producer.StandardInput.WriteAsync("one\ntwo\n");
+        await producer.StandardInput.FlushAsync(); // stdin stays open, as a terminal's does: the command waits for a line
+
+        Assert.Equal(["one", "two"], (await kafka.ConsumeAsync(topic, 2, timeout: Patience)).Select(r => r.Message.Value));
+
+        using (var interrupt = Process.Start("kill", ["-INT", producer.Id.ToString()]))
+            await interrupt.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(Patience);
+        await producer.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, producer.ExitCode);
     }
 
     [Fact]

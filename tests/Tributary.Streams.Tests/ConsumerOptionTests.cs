@@ -1,5 +1,6 @@
 using Akka;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Xunit.Abstractions;
@@ -13,16 +14,16 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
     {
         public ConcurrentQueue<string> Events { get; } = new();
 
-        public void OnAssign(IReadOnlyCollection<TopicPartition> assigned, IRestrictedConsumer consumer) =>
+        public void OnAssign(IImmutableSet<TopicPartition> assigned, IRestrictedConsumer consumer) =>
             Events.Enqueue($"assign {Describe(assigned)} committed {string.Join(",", consumer.Committed(assigned, TimeSpan.FromSeconds(10)).Select(c => c.Offset.Value))}");
 
-        public void OnRevoke(IReadOnlyCollection<TopicPartitionOffset> revoked, IRestrictedConsumer consumer) =>
+        public void OnRevoke(IImmutableSet<TopicPartitionOffset> revoked, IRestrictedConsumer consumer) =>
             Events.Enqueue($"revoke {Describe(revoked.Select(r => r.TopicPartition))}");
 
-        public void OnLost(IReadOnlyCollection<TopicPartitionOffset> lost, IRestrictedConsumer consumer) =>
+        public void OnLost(IImmutableSet<TopicPartitionOffset> lost, IRestrictedConsumer consumer) =>
             Events.Enqueue($"lost {Describe(lost.Select(r => r.TopicPartition))}");
 
-        public void OnStop(IReadOnlyCollection<TopicPartition> assigned, IRestrictedConsumer consumer) =>
+        public void OnStop(IImmutableSet<TopicPartition> assigned, IRestrictedConsumer consumer) =>
             Events.Enqueue($"stop {Describe(assigned)} position {string.Join(",", assigned.OrderBy(p => p.Partition.Value).Select(p => consumer.Position(p).Value))}");
 
         private static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(",", partitions.Select(p => p.Partition.Value).Order());

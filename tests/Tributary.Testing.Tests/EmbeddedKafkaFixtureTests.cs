@@ -53,6 +53,8 @@ public sealed class EmbeddedKafkaFixtureTests(EmbeddedKafkaFixture kafka)
         var error = await Assert.ThrowsAsync<TimeoutException>(() => kafka.ConsumeAsync(topic, 3, timeout: TimeSpan.FromSeconds(5)));
 
         Assert.Contains("Read 2 of 3", error.Message);
+        Assert.Contains("without a consumer group", error.Message);
+        Assert.Contains("the partitions hold 2 records now", error.Message); // written but not read, or never written: the message says which
     }
 
     [Fact]

@@ -35,6 +35,13 @@ internal static class BrokerConfigCatalog
             (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
             (new("replica.lag.time.max.ms", ConfigType.Long, "30000", "How long a follower may lag before it leaves the ISR.", ReadOnly: true),
                 Invariant((long)settings.ReplicaLagTimeMax.TotalMilliseconds)),
+            // What tools read to tell "no authorizer" from "no ACLs" (librdkafka drops DescribeAcls' SECURITY_DISABLED).
+            (new("authorizer.class.name", ConfigType.String, "", "The authorizer; empty when requests are not authorized.", ReadOnly: true),
+                settings.EnableAuthorizer ? StandardAuthorizer : ""),
+            (new("super.users", ConfigType.List, null, "Principals allowed everything, separated by semicolons.", ReadOnly: true),
+                settings.SuperUsers.Count == 0 ? null : string.Join(';', settings.SuperUsers)),
+            (new("allow.everyone.if.no.acl.found", ConfigType.Boolean, "false", "Whether a resource no ACL applies to is open to everyone.", ReadOnly: true),
+                settings.AllowEveryoneIfNoAclFound ? "true" : "false"),
         };
         var defaults = new ConfigDefinition[]
         {
@@ -58,6 +65,9 @@ internal static class BrokerConfigCatalog
             .DistinctBy(c => c.Definition.Name)
             .ToList();
     }
+
+    /// <summary>The class name a KRaft broker with ACLs reports.</summary>
+    private const string StandardAuthorizer = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -31,6 +31,15 @@ internal sealed record ClusterSettings(
     /// <summary>The group coordinator's settings (DescribeConfigs reports the consumer group ones).</summary>
     public GroupCoordinatorOptions Groups { get; init; } = new();
 
+    /// <summary>Whether requests are authorized with ACLs (reported as authorizer.class.name).</summary>
+    public bool EnableAuthorizer { get; init; }
+
+    /// <summary>super.users: the principals allowed everything.</summary>
+    public IReadOnlyList<string> SuperUsers { get; init; } = [];
+
+    /// <summary>allow.everyone.if.no.acl.found.</summary>
+    public bool AllowEveryoneIfNoAclFound { get; init; }
+
     /// <summary>The settings of a cluster built from <paramref name="options"/>; broker configs by Kafka name win over the typed options.</summary>
     /// <exception cref="ArgumentException">A broker config is unknown or its value invalid.</exception>
     public static ClusterSettings From(EmbeddedKafkaOptions options)
@@ -59,6 +68,9 @@ internal sealed record ClusterSettings(
             TopicDefaults = TopicConfig.WithBrokerDefaults(topicDefaults),
             Time = options.TimeProvider,
             Groups = GroupCoordinatorOptions.From(options),
+            EnableAuthorizer = options.EnableAuthorizer,
+            SuperUsers = options.SuperUsers,
+            AllowEveryoneIfNoAclFound = options.AllowEveryoneIfNoAclFound,
         };
     }
 }

@@ -1,9 +1,11 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
+using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
@@ -14,7 +16,8 @@ namespace Tributary.Broker.Handlers;
 /// <summary>
 /// Decodes a request frame (header, then body), hands it to the handler of its API, and encodes the response
 /// frame. An unknown API key, an unsupported version (except ApiVersions, which gets Kafka's v0 fallback
-/// answer) or malformed bytes close the connection after one log line.
+/// answer) or malformed bytes close the connection after one log line. At Debug level every request is traced in one
+/// line (broker, connection, client, API, version, correlation id, time taken).
 /// </summary>
 internal sealed class RequestDispatcher : IRequestProcessor
 {
@@ -28,10 +31,11 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly UserCredentials _users;
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
+    private readonly Authorizer _authorizer;
     private readonly ILogger _logger;
 
     public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TransactionCoordinator transactions,
-        UserCredentials users, TimeProvider time, FaultInjector faults, ILogger logger)
+        UserCredentials users, TimeProvider time, FaultInjector faults, Authorizer authorizer, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
@@ -40,6 +44,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
         _users = users;
         _time = time;
         _faults = faults;
+        _authorizer = authorizer;
         _logger = logger;
     }
 
@@ -84,9 +89,15 @@ internal sealed class RequestDispatcher : IRequestProcessor
             ClientId = header.ClientId,
             ClientHost = connection.ClientHost,
             Time = _time,
+            Authorizer = _authorizer,
         };
+        var started = Stopwatch.GetTimestamp();
         var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
         await _faults.ApplyAsync(handler.ApiKey, response, _time, cancellationToken).ConfigureAwait(false);
+        if (_logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("Broker {Broker} connection {Connection} ({ClientId} at {Client}): {Api} v{Version} #{CorrelationId} handled in {Elapsed:0.0} ms{NoResponse}",
+                connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, response is null ? ", no response" : "");
         return response is null
             ? RequestOutcome.NoResponse
             : RequestOutcome.Respond(Encode(response, version, correlationId, handler.ResponseSizeHint(response)));

@@ -47,8 +47,7 @@ internal sealed class BrokerListener : IAsyncDisposable
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            // A restarted broker takes its old port back even while closed connections linger in TIME_WAIT.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            AllowRebindDuringTimeWait(socket);
             socket.Bind(new IPEndPoint(IPAddress.Parse(host), port));
             socket.Listen(512);
         }
@@ -58,6 +57,18 @@ internal sealed class BrokerListener : IAsyncDisposable
             throw;
         }
         return new BrokerListener(broker, listener ?? ListenerDefinition.Plaintext, socket, processor, maxRequestSize, logger);
+    }
+
+    // A restarted broker takes its old port back even while closed connections linger in TIME_WAIT (SO_REUSEADDR).
+    // Not through SocketOptionName.ReuseAddress: on Linux and macOS .NET also sets SO_REUSEPORT with it, which lets a
+    // second process bind the same port, so a second cluster started on 9092 would share connections with the first.
+    private static void AllowRebindDuringTimeWait(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+            socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+            socket.SetRawSocketOption(0xffff /* SOL_SOCKET */, 4 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        // Windows lets a port in TIME_WAIT be bound again without any option.
     }
 
     private async Task AcceptLoopAsync()

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Confluent.Kafka;
 
@@ -6,14 +7,18 @@ namespace Tributary.Cli.Clients;
 
 /// <summary>
 /// kcat's <c>-J</c> output: one JSON object per line with topic, partition, offset, tstype, ts, headers (a flat
-/// name, value, name, value array), key and payload. Keys, values and headers are UTF-8 text or null.
+/// name, value, name, value array), key and payload. Keys, values and headers are UTF-8 text or null. Strings are
+/// escaped as kcat escapes them (<c>\"</c>, <c>\\</c>, control characters); other characters are written as they are.
 /// </summary>
 internal static class JsonMessageWriter
 {
+    // The default encoder writes '"' as \u0022 and every non-ASCII character as \uXXXX: valid JSON, but not kcat's output.
+    private static readonly JsonWriterOptions KcatEscaping = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void Write(TextWriter output, ConsumeResult<byte[], byte[]> record)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, KcatEscaping))
         {
             json.WriteStartObject();
             json.WriteString("topic", record.Topic);

@@ -8,8 +8,8 @@ namespace Tributary.Cli.Clients;
 /// <summary>
 /// <c>tributary produce</c>: kcat's producer mode on Confluent.Kafka. Each line of stdin is one record (with
 /// <c>-K</c>, the text before the first delimiter is its key). With <c>--transactional-id</c> all records are written
-/// in one transaction, committed at the end of input and aborted on any error. Exits 0 once every record was
-/// acknowledged.
+/// in one transaction, committed at the end of input and aborted on any error or Ctrl-C. Exits 0 once every record
+/// was acknowledged; Ctrl-C (even while waiting for a line on a terminal) stops reading and delivers what was read.
 /// </summary>
 internal static class ProduceCommand
 {
@@ -17,26 +17,34 @@ internal static class ProduceCommand
     {
         var connection = new KafkaConnectionOptions();
         var topic = new Option<string>("--topic", "-t") { Description = "Topic to write.", Required = true };
-        var partition = new Option<int?>("--partition", "-p") { Description = "Write to this partition (default: the partitioner picks by key)." };
+        var partition = new Option<int?>("--partition", "-p") { Description = "Write to this partition (default, or -1: the partitioner picks by key)." };
         var keyDelimiter = new Option<string?>("--key-delimiter", "-K") { Description = "Split each line into key and value at the first occurrence of this delimiter." };
         var headers = new Option<string[]>("--header", "-H") { Description = "A header as name=value added to every record; repeatable." };
         var count = new Option<long?>("--count", "-c") { Description = "Stop after this many records." };
-        var transactionalId = new Option<string?>("--transactional-id") { Description = "Write every record in one transaction with this transactional.id." };
+        var transactionalId = new Option<string?>("--transactional-id") { Description = "Write every record in one transaction with this transactional.id (as -X transactional.id=ID does)." };
+        var key = new Option<string?>("--key", "-k") { Description = "A fixed key for every record (a key found with -K takes precedence)." };
+        var file = new Option<FileInfo?>("--file", "-l") { Description = "Read the lines of this file instead of stdin." };
         var command = new Command("produce", "Write stdin lines to a topic, one record per line (kcat -P).")
-            { topic, partition, keyDelimiter, headers, count, transactionalId };
+            { topic, partition, keyDelimiter, key, headers, count, transactionalId, file };
         connection.AddTo(command);
-        command.SetSafeAction((result, cancellationToken) =>
+        command.SetSafeAction(async (result, cancellationToken) =>
         {
+            var kafka = connection.Read(result);
             var request = new ProduceRequest(
-                connection.Read(result), result.GetValue(topic)!, result.GetValue(partition), result.GetValue(keyDelimiter),
-                ParseHeaders(result.GetValue(headers) ?? []), result.GetValue(count), result.GetValue(transactionalId));
-            return Task.Run(() => Run(request, Console.In, cancellationToken), CancellationToken.None);
+                kafka, result.GetValue(topic)!, result.GetValue(partition), result.GetValue(keyDelimiter), result.GetValue(key),
+                ParseHeaders(result.GetValue(headers) ?? []), result.GetValue(count),
+                result.GetValue(transactionalId) ?? kafka.Properties.GetValueOrDefault("transactional.id"));
+            using var lines = result.GetValue(file) is { } path ? OpenFile(path) : null;
+            return await Task.Run(() => Run(request, lines ?? Console.In, cancellationToken), CancellationToken.None);
         });
         return command;
     }
 
     private sealed record ProduceRequest(
-        KafkaConnection Connection, string Topic, int? Partition, string? KeyDelimiter, Headers Headers, long? Count, string? TransactionalId);
+        KafkaConnection Connection, string Topic, int? Partition, string? KeyDelimiter, string? Key, Headers Headers, long? Count, string? TransactionalId);
+
+    private static StreamReader OpenFile(FileInfo file) =>
+        file.Exists ? file.OpenText() : throw new UserErrorException($"no such file: {file.FullName}");
 
     // Not NameValues.Parse: headers keep their order and a name may repeat.
     private static Headers ParseHeaders(IEnumerable<string> headers)
@@ -65,11 +73,12 @@ internal static class ProduceCommand
         }
         Error? firstError = null;
         long sent = 0;
+        var lines = new InterruptibleLineReader(input);
         try
         {
-            while (sent != request.Count && !shutdown.Token.IsCancellationRequested && input.ReadLine() is { } line)
+            while (sent != request.Count && lines.Next(shutdown.Token) is { } line)
             {
-                var message = ToMessage(line, request.KeyDelimiter, request.Headers);
+                var message = ToMessage(line, request.KeyDelimiter, request.Key, request.Headers);
                 ProduceWaitingForRoom(producer, destination, message, report =>
                 {
                     if (report.Error.IsError)
@@ -77,7 +86,11 @@ internal static class ProduceCommand
                 });
                 sent++;
             }
-            producer.Flush(shutdown.Token);
+            if (shutdown.Token.IsCancellationRequested && transactional)
+                throw new UserErrorException("interrupted before the end of input: the transaction was aborted, nothing was written");
+            // After Ctrl-C the lines read so far are still delivered, within the time allowed to reach the cluster.
+            if (producer.Flush(request.Connection.Timeout + TimeSpan.FromSeconds(30)) is var undelivered and > 0)
+                throw new UserErrorException($"{undelivered} record(s) were not acknowledged in time");
             if (firstError is { } error)
                 throw new UserErrorException($"delivery failed: {error.Reason} ({error.Code})");
             if (transactional)
@@ -109,10 +122,10 @@ internal static class ProduceCommand
         }
     }
 
-    private static Message<byte[]?, byte[]?> ToMessage(string line, string? keyDelimiter, Headers headers)
+    private static Message<byte[]?, byte[]?> ToMessage(string line, string? keyDelimiter, string? fixedKey, Headers headers)
     {
         var split = keyDelimiter is null ? -1 : line.IndexOf(keyDelimiter, StringComparison.Ordinal);
-        var (key, value) = split < 0 ? (null, line) : (line[..split], line[(split + keyDelimiter!.Length)..]);
+        var (key, value) = split < 0 ? (fixedKey, line) : (line[..split], line[(split + keyDelimiter!.Length)..]);
         var message = new Message<byte[]?, byte[]?>
         {
             Key = key is null ? null : Encoding.UTF8.GetBytes(key),
@@ -131,9 +144,11 @@ internal static class ProduceCommand
     {
         using var admin = request.Connection.CreateAdminClient();
         var metadata = request.Connection.RequireTopic(admin, request.Topic);
-        if (request.Partition is { } partition && metadata.Partitions.All(p => p.PartitionId != partition))
+        // -p -1 is kcat's way of asking for the partitioner.
+        var chosen = request.Partition is -1 ? null : request.Partition;
+        if (chosen is { } partition && metadata.Partitions.All(p => p.PartitionId != partition))
             throw new UserErrorException($"unknown partition {partition} of topic '{request.Topic}' (it has {metadata.Partitions.Count})");
-        return new TopicPartition(request.Topic, request.Partition is { } fixedPartition ? new Partition(fixedPartition) : Partition.Any);
+        return new TopicPartition(request.Topic, chosen is { } fixedPartition ? new Partition(fixedPartition) : Partition.Any);
     }
 
     private static IProducer<byte[]?, byte[]?> BuildProducer(ProduceRequest request)

@@ -44,9 +44,15 @@ internal sealed record KafkaConnection(string BootstrapServers, IReadOnlyDiction
         }
     }
 
+    /// <summary>Whether the cluster has <paramref name="topic"/> (asked without creating it).</summary>
+    /// <exception cref="UserErrorException">The cluster is unreachable.</exception>
+    public bool TopicExists(IAdminClient admin, string topic) => FindTopic(admin, topic) is not null;
+
     /// <summary>The metadata of <paramref name="topic"/>, read without creating it.</summary>
     /// <exception cref="UserErrorException">The cluster is unreachable or has no such topic.</exception>
     public TopicMetadata RequireTopic(IAdminClient admin, string topic) =>
-        GetMetadata(admin).Topics.FirstOrDefault(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError)
-        ?? throw new UserErrorException($"unknown topic '{topic}'");
+        FindTopic(admin, topic) ?? throw new UserErrorException($"unknown topic '{topic}'");
+
+    private TopicMetadata? FindTopic(IAdminClient admin, string topic) =>
+        GetMetadata(admin).Topics.FirstOrDefault(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError);
 }

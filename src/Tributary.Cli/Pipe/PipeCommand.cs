@@ -4,9 +4,15 @@ using Akka.Actor;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Tributary.Cli.Admin;
 using Tributary.Abstractions;
 using Tributary.Cli.Common;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Cli.Pipe;
 
@@ -30,8 +36,9 @@ internal static class PipeCommand
         var exactlyOnce = new Option<bool>("--exactly-once") { Description = "Write output and commit offsets in Kafka transactions (read_committed input)." };
         var transactionalId = new Option<string?>("--transactional-id") { Description = "transactional.id for --exactly-once (default: the group name)." };
         var count = new Option<long?>("--count", "-c") { Description = "Stop after this many records were read (records in flight are finished too)." };
+        var noCreate = new Option<bool>("--no-create") { Description = "Fail if the output topic does not exist instead of creating it like the input topic." };
         var command = new Command("pipe", "Consume a topic, transform each record, produce to another topic.")
-            { from, to, group, transforms, plugin, pluginType, exactlyOnce, transactionalId, count };
+            { from, to, group, transforms, plugin, pluginType, exactlyOnce, transactionalId, count, noCreate };
         connection.AddTo(command);
         command.SetSafeAction(async (result, cancellationToken) =>
         {
@@ -45,14 +52,33 @@ internal static class PipeCommand
                 throw new UserErrorException("--plugin-type needs --plugin");
             using (var admin = kafka.CreateAdminClient())
             {
-                kafka.RequireTopic(admin, input);
-                kafka.RequireTopic(admin, output);
+                var inputTopic = kafka.RequireTopic(admin, input);
+                if (!kafka.TopicExists(admin, output))
+                {
+                    if (result.GetValue(noCreate))
+                        throw new UserErrorException($"unknown topic '{output}' (without --no-create, pipe creates it)");
+                    await CreateLikeAsync(kafka, admin, output, inputTopic);
+                }
             }
             var groupId = result.GetValue(group) ?? $"tributary-pipe-{input}-{output}";
             var pipe = new PipeRun(kafka, input, output, groupId, new TransformChain(steps), result.GetValue(count));
             return await pipe.RunAsync(result.GetValue(exactlyOnce) ? result.GetValue(transactionalId) ?? groupId : null, cancellationToken);
         });
         return command;
+    }
+
+    // The output topic gets the input's partitions and replication factor, so keys keep their partitioning.
+    private static async Task CreateLikeAsync(KafkaConnection kafka, IAdminClient admin, string name, TopicMetadata like)
+    {
+        var specification = new TopicSpecification
+        {
+            Name = name,
+            NumPartitions = like.Partitions.Count,
+            ReplicationFactor = (short)like.Partitions[0].Replicas.Length,
+        };
+        await AdminErrors.RunAsync(() => admin.CreateTopicsAsync([specification], new CreateTopicsOptions { OperationTimeout = kafka.Timeout }));
+        await Console.Error.WriteLineAsync(
+            $"Created topic {name} with {specification.NumPartitions} partition(s) and replication factor {specification.ReplicationFactor}, like {like.Topic}.");
     }
 
     /// <summary>One run of a pipe: the stream, its stop condition and its drain.</summary>
@@ -73,11 +99,11 @@ internal static class PipeCommand
                 .WithProperties(kafka.ClientProperties([new("linger.ms", "5")]));
             var control = transactionalId is null
                 ? KafkaConsumer.CommittableSource(consumerSettings, Subscriptions.Topics(input))
-                    .Select(ToEnvelope)
+                    .Select(message => ToEnvelope<ICommittable>(message.Record, message.CommittableOffset))
                     .ToMaterialized(KafkaProducer.CommittableSink(producerSettings, CommitterSettings.Create(system)), DrainingControl<Done>.Create)
                     .Run(system.Materializer())
                 : Transactional.Source(consumerSettings, Subscriptions.Topics(input))
-                    .Select(ToEnvelope)
+                    .Select(message => ToEnvelope(message.Record, message.PartitionOffset))
                     .ToMaterialized(Transactional.Sink(producerSettings, TransactionalSettings.Create(transactionalId)), DrainingControl<Done>.Create)
                     .Run(system.Materializer());
             await Console.Error.WriteLineAsync($"Piping {input} to {output} ({(transactionalId is null ? "at-least-once" : "exactly-once")}, group {groupId}); Ctrl-C to stop.");
@@ -95,10 +121,9 @@ internal static class PipeCommand
             return 0;
         }
 
-        private IEnvelope<byte[], byte[], ICommittable> ToEnvelope(CommittableMessage<byte[], byte[]> message)
+        private IEnvelope<byte[], byte[], TPassThrough> ToEnvelope<TPassThrough>(ConsumeResult<byte[], byte[]> record, TPassThrough offset)
         {
             Interlocked.Increment(ref _read);
-            var record = message.Record;
             var transformed = transform.Transform(new TransformMessage
             {
                 Key = record.Message.Key,
@@ -110,12 +135,12 @@ internal static class PipeCommand
                 Timestamp = record.Message.Timestamp.UtcDateTime,
             });
             if (transformed is null)
-                return ProducerMessage.PassThrough<byte[], byte[], ICommittable>(message.CommittableOffset); // dropped: commit only
+                return ProducerMessage.PassThrough<byte[], byte[], TPassThrough>(offset); // dropped: commit only
             var headers = new Headers();
             foreach (var (name, value) in transformed.Headers)
                 headers.Add(name, value);
             var produced = new Message<byte[], byte[]> { Key = transformed.Key!, Value = transformed.Value!, Headers = headers };
-            return ProducerMessage.Single(new ProducerRecord<byte[], byte[]>(output, produced), (ICommittable)message.CommittableOffset);
+            return ProducerMessage.Single(new ProducerRecord<byte[], byte[]>(output, produced), offset);
         }
     }
 }

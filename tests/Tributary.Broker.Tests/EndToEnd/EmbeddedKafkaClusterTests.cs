@@ -54,6 +54,14 @@ public class EmbeddedKafkaClusterTests
     }
 
     [Fact]
+    public async Task A_second_cluster_cannot_take_a_port_the_first_one_listens_on()
+    {
+        await using var first = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions());
+
+        await Assert.ThrowsAsync<SocketException>(() => EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { FirstPort = first.Brokers[0].Port }));
+    }
+
+    [Fact]
     public async Task A_stopped_broker_frees_its_port_leaves_metadata_and_comes_back_on_the_same_port()
     {
         await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 2 });

@@ -47,7 +47,7 @@ public abstract class TransactionalTestBase(KafkaFixture cluster, ITestOutputHel
             .WithProperty("linger.ms", "5")
             .WithLogger(Logger);
 
-    protected static TransactionalSettings TransactionalSettings(string id) => Streams.TransactionalSettings.Create(id);
+    protected static TransactionalSettings TransactionalSettings(string id) => Streams.Settings.TransactionalSettings.Create(id);
 
     /// <summary>Writes input with a plain, non-transactional Confluent.Kafka producer: key = partition, value = "p{partition}-{i}".</summary>
     protected async Task ProduceInputAsync(string topic, int partitions, int perPartition)
