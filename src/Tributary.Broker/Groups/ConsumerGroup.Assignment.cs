@@ -5,6 +5,9 @@ namespace Tributary.Broker.Groups;
 /// <summary>Subscriptions, subscribed topic metadata and the target assignment.</summary>
 internal sealed partial class ConsumerGroup
 {
+    // The members' regular expressions, compiled once each.
+    private readonly Dictionary<string, Regex> _regexes = new(StringComparer.Ordinal);
+
     /// <summary>
     /// Bumps the group epoch once when <paramref name="memberChange"/> says why (a member joined or changed its
     /// subscription) or when the subscribed topics changed (created, deleted, more partitions, newly matching a
@@ -23,6 +26,9 @@ internal sealed partial class ConsumerGroup
         }
         if (memberChange is not null)
             BumpGroupEpoch(memberChange);
+        // Compiled expressions nobody subscribes with any more are dropped.
+        foreach (var pattern in _regexes.Keys.Where(p => !_members.Values.Any(m => m.SubscribedTopicRegex == p)).ToList())
+            _regexes.Remove(pattern);
         if (GroupEpoch > AssignmentEpoch)
             ComputeTargetAssignment();
     }
@@ -66,8 +72,6 @@ internal sealed partial class ConsumerGroup
         return topics.Where(topic => member.SubscribedTopicNames.Contains(topic.Name)
             || (regex is not null && !IsInternal(topic.Name) && regex.IsMatch(topic.Name)));
     }
-
-    private readonly Dictionary<string, Regex> _regexes = new(StringComparer.Ordinal);
 
     private Regex SubscriptionRegex(string pattern)
     {

@@ -32,9 +32,7 @@ public sealed class ConsumerGroupBrokerConfigTests
         var groupId = $"group-{Guid.NewGuid():N}";
         using (var member = new GroupConsumer(cluster.BootstrapServers, groupId, "configured", "configured-member", protocol: GroupProtocol.Consumer))
         {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (member.Assignment.Count < 2)
-                await Task.Delay(50, deadline.Token);
+            await GroupConsumer.EventuallyAsync(() => member.Assignment.Count == 2, "the member owns both partitions", TimeSpan.FromSeconds(60));
             var group = (await admin.DescribeConsumerGroupsAsync([groupId])).ConsumerGroupDescriptions.Single();
             Assert.Equal("range", group.PartitionAssignor);
         }

@@ -41,18 +41,9 @@ public sealed class ConsumerGroupTests : IAsyncLifetime
         Assert.Equal(0, producer.Flush(Patience));
     }
 
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            if (deadline.IsCancellationRequested)
-                Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task EventuallyAsync(Func<bool> condition, string what) => GroupConsumer.EventuallyAsync(condition, what, Patience);
 
-    private static ISet<int> PartitionsOf(GroupConsumer consumer) => consumer.Assignment.Select(tp => tp.Partition.Value).ToHashSet();
+    private static ISet<int> PartitionsOf(GroupConsumer consumer) => consumer.Partitions;
 
     private static IEnumerable<string> Keys(params GroupConsumer[] consumers) => consumers.SelectMany(c => c.Received).Select(r => r.Message.Key);
 

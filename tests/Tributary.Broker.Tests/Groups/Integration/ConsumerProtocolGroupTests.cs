@@ -57,18 +57,9 @@ public sealed class ConsumerProtocolGroupTests(ConsumerProtocolCluster fixture) 
         return sent;
     }
 
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            if (deadline.IsCancellationRequested)
-                Assert.Fail($"Timed out waiting until {what}.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task EventuallyAsync(Func<bool> condition, string what) => GroupConsumer.EventuallyAsync(condition, what, Patience);
 
-    private static ISet<int> PartitionsOf(GroupConsumer consumer) => consumer.Assignment.Select(tp => tp.Partition.Value).ToHashSet();
+    private static ISet<int> PartitionsOf(GroupConsumer consumer) => consumer.Partitions;
 
     /// <summary>Every partition has exactly one owner among <paramref name="members"/>.</summary>
     private static bool EachPartitionHasOneOwner(IReadOnlyCollection<GroupConsumer> members, int partitions = Partitions)

@@ -60,6 +60,21 @@ internal sealed class GroupConsumer : IDisposable
     /// <summary>The partitions currently assigned, as the last rebalance callback saw them.</summary>
     public IReadOnlyList<TopicPartition> Assignment => _failure is null ? _assignment : throw new InvalidOperationException("The poll loop failed.", _failure);
 
+    /// <summary>The partition numbers currently assigned.</summary>
+    public ISet<int> Partitions => Assignment.Select(tp => tp.Partition.Value).ToHashSet();
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test after <paramref name="patience"/>.</summary>
+    public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan patience)
+    {
+        using var deadline = new CancellationTokenSource(patience);
+        while (!condition())
+        {
+            if (deadline.IsCancellationRequested)
+                Assert.Fail($"Timed out waiting until {what}.");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>The member id the group gave (or, with the new protocol, the client chose).</summary>
     public string MemberId => _consumer.MemberId;
 
