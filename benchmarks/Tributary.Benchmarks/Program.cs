@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using Tributary.Benchmarks.Cluster;
+using Tributary.Benchmarks.Replication;
 using Tributary.Benchmarks.Streams;
 using Tributary.Benchmarks.Transactions;
 
@@ -7,6 +8,8 @@ using Tributary.Benchmarks.Transactions;
 if (args is [ClusterBenchmarks.Command, .. var clusterArgs]) return await ClusterBenchmarks.RunAsync(clusterArgs);
 // `txn` compares transactional with idempotent produce on the embedded cluster; see docs/benchmarks.md.
 if (args is [TransactionBenchmarks.Command, .. var transactionArgs]) return await TransactionBenchmarks.RunAsync(transactionArgs);
+// `replication` compares acks=all with acks=1 at replication factor 3 and the CPU of factor 3 with 1; see docs/benchmarks.md.
+if (args is [ReplicationBenchmarks.Command, .. var replicationArgs]) return await ReplicationBenchmarks.RunAsync(replicationArgs);
 // `streams` compares the connectors with raw Confluent.Kafka loops, and exactly-once with at-least-once; see docs/benchmarks.md.
 if (args is [StreamsBenchmarks.Command, .. var streamsArgs]) return await StreamsBenchmarks.RunAsync(streamsArgs);
 

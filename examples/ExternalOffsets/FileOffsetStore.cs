@@ -9,24 +9,24 @@ namespace Tributary.Examples.ExternalOffsets;
 /// </summary>
 internal sealed class FileOffsetStore(string path)
 {
-    private readonly object gate = new();
-    private readonly Dictionary<string, long> offsets = Load(path);
+    private readonly object _gate = new();
+    private readonly Dictionary<string, long> _offsets = Load(path);
 
     /// <summary>Next offsets to read for the given partitions; partitions never seen start at the beginning.</summary>
     public IReadOnlyDictionary<TopicPartition, long> NextOffsets(IEnumerable<TopicPartition> partitions)
     {
-        lock (gate)
-            return partitions.ToDictionary(p => p, p => offsets.GetValueOrDefault(Key(p), 0L));
+        lock (_gate)
+            return partitions.ToDictionary(p => p, p => _offsets.GetValueOrDefault(Key(p), 0L));
     }
 
     /// <summary>Records that <paramref name="record"/> was processed: the next read of its partition starts after it.</summary>
     public void Processed(TopicPartitionOffset record)
     {
-        lock (gate)
+        lock (_gate)
         {
-            offsets[Key(record.TopicPartition)] = record.Offset.Value + 1;
+            _offsets[Key(record.TopicPartition)] = record.Offset.Value + 1;
             var temporary = path + ".tmp";
-            File.WriteAllText(temporary, JsonSerializer.Serialize(offsets));
+            File.WriteAllText(temporary, JsonSerializer.Serialize(_offsets));
             File.Move(temporary, path, overwrite: true);
         }
     }

@@ -11,6 +11,10 @@ using Confluent.Kafka;
 using Tributary.Examples.ExternalOffsets;
 using Tributary.Examples;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 var topic = args.ElementAtOrDefault(1) ?? "greetings";
 var offsetsFile = args.ElementAtOrDefault(2) ?? "offsets.json";

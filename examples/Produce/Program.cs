@@ -7,6 +7,10 @@ using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Tributary.Examples;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 var topic = args.ElementAtOrDefault(1) ?? "greetings";
 var count = int.Parse(args.ElementAtOrDefault(2) ?? "10");

@@ -9,6 +9,10 @@ using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Tributary.Examples;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 var inputTopic = args.ElementAtOrDefault(1) ?? "greetings";
 var outputTopic = args.ElementAtOrDefault(2) ?? "shouted-greetings";

@@ -6,6 +6,7 @@ using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Broker.Network;
+using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Security.Tls;
 using Tributary.Broker.Transactions;
@@ -29,6 +30,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly ClusterController _controller;
     private readonly GroupCoordinator _groups;
     private readonly TransactionCoordinator _transactions;
+    private readonly Authorizer _authorizer;
     private readonly RequestDispatcher _dispatcher;
     private readonly ILogger _logger;
     private readonly IReadOnlyList<ListenerDefinition> _listenerDefinitions;
@@ -52,12 +54,15 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             .ToList();
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
         _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
-        _groups = new GroupCoordinator(new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay, MinSessionTimeout = options.GroupMinSessionTimeout },
-            options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"));
+        _groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
+            () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
         _transactions = new TransactionCoordinator(
             new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
             _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
-        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Faults, _logger);
+        _authorizer = options.EnableAuthorizer
+            ? new Authorizer(true, options.SuperUsers, options.AllowEveryoneIfNoAclFound, options.LoggerFactory.CreateLogger("Tributary.Broker.Authorizer"))
+            : Authorizer.Disabled;
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Faults, _authorizer, _logger);
     }
 
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
@@ -187,7 +192,16 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             throw new ArgumentException("Default partitions, default replication factor, max request size and retention check interval must be positive.", nameof(options));
         if (options.TransactionMaxTimeout <= TimeSpan.Zero || options.TransactionAbortCheckInterval <= TimeSpan.Zero)
             throw new ArgumentException("The transaction max timeout and abort check interval must be positive.", nameof(options));
+        if (options.ConsumerGroupHeartbeatInterval <= TimeSpan.Zero || options.ConsumerGroupSessionTimeout <= options.ConsumerGroupHeartbeatInterval || options.ConsumerGroupMaxSize < 1)
+            throw new ArgumentException("The consumer group heartbeat interval and max size must be positive, and the session timeout longer than the heartbeat interval.", nameof(options));
+        if (options.ConsumerGroupAssignors.Count == 0 || options.ConsumerGroupAssignors.Any(name => !ConsumerGroupAssignors.Known.ContainsKey(name)))
+            throw new ArgumentException($"Consumer group assignors must be among {string.Join(", ", ConsumerGroupAssignors.Known.Keys)}.", nameof(options));
         if (options.ReplicaLagTimeMax <= TimeSpan.Zero) throw new ArgumentException("The replica lag time max must be positive.", nameof(options));
+        foreach (var superUser in options.SuperUsers)
+        {
+            if (superUser is null || superUser.IndexOf(':') <= 0 || superUser.EndsWith(':'))
+                throw new ArgumentException($"Super user '{superUser}' is not a principal of the form Type:Name (for example User:alice).", nameof(options));
+        }
     }
 
     private static void ValidateSecurity(EmbeddedKafkaOptions options)
@@ -261,6 +275,51 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         ThrowOnError(_controller.DeleteTopic(name));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Adds ACLs (an ACL that exists already stays as it is), as Kafka's CreateAcls would. They apply to the next
+    /// request of every connection.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The cluster was started without <see cref="EmbeddedKafkaOptions.EnableAuthorizer"/>.</exception>
+    /// <exception cref="ArgumentException">An ACL is one Kafka refuses (a filter-only value such as ANY, an empty name, a principal without a type); none is added then.</exception>
+    public Task AddAclsAsync(IEnumerable<AclBinding> acls, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(acls);
+        var list = acls.ToList();
+        RequireAuthorizer();
+        cancellationToken.ThrowIfCancellationRequested();
+        var invalid = list.Select(acl => (acl, Problem: acl.Problem())).FirstOrDefault(a => a.Problem is not null);
+        if (invalid.Problem is not null) throw new ArgumentException($"Invalid ACL {invalid.acl}: {invalid.Problem}.", nameof(acls));
+        _authorizer.Add(list);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Removes the ACLs that <paramref name="filter"/> matches, as Kafka's DeleteAcls would, and returns them.</summary>
+    /// <exception cref="InvalidOperationException">The cluster was started without <see cref="EmbeddedKafkaOptions.EnableAuthorizer"/>.</exception>
+    /// <exception cref="ArgumentException">The filter holds an UNKNOWN value.</exception>
+    public Task<IReadOnlyList<AclBinding>> RemoveAclsAsync(AclBindingFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        RequireAuthorizer();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (filter.Problem() is { } problem) throw new ArgumentException(problem, nameof(filter));
+        return Task.FromResult(_authorizer.Remove([filter])[0]);
+    }
+
+    /// <summary>The ACLs that <paramref name="filter"/> matches (every ACL when null), in the order they were added.</summary>
+    /// <exception cref="InvalidOperationException">The cluster was started without <see cref="EmbeddedKafkaOptions.EnableAuthorizer"/>.</exception>
+    public IReadOnlyList<AclBinding> GetAcls(AclBindingFilter? filter = null)
+    {
+        RequireAuthorizer();
+        return _authorizer.Find(filter ?? AclBindingFilter.All);
+    }
+
+    private void RequireAuthorizer()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_authorizer.IsEnabled)
+            throw new InvalidOperationException("ACLs need a cluster started with EmbeddedKafkaOptions.EnableAuthorizer = true.");
     }
 
     /// <summary>

@@ -60,6 +60,28 @@ public sealed class EmbeddedKafkaOptions
     public TimeSpan GroupMinSessionTimeout { get; init; } = TimeSpan.FromSeconds(6);
 
     /// <summary>
+    /// How often members of consumer groups of the new protocol (KIP-848, <c>group.protocol=consumer</c>) heartbeat
+    /// (group.consumer.heartbeat.interval.ms). Default 5 seconds, as in Kafka; the coordinator tells clients.
+    /// Reconciliation advances at heartbeats, so tests that rebalance often may shorten it.
+    /// </summary>
+    public TimeSpan ConsumerGroupHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a member of a consumer group of the new protocol lives without heartbeats
+    /// (group.consumer.session.timeout.ms). Default 45 seconds, as in Kafka.
+    /// </summary>
+    public TimeSpan ConsumerGroupSessionTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The most members a consumer group of the new protocol may have (group.consumer.max.size). Default unlimited.</summary>
+    public int ConsumerGroupMaxSize { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// The server-side assignors of consumer groups of the new protocol, the first being the default
+    /// (group.consumer.assignors): "uniform" and "range", as in Kafka. Members choose with group.remote.assignor.
+    /// </summary>
+    public IReadOnlyList<string> ConsumerGroupAssignors { get; init; } = ["uniform", "range"];
+
+    /// <summary>
     /// The largest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms);
     /// more is INVALID_TRANSACTION_TIMEOUT. Default 15 minutes, as in Kafka.
     /// </summary>
@@ -94,13 +116,36 @@ public sealed class EmbeddedKafkaOptions
     /// <summary>
     /// Broker configs by their Kafka names, which win over the typed options: <c>unclean.leader.election.enable</c>,
     /// <c>min.insync.replicas</c> (the defaults of every topic's own configs), <c>replica.lag.time.max.ms</c>,
-    /// <c>default.replication.factor</c> and <c>num.partitions</c>. An unknown name or a bad value is an
+    /// <c>default.replication.factor</c>, <c>num.partitions</c>, and for consumer groups of the new protocol
+    /// <c>group.consumer.heartbeat.interval.ms</c>, <c>group.consumer.session.timeout.ms</c>, <c>group.consumer.max.size</c>
+    /// and <c>group.consumer.assignors</c> (comma-separated). An unknown name or a bad value is an
     /// <see cref="ArgumentException"/> when the cluster starts.
     /// </summary>
     public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether requests are authorized with ACLs, as a Kafka broker with <c>authorizer.class.name</c> set to its
+    /// StandardAuthorizer. Default false: every request is allowed, and CreateAcls, DescribeAcls and DeleteAcls answer
+    /// SECURITY_DISABLED. When true, a principal may do only what an ACL allows it (or everything, if it is one of
+    /// <see cref="SuperUsers"/>); ACLs are added with <see cref="EmbeddedKafkaCluster.AddAclsAsync"/> or Kafka's
+    /// CreateAcls (an admin client, kafka-acls, <c>tributary acls</c>).
+    /// </summary>
+    public bool EnableAuthorizer { get; init; }
+
+    /// <summary>
+    /// Principals allowed everything whatever the ACLs say (Kafka's <c>super.users</c>), written <c>Type:Name</c>,
+    /// e.g. <c>User:admin</c>. A connection that did not authenticate is <c>User:ANONYMOUS</c>.
+    /// </summary>
+    public IReadOnlyList<string> SuperUsers { get; init; } = [];
+
+    /// <summary>
+    /// Whether a resource that no ACL applies to is open to everyone (Kafka's <c>allow.everyone.if.no.acl.found</c>).
+    /// Default false, as in Kafka: with the authorizer on, what no ACL allows is denied.
+    /// </summary>
+    public bool AllowEveryoneIfNoAclFound { get; init; }
 
     /// <summary>The clock for timestamps, retention, long polls, group and transaction timeouts; tests may replace it.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

@@ -2,20 +2,27 @@ using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker;
+using Tributary.Cli.Common;
 
 namespace Tributary.Cli;
 
 /// <summary>
-/// <c>tributary broker</c>: runs an embedded Kafka cluster until Ctrl-C or SIGTERM. The first line on stdout is
-/// the bootstrap list alone, so scripts can read it; <c>--bootstrap-file</c> also writes it to a file, atomically
-/// (the file appears complete once the cluster serves) and removes it on a clean stop. Logs go to stderr.
+/// <c>tributary broker</c>: runs an embedded Kafka cluster until Ctrl-C or SIGTERM. Stdout gets the bootstrap list of
+/// each listener on its own line, the first listener's first, so scripts can read them; <c>--bootstrap-file</c> also
+/// writes the first listener's list to a file, atomically (the file appears complete once the cluster serves) and
+/// removes it on a clean stop. Logs go to stderr. <c>--authorizer</c> turns ACLs on and <c>--super-user</c> names the
+/// principals they never stop.
 /// </summary>
 internal static class BrokerCommand
 {
     public static Command Create()
     {
         var brokers = new Option<int>("--brokers") { Description = "Number of brokers.", DefaultValueFactory = _ => 1 };
-        var port = new Option<int>("--port") { Description = "Port of the first broker; the others follow it. 0 picks free ports.", DefaultValueFactory = _ => 9092 };
+        var port = new Option<int>("--port")
+        {
+            Description = "Port of the first broker on the first listener; the other brokers follow it, then each further listener's brokers. 0 picks free ports.",
+            DefaultValueFactory = _ => 9092,
+        };
         var host = new Option<string>("--host") { Description = "IPv4 address to listen on and advertise.", DefaultValueFactory = _ => "127.0.0.1" };
         var logLevel = new Option<LogLevel>("--log-level")
         {
@@ -23,14 +30,27 @@ internal static class BrokerCommand
             DefaultValueFactory = _ => LogLevel.Information,
         };
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Also write the bootstrap list to this file (atomically, once the cluster serves; removed on exit)." };
-        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile };
-        command.SetAction((result, cancellationToken) => RunAsync(
-            new BrokerRequest(result.GetValue(brokers), result.GetValue(port), result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile)),
-            cancellationToken));
+        var authorizer = new Option<bool>("--authorizer") { Description = "Authorize every request with ACLs (off: everything is allowed)." };
+        var superUsers = new Option<string[]>("--super-user") { Description = "A principal allowed everything whatever the ACLs, e.g. User:alice; repeatable." };
+        var security = new BrokerSecurityOptions();
+        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers };
+        security.AddTo(command);
+        command.SetSafeAction((result, cancellationToken) =>
+        {
+            var (brokerCount, firstPort) = (result.GetValue(brokers), result.GetValue(port));
+            return RunAsync(
+                new BrokerRequest(brokerCount, firstPort, result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile),
+                    security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList()),
+                cancellationToken);
+        });
         return command;
     }
 
-    private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile);
+    private static string SuperUser(string principal) =>
+        principal.IndexOf(':') > 0 && !principal.EndsWith(':') ? principal : throw new UserErrorException($"bad --super-user '{principal}': use Type:Name, for example User:alice");
+
+    private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security,
+        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers);
 
     private static async Task<int> RunAsync(BrokerRequest request, CancellationToken cancellationToken)
     {
@@ -39,30 +59,49 @@ internal static class BrokerCommand
             .SetMinimumLevel(request.LogLevel)
             .AddSimpleConsole(console => console.SingleLine = true)
             .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-        var options = new EmbeddedKafkaOptions { Brokers = request.Brokers, FirstPort = request.Port, Host = request.Host, LoggerFactory = loggerFactory };
+        var security = request.Security;
+        var options = new EmbeddedKafkaOptions
+        {
+            Brokers = request.Brokers,
+            FirstPort = request.Port,
+            Host = request.Host,
+            Listeners = security.Listeners,
+            Users = security.Users,
+            Tls = security.Tls,
+            OAuthBearerUnsecured = security.OAuthBearerUnsecured,
+            EnableAuthorizer = request.EnableAuthorizer,
+            SuperUsers = request.SuperUsers,
+            LoggerFactory = loggerFactory,
+        };
         EmbeddedKafkaCluster cluster;
         try
         {
             cluster = await EmbeddedKafkaCluster.StartAsync(options, shutdown.Token);
         }
-        catch (Exception e) when (e is ArgumentException or SocketException)
+        catch (ArgumentException e)
         {
-            // A bad --host, or a port another process holds.
+            throw new UserErrorException(e.Message);
+        }
+        catch (SocketException e)
+        {
+            // A port another process holds.
             await Console.Error.WriteLineAsync($"tributary: cannot start the cluster on {request.Host}:{request.Port}: {e.Message}");
             return 1;
         }
-        await using var _ = cluster;
-        if (request.BootstrapFile is { } file)
-            await WriteAtomicallyAsync(file, cluster.BootstrapServers);
-        Console.Out.WriteLine(cluster.BootstrapServers);
-        await Console.Out.FlushAsync(CancellationToken.None);
-        try
+        await using (cluster)
         {
-            await Task.Delay(Timeout.Infinite, shutdown.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl-C or SIGTERM: a normal stop.
+            if (security.CaOut is { } caOut) cluster.CertificateAuthority!.WriteCertificatePem(caOut.FullName);
+            if (request.BootstrapFile is { } file) await WriteAtomicallyAsync(file, cluster.BootstrapServers);
+            foreach (var listener in security.Listeners) Console.Out.WriteLine(cluster.GetBootstrapServers(listener.EffectiveName));
+            await Console.Out.FlushAsync(CancellationToken.None);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, shutdown.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C or SIGTERM: a normal stop.
+            }
         }
         request.BootstrapFile?.Delete();
         return 0;

@@ -17,6 +17,7 @@ var root = new RootCommand("Tributary: Kafka streaming for .NET. kcat command li
     GroupsCommand.Create(),
     MetadataCommand.Create(),
     MetadataCommand.CreateOffsets(),
+    AclsCommand.Create(),
 };
 string[] arguments;
 try

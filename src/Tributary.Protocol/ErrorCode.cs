@@ -261,4 +261,6 @@ public enum ErrorCode : short
     DuplicateVoter = 126,
     /// <summary>The voter is not part of the set of voters.</summary>
     VoterNotFound = 127,
+    /// <summary>The regular expression is not valid (Kafka 4.0, KIP-848 regular-expression subscriptions).</summary>
+    InvalidRegularExpression = 128,
 }

@@ -1,5 +1,10 @@
 using Confluent.Kafka;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Internal;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Testing;
 
@@ -69,11 +74,11 @@ public static class ConsumerResultFactory
 /// </summary>
 public sealed class FakeCommittableOffset : IBoundOffset
 {
-    private readonly FakeOffsetCommitter committer;
+    private readonly FakeOffsetCommitter _committer;
 
     internal FakeCommittableOffset(FakeOffsetCommitter committer, TopicPartitionOffset record)
     {
-        this.committer = committer;
+        _committer = committer;
         PartitionOffset = new PartitionOffset(new GroupTopicPartition(committer.GroupId, record.Topic, record.Partition.Value), record.Offset.Value);
     }
 
@@ -84,19 +89,19 @@ public sealed class FakeCommittableOffset : IBoundOffset
     public long BatchSize => 1;
 
     /// <summary>The committer that records this offset's commits.</summary>
-    public FakeOffsetCommitter Committer => committer;
+    public FakeOffsetCommitter Committer => _committer;
 
-    IOffsetCommitter IBoundOffset.Committer => committer;
+    IOffsetCommitter IBoundOffset.Committer => _committer;
 
     /// <summary>
     /// Whether a commit covers this record: this offset or a later one of its partition was committed (Kafka keeps
     /// one position per partition, so committing a later record commits the earlier ones too).
     /// </summary>
-    public bool Committed => committer.IsCommitted(new TopicPartition(PartitionOffset.Key.Topic, PartitionOffset.Key.Partition), PartitionOffset.Offset);
+    public bool Committed => _committer.IsCommitted(new TopicPartition(PartitionOffset.Key.Topic, PartitionOffset.Key.Partition), PartitionOffset.Offset);
 
     /// <inheritdoc />
     public Task CommitAsync(CancellationToken cancellationToken = default) =>
-        ((IOffsetCommitter)committer).CommitAsync(
+        ((IOffsetCommitter)_committer).CommitAsync(
             [new TopicPartitionOffset(PartitionOffset.Key.Topic, PartitionOffset.Key.Partition, PartitionOffset.Offset + 1)], cancellationToken);
 
     /// <inheritdoc />

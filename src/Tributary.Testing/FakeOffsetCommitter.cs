@@ -1,5 +1,10 @@
 using Confluent.Kafka;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Internal;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Testing;
 
@@ -11,9 +16,9 @@ namespace Tributary.Testing;
 /// </summary>
 public sealed class FakeOffsetCommitter : IOffsetCommitter
 {
-    private readonly object gate = new();
-    private readonly List<IReadOnlyList<TopicPartitionOffset>> commits = [];
-    private readonly Dictionary<TopicPartition, long> committed = new();
+    private readonly object _gate = new();
+    private readonly List<IReadOnlyList<TopicPartitionOffset>> _commits = [];
+    private readonly Dictionary<TopicPartition, long> _committed = new();
 
     /// <summary>Creates a committer for the consumer group <paramref name="groupId"/>.</summary>
     /// <param name="groupId">The group the offsets belong to.</param>
@@ -25,7 +30,7 @@ public sealed class FakeOffsetCommitter : IOffsetCommitter
     /// <summary>Every commit received, in order: the next offset to read per partition, as a consumer would send it.</summary>
     public IReadOnlyList<IReadOnlyList<TopicPartitionOffset>> Commits
     {
-        get { lock (gate) return commits.ToList(); }
+        get { lock (_gate) return _commits.ToList(); }
     }
 
     /// <summary>
@@ -34,7 +39,7 @@ public sealed class FakeOffsetCommitter : IOffsetCommitter
     /// </summary>
     public IReadOnlyDictionary<TopicPartition, long> Committed
     {
-        get { lock (gate) return new Dictionary<TopicPartition, long>(committed); }
+        get { lock (_gate) return new Dictionary<TopicPartition, long>(_committed); }
     }
 
     /// <summary>Whether the record at <paramref name="offset"/> of <paramref name="partition"/> is covered by a commit.</summary>
@@ -42,20 +47,20 @@ public sealed class FakeOffsetCommitter : IOffsetCommitter
     /// <param name="offset">The record's offset.</param>
     public bool IsCommitted(TopicPartition partition, long offset)
     {
-        lock (gate)
-            return committed.TryGetValue(partition, out var next) && next > offset;
+        lock (_gate)
+            return _committed.TryGetValue(partition, out var next) && next > offset;
     }
 
     Task IOffsetCommitter.CommitAsync(IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        lock (gate)
+        lock (_gate)
         {
-            commits.Add(offsets.ToList());
+            _commits.Add(offsets.ToList());
             foreach (var offset in offsets)
             {
-                if (!committed.TryGetValue(offset.TopicPartition, out var known) || known < offset.Offset.Value)
-                    committed[offset.TopicPartition] = offset.Offset.Value;
+                if (!_committed.TryGetValue(offset.TopicPartition, out var known) || known < offset.Offset.Value)
+                    _committed[offset.TopicPartition] = offset.Offset.Value;
             }
         }
         return Task.CompletedTask;

@@ -1,12 +1,16 @@
 using System.Collections.Immutable;
 using Confluent.Kafka;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Testing;
 
 /// <summary>
 /// Builds producer results for unit tests without a broker (named after Alpakka Kafka's testkit): stand-ins for what
-/// <see cref="KafkaProducer.FlexiFlow{TKey,TValue,TPassThrough}"/> emits, for example in a test flow that replaces it.
+/// <see cref="KafkaProducer.FlexiFlow{TKey,TValue,TPassThrough}(ProducerSettings{TKey,TValue})"/> emits, for example in a test flow that replaces it.
 /// </summary>
 public static class ProducerResultFactory
 {

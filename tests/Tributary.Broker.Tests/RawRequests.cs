@@ -24,6 +24,9 @@ internal static class RawRequests
         return output.ToArray();
     }
 
+    /// <summary>An ApiVersions request naming its client software as v3+ requires (KIP-511): valid in every version.</summary>
+    public static ApiVersionsRequest ApiVersions() => new() { ClientSoftwareName = "raw-test", ClientSoftwareVersion = "1.0" };
+
     /// <summary>Just the fixed part of a header: a request for any api key and version with no body.</summary>
     public static byte[] HeaderOnly(short apiKey, short version, int correlationId = 1)
     {

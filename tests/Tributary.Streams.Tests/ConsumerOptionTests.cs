@@ -1,4 +1,6 @@
+using Akka;
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Xunit.Abstractions;
@@ -12,16 +14,16 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
     {
         public ConcurrentQueue<string> Events { get; } = new();
 
-        public void OnAssign(IReadOnlyCollection<TopicPartition> assigned, IRestrictedConsumer consumer) =>
+        public void OnAssign(IImmutableSet<TopicPartition> assigned, IRestrictedConsumer consumer) =>
             Events.Enqueue($"assign {Describe(assigned)} committed {string.Join(",", consumer.Committed(assigned, TimeSpan.FromSeconds(10)).Select(c => c.Offset.Value))}");
 
-        public void OnRevoke(IReadOnlyCollection<TopicPartitionOffset> revoked, IRestrictedConsumer consumer) =>
+        public void OnRevoke(IImmutableSet<TopicPartitionOffset> revoked, IRestrictedConsumer consumer) =>
             Events.Enqueue($"revoke {Describe(revoked.Select(r => r.TopicPartition))}");
 
-        public void OnLost(IReadOnlyCollection<TopicPartitionOffset> lost, IRestrictedConsumer consumer) =>
+        public void OnLost(IImmutableSet<TopicPartitionOffset> lost, IRestrictedConsumer consumer) =>
             Events.Enqueue($"lost {Describe(lost.Select(r => r.TopicPartition))}");
 
-        public void OnStop(IReadOnlyCollection<TopicPartition> assigned, IRestrictedConsumer consumer) =>
+        public void OnStop(IImmutableSet<TopicPartition> assigned, IRestrictedConsumer consumer) =>
             Events.Enqueue($"stop {Describe(assigned)} position {string.Join(",", assigned.OrderBy(p => p.Partition.Value).Select(p => consumer.Position(p).Value))}");
 
         private static string Describe(IEnumerable<TopicPartition> partitions) => string.Join(",", partitions.Select(p => p.Partition.Value).Order());
@@ -41,6 +43,33 @@ public sealed class ConsumerOptionTests(KafkaFixture kafka, ITestOutputHelper ou
             .IsShutdown.ContinueWith(_ => handler.Events.ToArray()).WaitAsync(Patience);
 
         Assert.Equal(["assign 0,1 committed -1001,-1001", "stop 0,1 position 2,-1001", "revoke 0,1"], control);
+    }
+
+    [Fact]
+    public async Task With_the_consumer_group_protocol_the_partition_handler_hears_only_the_partitions_that_move()
+    {
+        var topic = await NewTopicAsync(partitions: 4);
+        var group = NewGroup();
+        var handler = new RecordingHandler();
+        var first = KafkaConsumer.PlainSource(ConsumerSettings(group, GroupProtocol.Consumer).WithPartitionHandler(handler), Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), DrainingControl<Done>.Create)
+            .Run(Materializer);
+        await EventuallyAsync(() => Task.FromResult(handler.Events.Contains("assign 0,1,2,3 committed -1001,-1001,-1001,-1001")), "the first source owns every partition");
+
+        var second = KafkaConsumer.PlainSource(ConsumerSettings(group, GroupProtocol.Consumer), Subscriptions.Topics(topic))
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), DrainingControl<Done>.Create)
+            .Run(Materializer);
+        await EventuallyAsync(async () => (await second.Metrics).AssignedPartitions.Count == 2, "the second source got half the partitions");
+        var moved = (await second.Metrics).AssignedPartitions.Select(p => p.Partition.Value).Order().ToList();
+        // librdkafka also calls the assignment callback with nothing added after a revocation: those calls are left out.
+        string[] Heard() => handler.Events.Where(e => e != "assign  committed ").ToArray();
+        await EventuallyAsync(() => Task.FromResult(Heard().Length == 2), "the first source heard of the revocation");
+        Assert.Equal(["assign 0,1,2,3 committed -1001,-1001,-1001,-1001", $"revoke {string.Join(",", moved)}"], Heard());
+
+        await second.DrainAndShutdown().WaitAsync(Patience);
+        await EventuallyAsync(() => Task.FromResult(Heard().Length == 3), "the first source got the partitions back");
+        Assert.Equal($"assign {string.Join(",", moved)} committed -1001,-1001", Heard().Last());
+        await first.DrainAndShutdown().WaitAsync(Patience);
     }
 
     [Fact]

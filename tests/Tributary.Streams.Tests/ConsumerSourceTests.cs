@@ -187,4 +187,32 @@ public sealed class ConsumerSourceTests(KafkaFixture kafka, ITestOutputHelper ou
         Assert.Equal(1, (await shared.GetMetricsAsync()).OffsetsDropped);
         Assert.Equal(new[] { -1001L }, await CommittedAsync(group, topic, 1));
     }
+
+    [Fact]
+    public async Task One_committer_flow_commits_the_offsets_of_two_consumers_each_to_its_own_group()
+    {
+        var first = await NewTopicAsync();
+        var second = await NewTopicAsync();
+        var (groupA, groupB) = (NewGroup(), NewGroup());
+        await ProduceAsync(first, Values(30, "a"));
+        await ProduceAsync(second, Values(20, "b"));
+
+        // Take cancels each source after its last record: the stop timeout keeps its consumer for the last commits.
+        var linger = TimeSpan.FromSeconds(10);
+        var committed = await KafkaConsumer.CommittableSource(ConsumerSettings(groupA).WithStopTimeout(linger), Subscriptions.Topics(first)).Take(30)
+            .Merge(KafkaConsumer.CommittableSource(ConsumerSettings(groupB).WithStopTimeout(linger), Subscriptions.Topics(second)).Take(20))
+            .Select(m => (ICommittable)m.CommittableOffset)
+            .Via(Committer.Flow(CommitterSettings.Default.WithMaxBatch(7)))
+            .RunWith(Sink.Seq<Akka.Done>(), Materializer)
+            .WaitAsync(Patience);
+
+        Assert.NotEmpty(committed);
+        Assert.Equal(30L, (await CommittedAsync(groupA, first, 1))[0]);
+        Assert.Equal(20L, (await CommittedAsync(groupB, second, 1))[0]);
+        // A new consumer of the group starts after what was committed.
+        await ProduceAsync(first, ["a30"]);
+        var next = await KafkaConsumer.PlainSource(ConsumerSettings(groupA), Subscriptions.Topics(first)).Select(r => r.Message.Value)
+            .RunWith(Sink.First<string>(), Materializer).WaitAsync(Patience);
+        Assert.Equal("a30", next);
+    }
 }

@@ -12,8 +12,15 @@ namespace Tributary.Streams.Tests;
 /// </summary>
 public sealed class KafkaFixture : EmbeddedKafkaFixture
 {
-    // Some tests lose a member on purpose and want its short session to be accepted.
-    protected override EmbeddedKafkaOptions CreateOptions() => new() { Brokers = 3, GroupMinSessionTimeout = TimeSpan.FromSeconds(1) };
+    // Some tests lose a member on purpose and want its short session to be accepted. Members of the consumer group
+    // protocol (KIP-848) get their heartbeat interval and session timeout from the broker: the same as classic ones here.
+    protected override EmbeddedKafkaOptions CreateOptions() => new()
+    {
+        Brokers = 3,
+        GroupMinSessionTimeout = TimeSpan.FromSeconds(1),
+        ConsumerGroupHeartbeatInterval = TimeSpan.FromMilliseconds(200),
+        ConsumerGroupSessionTimeout = TimeSpan.FromSeconds(6),
+    };
 
     /// <summary>Creates a topic with the given number of partitions, on one broker or replicated.</summary>
     public Task CreateTopicAsync(string name, int partitions, short replicationFactor = 1) => Cluster.CreateTopicAsync(name, partitions, replicationFactor);
@@ -34,16 +41,34 @@ public sealed class KafkaFixture : EmbeddedKafkaFixture
         public void Dispose() => restore();
     }
 
-    /// <summary>Consumer properties for this cluster; short heartbeats so group changes show quickly.</summary>
-    public IReadOnlyDictionary<string, string> ConsumerProperties(string groupId) => new Dictionary<string, string>
+    /// <summary>
+    /// Consumer properties for this cluster; short heartbeats so group changes show quickly. With the consumer group
+    /// protocol (<c>group.protocol=consumer</c>) the session and heartbeat settings are the broker's, and librdkafka
+    /// refuses them client-side.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ConsumerProperties(string groupId, GroupProtocol protocol = GroupProtocol.Classic) =>
+        WithGroupProtocol(new Dictionary<string, string>
+        {
+            ["bootstrap.servers"] = BootstrapServers,
+            ["group.id"] = groupId,
+            ["auto.offset.reset"] = "earliest",
+            ["session.timeout.ms"] = "6000",
+            ["heartbeat.interval.ms"] = "200",
+            ["topic.metadata.refresh.interval.ms"] = "1000",
+        }, protocol);
+
+    /// <summary><paramref name="properties"/> for <paramref name="protocol"/>: without the classic protocol's client-side group settings for the consumer protocol.</summary>
+    public static Dictionary<string, string> WithGroupProtocol(Dictionary<string, string> properties, GroupProtocol protocol)
     {
-        ["bootstrap.servers"] = BootstrapServers,
-        ["group.id"] = groupId,
-        ["auto.offset.reset"] = "earliest",
-        ["session.timeout.ms"] = "6000",
-        ["heartbeat.interval.ms"] = "200",
-        ["topic.metadata.refresh.interval.ms"] = "1000",
-    };
+        if (protocol == GroupProtocol.Consumer)
+        {
+            properties.Remove("session.timeout.ms");
+            properties.Remove("heartbeat.interval.ms");
+            properties.Remove("partition.assignment.strategy");
+            properties["group.protocol"] = "consumer";
+        }
+        return properties;
+    }
 
     /// <summary>Producer properties for this cluster.</summary>
     public IReadOnlyDictionary<string, string> ProducerProperties() => new Dictionary<string, string>

@@ -26,9 +26,9 @@ public abstract class KafkaTestBase(KafkaFixture kafka, ITestOutputHelper output
 
     protected static string NewGroup() => KafkaFixture.UniqueName("group");
 
-    protected ConsumerSettings<string, string> ConsumerSettings(string group) =>
+    protected ConsumerSettings<string, string> ConsumerSettings(string group, GroupProtocol protocol = GroupProtocol.Classic) =>
         ConsumerSettings<string, string>.Create(Sys, Deserializers.Utf8, Deserializers.Utf8)
-            .WithProperties(Kafka.ConsumerProperties(group))
+            .WithProperties(Kafka.ConsumerProperties(group, protocol))
             .WithLogger(Logger);
 
     protected ProducerSettings<string, string> ProducerSettings() =>

@@ -6,15 +6,20 @@ using Xunit.Abstractions;
 
 namespace Tributary.Streams.Tests;
 
-/// <summary>Two sources in one consumer group: one joins late, one leaves; nothing is lost, sub-streams stay one per partition.</summary>
+/// <summary>
+/// Two sources in one consumer group: one joins late, one leaves; nothing is lost, sub-streams stay one per partition.
+/// Under both group protocols: classic (client-side assignors, eager or cooperative) and consumer (KIP-848, the broker
+/// assigns and revokes incrementally).
+/// </summary>
 public sealed class RebalanceTests(KafkaFixture kafka, ITestOutputHelper output) : KafkaTestBase(kafka, output)
 {
     private static readonly CommitterSettings QuickCommits = CommitterSettings.Default.WithMaxBatch(10).WithMaxInterval(TimeSpan.FromMilliseconds(50));
 
     [Theory]
-    [InlineData("range,roundrobin")]
-    [InlineData("cooperative-sticky")]
-    public async Task Every_record_is_processed_at_least_once_when_a_source_joins_late_and_another_leaves(string assignmentStrategy)
+    [InlineData(GroupProtocol.Classic, "range,roundrobin")]
+    [InlineData(GroupProtocol.Classic, "cooperative-sticky")]
+    [InlineData(GroupProtocol.Consumer, null)]
+    public async Task Every_record_is_processed_at_least_once_when_a_source_joins_late_and_another_leaves(GroupProtocol protocol, string? assignmentStrategy)
     {
         var topic = await NewTopicAsync(partitions: 4);
         var group = NewGroup();
@@ -22,7 +27,7 @@ public sealed class RebalanceTests(KafkaFixture kafka, ITestOutputHelper output)
         var processedBy = new ConcurrentDictionary<string, int>();
 
         DrainingControl<Done> Start(string name) =>
-            KafkaConsumer.CommittableSource(ConsumerSettings(group).WithProperty("partition.assignment.strategy", assignmentStrategy), Subscriptions.Topics(topic))
+            KafkaConsumer.CommittableSource(WithStrategy(ConsumerSettings(group, protocol), assignmentStrategy), Subscriptions.Topics(topic))
                 .Select(m =>
                 {
                     seen.AddOrUpdate(m.Record.Message.Value, 1, (_, n) => n + 1);
@@ -52,8 +57,13 @@ public sealed class RebalanceTests(KafkaFixture kafka, ITestOutputHelper output)
         Output.WriteLine($"duplicates from the uncommitted window: {seen.Values.Sum() - 300}");
     }
 
-    [Fact]
-    public async Task Partitioned_sources_keep_exactly_one_live_sub_source_per_assigned_partition_across_rebalances()
+    private static ConsumerSettings<string, string> WithStrategy(ConsumerSettings<string, string> settings, string? assignmentStrategy) =>
+        assignmentStrategy is null ? settings : settings.WithProperty("partition.assignment.strategy", assignmentStrategy);
+
+    [Theory]
+    [InlineData(GroupProtocol.Classic)]
+    [InlineData(GroupProtocol.Consumer)]
+    public async Task Partitioned_sources_keep_exactly_one_live_sub_source_per_assigned_partition_across_rebalances(GroupProtocol protocol)
     {
         var topic = await NewTopicAsync(partitions: 4);
         var group = NewGroup();
@@ -61,7 +71,7 @@ public sealed class RebalanceTests(KafkaFixture kafka, ITestOutputHelper output)
         var seen = new ConcurrentDictionary<string, int>();
 
         DrainingControl<Done> Start() =>
-            KafkaConsumer.CommittablePartitionedSource(ConsumerSettings(group), Subscriptions.Topics(topic))
+            KafkaConsumer.CommittablePartitionedSource(ConsumerSettings(group, protocol), Subscriptions.Topics(topic))
                 .Select(pair => (pair.Item1, Tracked(pair.Item1.Partition.Value, pair.Item2)))
                 .Via(Flow.Create<(TopicPartition, Source<CommittableMessage<string, string>, NotUsed>)>().MergeMany(8, pair => pair.Item2))
                 .Select(m =>

@@ -6,7 +6,7 @@ namespace Tributary.Streams.Tests;
 /// <summary>Stands in for a consumer in committer tests: records commits and completes them as told.</summary>
 internal sealed class RecordingCommitter(Func<Task>? completion = null) : IOffsetCommitter
 {
-    private int inFlight;
+    private int _inFlight;
 
     public string GroupId => "group";
 
@@ -17,7 +17,7 @@ internal sealed class RecordingCommitter(Func<Task>? completion = null) : IOffse
     public async Task CommitAsync(IReadOnlyList<TopicPartitionOffset> offsets, CancellationToken cancellationToken)
     {
         Commits.Enqueue(offsets);
-        var now = Interlocked.Increment(ref inFlight);
+        var now = Interlocked.Increment(ref _inFlight);
         MaxInFlight = Math.Max(MaxInFlight, now);
         try
         {
@@ -26,7 +26,7 @@ internal sealed class RecordingCommitter(Func<Task>? completion = null) : IOffse
         }
         finally
         {
-            Interlocked.Decrement(ref inFlight);
+            Interlocked.Decrement(ref _inFlight);
         }
     }
 

@@ -112,4 +112,44 @@ public sealed class ShutdownAndRestartTests(KafkaFixture kafka, ITestOutputHelpe
         Assert.Equal(Values(20), values);
         Assert.Equal(1, failedOnce);
     }
+
+    [Fact]
+    public async Task Metrics_asked_while_or_after_the_consumer_closes_complete_instead_of_waiting_forever()
+    {
+        var shared = SharedKafkaConsumer<string, string>.Create(ConsumerSettings(NewGroup()));
+        var closing = shared.DisposeAsync().AsTask();
+        // Some of these are queued after the poll thread ran its last commands: they must still be answered.
+        var racing = Enumerable.Range(0, 100).Select(_ => shared.GetMetricsAsync()).ToList();
+        await closing.WaitAsync(Patience);
+        racing.Add(shared.GetMetricsAsync());
+
+        var snapshots = await Task.WhenAll(racing).WaitAsync(Patience);
+
+        Assert.Empty(snapshots[^1].AssignedPartitions);
+    }
+
+    [Fact]
+    public async Task Commits_racing_the_close_of_the_consumer_are_dropped_at_once_instead_of_timing_out()
+    {
+        var topic = await NewTopicAsync();
+        await ProduceAsync(topic, Values(10));
+        var settings = ConsumerSettings(NewGroup()).WithCommitTimeout(TimeSpan.FromMinutes(1));
+        var (control, messages) = KafkaConsumer.CommittableSource(settings, Subscriptions.Assignment(new Confluent.Kafka.TopicPartition(topic, 0)))
+            .Take(10)
+            .ToMaterialized(Sink.Seq<CommittableMessage<string, string>>(), Keep.Both)
+            .Run(Materializer);
+        var offsets = (await messages.WaitAsync(Patience)).Select(m => m.CommittableOffset).ToList();
+
+        var shutdown = control.Shutdown();
+        var commits = new List<Task>();
+        while (!shutdown.IsCompleted)
+        {
+            commits.AddRange(offsets.Select(offset => offset.CommitAsync()));
+            await Task.Delay(1);
+        }
+        commits.AddRange(offsets.Select(offset => offset.CommitAsync()));
+
+        // The commit timeout is a minute: a commit left in the queue of the closed consumer would wait for all of it.
+        await Task.WhenAll(commits).WaitAsync(TimeSpan.FromSeconds(20));
+    }
 }

@@ -3,6 +3,10 @@ using System.Diagnostics;
 using Akka;
 using Confluent.Kafka;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Benchmarks.Streams;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using static Tributary.Benchmarks.BenchmarkMath;
 
 namespace Tributary.Benchmarks.Streams;
 
@@ -63,7 +64,7 @@ internal sealed record ScenarioResult(string Scenario, string Side, long Message
         var ratios = ofScenario.Where(r => r.Side == side)
             .Join(ofScenario.Where(r => r.Side == baseline), r => r.Run, r => r.Run, (candidate, reference) => candidate.MessagesPerSecond / reference.MessagesPerSecond)
             .ToList();
-        return ratios.Count == 0 ? (double.NaN, double.NaN, double.NaN) : (ScenarioSummary.Median(ratios), ratios.Min(), ratios.Max());
+        return ratios.Count == 0 ? (double.NaN, double.NaN, double.NaN) : (Median(ratios), ratios.Min(), ratios.Max());
     }
 }
 
@@ -78,9 +79,4 @@ internal sealed record ScenarioSummary(string Scenario, string Side, int Runs, d
                 g.Min(r => r.MessagesPerSecond), g.Max(r => r.MessagesPerSecond), Median(g.Select(r => r.AllocatedBytesPerMessage))))
             .ToList();
 
-    internal static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Confluent.Kafka;
 using Tributary.Broker;
+using static Tributary.Benchmarks.BenchmarkMath;
 
 namespace Tributary.Benchmarks.Streams;
 
@@ -108,9 +109,4 @@ internal static class StreamsBenchmarks
         return 0;
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

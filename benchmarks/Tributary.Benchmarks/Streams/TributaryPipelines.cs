@@ -4,6 +4,10 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Benchmarks.Streams;
 
@@ -38,7 +42,7 @@ internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology top
     /// <summary>The at-least-once pipeline; <paramref name="observe"/> sees each offset once its output is acknowledged.</summary>
     public IRunnableGraph<DrainingControl<Done>> AtLeastOnce(string inputTopic, string outputTopic, string group, Func<ICommittable, ICommittable> observe) =>
         KafkaConsumer.CommittableSource(ConsumerSettings(group), Subscriptions.Topics(inputTopic))
-            .Select(message => ProducerMessage.Single(Transform(outputTopic, message), (ICommittable)message.CommittableOffset))
+            .Select(message => ProducerMessage.Single(Transform(outputTopic, message.Record), (ICommittable)message.CommittableOffset))
             .Via(KafkaProducer.FlexiFlow<Null, byte[], ICommittable>(ProducerSettings()))
             .Select(result => observe(result.PassThrough))
             .ToMaterialized(Committer.Sink(CommitterSettings.Create(system)), DrainingControl<Done>.Create);
@@ -48,9 +52,9 @@ internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology top
     /// shows nothing after it), so the drain at the end waits for the last sends and the last commit.
     /// </summary>
     public IRunnableGraph<DrainingControl<Done>> ExactlyOnce(string inputTopic, string outputTopic, string group,
-        Func<IEnvelope<Null, byte[], ICommittable>, IEnvelope<Null, byte[], ICommittable>> observe) =>
+        Func<IEnvelope<Null, byte[], GroupTopicPartitionOffset>, IEnvelope<Null, byte[], GroupTopicPartitionOffset>> observe) =>
         Transactional.Source(ConsumerSettings(group), Subscriptions.Topics(inputTopic))
-            .Select(message => observe(ProducerMessage.Single(Transform(outputTopic, message), (ICommittable)message.CommittableOffset)))
+            .Select(message => observe(ProducerMessage.Single(Transform(outputTopic, message.Record), message.PartitionOffset)))
             .ToMaterialized(Transactional.Sink(ProducerSettings(), TransactionalSettings.Create($"{group}-{Guid.NewGuid():N}")
                 .WithCommitInterval(TimeSpan.FromMilliseconds(100))), DrainingControl<Done>.Create);
 
@@ -72,14 +76,14 @@ internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology top
         await control.DrainAndShutdown();
     }
 
-    private static ProducerRecord<Null, byte[]> Transform(string outputTopic, CommittableMessage<Null, byte[]> message) =>
-        new(outputTopic, null!, RawLoops.Transform(message.Record.Message.Value));
+    private static ProducerRecord<Null, byte[]> Transform(string outputTopic, ConsumeResult<Null, byte[]> record) =>
+        new(outputTopic, null!, RawLoops.Transform(record.Message.Value));
 
     private ConsumerSettings<Null, byte[]> ConsumerSettings(string group) =>
-        Tributary.Streams.ConsumerSettings<Null, byte[]>.Create(system, Deserializers.Null, Deserializers.ByteArray)
+        Tributary.Streams.Settings.ConsumerSettings<Null, byte[]>.Create(system, Deserializers.Null, Deserializers.ByteArray)
             .WithProperties(topology.ConsumerConfig(StreamsTopology.NewGroup(group)));
 
     private ProducerSettings<Null, byte[]> ProducerSettings() =>
-        Tributary.Streams.ProducerSettings<Null, byte[]>.Create(system, Serializers.Null, Serializers.ByteArray)
+        Tributary.Streams.Settings.ProducerSettings<Null, byte[]>.Create(system, Serializers.Null, Serializers.ByteArray)
             .WithProperties(topology.ProducerConfig());
 }

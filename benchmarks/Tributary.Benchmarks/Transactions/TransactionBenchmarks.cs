@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
 using Tributary.Broker;
+using static Tributary.Benchmarks.BenchmarkMath;
 
 namespace Tributary.Benchmarks.Transactions;
 
@@ -96,15 +97,5 @@ internal static class TransactionBenchmarks
         return messages / clock.Elapsed.TotalSeconds;
     }
 
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }

@@ -22,11 +22,26 @@ internal static class BrokerConfigCatalog
             (new("num.partitions", ConfigType.Int, "1", "Default partition count of new topics."), Invariant(settings.DefaultPartitions)),
             (new("default.replication.factor", ConfigType.Int, "1", "Default replication factor of new topics."), Invariant(settings.DefaultReplicationFactor)),
             (new("group.initial.rebalance.delay.ms", ConfigType.Int, "3000", "Delay before the first rebalance of a new group.", ReadOnly: true), Invariant((long)settings.GroupInitialRebalanceDelay.TotalMilliseconds)),
+            (new("group.consumer.heartbeat.interval.ms", ConfigType.Int, "5000", "How often consumer-protocol group members heartbeat.", ReadOnly: true),
+                Invariant((long)settings.Groups.ConsumerHeartbeatInterval.TotalMilliseconds)),
+            (new("group.consumer.session.timeout.ms", ConfigType.Int, "45000", "How long a consumer-protocol group member lives without heartbeats.", ReadOnly: true),
+                Invariant((long)settings.Groups.ConsumerSessionTimeout.TotalMilliseconds)),
+            (new("group.consumer.max.size", ConfigType.Int, "2147483647", "The most members a consumer-protocol group may have.", ReadOnly: true),
+                Invariant(settings.Groups.ConsumerMaxSize)),
+            (new("group.consumer.assignors", ConfigType.List, "uniform,range", "The server-side assignors of consumer-protocol groups, the first being the default.", ReadOnly: true),
+                string.Join(',', settings.Groups.ConsumerAssignors)),
             (new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
                 Invariant((long)settings.RetentionCheckInterval.TotalMilliseconds)),
             (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
             (new("replica.lag.time.max.ms", ConfigType.Long, "30000", "How long a follower may lag before it leaves the ISR.", ReadOnly: true),
                 Invariant((long)settings.ReplicaLagTimeMax.TotalMilliseconds)),
+            // What tools read to tell "no authorizer" from "no ACLs" (librdkafka drops DescribeAcls' SECURITY_DISABLED).
+            (new("authorizer.class.name", ConfigType.String, "", "The authorizer; empty when requests are not authorized.", ReadOnly: true),
+                settings.EnableAuthorizer ? StandardAuthorizer : ""),
+            (new("super.users", ConfigType.List, null, "Principals allowed everything, separated by semicolons.", ReadOnly: true),
+                settings.SuperUsers.Count == 0 ? null : string.Join(';', settings.SuperUsers)),
+            (new("allow.everyone.if.no.acl.found", ConfigType.Boolean, "false", "Whether a resource no ACL applies to is open to everyone.", ReadOnly: true),
+                settings.AllowEveryoneIfNoAclFound ? "true" : "false"),
         };
         var defaults = new ConfigDefinition[]
         {
@@ -50,6 +65,9 @@ internal static class BrokerConfigCatalog
             .DistinctBy(c => c.Definition.Name)
             .ToList();
     }
+
+    /// <summary>The class name a KRaft broker with ACLs reports.</summary>
+    private const string StandardAuthorizer = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -38,6 +38,7 @@ internal sealed class ClusterController : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, TopicState> _topicsById = new();
     private readonly Dictionary<PartitionState, List<PendingMarker>> _pendingMarkers = new();
+    private readonly Dictionary<PartitionState, List<PendingMarker>> _unreplicatedMarkers = new();
     private readonly Dictionary<int, ReplicaFetcher> _fetchers;
     private readonly ITimer _isrCheck;
     private readonly ILogger _logger;
@@ -279,13 +280,23 @@ internal sealed class ClusterController : IAsyncDisposable
     /// Writes a transaction marker on the partition's leader (it then replicates like data); a partition without
     /// a leader gets it as soon as one is elected, before any produce, as Kafka's coordinator retries until it can.
     /// </summary>
+    /// <remarks>
+    /// Kafka's coordinator waits until a marker is replicated and writes it again on a new leader otherwise. Here a
+    /// marker counts as written once on the leader, and is kept until the high watermark passes it: if the leader
+    /// changes first, the new leader, which then still has the transaction open, gets the marker at its election,
+    /// before any produce (it cannot hold later data of that producer without the marker, as replicas copy in order).
+    /// </remarks>
     public void WriteMarker(PartitionState partition, long producerId, short producerEpoch, ControlRecord marker, long nowMs, int maxMessageBytes)
     {
         lock (_lock)
         {
-            if (partition.AppendMarker(producerId, producerEpoch, marker, nowMs, maxMessageBytes)) return;
-            if (!_pendingMarkers.TryGetValue(partition, out var pending)) _pendingMarkers[partition] = pending = [];
-            pending.Add(new PendingMarker(producerId, producerEpoch, marker, nowMs, maxMessageBytes));
+            var pending = new PendingMarker(producerId, producerEpoch, marker, nowMs, maxMessageBytes);
+            var offset = partition.AppendMarker(producerId, producerEpoch, marker, nowMs, maxMessageBytes);
+            var list = offset < 0 ? _pendingMarkers : _unreplicatedMarkers;
+            if (!list.TryGetValue(partition, out var markers)) list[partition] = markers = [];
+            var highWatermark = partition.LeaderLog?.HighWatermark ?? 0;
+            if (offset >= 0) markers.RemoveAll(m => m.Offset < highWatermark);
+            markers.Add(pending with { Offset = offset });
         }
     }
 
@@ -347,9 +358,21 @@ internal sealed class ClusterController : IAsyncDisposable
     private void Publish(PartitionState partition, PartitionLeadership leadership, int starting = -1)
     {
         var offline = leadership.Replicas.Where(r => !IsAlive(r) && r != starting).ToList();
+        var newLeader = leadership.LeaderEpoch != partition.Leadership.LeaderEpoch;
         partition.Update(leadership with { OfflineReplicas = offline });
-        if (leadership.Leader < 0 || !_pendingMarkers.Remove(partition, out var pending)) return;
-        foreach (var m in pending) partition.AppendMarker(m.ProducerId, m.ProducerEpoch, m.Marker, m.NowMs, m.MaxMessageBytes);
+        if (leadership.Leader < 0 || !newLeader) return;
+        var markers = new List<PendingMarker>();
+        if (_unreplicatedMarkers.Remove(partition, out var unreplicated))
+        {
+            // The new leader's log is the old one's up to its end: of each producer's markers past that end, the
+            // first closes the transaction the new leader still has open.
+            var leaderLog = partition.LeaderLog!;
+            var end = leaderLog.LogEndOffset;
+            markers.AddRange(unreplicated.Where(m => m.Offset >= end).GroupBy(m => m.ProducerId).Select(g => g.First())
+                .Where(m => leaderLog.HasOpenTransaction(m.ProducerId)));
+        }
+        if (_pendingMarkers.Remove(partition, out var pending)) markers.AddRange(pending);
+        foreach (var m in markers) WriteMarker(partition, m.ProducerId, m.ProducerEpoch, m.Marker, m.NowMs, m.MaxMessageBytes);
     }
 
     /// <summary>Stops the replica fetchers and the ISR check; every broker is then down.</summary>
@@ -363,7 +386,8 @@ internal sealed class ClusterController : IAsyncDisposable
         foreach (var fetcher in _fetchers.Values) await fetcher.DisposeAsync().ConfigureAwait(false);
     }
 
-    private readonly record struct PendingMarker(long ProducerId, short ProducerEpoch, ControlRecord Marker, long NowMs, int MaxMessageBytes);
+    /// <summary>A marker waiting for a leader (Offset -1), or written at Offset and not yet known to be replicated.</summary>
+    private readonly record struct PendingMarker(long ProducerId, short ProducerEpoch, ControlRecord Marker, long NowMs, int MaxMessageBytes, long Offset = -1);
 
     private readonly record struct Placement(ControllerResult Error, IReadOnlyList<IReadOnlyList<int>> Replicas);
 

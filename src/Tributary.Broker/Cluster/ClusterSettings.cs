@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tributary.Broker.Groups;
 
 namespace Tributary.Broker.Cluster;
 
@@ -15,6 +16,7 @@ internal sealed record ClusterSettings(
     public static IReadOnlyList<string> KnownBrokerConfigs { get; } =
     [
         "unclean.leader.election.enable", "min.insync.replicas", "replica.lag.time.max.ms", "default.replication.factor", "num.partitions",
+        "group.consumer.heartbeat.interval.ms", "group.consumer.session.timeout.ms", "group.consumer.max.size", "group.consumer.assignors",
     ];
 
     /// <summary>replica.lag.time.max.ms: how long a follower may go without catching up before it leaves the ISR.</summary>
@@ -26,6 +28,18 @@ internal sealed record ClusterSettings(
     /// <summary>The cluster's clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The group coordinator's settings (DescribeConfigs reports the consumer group ones).</summary>
+    public GroupCoordinatorOptions Groups { get; init; } = new();
+
+    /// <summary>Whether requests are authorized with ACLs (reported as authorizer.class.name).</summary>
+    public bool EnableAuthorizer { get; init; }
+
+    /// <summary>super.users: the principals allowed everything.</summary>
+    public IReadOnlyList<string> SuperUsers { get; init; } = [];
+
+    /// <summary>allow.everyone.if.no.acl.found.</summary>
+    public bool AllowEveryoneIfNoAclFound { get; init; }
+
     /// <summary>The settings of a cluster built from <paramref name="options"/>; broker configs by Kafka name win over the typed options.</summary>
     /// <exception cref="ArgumentException">A broker config is unknown or its value invalid.</exception>
     public static ClusterSettings From(EmbeddedKafkaOptions options)
@@ -35,7 +49,12 @@ internal sealed record ClusterSettings(
         {
             if (!KnownBrokerConfigs.Contains(name))
                 throw new ArgumentException($"Unknown broker config '{name}'; known: {string.Join(", ", KnownBrokerConfigs)}.", nameof(options));
-            var valid = name == "unclean.leader.election.enable" ? bool.TryParse(value, out _) : long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number > 0;
+            var valid = name switch
+            {
+                "unclean.leader.election.enable" => bool.TryParse(value, out _),
+                "group.consumer.assignors" => value.Split(',').All(assignor => ConsumerGroupAssignors.Known.ContainsKey(assignor.Trim())),
+                _ => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number > 0,
+            };
             if (!valid) throw new ArgumentException($"Invalid value '{value}' for broker config '{name}'.", nameof(options));
         }
         long Number(string name, long fallback) => configs.TryGetValue(name, out var value) ? long.Parse(value, CultureInfo.InvariantCulture) : fallback;
@@ -48,6 +67,10 @@ internal sealed record ClusterSettings(
             ReplicaLagTimeMax = TimeSpan.FromMilliseconds(Number("replica.lag.time.max.ms", (long)options.ReplicaLagTimeMax.TotalMilliseconds)),
             TopicDefaults = TopicConfig.WithBrokerDefaults(topicDefaults),
             Time = options.TimeProvider,
+            Groups = GroupCoordinatorOptions.From(options),
+            EnableAuthorizer = options.EnableAuthorizer,
+            SuperUsers = options.SuperUsers,
+            AllowEveryoneIfNoAclFound = options.AllowEveryoneIfNoAclFound,
         };
     }
 }

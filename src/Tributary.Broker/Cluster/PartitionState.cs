@@ -123,17 +123,20 @@ internal sealed class PartitionState
 
     /// <summary>
     /// Writes a transaction marker on the leader, to replicate like data, and ends the producer's admission on
-    /// every replica. False while the partition has no leader (the caller keeps the marker for later).
+    /// every replica. Returns the marker's offset, or -1 while the partition has no leader (the caller keeps the
+    /// marker for later).
     /// </summary>
-    public bool AppendMarker(long producerId, short producerEpoch, ControlRecord marker, long nowMs, int maxMessageBytes)
+    public long AppendMarker(long producerId, short producerEpoch, ControlRecord marker, long nowMs, int maxMessageBytes)
     {
         var leadership = _leadership;
-        if (leadership.Leader < 0) return false;
+        if (leadership.Leader < 0) return -1;
+        var leaderLog = _logs[leadership.Leader];
+        var offset = leaderLog.LogEndOffset;
         var options = new AppendOptions(leadership.LeaderEpoch, nowMs, UseLogAppendTime: false, maxMessageBytes);
-        if (!_logs[leadership.Leader].AppendMarker(producerId, producerEpoch, marker, options)) return false;
+        if (!leaderLog.AppendMarker(producerId, producerEpoch, marker, options)) return -1;
         foreach (var log in _logs.Values) log.RevokeTransactionalProducer(producerId);
         WakeFollowers(leadership);
-        return true;
+        return offset;
     }
 
     /// <summary>Lets a transactional producer write here (AddPartitionsToTxn), on every replica, so a new leader knows it too.</summary>

@@ -21,7 +21,10 @@ internal sealed class TopicState
     public Guid Id { get; }
 
     /// <summary>True for Kafka's own topic names, which metadata flags as internal.</summary>
-    public bool IsInternal => Name is "__consumer_offsets" or "__transaction_state";
+    public bool IsInternal => IsInternalName(Name);
+
+    /// <summary>Whether <paramref name="name"/> is one of Kafka's internal topics.</summary>
+    public static bool IsInternalName(string name) => name is "__consumer_offsets" or "__transaction_state";
 
     /// <summary>The partitions, by index.</summary>
     public IReadOnlyList<PartitionState> Partitions => _partitions;

@@ -8,7 +8,7 @@ namespace Tributary.Broker.Groups;
 /// committed offsets. Not thread-safe: the <see cref="GroupCoordinator"/> calls it under its lock and
 /// delivers the answers to waiting requests after releasing it.
 /// </summary>
-internal sealed partial class ClassicGroup
+internal sealed partial class ClassicGroup : Group
 {
     /// <summary>The group type ListGroups reports for every group of this coordinator.</summary>
     public const string ClassicGroupType = "classic";
@@ -26,16 +26,13 @@ internal sealed partial class ClassicGroup
     private DateTimeOffset? _initialDelayEnd;
     private DateTimeOffset? _syncDeadline;
 
-    /// <summary>Creates an empty group.</summary>
-    public ClassicGroup(string groupId, GroupCoordinatorOptions options, ILogger logger)
+    /// <summary>Creates an empty group, or one that takes over the offsets of a group that changes type.</summary>
+    public ClassicGroup(string groupId, GroupCoordinatorOptions options, ILogger logger, GroupOffsets? offsets = null)
+        : base(groupId, offsets ?? new GroupOffsets(options))
     {
-        GroupId = groupId;
         _options = options;
         _logger = logger;
     }
-
-    /// <summary>The group id.</summary>
-    public string GroupId { get; }
     /// <summary>The current state.</summary>
     public GroupState State { get; private set; } = GroupState.Empty;
     /// <summary>The generation, bumped by every completed rebalance.</summary>
@@ -46,14 +43,14 @@ internal sealed partial class ClassicGroup
     public string? ProtocolName { get; private set; }
     /// <summary>The leader's member id.</summary>
     public string? LeaderId { get; private set; }
-    /// <summary>The timer that fires at <see cref="NextDeadline"/>; owned by the coordinator.</summary>
-    public ITimer? DeadlineTimer { get; set; }
-
     /// <summary>The members, in join order.</summary>
     public IEnumerable<GroupMember> Members => _members.Values;
 
+    /// <inheritdoc />
+    public override bool IsEmpty => State is GroupState.Empty or GroupState.Dead;
+
     /// <summary>Applies every deadline that has passed at <paramref name="now"/> and completes a finished join phase.</summary>
-    public void Reconcile(DateTimeOffset now, DeferredCompletions done)
+    public override void Reconcile(DateTimeOffset now, DeferredCompletions done)
     {
         foreach (var (memberId, deadline) in _pendingMemberDeadlines.ToList())
         {
@@ -73,8 +70,8 @@ internal sealed partial class ClassicGroup
         TryCompleteJoin(now, done);
     }
 
-    /// <summary>The earliest future moment at which <see cref="Reconcile"/> has something to do, or null.</summary>
-    public DateTimeOffset? NextDeadline()
+    /// <inheritdoc />
+    public override DateTimeOffset? NextDeadline()
     {
         var deadlines = _pendingMemberDeadlines.Values
             .Concat(_members.Values.Where(m => !m.IsWaiting).Select(m => m.SessionDeadline));
@@ -88,27 +85,27 @@ internal sealed partial class ClassicGroup
     }
 
     /// <summary>Whether the group may be deleted, and if so marks it dead and forgets its offsets.</summary>
-    public ErrorCode Delete()
+    public override ErrorCode Delete()
     {
         if (State == GroupState.Dead)
             return ErrorCode.GroupIdNotFound;
         if (State != GroupState.Empty)
             return ErrorCode.NonEmptyGroup;
         State = GroupState.Dead;
-        _offsets.Clear();
+        Offsets.Clear();
         _pendingMemberDeadlines.Clear();
         return ErrorCode.None;
     }
 
-    /// <summary>Answers every waiting request with <paramref name="error"/>: the coordinator is shutting down.</summary>
-    public void AbortWaiters(ErrorCode error, DeferredCompletions done)
+    /// <inheritdoc />
+    public override void AbortWaiters(ErrorCode error, DeferredCompletions done)
     {
         foreach (var member in _members.Values)
             AbortWaiters(member, error, done);
     }
 
     /// <summary>The group as DescribeGroups shows it: metadata and assignments only while stable, as Kafka does.</summary>
-    public GroupDescription Describe()
+    public override GroupDescription Describe()
     {
         var stable = State == GroupState.Stable;
         var members = _members.Values
@@ -119,7 +116,7 @@ internal sealed partial class ClassicGroup
     }
 
     /// <summary>The group as ListGroups shows it.</summary>
-    public GroupListing Listing() => new(GroupId, ProtocolType ?? "", State.ToString(), ClassicGroupType);
+    public override GroupListing Listing() => new(GroupId, ProtocolType ?? "", State.ToString(), ClassicGroupType);
 
     private void PrepareRebalance(DateTimeOffset now, DeferredCompletions done, string reason)
     {

@@ -4,29 +4,36 @@ using Tributary.Protocol;
 namespace Tributary.Broker.Groups;
 
 /// <summary>
-/// The cluster's coordinator of classic consumer groups: membership, rebalances and committed offsets.
-/// One instance serves every broker, so groups survive a broker stop. All state sits behind one lock;
-/// answers to waiting JoinGroup and SyncGroup requests are delivered after it is released. Session,
-/// rebalance and initial-delay timeouts run on the injected <see cref="TimeProvider"/>.
+/// The cluster's group coordinator: classic groups (JoinGroup/SyncGroup) and consumer groups of the new protocol
+/// (KIP-848, ConsumerGroupHeartbeat) side by side, their membership, rebalances and committed offsets. A group
+/// changes type when the other protocol's first member arrives and it is empty, or online while members upgrade
+/// (see <see cref="GroupConversion"/>). One instance serves every broker, so groups survive a broker stop. All
+/// state sits behind one lock; answers to waiting JoinGroup and SyncGroup requests are delivered after it is
+/// released. Session, rebalance and initial-delay timeouts run on the injected <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class GroupCoordinator : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, ClassicGroup> _groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
     private readonly GroupCoordinatorOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Func<IReadOnlyCollection<TopicMetadata>> _topics;
     private bool _disposed;
 
-    /// <summary>Creates a coordinator without groups.</summary>
-    public GroupCoordinator(GroupCoordinatorOptions options, TimeProvider time, ILogger logger)
+    /// <summary>Creates a coordinator without groups; <paramref name="topics"/> tells consumer groups which topics exist.</summary>
+    public GroupCoordinator(GroupCoordinatorOptions options, TimeProvider time, ILogger logger, Func<IReadOnlyCollection<TopicMetadata>>? topics = null)
     {
         _options = options;
         _time = time;
         _logger = logger;
+        _topics = topics ?? (() => []);
     }
 
-    /// <summary>JoinGroup: completes when the member is in the next generation, or at once on error or a no-op rejoin.</summary>
+    /// <summary>
+    /// JoinGroup: completes when the member is in the next generation, or at once on error or a no-op rejoin.
+    /// In a consumer group (an online upgrade in progress) the classic member is answered at once.
+    /// </summary>
     public Task<JoinGroupResult> JoinGroupAsync(JoinGroupCommand join, CancellationToken cancellationToken)
     {
         if (join.GroupId.Length == 0)
@@ -35,8 +42,9 @@ internal sealed class GroupCoordinator : IDisposable
             return Task.FromResult(JoinGroupResult.Failure(ErrorCode.InvalidSessionTimeout, join.MemberId));
         // Only a member without id may create a group; a known member id in an unknown group is stale.
         // A cancelled wait abandons only the answer: the member stays in the rebalance, as in Kafka.
-        return Apply(join.GroupId, create: join.MemberId.Length == 0,
+        return ApplyClassic(join.GroupId, create: join.MemberId.Length == 0,
                 (group, now, done) => group.Join(join, now, done),
+                (group, now) => Task.FromResult(group.ClassicJoin(join, _topics(), now)),
                 () => Task.FromResult(JoinGroupResult.Failure(ErrorCode.UnknownMemberId, join.MemberId)))
             .WaitAsync(cancellationToken);
     }
@@ -46,8 +54,9 @@ internal sealed class GroupCoordinator : IDisposable
     {
         if (sync.GroupId.Length == 0)
             return Task.FromResult(SyncGroupResult.Failure(ErrorCode.InvalidGroupId));
-        return Apply(sync.GroupId, create: false,
+        return ApplyClassic(sync.GroupId, create: false,
                 (group, now, done) => group.Sync(sync, now, done),
+                (group, now) => Task.FromResult(group.ClassicSync(sync, _topics(), now)),
                 () => Task.FromResult(SyncGroupResult.Failure(ErrorCode.UnknownMemberId)))
             .WaitAsync(cancellationToken);
     }
@@ -57,8 +66,9 @@ internal sealed class GroupCoordinator : IDisposable
     {
         if (heartbeat.GroupId.Length == 0)
             return ErrorCode.InvalidGroupId;
-        return Apply(heartbeat.GroupId, create: false,
+        return ApplyClassic(heartbeat.GroupId, create: false,
             (group, now, _) => group.Heartbeat(heartbeat, now),
+            (group, now) => group.ClassicHeartbeat(heartbeat, now),
             () => ErrorCode.UnknownMemberId);
     }
 
@@ -67,15 +77,61 @@ internal sealed class GroupCoordinator : IDisposable
     {
         if (groupId.Length == 0)
             return new LeaveGroupResult(ErrorCode.InvalidGroupId, []);
-        return Apply(groupId, create: false,
+        return ApplyClassic(groupId, create: false,
             (group, now, done) => group.Leave(members, now, done),
+            (group, _) => group.ClassicLeave(members),
             () => new LeaveGroupResult(ErrorCode.None, members.Select(m => new LeftMember(m.MemberId, m.GroupInstanceId, ErrorCode.UnknownMemberId)).ToList()));
+    }
+
+    /// <summary>
+    /// ConsumerGroupHeartbeat (KIP-848). Epoch 0 may create the group, turn an empty classic group into a
+    /// consumer group, or start the online upgrade of a classic group of consumers; any other epoch needs the
+    /// consumer group to exist.
+    /// </summary>
+    public ConsumerGroupHeartbeatResult ConsumerGroupHeartbeat(ConsumerGroupHeartbeatCommand heartbeat)
+    {
+        var (error, message) = ConsumerGroupHeartbeatValidation.Check(heartbeat, _options.ConsumerAssignors);
+        if (error != ErrorCode.None)
+            return ConsumerGroupHeartbeatResult.Failure(error, message);
+        var join = heartbeat.MemberEpoch == ConsumerGroupHeartbeatCommand.JoinEpoch;
+        return Apply(heartbeat.GroupId, create: join, newGroup: () => new ConsumerGroup(heartbeat.GroupId, _options, _logger),
+            (group, now, done) =>
+            {
+                var topics = _topics();
+                return group switch
+                {
+                    ConsumerGroup consumer => consumer.Heartbeat(heartbeat, topics, now),
+                    ClassicGroup classic when join && GroupConversion.TryUpgrade(classic, _options, _logger, topics, now, done) is { } upgraded
+                        => Replace(classic, upgraded).Heartbeat(heartbeat, topics, now),
+                    _ => ConsumerGroupHeartbeatResult.Failure(ErrorCode.GroupIdNotFound, $"Group {heartbeat.GroupId} is not a consumer group."),
+                };
+            },
+            () => ConsumerGroupHeartbeatResult.Failure(ErrorCode.GroupIdNotFound, $"Group {heartbeat.GroupId} not found."));
+    }
+
+    /// <summary>ConsumerGroupDescribe: unknown and classic groups are GROUP_ID_NOT_FOUND, as in Kafka (admin clients then try DescribeGroups).</summary>
+    public IReadOnlyList<ConsumerGroupDescription> DescribeConsumerGroups(IReadOnlyList<string> groupIds)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var topics = _topics();
+            return groupIds.Select(id => _groups.GetValueOrDefault(id) switch
+            {
+                ConsumerGroup consumer => consumer.DescribeConsumerGroup(topics),
+                null => NotAConsumerGroup(id, $"Group {id} not found."),
+                _ => NotAConsumerGroup(id, $"Group {id} is not a consumer group."),
+            }).ToList();
+        }
+
+        static ConsumerGroupDescription NotAConsumerGroup(string id, string message) =>
+            new(id, ErrorCode.GroupIdNotFound, message, "Dead", 0, 0, "", []);
     }
 
     /// <summary>OffsetCommit: one error per offset, in the command's order.</summary>
     public IReadOnlyList<ErrorCode> CommitOffsets(OffsetCommitCommand commit) =>
         // A commit outside group management (generation -1) may create the group; others need a live group.
-        Apply(commit.GroupId, create: commit.GenerationId < 0,
+        Apply(commit.GroupId, create: commit.GenerationId < 0, newGroup: () => NewClassicGroup(commit.GroupId),
             (group, now, _) => group.CommitOffsets(commit, now),
             () => commit.Offsets.Select(_ => ErrorCode.IllegalGeneration).ToList());
 
@@ -84,29 +140,38 @@ internal sealed class GroupCoordinator : IDisposable
     /// Kafka does); one error per offset, in the command's order.
     /// </summary>
     public IReadOnlyList<ErrorCode> CommitTransactionalOffsets(OffsetCommitCommand commit, long producerId) =>
-        Apply(commit.GroupId, create: true,
+        Apply(commit.GroupId, create: true, newGroup: () => NewClassicGroup(commit.GroupId),
             (group, now, _) => group.CommitTransactionalOffsets(commit, producerId, now),
             () => commit.Offsets.Select(_ => ErrorCode.CoordinatorNotAvailable).ToList());
 
     /// <summary>The transaction marker for a group: <paramref name="producerId"/>'s staged offsets become visible, or are dropped.</summary>
     public void CompleteTransactionalOffsets(string groupId, long producerId, bool commit) =>
-        Apply(groupId, create: false,
+        Apply(groupId, create: false, newGroup: null,
             (group, _, _) =>
             {
-                group.CompleteTransactionalOffsets(producerId, commit);
+                group.Offsets.Complete(producerId, commit);
                 return true;
             },
             () => false);
 
     /// <summary>OffsetFetch: the committed offsets of <paramref name="partitions"/>, or of every partition when null (-1 when none).</summary>
     public IReadOnlyList<FetchedOffset> FetchOffsets(string groupId, IReadOnlyList<OffsetKey>? partitions, bool requireStable) =>
-        Apply(groupId, create: false,
-            (group, _, _) => group.FetchOffsets(partitions, requireStable),
-            () => partitions?.Select(key => ClassicGroup.NoOffset(key, ErrorCode.None)).ToList() ?? []);
+        Apply(groupId, create: false, newGroup: null,
+            (group, _, _) => group.Offsets.Fetch(partitions, requireStable),
+            () => partitions?.Select(key => GroupOffsets.NoOffset(key, ErrorCode.None)).ToList() ?? []);
+
+    /// <summary>
+    /// OffsetFetch v9's member check: a consumer group answers UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH for a
+    /// member that is gone or behind; classic and unknown groups check nothing.
+    /// </summary>
+    public ErrorCode CheckOffsetFetchMember(string groupId, string? memberId, int memberEpoch) =>
+        Apply(groupId, create: false, newGroup: null,
+            (group, _, _) => group.CheckOffsetFetch(memberId, memberEpoch),
+            () => ErrorCode.None);
 
     /// <summary>OffsetDelete: removes committed offsets of partitions the group no longer consumes.</summary>
     public OffsetDeleteResult DeleteOffsets(string groupId, IReadOnlyList<OffsetKey> partitions) =>
-        Apply(groupId, create: false,
+        Apply(groupId, create: false, newGroup: null,
             (group, _, _) => group.DeleteOffsets(partitions),
             () => new OffsetDeleteResult(ErrorCode.GroupIdNotFound, []));
 
@@ -187,10 +252,10 @@ internal sealed class GroupCoordinator : IDisposable
 
     /// <summary>
     /// Runs <paramref name="action"/> on the group under the lock, applies the deadlines it moved, re-arms the
-    /// group's timer, then delivers the answers it released. <paramref name="whenMissing"/> answers for a group
-    /// that does not exist and may not be created.
+    /// group's timer, then delivers the answers it released. A missing group is made by <paramref name="newGroup"/>
+    /// when <paramref name="create"/>; otherwise <paramref name="whenMissing"/> answers.
     /// </summary>
-    private T Apply<T>(string groupId, bool create, Func<ClassicGroup, DateTimeOffset, DeferredCompletions, T> action, Func<T> whenMissing)
+    private T Apply<T>(string groupId, bool create, Func<Group>? newGroup, Func<Group, DateTimeOffset, DeferredCompletions, T> action, Func<T> whenMissing)
     {
         var done = new DeferredCompletions();
         T result;
@@ -199,23 +264,55 @@ internal sealed class GroupCoordinator : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_groups.TryGetValue(groupId, out var group))
             {
-                if (!create)
+                if (!create || newGroup is null)
                     return whenMissing();
-                group = new ClassicGroup(groupId, _options, _logger);
+                group = newGroup();
                 _groups.Add(groupId, group);
             }
             var now = _time.GetUtcNow();
             result = action(group, now, done);
+            // The action may have replaced the group by one of the other type.
+            group = _groups[groupId];
             group.Reconcile(now, done);
-            ArmTimer(group, now);
+            if (GroupConversion.TryDowngrade(group, _options, _logger, _topics(), now, done) is { } downgraded)
+                Replace(group, downgraded);
+            ArmTimer(_groups[groupId], now);
         }
         done.Run();
         return result;
     }
 
+    /// <summary>
+    /// The classic protocol's requests: served by a classic group, or by a consumer group for its classic members
+    /// during an online upgrade. A JoinGroup that finds an empty consumer group turns it into a classic group.
+    /// </summary>
+    private T ApplyClassic<T>(string groupId, bool create, Func<ClassicGroup, DateTimeOffset, DeferredCompletions, T> classic,
+        Func<ConsumerGroup, DateTimeOffset, T> inConsumerGroup, Func<T> whenMissing) =>
+        Apply(groupId, create, () => NewClassicGroup(groupId),
+            (group, now, done) =>
+            {
+                if (group is ConsumerGroup { IsEmpty: true } empty && create)
+                {
+                    GroupLog.GroupConverted(_logger, groupId, ConsumerGroup.ConsumerGroupType, ClassicGroup.ClassicGroupType, "a classic member joined the empty group");
+                    group = Replace(empty, new ClassicGroup(groupId, _options, _logger, empty.Offsets));
+                }
+                return group is ConsumerGroup consumer ? inConsumerGroup(consumer, now) : classic((ClassicGroup)group, now, done);
+            },
+            whenMissing);
+
+    private ClassicGroup NewClassicGroup(string groupId) => new(groupId, _options, _logger);
+
+    /// <summary>Puts <paramref name="replacement"/> in place of <paramref name="group"/>, which stops its timer.</summary>
+    private TGroup Replace<TGroup>(Group group, TGroup replacement) where TGroup : Group
+    {
+        group.DeadlineTimer?.Dispose();
+        _groups[group.GroupId] = replacement;
+        return replacement;
+    }
+
     private void OnDeadline(object? state)
     {
-        var group = (ClassicGroup)state!;
+        var group = (Group)state!;
         var done = new DeferredCompletions();
         lock (_lock)
         {
@@ -224,12 +321,14 @@ internal sealed class GroupCoordinator : IDisposable
                 return;
             var now = _time.GetUtcNow();
             group.Reconcile(now, done);
+            if (GroupConversion.TryDowngrade(group, _options, _logger, _topics(), now, done) is { } downgraded)
+                group = Replace(group, downgraded);
             ArmTimer(group, now);
         }
         done.Run();
     }
 
-    private void ArmTimer(ClassicGroup group, DateTimeOffset now)
+    private void ArmTimer(Group group, DateTimeOffset now)
     {
         if (group.NextDeadline() is not { } deadline)
         {

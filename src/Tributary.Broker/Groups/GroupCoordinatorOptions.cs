@@ -1,6 +1,8 @@
+using System.Globalization;
+
 namespace Tributary.Broker.Groups;
 
-/// <summary>Settings of the classic consumer-group coordinator, with Kafka's broker defaults unless noted.</summary>
+/// <summary>Settings of the group coordinator (classic and consumer groups), with Kafka's broker defaults unless noted.</summary>
 public sealed record GroupCoordinatorOptions
 {
     /// <summary>
@@ -17,4 +19,43 @@ public sealed record GroupCoordinatorOptions
 
     /// <summary>The longest metadata string an offset commit may carry (<c>offset.metadata.max.bytes</c>).</summary>
     public int MaxOffsetMetadataLength { get; init; } = 4096;
+
+    /// <summary>How often consumer-protocol members heartbeat (<c>group.consumer.heartbeat.interval.ms</c>, 5 s).</summary>
+    public TimeSpan ConsumerHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a consumer-protocol member lives without heartbeats (<c>group.consumer.session.timeout.ms</c>, 45 s).</summary>
+    public TimeSpan ConsumerSessionTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The most members a consumer group may have (<c>group.consumer.max.size</c>, unlimited by default).</summary>
+    public int ConsumerMaxSize { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// The server-side assignors, the first being the default (<c>group.consumer.assignors</c>, "uniform" and
+    /// "range"); members pick one with <c>group.remote.assignor</c>.
+    /// </summary>
+    public IReadOnlyList<string> ConsumerAssignors { get; init; } = ["uniform", "range"];
+
+    /// <summary>
+    /// The coordinator settings of a cluster built with <paramref name="options"/>; broker configs by Kafka name
+    /// (<see cref="EmbeddedKafkaOptions.BrokerConfigs"/>, validated by the cluster settings) win over the typed options.
+    /// </summary>
+    public static GroupCoordinatorOptions From(EmbeddedKafkaOptions options)
+    {
+        var configs = options.BrokerConfigs;
+        TimeSpan Milliseconds(string name, TimeSpan fallback) =>
+            configs.TryGetValue(name, out var value) ? TimeSpan.FromMilliseconds(long.Parse(value, CultureInfo.InvariantCulture)) : fallback;
+        return new GroupCoordinatorOptions
+        {
+            InitialRebalanceDelay = options.GroupInitialRebalanceDelay,
+            MinSessionTimeout = options.GroupMinSessionTimeout,
+            ConsumerHeartbeatInterval = Milliseconds("group.consumer.heartbeat.interval.ms", options.ConsumerGroupHeartbeatInterval),
+            ConsumerSessionTimeout = Milliseconds("group.consumer.session.timeout.ms", options.ConsumerGroupSessionTimeout),
+            ConsumerMaxSize = configs.TryGetValue("group.consumer.max.size", out var maxSize)
+                ? (int)Math.Min(long.Parse(maxSize, CultureInfo.InvariantCulture), int.MaxValue)
+                : options.ConsumerGroupMaxSize,
+            ConsumerAssignors = configs.TryGetValue("group.consumer.assignors", out var assignors)
+                ? assignors.Split(',').Select(a => a.Trim()).ToList()
+                : options.ConsumerGroupAssignors,
+        };
+    }
 }

@@ -20,6 +20,21 @@ internal static partial class GroupLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} removed member {MemberId}: {Reason}")]
     public static partial void MemberRemoved(ILogger logger, string groupId, string memberId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} bumped its group epoch to {GroupEpoch}: {Reason}")]
+    public static partial void GroupEpochBumped(ILogger logger, string groupId, int groupEpoch, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} computed the target assignment of epoch {AssignmentEpoch} with assignor {Assignor} for {MemberCount} members and {TopicCount} topics")]
+    public static partial void TargetAssignmentComputed(ILogger logger, string groupId, int assignmentEpoch, string assignor, int memberCount, int topicCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId}: static member {InstanceId} left for now (member {MemberId}); it keeps its partitions for its session timeout")]
+    public static partial void StaticMemberLeft(ILogger logger, string groupId, string instanceId, string memberId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId}: static member {InstanceId} came back as {NewMemberId}, replacing {OldMemberId}")]
+    public static partial void StaticMemberReplaced(ILogger logger, string groupId, string instanceId, string oldMemberId, string newMemberId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} converted from {From} to {To}: {Reason}")]
+    public static partial void GroupConverted(ILogger logger, string groupId, string from, string to, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} was deleted")]
     public static partial void GroupDeleted(ILogger logger, string groupId);
 }

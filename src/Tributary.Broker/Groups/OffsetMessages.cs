@@ -23,6 +23,8 @@ internal sealed record OffsetCommitCommand
     public string? GroupInstanceId { get; init; }
     /// <summary>The offsets to store.</summary>
     public required IReadOnlyList<PartitionOffsetCommit> Offsets { get; init; }
+    /// <summary>The OffsetCommit version: consumer-protocol members must commit with v9 or later.</summary>
+    public short ApiVersion { get; init; } = 9;
 }
 
 /// <summary>A stored committed offset.</summary>

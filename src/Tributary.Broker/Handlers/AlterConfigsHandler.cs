@@ -2,7 +2,10 @@ using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>AlterConfigs: replaces a topic's whole set of overrides (configs not named go back to their defaults).</summary>
+/// <summary>
+/// AlterConfigs: replaces a topic's whole set of overrides (configs not named go back to their defaults). Needs
+/// ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for brokers, on the cluster.
+/// </summary>
 internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest>
 {
     public override ApiKey ApiKey => ApiKey.AlterConfigs;

@@ -1,3 +1,4 @@
+using Tributary.Broker.Handlers.Acls;
 using Tributary.Broker.Handlers.Groups;
 using Tributary.Broker.Handlers.Security;
 using Tributary.Broker.Handlers.Transactions;
@@ -45,6 +46,10 @@ internal static class BrokerHandlers
         new DeleteGroupsHandler(),
         new OffsetDeleteHandler(),
 
+        // Consumer groups (the consumer group protocol, KIP-848).
+        new ConsumerGroupHeartbeatHandler(),
+        new ConsumerGroupDescribeHandler(),
+
         // Producer ids and transactions.
         new InitProducerIdHandler(),
         new AddPartitionsToTxnHandler(),
@@ -54,6 +59,11 @@ internal static class BrokerHandlers
         new DescribeTransactionsHandler(),
         new ListTransactionsHandler(),
         new DescribeProducersHandler(),
+
+        // ACLs.
+        new CreateAclsHandler(),
+        new DescribeAclsHandler(),
+        new DeleteAclsHandler(),
 
         // Security (the SASL exchange itself runs before the dispatcher; these answer requests outside it).
         new SaslHandshakeHandler(),

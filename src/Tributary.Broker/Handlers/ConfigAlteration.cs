@@ -1,15 +1,25 @@
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>What AlterConfigs and IncrementalAlterConfigs share: only topic configs can change; broker configs are static.</summary>
+/// <summary>
+/// What AlterConfigs and IncrementalAlterConfigs share: authorization first (ALTER_CONFIGS on the topic, or on the
+/// cluster for brokers), then only topic configs can change; broker configs are static.
+/// </summary>
 internal static class ConfigAlteration
 {
-    /// <summary>Applies <paramref name="changes"/> to the resource (or only checks them, when <paramref name="validateOnly"/>).</summary>
+    /// <summary>
+    /// Applies <paramref name="changes"/> to the resource (or only checks them, when <paramref name="validateOnly"/>),
+    /// once the principal is authorized and <paramref name="validate"/>, if given, found nothing wrong.
+    /// </summary>
     public static (ErrorCode Error, string? Message) Apply(RequestContext context, sbyte resourceType, string resourceName,
-        Func<TopicConfig, IEnumerable<KeyValuePair<string, string?>>> changes, bool validateOnly)
+        Func<TopicConfig, IEnumerable<KeyValuePair<string, string?>>> changes, bool validateOnly, Func<(ErrorCode, string?)>? validate = null)
     {
+        var denied = ConfigAuthorization.Check(context, AclOperation.AlterConfigs, resourceType, resourceName);
+        if (denied != ErrorCode.None) return (denied, AuthorizationMessages.Of(denied));
+        if (validate?.Invoke() is (not ErrorCode.None, _) invalid) return invalid;
         switch ((ConfigResourceType)resourceType)
         {
             case ConfigResourceType.Topic:

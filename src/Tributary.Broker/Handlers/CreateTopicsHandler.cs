@@ -1,10 +1,16 @@
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>CreateTopics: creates topics (or validates only) with partitions, replication factor or explicit assignments, and configs.</summary>
+/// <summary>
+/// CreateTopics: creates topics (or validates only) with partitions, replication factor or explicit assignments, and
+/// configs. A topic named twice is INVALID_REQUEST; each other topic needs CREATE on the cluster or on the topic
+/// (else TOPIC_AUTHORIZATION_FAILED, "Authorization failed."). From v5 the result repeats the topic's details only
+/// for a principal that may DESCRIBE_CONFIGS it; for others topic_config_error_code is TOPIC_AUTHORIZATION_FAILED.
+/// </summary>
 internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest>
 {
     /// <summary>From this version a result repeats the topic's partition count, replication factor and configs.</summary>
@@ -18,15 +24,22 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest>
     {
         var duplicates = request.Topics.GroupBy(t => t.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
         var response = new CreateTopicsResponse();
+        var clusterCreate = context.AuthorizeCluster(AclOperation.Create);
         foreach (var wanted in request.Topics)
         {
             var result = new CreateTopicsResponse.CreatableTopicResult { Name = wanted.Name, ErrorMessage = null };
             var outcome = duplicates.Contains(wanted.Name)
                 ? ControllerResult.Fail(ErrorCode.InvalidRequest, $"Topic '{wanted.Name}' appears more than once in the request.")
-                : context.Cluster.CreateTopic(Spec(wanted), request.validateOnly);
+                : !clusterCreate && !context.Authorize(AclOperation.Create, AclResourceType.Topic, wanted.Name)
+                    ? ControllerResult.Fail(ErrorCode.TopicAuthorizationFailed, "Authorization failed.")
+                    : context.Cluster.CreateTopic(Spec(wanted), request.validateOnly);
             result.ErrorCode = (short)outcome.Error;
             result.ErrorMessage = outcome.Message;
-            if (outcome.Error == ErrorCode.None && context.ApiVersion >= DetailsVersion) Describe(result, outcome.Topic, wanted, context.Cluster.Settings);
+            if (outcome.Error == ErrorCode.None && context.ApiVersion >= DetailsVersion)
+            {
+                if (context.Authorize(AclOperation.DescribeConfigs, AclResourceType.Topic, wanted.Name)) Describe(result, outcome.Topic, wanted, context.Cluster.Settings);
+                else (result.TopicId, result.TopicConfigErrorCode) = (outcome.Topic?.Id ?? Guid.Empty, (short)ErrorCode.TopicAuthorizationFailed);
+            }
             response.Topics.Add(result);
         }
         return ValueTask.FromResult<IKafkaResponse?>(response);

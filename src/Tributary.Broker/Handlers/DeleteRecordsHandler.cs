@@ -1,9 +1,14 @@
+using Tributary.Broker.Cluster;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>DeleteRecords: moves each partition's log start offset forward, dropping the batches before it.</summary>
+/// <summary>
+/// DeleteRecords: moves each partition's log start offset forward, dropping the batches before it. Each topic needs
+/// DELETE (else its partitions get TOPIC_AUTHORIZATION_FAILED).
+/// </summary>
 internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
 {
     public override ApiKey ApiKey => ApiKey.DeleteRecords;
@@ -17,10 +22,12 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
         {
             var topic = PartitionLookup.Topic(context, wanted.Name);
             var results = new DeleteRecordsResponse.DeleteRecordsTopicResult { Name = wanted.Name };
+            var authorized = context.Authorize(AclOperation.Delete, AclResourceType.Topic, wanted.Name);
             foreach (var p in wanted.Partitions)
             {
                 var result = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = p.PartitionIndex, LowWatermark = -1 };
-                var error = PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out var partition);
+                PartitionState? partition = null;
+                var error = authorized ? PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out partition) : ErrorCode.TopicAuthorizationFailed;
                 if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.ReplicaLog(context.Broker.Id).DeleteRecordsBefore(p.Offset);
                 result.ErrorCode = (short)error;
                 results.Partitions.Add(result);

@@ -1,9 +1,14 @@
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>DescribeCluster: cluster id, controller and live brokers (admin clients' view of the cluster).</summary>
+/// <summary>
+/// DescribeCluster: cluster id, controller and live brokers (admin clients' view of the cluster). Kafka authorizes
+/// nothing here; asked for the cluster's authorized operations, it gives them to a principal that may DESCRIBE the
+/// cluster and 0 to others.
+/// </summary>
 internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest>
 {
     private const sbyte BrokerEndpoints = 1;
@@ -25,6 +30,12 @@ internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest
         else
         {
             response.ControllerId = cluster.ControllerId;
+            if (request.IncludeClusterAuthorizedOperations)
+            {
+                response.ClusterAuthorizedOperations = context.AuthorizeCluster(AclOperation.Describe)
+                    ? context.AuthorizedOperations(AclResourceType.Cluster, AclBinding.ClusterResourceName)
+                    : 0;
+            }
             response.Brokers = cluster.LiveBrokers
                 .Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener) })
                 .ToList();

@@ -1,12 +1,17 @@
 using System.Globalization;
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 using Result = Tributary.Protocol.Messages.DescribeConfigsResponse.DescribeConfigsResult;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>DescribeConfigs: every topic or broker config with its value, source, type, and (if asked) synonyms and documentation.</summary>
+/// <summary>
+/// DescribeConfigs: every topic or broker config with its value, source, type, and (if asked) synonyms and documentation.
+/// A topic needs DESCRIBE_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED, before any existence check), a broker
+/// DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
+/// </summary>
 internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest>
 {
     private const short IsDefaultLastVersion = 0;
@@ -27,6 +32,8 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
     private static Result Describe(RequestContext context, DescribeConfigsRequest request, DescribeConfigsRequest.DescribeConfigsResource resource)
     {
         var result = new Result { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName, ErrorMessage = null };
+        var denied = ConfigAuthorization.Check(context, AclOperation.DescribeConfigs, resource.ResourceType, resource.ResourceName);
+        if (denied != ErrorCode.None) return Fail(result, denied, AuthorizationMessages.Of(denied)!);
         IEnumerable<DescribedConfig> configs;
         switch ((ConfigResourceType)resource.ResourceType)
         {

@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 using IsolationLevel = Tributary.Broker.Log.IsolationLevel;
@@ -12,6 +13,8 @@ namespace Tributary.Broker.Handlers;
 /// watermark advances, as followers copy). Records between the high watermark and the log end are invisible.
 /// Sessionless: every answer is a full response with session id 0, which is what librdkafka asks for
 /// (session id 0, epoch -1) and what Java clients accept as "the broker does not keep sessions".
+/// Each topic needs READ (else its partitions get TOPIC_AUTHORIZATION_FAILED); from v13 an unknown topic id is
+/// UNKNOWN_TOPIC_ID before that check, as in Kafka.
 /// </summary>
 /// <remarks>
 /// v0-3 read message sets: stored batches are converted down to format 0 (v0-1) or 1 (v2-3), as Kafka 3.x does
@@ -78,6 +81,8 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                 ? (context.Cluster.TryGetTopic(fetchTopic.TopicId, out var byId) ? byId : null)
                 : PartitionLookup.Topic(context, fetchTopic.Topic);
             var unknownTopicError = context.ApiVersion >= TopicIdVersion ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
+            var name = topic?.Name ?? fetchTopic.Topic;
+            var denied = (topic is not null || context.ApiVersion < TopicIdVersion) && !context.Authorize(AclOperation.Read, AclResourceType.Topic, name);
             var topicResponse = new FetchResponse.FetchableTopicResponse { Topic = fetchTopic.Topic, TopicId = fetchTopic.TopicId };
             foreach (var fetchPartition in fetchTopic.Partitions)
             {
@@ -89,8 +94,8 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                     AbortedTransactions = isolation == IsolationLevel.ReadCommitted ? new() : null,
                 };
                 PartitionState? partition = null;
-                var error = topic is null
-                    ? unknownTopicError
+                var error = denied ? ErrorCode.TopicAuthorizationFailed
+                    : topic is null ? unknownTopicError
                     : PartitionLookup.FindLed(context, topic, fetchPartition.Partition, fetchPartition.CurrentLeaderEpoch, out partition);
                 if (error == ErrorCode.None)
                 {

@@ -1,5 +1,6 @@
 using System.Text;
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -8,6 +9,8 @@ namespace Tributary.Broker.Handlers;
 /// <summary>
 /// FindCoordinator: the group or transaction coordinator for a key is a live broker picked by a stable hash
 /// of the key (one coordinator object serves the whole cluster, so any live broker is a correct answer).
+/// A group key needs DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
+/// transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), checked before anything else as in Kafka.
 /// </summary>
 internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest>
 {
@@ -48,6 +51,13 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
 
     private static (ErrorCode, string?, BrokerNode?) Find(RequestContext context, string key, sbyte keyType)
     {
+        var denied = keyType switch
+        {
+            GroupKey when !context.Authorize(AclOperation.Describe, AclResourceType.Group, key) => ErrorCode.GroupAuthorizationFailed,
+            TransactionKey when !context.Authorize(AclOperation.Describe, AclResourceType.TransactionalId, key) => ErrorCode.TransactionalIdAuthorizationFailed,
+            _ => ErrorCode.None,
+        };
+        if (denied != ErrorCode.None) return (denied, AuthorizationMessages.Of(denied), null);
         if (keyType is not (GroupKey or TransactionKey)) return (ErrorCode.InvalidRequest, $"Unknown coordinator key type {keyType}.", null);
         var live = context.Cluster.LiveBrokers.ToList();
         if (live.Count == 0) return (ErrorCode.CoordinatorNotAvailable, "No broker is running.", null);

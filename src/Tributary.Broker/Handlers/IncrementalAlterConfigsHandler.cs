@@ -4,7 +4,10 @@ using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>IncrementalAlterConfigs: sets, deletes, appends to or subtracts from individual topic configs.</summary>
+/// <summary>
+/// IncrementalAlterConfigs: sets, deletes, appends to or subtracts from individual topic configs. Needs ALTER_CONFIGS
+/// on the topic (or on the cluster for brokers), checked before the changes are.
+/// </summary>
 internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlterConfigsRequest>
 {
     private enum Operation : sbyte
@@ -24,12 +27,8 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
         var response = new IncrementalAlterConfigsResponse();
         foreach (var resource in request.Resources)
         {
-            var (error, message) = Check(resource);
-            if (error == ErrorCode.None)
-            {
-                (error, message) = ConfigAlteration.Apply(context, resource.ResourceType, resource.ResourceName,
-                    current => resource.Configs.Select(c => Change(current, c)), request.ValidateOnly);
-            }
+            var (error, message) = ConfigAlteration.Apply(context, resource.ResourceType, resource.ResourceName,
+                current => resource.Configs.Select(c => Change(current, c)), request.ValidateOnly, () => Check(resource));
             response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
             {
                 ErrorCode = (short)error,

@@ -1,3 +1,4 @@
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -6,7 +7,10 @@ namespace Tributary.Broker.Handlers;
 
 /// <summary>
 /// InitProducerId. Idempotent producers get a new producer id with epoch 0, or (v3+, KIP-360) the same id
-/// with the next epoch when they ask to bump theirs. Transactional ids go to the transaction context.Transactions.
+/// with the next epoch when they ask to bump theirs. Transactional ids go to the transaction coordinator.
+/// Authorization as Kafka 3.x: a transactional id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+/// an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on at least one topic (KIP-679), else
+/// CLUSTER_AUTHORIZATION_FAILED.
 /// </summary>
 internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
 {
@@ -19,7 +23,15 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request, CancellationToken cancellationToken)
     {
         var response = new InitProducerIdResponse();
-        if (request.TransactionalId is not null)
+        var denied = request.TransactionalId is { } id
+            ? context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, id) ? ErrorCode.None : ErrorCode.TransactionalIdAuthorizationFailed
+            : context.AuthorizeCluster(AclOperation.IdempotentWrite) || context.AuthorizeAny(AclOperation.Write, AclResourceType.Topic) ? ErrorCode.None : ErrorCode.ClusterAuthorizationFailed;
+        if (denied != ErrorCode.None)
+        {
+            response.ErrorCode = (short)denied;
+            response.ProducerEpoch = -1;
+        }
+        else if (request.TransactionalId is not null)
         {
             var result = context.Transactions.InitProducerId(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
             response.ErrorCode = (short)Transactions.ProducerFencedCompatibility.ForVersion(result.Error, context.ApiVersion, ProducerFencedVersion);

@@ -1,4 +1,6 @@
+using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 using IsolationLevel = Tributary.Broker.Log.IsolationLevel;
@@ -9,7 +11,8 @@ namespace Tributary.Broker.Handlers;
 /// ListOffsets: earliest, latest (high watermark or last stable offset), by timestamp, max timestamp.
 /// v0 answers a list of at most max_num_offsets offsets, newest first (latest: log end, then log start); a
 /// timestamp in v0 finds the first record at or after it, where Kafka went by segment modification times.
-/// v1 answers one offset with its timestamp, v2 adds isolation, v4 the leader epoch.
+/// v1 answers one offset with its timestamp, v2 adds isolation, v4 the leader epoch. Each topic needs DESCRIBE
+/// (else its partitions get TOPIC_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
 {
@@ -32,10 +35,14 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
         {
             var topic = PartitionLookup.Topic(context, wanted.Name);
             var results = new ListOffsetsResponse.ListOffsetsTopicResponse { Name = wanted.Name };
+            var authorized = context.Authorize(AclOperation.Describe, AclResourceType.Topic, wanted.Name);
             foreach (var p in wanted.Partitions)
             {
                 var result = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = p.PartitionIndex };
-                var error = PartitionLookup.FindLed(context, topic, p.PartitionIndex, p.CurrentLeaderEpoch, out var partition);
+                PartitionState? partition = null;
+                var error = authorized
+                    ? PartitionLookup.FindLed(context, topic, p.PartitionIndex, p.CurrentLeaderEpoch, out partition)
+                    : ErrorCode.TopicAuthorizationFailed;
                 result.ErrorCode = (short)error;
                 if (error == ErrorCode.None)
                 {
@@ -68,7 +75,7 @@ internal sealed class ListOffsetsHandler : ApiHandler<ListOffsetsRequest>
         var logStart = log.LogStartOffset;
         if (timestamp == Latest)
         {
-            var logEnd = log.LogEndOffset;
+            var logEnd = log.HighWatermark; // consumers get the high watermark as the latest offset, as in Kafka
             return logEnd > logStart ? [logEnd, logStart] : [logStart];
         }
         return found.Offset >= 0 ? [found.Offset] : [];

@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -12,6 +13,10 @@ namespace Tributary.Broker.Handlers;
 /// min.insync.replicas in the ISR before the append (else NOT_ENOUGH_REPLICAS, nothing written) and when the
 /// batches are replicated (else NOT_ENOUGH_REPLICAS_AFTER_APPEND: the ISR shrank while waiting); a partition
 /// whose leader changed while waiting is NOT_LEADER_OR_FOLLOWER. The wait is asynchronous, like a fetch's long poll.
+/// Authorization as Kafka 3.x: a request holding transactional batches needs WRITE on its transactional id (else
+/// every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its partitions get
+/// TOPIC_AUTHORIZATION_FAILED, before any existence check). Idempotent produce needs nothing more: IDEMPOTENT_WRITE
+/// is checked by InitProducerId.
 /// </summary>
 /// <remarks>
 /// v0-2 may carry message sets of format 0 or 1 (plain or compressed wrappers): they are validated and stored
@@ -30,13 +35,23 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
     protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ProduceRequest request, CancellationToken cancellationToken)
     {
         var response = new ProduceResponse();
+        var transactionDenied = HasTransactionalBatches(request)
+            && (request.TransactionalId is null || !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId));
         List<ReplicationWait>? waits = null;
         foreach (var topicData in request.TopicData)
         {
             var topic = PartitionLookup.Topic(context, topicData.Name);
             var results = new ProduceResponse.TopicProduceResponse { Name = topicData.Name };
+            var denied = transactionDenied ? ErrorCode.TransactionalIdAuthorizationFailed
+                : !context.Authorize(AclOperation.Write, AclResourceType.Topic, topicData.Name) ? ErrorCode.TopicAuthorizationFailed
+                : ErrorCode.None;
             foreach (var partitionData in topicData.PartitionData)
             {
+                if (denied != ErrorCode.None)
+                {
+                    results.PartitionResponses.Add(Fail(new() { Index = partitionData.Index, BaseOffset = -1 }, denied));
+                    continue;
+                }
                 var result = Append(context, request.Acks, topic, partitionData, ref waits);
                 if (result.ErrorCode == (short)ErrorCode.NotLeaderOrFollower && result.CurrentLeader.LeaderId >= 0)
                     AddLeaderEndpoint(context, response, result.CurrentLeader.LeaderId);
@@ -121,6 +136,19 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         if (acks == -1 && appended.Error is ErrorCode.None or ErrorCode.DuplicateSequenceNumber)
             (waits ??= []).Add(new ReplicationWait(partition, partition.ReplicaLog(context.Broker.Id), appended.LastOffset + 1, config.MinInsyncReplicas, result));
         return result;
+    }
+
+    /// <summary>Whether any record batch of the request is transactional (Kafka's RequestUtils.hasTransactionalRecords).</summary>
+    private static bool HasTransactionalBatches(ProduceRequest request)
+    {
+        foreach (var topic in request.TopicData)
+        {
+            foreach (var partition in topic.PartitionData)
+            {
+                if (partition.Records is { } records && TransactionalBatches.Any(records.Span)) return true;
+            }
+        }
+        return false;
     }
 
     private static ProduceResponse.PartitionProduceResponse Fail(ProduceResponse.PartitionProduceResponse result, ErrorCode error)

@@ -54,4 +54,22 @@ internal sealed class RequestContext
 
     /// <summary>The cluster's clock.</summary>
     public required TimeProvider Time { get; init; }
+
+    /// <summary>The cluster's ACLs and rules; <see cref="Tributary.Broker.Security.Authorizer.Disabled"/> (allows everything) when authorization is off.</summary>
+    public Authorizer Authorizer { get; init; } = Authorizer.Disabled;
+
+    /// <summary>Whether <see cref="Principal"/>, from <see cref="ClientHost"/>, may do <paramref name="operation"/> on the resource.</summary>
+    public bool Authorize(AclOperation operation, AclResourceType resourceType, string resourceName) =>
+        Authorizer.Authorize(Principal, ClientHost, operation, resourceType, resourceName);
+
+    /// <summary>Whether the principal may do <paramref name="operation"/> on the cluster resource.</summary>
+    public bool AuthorizeCluster(AclOperation operation) => Authorize(operation, AclResourceType.Cluster, AclBinding.ClusterResourceName);
+
+    /// <summary>Whether the principal may do <paramref name="operation"/> on at least one resource of the type (Kafka's authorizeByResourceType).</summary>
+    public bool AuthorizeAny(AclOperation operation, AclResourceType resourceType) =>
+        Authorizer.AuthorizeAny(Principal, ClientHost, operation, resourceType);
+
+    /// <summary>Kafka's "authorized operations" bit field of the principal on the resource.</summary>
+    public int AuthorizedOperations(AclResourceType resourceType, string resourceName) =>
+        Authorizer.AuthorizedOperations(Principal, ClientHost, resourceType, resourceName);
 }

@@ -5,6 +5,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Network;
+using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
@@ -30,10 +31,11 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly UserCredentials _users;
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
+    private readonly Authorizer _authorizer;
     private readonly ILogger _logger;
 
     public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TransactionCoordinator transactions,
-        UserCredentials users, TimeProvider time, FaultInjector faults, ILogger logger)
+        UserCredentials users, TimeProvider time, FaultInjector faults, Authorizer authorizer, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
@@ -42,6 +44,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
         _users = users;
         _time = time;
         _faults = faults;
+        _authorizer = authorizer;
         _logger = logger;
     }
 
@@ -86,6 +89,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
             ClientId = header.ClientId,
             ClientHost = connection.ClientHost,
             Time = _time,
+            Authorizer = _authorizer,
         };
         var started = Stopwatch.GetTimestamp();
         var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);

@@ -212,6 +212,12 @@ internal sealed class PartitionLog
         return true;
     }
 
+    /// <summary>True while <paramref name="producerId"/> has a transaction open here (data without its marker).</summary>
+    public bool HasOpenTransaction(long producerId)
+    {
+        lock (_lock) return _transactions.OpenTransactionStart(producerId) >= 0;
+    }
+
     /// <summary>The producers that wrote here, with their open transaction's first offset (DescribeProducers).</summary>
     public IReadOnlyList<ActiveProducer> DescribeProducers()
     {

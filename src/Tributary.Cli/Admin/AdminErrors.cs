@@ -7,11 +7,17 @@ namespace Tributary.Cli.Admin;
 /// <summary>Turns the per-item errors of admin operations into one-line user errors.</summary>
 internal static class AdminErrors
 {
-    public static async Task RunAsync(Func<Task> operation)
+    public static Task RunAsync(Func<Task> operation) => RunAsync(async () =>
+    {
+        await operation();
+        return true;
+    });
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> operation)
     {
         try
         {
-            await operation();
+            return await operation();
         }
         catch (CreateTopicsException e)
         {
@@ -24,6 +30,18 @@ internal static class AdminErrors
         catch (AlterConsumerGroupOffsetsException e)
         {
             throw Describe(e.Results.SelectMany(r => r.Partitions.Select(p => ($"{r.Group} {p.TopicPartition}", p.Error))).Append((e.Error.Reason, e.Error)));
+        }
+        catch (CreateAclsException e)
+        {
+            throw Describe(e.Results.Select(r => ("create ACLs", r.Error)));
+        }
+        catch (DeleteAclsException e)
+        {
+            throw Describe(e.Results.Select(r => ("delete ACLs", r.Error)));
+        }
+        catch (DescribeAclsException e)
+        {
+            throw Describe([("describe ACLs", e.Result.Error)]);
         }
     }
 

@@ -6,6 +6,10 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Confluent.Kafka;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Cli.Demo;
 
@@ -31,7 +35,7 @@ internal sealed class DemoExercises(string bootstrapServers, ActorSystem system,
     private readonly TopicInspector _inspector = new(bootstrapServers);
     private readonly IMaterializer _materializer = system.Materializer();
 
-    /// <summary>Seed exercise 1 (<paramref name="advance"/> is called per message): <see cref="KafkaProducer.PlainSink{TKey,TValue}"/> writes the messages.</summary>
+    /// <summary>Seed exercise 1 (<paramref name="advance"/> is called per message): <see cref="KafkaProducer.PlainSink{TKey,TValue}(ProducerSettings{TKey,TValue})"/> writes the messages.</summary>
     public async Task<ExerciseResult> ProduceAsync(Action advance, CancellationToken cancellationToken)
     {
         var settings = ProducerSettings<string, string>.Create(system, Serializers.Utf8, Serializers.Utf8)
@@ -85,7 +89,7 @@ internal sealed class DemoExercises(string bootstrapServers, ActorSystem system,
 
     /// <summary>
     /// Seed exercise 3: <see cref="Transactional.Source{TKey,TValue}"/> reads the messages, a transform shouts them and
-    /// <see cref="Transactional.Sink{TKey,TValue}"/> writes them with their consumed offsets in the same transactions.
+    /// <see cref="Transactional.Sink{TKey,TValue}(ProducerSettings{TKey,TValue},TransactionalSettings)"/> writes them with their consumed offsets in the same transactions.
     /// A read_committed reader then finds every key exactly once in the output.
     /// </summary>
     public async Task<ExerciseResult> TransformExactlyOnceAsync(Action advance, CancellationToken cancellationToken)
@@ -101,7 +105,7 @@ internal sealed class DemoExercises(string bootstrapServers, ActorSystem system,
                 advance();
                 Interlocked.Increment(ref processed);
                 var shouted = new ProducerRecord<string, string>(OutputTopic, message.Record.Message.Key, message.Record.Message.Value.ToUpperInvariant());
-                return ProducerMessage.Single(shouted, (ICommittable)message.CommittableOffset);
+                return ProducerMessage.Single(shouted, message.PartitionOffset);
             })
             .ToMaterialized(Transactional.Sink(producerSettings, TransactionalSettings.Create("tributary-demo-transformer")), DrainingControl<Done>.Create)
             .Run(_materializer);

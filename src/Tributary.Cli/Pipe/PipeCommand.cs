@@ -9,6 +9,10 @@ using Tributary.Cli.Admin;
 using Tributary.Abstractions;
 using Tributary.Cli.Common;
 using Tributary.Streams;
+using Tributary.Streams.Dsl;
+using Tributary.Streams.Helpers;
+using Tributary.Streams.Messages;
+using Tributary.Streams.Settings;
 
 namespace Tributary.Cli.Pipe;
 
@@ -95,11 +99,11 @@ internal static class PipeCommand
                 .WithProperties(kafka.ClientProperties([new("linger.ms", "5")]));
             var control = transactionalId is null
                 ? KafkaConsumer.CommittableSource(consumerSettings, Subscriptions.Topics(input))
-                    .Select(ToEnvelope)
+                    .Select(message => ToEnvelope<ICommittable>(message.Record, message.CommittableOffset))
                     .ToMaterialized(KafkaProducer.CommittableSink(producerSettings, CommitterSettings.Create(system)), DrainingControl<Done>.Create)
                     .Run(system.Materializer())
                 : Transactional.Source(consumerSettings, Subscriptions.Topics(input))
-                    .Select(ToEnvelope)
+                    .Select(message => ToEnvelope(message.Record, message.PartitionOffset))
                     .ToMaterialized(Transactional.Sink(producerSettings, TransactionalSettings.Create(transactionalId)), DrainingControl<Done>.Create)
                     .Run(system.Materializer());
             await Console.Error.WriteLineAsync($"Piping {input} to {output} ({(transactionalId is null ? "at-least-once" : "exactly-once")}, group {groupId}); Ctrl-C to stop.");
@@ -117,10 +121,9 @@ internal static class PipeCommand
             return 0;
         }
 
-        private IEnvelope<byte[], byte[], ICommittable> ToEnvelope(CommittableMessage<byte[], byte[]> message)
+        private IEnvelope<byte[], byte[], TPassThrough> ToEnvelope<TPassThrough>(ConsumeResult<byte[], byte[]> record, TPassThrough offset)
         {
             Interlocked.Increment(ref _read);
-            var record = message.Record;
             var transformed = transform.Transform(new TransformMessage
             {
                 Key = record.Message.Key,
@@ -132,12 +135,12 @@ internal static class PipeCommand
                 Timestamp = record.Message.Timestamp.UtcDateTime,
             });
             if (transformed is null)
-                return ProducerMessage.PassThrough<byte[], byte[], ICommittable>(message.CommittableOffset); // dropped: commit only
+                return ProducerMessage.PassThrough<byte[], byte[], TPassThrough>(offset); // dropped: commit only
             var headers = new Headers();
             foreach (var (name, value) in transformed.Headers)
                 headers.Add(name, value);
             var produced = new Message<byte[], byte[]> { Key = transformed.Key!, Value = transformed.Value!, Headers = headers };
-            return ProducerMessage.Single(new ProducerRecord<byte[], byte[]>(output, produced), (ICommittable)message.CommittableOffset);
+            return ProducerMessage.Single(new ProducerRecord<byte[], byte[]>(output, produced), offset);
         }
     }
 }

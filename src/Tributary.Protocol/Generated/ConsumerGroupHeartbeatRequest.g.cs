@@ -4,14 +4,14 @@
 
 namespace Tributary.Protocol.Messages;
 
-/// <summary>The Kafka ConsumerGroupHeartbeat request (API key 68), versions 0 to 0, flexible from version 0.</summary>
+/// <summary>The Kafka ConsumerGroupHeartbeat request (API key 68), versions 0 to 1, flexible from version 0.</summary>
 public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaRequest, IEquatable<ConsumerGroupHeartbeatRequest>
 {
     /// <summary>The oldest version this class reads and writes.</summary>
     public const short LowestSupportedVersion = 0;
 
     /// <summary>The newest version this class reads and writes.</summary>
-    public const short HighestSupportedVersion = 0;
+    public const short HighestSupportedVersion = 1;
 
     /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
     public const short FirstFlexibleVersion = 0;
@@ -47,6 +47,10 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaRequest, IEqua
     [KafkaField("0+", NullableVersions = "0+")]
     public List<string>? SubscribedTopicNames { get; set; }
 
+    /// <summary>null if it didn&#39;t change since the last heartbeat; the subscribed topic regex otherwise</summary>
+    [KafkaField("1+", NullableVersions = "1+")]
+    public string? SubscribedTopicRegex { get; set; }
+
     /// <summary>null if not used or if it didn&#39;t change since the last heartbeat; the server side assignor to use otherwise.</summary>
     [KafkaField("0+", NullableVersions = "0+")]
     public string? ServerAssignor { get; set; }
@@ -75,6 +79,14 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaRequest, IEqua
             {
                 writer.WriteCompactNullableString(element);
             }
+        }
+        if (version >= 1)
+        {
+            writer.WriteCompactNullableString(SubscribedTopicRegex);
+        }
+        else if (SubscribedTopicRegex is not null)
+        {
+            throw UnsupportedVersionException.NonDefaultField("ConsumerGroupHeartbeatRequest", "SubscribedTopicRegex", version);
         }
         writer.WriteCompactNullableString(ServerAssignor);
         writer.WriteCompactArrayLength(TopicPartitions?.Count ?? -1);
@@ -111,6 +123,10 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaRequest, IEqua
             for (var i = 0; i < subscribedTopicNamesCount; i++) subscribedTopicNamesList.Add(reader.ReadCompactString());
             result.SubscribedTopicNames = subscribedTopicNamesList;
         }
+        if (version >= 1)
+        {
+            result.SubscribedTopicRegex = reader.ReadCompactNullableString();
+        }
         result.ServerAssignor = reader.ReadCompactNullableString();
         var topicPartitionsCount = reader.ReadCompactArrayLength(18);
         if (topicPartitionsCount < 0)
@@ -137,6 +153,7 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaRequest, IEqua
         && RackId == other.RackId
         && RebalanceTimeoutMs == other.RebalanceTimeoutMs
         && MessageEquality.ListEqual(SubscribedTopicNames, other.SubscribedTopicNames)
+        && SubscribedTopicRegex == other.SubscribedTopicRegex
         && ServerAssignor == other.ServerAssignor
         && MessageEquality.ListEqual(TopicPartitions, other.TopicPartitions)
         && MessageEquality.TaggedFieldsEqual(UnknownTaggedFields, other.UnknownTaggedFields);
@@ -155,6 +172,7 @@ public sealed partial class ConsumerGroupHeartbeatRequest : IKafkaRequest, IEqua
         hash.Add(RackId);
         hash.Add(RebalanceTimeoutMs);
         hash.Add(SubscribedTopicNames?.Count);
+        hash.Add(SubscribedTopicRegex);
         hash.Add(ServerAssignor);
         hash.Add(TopicPartitions?.Count);
         return hash.ToHashCode();

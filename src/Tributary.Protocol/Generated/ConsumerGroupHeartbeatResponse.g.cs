@@ -4,14 +4,14 @@
 
 namespace Tributary.Protocol.Messages;
 
-/// <summary>The Kafka ConsumerGroupHeartbeat response (API key 68), versions 0 to 0, flexible from version 0.</summary>
+/// <summary>The Kafka ConsumerGroupHeartbeat response (API key 68), versions 0 to 1, flexible from version 0.</summary>
 public sealed partial class ConsumerGroupHeartbeatResponse : IKafkaResponse, IEquatable<ConsumerGroupHeartbeatResponse>
 {
     /// <summary>The oldest version this class reads and writes.</summary>
     public const short LowestSupportedVersion = 0;
 
     /// <summary>The newest version this class reads and writes.</summary>
-    public const short HighestSupportedVersion = 0;
+    public const short HighestSupportedVersion = 1;
 
     /// <summary>The first version with compact encodings and tagged fields, or -1 when no supported version has them.</summary>
     public const short FirstFlexibleVersion = 0;

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 
-namespace Tributary.Streams;
+namespace Tributary.Streams.Settings;
 
 /// <summary>Whether the committer waits for the broker to acknowledge a commit before emitting or moving on.</summary>
 public enum CommitDelivery
@@ -29,23 +29,25 @@ public enum CommitWhen
 /// <summary>Settings of the committer flows and sinks (<see cref="Committer"/>).</summary>
 public sealed record CommitterSettings
 {
-    /// <summary>Settings with the reference defaults: batches of 1000 or 10 s, 100 commits in flight, wait for ack.</summary>
-    public static CommitterSettings Default { get; } = new();
+    private CommitterSettings() { }
+
+    /// <summary>Settings with the values of the embedded reference configuration (<c>akka.kafka.committer</c>).</summary>
+    public static CommitterSettings Default { get; } = Create(Config.Empty);
 
     /// <summary>Most offsets in one batch before it is committed.</summary>
-    public int MaxBatch { get; init; } = 1000;
+    public int MaxBatch { get; init; }
 
     /// <summary>Longest time the first offset of a batch waits before the batch is committed.</summary>
-    public TimeSpan MaxInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan MaxInterval { get; init; }
 
     /// <summary>Batch commits in flight at once.</summary>
-    public int Parallelism { get; init; } = 100;
+    public int Parallelism { get; init; }
 
     /// <summary>Whether to wait for commit acknowledgements.</summary>
-    public CommitDelivery Delivery { get; init; } = CommitDelivery.WaitForAck;
+    public CommitDelivery Delivery { get; init; }
 
     /// <summary>When an offset becomes eligible for commit.</summary>
-    public CommitWhen When { get; init; } = CommitWhen.OffsetFirstObserved;
+    public CommitWhen When { get; init; }
 
     /// <summary>Reads <c>akka.kafka.committer</c> from the actor system's configuration.</summary>
     /// <param name="system">The actor system whose configuration to read.</param>

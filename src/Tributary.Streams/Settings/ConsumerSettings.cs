@@ -6,7 +6,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Tributary.Streams;
+namespace Tributary.Streams.Settings;
 
 /// <summary>
 /// Settings of a Kafka consumer source: Confluent.Kafka client properties plus the behaviour of the poll thread.
@@ -31,25 +31,25 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// How long the poll thread blocks in Consume when it has nothing else to do; librdkafka cannot be woken from that
     /// wait, so it also bounds how long a commit, a stop or a shutdown waits for the poll thread.
     /// </summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan PollInterval { get; init; }
 
     /// <summary>Delay between a shutdown request and closing the consumer (commits still in the stream may land meanwhile).</summary>
-    public TimeSpan StopTimeout { get; init; } = TimeSpan.Zero;
+    public TimeSpan StopTimeout { get; init; }
 
     /// <summary>How long a commit may take before it fails with <see cref="CommitTimeoutException"/>.</summary>
-    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan CommitTimeout { get; init; }
 
     /// <summary>Timeout of metadata look-ups made by the consumer (offsets for times).</summary>
-    public TimeSpan MetadataRequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan MetadataRequestTimeout { get; init; }
 
     /// <summary>
     /// Records a source buffers before the poll thread stops taking more for it (librdkafka's prefetch holds the
     /// rest); at twice this its partitions are paused. Both end when the source has drained to half of it.
     /// </summary>
-    public int BufferSize { get; init; } = 1000;
+    public int BufferSize { get; init; }
 
     /// <summary>Most records the poll thread hands over in one batch.</summary>
-    public int MaxPollRecords { get; init; } = 1000;
+    public int MaxPollRecords { get; init; }
 
     /// <summary>Callbacks on partition assignment, revocation, loss and stop; run on the poll thread.</summary>
     public IPartitionEventHandler? PartitionHandler { get; init; }
@@ -59,6 +59,18 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// anything else fails the source. Null fails the source.
     /// </summary>
     public Func<KafkaDeserializationException, Directive>? DeserializationDecider { get; init; }
+
+    /// <summary>The connection checker (off by default): fails the source when its brokers stay unreachable.</summary>
+    public ConnectionCheckerSettings ConnectionChecker { get; init; } = null!;
+
+    /// <summary>
+    /// Creates the consumer instead of Tributary's own builder, for example a test double. The consumer lacks the
+    /// source's rebalance handlers, so it serves manual assignments only: a group subscription with a factory fails.
+    /// </summary>
+    public Func<ConsumerSettings<TKey, TValue>, IConsumer<TKey, TValue>>? ConsumerFactory { get; init; }
+
+    /// <summary>Whether the broker may create a subscribed topic that does not exist (<c>allow.auto.create.topics</c>).</summary>
+    public bool AutoCreateTopicsEnabled => Properties.GetValueOrDefault("allow.auto.create.topics") is "true";
 
     /// <summary>Logger for consumer events (rebalances, dropped commits, client errors); settings created from an actor
     /// system log to its log, others to nothing until <see cref="WithLogger"/>.</summary>
@@ -101,6 +113,7 @@ public sealed record ConsumerSettings<TKey, TValue>
         MetadataRequestTimeout = c.GetTimeSpan("metadata-request-timeout"),
         BufferSize = c.GetInt("buffer-size"),
         MaxPollRecords = c.GetInt("max-poll-records"),
+        ConnectionChecker = ConnectionCheckerSettings.Create(c.GetConfig("connection-checker")),
     };
 
     /// <summary>Returns settings with <c>bootstrap.servers</c> set.</summary>
@@ -167,9 +180,50 @@ public sealed record ConsumerSettings<TKey, TValue>
     /// <param name="deserializer">The value deserializer.</param>
     public ConsumerSettings<TKey, TValue> WithValueDeserializer(IDeserializer<TValue> deserializer) => this with { ValueDeserializer = deserializer };
 
+    /// <summary>Returns settings with another connection checker.</summary>
+    /// <param name="connectionChecker">The checker's settings (<see cref="ConnectionCheckerSettings.Create(int,TimeSpan,double)"/> enables it).</param>
+    public ConsumerSettings<TKey, TValue> WithConnectionChecker(ConnectionCheckerSettings connectionChecker) => this with { ConnectionChecker = connectionChecker };
+
+    /// <summary>Returns settings that let (or forbid) the broker create subscribed topics (<c>allow.auto.create.topics</c>).</summary>
+    /// <param name="enabled">Whether topics may be created by subscribing.</param>
+    public ConsumerSettings<TKey, TValue> WithAutoCreateTopicsEnabled(bool enabled) => WithProperty("allow.auto.create.topics", enabled ? "true" : "false");
+
+    /// <summary>Returns settings with a consumer factory (see <see cref="ConsumerFactory"/>).</summary>
+    /// <param name="factory">Creates the consumer.</param>
+    public ConsumerSettings<TKey, TValue> WithConsumerFactory(Func<ConsumerSettings<TKey, TValue>, IConsumer<TKey, TValue>> factory) => this with { ConsumerFactory = factory };
+
+    /// <summary>
+    /// Builds a plain Confluent.Kafka consumer from these settings (properties, deserializers, logging), for code that
+    /// polls it itself; the caller owns and disposes it.
+    /// </summary>
+    public IConsumer<TKey, TValue> CreateKafkaConsumer() => Builder()
+        .SetErrorHandler((_, error) => Logger.LogKafkaClientError(error))
+        .SetLogHandler((_, message) => Logger.LogKafkaClientMessage(message))
+        .Build();
+
+    /// <summary>A consumer builder with these settings' properties and deserializers; the caller adds handlers.</summary>
+    internal ConsumerBuilder<TKey, TValue> Builder()
+    {
+        var builder = new ConsumerBuilder<TKey, TValue>(ToConsumerConfig());
+        if (KeyDeserializer is not null)
+            builder.SetKeyDeserializer(KeyDeserializer);
+        if (ValueDeserializer is not null)
+            builder.SetValueDeserializer(ValueDeserializer);
+        return builder;
+    }
+
     /// <summary>Returns settings with a logger.</summary>
     /// <param name="logger">Receives consumer events.</param>
     public ConsumerSettings<TKey, TValue> WithLogger(ILogger logger) => this with { Logger = logger };
+
+    /// <summary>
+    /// The decision of a source whose stream sets no supervision strategy: <see cref="DeserializationDecider"/> for
+    /// records that fail to deserialize, if set; otherwise <see cref="DefaultConsumerDecider"/>.
+    /// </summary>
+    internal Directive Decide(Exception error) =>
+        error is KafkaDeserializationException failure && DeserializationDecider is { } decider
+            ? decider(failure)
+            : new DefaultConsumerDecider(AutoCreateTopicsEnabled).Decide(error);
 
     /// <summary>The Confluent.Kafka configuration these settings describe.</summary>
     public ConsumerConfig ToConsumerConfig() => new(Properties.ToDictionary());

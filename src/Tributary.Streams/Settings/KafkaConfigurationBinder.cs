@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 
-namespace Tributary.Streams;
+namespace Tributary.Streams.Settings;
 
 /// <summary>
 /// Builds consumer, producer and committer settings from Microsoft.Extensions.Configuration sections, for example
@@ -39,6 +39,7 @@ public static class KafkaConfigurationBinder
         if (options.PollInterval is { } poll) settings = settings.WithPollInterval(poll);
         if (options.StopTimeout is { } stop) settings = settings.WithStopTimeout(stop);
         if (options.CommitTimeout is { } commit) settings = settings.WithCommitTimeout(commit);
+        if (options.MetadataRequestTimeout is { } metadata) settings = settings.WithMetadataRequestTimeout(metadata);
         if (options.BufferSize is { } buffer) settings = settings.WithBufferSize(buffer);
         if (options.MaxPollRecords is { } records) settings = settings.WithMaxPollRecords(records);
         return settings;

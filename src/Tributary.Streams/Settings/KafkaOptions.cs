@@ -1,4 +1,4 @@
-namespace Tributary.Streams;
+namespace Tributary.Streams.Settings;
 
 /// <summary>
 /// Consumer settings as bound from Microsoft.Extensions.Configuration (for example an <c>appsettings.json</c> section);
@@ -20,6 +20,9 @@ public sealed class KafkaConsumerOptions
 
     /// <summary>Longest wait for a commit.</summary>
     public TimeSpan? CommitTimeout { get; set; }
+
+    /// <summary>Longest wait for a metadata look-up (offsets for times, the connection checker).</summary>
+    public TimeSpan? MetadataRequestTimeout { get; set; }
 
     /// <summary>Records buffered per source before the poll thread stops taking more for it.</summary>
     public int? BufferSize { get; set; }

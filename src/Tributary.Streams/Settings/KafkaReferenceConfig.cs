@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 
-namespace Tributary.Streams;
+namespace Tributary.Streams.Settings;
 
 /// <summary>
 /// The reference HOCON configuration embedded in this assembly (<c>akka.kafka.consumer</c>,

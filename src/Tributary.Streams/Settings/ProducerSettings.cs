@@ -5,7 +5,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Tributary.Streams;
+namespace Tributary.Streams.Settings;
 
 /// <summary>
 /// Settings of a Kafka producer stage: Confluent.Kafka client properties, parallelism and close timeout.
@@ -27,10 +27,10 @@ public sealed record ProducerSettings<TKey, TValue>
     public ImmutableDictionary<string, string> Properties { get; init; } = ImmutableDictionary<string, string>.Empty;
 
     /// <summary>Records in flight (sent, not yet acknowledged) per stage.</summary>
-    public int Parallelism { get; init; } = 10000;
+    public int Parallelism { get; init; }
 
     /// <summary>How long closing a producer waits for outstanding deliveries.</summary>
-    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan CloseTimeout { get; init; }
 
     /// <summary>
     /// A producer shared by several stages instead of one per materialization; the stages never dispose it.

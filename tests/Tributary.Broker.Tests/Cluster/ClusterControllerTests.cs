@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Log;
 using Tributary.Protocol;
+using Tributary.Protocol.Records;
 
 namespace Tributary.Broker.Tests.Cluster;
 
@@ -213,6 +215,27 @@ public class ClusterControllerTests : IAsyncDisposable
         Assert.Equal(0, log.LogStartOffset);
         controller.ApplyRetention(nowMs: 2_001);
         Assert.Equal(2, log.LogStartOffset);
+    }
+
+    [Fact]
+    public async Task A_marker_the_followers_never_copied_is_written_again_on_the_new_leader_before_any_produce()
+    {
+        var controller = Controller();
+        var partition = controller.CreateTopic(new TopicSpec("a", Assignments: [[1, 2]])).Topic!.Partitions[0];
+        partition.AdmitTransactionalProducer(7, 0);
+        var options = new AppendOptions(0, 1_000, UseLogAppendTime: false, 1 << 20);
+        Assert.Equal(ErrorCode.None, partition.AppendAsLeader(1, Transactions.TransactionalBatches.Create(7, 0, 0, count: 2), options).Error);
+        await Eventually.TrueAsync(() => partition.ReplicaLog(2).LogEndOffset == 2, "the follower copied the transaction's records");
+
+        controller.PauseReplication(2, paused: true);
+        controller.WriteMarker(partition, 7, 0, new ControlRecord(ControlRecordType.Commit, 0), 1_000, 1 << 20);
+        controller.StopBroker(1);
+
+        var newLeader = partition.LeaderLog!;
+        Assert.Same(partition.ReplicaLog(2), newLeader);
+        Assert.False(newLeader.HasOpenTransaction(7));
+        Assert.Equal(3, newLeader.LogEndOffset);
+        Assert.Equal(3, newLeader.LastStableOffset);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class BadInputTests : IAsyncLifetime
     private async Task AssertBrokerStillServesAsync()
     {
         using var healthy = await ConnectAsync();
-        var response = await RawRequests.RoundTripAsync<ApiVersionsResponse>(healthy, new ApiVersionsRequest { ClientSoftwareName = "raw-test", ClientSoftwareVersion = "1.0" }, 3);
+        var response = await RawRequests.RoundTripAsync<ApiVersionsResponse>(healthy, RawRequests.ApiVersions(), 3);
         Assert.Equal((short)ErrorCode.None, response.ErrorCode);
         var metadata = await RawRequests.RoundTripAsync<MetadataResponse>(healthy, new MetadataRequest { Topics = null }, 12);
         Assert.Contains(metadata.Topics, t => t.Name == "small");
@@ -136,7 +136,7 @@ public class BadInputTests : IAsyncLifetime
         // A fixed seed: the same bodies every run (a random long poll or rebalance wait would otherwise be possible).
         var random = new Random(20261123);
         using var versions = await ConnectAsync();
-        var apis = (await RawRequests.RoundTripAsync<ApiVersionsResponse>(versions, new ApiVersionsRequest { ClientSoftwareName = "raw-test", ClientSoftwareVersion = "1.0" }, 3)).ApiKeys;
+        var apis = (await RawRequests.RoundTripAsync<ApiVersionsResponse>(versions, RawRequests.ApiVersions(), 3)).ApiKeys;
         foreach (var api in apis)
         {
             for (var attempt = 0; attempt < 5; attempt++)

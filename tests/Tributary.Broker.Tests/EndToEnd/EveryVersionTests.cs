@@ -55,7 +55,7 @@ public class EveryVersionTests : IAsyncLifetime
         ApiKey.CreatePartitions => new CreatePartitionsRequest { ValidateOnly = true, Topics = [new() { Name = "t", Count = 3, Assignments = null }] },
         ApiKey.IncrementalAlterConfigs => new IncrementalAlterConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = "t", Configs = [new() { Name = "cleanup.policy", ConfigOperation = 2, Value = "compact" }] }] },
         ApiKey.DescribeCluster => new DescribeClusterRequest(),
-        ApiKey.ApiVersions => new ApiVersionsRequest { ClientSoftwareName = "raw-test", ClientSoftwareVersion = "1.0" },
+        ApiKey.ApiVersions => RawRequests.ApiVersions(),
         _ => throw new ArgumentOutOfRangeException(nameof(api)),
     };
 

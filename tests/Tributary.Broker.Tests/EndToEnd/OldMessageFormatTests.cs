@@ -340,6 +340,21 @@ public class OldMessageFormatTests(OldFormatCluster fixture) : IClassFixture<Old
     }
 
     [Fact]
+    public async Task Describe_configs_lists_the_old_format_configs_with_kafka_3_defaults()
+    {
+        var topic = await TopicAsync(new() { ["message.format.version"] = "0.10.2" });
+        using var socket = await ConnectAsync();
+        var request = new DescribeConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = topic, ConfigurationKeys = ["message.format.version", "message.downconversion.enable"] }] };
+
+        var configs = (await RawRequests.RoundTripAsync<DescribeConfigsResponse>(socket, request, 4)).Results.Single().Configs.ToDictionary(c => c.Name);
+
+        Assert.Equal("0.10.2", configs["message.format.version"].Value);
+        Assert.Equal(1, configs["message.format.version"].ConfigSource); // TOPIC_CONFIG
+        Assert.Equal("true", configs["message.downconversion.enable"].Value);
+        Assert.Equal(5, configs["message.downconversion.enable"].ConfigSource); // DEFAULT_CONFIG
+    }
+
+    [Fact]
     public async Task A_topic_with_an_old_message_format_version_still_stores_record_batches()
     {
         var topic = await TopicAsync(new() { ["message.format.version"] = "0.9.0" });

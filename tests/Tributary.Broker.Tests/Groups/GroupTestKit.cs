@@ -14,8 +14,12 @@ internal sealed class GroupTestKit : IDisposable
     public static readonly TimeSpan RebalanceTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
-    public GroupTestKit(GroupCoordinatorOptions? options = null) =>
-        Coordinator = new GroupCoordinator(options ?? new GroupCoordinatorOptions(), Clock, NullLogger.Instance);
+    /// <summary>A coordinator that sees <paramref name="topics"/>, or the kit's own <see cref="Topics"/> list.</summary>
+    public GroupTestKit(GroupCoordinatorOptions? options = null, Func<IReadOnlyCollection<TopicMetadata>>? topics = null) =>
+        Coordinator = new GroupCoordinator(options ?? new GroupCoordinatorOptions(), Clock, NullLogger.Instance, topics ?? (() => Topics.ToList()));
+
+    /// <summary>The topics consumer groups see (a test adds topics to watch subscriptions pick them up).</summary>
+    public List<TopicMetadata> Topics { get; } = [];
 
     public ManualTimeProvider Clock { get; } = new();
     public GroupCoordinator Coordinator { get; }

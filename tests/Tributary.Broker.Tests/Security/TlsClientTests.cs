@@ -114,7 +114,7 @@ public class TlsClientTests : IAsyncLifetime
     public async Task Plaintext_kafka_bytes_on_a_tls_port_close_that_connection_only()
     {
         using var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", _cluster.Brokers[0].Endpoints[1].Port);
-        await socket.SendFrameAsync(RawRequests.Encode(new Protocol.Messages.ApiVersionsRequest { ClientSoftwareName = "tributary-tests", ClientSoftwareVersion = "1.0" }, 3));
+        await socket.SendFrameAsync(RawRequests.Encode(RawRequests.ApiVersions(), 3));
         Assert.True(await socket.IsClosedByBrokerAsync());
         await AssertTlsListenerStillServesAsync();
     }
@@ -127,7 +127,7 @@ public class TlsClientTests : IAsyncLifetime
         await using var tls = new SslStream(tcp.GetStream());
         await Assert.ThrowsAnyAsync<Exception>(() => tls.AuthenticateAsClientAsync("127.0.0.1").WaitAsync(Timeout));
         using var healthy = await RawKafkaSocket.ConnectAsync("127.0.0.1", _cluster.Brokers[0].Port);
-        var versions = await RawRequests.RoundTripAsync<Protocol.Messages.ApiVersionsResponse>(healthy, new Protocol.Messages.ApiVersionsRequest { ClientSoftwareName = "tributary-tests", ClientSoftwareVersion = "1.0" }, 3);
+        var versions = await RawRequests.RoundTripAsync<Protocol.Messages.ApiVersionsResponse>(healthy, RawRequests.ApiVersions(), 3);
         Assert.Equal(0, versions.ErrorCode);
     }
 

@@ -40,7 +40,7 @@ public class TransactionWireTests : IAsyncLifetime
     [Fact]
     public async Task ApiVersions_advertises_the_classic_transaction_apis_and_no_transaction_version_feature()
     {
-        var response = await SendAsync<ApiVersionsResponse>(new ApiVersionsRequest { ClientSoftwareName = "raw-test", ClientSoftwareVersion = "1.0" }, 3);
+        var response = await SendAsync<ApiVersionsResponse>(RawRequests.ApiVersions(), 3);
         var ranges = response.ApiKeys.ToDictionary(k => (ApiKey)k.ApiKey, k => (k.MinVersion, k.MaxVersion));
 
         Assert.Equal(((short)0, (short)3), ranges[ApiKey.AddPartitionsToTxn]);

@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.Diagnostics;
 using Xunit.Abstractions;
 
@@ -7,14 +8,17 @@ namespace Tributary.Streams.Tests.ExactlyOnce;
 /// The exactly-once proof: two pipeline instances in one group, one killed without draining at random points and
 /// restarted (once as a whole child process killed with Process.Kill), rebalancing each time. A read_committed
 /// consumer of the output then sees every input transformed exactly once, in input order per input partition.
+/// Under both group protocols: with the consumer protocol (KIP-848) the transactions carry member epochs.
 /// </summary>
 public sealed class ExactlyOnceChaosTests(KafkaFixture cluster, ITestOutputHelper output) : TransactionalTestBase(cluster, output)
 {
     private const int Partitions = 4;
     private const int PerPartition = 5000;
 
-    [Fact]
-    public async Task Instances_killed_at_random_points_and_restarted_transform_every_input_exactly_once()
+    [Theory]
+    [InlineData(GroupProtocol.Classic)]
+    [InlineData(GroupProtocol.Consumer)]
+    public async Task Instances_killed_at_random_points_and_restarted_transform_every_input_exactly_once(GroupProtocol protocol)
     {
         var input = await NewTopicAsync(Partitions);
         var outputTopic = await NewTopicAsync(Partitions);
@@ -25,7 +29,7 @@ public sealed class ExactlyOnceChaosTests(KafkaFixture cluster, ITestOutputHelpe
         Output.WriteLine($"Random seed {seed}");
         var random = new Random(seed);
 
-        PipelineInstance Start(string name) => PipelineInstance.Start(Materializer, ConsumerSettings(group), ProducerSettings(),
+        PipelineInstance Start(string name) => PipelineInstance.Start(Materializer, ConsumerSettings(group, protocol), ProducerSettings(),
             TransactionalSettings($"{ids}-{name}"), input, outputTopic, perSecond: 1500);
 
         var steady = Start("B");
@@ -39,7 +43,7 @@ public sealed class ExactlyOnceChaosTests(KafkaFixture cluster, ITestOutputHelpe
 
         // Once a whole process: killed with Process.Kill, then restarted (in process) under its transactional id,
         // which fences the dead process's open transaction.
-        using (var child = await StartChildAsync(input, outputTopic, group, $"{ids}-C"))
+        using (var child = await StartChildAsync(input, outputTopic, group, $"{ids}-C", protocol))
         {
             await Task.Delay(random.Next(500, 1500));
             child.Kill(entireProcessTree: true);
@@ -54,7 +58,7 @@ public sealed class ExactlyOnceChaosTests(KafkaFixture cluster, ITestOutputHelpe
         AssertExactlyOnceInOrder(copied, Partitions, PerPartition);
     }
 
-    private async Task<Process> StartChildAsync(string input, string outputTopic, string group, string transactionalId)
+    private async Task<Process> StartChildAsync(string input, string outputTopic, string group, string transactionalId, GroupProtocol protocol)
     {
         // The example program is referenced by this test project, so it and its dependencies sit next to the tests.
         var directory = AppContext.BaseDirectory;
@@ -69,6 +73,7 @@ public sealed class ExactlyOnceChaosTests(KafkaFixture cluster, ITestOutputHelpe
         {
             "exec", "--runtimeconfig", testAssembly + ".runtimeconfig.json", "--depsfile", testAssembly + ".deps.json",
             Path.Combine(directory, "ExactlyOnce.dll"), Cluster.BootstrapServers, input, outputTopic, group, transactionalId,
+            protocol == GroupProtocol.Consumer ? "consumer" : "classic",
         })
             start.ArgumentList.Add(argument);
         var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start the child pipeline.");

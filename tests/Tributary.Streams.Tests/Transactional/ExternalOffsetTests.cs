@@ -47,7 +47,7 @@ public sealed class ExternalOffsetTests(KafkaFixture cluster, ITestOutputHelper 
             .Select(p => new TopicPartitionOffset(input, p, stored.TryGetValue(p, out var next) ? new Offset(next) : Offset.Beginning))
             .ToArray();
         return Transactional.Source(ConsumerSettings(NewGroup()), Subscriptions.AssignmentWithOffset(start))
-            .ViaMaterialized(KillSwitches.Single<CommittableMessage<string, string>>(), Keep.Right)
+            .ViaMaterialized(KillSwitches.Single<TransactionalMessage<string, string>>(), Keep.Right)
             .Throttle(50, TimeSpan.FromMilliseconds(50), 50, ThrottleMode.Shaping)
             .Select(m => ProducerMessage.Multi(
                 [
@@ -58,7 +58,7 @@ public sealed class ExternalOffsetTests(KafkaFixture cluster, ITestOutputHelper 
                         Value = (m.Record.Offset.Value + 1).ToString(),
                     }),
                 ],
-                (ICommittable)m.CommittableOffset))
+                m.PartitionOffset))
             .ToMaterialized(Transactional.Sink(ProducerSettings(), TransactionalSettings(transactionalId)), Keep.Both)
             .Run(Materializer);
     }

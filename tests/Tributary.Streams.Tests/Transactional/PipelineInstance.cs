@@ -10,11 +10,11 @@ namespace Tributary.Streams.Tests.ExactlyOnce;
 /// </summary>
 internal sealed class PipelineInstance
 {
-    private readonly UniqueKillSwitch killSwitch;
+    private readonly UniqueKillSwitch _killSwitch;
 
     private PipelineInstance(UniqueKillSwitch killSwitch, DrainingControl<Done> control)
     {
-        this.killSwitch = killSwitch;
+        _killSwitch = killSwitch;
         Control = control;
     }
 
@@ -25,9 +25,9 @@ internal sealed class PipelineInstance
         TransactionalSettings transactionalSettings, string input, string output, int perSecond)
     {
         var ((control, killSwitch), completion) = Transactional.Source(consumerSettings, Subscriptions.Topics(input))
-            .ViaMaterialized(KillSwitches.Single<CommittableMessage<string, string>>(), Keep.Both)
+            .ViaMaterialized(KillSwitches.Single<TransactionalMessage<string, string>>(), Keep.Both)
             .Throttle(Math.Max(1, perSecond / 20), TimeSpan.FromMilliseconds(50), Math.Max(1, perSecond / 20), ThrottleMode.Shaping)
-            .Select(m => ProducerMessage.Single(new ProducerRecord<string, string>(output, m.Record.Message.Key, m.Record.Message.Value.ToUpperInvariant()), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(new ProducerRecord<string, string>(output, m.Record.Message.Key, m.Record.Message.Value.ToUpperInvariant()), m.PartitionOffset))
             .ToMaterialized(Transactional.Sink(producerSettings, transactionalSettings), Keep.Both)
             .Run(materializer);
         return new PipelineInstance(killSwitch, DrainingControl<Done>.Create(control, completion));
@@ -36,7 +36,7 @@ internal sealed class PipelineInstance
     /// <summary>Fails the stream at once, as a crash would: the open transaction is aborted, nothing drained.</summary>
     public async Task KillAsync()
     {
-        killSwitch.Abort(new Exception("killed by the test"));
+        _killSwitch.Abort(new Exception("killed by the test"));
         await Task.WhenAny(Control.StreamCompletion, Task.Delay(TimeSpan.FromSeconds(30)));
         await Control.IsShutdown.WaitAsync(TimeSpan.FromSeconds(30));
     }

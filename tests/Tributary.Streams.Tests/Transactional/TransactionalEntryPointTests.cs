@@ -18,15 +18,15 @@ public sealed class TransactionalEntryPointTests(KafkaFixture cluster, ITestOutp
         var (input, outputTopic, group) = await PrepareAsync(partitions: 2, perPartition: 20);
 
         var control = Transactional.Source(ConsumerSettings(group), Subscriptions.Topics(input))
-            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), m.PartitionOffset))
             .Via(Transactional.Flow(ProducerSettings(), TransactionalSettings(KafkaFixture.UniqueName("flow"))))
-            .ToMaterialized(Sink.Seq<IResults<string, string, ICommittable>>(), DrainingControl<IImmutableList<IResults<string, string, ICommittable>>>.Create)
+            .ToMaterialized(Sink.Seq<IResults<string, string, GroupTopicPartitionOffset>>(), DrainingControl<IImmutableList<IResults<string, string, GroupTopicPartitionOffset>>>.Create)
             .Run(Materializer);
 
         var copied = await ReadCommittedAsync(outputTopic, 2, 40);
         var results = await control.DrainAndShutdown().WaitAsync(Patience);
         Assert.Equal(40, results.Count);
-        Assert.All(results, r => Assert.IsType<Result<string, string, ICommittable>>(r));
+        Assert.All(results, r => Assert.IsType<Result<string, string, GroupTopicPartitionOffset>>(r));
         AssertExactlyOnceInOrder(copied, 2, 20);
         var committed = await CommittedAsync(group, input, 2);
         Assert.Equal(new long[] { 20, 20 }, committed);
@@ -59,7 +59,7 @@ public sealed class TransactionalEntryPointTests(KafkaFixture cluster, ITestOutp
 
         var control = Transactional.PartitionedSource(ConsumerSettings(group), Subscriptions.Topics(input))
             .SelectAsync(3, pair => pair.Item2
-                .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), (ICommittable)m.CommittableOffset))
+                .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), m.PartitionOffset))
                 .RunWith(Transactional.Sink(ProducerSettings(), settings.ForPartition(pair.Item1)), Materializer))
             .ToMaterialized(Sink.Ignore<Done>(), DrainingControl<Done>.Create)
             .Run(Materializer);
@@ -77,7 +77,7 @@ public sealed class TransactionalEntryPointTests(KafkaFixture cluster, ITestOutp
         var (input, outputTopic, group) = await PrepareAsync(partitions: 1, perPartition: 1);
         var id = KafkaFixture.UniqueName("fenced");
         var first = Transactional.Source(ConsumerSettings(group), Subscriptions.Topics(input))
-            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), m.PartitionOffset))
             .ToMaterialized(Transactional.Sink(ProducerSettings(), TransactionalSettings(id)), DrainingControl<Done>.Create)
             .Run(Materializer);
         await ReadCommittedAsync(outputTopic, 1, 1);
@@ -106,12 +106,12 @@ public sealed class TransactionalEntryPointTests(KafkaFixture cluster, ITestOutp
         // One transaction never commits (interval of an hour); the 20th record fails the stream, which aborts it.
         var failed = Transactional.Source(ConsumerSettings(group), Subscriptions.Topics(input))
             .Select(m => m.Record.Offset.Value == 19 ? throw new InvalidOperationException("boom") : m)
-            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), m.PartitionOffset))
             .RunWith(Transactional.Sink(ProducerSettings(), settings), Materializer);
         await Assert.ThrowsAsync<InvalidOperationException>(() => failed.WaitAsync(Patience));
 
         var restarted = Transactional.Source(ConsumerSettings(group), Subscriptions.Topics(input))
-            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), m.PartitionOffset))
             .ToMaterialized(Transactional.Sink(ProducerSettings(), TransactionalSettings(KafkaFixture.UniqueName("resume"))), DrainingControl<Done>.Create)
             .Run(Materializer);
         var copied = await ReadCommittedAsync(outputTopic, 1, 30);
@@ -124,7 +124,7 @@ public sealed class TransactionalEntryPointTests(KafkaFixture cluster, ITestOutp
     {
         var (input, outputTopic, group) = await PrepareAsync(partitions: 1, perPartition: 1);
         var result = KafkaConsumer.CommittableSource(ConsumerSettings(group), Subscriptions.Topics(input))
-            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(Upper(outputTopic, m.Record), m.CommittableOffset.Offset))
             .RunWith(Transactional.Sink(ProducerSettings(), TransactionalSettings(KafkaFixture.UniqueName("misuse"))), Materializer);
 
         var failure = await Assert.ThrowsAsync<ArgumentException>(() => result.WaitAsync(Patience));
@@ -132,11 +132,14 @@ public sealed class TransactionalEntryPointTests(KafkaFixture cluster, ITestOutp
     }
 
     [Fact]
-    public async Task Committing_a_transactional_offset_directly_is_refused()
+    public async Task A_transactional_message_carries_its_group_topic_partition_and_offset_for_the_sink()
     {
         var (input, _, group) = await PrepareAsync(partitions: 1, perPartition: 1);
-        var message = await Transactional.Source(ConsumerSettings(group), Subscriptions.Topics(input)).RunWith(Sink.First<CommittableMessage<string, string>>(), Materializer).WaitAsync(Patience);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => message.CommittableOffset.CommitAsync());
+        var message = await KafkaConsumer.TransactionalSource(ConsumerSettings(group), Subscriptions.Topics(input))
+            .RunWith(Sink.First<TransactionalMessage<string, string>>(), Materializer).WaitAsync(Patience);
+        var offset = message.PartitionOffset;
+        Assert.Equal((group, input, 0, 0L), (offset.GroupId, offset.Topic, offset.Partition, offset.Offset.Value));
+        Assert.Equal(new TopicPartition(input, 0), offset.TopicPartition);
     }
 
     private async Task<(string Input, string Output, string Group)> PrepareAsync(int partitions, int perPartition)

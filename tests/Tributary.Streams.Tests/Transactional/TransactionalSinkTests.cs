@@ -16,7 +16,7 @@ public sealed class TransactionalSinkTests(KafkaFixture cluster, ITestOutputHelp
         await ProduceInputAsync(input, partitions: 2, perPartition: 50);
 
         var control = Transactional.Source(ConsumerSettings(group), Subscriptions.Topics(input))
-            .Select(m => ProducerMessage.Single(new ProducerRecord<string, string>(outputTopic, m.Record.Message.Key, m.Record.Message.Value.ToUpperInvariant()), (ICommittable)m.CommittableOffset))
+            .Select(m => ProducerMessage.Single(new ProducerRecord<string, string>(outputTopic, m.Record.Message.Key, m.Record.Message.Value.ToUpperInvariant()), m.PartitionOffset))
             .ToMaterialized(Transactional.Sink(ProducerSettings(), TransactionalSettings(KafkaFixture.UniqueName("txn"))), DrainingControl<Done>.Create)
             .Run(Materializer);
 

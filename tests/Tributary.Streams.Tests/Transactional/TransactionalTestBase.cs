@@ -26,7 +26,7 @@ public abstract class TransactionalTestBase(KafkaFixture cluster, ITestOutputHel
 
     protected static string NewGroup() => KafkaFixture.UniqueName("group");
 
-    protected Dictionary<string, string> ConsumerProperties(string group) => new()
+    protected Dictionary<string, string> ConsumerProperties(string group, GroupProtocol protocol = GroupProtocol.Classic) => KafkaFixture.WithGroupProtocol(new()
     {
         ["bootstrap.servers"] = Cluster.BootstrapServers,
         ["auto.offset.reset"] = "earliest",
@@ -36,10 +36,10 @@ public abstract class TransactionalTestBase(KafkaFixture cluster, ITestOutputHel
         ["fetch.wait.max.ms"] = "50",
         ["topic.metadata.refresh.interval.ms"] = "1000",
         ["group.id"] = group,
-    };
+    }, protocol);
 
-    protected ConsumerSettings<string, string> ConsumerSettings(string group) =>
-        ConsumerSettings<string, string>.Create(Sys, Deserializers.Utf8, Deserializers.Utf8).WithProperties(ConsumerProperties(group)).WithLogger(Logger);
+    protected ConsumerSettings<string, string> ConsumerSettings(string group, GroupProtocol protocol = GroupProtocol.Classic) =>
+        ConsumerSettings<string, string>.Create(Sys, Deserializers.Utf8, Deserializers.Utf8).WithProperties(ConsumerProperties(group, protocol)).WithLogger(Logger);
 
     protected ProducerSettings<string, string> ProducerSettings() =>
         ProducerSettings<string, string>.Create(Sys, Serializers.Utf8, Serializers.Utf8)
@@ -47,7 +47,7 @@ public abstract class TransactionalTestBase(KafkaFixture cluster, ITestOutputHel
             .WithProperty("linger.ms", "5")
             .WithLogger(Logger);
 
-    protected static TransactionalSettings TransactionalSettings(string id) => Streams.TransactionalSettings.Create(id);
+    protected static TransactionalSettings TransactionalSettings(string id) => Streams.Settings.TransactionalSettings.Create(id);
 
     /// <summary>Writes input with a plain, non-transactional Confluent.Kafka producer: key = partition, value = "p{partition}-{i}".</summary>
     protected async Task ProduceInputAsync(string topic, int partitions, int perPartition)

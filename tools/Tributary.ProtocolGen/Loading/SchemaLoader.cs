@@ -6,6 +6,13 @@ namespace Tributary.ProtocolGen.Loading;
 /// <summary>Parses Kafka message definition files into <see cref="MessageSpec"/>s.</summary>
 internal static class SchemaLoader
 {
+    /// <summary>
+    /// Requests whose newest version the definitions (4.0 development line, October 2024) still mark unstable
+    /// but Kafka 4.0 released: ConsumerGroupHeartbeat v1 (KIP-848 GA with regular-expression subscriptions),
+    /// the only version librdkafka 2.1x sends.
+    /// </summary>
+    private static readonly HashSet<string> ReleasedSinceTheDefinitions = new(StringComparer.Ordinal) { "ConsumerGroupHeartbeatRequest" };
+
     public static MessageSpec LoadFile(string path)
     {
         var json = JsonComments.Strip(File.ReadAllText(path));
@@ -23,7 +30,8 @@ internal static class SchemaLoader
     private static MessageSpec ParseMessage(JsonElement root, string sourceFile)
     {
         var valid = VersionRange.Parse(root.GetProperty("validVersions").GetString()!);
-        var unstable = root.TryGetProperty("latestVersionUnstable", out var u) && u.GetBoolean();
+        var unstable = root.TryGetProperty("latestVersionUnstable", out var u) && u.GetBoolean()
+            && !ReleasedSinceTheDefinitions.Contains(root.GetProperty("name").GetString()!);
         // An unstable newest version is unreleased: it is left out of what the generated code supports.
         var supported = unstable && !valid.IsEmpty ? valid.Intersect(valid with { Max = (short)(valid.Max - 1) }) : valid;
         return new MessageSpec(

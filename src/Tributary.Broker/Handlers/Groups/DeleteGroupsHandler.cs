@@ -1,8 +1,10 @@
+using Tributary.Broker.Security;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>DeleteGroups v0-2.</summary>
+/// <summary>DeleteGroups v0-2. Each group needs DELETE (else GROUP_AUTHORIZATION_FAILED; it is not touched).</summary>
 internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
 {
     /// <inheritdoc />
@@ -19,9 +21,11 @@ internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
     {
         var response = new DeleteGroupsResponse
         {
-            Results = context.Groups.DeleteGroups(request.GroupsNames)
-                .Select(result => new DeleteGroupsResponse.DeletableGroupResult { GroupId = result.GroupId, ErrorCode = (short)result.Error })
-                .ToList(),
+            Results = AuthorizedSubset.Answer(request.GroupsNames,
+                group => context.Authorize(AclOperation.Delete, AclResourceType.Group, group),
+                authorized => context.Groups.DeleteGroups(authorized)
+                    .Select(result => new DeleteGroupsResponse.DeletableGroupResult { GroupId = result.GroupId, ErrorCode = (short)result.Error }),
+                group => new DeleteGroupsResponse.DeletableGroupResult { GroupId = group, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed }),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }

@@ -1,8 +1,13 @@
+using Tributary.Broker.Security;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>DescribeGroups v0-5.</summary>
+/// <summary>
+/// DescribeGroups v0-5. Each group needs DESCRIBE (else GROUP_AUTHORIZATION_FAILED, nothing else said about it);
+/// from v3 the group's authorized operations are filled when asked.
+/// </summary>
 internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest>
 {
     /// <inheritdoc />
@@ -19,23 +24,29 @@ internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest>
     {
         var response = new DescribeGroupsResponse
         {
-            Groups = context.Groups.DescribeGroups(request.Groups).Select(group => new DescribeGroupsResponse.DescribedGroup
-            {
-                ErrorCode = (short)group.Error,
-                GroupId = group.GroupId,
-                GroupState = group.State,
-                ProtocolType = group.ProtocolType,
-                ProtocolData = group.ProtocolName,
-                Members = group.Members.Select(member => new DescribeGroupsResponse.DescribedGroupMember
+            Groups = AuthorizedSubset.Answer(request.Groups,
+                group => context.Authorize(AclOperation.Describe, AclResourceType.Group, group),
+                authorized => context.Groups.DescribeGroups(authorized).Select(group => new DescribeGroupsResponse.DescribedGroup
                 {
-                    MemberId = member.MemberId,
-                    GroupInstanceId = member.GroupInstanceId,
-                    ClientId = member.ClientId,
-                    ClientHost = member.ClientHost,
-                    MemberMetadata = member.Metadata,
-                    MemberAssignment = member.Assignment,
-                }).ToList(),
-            }).ToList(),
+                    ErrorCode = (short)group.Error,
+                    GroupId = group.GroupId,
+                    GroupState = group.State,
+                    ProtocolType = group.ProtocolType,
+                    ProtocolData = group.ProtocolName,
+                    Members = group.Members.Select(member => new DescribeGroupsResponse.DescribedGroupMember
+                    {
+                        MemberId = member.MemberId,
+                        GroupInstanceId = member.GroupInstanceId,
+                        ClientId = member.ClientId,
+                        ClientHost = member.ClientHost,
+                        MemberMetadata = member.Metadata,
+                        MemberAssignment = member.Assignment,
+                    }).ToList(),
+                    AuthorizedOperations = request.IncludeAuthorizedOperations && group.Error == ErrorCode.None
+                        ? context.AuthorizedOperations(AclResourceType.Group, group.GroupId)
+                        : int.MinValue,
+                }),
+                group => new DescribeGroupsResponse.DescribedGroup { GroupId = group, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed }),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }

@@ -1,9 +1,11 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>Heartbeat v0-4.</summary>
+/// <summary>Heartbeat v0-4. Needs READ on the group (else GROUP_AUTHORIZATION_FAILED).</summary>
 internal sealed class HeartbeatHandler : ApiHandler<HeartbeatRequest>
 {
     /// <inheritdoc />
@@ -18,7 +20,9 @@ internal sealed class HeartbeatHandler : ApiHandler<HeartbeatRequest>
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, HeartbeatRequest request, CancellationToken cancellationToken)
     {
-        var error = context.Groups.Heartbeat(new HeartbeatCommand(request.GroupId, request.GenerationId, request.MemberId, request.GroupInstanceId));
+        var error = context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId)
+            ? context.Groups.Heartbeat(new HeartbeatCommand(request.GroupId, request.GenerationId, request.MemberId, request.GroupInstanceId))
+            : ErrorCode.GroupAuthorizationFailed;
         return ValueTask.FromResult<IKafkaResponse?>(new HeartbeatResponse { ErrorCode = (short)error });
     }
 }

@@ -1,10 +1,14 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>JoinGroup v0-9: MEMBER_ID_REQUIRED from v4, static members from v5, skip-assignment from v9.</summary>
+/// <summary>
+/// JoinGroup v0-9: MEMBER_ID_REQUIRED from v4, static members from v5, skip-assignment from v9. Needs READ on the
+/// group (else GROUP_AUTHORIZATION_FAILED with no member id and generation -1).
+/// </summary>
 internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest>
 {
     /// <inheritdoc />
@@ -20,6 +24,11 @@ internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest>
     protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, JoinGroupRequest request, CancellationToken cancellationToken)
     {
         var version = context.ApiVersion;
+        if (!context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId))
+        {
+            // Before v7 the protocol name cannot be null; Kafka answers "" there.
+            return new JoinGroupResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed, ProtocolName = version >= 7 ? null : "" };
+        }
         var sessionTimeout = TimeSpan.FromMilliseconds(request.SessionTimeoutMs);
         var result = await context.Groups.JoinGroupAsync(new JoinGroupCommand
         {

@@ -1,10 +1,14 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>LeaveGroup v0-5: one member by id before v3, a batch by member or instance id from v3.</summary>
+/// <summary>
+/// LeaveGroup v0-5: one member by id before v3, a batch by member or instance id from v3. Needs READ on the group
+/// (else GROUP_AUTHORIZATION_FAILED, no member results).
+/// </summary>
 internal sealed class LeaveGroupHandler : ApiHandler<LeaveGroupRequest>
 {
     /// <inheritdoc />
@@ -19,6 +23,8 @@ internal sealed class LeaveGroupHandler : ApiHandler<LeaveGroupRequest>
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, LeaveGroupRequest request, CancellationToken cancellationToken)
     {
+        if (!context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId))
+            return ValueTask.FromResult<IKafkaResponse?>(new LeaveGroupResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed });
         var batched = context.ApiVersion >= 3;
         IReadOnlyList<LeavingMember> leaving = batched
             ? request.Members.Select(m => new LeavingMember(m.MemberId, m.GroupInstanceId)).ToList()

@@ -1,8 +1,12 @@
+using Tributary.Broker.Security;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>ListGroups v0-5: state filter from v4, type filter from v5.</summary>
+/// <summary>
+/// ListGroups v0-5: state filter from v4, type filter from v5. A principal that may DESCRIBE the cluster sees every
+/// group; others see the groups they may DESCRIBE.
+/// </summary>
 internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest>
 {
     /// <inheritdoc />
@@ -18,7 +22,9 @@ internal sealed class ListGroupsHandler : ApiHandler<ListGroupsRequest>
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ListGroupsRequest request, CancellationToken cancellationToken)
     {
         var version = context.ApiVersion;
-        var groups = context.Groups.ListGroups(request.StatesFilter, request.TypesFilter);
+        var everyGroup = context.AuthorizeCluster(AclOperation.Describe);
+        var groups = context.Groups.ListGroups(request.StatesFilter, request.TypesFilter)
+            .Where(group => everyGroup || context.Authorize(AclOperation.Describe, AclResourceType.Group, group.GroupId));
         var response = new ListGroupsResponse
         {
             Groups = groups.Select(group => new ListGroupsResponse.ListedGroup

@@ -1,11 +1,16 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>
 /// OffsetCommit v0-9: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, the rest go to the
-/// coordinator (v0 commits, without generation or member, are outside group management).
+/// coordinator (v0 commits, without generation or member, are outside group management). In a consumer group
+/// (KIP-848) the generation is the member epoch: members of the new protocol must commit with v9+ at their current
+/// epoch (STALE_MEMBER_EPOCH otherwise). Needs READ on the group
+/// (else every partition gets GROUP_AUTHORIZATION_FAILED) and on each topic (else TOPIC_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
 {
@@ -21,9 +26,12 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
     {
+        var groupError = context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.None : ErrorCode.GroupAuthorizationFailed;
+        var authorization = CommitAuthorization.Check(context, groupError, request.Topics.Select(topic => topic.Name));
         var known = new List<PartitionOffsetCommit>();
         foreach (var topic in request.Topics)
         {
+            if (!authorization.Allows(topic.Name)) continue;
             foreach (var partition in topic.Partitions)
             {
                 if (context.Cluster.FindPartition(topic.Name, partition.PartitionIndex) is null)
@@ -36,16 +44,17 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
                     partition.CommitTimestamp >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(partition.CommitTimestamp) : null));
             }
         }
-        var errors = context.Groups.CommitOffsets(new OffsetCommitCommand
+        var errors = groupError != ErrorCode.None ? (IReadOnlyList<ErrorCode>)[] : context.Groups.CommitOffsets(new OffsetCommitCommand
         {
             GroupId = request.GroupId,
             GenerationId = request.GenerationIdOrMemberEpoch,
             MemberId = request.MemberId,
             GroupInstanceId = request.GroupInstanceId,
             Offsets = known,
+            ApiVersion = context.ApiVersion,
         });
         var topics = OffsetCommitResults.PerRequestedPartition(
-            request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(partition => partition.PartitionIndex))), known, errors,
+            request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(partition => partition.PartitionIndex))), known, errors, authorization.HeldBack,
             (name, partitions) => new OffsetCommitResponse.OffsetCommitResponseTopic { Name = name, Partitions = partitions },
             (index, error) => new OffsetCommitResponse.OffsetCommitResponsePartition { PartitionIndex = index, ErrorCode = (short)error });
         return ValueTask.FromResult<IKafkaResponse?>(new OffsetCommitResponse { Topics = topics });

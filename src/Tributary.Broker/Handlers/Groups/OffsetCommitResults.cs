@@ -11,12 +11,16 @@ internal static class OffsetCommitResults
 {
     /// <summary>
     /// One response topic per requested topic, one result per requested partition: the error the coordinator gave for
-    /// it, or UNKNOWN_TOPIC_OR_PARTITION when it was held back from the coordinator. A partition named twice gets the
-    /// error of its last commit both times.
+    /// it, or the error that held it back from the coordinator. A partition named twice gets the error of its last
+    /// commit both times.
     /// </summary>
     /// <param name="requested">The request's topics with their partition indexes, in request order.</param>
     /// <param name="committed">The commits handed to the coordinator.</param>
     /// <param name="errors">The coordinator's answer, one error per entry of <paramref name="committed"/>.</param>
+    /// <param name="heldBack">
+    /// Why the partitions of a topic were held back from the coordinator: UNKNOWN_TOPIC_OR_PARTITION, or the
+    /// authorization error that stopped them.
+    /// </param>
     /// <param name="topic">Makes a response topic from its name and partition results.</param>
     /// <param name="partition">Makes a partition result from its index and error.</param>
     /// <remarks>The factories are needed because the two APIs' generated response classes share no type.</remarks>
@@ -24,6 +28,7 @@ internal static class OffsetCommitResults
         IEnumerable<(string Name, IEnumerable<int> Partitions)> requested,
         IEnumerable<PartitionOffsetCommit> committed,
         IEnumerable<ErrorCode> errors,
+        Func<string, ErrorCode> heldBack,
         Func<string, List<TPartition>, TTopic> topic,
         Func<int, ErrorCode, TPartition> partition)
     {
@@ -32,7 +37,7 @@ internal static class OffsetCommitResults
             errorByPartition[offset.Key] = error;
         return requested
             .Select(requestedTopic => topic(requestedTopic.Name, requestedTopic.Partitions
-                .Select(index => partition(index, errorByPartition.GetValueOrDefault(new OffsetKey(requestedTopic.Name, index), ErrorCode.UnknownTopicOrPartition)))
+                .Select(index => partition(index, errorByPartition.TryGetValue(new OffsetKey(requestedTopic.Name, index), out var error) ? error : heldBack(requestedTopic.Name)))
                 .ToList()))
             .ToList();
     }

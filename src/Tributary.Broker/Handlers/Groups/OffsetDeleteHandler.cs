@@ -1,10 +1,15 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>OffsetDelete v0: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka.</summary>
+/// <summary>
+/// OffsetDelete v0: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka. Needs DELETE on the
+/// group (else the response's error is GROUP_AUTHORIZATION_FAILED) and READ on each topic (else its partitions get
+/// TOPIC_AUTHORIZATION_FAILED).
+/// </summary>
 internal sealed class OffsetDeleteHandler : ApiHandler<OffsetDeleteRequest>
 {
     /// <inheritdoc />
@@ -22,7 +27,10 @@ internal sealed class OffsetDeleteHandler : ApiHandler<OffsetDeleteRequest>
         var requested = request.Topics
             .SelectMany(topic => topic.Partitions.Select(partition => new OffsetKey(topic.Name, partition.PartitionIndex)))
             .ToList();
-        var known = requested.Where(key => context.Cluster.FindPartition(key.Topic, key.Partition) is not null).ToList();
+        if (!context.Authorize(AclOperation.Delete, AclResourceType.Group, request.GroupId))
+            return ValueTask.FromResult<IKafkaResponse?>(new OffsetDeleteResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed });
+        var authorization = CommitAuthorization.Check(context, ErrorCode.None, request.Topics.Select(topic => topic.Name));
+        var known = requested.Where(key => authorization.Allows(key.Topic) && context.Cluster.FindPartition(key.Topic, key.Partition) is not null).ToList();
         var result = context.Groups.DeleteOffsets(request.GroupId, known);
         var errorByPartition = new Dictionary<OffsetKey, ErrorCode>();
         foreach (var (key, error) in known.Zip(result.Partitions))
@@ -39,7 +47,7 @@ internal sealed class OffsetDeleteHandler : ApiHandler<OffsetDeleteRequest>
                     Partitions = topic.Select(key => new OffsetDeleteResponse.OffsetDeleteResponsePartition
                     {
                         PartitionIndex = key.Partition,
-                        ErrorCode = (short)errorByPartition.GetValueOrDefault(key, ErrorCode.UnknownTopicOrPartition),
+                        ErrorCode = (short)(errorByPartition.TryGetValue(key, out var error) ? error : authorization.HeldBack(key.Topic)),
                     }).ToList(),
                 }).ToList();
         }

@@ -1,14 +1,24 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>
 /// OffsetFetch v0-9: one group before v8, several from v8; a null topic list (v2+) asks for every
-/// committed partition; require_stable (v7+) is honoured by the coordinator.
+/// committed partition; require_stable (v7+) is honoured by the coordinator. v9 (KIP-848) names the member and
+/// its epoch: a consumer group answers UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH at group level for a member that
+/// is gone or behind. Authorization as Kafka: DESCRIBE on the
+/// group (else GROUP_AUTHORIZATION_FAILED: the group's error from v8, the response's from v2, each requested
+/// partition's before), and DESCRIBE on each topic: a named partition of a topic the principal may not describe is
+/// TOPIC_AUTHORIZATION_FAILED, and such topics are left out of an answer for every partition.
 /// </summary>
 internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
 {
+    /// <summary>The first version with a response-level error; before it each partition carries the error.</summary>
+    private const short TopLevelErrorVersion = 2;
+
     /// <inheritdoc />
     public override ApiKey ApiKey => ApiKey.OffsetFetch;
 
@@ -25,39 +35,61 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
         if (context.ApiVersion >= 8)
         {
             response.Groups = request.Groups
-                .Select(group => AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
+                .Select(group => context.Groups.CheckOffsetFetchMember(group.GroupId, group.MemberId, group.MemberEpoch) is var error && error != ErrorCode.None
+                    ? new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)error }
+                    : AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
                 .ToList();
         }
         else
         {
             // Before v8 the one group is answered as v8 would answer it, then laid out at the top level.
             var group = AnswerGroup(context, request.GroupId, request.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable);
-            response.Topics = InPreV8Layout(group);
+            response.ErrorCode = group.ErrorCode;
+            response.Topics = group.ErrorCode != 0 && context.ApiVersion < TopLevelErrorVersion
+                ? (request.Topics ?? []).Select(t => new OffsetFetchResponse.OffsetFetchResponseTopic
+                {
+                    Name = t.Name,
+                    Partitions = t.PartitionIndexes.Select(index => new OffsetFetchResponse.OffsetFetchResponsePartition
+                    {
+                        PartitionIndex = index, CommittedOffset = -1, ErrorCode = group.ErrorCode,
+                    }).ToList(),
+                }).ToList()
+                : InPreV8Layout(group);
         }
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 
     private static OffsetFetchResponse.OffsetFetchResponseGroup AnswerGroup(RequestContext context, string groupId, IEnumerable<(string Topic, List<int> Partitions)>? topics, bool requireStable)
     {
-        var partitions = topics?.SelectMany(t => t.Partitions.Select(p => new OffsetKey(t.Topic, p))).ToList();
-        return new OffsetFetchResponse.OffsetFetchResponseGroup
-        {
-            GroupId = groupId,
-            Topics = context.Groups.FetchOffsets(groupId, partitions, requireStable)
-                .GroupBy(offset => offset.Key.Topic)
-                .Select(topic => new OffsetFetchResponse.OffsetFetchResponseTopics
+        if (!context.Authorize(AclOperation.Describe, AclResourceType.Group, groupId))
+            return new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = groupId, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed };
+        bool MayDescribe(string topic) => context.Authorize(AclOperation.Describe, AclResourceType.Topic, topic);
+        var requested = topics?.ToList();
+        var partitions = requested?.Where(t => MayDescribe(t.Topic)).SelectMany(t => t.Partitions.Select(p => new OffsetKey(t.Topic, p))).ToList();
+        var answered = context.Groups.FetchOffsets(groupId, partitions, requireStable)
+            .Where(offset => requested is not null || MayDescribe(offset.Key.Topic))
+            .GroupBy(offset => offset.Key.Topic)
+            .Select(topic => new OffsetFetchResponse.OffsetFetchResponseTopics
+            {
+                Name = topic.Key,
+                Partitions = topic.Select(offset => new OffsetFetchResponse.OffsetFetchResponsePartitions
                 {
-                    Name = topic.Key,
-                    Partitions = topic.Select(offset => new OffsetFetchResponse.OffsetFetchResponsePartitions
-                    {
-                        PartitionIndex = offset.Key.Partition,
-                        CommittedOffset = offset.Offset,
-                        CommittedLeaderEpoch = offset.LeaderEpoch,
-                        Metadata = offset.Metadata,
-                        ErrorCode = (short)offset.Error,
-                    }).ToList(),
+                    PartitionIndex = offset.Key.Partition,
+                    CommittedOffset = offset.Offset,
+                    CommittedLeaderEpoch = offset.LeaderEpoch,
+                    Metadata = offset.Metadata,
+                    ErrorCode = (short)offset.Error,
                 }).ToList(),
-        };
+            });
+        var denied = (requested ?? []).Where(t => !MayDescribe(t.Topic)).Select(t => new OffsetFetchResponse.OffsetFetchResponseTopics
+        {
+            Name = t.Topic,
+            Partitions = t.Partitions.Select(index => new OffsetFetchResponse.OffsetFetchResponsePartitions
+            {
+                PartitionIndex = index, CommittedOffset = -1, ErrorCode = (short)ErrorCode.TopicAuthorizationFailed,
+            }).ToList(),
+        });
+        return new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = groupId, Topics = answered.Concat(denied).ToList() };
     }
 
     private static List<OffsetFetchResponse.OffsetFetchResponseTopic> InPreV8Layout(OffsetFetchResponse.OffsetFetchResponseGroup group) =>

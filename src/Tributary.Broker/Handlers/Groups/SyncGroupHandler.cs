@@ -1,9 +1,11 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>SyncGroup v0-5: protocol type and name checks from v5.</summary>
+/// <summary>SyncGroup v0-5: protocol type and name checks from v5. Needs READ on the group (else GROUP_AUTHORIZATION_FAILED).</summary>
 internal sealed class SyncGroupHandler : ApiHandler<SyncGroupRequest>
 {
     /// <inheritdoc />
@@ -18,6 +20,8 @@ internal sealed class SyncGroupHandler : ApiHandler<SyncGroupRequest>
     /// <inheritdoc />
     protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, SyncGroupRequest request, CancellationToken cancellationToken)
     {
+        if (!context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId))
+            return new SyncGroupResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed };
         var assignments = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var assignment in request.Assignments)
             assignments[assignment.MemberId] = assignment.Assignment;

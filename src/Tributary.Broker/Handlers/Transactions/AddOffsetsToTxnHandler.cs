@@ -1,10 +1,14 @@
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Transactions;
 
-/// <summary>AddOffsetsToTxn v0-4: the transaction will commit offsets of a consumer group.</summary>
+/// <summary>
+/// AddOffsetsToTxn v0-4: the transaction will commit offsets of a consumer group. Needs WRITE on the transactional id
+/// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then READ on the group (else GROUP_AUTHORIZATION_FAILED).
+/// </summary>
 internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest>
 {
     private const short ProducerFencedVersion = 2;
@@ -21,7 +25,9 @@ internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request, CancellationToken cancellationToken)
     {
-        var error = request.GroupId.Length == 0
+        var error = !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? ErrorCode.TransactionalIdAuthorizationFailed
+            : !context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.GroupAuthorizationFailed
+            : request.GroupId.Length == 0
             ? ErrorCode.InvalidGroupId
             : context.Transactions.AddOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);
         return ValueTask.FromResult<IKafkaResponse?>(new AddOffsetsToTxnResponse

@@ -1,3 +1,5 @@
+using Tributary.Broker.Cluster;
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -6,7 +8,10 @@ namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>
 /// AddPartitionsToTxn v0-3, the producer's call. v4+ is the broker-to-coordinator batched form (KIP-890),
-/// which a cluster without inter-broker requests never needs: not served.
+/// which a cluster without inter-broker requests never needs: not served. Needs WRITE on the transactional id (else
+/// every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and on each topic; internal topics are never writable.
+/// A topic the principal may not write (TOPIC_AUTHORIZATION_FAILED) or an unknown partition fails the whole request,
+/// the other partitions getting OPERATION_NOT_ATTEMPTED, as in Kafka.
 /// </summary>
 internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnRequest>
 {
@@ -25,12 +30,24 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request, CancellationToken cancellationToken)
     {
         var requested = request.V3AndBelowTopics.SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Name, p))).ToList();
-        var unknown = requested.Where(p => context.Cluster.FindPartition(p.Topic, p.Partition) is null).ToHashSet();
+        var deniedTopics = request.V3AndBelowTopics.Select(t => t.Name)
+            .Where(topic => TopicState.IsInternalName(topic) || !context.Authorize(AclOperation.Write, AclResourceType.Topic, topic))
+            .ToHashSet(StringComparer.Ordinal);
+        var failed = requested.Distinct()
+            .Select(p => (Partition: p, Error: deniedTopics.Contains(p.Topic) ? ErrorCode.TopicAuthorizationFailed
+                : context.Cluster.FindPartition(p.Topic, p.Partition) is null ? ErrorCode.UnknownTopicOrPartition
+                : ErrorCode.None))
+            .Where(p => p.Error != ErrorCode.None)
+            .ToDictionary(p => p.Partition, p => p.Error);
         Func<TopicPartition, ErrorCode> errorOf;
-        if (unknown.Count > 0)
+        if (!context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.V3AndBelowTransactionalId))
         {
-            // As Kafka: the unknown partitions are named, the others were not attempted.
-            errorOf = p => unknown.Contains(p) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.OperationNotAttempted;
+            errorOf = _ => ErrorCode.TransactionalIdAuthorizationFailed;
+        }
+        else if (failed.Count > 0)
+        {
+            // As Kafka: the failed partitions are named, the others were not attempted.
+            errorOf = p => failed.GetValueOrDefault(p, ErrorCode.OperationNotAttempted);
         }
         else
         {

@@ -1,9 +1,13 @@
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Transactions;
 
-/// <summary>DescribeProducers v0: the producers of each partition led here, with their open transactions.</summary>
+/// <summary>
+/// DescribeProducers v0: the producers of each partition led here, with their open transactions. Each topic needs
+/// READ (else its partitions get TOPIC_AUTHORIZATION_FAILED).
+/// </summary>
 internal sealed class DescribeProducersHandler : ApiHandler<DescribeProducersRequest>
 {
     /// <inheritdoc />
@@ -32,6 +36,12 @@ internal sealed class DescribeProducersHandler : ApiHandler<DescribeProducersReq
     private static DescribeProducersResponse.PartitionResponse Describe(RequestContext context, string topic, int index)
     {
         var result = new DescribeProducersResponse.PartitionResponse { PartitionIndex = index };
+        if (!context.Authorize(AclOperation.Read, AclResourceType.Topic, topic))
+        {
+            result.ErrorCode = (short)ErrorCode.TopicAuthorizationFailed;
+            result.ErrorMessage = AuthorizationMessages.Of(ErrorCode.TopicAuthorizationFailed);
+            return result;
+        }
         var error = PartitionLookup.FindLed(context, PartitionLookup.Topic(context, topic), index, -1, out var partition);
         result.ErrorCode = (short)error;
         if (error != ErrorCode.None) return result;

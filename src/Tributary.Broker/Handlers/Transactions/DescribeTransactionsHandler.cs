@@ -1,10 +1,14 @@
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Transactions;
 
-/// <summary>DescribeTransactions v0: state, producer, timeout and partitions of each transactional id.</summary>
+/// <summary>
+/// DescribeTransactions v0: state, producer, timeout and partitions of each transactional id. Each id needs DESCRIBE
+/// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED); the partitions of topics the principal may not DESCRIBE are left out.
+/// </summary>
 internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransactionsRequest>
 {
     /// <inheritdoc />
@@ -21,20 +25,25 @@ internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransacti
     {
         var response = new DescribeTransactionsResponse
         {
-            TransactionStates = request.TransactionalIds.Select(id => Describe(context.Transactions, id)).ToList(),
+            TransactionStates = request.TransactionalIds.Select(id => Describe(context, id)).ToList(),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }
 
-    private static DescribeTransactionsResponse.TransactionStateData Describe(TransactionCoordinator coordinator, string transactionalId)
+    private static DescribeTransactionsResponse.TransactionStateData Describe(RequestContext context, string transactionalId)
     {
         var state = new DescribeTransactionsResponse.TransactionStateData { TransactionalId = transactionalId };
+        if (!context.Authorize(AclOperation.Describe, AclResourceType.TransactionalId, transactionalId))
+        {
+            state.ErrorCode = (short)ErrorCode.TransactionalIdAuthorizationFailed;
+            return state;
+        }
         if (transactionalId.Length == 0)
         {
             state.ErrorCode = (short)ErrorCode.InvalidRequest;
             return state;
         }
-        if (coordinator.Describe(transactionalId) is not { } description)
+        if (context.Transactions.Describe(transactionalId) is not { } description)
         {
             state.ErrorCode = (short)ErrorCode.TransactionalIdNotFound;
             return state;
@@ -44,7 +53,9 @@ internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransacti
         state.TransactionStartTimeMs = description.StartTimeMs;
         state.ProducerId = description.ProducerId;
         state.ProducerEpoch = description.ProducerEpoch;
-        state.Topics = description.Partitions.GroupBy(p => p.Topic)
+        state.Topics = description.Partitions
+            .Where(p => context.Authorize(AclOperation.Describe, AclResourceType.Topic, p.Topic))
+            .GroupBy(p => p.Topic)
             .Select(topic => new DescribeTransactionsResponse.TopicData { Topic = topic.Key, Partitions = topic.Select(p => p.Partition).ToList() })
             .ToList();
         return state;

@@ -1,9 +1,14 @@
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Transactions;
 
-/// <summary>EndTxn v0-4: commit or abort; the markers are written before the answer.</summary>
+/// <summary>
+/// EndTxn v0-4: commit or abort; the markers are written before the answer. Needs WRITE on the transactional id
+/// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
+/// </summary>
 internal sealed class EndTxnHandler : ApiHandler<EndTxnRequest>
 {
     private const short ProducerFencedVersion = 2;
@@ -20,7 +25,9 @@ internal sealed class EndTxnHandler : ApiHandler<EndTxnRequest>
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, EndTxnRequest request, CancellationToken cancellationToken)
     {
-        var error = context.Transactions.EndTransaction(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed);
+        var error = context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId)
+            ? context.Transactions.EndTransaction(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed)
+            : ErrorCode.TransactionalIdAuthorizationFailed;
         return ValueTask.FromResult<IKafkaResponse?>(new EndTxnResponse
         {
             ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion),

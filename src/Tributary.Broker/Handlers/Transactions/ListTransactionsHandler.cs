@@ -1,9 +1,14 @@
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Transactions;
 
-/// <summary>ListTransactions v0-1: every transactional id, filtered by state, producer id and (v1) running time.</summary>
+/// <summary>
+/// ListTransactions v0-1: every transactional id, filtered by state, producer id and (v1) running time; only the ids
+/// the principal may DESCRIBE are listed.
+/// </summary>
 internal sealed class ListTransactionsHandler : ApiHandler<ListTransactionsRequest>
 {
     /// <inheritdoc />
@@ -31,7 +36,7 @@ internal sealed class ListTransactionsHandler : ApiHandler<ListTransactionsReque
         var response = new ListTransactionsResponse
         {
             UnknownStateFilters = unknownStates,
-            TransactionStates = listings.Select(t => new ListTransactionsResponse.TransactionStateData
+            TransactionStates = listings.Where(t => context.Authorize(AclOperation.Describe, AclResourceType.TransactionalId, t.TransactionalId)).Select(t => new ListTransactionsResponse.TransactionStateData
             {
                 TransactionalId = t.TransactionalId,
                 ProducerId = t.ProducerId,

@@ -1,5 +1,6 @@
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers.Groups;
+using Tributary.Broker.Security;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -8,7 +9,9 @@ namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>
 /// TxnOffsetCommit v0-4: offsets staged in the group until the transaction ends. From v3 the consumer's member
-/// id, generation and instance id come along (KIP-447) and fence zombies of older generations.
+/// id, generation and instance id come along (KIP-447) and fence zombies of older generations. Needs WRITE on the
+/// transactional id, then READ on the group (else every partition gets TRANSACTIONAL_ID_ or GROUP_AUTHORIZATION_FAILED),
+/// and READ on each topic (else TOPIC_AUTHORIZATION_FAILED).
 /// </summary>
 internal sealed class TxnOffsetCommitHandler : ApiHandler<TxnOffsetCommitRequest>
 {
@@ -24,7 +27,12 @@ internal sealed class TxnOffsetCommitHandler : ApiHandler<TxnOffsetCommitRequest
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, TxnOffsetCommitRequest request, CancellationToken cancellationToken)
     {
+        var requestError = !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? ErrorCode.TransactionalIdAuthorizationFailed
+            : !context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.GroupAuthorizationFailed
+            : ErrorCode.None;
+        var authorization = CommitAuthorization.Check(context, requestError, request.Topics.Select(topic => topic.Name));
         var known = request.Topics
+            .Where(topic => authorization.Allows(topic.Name))
             .SelectMany(topic => topic.Partitions.Select(p => (topic.Name, Partition: p)))
             .Where(t => context.Cluster.FindPartition(t.Name, t.Partition.PartitionIndex) is not null)
             .Select(t => new PartitionOffsetCommit(new OffsetKey(t.Name, t.Partition.PartitionIndex),
@@ -38,11 +46,11 @@ internal sealed class TxnOffsetCommitHandler : ApiHandler<TxnOffsetCommitRequest
             GroupInstanceId = request.GroupInstanceId,
             Offsets = known,
         };
-        var errors = request.GroupId.Length == 0
-            ? known.Select(_ => ErrorCode.InvalidGroupId).ToList()
+        var errors = requestError != ErrorCode.None ? []
+            : request.GroupId.Length == 0 ? known.Select(_ => ErrorCode.InvalidGroupId).ToList()
             : context.Transactions.CommitOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, commit);
         var topics = OffsetCommitResults.PerRequestedPartition(
-            request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(p => p.PartitionIndex))), known, errors,
+            request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(p => p.PartitionIndex))), known, errors, authorization.HeldBack,
             (name, partitions) => new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic { Name = name, Partitions = partitions },
             (index, error) => new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition { PartitionIndex = index, ErrorCode = (short)error });
         return ValueTask.FromResult<IKafkaResponse?>(new TxnOffsetCommitResponse { Topics = topics });

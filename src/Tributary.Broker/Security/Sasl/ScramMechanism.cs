@@ -9,9 +9,12 @@ namespace Tributary.Broker.Security.Sasl;
 /// back so the client knows the broker holds its credential.
 /// </summary>
 /// <remarks>
-/// An unknown user gets a server-first message like any other (a salt derived from the name, the usual iteration
+/// <para>librdkafka before 2.6.1 (librdkafka#4895) echoes the client nonce in front of the server's whole nonce
+/// (client nonce twice); Kafka 3.8.1 to 3.9 accept that, and so does this server, because kcat and
+/// confluent-kafka-python still ship such versions. Any other nonce fails.</para>
+/// <para>An unknown user gets a server-first message like any other (a salt derived from the name, the usual iteration
 /// count) and fails at the proof with the same message as a wrong password, so neither the timing nor the answer
-/// says whether the user exists. (Kafka fails at the first message instead.)
+/// says whether the user exists. (Kafka fails at the first message instead.)</para>
 /// </remarks>
 internal sealed class ScramMechanism(ScramAlgorithm algorithm, UserCredentials users) : ISaslMechanism
 {
@@ -32,6 +35,7 @@ internal sealed class ScramMechanism(ScramAlgorithm algorithm, UserCredentials u
         private string _gs2Header = "";
         private string _clientFirstBare = "";
         private string _serverFirst = "";
+        private string _clientNonce = "";
         private string _nonce = "";
         private string _user = "";
         private ScramCredential _credential = null!;
@@ -92,6 +96,7 @@ internal sealed class ScramMechanism(ScramAlgorithm algorithm, UserCredentials u
             _credential = users.Scram(user, algorithm) ?? new ScramCredential(
                 HMACSHA256.HashData(UnknownUserSaltKey, Encoding.UTF8.GetBytes(algorithm.Mechanism + "\0" + user)),
                 RandomNumberGenerator.GetBytes(algorithm.KeyLength), RandomNumberGenerator.GetBytes(algorithm.KeyLength), ScramAlgorithm.MinIterations);
+            _clientNonce = clientNonce;
             _nonce = clientNonce + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
             _serverFirst = $"r={_nonce},s={Convert.ToBase64String(_credential.Salt)},i={_credential.Iterations}";
             return SaslStep.Continue(Encoding.UTF8.GetBytes(_serverFirst));
@@ -108,7 +113,9 @@ internal sealed class ScramMechanism(ScramAlgorithm algorithm, UserCredentials u
                 return SaslStep.Fail("the client-final message must start with c=<binding>,r=<nonce>");
             if (attributes[0][2..] != Convert.ToBase64String(Encoding.UTF8.GetBytes(_gs2Header)))
                 return SaslStep.Fail("the channel binding in the client-final message does not match the client-first message's GS2 header");
-            if (attributes[1][2..] != _nonce) return SaslStep.Fail("invalid nonce in the client-final message (it must be the server-first message's nonce)");
+            var nonce = attributes[1][2..];
+            if (nonce != _nonce && nonce != _clientNonce + _nonce)
+                return SaslStep.Fail("invalid nonce in the client-final message (it must be the server-first message's nonce)");
 
             byte[] proof;
             try

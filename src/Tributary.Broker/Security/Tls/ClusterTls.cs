@@ -31,7 +31,7 @@ internal sealed class ClusterTls
     public static ClusterTls Create(EmbeddedKafkaOptions options)
     {
         var tls = options.Tls;
-        var clientAuthority = tls.ClientCertificateAuthorityPemFile is { } authorityFile ? Load(() => X509Certificate2.CreateFromPemFile(authorityFile), authorityFile) : null;
+        var clientAuthority = tls.ClientCertificateAuthorityPemFile is { } authorityFile ? Load(() => X509CertificateLoader.LoadCertificateFromFile(authorityFile), authorityFile) : null;
         if (tls.CertificatePemFile is { } certificateFile)
         {
             using var loaded = Load(() => X509Certificate2.CreateFromPemFile(certificateFile, tls.PrivateKeyPemFile), certificateFile);

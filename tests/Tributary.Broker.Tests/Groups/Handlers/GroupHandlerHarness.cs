@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -14,6 +15,7 @@ internal sealed class GroupHandlerHarness : IDisposable
 {
     public const string Topic = "topic";
     private readonly BrokerNode _broker = new(1, "127.0.0.1") { IsAlive = true };
+    private GroupTestKit? _kit;
 
     public GroupHandlerHarness()
     {
@@ -23,7 +25,7 @@ internal sealed class GroupHandlerHarness : IDisposable
 
     private static readonly HandlerRegistry Handlers = new(BrokerHandlers.Create());
 
-    public GroupTestKit Kit { get; } = new();
+    public GroupTestKit Kit => _kit ??= new GroupTestKit(topics: () => Cluster.Topics.Select(t => new TopicMetadata(t.Id, t.Name, t.Partitions.Count)).ToList());
     public ClusterController Cluster { get; }
 
     public async Task<TResponse> SendAsync<TResponse>(IKafkaRequest request, short version, string clientId = "client")

@@ -5,7 +5,9 @@ namespace Tributary.Broker.Tests.Groups.Integration;
 
 /// <summary>
 /// A real Confluent.Kafka consumer in a group, polled on its own thread (librdkafka consumers are used from
-/// one thread), recording what it receives and the partitions it was assigned.
+/// one thread), recording what it receives and the partitions it was assigned. With
+/// <see cref="GroupProtocol.Consumer"/> (KIP-848) the callbacks are incremental: they name only the partitions
+/// added or revoked, so the assignment is kept as a set both ways.
 /// </summary>
 internal sealed class GroupConsumer : IDisposable
 {
@@ -16,7 +18,8 @@ internal sealed class GroupConsumer : IDisposable
     private volatile Exception? _failure;
     private int _assignmentCount;
 
-    public GroupConsumer(string bootstrapServers, string groupId, string topic, string name, string? instanceId = null)
+    public GroupConsumer(string bootstrapServers, string groupId, string topic, string name, string? instanceId = null,
+        GroupProtocol protocol = GroupProtocol.Classic, string? topicRegex = null, bool autoCommit = false)
     {
         var config = new ConsumerConfig
         {
@@ -24,22 +27,29 @@ internal sealed class GroupConsumer : IDisposable
             GroupId = groupId,
             ClientId = name,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-            SessionTimeoutMs = 6000,
-            HeartbeatIntervalMs = 250,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            // Auto-commit also commits what was read before partitions are revoked, so a successor resumes there.
+            EnableAutoCommit = autoCommit,
+            AutoCommitIntervalMs = 200,
             GroupInstanceId = instanceId,
+            GroupProtocol = protocol,
         };
+        // The new protocol refuses the classic protocol's client-side settings: the broker decides them.
+        if (protocol == GroupProtocol.Classic)
+        {
+            config.SessionTimeoutMs = 6000;
+            config.HeartbeatIntervalMs = 250;
+            config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range;
+        }
         _consumer = new ConsumerBuilder<string, string>(config)
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
-                _assignment = partitions.ToList();
+                _assignment = _assignment.Union(partitions).ToList();
                 Interlocked.Increment(ref _assignmentCount);
             })
-            .SetPartitionsRevokedHandler((_, _) => _assignment = [])
+            .SetPartitionsRevokedHandler((_, partitions) => _assignment = _assignment.Except(partitions.Select(p => p.TopicPartition)).ToList())
             .SetPartitionsLostHandler((_, _) => _assignment = [])
             .Build();
-        _consumer.Subscribe(topic);
+        _consumer.Subscribe(topicRegex ?? topic);
         _pollThread = new Thread(Poll) { IsBackground = true, Name = name };
         _pollThread.Start();
     }
@@ -49,6 +59,9 @@ internal sealed class GroupConsumer : IDisposable
 
     /// <summary>The partitions currently assigned, as the last rebalance callback saw them.</summary>
     public IReadOnlyList<TopicPartition> Assignment => _failure is null ? _assignment : throw new InvalidOperationException("The poll loop failed.", _failure);
+
+    /// <summary>The member id the group gave (or, with the new protocol, the client chose).</summary>
+    public string MemberId => _consumer.MemberId;
 
     /// <summary>How many times partitions were assigned: one per rebalance the member took part in.</summary>
     public int AssignmentCount => Volatile.Read(ref _assignmentCount);
@@ -78,10 +91,19 @@ internal sealed class GroupConsumer : IDisposable
     /// <summary>Stops polling and closes the consumer: a dynamic member leaves the group (LeaveGroup), a static one does not.</summary>
     public void Dispose()
     {
+        if (_stop.IsCancellationRequested)
+            return;
         _stop.Cancel();
         _pollThread.Join();
         _consumer.Close();
         _consumer.Dispose();
-        _stop.Dispose();
+    }
+
+    /// <summary>Stops polling and destroys the consumer without closing it: it neither leaves nor heartbeats, as if its process died.</summary>
+    public void Crash()
+    {
+        _stop.Cancel();
+        _pollThread.Join();
+        _consumer.Dispose();
     }
 }

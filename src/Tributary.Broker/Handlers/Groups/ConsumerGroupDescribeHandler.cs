@@ -1,0 +1,63 @@
+using Tributary.Broker.Groups;
+using Tributary.Protocol.Messages;
+
+namespace Tributary.Broker.Handlers.Groups;
+
+/// <summary>
+/// ConsumerGroupDescribe v0 (KIP-848): epochs, assignor, and each member's subscription, current and target
+/// assignment. An unknown group, or a classic one, is GROUP_ID_NOT_FOUND with Kafka's message, which makes admin
+/// clients fall back to DescribeGroups.
+/// </summary>
+internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDescribeRequest>
+{
+    /// <inheritdoc />
+    public override ApiKey ApiKey => ApiKey.ConsumerGroupDescribe;
+
+    /// <inheritdoc />
+    public override short MinVersion => 0;
+
+    /// <inheritdoc />
+    public override short MaxVersion => 0;
+
+    /// <inheritdoc />
+    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ConsumerGroupDescribeRequest request, CancellationToken cancellationToken)
+    {
+        var response = new ConsumerGroupDescribeResponse
+        {
+            Groups = context.Groups.DescribeConsumerGroups(request.GroupIds).Select(group => new ConsumerGroupDescribeResponse.DescribedGroup
+            {
+                ErrorCode = (short)group.Error,
+                ErrorMessage = group.ErrorMessage,
+                GroupId = group.GroupId,
+                GroupState = group.State,
+                GroupEpoch = group.GroupEpoch,
+                AssignmentEpoch = group.AssignmentEpoch,
+                AssignorName = group.AssignorName,
+                Members = group.Members.Select(member => new ConsumerGroupDescribeResponse.Member
+                {
+                    MemberId = member.MemberId,
+                    InstanceId = member.InstanceId,
+                    RackId = member.RackId,
+                    MemberEpoch = member.MemberEpoch,
+                    ClientId = member.ClientId,
+                    ClientHost = member.ClientHost,
+                    SubscribedTopicNames = member.SubscribedTopicNames.ToList(),
+                    SubscribedTopicRegex = member.SubscribedTopicRegex,
+                    Assignment = Assignment(member.Assignment),
+                    TargetAssignment = Assignment(member.TargetAssignment),
+                }).ToList(),
+            }).ToList(),
+        };
+        return ValueTask.FromResult<IKafkaResponse?>(response);
+    }
+
+    private static ConsumerGroupDescribeResponse.Assignment Assignment(IReadOnlyList<DescribedTopicPartitions> partitions) => new()
+    {
+        TopicPartitions = partitions.Select(topic => new ConsumerGroupDescribeResponse.TopicPartitions
+        {
+            TopicId = topic.TopicId,
+            TopicName = topic.TopicName,
+            Partitions = topic.Partitions.ToList(),
+        }).ToList(),
+    };
+}
