@@ -37,6 +37,20 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Broker_at_Debug_level_logs_one_line_per_request()
+    {
+        using var broker = CliRunner.Start(null, "broker", "--port", "0", "--log-level", "Debug");
+        var log = broker.StandardError.ReadToEndAsync();
+        var bootstrap = await broker.StandardOutput.ReadLineAsync().WaitAsync(Patience);
+
+        var listed = await CliRunner.RunAsync(bootstrap, null, "topics", "list");
+
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.Equal(0, await TerminateAsync(broker));
+        Assert.Matches(@"Broker 1 connection \d+ \(rdkafka at 127\.0\.0\.1\): Metadata v\d+ #\d+ handled in [\d.]+ ms", await log);
+    }
+
+    [Fact]
     public async Task Consume_without_an_end_exits_zero_on_SIGTERM()
     {
         var topic = await kafka.CreateTopicAsync();
