@@ -46,26 +46,7 @@ public sealed class ExampleTests
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var dll = Path.Combine(Markdown.RepositoryRoot, "examples", example, "bin", configuration, "net10.0", example + ".dll");
         Assert.True(File.Exists(dll), $"The example is not built at {dll}.");
-        var start = new ProcessStartInfo("dotnet", [dll, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Patience);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{example} did not finish within {Patience}; it printed:\n{await stdout}");
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { WorkingDirectory = Path.GetTempPath() };
+        return await ChildProcess.RunAsync(start, Patience, example);
     }
 }

@@ -35,32 +35,14 @@ public static class Shell
         await File.WriteAllTextAsync(script,
             "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + string.Join("", blocks.Select(b => $"# {b}\n{b.Code}")));
 
-        var start = new ProcessStartInfo("bash", [script])
-        {
-            WorkingDirectory = directory.FullName,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("bash", [script]) { WorkingDirectory = directory.FullName };
         start.Environment["PATH"] = bin.FullName + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
         if (bootstrap is null)
             start.Environment.Remove("TRIBUTARY_BOOTSTRAP");
         else
             start.Environment["TRIBUTARY_BOOTSTRAP"] = bootstrap;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Patience);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"The sequence did not finish within {Patience}; stderr:\n{await stderr}");
-        }
-        var result = new ShellResult(process.ExitCode, await stdout, await stderr);
+        var (exitCode, stdout, stderr) = await ChildProcess.RunAsync(start, Patience, "The sequence");
+        var result = new ShellResult(exitCode, stdout, stderr);
         directory.Delete(recursive: true);
         return result;
     }
