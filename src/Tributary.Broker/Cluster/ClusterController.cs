@@ -447,13 +447,21 @@ internal sealed class ClusterController : IAsyncDisposable
     private ReplicaFetcher Fetcher(int brokerId) =>
         _fetchers.TryGetValue(brokerId, out var fetcher) ? fetcher : throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
 
-    /// <summary>Applies every topic's retention.ms and retention.bytes to every replica of its partitions.</summary>
+    /// <summary>
+    /// Applies every topic's retention.ms and retention.bytes to every replica of its partitions (topics whose
+    /// cleanup.policy contains delete), then runs the log cleaner on those whose policy contains compact. Each
+    /// replica cleans its own log, as in Kafka; cleaning is deterministic, so replicas holding the same batches agree.
+    /// </summary>
     public void ApplyRetention(long nowMs)
     {
         foreach (var topic in _topics.Values)
         {
             var config = topic.Config;
-            foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes);
+            foreach (var log in topic.Partitions.SelectMany(p => p.Logs))
+            {
+                if (config.DeletesOldSegments) log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes);
+                if (config.IsCompacted) log.Clean(nowMs, config.Cleaning);
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tributary.Broker.Log;
 
 namespace Tributary.Broker.Cluster;
 
@@ -27,6 +28,14 @@ internal sealed class TopicConfig
         DownConversionEnabled = bool.Parse(Value(TopicConfigCatalog.MessageDownConversionEnable)!);
         CompressionType = Value(TopicConfigCatalog.CompressionType)!.ToLowerInvariant();
         UncleanLeaderElectionEnable = bool.Parse(Value(TopicConfigCatalog.UncleanLeaderElectionEnable)!);
+        SegmentBytes = ParseLong(TopicConfigCatalog.SegmentBytes);
+        SegmentMs = ParseLong(TopicConfigCatalog.SegmentMs);
+        var policies = Value(TopicConfigCatalog.CleanupPolicy)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        IsCompacted = policies.Contains("compact", StringComparer.OrdinalIgnoreCase);
+        DeletesOldSegments = policies.Contains("delete", StringComparer.OrdinalIgnoreCase);
+        Cleaning = new CleanerSettings(ParseLong(TopicConfigCatalog.DeleteRetentionMs), ParseLong(TopicConfigCatalog.MinCompactionLagMs),
+            ParseLong(TopicConfigCatalog.MaxCompactionLagMs),
+            double.Parse(Value(TopicConfigCatalog.MinCleanableDirtyRatio)!, NumberStyles.Float, CultureInfo.InvariantCulture));
     }
 
     /// <summary>
@@ -70,6 +79,21 @@ internal sealed class TopicConfig
 
     /// <summary>unclean.leader.election.enable: whether an out-of-sync replica may lead when no in-sync one is alive.</summary>
     public bool UncleanLeaderElectionEnable { get; }
+
+    /// <summary>segment.bytes: the size at which a partition's active segment is rolled.</summary>
+    public long SegmentBytes { get; }
+
+    /// <summary>segment.ms: how long after its first batch's timestamp a segment is rolled.</summary>
+    public long SegmentMs { get; }
+
+    /// <summary>cleanup.policy contains compact: the cleaner keeps the latest record per key and keyless records are refused.</summary>
+    public bool IsCompacted { get; }
+
+    /// <summary>cleanup.policy contains delete: retention.ms and retention.bytes delete old segments.</summary>
+    public bool DeletesOldSegments { get; }
+
+    /// <summary>The cleaner's configs (delete.retention.ms, min/max.compaction.lag.ms, min.cleanable.dirty.ratio).</summary>
+    public CleanerSettings Cleaning { get; }
 
     /// <summary>The effective value of a known config and where it comes from.</summary>
     public (string? Value, ConfigSource Source) Resolve(ConfigDefinition definition) =>

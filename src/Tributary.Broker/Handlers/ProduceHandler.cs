@@ -16,7 +16,8 @@ namespace Tributary.Broker.Handlers;
 /// Authorization as Kafka 3.x: a request holding transactional batches needs WRITE on its transactional id (else
 /// every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its partitions get
 /// TOPIC_AUTHORIZATION_FAILED, before any existence check). Idempotent produce needs nothing more: IDEMPOTENT_WRITE
-/// is checked by InitProducerId.
+/// is checked by InitProducerId. A topic whose cleanup.policy contains compact refuses records without a key with
+/// INVALID_RECORD, record_errors and error_message as Kafka's LogValidator words them.
 /// </summary>
 /// <remarks>
 /// v0-2 may carry message sets of format 0 or 1 (plain or compressed wrappers): they are validated and stored
@@ -125,9 +126,12 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         using var convertedRecords = converted;
         if (format != ErrorCode.None) return Fail(result, format);
 
+        var stored = converted?.WrittenMemory ?? records;
+        if (config.IsCompacted && RefuseKeylessRecords(result, stored, topic.Name, data.Index, config.MaxMessageBytes)) return result;
         var now = context.NowMs();
-        var appended = partition.AppendAsLeader(context.Broker.Id, (converted?.WrittenMemory ?? records).Span,
-            new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs));
+        var appended = partition.AppendAsLeader(context.Broker.Id, stored.Span,
+            new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs,
+                config.SegmentBytes, config.SegmentMs));
         result.ErrorCode = (short)appended.Error;
         result.BaseOffset = appended.BaseOffset;
         result.LogAppendTimeMs = appended.LogAppendTimeMs;
@@ -136,6 +140,22 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         if (acks == -1 && appended.Error is ErrorCode.None or ErrorCode.DuplicateSequenceNumber)
             (waits ??= []).Add(new ReplicationWait(partition, partition.ReplicaLog(context.Broker.Id), appended.LastOffset + 1, config.MinInsyncReplicas, result));
         return result;
+    }
+
+    /// <summary>
+    /// A compacted topic takes only records with keys: INVALID_RECORD with one record error per keyless record and
+    /// Kafka's messages. Records that fail validation are left for the log to refuse with its own error.
+    /// </summary>
+    private static bool RefuseKeylessRecords(ProduceResponse.PartitionProduceResponse result, ReadOnlyMemory<byte> records, string topic, int partition, int maxMessageBytes)
+    {
+        if (BatchValidator.Validate(records.Span, maxMessageBytes) != ErrorCode.None) return false;
+        var keyless = KeylessRecords.Find(records);
+        if (keyless.Count == 0) return false;
+        var message = KeylessRecords.Message(topic, partition);
+        foreach (var index in keyless) result.RecordErrors.Add(new() { BatchIndex = index, BatchIndexErrorMessage = message });
+        result.ErrorMessage = KeylessRecords.Summary(keyless, message);
+        Fail(result, ErrorCode.InvalidRecord);
+        return true;
     }
 
     /// <summary>Whether any record batch of the request is transactional (Kafka's RequestUtils.hasTransactionalRecords).</summary>

@@ -20,8 +20,10 @@ internal enum IsolationLevel : sbyte
 /// <param name="MaxMessageBytes">The topic's max.message.bytes: the largest batch accepted.</param>
 /// <param name="MaxTimestampAheadMs">message.timestamp.after.max.ms: how far past the broker's clock a CreateTime timestamp may lie.</param>
 /// <param name="MaxTimestampBehindMs">message.timestamp.before.max.ms: how far before the broker's clock a CreateTime timestamp may lie.</param>
+/// <param name="SegmentBytes">segment.bytes: the size at which the active segment is rolled.</param>
+/// <param name="SegmentMs">segment.ms: the time span after which the active segment is rolled.</param>
 internal readonly record struct AppendOptions(int LeaderEpoch, long NowMs, bool UseLogAppendTime, int MaxMessageBytes,
-    long MaxTimestampAheadMs = long.MaxValue, long MaxTimestampBehindMs = long.MaxValue);
+    long MaxTimestampAheadMs = long.MaxValue, long MaxTimestampBehindMs = long.MaxValue, long SegmentBytes = long.MaxValue, long SegmentMs = long.MaxValue);
 
 /// <summary>The answer to one partition of a produce request.</summary>
 /// <param name="Error">None, or why nothing was appended.</param>

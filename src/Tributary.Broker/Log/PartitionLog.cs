@@ -17,10 +17,11 @@ namespace Tributary.Broker.Log;
 /// while the leader is the only in-sync replica it follows the log end at every append. Reads for consumers never
 /// go past it; the last stable offset is the start of the earliest open transaction, at most the high watermark.</para>
 /// </remarks>
-internal sealed class PartitionLog
+internal sealed partial class PartitionLog
 {
     private readonly Lock _lock = new();
     private readonly List<StoredBatch> _batches = new();
+    private readonly List<LogSegment> _segments = new(); // summaries of runs of _batches from _first; the last is active
     private readonly List<(long Offset, TaskCompletionSource<bool> Reached)> _highWatermarkWaiters = new();
     private readonly ProducerStateTable _producers = new();
     private readonly PartitionTransactions _transactions = new();
@@ -60,6 +61,12 @@ internal sealed class PartitionLog
 
     /// <summary>Number of stored batches.</summary>
     public int BatchCount { get { lock (_lock) return _batches.Count - _first; } }
+
+    /// <summary>Number of segments (0 while the log holds no batch).</summary>
+    public int SegmentCount { get { lock (_lock) return _segments.Count; } }
+
+    /// <summary>The base offsets of the segments, oldest first.</summary>
+    public IReadOnlyList<long> SegmentBaseOffsets { get { lock (_lock) return _segments.Select(s => s.BaseOffset).ToList(); } }
 
     /// <summary>
     /// Makes this replica the leader at <paramref name="leaderEpoch"/>, which starts at the current log end (for
@@ -241,13 +248,19 @@ internal sealed class PartitionLog
         if (options.UseLogAppendTime) RecordBatchRewriter.SetLogAppendTime(stored, options.NowMs);
 
         var header = new RecordBatchHeader(stored);
-        Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, header.LastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl));
+        var rolls = _segments.Count == 0 || _segments[^1].ShouldRoll(stored.Length, header.MaxTimestamp, options.NowMs, options.SegmentBytes, options.SegmentMs);
+        Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, header.LastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl, rolls));
     }
 
     /// <summary>Adds a stored batch (written here, or the leader's shared as it is) and the state it carries.</summary>
     private void Add(StoredBatch batch)
     {
-        _batches.Add(batch with { LogPosition = _endPosition });
+        batch = batch with { LogPosition = _endPosition };
+        _batches.Add(batch);
+        // A follower rolls where its leader rolled (the flag travels with the shared batch); an empty log starts a segment.
+        if (_segments.Count == 0 || batch.StartsSegment)
+            _segments.Add(new LogSegment(batch.BaseOffset, batch.MaxTimestamp, batch.AppendTimeMs));
+        _segments[^1].Add(batch);
         Track(batch);
         _epochs.Assign(batch.Header.PartitionLeaderEpoch, batch.BaseOffset);
         _logEndOffset = batch.LastOffset + 1;
@@ -343,7 +356,7 @@ internal sealed class PartitionLog
         lock (_lock)
         {
             if (offset < _logStartOffset || offset > _logEndOffset)
-                return new ReplicaRead(ErrorCode.OffsetOutOfRange, [], _highWatermark, _logStartOffset, _logEndOffset);
+                return new ReplicaRead(ErrorCode.OffsetOutOfRange, [], _highWatermark, _logStartOffset, _logEndOffset, offset);
             var batches = new List<StoredBatch>();
             long bytes = 0;
             for (var i = IndexOfBatchContaining(offset); i >= 0 && i < _batches.Count && (bytes == 0 || bytes + _batches[i].Length <= maxBytes); i++)
@@ -351,7 +364,7 @@ internal sealed class PartitionLog
                 batches.Add(_batches[i]);
                 bytes += _batches[i].Length;
             }
-            return new ReplicaRead(ErrorCode.None, batches, _highWatermark, _logStartOffset, _logEndOffset);
+            return new ReplicaRead(ErrorCode.None, batches, _highWatermark, _logStartOffset, _logEndOffset, offset);
         }
     }
 
@@ -359,12 +372,16 @@ internal sealed class PartitionLog
     /// Appends batches fetched from the leader of <paramref name="leaderEpoch"/>, sharing their memory. Refused
     /// (false) when this replica is not that leader's follower any more, or the batches do not start at the log end.
     /// </summary>
-    public bool AppendReplicated(IReadOnlyList<StoredBatch> batches, int leaderEpoch)
+    /// <param name="batches">The leader's batches.</param>
+    /// <param name="leaderEpoch">The epoch of the leader they came from.</param>
+    /// <param name="fetchOffset">The offset they were read from: after compaction the first batch may start past it (a gap).</param>
+    public bool AppendReplicated(IReadOnlyList<StoredBatch> batches, int leaderEpoch, long fetchOffset = -1)
     {
         if (batches.Count == 0) return true;
         lock (_lock)
         {
-            if (_isLeader || _leaderEpoch != leaderEpoch || batches[0].BaseOffset > _logEndOffset) return false;
+            var from = fetchOffset >= 0 ? fetchOffset : batches[0].BaseOffset;
+            if (_isLeader || _leaderEpoch != leaderEpoch || from > _logEndOffset) return false;
             foreach (var batch in batches)
             {
                 // A batch the follower has already (the fetch began inside it) is skipped; an empty log that
@@ -504,6 +521,7 @@ internal sealed class PartitionLog
         _logStartOffset = _logEndOffset = _highWatermark = offset;
         _sizeInBytes = 0;
         _epochs.TruncateFrom(0);
+        _cleanedUpTo = offset;
         Rebuild();
     }
 
@@ -520,12 +538,14 @@ internal sealed class PartitionLog
         _batches.RemoveRange(keep, _batches.Count - keep);
         _highWatermark = Math.Min(_highWatermark, _logEndOffset);
         _epochs.TruncateFrom(_logEndOffset);
+        _cleanedUpTo = Math.Min(_cleanedUpTo, _logEndOffset);
         Rebuild();
     }
 
-    /// <summary>Producer state and transactions as the remaining batches give them (after a truncation).</summary>
+    /// <summary>Producer state, transactions and segments as the remaining batches give them (after a truncation).</summary>
     private void Rebuild()
     {
+        RebuildSegments();
         _producers.Clear();
         _transactions.ClearLogState();
         for (var i = _first; i < _batches.Count; i++) Track(_batches[i]);
@@ -603,25 +623,27 @@ internal sealed class PartitionLog
     }
 
     /// <summary>
-    /// Deletes whole batches from the front that are older than <paramref name="retentionMs"/> (by their max
-    /// timestamp) or that the log can lose while still holding <paramref name="retentionBytes"/> (Kafka's rule
-    /// for segments). A negative limit means unlimited. Returns the number of batches removed.
+    /// Deletes whole segments from the front, as Kafka does: those whose largest timestamp is older than
+    /// <paramref name="retentionMs"/>, or that the log can lose while still holding <paramref name="retentionBytes"/>.
+    /// The active segment goes too when it qualifies (Kafka rolls it first). A negative limit means unlimited.
+    /// Returns the number of segments deleted.
     /// </summary>
     public int ApplyRetention(long nowMs, long retentionMs, long retentionBytes)
     {
         lock (_lock)
         {
             var removed = 0;
-            while (_first < _batches.Count)
+            while (_segments.Count > 0)
             {
-                var batch = _batches[_first];
-                var timestamp = batch.MaxTimestamp >= 0 ? batch.MaxTimestamp : batch.AppendTimeMs;
-                var expired = retentionMs >= 0 && nowMs - timestamp > retentionMs;
-                var oversized = retentionBytes >= 0 && _sizeInBytes - batch.Length >= retentionBytes;
+                var segment = _segments[0];
+                var end = _segments.Count > 1 ? _segments[1].BaseOffset : _logEndOffset;
+                var expired = retentionMs >= 0 && nowMs - segment.LargestTimestamp > retentionMs;
+                var oversized = retentionBytes >= 0 && _sizeInBytes - segment.SizeInBytes >= retentionBytes;
                 // Only what every in-sync replica has may go, as in Kafka (the high watermark bounds deletion).
-                if ((!expired && !oversized) || batch.LastOffset >= _highWatermark) break;
-                _logStartOffset = Math.Max(_logStartOffset, batch.LastOffset + 1);
-                RemoveFirst();
+                if ((!expired && !oversized) || end > _highWatermark) break;
+                _logStartOffset = Math.Max(_logStartOffset, end);
+                while (_first < _batches.Count && _batches[_first].LastOffset < end) RemoveFirst();
+                _segments.RemoveAt(0);
                 removed++;
             }
             if (removed > 0) AfterFrontRemoval();
@@ -638,6 +660,7 @@ internal sealed class PartitionLog
 
     private void AfterFrontRemoval()
     {
+        _cleanedUpTo = Math.Max(_cleanedUpTo, _logStartOffset);
         _producers.RemoveBatchesBefore(_logStartOffset);
         _transactions.RemoveBefore(_logStartOffset);
         // Compact the index now and then so removal from the front stays cheap on average.
@@ -646,16 +669,31 @@ internal sealed class PartitionLog
             _batches.RemoveRange(0, _first);
             _first = 0;
         }
+        RebuildSegments();
+    }
+
+    /// <summary>The segment summaries as the live batches and their roll flags give them (the first live batch always starts one).</summary>
+    private void RebuildSegments()
+    {
+        _segments.Clear();
+        for (var i = _first; i < _batches.Count; i++)
+        {
+            var batch = _batches[i];
+            if (i == _first || batch.StartsSegment) _segments.Add(new LogSegment(batch.BaseOffset, batch.MaxTimestamp, batch.AppendTimeMs));
+            _segments[^1].Add(batch);
+        }
     }
 
 }
 
 /// <summary>
 /// One stored batch: where its bytes live (a slice of a chunk, shared by every replica that holds it) and what
-/// the log indexes it by. <see cref="LogPosition"/> counts bytes in the holding replica's log.
+/// the log indexes it by. <see cref="LogPosition"/> counts bytes in the holding replica's log. <see cref="StartsSegment"/>
+/// is true for the first batch of a segment.
 /// </summary>
 internal readonly record struct StoredBatch(
-    LogChunk Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition, bool IsControl)
+    LogChunk Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition, bool IsControl,
+    bool StartsSegment = false)
 {
     /// <summary>The stored bytes.</summary>
     public ReadOnlyMemory<byte> Bytes => Chunk.Slice(Position, Length);
@@ -670,4 +708,5 @@ internal readonly record struct StoredBatch(
 /// <param name="HighWatermark">The leader's high watermark.</param>
 /// <param name="LogStartOffset">The leader's log start offset.</param>
 /// <param name="LogEndOffset">The leader's log end offset.</param>
-internal readonly record struct ReplicaRead(ErrorCode Error, IReadOnlyList<StoredBatch> Batches, long HighWatermark, long LogStartOffset, long LogEndOffset);
+/// <param name="FetchOffset">The offset the follower asked for.</param>
+internal readonly record struct ReplicaRead(ErrorCode Error, IReadOnlyList<StoredBatch> Batches, long HighWatermark, long LogStartOffset, long LogEndOffset, long FetchOffset = -1);
