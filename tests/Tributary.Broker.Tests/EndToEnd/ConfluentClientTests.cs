@@ -148,7 +148,8 @@ public class ConfluentClientTests : IAsyncLifetime
     public async Task Old_batches_leave_by_retention_and_consumers_start_after_them()
     {
         await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { RetentionCheckInterval = TimeSpan.FromMilliseconds(50) });
-        await cluster.CreateTopicAsync("short-lived", configs: new Dictionary<string, string> { ["retention.ms"] = "60000" });
+        // Retention deletes whole segments (as in Kafka): segment.ms makes the fresh record, an hour newer, roll a new one.
+        await cluster.CreateTopicAsync("short-lived", configs: new Dictionary<string, string> { ["retention.ms"] = "60000", ["segment.ms"] = "60000" });
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 0 }).Build();
         var old = new Timestamp(DateTime.UtcNow.AddHours(-1));
         for (var i = 0; i < 5; i++) await producer.ProduceAsync("short-lived", new Message<string, string> { Key = "k", Value = $"old-{i}", Timestamp = old });

@@ -159,10 +159,11 @@ public class PartitionLogTests
     }
 
     [Fact]
-    public void Retention_by_time_deletes_expired_batches_from_the_front()
+    public void Retention_by_time_deletes_expired_segments_from_the_front()
     {
-        Append(TestBatches.Create(2, timestamp: 1_000));
-        Append(TestBatches.Create(2, timestamp: 5_000));
+        // Kafka deletes whole segments: one batch per segment here (segment.bytes smaller than a batch).
+        Append(TestBatches.Create(2, timestamp: 1_000), Options with { SegmentBytes = 1 });
+        Append(TestBatches.Create(2, timestamp: 5_000), Options with { SegmentBytes = 1 });
 
         Assert.Equal(0, _log.ApplyRetention(nowMs: 2_000, retentionMs: 1_000, retentionBytes: -1));
         Assert.Equal(1, _log.ApplyRetention(nowMs: 2_001, retentionMs: 1_000, retentionBytes: -1));
@@ -173,10 +174,10 @@ public class PartitionLogTests
     }
 
     [Fact]
-    public void Retention_by_size_keeps_the_newest_batches_that_fill_the_limit()
+    public void Retention_by_size_keeps_the_newest_segments_that_fill_the_limit()
     {
         var size = TestBatches.Create(1, valueSize: 100).Length;
-        for (var i = 0; i < 5; i++) Append(TestBatches.Create(1, valueSize: 100));
+        for (var i = 0; i < 5; i++) Append(TestBatches.Create(1, valueSize: 100), Options with { SegmentBytes = 1 });
 
         _log.ApplyRetention(nowMs: 0, retentionMs: -1, retentionBytes: 2 * size);
 
