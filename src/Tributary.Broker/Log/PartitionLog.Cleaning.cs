@@ -23,7 +23,7 @@ internal readonly record struct CleanerSettings(long DeleteRetentionMs, long Min
 internal sealed partial class PartitionLog
 {
     private long _cleanedUpTo; // Kafka's cleaner checkpoint: the first offset not yet cleaned ("first dirty offset")
-    private long _nextDeleteHorizon = long.MaxValue; // the earliest future delete horizon: cleaning is due again then
+    private long _nextDeleteHorizon = long.MaxValue; // the earliest delete horizon not yet acted on: cleaning is due again then
 
     /// <summary>The offset up to which the log has been cleaned (Kafka's cleaner checkpoint).</summary>
     public long CleanedUpTo { get { lock (_lock) return _cleanedUpTo; } }
@@ -126,7 +126,11 @@ internal sealed partial class PartitionLog
                 var marker = ReadMarker(batch);
                 // A marker stays while data of its transaction remains; then it gets a horizon, and goes once it passed.
                 if (!marker.IsTransactionMarker || hadData) retained = null;
-                else if (horizonPassed) retained = [];
+                else if (horizonPassed)
+                {
+                    retained = [];
+                    if (marker.Type == ControlRecordType.Abort) _transactions.RemoveAborted(header.ProducerId, batch.BaseOffset);
+                }
                 else
                 {
                     retained = null;
@@ -148,7 +152,8 @@ internal sealed partial class PartitionLog
                 carrySegmentStart |= batch.StartsSegment; // dropped: the next kept batch starts its segment
                 continue;
             }
-            if (newHorizon > nowMs) nextHorizon = Math.Min(nextHorizon, newHorizon);
+            // A horizon not passed before this cleaning (even one stamped now, with delete.retention.ms=0) makes the next one due.
+            if (newHorizon >= 0 && !horizonPassed) nextHorizon = Math.Min(nextHorizon, newHorizon);
             var startsSegment = batch.StartsSegment || carrySegmentStart;
             carrySegmentStart = false;
             if (retained is null && newHorizon == horizon)

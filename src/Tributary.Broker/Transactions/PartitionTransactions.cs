@@ -82,6 +82,14 @@ internal sealed class PartitionTransactions
         return result;
     }
 
+    /// <summary>
+    /// Forgets the aborted transaction whose marker at <paramref name="markerOffset"/> the log cleaner removed, as Kafka's
+    /// cleaner rebuilds the transaction index: else a read_committed consumer would skip the producer's later records,
+    /// waiting for an abort marker that is gone.
+    /// </summary>
+    public void RemoveAborted(long producerId, long markerOffset) =>
+        _aborted.RemoveAll(a => a.ProducerId == producerId && a.LastOffset == markerOffset);
+
     /// <summary>Forgets aborted transactions that ended before the log start offset (retention, DeleteRecords).</summary>
     public void RemoveBefore(long logStartOffset) => _aborted.RemoveRange(0, FirstEndingAtOrAfter(logStartOffset));
 
