@@ -242,6 +242,8 @@ internal sealed class ClusterController : IAsyncDisposable
                 Publish(partition, current.Leader == -1 ? Elect(partition, current, starting: id) : current, starting: id);
             }
             broker.IsAlive = true;
+            // Started while isolated: the controller still does not hear it, and fences it again after the session timeout.
+            if (_isolated.TryGetValue(id, out var fence)) fence.Change(Settings.BrokerSessionTimeout, Timeout.InfiniteTimeSpan);
             _fetchers[id].WakeAll();
             _logger.LogInformation("Broker {Broker} started", id);
         }
