@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
 using Tributary.Cli.Common;
@@ -106,7 +107,7 @@ internal static class DemoCommand
         {
             console.WriteLine($"{step.Title} ...");
             var result = await RunStepAsync(step, demo, () => { }, cancellationToken);
-            console.WriteLine($"{step.Title}: {(result.Passed ? "ok" : "FAILED")} in {result.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
+            console.WriteLine($"{step.Title}: {(result.Passed ? "ok" : "FAILED")} in {result.Outcome.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
             results.Add(result);
         }
         return results;
@@ -115,13 +116,15 @@ internal static class DemoCommand
     // A failing step is a failed check in the summary, not the end of the demo.
     private static async Task<StepResult> RunStepAsync(IDemoStep step, DemoCluster demo, Action advance, CancellationToken cancellationToken)
     {
+        var clock = Stopwatch.StartNew();
         try
         {
-            return await step.RunAsync(demo, advance, cancellationToken);
+            return new StepResult(step.Label, step.Api, await step.RunAsync(demo, advance, cancellationToken));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return new StepResult(step.Name, step.Title, 0, TimeSpan.Zero, [new DemoCheck($"ran without error ({e.GetType().Name}: {e.Message})", false)], []);
+            return new StepResult(step.Label, step.Api,
+                new StepOutcome(0, clock.Elapsed, [new DemoCheck($"ran without error ({e.GetType().Name.Split('`')[0]}: {e.Message})", false)], []));
         }
     }
 }

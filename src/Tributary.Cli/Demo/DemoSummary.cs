@@ -17,10 +17,10 @@ internal static class DemoSummary
     {
         console.Write(Table(results));
         foreach (var result in results)
-            foreach (var note in result.Notes)
+            foreach (var note in result.Outcome.Notes)
                 console.WriteLine(note);
         foreach (var result in results)
-            foreach (var check in result.Checks.Where(c => !c.Held))
+            foreach (var check in result.Outcome.Checks.Where(c => !c.Held))
                 console.MarkupLineInterpolated($"[red]FAILED[/] {result.Step}: {check.Description}");
         console.MarkupLine(results.All(r => r.Passed) ? "[green]Every check held.[/]" : "[red]Some checks failed.[/]");
     }
@@ -34,9 +34,9 @@ internal static class DemoSummary
         for (var i = 0; i < results.Count; i++)
         {
             var result = results[i];
-            for (var c = 0; c < result.Checks.Count; c++)
+            for (var c = 0; c < result.Outcome.Checks.Count; c++)
             {
-                var check = result.Checks[c];
+                var check = result.Outcome.Checks[c];
                 table.AddRow(c == 0 ? Step(i + 1, result) : "", Markup.Escape(check.Description), check.Held ? "[green]yes[/]" : "[red]NO[/]");
             }
         }
@@ -47,8 +47,8 @@ internal static class DemoSummary
     private static string Step(int number, StepResult result)
     {
         var colour = result.Passed ? "green" : "red";
-        var time = result.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
-        if (result.Messages > 0) time += $", {result.Throughput.ToString("N0", CultureInfo.InvariantCulture)}/s";
+        var time = result.Outcome.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+        if (result.Outcome.Messages > 0) time += $", {result.Outcome.Throughput.ToString("N0", CultureInfo.InvariantCulture)}/s";
         return $"[{colour}]{number}. {Markup.Escape(result.Step)}{(result.Passed ? "" : " FAILED")}[/]\n[grey]{Markup.Escape(result.Api)}\n{time}[/]";
     }
 }

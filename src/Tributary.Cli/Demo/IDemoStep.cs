@@ -6,6 +6,12 @@ internal interface IDemoStep
     /// <summary>The step's name on the command line, e.g. <c>security</c>.</summary>
     string Name { get; }
 
+    /// <summary>The step's name in the summary, e.g. <c>Security</c>.</summary>
+    string Label { get; }
+
+    /// <summary>The connectors or cluster features it shows, under its name in the summary.</summary>
+    string Api { get; }
+
     /// <summary>What the step does, for the progress display.</summary>
     string Title { get; }
 
@@ -16,5 +22,5 @@ internal interface IDemoStep
     long Work(DemoCluster demo);
 
     /// <summary>Runs the step, calling <paramref name="advance"/> as it progresses; failures of its checks are in the result.</summary>
-    Task<StepResult> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken);
+    Task<StepOutcome> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken);
 }

@@ -14,20 +14,24 @@ internal sealed class ConsumeStep : IDemoStep
 
     public string Name => "consume";
 
+    public string Label => "Consume";
+
+    public string Api => "CommittableSource";
+
     public string Title => "Consume with KafkaConsumer.CommittableSource";
 
     public IReadOnlyList<string> Needs => ["produce"];
 
     public long Work(DemoCluster demo) => demo.Messages;
 
-    public async Task<StepResult> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var (keys, _) = await StreamRuns.ReadGreetingsAsync(demo, Group, advance, cancellationToken);
         var elapsed = stopwatch.Elapsed;
         var committed = await demo.Inspector.CommittedTotalAsync(Group);
         var duplicates = keys.Values.Sum(seen => seen - 1L);
-        return new StepResult("Consume", "CommittableSource", keys.Values.Sum(), elapsed,
+        return new StepOutcome(keys.Values.Sum(), elapsed,
         [
             new DemoCheck($"all {demo.Messages:N0} keys read, {duplicates:N0} read twice", keys.Count == demo.Messages && duplicates == 0),
             new DemoCheck($"{demo.Messages:N0} offsets committed by group {Group}", committed == demo.Messages),

@@ -12,13 +12,17 @@ internal sealed class ProduceStep : IDemoStep
 {
     public string Name => "produce";
 
+    public string Label => "Produce";
+
+    public string Api => "PlainSink";
+
     public string Title => "Produce with KafkaProducer.PlainSink";
 
     public IReadOnlyList<string> Needs => [];
 
     public long Work(DemoCluster demo) => demo.Messages;
 
-    public async Task<StepResult> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
     {
         var settings = demo.ProducerSettings()
             .WithProperty("acks", "all")
@@ -35,7 +39,7 @@ internal sealed class ProduceStep : IDemoStep
             .WaitAsync(StreamRuns.Patience, cancellationToken);
         var elapsed = stopwatch.Elapsed;
         var written = demo.Inspector.EndOffsetTotal(DemoCluster.GreetingsTopic, DemoCluster.Partitions);
-        return new StepResult("Produce", "PlainSink", demo.Messages, elapsed,
+        return new StepOutcome(demo.Messages, elapsed,
             [new DemoCheck($"{DemoCluster.GreetingsTopic} holds {demo.Messages:N0} records", written == demo.Messages)], []);
     }
 }

@@ -12,13 +12,17 @@ internal sealed class ReplayStep : IDemoStep
 
     public string Name => "replay";
 
+    public string Label => "Replay";
+
+    public string Api => "second group";
+
     public string Title => "Replay from the beginning in a second consumer group";
 
     public IReadOnlyList<string> Needs => ["produce", "consume"];
 
     public long Work(DemoCluster demo) => demo.Messages;
 
-    public async Task<StepResult> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
     {
         var firstGroupBefore = await demo.Inspector.CommittedTotalAsync(ConsumeStep.Group);
         var stopwatch = Stopwatch.StartNew();
@@ -26,7 +30,7 @@ internal sealed class ReplayStep : IDemoStep
         var elapsed = stopwatch.Elapsed;
         var committed = await demo.Inspector.CommittedTotalAsync(Group);
         var firstGroupAfter = await demo.Inspector.CommittedTotalAsync(ConsumeStep.Group);
-        return new StepResult("Replay", "second group", keys.Values.Sum(), elapsed,
+        return new StepOutcome(keys.Values.Sum(), elapsed,
         [
             new DemoCheck($"group {Group} read all {demo.Messages:N0} keys again, from offset 0 on every partition",
                 keys.Count == demo.Messages && firstOffsets.Count == DemoCluster.Partitions && firstOffsets.Values.All(offset => offset == 0)),

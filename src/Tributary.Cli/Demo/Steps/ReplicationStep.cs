@@ -27,6 +27,10 @@ internal sealed class ReplicationStep : IDemoStep
 
     public string Name => "replication";
 
+    public string Label => "Replication";
+
+    public string Api => "FlexiFlow, acks";
+
     public string Title => "Replication: acks=all through a crash, acks=1's loss, acks=all's latency";
 
     public IReadOnlyList<string> Needs => [];
@@ -36,13 +40,13 @@ internal sealed class ReplicationStep : IDemoStep
     // Messages per run: a tenth of the exercises', within bounds that keep the step to about a second.
     private static int Run(DemoCluster demo) => Math.Clamp(demo.Messages / 10, 100, 1_000);
 
-    public async Task<StepResult> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var (survived, survivedNote) = await AcksAllThroughACrashAsync(demo, advance, cancellationToken);
         var (lost, lostNote) = await AcksOneLosesAsync(demo, advance, cancellationToken);
         var (slower, latencyNote) = await AcksAllLatencyAsync(demo, advance, cancellationToken);
-        return new StepResult("Replication", "FlexiFlow, acks", 0, stopwatch.Elapsed,
+        return new StepOutcome(0, stopwatch.Elapsed,
             [.. survived, .. lost, slower], [survivedNote, lostNote, latencyNote]);
     }
 
@@ -54,8 +58,8 @@ internal sealed class ReplicationStep : IDemoStep
         var leader = demo.Inspector.FirstPartition(AcksAllTopic).Leader;
         var acknowledged = new ConcurrentQueue<Acknowledged>();
         var settings = demo.ProducerSettings().WithProperty("acks", "all").WithProperty("enable.idempotence", "true").WithProperty("linger.ms", "5");
-        // Spread over about a second, so that the crash and the return happen while messages are being written.
-        var producing = ProduceAsync(demo, settings, AcksAllTopic, Values("acks-all", run), advance, throttle: run / 10, acknowledged, cancellationToken);
+        // Spread over half a second, so that the crash and the return happen while messages are being written.
+        var producing = ProduceAsync(demo, settings, AcksAllTopic, Values("acks-all", run), advance, throttle: run / 5, acknowledged, cancellationToken);
 
         await WhenAsync(() => acknowledged.Count >= run / 3 || producing.IsCompleted, cancellationToken);
         await demo.Cluster.CrashBrokerAsync(leader, cancellationToken);

@@ -22,13 +22,17 @@ internal sealed class SecurityStep : IDemoStep
 
     public string Name => "security";
 
+    public string Label => "Security";
+
+    public string Api => "SASL_SSL, ACLs";
+
     public string Title => "Security: a wrong password and a consumer without its group ACL refused";
 
     public IReadOnlyList<string> Needs => [];
 
     public long Work(DemoCluster demo) => 2;
 
-    public async Task<StepResult> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var loginRefused = await WrongPasswordRefusedAsync(demo, cancellationToken);
@@ -36,7 +40,7 @@ internal sealed class SecurityStep : IDemoStep
         var refusal = await GroupRefusalAsync(demo, cancellationToken);
         advance();
         var refused = refusal is KafkaConsumerFailedException { InnerException: KafkaException { Error.Code: ErrorCode.GroupAuthorizationFailed } };
-        return new StepResult("Security", "SASL_SSL, ACLs", 0, stopwatch.Elapsed,
+        return new StepOutcome(0, stopwatch.Elapsed,
         [
             new DemoCheck("a wrong password is refused at login (SASL authentication failed)", loginRefused),
             new DemoCheck($"{DemoCluster.ReportingUser}, without READ on group {Group}, is refused: its stream fails with GroupAuthorizationFailed naming the group",

@@ -22,13 +22,17 @@ internal sealed class TransformStep : IDemoStep
 
     public string Name => "transform";
 
+    public string Label => "Transform";
+
+    public string Api => "Transactional";
+
     public string Title => "Transform exactly-once with Transactional.Source and Transactional.Sink";
 
     public IReadOnlyList<string> Needs => ["produce"];
 
     public long Work(DemoCluster demo) => demo.Messages;
 
-    public async Task<StepResult> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
+    public async Task<StepOutcome> RunAsync(DemoCluster demo, Action advance, CancellationToken cancellationToken)
     {
         await demo.CreateTopicAsync(OutputTopic, DemoCluster.Partitions, cancellationToken: cancellationToken);
         var processed = 0L;
@@ -48,7 +52,7 @@ internal sealed class TransformStep : IDemoStep
         var output = demo.Inspector.ReadAll(OutputTopic, DemoCluster.Partitions, IsolationLevel.ReadCommitted, cancellationToken);
         var distinctKeys = output.Select(r => r.Message.Key).Distinct().Count();
         var committed = await demo.Inspector.CommittedTotalAsync(Group);
-        return new StepResult("Transform", "Transactional", Interlocked.Read(ref processed), elapsed,
+        return new StepOutcome(Interlocked.Read(ref processed), elapsed,
         [
             new DemoCheck($"read_committed output holds {output.Count:N0} of {demo.Messages:N0} records", output.Count == demo.Messages),
             new DemoCheck("every key exactly once in the output", distinctKeys == demo.Messages && output.Count == demo.Messages),
