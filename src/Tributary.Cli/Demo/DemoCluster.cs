@@ -142,6 +142,7 @@ internal sealed class DemoCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Inspector.Dispose();
         await System.Terminate();
         await Cluster.DisposeAsync();
     }
