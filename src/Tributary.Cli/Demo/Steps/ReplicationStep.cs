@@ -91,7 +91,10 @@ internal sealed class ReplicationStep : IDemoStep
         var settings = demo.ProducerSettings().WithProperty("acks", "1").WithProperty("linger.ms", "5");
 
         await ProduceAsync(demo, settings, AcksOneTopic, Values("replicated", half), advance, throttle: null, acknowledged, cancellationToken);
-        await WhenAsync(() => demo.Inspector.EndOffsetTotal(AcksOneTopic, 1) >= half, cancellationToken); // every replica has them
+        // Every replica has them: the high watermark passed them with all three in sync (a replica joins the ISR only
+        // once it has everything below the high watermark).
+        await WhenAsync(() => demo.Inspector.EndOffsetTotal(AcksOneTopic, 1) >= half
+            && demo.Inspector.FirstPartition(AcksOneTopic).InSyncReplicas.Length == DemoCluster.Brokers, cancellationToken);
         foreach (var follower in followers) demo.Cluster.PauseReplication(follower);
         await ProduceAsync(demo, settings, AcksOneTopic, Values("leader-only", half), advance, throttle: null, acknowledged, cancellationToken);
         var shrank = await demo.Inspector.WaitForFirstPartitionAsync(AcksOneTopic, p => p.InSyncReplicas.SequenceEqual([leader]), cancellationToken);
