@@ -30,12 +30,21 @@ public class CompactionClientTests : IAsyncLifetime
     });
 
     /// <summary>Everything a consumer gets from the beginning up to the high watermark, as (offset, key, value).</summary>
-    private List<(long Offset, string? Key, string? Value)> ReadAll(string topic, IsolationLevel isolation = IsolationLevel.ReadUncommitted)
+    private List<(long Offset, string? Key, string? Value)> ReadAll(string topic, IsolationLevel isolation = IsolationLevel.ReadUncommitted) =>
+        ReadAll(_cluster.BootstrapServers, topic, isolation);
+
+    /// <summary>
+    /// Everything a consumer of <paramref name="bootstrapServers"/> gets from the beginning of partition 0 up to the end
+    /// of the partition, or up to the record at <paramref name="lastOffset"/> when given (on a stopped cluster clock an
+    /// empty fetch, which tells the end, waits for the clock).
+    /// </summary>
+    internal static List<(long Offset, string? Key, string? Value)> ReadAll(string bootstrapServers, string topic,
+        IsolationLevel isolation = IsolationLevel.ReadUncommitted, long lastOffset = -1)
     {
         using var consumer = new ConsumerBuilder<string?, string?>(new ConsumerConfig
         {
-            BootstrapServers = _cluster.BootstrapServers, GroupId = "compaction-readers", EnableAutoCommit = false, EnablePartitionEof = true,
-            IsolationLevel = isolation,
+            BootstrapServers = bootstrapServers, GroupId = "compaction-readers", EnableAutoCommit = false, EnablePartitionEof = true,
+            IsolationLevel = isolation, FetchWaitMaxMs = 10,
         }).Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
         var records = new List<(long, string?, string?)>();
@@ -46,6 +55,7 @@ public class CompactionClientTests : IAsyncLifetime
             if (result is null) continue;
             if (result.IsPartitionEOF) return records;
             records.Add((result.Offset.Value, result.Message.Key, result.Message.Value));
+            if (lastOffset >= 0 && result.Offset.Value >= lastOffset) return records;
         }
         throw new TimeoutException($"No end of partition within {Timeout}; read {records.Count} records.");
     }
