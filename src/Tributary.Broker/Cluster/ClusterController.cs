@@ -433,7 +433,7 @@ internal sealed class ClusterController : IAsyncDisposable
     }
 
     /// <summary>Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-], and not "." or "..".</summary>
-    private static string? ValidateTopicName(string name)
+    public static string? ValidateTopicName(string name)
     {
         if (string.IsNullOrEmpty(name)) return "Topic name is illegal, it can't be empty.";
         if (name is "." or "..") return "Topic name cannot be \".\" or \"..\".";

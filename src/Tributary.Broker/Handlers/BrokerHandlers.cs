@@ -33,6 +33,7 @@ internal static class BrokerHandlers
         new CreatePartitionsHandler(),
         new IncrementalAlterConfigsHandler(),
         new DescribeClusterHandler(),
+        new DescribeTopicPartitionsHandler(),
 
         // Consumer groups (classic protocol).
         new JoinGroupHandler(),
