@@ -328,7 +328,7 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
         };
-        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition));
+        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector);
     }
 
     private bool IsAlive(int brokerId) => Broker(brokerId)?.IsAlive == true;

@@ -31,6 +31,7 @@ internal sealed class PartitionState
     private readonly Dictionary<int, PartitionLog> _logs;
     private readonly TimeProvider _time;
     private readonly Action<int, PartitionState> _wakeFollower;
+    private readonly bool _followersServeReads;
     private volatile PartitionLeadership _leadership;
     private FollowerProgress[] _progress;
 
@@ -39,8 +40,14 @@ internal sealed class PartitionState
     /// <param name="leadership">The first leadership; every assigned replica gets a log.</param>
     /// <param name="time">The clock of the lag check.</param>
     /// <param name="wakeFollower">Tells a follower broker's replica fetcher that this partition has new data.</param>
-    public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null)
+    /// <param name="followersServeReads">
+    /// Consumers read from followers (a rack-aware replica selector): the followers are woken when the high watermark
+    /// moves too, so they learn it at once, as a Kafka leader answers a waiting follower fetch when it moves.
+    /// </param>
+    public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null,
+        bool followersServeReads = false)
     {
+        _followersServeReads = followersServeReads;
         Topic = topic;
         Index = index;
         _time = time ?? TimeProvider.System;
@@ -161,7 +168,7 @@ internal sealed class PartitionState
             var progress = _progress[index];
             progress.LogEndOffset = followerLogEndOffset;
             if (followerLogEndOffset >= leaderLogEndAtFetch) progress.LastCaughtUpMs = NowMs;
-            AdvanceHighWatermarkLocked();
+            if (AdvanceHighWatermarkLocked() && _followersServeReads) WakeFollowers(leadership);
             return !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
         }
     }
@@ -191,18 +198,18 @@ internal sealed class PartitionState
         }
     }
 
-    /// <summary>High watermark = the smallest log end over the ISR (a follower that has not reported holds it still).</summary>
-    private void AdvanceHighWatermarkLocked()
+    /// <summary>High watermark = the smallest log end over the ISR (a follower that has not reported holds it still); true when it moved.</summary>
+    private bool AdvanceHighWatermarkLocked()
     {
         var leadership = _leadership;
-        if (leadership.Leader < 0) return;
+        if (leadership.Leader < 0) return false;
         var leaderLog = _logs[leadership.Leader];
         var highWatermark = leaderLog.LogEndOffset;
         foreach (var replica in leadership.Isr)
         {
             if (replica != leadership.Leader) highWatermark = Math.Min(highWatermark, _progress[IndexOf(leadership, replica)].LogEndOffset);
         }
-        leaderLog.AdvanceHighWatermark(highWatermark, leadership.LeaderEpoch);
+        return leaderLog.AdvanceHighWatermark(highWatermark, leadership.LeaderEpoch);
     }
 
     private static int IndexOf(PartitionLeadership leadership, int brokerId)
