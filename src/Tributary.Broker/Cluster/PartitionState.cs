@@ -7,12 +7,26 @@ namespace Tributary.Broker.Cluster;
 /// <summary>Who leads a partition and which replicas are in sync: replaced as a whole on every change.</summary>
 /// <param name="Leader">The leader's broker id, or -1 while no replica may lead (the partition is offline).</param>
 /// <param name="LeaderEpoch">Bumped on every leader change.</param>
-/// <param name="Replicas">The assigned replicas, preferred leader first.</param>
+/// <param name="Replicas">
+/// The assigned replicas, preferred leader first; during a reassignment the target replicas, then those being removed.
+/// </param>
 /// <param name="Isr">The in-sync replicas: the leader and the followers that have kept up with it.</param>
 internal sealed record PartitionLeadership(int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas, IReadOnlyList<int> Isr)
 {
     /// <summary>Assigned replicas whose broker is not running.</summary>
     public IReadOnlyList<int> OfflineReplicas { get; init; } = [];
+
+    /// <summary>Replicas a reassignment adds: they copy from the leader and count once they join the ISR.</summary>
+    public IReadOnlyList<int> AddingReplicas { get; init; } = [];
+
+    /// <summary>Replicas a reassignment removes once every target replica is in the ISR.</summary>
+    public IReadOnlyList<int> RemovingReplicas { get; init; } = [];
+
+    /// <summary>Whether a reassignment is in progress.</summary>
+    public bool IsReassigning => AddingReplicas.Count > 0 || RemovingReplicas.Count > 0;
+
+    /// <summary>The replicas the partition has once its reassignment completes (all of them when none is in progress).</summary>
+    public IReadOnlyList<int> TargetReplicas => RemovingReplicas.Count == 0 ? Replicas : Replicas.Except(RemovingReplicas).ToList();
 }
 
 /// <summary>
@@ -28,7 +42,7 @@ internal sealed record PartitionLeadership(int Leader, int LeaderEpoch, IReadOnl
 internal sealed class PartitionState
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<int, PartitionLog> _logs;
+    private volatile IReadOnlyDictionary<int, PartitionLog> _logs; // replaced as a whole when a reassignment adds a replica
     private readonly TimeProvider _time;
     private readonly Action<int, PartitionState> _wakeFollower;
     private readonly bool _followersServeReads;
@@ -78,25 +92,54 @@ internal sealed class PartitionState
 
     /// <summary>
     /// Installs new leadership (controller only, under its lock). A new epoch makes the new leader's log lead and
-    /// every other replica follow; the followers' progress starts over, as they report to the new leader.
+    /// every other replica follow; the followers' progress starts over, as they report to the new leader. A replica
+    /// a reassignment adds gets an empty follower log (it copies from the leader's log start); one it removes is
+    /// emptied, as Kafka deletes a moved replica's log.
     /// </summary>
     public void Update(PartitionLeadership leadership)
     {
         lock (_lock)
         {
-            if (leadership.LeaderEpoch != _leadership.LeaderEpoch)
+            var previous = _leadership;
+            var added = leadership.Replicas.Except(previous.Replicas).ToList();
+            if (added.Count > 0)
+            {
+                var logs = new Dictionary<int, PartitionLog>(_logs);
+                foreach (var replica in added)
+                {
+                    var log = new PartitionLog();
+                    log.BecomeFollower(leadership.LeaderEpoch);
+                    logs[replica] = log;
+                }
+                _logs = logs;
+            }
+            if (leadership.LeaderEpoch != previous.LeaderEpoch)
             {
                 AssignRoles(leadership);
                 _progress = NewProgress(leadership);
             }
-            else if (leadership.Leader >= 0)
+            else
             {
-                _logs[leadership.Leader].SetSoleInSyncReplica(IsSole(leadership));
+                if (!leadership.Replicas.SequenceEqual(previous.Replicas)) _progress = CarriedProgress(previous, leadership);
+                if (leadership.Leader >= 0) _logs[leadership.Leader].SetSoleInSyncReplica(IsSole(leadership));
             }
             _leadership = leadership;
+            foreach (var removed in previous.Replicas.Except(leadership.Replicas)) _logs[removed].ResetTo(0);
             AdvanceHighWatermarkLocked();
         }
         WakeFollowers(leadership);
+    }
+
+    /// <summary>The followers' progress under a new replica list with the same leader epoch: kept for the replicas that stay.</summary>
+    private FollowerProgress[] CarriedProgress(PartitionLeadership previous, PartitionLeadership next)
+    {
+        var fresh = NewProgress(next);
+        for (var i = 0; i < next.Replicas.Count; i++)
+        {
+            var before = IndexOf(previous, next.Replicas[i]);
+            if (before >= 0) fresh[i] = _progress[before];
+        }
+        return fresh;
     }
 
     private static bool IsSole(PartitionLeadership leadership) => leadership.Isr.Count == 1 && leadership.Isr[0] == leadership.Leader;

@@ -15,6 +15,28 @@ async function createTopic(kafka, args) {
   return { created, listed: topics.includes(args.topic), partitions: metadata.topics[0].partitions.length };
 }
 
+// Moves partition 0 of --topic to --replicas (comma-separated broker ids) with AlterPartitionReassignments, then
+// polls ListPartitionReassignments until the move is over; prints what the listing showed while it was under way.
+async function reassign(kafka, args) {
+  const admin = kafka.admin();
+  await admin.connect();
+  const replicas = String(args.replicas).split(',').map(Number);
+  await admin.alterPartitionReassignments({ topics: [{ topic: args.topic, partitionAssignment: [{ partition: 0, replicas }] }] });
+  const seen = [];
+  const started = Date.now();
+  while (Date.now() - started < args.maxSeconds * 1000) {
+    const listed = await admin.listPartitionReassignments({ topics: [{ topic: args.topic, partitions: [0] }] });
+    if (listed.topics.length === 0) break;
+    const p = listed.topics[0].partitions[0];
+    seen.push({ replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas });
+    await new Promise(r => setTimeout(r, 50));
+  }
+  const metadata = await admin.fetchTopicMetadata({ topics: [args.topic] });
+  await admin.disconnect();
+  const partition = metadata.topics[0].partitions[0];
+  return { seen, replicas: partition.replicas, isr: partition.isr, leader: partition.leader };
+}
+
 async function produce(kafka, args) {
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: args.idempotent === 'true' });
   await producer.connect();
@@ -73,5 +95,5 @@ function security(args) {
   return options;
 }
 
-run({ 'create-topic': createTopic, produce, consume },
+run({ 'create-topic': createTopic, produce, consume, reassign },
   args => new Kafka({ clientId: 'interop-kafkajs', brokers: args.bootstrap.split(','), logLevel: logLevel.WARN, retry: { retries: args.retries ?? 8 }, ...security(args) }));
