@@ -101,6 +101,8 @@ internal static class ClusterBenchmarks
         "mock-3" => await MockClusterTarget.StartAsync(3, cancellationToken),
         "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken),
         "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken),
-        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1 or embedded-3."),
+        // The same three brokers with replication factor 1: against embedded-3, what replication costs the brokers.
+        "embedded-3-rf1" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, replicationFactor: 1),
+        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3 or embedded-3-rf1."),
     };
 }

@@ -8,12 +8,12 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     private readonly EmbeddedKafkaCluster _cluster;
     private readonly short _replicationFactor;
 
-    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers)
+    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, short replicationFactor)
     {
         _cluster = cluster;
-        _replicationFactor = (short)Math.Min(brokers, 3);
+        _replicationFactor = replicationFactor;
         Brokers = brokers;
-        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")})";
+        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{(replicationFactor < Math.Min(brokers, 3) ? $", RF {replicationFactor}" : "")})";
     }
 
     public string Name { get; }
@@ -24,10 +24,14 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 
     public string BootstrapServers => _cluster.BootstrapServers;
 
-    public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken)
+    /// <summary>
+    /// A cluster of <paramref name="brokers"/> whose topics get <paramref name="replicationFactor"/> replicas (by
+    /// default as many as there are brokers, at most 3).
+    /// </summary>
+    public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken, short? replicationFactor = null)
     {
         var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = brokers }, cancellationToken);
-        return new EmbeddedClusterTarget(cluster, brokers);
+        return new EmbeddedClusterTarget(cluster, brokers, replicationFactor ?? (short)Math.Min(brokers, 3));
     }
 
     public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken) =>
