@@ -200,13 +200,20 @@ public sealed class ReassignmentTests(FourBrokerCluster fixture) : IClassFixture
         Assert.Empty(await ListAsync(topic));
     }
 
+    /// <summary>A new RF3 topic whose leadership moved from its preferred (first) replica to the second; returns the replicas.</summary>
+    private async Task<int[]> CreateLedByTheSecondReplicaAsync(string topic)
+    {
+        await _cluster.CreateTopicAsync(topic, partitions: 1, replicationFactor: 3);
+        var replicas = Partition(topic).Replicas;
+        await _cluster.MoveLeaderAsync(topic, 0, replicas[1]);
+        return replicas;
+    }
+
     [Fact]
     public async Task Preferred_election_through_the_admin_client_gives_leadership_back_to_the_first_replica()
     {
         const string topic = "preferred";
-        await _cluster.CreateTopicAsync(topic, partitions: 1, replicationFactor: 3);
-        var replicas = Partition(topic).Replicas;
-        await _cluster.MoveLeaderAsync(topic, 0, replicas[1]);
+        var replicas = await CreateLedByTheSecondReplicaAsync(topic);
         using var admin = Admin();
         var partition = new TopicPartition(topic, 0);
 
@@ -222,9 +229,7 @@ public sealed class ReassignmentTests(FourBrokerCluster fixture) : IClassFixture
     public async Task Preferred_election_is_refused_while_the_preferred_replica_is_out_of_the_isr()
     {
         const string topic = "preferred-lagging";
-        await _cluster.CreateTopicAsync(topic, partitions: 1, replicationFactor: 3);
-        var replicas = Partition(topic).Replicas;
-        await _cluster.MoveLeaderAsync(topic, 0, replicas[1]);
+        var replicas = await CreateLedByTheSecondReplicaAsync(topic);
         _cluster.PauseReplication(replicas[0]);
         try
         {
