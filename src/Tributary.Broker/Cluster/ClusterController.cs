@@ -22,7 +22,9 @@ namespace Tributary.Broker.Cluster;
 /// <para><b>One writer per piece of shared state.</b> Broker liveness (<see cref="BrokerNode.IsAlive"/>),
 /// leadership, leader epochs and ISR: this controller, under its lock. A leader replica's log: the produce handler
 /// and the transaction coordinator's markers (through <see cref="PartitionState"/>, checked against the leader
-/// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone. The high watermark
+/// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone. Replica sets
+/// (reassignments): this controller, under its lock; a replica's log exists before any leadership names it, and a
+/// replica moved away keeps its (emptied) log object, so a reader holding an older leadership always finds its logs. The high watermark
 /// of a leader: its <see cref="PartitionState"/>, under the partition's lock, from follower progress. Group state:
 /// the group coordinator, under each group's lock. Transaction state: the transaction coordinator, under its lock.</para>
 /// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups;
@@ -332,8 +334,9 @@ internal sealed class ClusterController : IAsyncDisposable
             if (unknown.Count > 0)
                 return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes broker {unknown[0]}, but no such broker is registered.");
 
-            var removing = current.Replicas.Except(target).ToList();
-            var adding = target.Except(current.Replicas).ToList();
+            // Kafka keeps both as sorted sets.
+            var removing = current.Replicas.Except(target).Order().ToList();
+            var adding = target.Except(current.Replicas).Order().ToList();
             var next = current with { Replicas = target.Concat(removing).ToList(), AddingReplicas = adding, RemovingReplicas = removing };
             Publish(partition, CompleteReassignmentIfCaughtUp(partition, next));
             _logger.LogInformation("Partition {Partition}: reassigning to [{Target}], adding [{Adding}], removing [{Removing}]",
@@ -374,7 +377,7 @@ internal sealed class ClusterController : IAsyncDisposable
         if (!target.All(next.Isr.Contains)) return next;
         var done = next with
         {
-            Replicas = target, Isr = target.Where(next.Isr.Contains).ToList(), AddingReplicas = [], RemovingReplicas = [],
+            Replicas = target, Isr = next.Isr.Except(next.RemovingReplicas).ToList(), AddingReplicas = [], RemovingReplicas = [],
             LeaderEpoch = next.RemovingReplicas.Count > 0 ? next.LeaderEpoch + 1 : next.LeaderEpoch,
         };
         if (!target.Contains(done.Leader)) done = Elect(partition, done with { LeaderEpoch = next.LeaderEpoch });

@@ -16,7 +16,7 @@ internal static class PartitionLookup
         partition = topic?.Partition(index);
         if (partition is null) return ErrorCode.UnknownTopicOrPartition;
         var leadership = partition.Leadership;
-        var here = leadership.Leader == context.Broker.Id || (orFollower && leadership.Leader >= 0 && leadership.Replicas.Contains(context.Broker.Id));
+        var here = leadership.Leader == context.Broker.Id || (orFollower && leadership.Replicas.Contains(context.Broker.Id));
         if (!here) return ErrorCode.NotLeaderOrFollower;
         if (currentLeaderEpoch >= 0 && currentLeaderEpoch < leadership.LeaderEpoch) return ErrorCode.FencedLeaderEpoch;
         if (currentLeaderEpoch > leadership.LeaderEpoch) return ErrorCode.UnknownLeaderEpoch;
