@@ -60,6 +60,7 @@ public sealed class FetchFromFollowerTests(RackedCluster fixture) : IClassFixtur
         var (leader, follower) = await CreateTopicAsync(topic);
         await ProduceAsync(topic, 500);
 
+        _cluster.Requests.StartRecording();
         var fetchesByBroker = new Dictionary<int, long>();
         using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig
         {
@@ -87,6 +88,13 @@ public sealed class FetchFromFollowerTests(RackedCluster fixture) : IClassFixtur
         consumer.Consume(TimeSpan.FromMilliseconds(300));
 
         Assert.Equal(Enumerable.Range(0, 500).Concat(Enumerable.Range(0, 100)).Select(i => $"m-{i}"), values);
+        // On the brokers' side: the leader named the follower, and the follower answered with records.
+        var fetches = _cluster.Requests.GetRecorded().Where(r => r.Response is FetchResponse).ToList();
+        _cluster.Requests.StopRecording();
+        Assert.Contains(fetches, r => r.BrokerId == leader
+            && ((FetchResponse)r.Response!).Responses.SelectMany(t => t.Partitions).Any(p => p.PreferredReadReplica == follower.Id));
+        Assert.Contains(fetches, r => r.BrokerId == follower.Id
+            && ((FetchResponse)r.Response!).Responses.SelectMany(t => t.Partitions).Any(p => p.Records is { IsEmpty: false }));
         lock (fetchesByBroker)
         {
             Assert.True(fetchesByBroker.GetValueOrDefault(follower.Id) > 0, $"no fetch went to follower {follower.Id}: {string.Join(", ", fetchesByBroker)}");
