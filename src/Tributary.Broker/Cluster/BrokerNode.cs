@@ -24,7 +24,7 @@ public sealed class BrokerNode
     /// <summary>The IPv4 address the broker listens on and advertises.</summary>
     public string Host { get; }
 
-    /// <summary>The broker's rack (<c>broker.rack</c>), or null; Metadata tells clients, and consumers with a matching <c>client.rack</c> may read from it (KIP-392).</summary>
+    /// <summary>The broker's rack (Kafka's <c>broker.rack</c>), or null when none was configured; clients see it in metadata.</summary>
     public string? Rack { get; }
 
     /// <summary>The TCP port of the broker's first listener; 0 until it has started once.</summary>

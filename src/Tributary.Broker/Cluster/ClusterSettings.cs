@@ -23,8 +23,8 @@ internal sealed record ClusterSettings(
     /// <summary>The one replica selector Kafka ships: consumers read from a replica in their rack (KIP-392).</summary>
     public const string RackAwareReplicaSelectorClass = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
 
-    /// <summary>broker.rack of each broker, in broker id order (null: no rack).</summary>
-    public IReadOnlyList<string?> BrokerRacks { get; init; } = [];
+    /// <summary>broker.rack: one rack for every broker, or one per broker in id order; empty when not set.</summary>
+    public IReadOnlyList<string> Racks { get; init; } = [];
 
     /// <summary>replica.selector.class is Kafka's rack-aware selector: leaders send consumers to a replica in their rack.</summary>
     public bool RackAwareReplicaSelector { get; init; }
@@ -87,19 +87,16 @@ internal sealed record ClusterSettings(
             EnableAuthorizer = options.EnableAuthorizer,
             SuperUsers = options.SuperUsers,
             AllowEveryoneIfNoAclFound = options.AllowEveryoneIfNoAclFound,
-            BrokerRacks = Racks(configs.GetValueOrDefault("broker.rack"), options.Brokers),
+            Racks = configs.TryGetValue("broker.rack", out var rackList) ? rackList.Split(',').Select(r => r.Trim()).ToList() : [],
             RackAwareReplicaSelector = configs.ContainsKey("replica.selector.class"),
         };
     }
 
-    /// <summary>
-    /// broker.rack: one rack for every broker ("a"), or one per broker in id order ("a,b,c"), as each Kafka broker
-    /// sets its own.
-    /// </summary>
-    private static IReadOnlyList<string?> Racks(string? value, int brokers)
+    /// <summary>The rack of broker <paramref name="brokerId"/> (ids from 1), or null when broker.rack is not set.</summary>
+    public string? RackOf(int brokerId) => Racks.Count switch
     {
-        if (value is null) return Enumerable.Repeat<string?>(null, brokers).ToList();
-        var racks = value.Split(',').Select(r => r.Trim()).ToList();
-        return racks.Count == 1 ? Enumerable.Repeat<string?>(racks[0], brokers).ToList() : racks.ToList<string?>();
-    }
+        0 => null,
+        1 => Racks[0],
+        _ => brokerId >= 1 && brokerId <= Racks.Count ? Racks[brokerId - 1] : null,
+    };
 }

@@ -132,6 +132,18 @@ public sealed class FetchFromFollowerTests(RackedCluster fixture) : IClassFixtur
         Assert.Equal(["a", "b", "c"], metadata.Brokers.OrderBy(b => b.NodeId).Select(b => b.Rack));
     }
 
+    [Theory]
+    [InlineData("broker.rack", "a,b")]
+    [InlineData("replica.selector.class", "com.example.MySelector")]
+    public async Task A_rack_list_that_does_not_fit_the_brokers_or_an_unknown_selector_is_refused_at_start(string config, string value)
+    {
+        var options = new EmbeddedKafkaOptions { Brokers = 3, BrokerConfigs = new Dictionary<string, string> { [config] = value } };
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => EmbeddedKafkaCluster.StartAsync(options));
+
+        Assert.Contains(config, refused.Message);
+    }
+
     [Fact]
     public async Task Over_the_wire_the_leader_names_the_follower_in_the_consumers_rack_and_the_follower_serves_up_to_its_high_watermark()
     {
