@@ -142,6 +142,52 @@ public sealed class ReassignmentTests(FourBrokerCluster fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Moving_every_replica_off_a_broker_lets_it_be_removed_with_the_records_kept()
+    {
+        await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 3 });
+        await cluster.CreateTopicAsync("decommission", partitions: 3, replicationFactor: 2);
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, Acks = Acks.All }).Build())
+        {
+            for (var i = 0; i < 30; i++) producer.Produce(new TopicPartition("decommission", i % 3), new Message<Null, string> { Value = $"d-{i}" });
+            Assert.Equal(0, producer.Flush(Timeout));
+        }
+        const int leaving = 1;
+        await Assert.ThrowsAsync<EmbeddedKafkaException>(() => cluster.RemoveBrokerAsync(leaving));
+
+        using (var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", cluster.Brokers.Single(b => b.Id == 2).Port))
+        {
+            var response = await RawRequests.RoundTripAsync<AlterPartitionReassignmentsResponse>(socket, new AlterPartitionReassignmentsRequest
+            {
+                Topics = [new() { Name = "decommission", Partitions = Enumerable.Range(0, 3).Select(p => new AlterPartitionReassignmentsRequest.ReassignablePartition { PartitionIndex = p, Replicas = [2, 3] }).ToList() }],
+            }, 0);
+            Assert.All(response.Responses.Single().Partitions, p => Assert.Equal((short)ProtocolError.None, p.ErrorCode));
+        }
+        await Eventually.TrueAsync(() => Enumerable.Range(0, 3).All(p => cluster.GetLeader("decommission", p) is 2 or 3)
+            && Enumerable.Range(0, 3).All(p => !DescribeReplicas(cluster, p).Contains(leaving)), "every replica left broker 1");
+        await cluster.StopBrokerAsync(leaving);
+        await cluster.RemoveBrokerAsync(leaving);
+
+        using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "after-removal", EnablePartitionEof = true }).Build();
+        consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset("decommission", p, Offset.Beginning)));
+        var values = new HashSet<string>();
+        var ended = 0;
+        var deadline = DateTime.UtcNow + Timeout;
+        while (ended < 3 && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { } record) continue;
+            if (record.IsPartitionEOF) ended++;
+            else values.Add(record.Message.Value);
+        }
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"d-{i}").ToHashSet(), values);
+    }
+
+    private static int[] DescribeReplicas(EmbeddedKafkaCluster cluster, int partition)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build();
+        return admin.GetMetadata("decommission", Timeout).Topics.Single().Partitions.Single(p => p.PartitionId == partition).Replicas;
+    }
+
+    [Fact]
     public async Task A_reassignment_in_progress_can_be_cancelled_back_to_the_replicas_before_it()
     {
         const string topic = "cancelled";
