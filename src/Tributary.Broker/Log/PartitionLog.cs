@@ -16,6 +16,8 @@ namespace Tributary.Broker.Log;
 /// <para>The high watermark is set from outside (the partition's leader takes the smallest log end over the ISR);
 /// while the leader is the only in-sync replica it follows the log end at every append. Reads for consumers never
 /// go past it; the last stable offset is the start of the earliest open transaction, at most the high watermark.</para>
+/// <para>Batches are grouped into <see cref="LogSegment"/>s rolled by segment.bytes and segment.ms; retention deletes
+/// whole segments, and the cleaner of compacted topics (PartitionLog.Cleaning.cs) rewrites closed ones.</para>
 /// </remarks>
 internal sealed partial class PartitionLog
 {

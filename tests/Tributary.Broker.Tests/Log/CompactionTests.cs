@@ -148,7 +148,7 @@ public class CompactionTests
         Append(Batch(("a", "2")));               // 1
         Append(Batch(("end", "x")));             // 2: active
         Assert.True(_log.Clean(nowMs: 6_000, Cleaning));
-        Append(Batch(CompressionCodec.None, 6_000, -1, [("b", "1")]));   // 3: closes segment 2; dirty 2 of 3 batches... as bytes
+        Append(Batch(CompressionCodec.None, 6_000, -1, [("b", "1")]));   // 3: closes offset 2's segment, dirty: half the cleanable bytes
 
         var strict = Cleaning with { MinCleanableDirtyRatio = 0.9, MaxCompactionLagMs = 10_000 };
         Assert.False(_log.Clean(nowMs: 7_000, strict));
