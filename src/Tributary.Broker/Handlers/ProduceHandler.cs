@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Metrics;
 using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -128,6 +129,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         var now = context.NowMs();
         var appended = partition.AppendAsLeader(context.Broker.Id, (converted?.WrittenMemory ?? records).Span,
             new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs));
+        BrokerMetrics.Appended(context.Cluster, context.Broker.Id, topic.Name, appended, records.Length);
         result.ErrorCode = (short)appended.Error;
         result.BaseOffset = appended.BaseOffset;
         result.LogAppendTimeMs = appended.LogAppendTimeMs;

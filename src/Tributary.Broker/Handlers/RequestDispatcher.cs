@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
+using Tributary.Broker.Metrics;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
@@ -94,6 +95,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
         var started = Stopwatch.GetTimestamp();
         var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
         await _faults.ApplyAsync(handler.ApiKey, response, _time, cancellationToken).ConfigureAwait(false);
+        BrokerMetrics.RequestHandled(_cluster, connection.Broker.Id, handler.ApiKey, started);
         if (_logger.IsEnabled(LogLevel.Debug))
             _logger.LogDebug("Broker {Broker} connection {Connection} ({ClientId} at {Client}): {Api} v{Version} #{CorrelationId} handled in {Elapsed:0.0} ms{NoResponse}",
                 connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,
