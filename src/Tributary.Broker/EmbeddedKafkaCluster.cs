@@ -68,6 +68,12 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Faults, _authorizer, _logger);
     }
 
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.Metrics.Meter"/> of every cluster's broker metrics, named after
+    /// Kafka's JMX MBeans (for OpenTelemetry: <c>metrics.AddMeter(EmbeddedKafkaCluster.MeterName)</c>); see docs/observability.md.
+    /// </summary>
+    public const string MeterName = BrokerMetrics.MeterName;
+
     /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
     public FaultInjector Faults { get; } = new();
 
