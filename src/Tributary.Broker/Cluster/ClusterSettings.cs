@@ -25,6 +25,9 @@ internal sealed record ClusterSettings(
     /// <summary>What a new topic's configs default to: Kafka's defaults, or the broker's where its configs set them.</summary>
     public TopicConfig TopicDefaults { get; init; } = TopicConfig.Defaults;
 
+    /// <summary>broker.session.timeout.ms: how long the controller waits for heartbeats of an isolated broker before fencing it.</summary>
+    public TimeSpan BrokerSessionTimeout { get; init; } = TimeSpan.FromSeconds(9);
+
     /// <summary>The cluster's clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -66,6 +69,7 @@ internal sealed record ClusterSettings(
         {
             ReplicaLagTimeMax = TimeSpan.FromMilliseconds(Number("replica.lag.time.max.ms", (long)options.ReplicaLagTimeMax.TotalMilliseconds)),
             TopicDefaults = TopicConfig.WithBrokerDefaults(topicDefaults),
+            BrokerSessionTimeout = options.BrokerSessionTimeout,
             Time = options.TimeProvider,
             Groups = GroupCoordinatorOptions.From(options),
             EnableAuthorizer = options.EnableAuthorizer,

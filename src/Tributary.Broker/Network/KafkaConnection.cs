@@ -31,10 +31,12 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private SaslAuthenticator? _authenticator;
     private readonly int _maxRequestSize;
     private readonly ILogger _logger;
+    private readonly BrokerLink _link;
     private readonly CancellationTokenSource _closing = new();
 
-    public KafkaConnection(Socket socket, ConnectionInfo info, IRequestProcessor processor, int maxRequestSize, ILogger logger)
+    public KafkaConnection(Socket socket, ConnectionInfo info, IRequestProcessor processor, int maxRequestSize, ILogger logger, BrokerLink link)
     {
+        _link = link;
         _socket = socket;
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
@@ -58,6 +60,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
     {
         try
         {
+            if (!_link.Register(this)) return;
             if (Info.Listener.Tls is { } tls && !await StartTlsAsync(tls, _closing.Token).ConfigureAwait(false)) return;
             _reader = new FrameReader(_stream, ReadBufferSize, _authenticator is null ? _maxRequestSize : Math.Min(_maxRequestSize, SaslAuthenticator.MaxReceiveSize));
             await ReadLoopAsync(_reader, _closing.Token).ConfigureAwait(false);
@@ -73,6 +76,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
         finally
         {
+            _link.Unregister(this);
             await CloseAsync().ConfigureAwait(false);
         }
     }
@@ -133,11 +137,12 @@ internal sealed class KafkaConnection : IAsyncDisposable
     /// <summary>Handles one request and sends its response; false when the connection must close.</summary>
     private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
+        if (_link.BlackHoled) return true; // read and swallowed: the client hears nothing
         var outcome = await _processor.ProcessAsync(frame, Info, cancellationToken).ConfigureAwait(false);
         if (outcome.Response is { } response)
         {
             // Sent at once, not held back for later responses: the next request may be a long poll.
-            using (response) await _stream.WriteAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            using (response) await _link.SendAsync(_stream, response.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         if (_authenticator is { IsAuthenticated: true })
         {
@@ -161,6 +166,31 @@ internal sealed class KafkaConnection : IAsyncDisposable
             // Already gone.
         }
         await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Resets the connection as a broken network does: the socket closes with a TCP RST (no orderly FIN), so the
+    /// client sees "connection reset"; a request being handled is abandoned.
+    /// </summary>
+    public void Reset()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Closed already.
+        }
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already.
+        }
+        _socket.Dispose();
     }
 
     /// <summary>Stops serving: a pending long poll is cancelled and the socket is closed.</summary>
