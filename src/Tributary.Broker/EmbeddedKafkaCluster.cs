@@ -55,8 +55,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _listenerDefinitions = options.Listeners
             .Select((l, i) => new ListenerDefinition(i, l, mechanisms, l.SecurityProtocol.UsesTls() ? tls!.EndpointFor(l.SecurityProtocol) : null))
             .ToList();
-        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
-        _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
+        var settings = ClusterSettings.From(options);
+        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners, settings.RackOf(id)));
+        _controller = new ClusterController(settings, brokers, _logger);
         _groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
             () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
         _transactions = new TransactionCoordinator(
@@ -513,7 +514,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var broker = new BrokerNode(Brokers.Max(b => b.Id) + 1, _options.Host, _options.Listeners);
+            var id = Brokers.Max(b => b.Id) + 1;
+            var broker = new BrokerNode(id, _options.Host, _options.Listeners, _controller.Settings.RackOf(id));
             _controller.AddBroker(broker);
             try
             {

@@ -118,8 +118,11 @@ public sealed class EmbeddedKafkaOptions
     /// <c>min.insync.replicas</c> (the defaults of every topic's own configs), <c>replica.lag.time.max.ms</c>,
     /// <c>default.replication.factor</c>, <c>num.partitions</c>, and for consumer groups of the new protocol
     /// <c>group.consumer.heartbeat.interval.ms</c>, <c>group.consumer.session.timeout.ms</c>, <c>group.consumer.max.size</c>
-    /// and <c>group.consumer.assignors</c> (comma-separated). An unknown name or a bad value is an
-    /// <see cref="ArgumentException"/> when the cluster starts.
+    /// and <c>group.consumer.assignors</c> (comma-separated), <c>broker.rack</c> (one rack for every broker, or one per
+    /// broker in id order: <c>"a,b,c"</c>) and <c>replica.selector.class</c>
+    /// (<c>org.apache.kafka.common.replica.RackAwareReplicaSelector</c>: consumers with <c>client.rack</c> read from a
+    /// replica in their rack, KIP-392). An unknown name or a bad value is an <see cref="ArgumentException"/> when the
+    /// cluster starts.
     /// </summary>
     public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();
 

@@ -33,6 +33,9 @@ internal static class BrokerConfigCatalog
             (new("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.", ReadOnly: true),
                 Invariant((long)settings.RetentionCheckInterval.TotalMilliseconds)),
             (new("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.", ReadOnly: true), Invariant(settings.MaxRequestSize)),
+            (new("broker.rack", ConfigType.String, null, "The rack of the broker.", ReadOnly: true), broker.Rack),
+            (new("replica.selector.class", ConfigType.String, null, "How a leader picks the replica a consumer should read from.", ReadOnly: true),
+                settings.RackAwareReplicaSelector ? ClusterSettings.RackAwareReplicaSelectorClass : null),
             (new("replica.lag.time.max.ms", ConfigType.Long, "30000", "How long a follower may lag before it leaves the ISR.", ReadOnly: true),
                 Invariant((long)settings.ReplicaLagTimeMax.TotalMilliseconds)),
             // What tools read to tell "no authorizer" from "no ACLs" (librdkafka drops DescribeAcls' SECURITY_DISABLED).

@@ -17,7 +17,17 @@ internal sealed record ClusterSettings(
     [
         "unclean.leader.election.enable", "min.insync.replicas", "replica.lag.time.max.ms", "default.replication.factor", "num.partitions",
         "group.consumer.heartbeat.interval.ms", "group.consumer.session.timeout.ms", "group.consumer.max.size", "group.consumer.assignors",
+        "broker.rack", "replica.selector.class",
     ];
+
+    /// <summary>The one replica selector Kafka ships: consumers read from a replica in their rack (KIP-392).</summary>
+    public const string RackAwareReplicaSelectorClass = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+
+    /// <summary>broker.rack: one rack for every broker, or one per broker in id order; empty when not set.</summary>
+    public IReadOnlyList<string> Racks { get; init; } = [];
+
+    /// <summary>replica.selector.class is Kafka's rack-aware selector: leaders send consumers to a replica in their rack.</summary>
+    public bool RackAwareReplicaSelector { get; init; }
 
     /// <summary>replica.lag.time.max.ms: how long a follower may go without catching up before it leaves the ISR.</summary>
     public TimeSpan ReplicaLagTimeMax { get; init; } = TimeSpan.FromSeconds(30);
@@ -56,6 +66,8 @@ internal sealed record ClusterSettings(
             {
                 "unclean.leader.election.enable" => bool.TryParse(value, out _),
                 "group.consumer.assignors" => value.Split(',').All(assignor => ConsumerGroupAssignors.Known.ContainsKey(assignor.Trim())),
+                "broker.rack" => value.Split(',') is var racks && (racks.Length == 1 || racks.Length == options.Brokers) && racks.All(r => r.Trim().Length > 0),
+                "replica.selector.class" => value == RackAwareReplicaSelectorClass,
                 _ => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number > 0,
             };
             if (!valid) throw new ArgumentException($"Invalid value '{value}' for broker config '{name}'.", nameof(options));
@@ -75,6 +87,16 @@ internal sealed record ClusterSettings(
             EnableAuthorizer = options.EnableAuthorizer,
             SuperUsers = options.SuperUsers,
             AllowEveryoneIfNoAclFound = options.AllowEveryoneIfNoAclFound,
+            Racks = configs.TryGetValue("broker.rack", out var rackList) ? rackList.Split(',').Select(r => r.Trim()).ToList() : [],
+            RackAwareReplicaSelector = configs.ContainsKey("replica.selector.class"),
         };
     }
+
+    /// <summary>The rack of broker <paramref name="brokerId"/> (ids from 1), or null when broker.rack is not set.</summary>
+    public string? RackOf(int brokerId) => Racks.Count switch
+    {
+        0 => null,
+        1 => Racks[0],
+        _ => brokerId >= 1 && brokerId <= Racks.Count ? Racks[brokerId - 1] : null,
+    };
 }

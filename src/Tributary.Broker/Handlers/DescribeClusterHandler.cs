@@ -5,7 +5,7 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// DescribeCluster: cluster id, controller and live brokers (admin clients' view of the cluster). Kafka authorizes
+/// DescribeCluster: cluster id, controller and live brokers with their racks (admin clients' view of the cluster). Kafka authorizes
 /// nothing here; asked for the cluster's authorized operations, it gives them to a principal that may DESCRIBE the
 /// cluster and 0 to others.
 /// </summary>
@@ -37,7 +37,7 @@ internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest
                     : 0;
             }
             response.Brokers = cluster.LiveBrokers
-                .Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener) })
+                .Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener), Rack = b.Rack })
                 .ToList();
         }
         return ValueTask.FromResult<IKafkaResponse?>(response);
