@@ -12,6 +12,8 @@ if (args is [TransactionBenchmarks.Command, .. var transactionArgs]) return awai
 if (args is [ReplicationBenchmarks.Command, .. var replicationArgs]) return await ReplicationBenchmarks.RunAsync(replicationArgs);
 // `streams` compares the connectors with raw Confluent.Kafka loops, and exactly-once with at-least-once; see docs/benchmarks.md.
 if (args is [StreamsBenchmarks.Command, .. var streamsArgs]) return await StreamsBenchmarks.RunAsync(streamsArgs);
+// `telemetry` runs the connector scenarios with their traces and metrics observed against unobserved; see docs/benchmarks.md.
+if (args is [TelemetryBenchmarks.Command, .. var telemetryArgs]) return await TelemetryBenchmarks.RunAsync(telemetryArgs);
 
 // Runs the benchmarks picked on the command line, e.g. `--filter *RecordBatch*`; see docs/benchmarks.md.
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

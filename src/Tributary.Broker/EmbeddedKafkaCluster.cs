@@ -5,6 +5,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
+using Tributary.Broker.Metrics;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
@@ -38,6 +39,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ITimer? _retentionTimer;
     private bool _disposed;
+    // Keeps the cluster in the Tributary.Broker meter's gauges while it runs.
+    private IDisposable? _metrics;
 
     private EmbeddedKafkaCluster(EmbeddedKafkaOptions options)
     {
@@ -68,6 +71,12 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         Network = new NetworkControls(_controller);
         _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Requests, _authorizer, _logger);
     }
+
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.Metrics.Meter"/> of every cluster's broker metrics, named after
+    /// Kafka's JMX MBeans (for OpenTelemetry: <c>metrics.AddMeter(EmbeddedKafkaCluster.MeterName)</c>); see docs/observability.md.
+    /// </summary>
+    public const string MeterName = BrokerMetrics.MeterName;
 
     /// <summary>
     /// The two simplest faults: an error for the next requests of an API, and one response delay for every broker
@@ -181,6 +190,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
                 await cluster.ListenAsync(broker, cluster.InitialPorts(broker.Id)).ConfigureAwait(false);
             }
             foreach (var broker in cluster.Brokers) cluster._controller.StartBroker(broker.Id);
+            cluster._metrics = BrokerMetrics.Track(cluster._controller, cluster._groups, cluster._transactions);
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
                 null, options.RetentionCheckInterval, options.RetentionCheckInterval);
@@ -569,6 +579,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _metrics?.Dispose();
             if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
             await _controller.DisposeAsync().ConfigureAwait(false);
             foreach (var listener in _listeners.Values.SelectMany(l => l)) await listener.DisposeAsync().ConfigureAwait(false);

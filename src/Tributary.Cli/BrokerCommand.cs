@@ -35,13 +35,16 @@ internal static class BrokerCommand
         var security = new BrokerSecurityOptions();
         var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers };
         security.AddTo(command);
+        var metrics = new BrokerMetricsOption();
+        metrics.AddTo(command);
         command.SetSafeAction((result, cancellationToken) =>
         {
             var (brokerCount, firstPort) = (result.GetValue(brokers), result.GetValue(port));
+            var metricsPort = metrics.Parse(result);
             return RunAsync(
                 new BrokerRequest(brokerCount, firstPort, result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile),
                     security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList()),
-                cancellationToken);
+                metricsPort, cancellationToken);
         });
         return command;
     }
@@ -52,7 +55,7 @@ internal static class BrokerCommand
     private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security,
         bool EnableAuthorizer, IReadOnlyList<string> SuperUsers);
 
-    private static async Task<int> RunAsync(BrokerRequest request, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(BrokerRequest request, int? metricsPort, CancellationToken cancellationToken)
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
         using var loggerFactory = LoggerFactory.Create(logging => logging
@@ -89,6 +92,7 @@ internal static class BrokerCommand
             return 1;
         }
         await using (cluster)
+        using (BrokerMetricsOption.Serve(metricsPort))
         {
             if (security.CaOut is { } caOut) cluster.CertificateAuthority!.WriteCertificatePem(caOut.FullName);
             if (request.BootstrapFile is { } file) await WriteAtomicallyAsync(file, cluster.BootstrapServers);

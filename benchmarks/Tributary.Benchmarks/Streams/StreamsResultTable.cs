@@ -7,15 +7,20 @@ namespace Tributary.Benchmarks.Streams;
 internal static class StreamsResultTable
 {
     /// <summary>Issue 5: each scenario's raw and Tributary rows side by side, with the ratio and allocations.</summary>
-    public static string Connectors(IReadOnlyList<ScenarioSummary> results, IReadOnlyList<ScenarioResult> runs, string rawSide, string tributarySide)
+    public static string Connectors(IReadOnlyList<ScenarioSummary> results, IReadOnlyList<ScenarioResult> runs, string rawSide, string tributarySide) =>
+        SideBySide(results, runs, rawSide, tributarySide, "Raw", "Tributary");
+
+    /// <summary>Each scenario's rows of two sides (baseline first), with the ratio of the second to the baseline and allocations.</summary>
+    public static string SideBySide(IReadOnlyList<ScenarioSummary> results, IReadOnlyList<ScenarioResult> runs, string baselineSide, string side,
+        string baselineLabel, string sideLabel)
     {
         var text = new StringBuilder();
-        text.AppendLine("| Scenario | Raw msg/s (min-max, runs) | Tributary msg/s (min-max, runs) | Tributary / raw, per run: median (min-max) | Tributary / raw, of the medians | Raw alloc B/msg | Tributary alloc B/msg | Difference B/msg |");
+        text.AppendLine(Invariant($"| Scenario | {baselineLabel} msg/s (min-max, runs) | {sideLabel} msg/s (min-max, runs) | {sideLabel} / {baselineLabel.ToLowerInvariant()}, per run: median (min-max) | {sideLabel} / {baselineLabel.ToLowerInvariant()}, of the medians | {baselineLabel} alloc B/msg | {sideLabel} alloc B/msg | Difference B/msg |"));
         text.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|");
-        foreach (var raw in results.Where(r => r.Side == rawSide))
+        foreach (var raw in results.Where(r => r.Side == baselineSide))
         {
-            var tributary = results.Single(r => r.Scenario == raw.Scenario && r.Side == tributarySide);
-            var paired = ScenarioResult.PairedRatio(runs, raw.Scenario, rawSide, tributarySide);
+            var tributary = results.Single(r => r.Scenario == raw.Scenario && r.Side == side);
+            var paired = ScenarioResult.PairedRatio(runs, raw.Scenario, baselineSide, side);
             text.AppendLine(Invariant($"| {raw.Scenario} | {Rate(raw)} | {Rate(tributary)} | {paired.Median:0.00}x ({paired.Min:0.00}-{paired.Max:0.00}) | {tributary.MedianMessagesPerSecond / raw.MedianMessagesPerSecond:0.00}x | {raw.MedianAllocatedBytesPerMessage:N0} | {tributary.MedianAllocatedBytesPerMessage:N0} | {tributary.MedianAllocatedBytesPerMessage - raw.MedianAllocatedBytesPerMessage:N0} |"));
         }
         return text.ToString();

@@ -5,6 +5,8 @@ using Tributary.Broker.Replication;
 using Tributary.Protocol;
 using Tributary.Protocol.Records;
 
+using Tributary.Broker.Metrics;
+
 namespace Tributary.Broker.Cluster;
 
 /// <summary>
@@ -608,7 +610,9 @@ internal sealed class ClusterController : IAsyncDisposable
     {
         var offline = leadership.Replicas.Where(r => !IsAlive(r) && r != starting).ToList();
         var newLeader = leadership.LeaderEpoch != partition.Leadership.LeaderEpoch;
+        var isrBefore = partition.Leadership.Isr.Count;
         partition.Update(leadership with { OfflineReplicas = offline });
+        if (!newLeader && leadership.Leader >= 0) BrokerMetrics.IsrChanged(ClusterId, leadership.Leader, isrBefore, leadership.Isr.Count);
         if (leadership.Leader < 0 || !newLeader) return;
         var markers = new List<PendingMarker>();
         if (_unreplicatedMarkers.Remove(partition, out var unreplicated))

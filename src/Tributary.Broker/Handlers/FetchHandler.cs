@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Metrics;
 using Tributary.Broker.Replication;
 using Tributary.Broker.Security;
 using Tributary.Protocol;
@@ -143,6 +144,7 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                     // Only the first data in a response may exceed the limits (so one big batch never blocks a consumer).
                     if (records.Length <= limit || bytes == 0) data.Records = records;
                     bytes += data.Records!.Value.Length;
+                    BrokerMetrics.Fetched(context.Cluster, context.Broker.Id, topic.Name, data.Records.Value.Length);
                     if (data.AbortedTransactions is not null && !data.Records.Value.IsEmpty)
                     {
                         data.AbortedTransactions.AddRange(read.AbortedTransactions.Select(t =>

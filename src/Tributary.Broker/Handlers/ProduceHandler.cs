@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Metrics;
 using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -132,6 +133,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         var appended = partition.AppendAsLeader(context.Broker.Id, stored.Span,
             new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs,
                 config.SegmentBytes, config.SegmentMs));
+        BrokerMetrics.Appended(context.Cluster, context.Broker.Id, topic.Name, appended, records.Length);
         result.ErrorCode = (short)appended.Error;
         result.BaseOffset = appended.BaseOffset;
         result.LogAppendTimeMs = appended.LogAppendTimeMs;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
+using Tributary.Broker.Metrics;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
@@ -109,6 +110,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
         if (_requests.IsRecording)
             _requests.Record(new RecordedRequest(connection.Broker.Id, connection.ConnectionId, header.ClientId, handler.ApiKey, version, correlationId,
                 request, response, receivedAt, Stopwatch.GetElapsedTime(started), rule?.Id));
+        BrokerMetrics.RequestHandled(_cluster, connection.Broker.Id, handler.ApiKey, started);
         if (_logger.IsEnabled(LogLevel.Debug))
             _logger.LogDebug("Broker {Broker} connection {Connection} ({ClientId} at {Client}): {Api} v{Version} #{CorrelationId} handled in {Elapsed:0.0} ms{NoResponse}{Rule}",
                 connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Tributary.Streams.Messages;
@@ -14,6 +15,7 @@ public sealed record ProducerRecord<TKey, TValue>
     {
         TopicPartition = new TopicPartition(topic, Confluent.Kafka.Partition.Any);
         Message = message;
+        CreationContext = CurrentContext();
     }
 
     /// <summary>A record for a fixed partition.</summary>
@@ -23,6 +25,7 @@ public sealed record ProducerRecord<TKey, TValue>
     {
         TopicPartition = partition;
         Message = message;
+        CreationContext = CurrentContext();
     }
 
     /// <summary>A record with a key and value for <paramref name="topic"/>.</summary>
@@ -70,4 +73,13 @@ public sealed record ProducerRecord<TKey, TValue>
 
     /// <summary>Key, value, headers and timestamp.</summary>
     public Message<TKey, TValue> Message { get; }
+
+    /// <summary>
+    /// The trace context current where the record was created (in a consume-transform-produce stream, the consumer's
+    /// span of the record it was made from): the parent of the record's send span. Default when nothing traces.
+    /// </summary>
+    internal ActivityContext CreationContext { get; }
+
+    private static ActivityContext CurrentContext() =>
+        KafkaTelemetry.Source.HasListeners() && Activity.Current is { } current ? current.Context : default;
 }

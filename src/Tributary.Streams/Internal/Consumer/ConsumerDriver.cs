@@ -70,6 +70,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             .SetStatisticsHandler((_, json) => _statistics = json)
             .Build();
         _restricted = new RestrictedConsumer<TKey, TValue>(_consumer);
+        ConsumerLag.Track(this, GroupId, () => _statistics);
         _thread = new Thread(Run) { IsBackground = true, Name = $"kafka-poll-{_consumer.Name}" };
     }
 
@@ -141,6 +142,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         _wake.Set();
         if ((_thread.ThreadState & ThreadState.Unstarted) != 0)
         {
+            ConsumerLag.Untrack(this);
             _consumer.Dispose();
             _closed.TrySetResult();
         }
@@ -251,6 +253,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         var count = 0;
         while (record is not null)
         {
+            KafkaTelemetry.Consumed(record.TopicPartition, GroupId);
             Route(record);
             if (++count >= limit)
                 break;
@@ -406,6 +409,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             result.Add(new TopicPartitionOffset(partition, starts is not null && starts.TryGetValue(partition, out var start) ? new Offset(start) : Offset.Unset));
         }
         _logger.LogInformation("Assigned {Partitions}", KafkaLog.Describe(partitions));
+        KafkaTelemetry.Rebalanced("assigned", GroupId);
         if (_partitionHandlers.Count > 0)
         {
             var assigned = partitions.ToImmutableHashSet();
@@ -433,6 +437,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         foreach (var (owner, set) in released)
             owner.ReleaseCompleted(set);
         _logger.LogInformation(lost ? "Lost {Partitions}" : "Revoked {Partitions}", KafkaLog.Describe(partitions.Select(p => p.TopicPartition)));
+        KafkaTelemetry.Rebalanced(lost ? "lost" : "revoked", GroupId);
         if (_partitionHandlers.Count == 0)
             return;
         var releasedSet = partitions.ToImmutableHashSet();
@@ -512,7 +517,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         {
             if (merged.Count > 0)
             {
-                _consumer.Commit(merged.Select(m => new TopicPartitionOffset(m.Key, m.Value)));
+                CommitMeasured(merged.Select(m => new TopicPartitionOffset(m.Key, m.Value)));
                 Interlocked.Add(ref _offsetsCommitted, merged.Count);
             }
             foreach (var request in requests)
@@ -530,6 +535,21 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             foreach (var request in requests)
                 request.Completion.TrySetException(error);
         }
+    }
+
+    private void CommitMeasured(IEnumerable<TopicPartitionOffset> offsets)
+    {
+        var started = KafkaTelemetry.TimestampIfMeasured();
+        try
+        {
+            _consumer.Commit(offsets);
+        }
+        catch (KafkaException error)
+        {
+            KafkaTelemetry.Committed(started, GroupId, error);
+            throw;
+        }
+        KafkaTelemetry.Committed(started, GroupId, null);
     }
 
     private static bool IsRebalanceError(KafkaException error) =>
@@ -567,6 +587,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     private void DisposeConsumer()
     {
+        ConsumerLag.Untrack(this);
         try
         {
             _consumer.Dispose();

@@ -86,7 +86,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
             {
                 if (next.Buffer.IsClosed)
                     continue;
-                var subSource = Source.FromGraph(new SubSourceStage<TKey, TValue, TMessage>(next.Partition, next.Buffer, _stage._toMessage, Driver, Offer, _subSourceFailed!));
+                var subSource = Source.FromGraph(new SubSourceStage<TKey, TValue, TMessage>(next.Partition, next.Buffer, _stage._toMessage, Driver, Offer, _subSourceFailed!, Driver.GroupId));
                 Push(Out, (next.Partition, subSource));
             }
         }

@@ -39,6 +39,7 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
         : KafkaSourceLogic<TKey, TValue, TMessage>(stage.Shape, stage._settings, stage._shared, control, inheritedAttributes)
     {
         private SingleOwner? _owner;
+        private readonly ProcessSpans _spans = new(stage._settings.GroupId ?? "");
 
         protected override PartitionOwner<TKey, TValue> Owner => _owner ?? throw new InvalidOperationException("The stage has not started.");
 
@@ -65,15 +66,28 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
 
         // Buffered records will not be emitted any more: drop them (they are not committed, so they are read again
         // later) and let the partitions pause.
-        protected override void OnStopped() => _owner!.Buffer.Close();
+        protected override void OnStopped()
+        {
+            _owner!.Buffer.Close();
+            _spans.End();
+        }
+
+        public override void PostStop()
+        {
+            _spans.End();
+            base.PostStop();
+        }
 
         private void TryPush()
         {
             if (!IsAvailable(Out))
                 return;
+            // Pulled: downstream is done with the record emitted last.
+            _spans.End();
             switch (_owner!.Buffer.TryTake(out var record, out var error))
             {
                 case TakeOutcome.Record:
+                    _spans.Emitting(record!);
                     Push(Out, stage._toMessage(record!, Driver));
                     break;
                 case TakeOutcome.Failed:

@@ -11,7 +11,8 @@ internal sealed class SubSourceStage<TKey, TValue, TMessage>(
     Func<ConsumeResult<TKey, TValue>, IOffsetCommitter, TMessage> toMessage,
     IOffsetCommitter committer,
     Action<TopicPartition, PartitionBuffer<TKey, TValue>> reoffer,
-    Action<Exception> restart)
+    Action<Exception> restart,
+    string groupId)
     : GraphStage<SourceShape<TMessage>>
 {
     private readonly TopicPartition _partition = partition;
@@ -21,6 +22,7 @@ internal sealed class SubSourceStage<TKey, TValue, TMessage>(
     private readonly Action<TopicPartition, PartitionBuffer<TKey, TValue>> _reoffer = reoffer;
     // Tells the partitioned source (thread-safe) that its consumer is to be restarted.
     private readonly Action<Exception> _restart = restart;
+    private readonly string _groupId = groupId;
     private readonly Outlet<TMessage> _outlet = new($"KafkaSubSource-{partition.Topic}-{partition.Partition.Value}.out");
 
     public override SourceShape<TMessage> Shape => new(_outlet);
@@ -32,14 +34,18 @@ internal sealed class SubSourceStage<TKey, TValue, TMessage>(
     private sealed class Logic : GraphStageLogic
     {
         private readonly SubSourceStage<TKey, TValue, TMessage> _stage;
+        private readonly ProcessSpans _spans;
 
         public Logic(SubSourceStage<TKey, TValue, TMessage> stage) : base(stage.Shape)
         {
             _stage = stage;
+            _spans = new ProcessSpans(stage._groupId);
             SetHandler(stage._outlet, onPull: TryPush, onDownstreamFinish: _ => OnCancelled());
         }
 
         public override void PreStart() => _stage._buffer.Attach(GetAsyncCallback(TryPush));
+
+        public override void PostStop() => _spans.End();
 
         private void TryPush()
         {
@@ -49,9 +55,12 @@ internal sealed class SubSourceStage<TKey, TValue, TMessage>(
                     CompleteStage();
                 return;
             }
+            // Pulled: downstream is done with the record emitted last.
+            _spans.End();
             switch (_stage._buffer.TryTake(out var record, out var error))
             {
                 case TakeOutcome.Record:
+                    _spans.Emitting(record!);
                     Push(_stage._outlet, _stage._toMessage(record!, _stage._committer));
                     break;
                 case TakeOutcome.Failed when error is ConsumerRestartRequested:

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Tributary.Broker;
+using Tributary.Streams.Helpers;
+using static Tributary.Benchmarks.BenchmarkMath;
+
+namespace Tributary.Benchmarks.Streams;
+
+/// <summary>
+/// The connector scenarios with the connectors' tracing and metrics observed (an <see cref="ActivityListener"/> that
+/// samples every span with all its data, a <see cref="MeterListener"/> that receives every measurement) against
+/// unobserved, interleaved in one run against one single-broker embedded cluster in this process; see docs/benchmarks.md.
+/// </summary>
+internal static class TelemetryBenchmarks
+{
+    /// <summary>The first program argument that selects these benchmarks.</summary>
+    public const string Command = "telemetry";
+
+    private const string Off = "telemetry off";
+    private const string On = "telemetry on";
+    private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs every scenario on both sides <c>--runs</c> times (default 3) with <c>--messages</c> messages (default 300,000) and prints the table.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var messages = Option(args, "--messages", 300_000);
+        var runs = Option(args, "--runs", 3);
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
+            $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
+        Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {runs} runs (interleaved, after one warm-up)");
+
+        await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 1 });
+        using var system = ActorSystem.Create("telemetry-benchmarks", "akka.loglevel = WARNING");
+        var pipelines = new TributaryPipelines(system, new StreamsTopology(cluster.BootstrapServers));
+        var value = new byte[StreamsTopology.ValueSize];
+        var topics = 0;
+        async Task<string> NewTopicAsync()
+        {
+            var name = $"telemetry-bench-{++topics}";
+            await cluster.CreateTopicAsync(name, StreamsTopology.Partitions, 1);
+            return name;
+        }
+
+        var input = await NewTopicAsync();
+        await pipelines.ProduceAsync(input, value, new ScenarioClock(messages));
+        using (Observe())
+            await pipelines.ConsumeTransformProduceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
+
+        var results = new List<ScenarioResult>();
+        var produceTopic = await NewTopicAsync();
+        var output = await NewTopicAsync();
+        for (var run = 0; run < runs; run++)
+        {
+            foreach (var side in new[] { Off, On })
+            {
+                using var observed = side == On ? Observe() : null;
+                async Task MeasureAsync(string scenario, Func<ScenarioClock, Task> scenarioRun)
+                {
+                    var clock = new ScenarioClock(messages);
+                    await scenarioRun(clock).WaitAsync(ScenarioTimeout);
+                    results.Add(clock.Stop(scenario, side) with { Run = run });
+                }
+                await MeasureAsync("plain consume", clock => pipelines.ConsumeAsync(input, clock));
+                await MeasureAsync("consume + batched commit", clock => pipelines.ConsumeAndCommitAsync(input, clock));
+                await MeasureAsync("plain produce", clock => pipelines.ProduceAsync(produceTopic, value, clock));
+                await MeasureAsync("consume-transform-produce", clock => pipelines.ConsumeTransformProduceAsync(input, output, clock));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(StreamsResultTable.SideBySide(ScenarioSummary.Of(results), results, Off, On, "off", "on"));
+        return 0;
+    }
+
+    /// <summary>Listens as an OpenTelemetry SDK would, with a recorder that only counts (no export).</summary>
+    private static IDisposable Observe()
+    {
+        long spans = 0, measurements = 0;
+        var activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == TributaryTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = _ => Interlocked.Increment(ref spans),
+        };
+        ActivitySource.AddActivityListener(activities);
+        var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == TributaryTelemetry.MeterName)
+                    listener.EnableMeasurementEvents(instrument);
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((_, _, _, _) => Interlocked.Increment(ref measurements));
+        meters.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref measurements));
+        meters.Start();
+        return new Listeners(activities, meters, () => Console.WriteLine($"  observed {spans:N0} spans and {measurements:N0} measurements"));
+    }
+
+    private sealed class Listeners(ActivityListener activities, MeterListener meters, Action report) : IDisposable
+    {
+        public void Dispose()
+        {
+            activities.Dispose();
+            meters.Dispose();
+            report();
+        }
+    }
+}
