@@ -18,6 +18,24 @@ internal sealed class RawKafkaSocket : IDisposable
         return socket;
     }
 
+    /// <summary>
+    /// Whether a broker refuses a new connection: refused or reset while connecting, or closed right after. A broker
+    /// that resets connections as it accepts them can be seen either way, depending on when the reset reaches the client.
+    /// </summary>
+    public static async Task<bool> IsConnectionRefusedAsync(string host, int port)
+    {
+        RawKafkaSocket socket;
+        try
+        {
+            socket = await ConnectAsync(host, port);
+        }
+        catch (Exception e) when (e is SocketException or IOException or InvalidOperationException)
+        {
+            return true;
+        }
+        using (socket) return await socket.IsClosedByBrokerAsync();
+    }
+
     public Task SendAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask().WaitAsync(Timeout);
 
     /// <summary>Sends <paramref name="body"/> with its int32 length prefix.</summary>
