@@ -52,13 +52,12 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _listenerDefinitions = options.Listeners
             .Select((l, i) => new ListenerDefinition(i, l, mechanisms, l.SecurityProtocol.UsesTls() ? tls!.EndpointFor(l.SecurityProtocol) : null))
             .ToList();
-        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners));
-        _controller = new ClusterController(ClusterSettings.From(options), brokers, _logger);
-        _groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
+        var settings = ClusterSettings.From(options);
+        var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners, settings.RackOf(id)));
+        _controller = new ClusterController(settings, brokers, _logger);
+        _groups = new GroupCoordinator(settings.Groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
             () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
-        _transactions = new TransactionCoordinator(
-            new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
-            _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
+        _transactions = new TransactionCoordinator(settings.Transactions, _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
         _authorizer = options.EnableAuthorizer
             ? new Authorizer(true, options.SuperUsers, options.AllowEveryoneIfNoAclFound, options.LoggerFactory.CreateLogger("Tributary.Broker.Authorizer"))
             : Authorizer.Disabled;
@@ -166,9 +165,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
                 await cluster.ListenAsync(broker, ports).ConfigureAwait(false);
             }
             foreach (var broker in cluster.Brokers) cluster._controller.StartBroker(broker.Id);
+            var retentionCheck = cluster._controller.Settings.RetentionCheckInterval;
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
-                null, options.RetentionCheckInterval, options.RetentionCheckInterval);
+                null, retentionCheck, retentionCheck);
         }
         catch
         {
@@ -241,7 +241,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             foreach (var definition in _listenerDefinitions)
             {
-                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _options.MaxRequestSize, _logger, definition);
+                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _controller.Settings.MaxRequestSize, _logger, definition);
                 started.Add(listener);
                 broker.SetPort(definition.Index, listener.Port);
             }

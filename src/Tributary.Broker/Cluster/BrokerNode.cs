@@ -9,10 +9,11 @@ public sealed class BrokerNode
     private readonly int[] _ports;
     private volatile bool _isAlive;
 
-    internal BrokerNode(int id, string host, IReadOnlyList<ListenerOptions>? listeners = null)
+    internal BrokerNode(int id, string host, IReadOnlyList<ListenerOptions>? listeners = null, string? rack = null)
     {
         Id = id;
         Host = host;
+        Rack = rack;
         _listeners = listeners ?? PlaintextOnly;
         _ports = new int[_listeners.Count];
     }
@@ -22,6 +23,9 @@ public sealed class BrokerNode
 
     /// <summary>The IPv4 address the broker listens on and advertises.</summary>
     public string Host { get; }
+
+    /// <summary>The broker's rack (Kafka's <c>broker.rack</c>), or null when none was configured; clients see it in metadata.</summary>
+    public string? Rack { get; }
 
     /// <summary>The TCP port of the broker's first listener; 0 until it has started once.</summary>
     public int Port => _ports[0];

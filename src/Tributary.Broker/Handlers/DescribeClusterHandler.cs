@@ -37,7 +37,7 @@ internal sealed class DescribeClusterHandler : ApiHandler<DescribeClusterRequest
                     : 0;
             }
             response.Brokers = cluster.LiveBrokers
-                .Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener) })
+                .Select(b => new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener), Rack = b.Rack })
                 .ToList();
         }
         return ValueTask.FromResult<IKafkaResponse?>(response);

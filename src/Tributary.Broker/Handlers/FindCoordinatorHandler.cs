@@ -8,7 +8,9 @@ namespace Tributary.Broker.Handlers;
 
 /// <summary>
 /// FindCoordinator: the group or transaction coordinator for a key is a live broker picked by a stable hash
-/// of the key (one coordinator object serves the whole cluster, so any live broker is a correct answer).
+/// of the key (one coordinator object serves the whole cluster, so any live broker is a correct answer): as in
+/// Kafka, the key's hash picks one of offsets.topic.num.partitions partitions, and the partitions are spread over
+/// the live brokers (so with one partition every key has the same coordinator).
 /// A group key needs DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
 /// transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), checked before anything else as in Kafka.
 /// </summary>
@@ -61,7 +63,8 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
         if (keyType is not (GroupKey or TransactionKey)) return (ErrorCode.InvalidRequest, $"Unknown coordinator key type {keyType}.", null);
         var live = context.Cluster.LiveBrokers.ToList();
         if (live.Count == 0) return (ErrorCode.CoordinatorNotAvailable, "No broker is running.", null);
-        return (ErrorCode.None, null, live[(int)(StableHash(key) % (uint)live.Count)]);
+        var partition = StableHash(key) % (uint)context.Cluster.Settings.OffsetsTopicPartitions;
+        return (ErrorCode.None, null, live[(int)(partition % (uint)live.Count)]);
     }
 
     /// <summary>FNV-1a over the key's UTF-8 bytes: the same key maps to the same broker in every process.</summary>

@@ -28,7 +28,7 @@ internal sealed class MetadataHandler : ApiHandler<MetadataRequest>
         {
             ClusterId = cluster.ClusterId,
             ControllerId = cluster.ControllerId,
-            Brokers = cluster.LiveBrokers.Select(b => new MetadataResponse.MetadataResponseBroker { NodeId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener) }).ToList(),
+            Brokers = cluster.LiveBrokers.Select(b => new MetadataResponse.MetadataResponseBroker { NodeId = b.Id, Host = b.Host, Port = b.PortOn(context.Listener), Rack = b.Rack }).ToList(),
         };
         var everyTopic = request.Topics is null || (request.Topics.Count == 0 && context.ApiVersion < NullMeansAllVersion);
         response.Topics = everyTopic
