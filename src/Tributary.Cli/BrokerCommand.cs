@@ -11,7 +11,8 @@ namespace Tributary.Cli;
 /// each listener on its own line, the first listener's first, so scripts can read them; <c>--bootstrap-file</c> also
 /// writes the first listener's list to a file, atomically (the file appears complete once the cluster serves) and
 /// removes it on a clean stop. Logs go to stderr. <c>--authorizer</c> turns ACLs on and <c>--super-user</c> names the
-/// principals they never stop.
+/// principals they never stop. <c>--config KEY=VALUE</c> and <c>--config-file</c> (server.properties) set Kafka broker
+/// configs by name; an unknown one or a bad value is one error line.
 /// </summary>
 internal static class BrokerCommand
 {
@@ -32,15 +33,24 @@ internal static class BrokerCommand
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Also write the bootstrap list to this file (atomically, once the cluster serves; removed on exit)." };
         var authorizer = new Option<bool>("--authorizer") { Description = "Authorize every request with ACLs (off: everything is allowed)." };
         var superUsers = new Option<string[]>("--super-user") { Description = "A principal allowed everything whatever the ACLs, e.g. User:alice; repeatable." };
+        var configs = new Option<string[]>("--config")
+        {
+            Description = "A Kafka broker config as KEY=VALUE, e.g. num.partitions=3 or broker.rack=a,b,c (one rack per broker); repeatable, wins over --config-file.",
+        };
+        var configFile = new Option<FileInfo?>("--config-file") { Description = "Kafka broker configs in server.properties syntax." };
         var security = new BrokerSecurityOptions();
-        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers };
+        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.")
+        {
+            brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers, configs, configFile,
+        };
         security.AddTo(command);
         command.SetSafeAction((result, cancellationToken) =>
         {
             var (brokerCount, firstPort) = (result.GetValue(brokers), result.GetValue(port));
             return RunAsync(
                 new BrokerRequest(brokerCount, firstPort, result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile),
-                    security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList()),
+                    security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList(),
+                    BrokerConfigs(result.GetValue(configFile), result.GetValue(configs) ?? [])),
                 cancellationToken);
         });
         return command;
@@ -49,8 +59,28 @@ internal static class BrokerCommand
     private static string SuperUser(string principal) =>
         principal.IndexOf(':') > 0 && !principal.EndsWith(':') ? principal : throw new UserErrorException($"bad --super-user '{principal}': use Type:Name, for example User:alice");
 
+    /// <summary>The configs of <paramref name="file"/> (server.properties syntax), then those given one by one, which win.</summary>
+    private static Dictionary<string, string> BrokerConfigs(FileInfo? file, IEnumerable<string> given)
+    {
+        var configs = new Dictionary<string, string>();
+        if (file is not null)
+        {
+            if (!file.Exists) throw new UserErrorException($"--config-file {file.Name} does not exist");
+            try
+            {
+                configs = JavaProperties.Parse(File.ReadAllText(file.FullName));
+            }
+            catch (FormatException e)
+            {
+                throw new UserErrorException($"bad --config-file {file.Name}: {e.Message}");
+            }
+        }
+        foreach (var (name, value) in NameValues.Parse(given, "--config")) configs[name] = value;
+        return configs;
+    }
+
     private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security,
-        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers);
+        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers, IReadOnlyDictionary<string, string> BrokerConfigs);
 
     private static async Task<int> RunAsync(BrokerRequest request, CancellationToken cancellationToken)
     {
@@ -71,6 +101,7 @@ internal static class BrokerCommand
             OAuthBearerUnsecured = security.OAuthBearerUnsecured,
             EnableAuthorizer = request.EnableAuthorizer,
             SuperUsers = request.SuperUsers,
+            BrokerConfigs = request.BrokerConfigs,
             LoggerFactory = loggerFactory,
         };
         EmbeddedKafkaCluster cluster;
