@@ -61,11 +61,26 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _authorizer = options.EnableAuthorizer
             ? new Authorizer(true, options.SuperUsers, options.AllowEveryoneIfNoAclFound, options.LoggerFactory.CreateLogger("Tributary.Broker.Authorizer"))
             : Authorizer.Disabled;
-        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Faults, _authorizer, _logger);
+        Requests = new RequestControls(options.TimeProvider);
+        Faults = new FaultInjector(Requests);
+        Network = new NetworkControls(_controller);
+        _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Requests, _authorizer, _logger);
     }
 
-    /// <summary>Errors and delays a test can inject into every broker's answers.</summary>
-    public FaultInjector Faults { get; } = new();
+    /// <summary>
+    /// The two simplest faults: an error for the next requests of an API, and one response delay for every broker
+    /// (conveniences over <see cref="Requests"/>).
+    /// </summary>
+    public FaultInjector Faults { get; }
+
+    /// <summary>
+    /// Every request passes here: record requests and responses for assertions, and add rules that answer an error,
+    /// delay, drop the connection or hold chosen requests (by API, client id, topic, broker; the Nth, N times or until removed).
+    /// </summary>
+    public RequestControls Requests { get; }
+
+    /// <summary>The network of each broker: latency, bandwidth, dropped connections, a black hole, isolation (a network partition).</summary>
+    public NetworkControls Network { get; }
 
     /// <summary>
     /// The certificate authority the cluster created for its TLS listeners when no certificate was configured (null
@@ -161,8 +176,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             foreach (var broker in cluster.Brokers)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var ports = cluster._listenerDefinitions.Select(l => FirstPort(options, l.Index) is var first and > 0 ? first + broker.Id - 1 : 0).ToArray();
-                await cluster.ListenAsync(broker, ports).ConfigureAwait(false);
+                await cluster.ListenAsync(broker, cluster.InitialPorts(broker.Id)).ConfigureAwait(false);
             }
             foreach (var broker in cluster.Brokers) cluster._controller.StartBroker(broker.Id);
             var retentionCheck = cluster._controller.Settings.RetentionCheckInterval;
@@ -197,6 +211,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         if (options.ConsumerGroupAssignors.Count == 0 || options.ConsumerGroupAssignors.Any(name => !ConsumerGroupAssignors.Known.ContainsKey(name)))
             throw new ArgumentException($"Consumer group assignors must be among {string.Join(", ", ConsumerGroupAssignors.Known.Keys)}.", nameof(options));
         if (options.ReplicaLagTimeMax <= TimeSpan.Zero) throw new ArgumentException("The replica lag time max must be positive.", nameof(options));
+        if (options.BrokerSessionTimeout <= TimeSpan.Zero) throw new ArgumentException("The broker session timeout must be positive.", nameof(options));
         foreach (var superUser in options.SuperUsers)
         {
             if (superUser is null || superUser.IndexOf(':') <= 0 || superUser.EndsWith(':'))
@@ -229,6 +244,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>The ports a broker first listens on, one per listener: the first port plus the id minus one, or any free port.</summary>
+    private int[] InitialPorts(int brokerId) =>
+        _listenerDefinitions.Select(l => FirstPort(_options, l.Index) is var first and > 0 ? first + brokerId - 1 : 0).ToArray();
+
     /// <summary>The port of broker 1 on listener <paramref name="listener"/>, 0 for any.</summary>
     private static int FirstPort(EmbeddedKafkaOptions options, int listener) =>
         options.Listeners[listener].FirstPort is var own and > 0 ? own : listener == 0 ? options.FirstPort : 0;
@@ -241,7 +260,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             foreach (var definition in _listenerDefinitions)
             {
-                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _controller.Settings.MaxRequestSize, _logger, definition);
+                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _controller.Settings.MaxRequestSize, _logger, definition, Network.Link(broker.Id));
                 started.Add(listener);
                 broker.SetPort(definition.Index, listener.Port);
             }
@@ -402,6 +421,135 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     {
         if (delay < TimeSpan.Zero) throw new ArgumentException("The replication delay cannot be negative.", nameof(delay));
         _controller.SetReplicationDelay(brokerId, delay);
+    }
+
+    /// <summary>
+    /// Moves the leadership of <paramref name="topic"/>-<paramref name="partition"/> to <paramref name="brokerId"/>, as
+    /// Kafka's controller does for a preferred leader election or a reassignment: a new leader epoch, the ISR
+    /// unchanged. Clients see it as in production: the old leader answers produce and fetch requests (and pending
+    /// acks=all produces) with NOT_LEADER_OR_FOLLOWER, clients refresh their metadata, find the new leader and carry on
+    /// there (consumers from their position, after validating it with the new epoch). Moving to the current leader
+    /// does nothing.
+    /// </summary>
+    /// <exception cref="EmbeddedKafkaException">
+    /// UNKNOWN_TOPIC_OR_PARTITION for no such partition; PREFERRED_LEADER_NOT_AVAILABLE when the broker is not a
+    /// replica, not running, isolated, or not in the ISR (it could lose acknowledged records).
+    /// </exception>
+    public Task MoveLeaderAsync(string topic, int partition, int brokerId, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = _controller.FindPartition(topic, partition)
+            ?? throw new EmbeddedKafkaException(ErrorCode.UnknownTopicOrPartition, $"No partition {topic}-{partition}.");
+        var result = _controller.MoveLeader(state, brokerId);
+        if (result.Error != ErrorCode.ElectionNotNeeded) ThrowOnError(result);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The id of the broker that leads <paramref name="topic"/>-<paramref name="partition"/> now, -1 while it has no leader.</summary>
+    /// <exception cref="EmbeddedKafkaException">UNKNOWN_TOPIC_OR_PARTITION for no such partition.</exception>
+    public int GetLeader(string topic, int partition) =>
+        (_controller.FindPartition(topic, partition) ?? throw new EmbeddedKafkaException(ErrorCode.UnknownTopicOrPartition, $"No partition {topic}-{partition}."))
+        .Leadership.Leader;
+
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the coordinator of consumer group <paramref name="groupId"/> (while it runs),
+    /// as when the leadership of the group's <c>__consumer_offsets</c> partition moves in Kafka. The group keeps its
+    /// state (members, generation, offsets). Clients see NOT_COORDINATOR from the old coordinator on their next group
+    /// request (heartbeat, commit, join...), look the coordinator up again with FindCoordinator, and carry on with
+    /// the new one without a rebalance. Works before the group exists too.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id, or it is not running.</exception>
+    public Task MoveGroupCoordinatorAsync(string groupId, int brokerId, CancellationToken cancellationToken = default) =>
+        MoveCoordinator(CoordinatorType.Group, groupId, brokerId, cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the coordinator of transactional id <paramref name="transactionalId"/> (while
+    /// it runs), as when the leadership of its <c>__transaction_state</c> partition moves in Kafka. The transaction
+    /// state is kept. Transactional producers see NOT_COORDINATOR on their next request to the old coordinator
+    /// (AddPartitionsToTxn, EndTxn...), find the new one with FindCoordinator and retry there; the transaction goes on.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id, or it is not running.</exception>
+    public Task MoveTransactionCoordinatorAsync(string transactionalId, int brokerId, CancellationToken cancellationToken = default) =>
+        MoveCoordinator(CoordinatorType.Transaction, transactionalId, brokerId, cancellationToken);
+
+    /// <summary>The id of the broker that coordinates consumer group <paramref name="groupId"/> now (-1 when no broker runs).</summary>
+    public int GetGroupCoordinator(string groupId) => _controller.Coordinators.CoordinatorOf(CoordinatorType.Group, groupId)?.Id ?? -1;
+
+    /// <summary>The id of the broker that coordinates transactional id <paramref name="transactionalId"/> now (-1 when no broker runs).</summary>
+    public int GetTransactionCoordinator(string transactionalId) => _controller.Coordinators.CoordinatorOf(CoordinatorType.Transaction, transactionalId)?.Id ?? -1;
+
+    private Task MoveCoordinator(CoordinatorType type, string key, int brokerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!FindBroker(brokerId).IsAlive) throw new ArgumentException($"Broker {brokerId} is not running.", nameof(brokerId));
+        _controller.Coordinators.Move(type, key, brokerId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Adds a broker to the running cluster, as starting a new Kafka broker with a fresh node id does, and returns
+    /// its id (one more than the highest id). It listens on every listener (on the first port plus id minus one
+    /// when <see cref="EmbeddedKafkaOptions.FirstPort"/> is set, else any free port), appears in metadata at once,
+    /// and hosts the replicas of topics created (or partitions reassigned) after it joined; existing partitions stay
+    /// where they are, as in Kafka.
+    /// </summary>
+    /// <exception cref="System.Net.Sockets.SocketException">Its port is taken.</exception>
+    public async Task<int> AddBrokerAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var id = Brokers.Max(b => b.Id) + 1;
+            var broker = new BrokerNode(id, _options.Host, _options.Listeners, _controller.Settings.RackOf(id));
+            _controller.AddBroker(broker);
+            try
+            {
+                await ListenAsync(broker, InitialPorts(broker.Id)).ConfigureAwait(false);
+            }
+            catch
+            {
+                await _controller.RemoveBrokerAsync(broker.Id).ConfigureAwait(false);
+                throw;
+            }
+            _controller.StartBroker(broker.Id);
+            _logger.LogInformation("Broker {Broker} added at {Address}", broker.Id, broker.Address);
+            return broker.Id;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Removes a broker from the cluster for good (decommissioning): it stops, its connections close, and metadata
+    /// lists it no more. The rule, as in Kafka, where a decommissioned broker's partitions must first be reassigned:
+    /// only a broker that hosts no replica can be removed; move its replicas away first (AlterPartitionReassignments),
+    /// or create the topics it should not host without it. A removed broker's coordinated groups and transactional ids
+    /// move to the next running broker.
+    /// </summary>
+    /// <exception cref="ArgumentException">No broker has that id.</exception>
+    /// <exception cref="EmbeddedKafkaException">INVALID_REPLICA_ASSIGNMENT: the broker still hosts replicas (they are named).</exception>
+    public async Task RemoveBrokerAsync(int brokerId, CancellationToken cancellationToken = default)
+    {
+        FindBroker(brokerId);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowOnError(await _controller.RemoveBrokerAsync(brokerId).ConfigureAwait(false));
+            if (_listeners.Remove(brokerId, out var listeners))
+                foreach (var listener in listeners) await listener.DisposeAsync().ConfigureAwait(false);
+            Network.Forget(brokerId);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     private BrokerNode FindBroker(int brokerId) =>

@@ -152,6 +152,13 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public bool AllowEveryoneIfNoAclFound { get; init; }
 
+    /// <summary>
+    /// Kafka's broker.session.timeout.ms: how long the controller goes without hearing from a broker cut off by
+    /// <see cref="Faults.NetworkControls.Isolate"/> before it fences it (moves its leaderships to in-sync replicas and
+    /// drops it from metadata). Default 9 seconds, as in Kafka.
+    /// </summary>
+    public TimeSpan BrokerSessionTimeout { get; init; } = TimeSpan.FromSeconds(9);
+
     /// <summary>The clock for timestamps, retention, long polls, group and transaction timeouts; tests may replace it.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

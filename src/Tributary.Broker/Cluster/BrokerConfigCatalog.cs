@@ -93,6 +93,8 @@ internal static class BrokerConfigCatalog
                 o => Invariant(o.DefaultReplicationFactor), (s, v) => s with { DefaultReplicationFactor = (short)Number(v) }, minimum: 1),
             ReadOnly("replica.lag.time.max.ms", ConfigType.Long, "30000", "How long a follower may lag before it leaves the ISR.",
                 o => Millis(o.ReplicaLagTimeMax), (s, v) => s with { ReplicaLagTimeMax = Duration(v) }, minimum: 1),
+            ReadOnly("broker.session.timeout.ms", ConfigType.Int, "9000", "How long the controller waits for an isolated broker's heartbeats before fencing it.",
+                o => Millis(o.BrokerSessionTimeout), (s, v) => s with { BrokerSessionTimeout = Duration(v) }, minimum: 1),
             ReadOnly("log.retention.check.interval.ms", ConfigType.Long, "300000", "How often logs are checked for deletable data.",
                 o => Millis(o.RetentionCheckInterval), (s, v) => s with { RetentionCheckInterval = Duration(v) }, minimum: 1),
             ReadOnly("socket.request.max.bytes", ConfigType.Int, "104857600", "Largest request accepted.",

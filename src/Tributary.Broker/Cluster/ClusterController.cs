@@ -39,8 +39,11 @@ internal sealed class ClusterController : IAsyncDisposable
     private readonly ConcurrentDictionary<Guid, TopicState> _topicsById = new();
     private readonly Dictionary<PartitionState, List<PendingMarker>> _pendingMarkers = new();
     private readonly Dictionary<PartitionState, List<PendingMarker>> _unreplicatedMarkers = new();
-    private readonly Dictionary<int, ReplicaFetcher> _fetchers;
+    private readonly ConcurrentDictionary<int, ReplicaFetcher> _fetchers;
+    private readonly ConcurrentDictionary<int, ITimer> _isolated = new(); // written under the lock
+    private readonly HashSet<int> _fencedByIsolation = [];
     private readonly ITimer _isrCheck;
+    private volatile IReadOnlyList<BrokerNode> _brokers;
     private readonly ILogger _logger;
     private int _nextPlacement;
     private long _nextProducerId;
@@ -50,13 +53,17 @@ internal sealed class ClusterController : IAsyncDisposable
     public ClusterController(ClusterSettings settings, IEnumerable<BrokerNode> brokers, ILogger logger)
     {
         _settings = settings;
-        Brokers = brokers.OrderBy(b => b.Id).ToList();
+        _brokers = brokers.OrderBy(b => b.Id).ToList();
         _logger = logger;
-        _fetchers = Brokers.ToDictionary(b => b.Id, b => new ReplicaFetcher(b.Id, this, logger));
+        _fetchers = new ConcurrentDictionary<int, ReplicaFetcher>(_brokers.ToDictionary(b => b.Id, b => new ReplicaFetcher(b.Id, this, logger)));
         // Kafka checks for lagging followers every replica.lag.time.max.ms / 2.
         var checkInterval = TimeSpan.FromTicks(Math.Max(settings.ReplicaLagTimeMax.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
         _isrCheck = settings.Time.CreateTimer(_ => ShrinkIsrs(), null, checkInterval, checkInterval);
+        Coordinators = new CoordinatorPlacement(this);
     }
+
+    /// <summary>Which broker coordinates each group and transactional id.</summary>
+    public CoordinatorPlacement Coordinators { get; }
 
     /// <summary>Cluster-wide settings; replaced as a whole when a dynamic broker config changes.</summary>
     public ClusterSettings Settings => _settings;
@@ -64,8 +71,8 @@ internal sealed class ClusterController : IAsyncDisposable
     /// <summary>A random id in Kafka's format (22 URL-safe base64 characters).</summary>
     public string ClusterId { get; } = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    /// <summary>Every broker, running or stopped, by id.</summary>
-    public IReadOnlyList<BrokerNode> Brokers { get; }
+    /// <summary>Every broker, running or stopped, by id (one immutable snapshot, replaced when a broker is added or removed).</summary>
+    public IReadOnlyList<BrokerNode> Brokers => _brokers;
 
     /// <summary>The running brokers, by id.</summary>
     public IEnumerable<BrokerNode> LiveBrokers => Brokers.Where(b => b.IsAlive);
@@ -223,20 +230,28 @@ internal sealed class ClusterController : IAsyncDisposable
         lock (_lock)
         {
             var broker = Broker(id) ?? throw new ArgumentException($"No broker with id {id}.", nameof(id));
-            broker.IsAlive = false;
-            foreach (var partition in AllPartitions().Where(p => p.Leadership.Replicas.Contains(id)))
-            {
-                var current = partition.Leadership;
-                if (current.Leader == id)
-                {
-                    Publish(partition, Elect(partition, current));
-                    continue;
-                }
-                // The last in-sync replica stays in the ISR (as in KRaft): it is the one a clean election waits for.
-                var isr = current.Isr.Count > 1 ? current.Isr.Where(r => r != id).ToList() : current.Isr;
-                Publish(partition, current with { Isr = isr });
-            }
+            _fencedByIsolation.Remove(id);
+            Fence(broker);
             _logger.LogInformation("Broker {Broker} fenced; its leaderships moved to in-sync replicas", id);
+        }
+    }
+
+    /// <summary>Takes a broker out of the cluster's metadata: leaderships to in-sync replicas, out of every ISR (under the lock).</summary>
+    private void Fence(BrokerNode broker)
+    {
+        var id = broker.Id;
+        broker.IsAlive = false;
+        foreach (var partition in AllPartitions().Where(p => p.Leadership.Replicas.Contains(id)))
+        {
+            var current = partition.Leadership;
+            if (current.Leader == id)
+            {
+                Publish(partition, Elect(partition, current));
+                continue;
+            }
+            // The last in-sync replica stays in the ISR (as in KRaft): it is the one a clean election waits for.
+            var isr = current.Isr.Count > 1 ? current.Isr.Where(r => r != id).ToList() : current.Isr;
+            Publish(partition, current with { Isr = isr });
         }
     }
 
@@ -276,6 +291,127 @@ internal sealed class ClusterController : IAsyncDisposable
         await Task.WhenAll(waits).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The one leader-change primitive: makes <paramref name="brokerId"/> the leader of <paramref name="partition"/>
+    /// with a new leader epoch, the ISR unchanged. The old leader becomes a follower at once (its pending acks=all
+    /// produces end with NOT_LEADER_OR_FOLLOWER, later requests get that error and clients refresh metadata); the
+    /// new leader serves from its log, which as an in-sync replica holds everything up to the high watermark.
+    /// Preferred leader election is this move to the first replica.
+    /// </summary>
+    /// <returns>
+    /// ELECTION_NOT_NEEDED when the broker leads already (nothing changes); PREFERRED_LEADER_NOT_AVAILABLE (Kafka's
+    /// answer when an elected replica cannot lead) when it is not a replica, not running, isolated or not in the ISR.
+    /// </returns>
+    public ControllerResult MoveLeader(PartitionState partition, int brokerId)
+    {
+        lock (_lock)
+        {
+            var current = partition.Leadership;
+            if (current.Leader == brokerId) return ControllerResult.Fail(ErrorCode.ElectionNotNeeded, $"Broker {brokerId} already leads {partition}.");
+            var problem = !current.Replicas.Contains(brokerId) ? $"broker {brokerId} is not one of its replicas [{string.Join(",", current.Replicas)}]"
+                : !IsAlive(brokerId) ? $"broker {brokerId} is not running"
+                : IsIsolated(brokerId) ? $"broker {brokerId} is isolated"
+                : !current.Isr.Contains(brokerId) ? $"broker {brokerId} is not in its ISR [{string.Join(",", current.Isr)}]"
+                : null;
+            if (problem is not null) return ControllerResult.Fail(ErrorCode.PreferredLeaderNotAvailable, $"Cannot move the leader of {partition}: {problem}.");
+            Publish(partition, current with { Leader = brokerId, LeaderEpoch = current.LeaderEpoch + 1 });
+            _logger.LogInformation("Partition {Partition}: leadership moved from broker {Old} to broker {New}", partition, current.Leader, brokerId);
+            return ControllerResult.Ok();
+        }
+    }
+
+    /// <summary>Adds a stopped broker to the cluster (with a replica fetcher); <see cref="StartBroker"/> then registers it.</summary>
+    public void AddBroker(BrokerNode broker)
+    {
+        lock (_lock)
+        {
+            if (Broker(broker.Id) is not null) throw new ArgumentException($"Broker {broker.Id} exists already.", nameof(broker));
+            _fetchers[broker.Id] = new ReplicaFetcher(broker.Id, this, _logger);
+            _brokers = _brokers.Append(broker).OrderBy(b => b.Id).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Takes a stopped broker out of the cluster for good. Refused while any partition has a replica on it: its
+    /// replicas must be reassigned first, so that no replica set names a broker that no longer exists.
+    /// </summary>
+    public async Task<ControllerResult> RemoveBrokerAsync(int id)
+    {
+        ReplicaFetcher? fetcher;
+        lock (_lock)
+        {
+            var broker = Broker(id);
+            if (broker is null) return ControllerResult.Fail(ErrorCode.BrokerNotAvailable, $"No broker with id {id}.");
+            var hosted = AllPartitions().Where(p => p.Leadership.Replicas.Contains(id)).Select(p => p.ToString()).ToList();
+            if (hosted.Count > 0)
+                return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment,
+                    $"Broker {id} hosts replicas of {string.Join(", ", hosted.Take(5))}{(hosted.Count > 5 ? $" and {hosted.Count - 5} more" : "")}; reassign them first.");
+            if (broker.IsAlive) Fence(broker);
+            ForgetIsolation(id);
+            _brokers = _brokers.Where(b => b.Id != id).ToList();
+            _fetchers.TryRemove(id, out fetcher);
+        }
+        if (fetcher is not null) await fetcher.DisposeAsync().ConfigureAwait(false);
+        _logger.LogInformation("Broker {Broker} removed from the cluster", id);
+        return ControllerResult.Ok();
+    }
+
+    /// <summary>Whether <paramref name="brokerId"/> is cut off from the network (<see cref="Isolate"/>).</summary>
+    public bool IsIsolated(int brokerId) => _isolated.ContainsKey(brokerId);
+
+    /// <summary>
+    /// A network partition around <paramref name="brokerId"/>, as KRaft sees one: its replicas stop fetching and
+    /// nobody fetches from it (followers elsewhere fall out of ISRs after replica.lag.time.max.ms; an isolated
+    /// leader cannot shrink its ISR), and after broker.session.timeout.ms without heartbeats the controller fences it,
+    /// moving its leaderships to in-sync replicas. Isolating an isolated broker does nothing.
+    /// </summary>
+    public void Isolate(int brokerId)
+    {
+        lock (_lock)
+        {
+            _ = Broker(brokerId) ?? throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
+            if (_isolated.ContainsKey(brokerId)) return;
+            _isolated[brokerId] = Settings.Time.CreateTimer(_ => FenceIsolated(brokerId), null, Settings.BrokerSessionTimeout, Timeout.InfiniteTimeSpan);
+            _logger.LogInformation("Broker {Broker} isolated; fenced after {Timeout} unless healed", brokerId, Settings.BrokerSessionTimeout);
+        }
+    }
+
+    private void FenceIsolated(int brokerId)
+    {
+        lock (_lock)
+        {
+            if (!_isolated.ContainsKey(brokerId) || Broker(brokerId) is not { IsAlive: true } broker) return;
+            _fencedByIsolation.Add(brokerId);
+            Fence(broker);
+            _logger.LogInformation("Isolated broker {Broker} missed its heartbeats for broker.session.timeout.ms: fenced", brokerId);
+        }
+    }
+
+    /// <summary>
+    /// Ends the isolation of <paramref name="brokerId"/>: replication to and from it resumes, and if the controller
+    /// fenced it meanwhile it registers again (its replicas truncate and catch up as followers). Healing a broker
+    /// that is not isolated does nothing.
+    /// </summary>
+    public void Heal(int brokerId)
+    {
+        bool refence;
+        lock (_lock)
+        {
+            if (!_isolated.ContainsKey(brokerId)) return;
+            refence = _fencedByIsolation.Contains(brokerId);
+            ForgetIsolation(brokerId);
+        }
+        if (refence) StartBroker(brokerId);
+        foreach (var fetcher in _fetchers.Values) fetcher.WakeAll();
+        _logger.LogInformation("Broker {Broker} healed", brokerId);
+    }
+
+    private void ForgetIsolation(int brokerId)
+    {
+        if (_isolated.TryRemove(brokerId, out var timer)) timer.Dispose();
+        _fencedByIsolation.Remove(brokerId);
+    }
+
     /// <summary>A follower caught up with the leader of <paramref name="leaderEpoch"/>: it rejoins the ISR.</summary>
     public void JoinIsr(PartitionState partition, int brokerId, int leaderEpoch)
     {
@@ -294,6 +430,8 @@ internal sealed class ClusterController : IAsyncDisposable
         var lagMs = (long)Settings.ReplicaLagTimeMax.TotalMilliseconds;
         foreach (var partition in AllPartitions())
         {
+            // An isolated leader cannot reach the controller (Kafka's AlterPartition fails): its ISR stays until it is fenced.
+            if (IsIsolated(partition.Leadership.Leader)) continue;
             var (lagging, epoch) = partition.LaggingFollowers(lagMs);
             if (lagging.Count == 0) continue;
             lock (_lock)
@@ -412,6 +550,8 @@ internal sealed class ClusterController : IAsyncDisposable
         lock (_lock)
         {
             foreach (var broker in Brokers) broker.IsAlive = false;
+            foreach (var timer in _isolated.Values) timer.Dispose();
+            _isolated.Clear();
         }
         foreach (var fetcher in _fetchers.Values) await fetcher.DisposeAsync().ConfigureAwait(false);
     }

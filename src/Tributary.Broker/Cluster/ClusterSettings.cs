@@ -38,6 +38,9 @@ internal sealed record ClusterSettings
     /// <summary>What a new topic's configs default to: Kafka's defaults, or the broker's where its configs set them.</summary>
     public TopicConfig TopicDefaults { get; init; } = TopicConfig.Defaults;
 
+    /// <summary>broker.session.timeout.ms: how long the controller waits for heartbeats of an isolated broker before fencing it.</summary>
+    public TimeSpan BrokerSessionTimeout { get; init; } = TimeSpan.FromSeconds(9);
+
     /// <summary>The cluster's clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

@@ -1,14 +1,11 @@
-using System.Collections;
-using System.Collections.Concurrent;
-using System.Reflection;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Faults;
 
 /// <summary>
-/// Lets a test make the cluster misbehave the way a real one does under failure: answer the next requests of
-/// an API with an error, or answer every request late. Reach it through <see cref="EmbeddedKafkaCluster.Faults"/>.
+/// The two oldest fault controls, kept as conveniences over <see cref="RequestControls"/>: answer the next requests
+/// of an API with an error, or answer every request late. Reach it through <see cref="EmbeddedKafkaCluster.Faults"/>.
 /// </summary>
 /// <remarks>
 /// An injected error is reported after the broker did the work, as when a broker fails right after
@@ -17,54 +14,46 @@ namespace Tributary.Broker.Faults;
 /// </remarks>
 public sealed class FaultInjector
 {
-    private readonly ConcurrentDictionary<ApiKey, ConcurrentQueue<ErrorCode>> _pendingErrors = new();
-    private long _responseDelayTicks;
+    private readonly RequestControls _requests;
+    private readonly Lock _lock = new();
+    private readonly List<long> _ruleIds = [];
 
-    /// <summary>How long every broker waits before answering a request; zero (the default) answers at once.</summary>
+    /// <summary>Fault controls over <paramref name="requests"/>.</summary>
+    internal FaultInjector(RequestControls requests) => _requests = requests;
+
+    /// <summary>How long every broker waits before answering a request (on the cluster's clock); zero (the default) answers at once.</summary>
     public TimeSpan ResponseDelay
     {
-        get => TimeSpan.FromTicks(Interlocked.Read(ref _responseDelayTicks));
+        get => _requests.ResponseDelay;
         set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
-            Interlocked.Exchange(ref _responseDelayTicks, value.Ticks);
+            _requests.ResponseDelay = value;
         }
     }
 
-    /// <summary>Makes the next <paramref name="count"/> requests of <paramref name="apiKey"/>, on any broker, answer <paramref name="error"/>.</summary>
+    /// <summary>
+    /// Makes the next <paramref name="count"/> requests of <paramref name="apiKey"/>, on any broker, answer
+    /// <paramref name="error"/>: one <see cref="RequestRule"/> acting <paramref name="count"/> times, after the rules
+    /// added before it.
+    /// </summary>
     public void FailNextRequests(ApiKey apiKey, ErrorCode error, int count = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var queue = _pendingErrors.GetOrAdd(apiKey, _ => new ConcurrentQueue<ErrorCode>());
-        for (var i = 0; i < count; i++) queue.Enqueue(error);
+        var rule = _requests.AddRule(new RequestMatch { ApiKey = apiKey }, RequestRuleAction.Fail(error), times: count);
+        lock (_lock) _ruleIds.Add(rule.Id);
     }
 
-    /// <summary>Forgets every pending error and answers without delay again.</summary>
+    /// <summary>Forgets the errors <see cref="FailNextRequests"/> still has pending and answers without delay again.</summary>
     public void Clear()
     {
-        _pendingErrors.Clear();
-        ResponseDelay = TimeSpan.Zero;
-    }
-
-    /// <summary>Applies the faults due for one answered request: waits out the delay and stamps a pending error.</summary>
-    internal async ValueTask ApplyAsync(ApiKey apiKey, IKafkaResponse? response, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var delay = ResponseDelay;
-        if (delay > TimeSpan.Zero) await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-        if (response is not null && _pendingErrors.TryGetValue(apiKey, out var queue) && queue.TryDequeue(out var error))
-            StampErrorCodes(response, (short)error);
-    }
-
-    /// <summary>Sets every <c>ErrorCode</c> field of a generated response, nested ones included.</summary>
-    private static void StampErrorCodes(object message, short error)
-    {
-        foreach (var property in message.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        long[] ids;
+        lock (_lock)
         {
-            if (property.Name == "ErrorCode" && property.PropertyType == typeof(short) && property.CanWrite)
-                property.SetValue(message, error);
-            else if (property.PropertyType != typeof(string) && property.GetValue(message) is IList items)
-                foreach (var item in items)
-                    if (item is not null && !item.GetType().IsPrimitive) StampErrorCodes(item, error);
+            ids = _ruleIds.ToArray();
+            _ruleIds.Clear();
         }
+        foreach (var id in ids) _requests.RemoveRule(id);
+        ResponseDelay = TimeSpan.Zero;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Security;
 using Tributary.Protocol;
@@ -7,10 +6,9 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// FindCoordinator: the group or transaction coordinator for a key is a live broker picked by a stable hash
-/// of the key (one coordinator object serves the whole cluster, so any live broker is a correct answer): as in
-/// Kafka, the key's hash picks one of offsets.topic.num.partitions partitions, and the partitions are spread over
-/// the live brokers (so with one partition every key has the same coordinator).
+/// FindCoordinator: the group or transaction coordinator for a key is the running broker that
+/// <see cref="CoordinatorPlacement"/> names (a stable hash of the key, or where a test moved it); the other brokers
+/// answer that key's requests with NOT_COORDINATOR, which sends clients back here.
 /// A group key needs DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
 /// transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), checked before anything else as in Kafka.
 /// </summary>
@@ -61,17 +59,7 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
         };
         if (denied != ErrorCode.None) return (denied, AuthorizationMessages.Of(denied), null);
         if (keyType is not (GroupKey or TransactionKey)) return (ErrorCode.InvalidRequest, $"Unknown coordinator key type {keyType}.", null);
-        var live = context.Cluster.LiveBrokers.ToList();
-        if (live.Count == 0) return (ErrorCode.CoordinatorNotAvailable, "No broker is running.", null);
-        var partition = StableHash(key) % (uint)context.Cluster.Settings.OffsetsTopicPartitions;
-        return (ErrorCode.None, null, live[(int)(partition % (uint)live.Count)]);
-    }
-
-    /// <summary>FNV-1a over the key's UTF-8 bytes: the same key maps to the same broker in every process.</summary>
-    private static uint StableHash(string key)
-    {
-        var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(key)) hash = (hash ^ b) * 16777619u;
-        return hash;
+        var coordinator = context.Cluster.Coordinators.CoordinatorOf((CoordinatorType)keyType, key);
+        return coordinator is null ? (ErrorCode.CoordinatorNotAvailable, "No broker is running.", null) : (ErrorCode.None, null, coordinator);
     }
 }

@@ -11,6 +11,7 @@ namespace Tributary.Broker.Handlers;
 /// Authorization as Kafka 3.x: a transactional id needs WRITE on it (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
 /// an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on at least one topic (KIP-679), else
 /// CLUSTER_AUTHORIZATION_FAILED.
+/// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
 {
@@ -24,7 +25,7 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
     {
         var response = new InitProducerIdResponse();
         var denied = request.TransactionalId is { } id
-            ? context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, id) ? ErrorCode.None : ErrorCode.TransactionalIdAuthorizationFailed
+            ? context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, id) ? context.TransactionCoordinatorError(id) : ErrorCode.TransactionalIdAuthorizationFailed
             : context.AuthorizeCluster(AclOperation.IdempotentWrite) || context.AuthorizeAny(AclOperation.Write, AclResourceType.Topic) ? ErrorCode.None : ErrorCode.ClusterAuthorizationFailed;
         if (denied != ErrorCode.None)
         {

@@ -4,6 +4,7 @@ using Tributary.Broker.Network;
 using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
+using Tributary.Protocol;
 
 namespace Tributary.Broker.Handlers;
 
@@ -61,6 +62,17 @@ internal sealed class RequestContext
     /// <summary>Whether <see cref="Principal"/>, from <see cref="ClientHost"/>, may do <paramref name="operation"/> on the resource.</summary>
     public bool Authorize(AclOperation operation, AclResourceType resourceType, string resourceName) =>
         Authorizer.Authorize(Principal, ClientHost, operation, resourceType, resourceName);
+
+    /// <summary>
+    /// NOT_COORDINATOR when this broker does not coordinate group <paramref name="groupId"/> (the client then finds the
+    /// coordinator again with FindCoordinator), NONE when it does.
+    /// </summary>
+    public ErrorCode GroupCoordinatorError(string groupId) =>
+        Cluster.Coordinators.IsCoordinator(CoordinatorType.Group, groupId, Broker.Id) ? ErrorCode.None : ErrorCode.NotCoordinator;
+
+    /// <summary>NOT_COORDINATOR when this broker does not coordinate transactional id <paramref name="transactionalId"/>, NONE when it does.</summary>
+    public ErrorCode TransactionCoordinatorError(string transactionalId) =>
+        Cluster.Coordinators.IsCoordinator(CoordinatorType.Transaction, transactionalId, Broker.Id) ? ErrorCode.None : ErrorCode.NotCoordinator;
 
     /// <summary>Whether the principal may do <paramref name="operation"/> on the cluster resource.</summary>
     public bool AuthorizeCluster(AclOperation operation) => Authorize(operation, AclResourceType.Cluster, AclBinding.ClusterResourceName);

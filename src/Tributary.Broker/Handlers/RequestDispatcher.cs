@@ -30,12 +30,12 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly TransactionCoordinator _transactions;
     private readonly UserCredentials _users;
     private readonly TimeProvider _time;
-    private readonly FaultInjector _faults;
+    private readonly RequestControls _requests;
     private readonly Authorizer _authorizer;
     private readonly ILogger _logger;
 
     public RequestDispatcher(HandlerRegistry handlers, ClusterController cluster, GroupCoordinator groups, TransactionCoordinator transactions,
-        UserCredentials users, TimeProvider time, FaultInjector faults, Authorizer authorizer, ILogger logger)
+        UserCredentials users, TimeProvider time, RequestControls requests, Authorizer authorizer, ILogger logger)
     {
         _handlers = handlers;
         _cluster = cluster;
@@ -43,7 +43,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
         _transactions = transactions;
         _users = users;
         _time = time;
-        _faults = faults;
+        _requests = requests;
         _authorizer = authorizer;
         _logger = logger;
     }
@@ -92,16 +92,31 @@ internal sealed class RequestDispatcher : IRequestProcessor
             Authorizer = _authorizer,
         };
         var started = Stopwatch.GetTimestamp();
-        var response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
-        await _faults.ApplyAsync(handler.ApiKey, response, _time, cancellationToken).ConfigureAwait(false);
+        var receivedAt = _time.GetUtcNow();
+        var rule = _requests.Evaluate(connection.Broker.Id, header.ClientId, handler.ApiKey, request, TopicName);
+        IKafkaResponse? response = null;
+        if (rule?.Action.Kind != RequestRuleActionKind.DropConnection)
+        {
+            if (rule?.Action.Kind == RequestRuleActionKind.Hold) await rule.HoldAsync(cancellationToken).ConfigureAwait(false);
+            else if (rule?.Action.Kind == RequestRuleActionKind.Delay) await Task.Delay(rule.Action.Delay, _time, cancellationToken).ConfigureAwait(false);
+            response = await handler.HandleAsync(context, request, cancellationToken).ConfigureAwait(false);
+            if (rule?.Action.Kind == RequestRuleActionKind.Error && response is not null) RequestControls.StampErrorCodes(response, (short)rule.Action.Error);
+            var delay = _requests.ResponseDelay;
+            if (delay > TimeSpan.Zero) await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+        _requests.Record(() => new RecordedRequest(connection.Broker.Id, connection.ConnectionId, header.ClientId, handler.ApiKey, version, correlationId,
+            request, response, receivedAt, Stopwatch.GetElapsedTime(started), rule?.Id));
         if (_logger.IsEnabled(LogLevel.Debug))
-            _logger.LogDebug("Broker {Broker} connection {Connection} ({ClientId} at {Client}): {Api} v{Version} #{CorrelationId} handled in {Elapsed:0.0} ms{NoResponse}",
+            _logger.LogDebug("Broker {Broker} connection {Connection} ({ClientId} at {Client}): {Api} v{Version} #{CorrelationId} handled in {Elapsed:0.0} ms{NoResponse}{Rule}",
                 connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, response is null ? ", no response" : "");
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, response is null ? ", no response" : "", rule is null ? "" : $" ({rule})");
+        if (rule?.Action.Kind == RequestRuleActionKind.DropConnection) return RequestOutcome.CloseConnection;
         return response is null
             ? RequestOutcome.NoResponse
             : RequestOutcome.Respond(Encode(response, version, correlationId, handler.ResponseSizeHint(response)));
     }
+
+    private string? TopicName(Guid id) => _cluster.TryGetTopic(id, out var topic) ? topic.Name : null;
 
     /// <summary>Decodes a request frame's header and body.</summary>
     /// <exception cref="KafkaProtocolException">The bytes are malformed.</exception>

@@ -19,12 +19,14 @@ internal sealed class BrokerListener : IAsyncDisposable
     private readonly IRequestProcessor _processor;
     private readonly int _maxRequestSize;
     private readonly ILogger _logger;
+    private readonly BrokerLink _link;
     private readonly ConcurrentDictionary<KafkaConnection, Task> _connections = new();
     private readonly Socket _socket;
     private readonly Task _acceptLoop;
 
-    private BrokerListener(BrokerNode broker, ListenerDefinition listener, Socket socket, IRequestProcessor processor, int maxRequestSize, ILogger logger)
+    private BrokerListener(BrokerNode broker, ListenerDefinition listener, Socket socket, IRequestProcessor processor, int maxRequestSize, ILogger logger, BrokerLink link)
     {
+        _link = link;
         _broker = broker;
         _listener = listener;
         _socket = socket;
@@ -39,10 +41,11 @@ internal sealed class BrokerListener : IAsyncDisposable
 
     /// <summary>
     /// Listens on <paramref name="host"/>:<paramref name="port"/> (0 = any free port) for <paramref name="broker"/>, as
-    /// <paramref name="listener"/> (default: a lone PLAINTEXT listener).
+    /// <paramref name="listener"/> (default: a lone PLAINTEXT listener), its connections shaped by <paramref name="link"/>
+    /// (default: a network that does nothing to them).
     /// </summary>
     public static BrokerListener Start(BrokerNode broker, string host, int port, IRequestProcessor processor, int maxRequestSize, ILogger logger,
-        ListenerDefinition? listener = null)
+        ListenerDefinition? listener = null, BrokerLink? link = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -56,7 +59,7 @@ internal sealed class BrokerListener : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        return new BrokerListener(broker, listener ?? ListenerDefinition.Plaintext, socket, processor, maxRequestSize, logger);
+        return new BrokerListener(broker, listener ?? ListenerDefinition.Plaintext, socket, processor, maxRequestSize, logger, link ?? new BrokerLink(broker.Id));
     }
 
     // A restarted broker takes its old port back even while closed connections linger in TIME_WAIT (SO_REUSEADDR).
@@ -86,7 +89,7 @@ internal sealed class BrokerListener : IAsyncDisposable
             }
             var remote = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
             var info = new ConnectionInfo(_broker, _listener, remote, Interlocked.Increment(ref _nextConnectionId));
-            var connection = new KafkaConnection(client, info, _processor, _maxRequestSize, _logger);
+            var connection = new KafkaConnection(client, info, _processor, _maxRequestSize, _logger, _link);
             // Registered before it runs, so a connection that ends at once is still removed.
             var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _connections[connection] = ServeAsync(connection, registered.Task);

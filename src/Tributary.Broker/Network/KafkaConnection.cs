@@ -34,10 +34,12 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private SaslAuthenticator? _authenticator;
     private readonly int _maxRequestSize;
     private readonly ILogger _logger;
+    private readonly BrokerLink _link;
     private readonly CancellationTokenSource _closing = new();
 
-    public KafkaConnection(Socket socket, ConnectionInfo info, IRequestProcessor processor, int maxRequestSize, ILogger logger)
+    public KafkaConnection(Socket socket, ConnectionInfo info, IRequestProcessor processor, int maxRequestSize, ILogger logger, BrokerLink link)
     {
+        _link = link;
         _socket = socket;
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
@@ -61,6 +63,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
     {
         try
         {
+            if (!_link.Register(this)) return;
             if (Info.Listener.Tls is { } tls && !await StartTlsAsync(tls, _closing.Token).ConfigureAwait(false)) return;
             _reader = new FrameReader(_stream, ReadBufferSize, _authenticator is null ? _maxRequestSize : Math.Min(_maxRequestSize, SaslAuthenticator.MaxReceiveSize));
             await ReadLoopAsync(_reader, _closing.Token).ConfigureAwait(false);
@@ -76,6 +79,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         }
         finally
         {
+            _link.Unregister(this);
             await CloseAsync().ConfigureAwait(false);
         }
     }
@@ -147,7 +151,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         var mechanism = ReadString(ref rest);
         _logger.LogWarning("Connection {Connection} from {Client} (client id {ClientId}) to broker {Broker} attempted a SASL handshake (mechanism {Mechanism}) on listener {Listener}, " +
                            "which has no SASL ({Protocol}): is a client configured for SASL_PLAINTEXT or SASL_SSL talking to a listener without SASL?",
-            Info.ConnectionId, Info.ClientHost, clientId ?? "none", mechanism ?? "unknown", Info.Listener.Name, Info.Listener.SecurityProtocol.ToKafkaName());
+            Info.ConnectionId, Info.ClientHost, clientId ?? "none", Info.Broker.Id, mechanism ?? "unknown", Info.Listener.Name, Info.Listener.SecurityProtocol.ToKafkaName());
     }
 
     private const short SaslHandshakeApiKey = 17;
@@ -170,12 +174,13 @@ internal sealed class KafkaConnection : IAsyncDisposable
     /// <summary>Handles one request and sends its response; false when the connection must close.</summary>
     private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
+        if (_link.BlackHoled) return true; // read and swallowed: the client hears nothing
         if (!Info.Listener.SecurityProtocol.UsesSasl()) ReportSaslWithoutSasl(frame.Span);
         var outcome = await _processor.ProcessAsync(frame, Info, cancellationToken).ConfigureAwait(false);
         if (outcome.Response is { } response)
         {
             // Sent at once, not held back for later responses: the next request may be a long poll.
-            using (response) await _stream.WriteAsync(response.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            using (response) await _link.SendAsync(_stream, response.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
         if (_authenticator is { IsAuthenticated: true })
         {
@@ -199,6 +204,31 @@ internal sealed class KafkaConnection : IAsyncDisposable
             // Already gone.
         }
         await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Resets the connection as a broken network does: the socket closes with a TCP RST (no orderly FIN), so the
+    /// client sees "connection reset"; a request being handled is abandoned.
+    /// </summary>
+    public void Reset()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Closed already.
+        }
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed already.
+        }
+        _socket.Dispose();
     }
 
     /// <summary>Stops serving: a pending long poll is cancelled and the socket is closed.</summary>

@@ -91,7 +91,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             if (token.IsCancellationRequested) return;
             // Reset before taking the work, so a wake-up that comes while this round runs starts the next one.
             if (signal.Task.IsCompleted) Interlocked.CompareExchange(ref _signal, NewSignal(), signal);
-            if (_paused || _controller.Broker(BrokerId)?.IsAlive != true) continue;
+            if (_paused || _controller.Broker(BrokerId)?.IsAlive != true || _controller.IsIsolated(BrokerId)) continue;
             try
             {
                 await FetchRoundAsync(sweep: !woken || _sweepRequested, token).ConfigureAwait(false);
@@ -141,6 +141,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     {
         var leadership = partition.Leadership;
         if (leadership.Leader < 0 || leadership.Leader == BrokerId || !leadership.Replicas.Contains(BrokerId)) return null;
+        if (_controller.IsIsolated(leadership.Leader)) return null; // the leader is unreachable
         var follower = partition.ReplicaLog(BrokerId);
         var leader = partition.ReplicaLog(leadership.Leader);
         follower.TruncateDivergentFrom(leader, leadership.LeaderEpoch);

@@ -1,4 +1,5 @@
 using Tributary.Broker.Groups;
+using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
@@ -7,6 +8,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// ConsumerGroupDescribe v0 (KIP-848): epochs, assignor, and each member's subscription, current and target
 /// assignment. An unknown group, or a classic one, is GROUP_ID_NOT_FOUND with Kafka's message, which makes admin
 /// clients fall back to DescribeGroups.
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDescribeRequest>
 {
@@ -24,7 +26,8 @@ internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDes
     {
         var response = new ConsumerGroupDescribeResponse
         {
-            Groups = context.Groups.DescribeConsumerGroups(request.GroupIds).Select(group => new ConsumerGroupDescribeResponse.DescribedGroup
+            Groups = AuthorizedSubset.Answer(request.GroupIds, context.GroupCoordinatorError,
+                coordinated => context.Groups.DescribeConsumerGroups(coordinated).Select(group => new ConsumerGroupDescribeResponse.DescribedGroup
             {
                 ErrorCode = (short)group.Error,
                 ErrorMessage = group.ErrorMessage,
@@ -46,7 +49,8 @@ internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDes
                     Assignment = Assignment(member.Assignment),
                     TargetAssignment = Assignment(member.TargetAssignment),
                 }).ToList(),
-            }).ToList(),
+            }),
+                (group, error) => new ConsumerGroupDescribeResponse.DescribedGroup { GroupId = group, ErrorCode = (short)error }),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }

@@ -10,6 +10,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// last heartbeat. v1 (Kafka 4.0) adds the regular-expression subscription and makes the client generate its member
 /// id (KIP-1082): an empty id is INVALID_REQUEST; v0 clients get an id from the coordinator when they join.
 /// The assignment is returned when it changed and on full requests; partitions are named by topic id.
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class ConsumerGroupHeartbeatHandler : ApiHandler<ConsumerGroupHeartbeatRequest>
 {
@@ -25,7 +26,9 @@ internal sealed class ConsumerGroupHeartbeatHandler : ApiHandler<ConsumerGroupHe
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ConsumerGroupHeartbeatRequest request, CancellationToken cancellationToken)
     {
-        var result = context.Groups.ConsumerGroupHeartbeat(new ConsumerGroupHeartbeatCommand
+        var result = context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None
+            ? ConsumerGroupHeartbeatResult.Failure(notCoordinator)
+            : context.Groups.ConsumerGroupHeartbeat(new ConsumerGroupHeartbeatCommand
         {
             GroupId = request.GroupId,
             MemberId = request.MemberId,

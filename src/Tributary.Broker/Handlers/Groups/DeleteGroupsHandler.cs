@@ -4,7 +4,10 @@ using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>DeleteGroups v0-2. Each group needs DELETE (else GROUP_AUTHORIZATION_FAILED; it is not touched).</summary>
+/// <summary>
+/// DeleteGroups v0-2. Each group needs DELETE (else GROUP_AUTHORIZATION_FAILED; it is not touched).
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// </summary>
 internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
 {
     /// <inheritdoc />
@@ -22,10 +25,10 @@ internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
         var response = new DeleteGroupsResponse
         {
             Results = AuthorizedSubset.Answer(request.GroupsNames,
-                group => context.Authorize(AclOperation.Delete, AclResourceType.Group, group),
+                group => context.Authorize(AclOperation.Delete, AclResourceType.Group, group) ? context.GroupCoordinatorError(group) : ErrorCode.GroupAuthorizationFailed,
                 authorized => context.Groups.DeleteGroups(authorized)
                     .Select(result => new DeleteGroupsResponse.DeletableGroupResult { GroupId = result.GroupId, ErrorCode = (short)result.Error }),
-                group => new DeleteGroupsResponse.DeletableGroupResult { GroupId = group, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed }),
+                (group, error) => new DeleteGroupsResponse.DeletableGroupResult { GroupId = group, ErrorCode = (short)error }),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }

@@ -7,6 +7,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// <summary>
 /// DescribeGroups v0-5. Each group needs DESCRIBE (else GROUP_AUTHORIZATION_FAILED, nothing else said about it);
 /// from v3 the group's authorized operations are filled when asked.
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest>
 {
@@ -25,7 +26,7 @@ internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest>
         var response = new DescribeGroupsResponse
         {
             Groups = AuthorizedSubset.Answer(request.Groups,
-                group => context.Authorize(AclOperation.Describe, AclResourceType.Group, group),
+                group => context.Authorize(AclOperation.Describe, AclResourceType.Group, group) ? context.GroupCoordinatorError(group) : ErrorCode.GroupAuthorizationFailed,
                 authorized => context.Groups.DescribeGroups(authorized).Select(group => new DescribeGroupsResponse.DescribedGroup
                 {
                     ErrorCode = (short)group.Error,
@@ -46,7 +47,7 @@ internal sealed class DescribeGroupsHandler : ApiHandler<DescribeGroupsRequest>
                         ? context.AuthorizedOperations(AclResourceType.Group, group.GroupId)
                         : int.MinValue,
                 }),
-                group => new DescribeGroupsResponse.DescribedGroup { GroupId = group, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed }),
+                (group, error) => new DescribeGroupsResponse.DescribedGroup { GroupId = group, ErrorCode = (short)error }),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }

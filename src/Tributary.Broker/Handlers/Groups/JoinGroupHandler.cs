@@ -8,6 +8,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// <summary>
 /// JoinGroup v0-9: MEMBER_ID_REQUIRED from v4, static members from v5, skip-assignment from v9. Needs READ on the
 /// group (else GROUP_AUTHORIZATION_FAILED with no member id and generation -1).
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest>
 {
@@ -29,6 +30,8 @@ internal sealed class JoinGroupHandler : ApiHandler<JoinGroupRequest>
             // Before v7 the protocol name cannot be null; Kafka answers "" there.
             return new JoinGroupResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed, ProtocolName = version >= 7 ? null : "" };
         }
+        if (context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None)
+            return new JoinGroupResponse { ErrorCode = (short)notCoordinator, ProtocolName = version >= 7 ? null : "" };
         var sessionTimeout = TimeSpan.FromMilliseconds(request.SessionTimeoutMs);
         var result = await context.Groups.JoinGroupAsync(new JoinGroupCommand
         {

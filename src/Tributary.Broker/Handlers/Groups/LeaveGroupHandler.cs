@@ -8,6 +8,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// <summary>
 /// LeaveGroup v0-5: one member by id before v3, a batch by member or instance id from v3. Needs READ on the group
 /// (else GROUP_AUTHORIZATION_FAILED, no member results).
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class LeaveGroupHandler : ApiHandler<LeaveGroupRequest>
 {
@@ -25,6 +26,8 @@ internal sealed class LeaveGroupHandler : ApiHandler<LeaveGroupRequest>
     {
         if (!context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId))
             return ValueTask.FromResult<IKafkaResponse?>(new LeaveGroupResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed });
+        if (context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None)
+            return ValueTask.FromResult<IKafkaResponse?>(new LeaveGroupResponse { ErrorCode = (short)notCoordinator });
         var batched = context.ApiVersion >= 3;
         IReadOnlyList<LeavingMember> leaving = batched
             ? request.Members.Select(m => new LeavingMember(m.MemberId, m.GroupInstanceId)).ToList()

@@ -11,6 +11,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// (KIP-848) the generation is the member epoch: members of the new protocol must commit with v9+ at their current
 /// epoch (STALE_MEMBER_EPOCH otherwise). Needs READ on the group
 /// (else every partition gets GROUP_AUTHORIZATION_FAILED) and on each topic (else TOPIC_AUTHORIZATION_FAILED).
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
 {
@@ -26,7 +27,7 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
     {
-        var groupError = context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.None : ErrorCode.GroupAuthorizationFailed;
+        var groupError = context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? context.GroupCoordinatorError(request.GroupId) : ErrorCode.GroupAuthorizationFailed;
         var authorization = CommitAuthorization.Check(context, groupError, request.Topics.Select(topic => topic.Name));
         var known = new List<PartitionOffsetCommit>();
         foreach (var topic in request.Topics)

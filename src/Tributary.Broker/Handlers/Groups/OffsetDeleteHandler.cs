@@ -9,6 +9,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// OffsetDelete v0: partitions of unknown topics get UNKNOWN_TOPIC_OR_PARTITION, as in Kafka. Needs DELETE on the
 /// group (else the response's error is GROUP_AUTHORIZATION_FAILED) and READ on each topic (else its partitions get
 /// TOPIC_AUTHORIZATION_FAILED).
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class OffsetDeleteHandler : ApiHandler<OffsetDeleteRequest>
 {
@@ -29,6 +30,8 @@ internal sealed class OffsetDeleteHandler : ApiHandler<OffsetDeleteRequest>
             .ToList();
         if (!context.Authorize(AclOperation.Delete, AclResourceType.Group, request.GroupId))
             return ValueTask.FromResult<IKafkaResponse?>(new OffsetDeleteResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed });
+        if (context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None)
+            return ValueTask.FromResult<IKafkaResponse?>(new OffsetDeleteResponse { ErrorCode = (short)notCoordinator });
         var authorization = CommitAuthorization.Check(context, ErrorCode.None, request.Topics.Select(topic => topic.Name));
         var known = requested.Where(key => authorization.Allows(key.Topic) && context.Cluster.FindPartition(key.Topic, key.Partition) is not null).ToList();
         var result = context.Groups.DeleteOffsets(request.GroupId, known);

@@ -13,6 +13,7 @@ namespace Tributary.Broker.Handlers.Groups;
 /// group (else GROUP_AUTHORIZATION_FAILED: the group's error from v8, the response's from v2, each requested
 /// partition's before), and DESCRIBE on each topic: a named partition of a topic the principal may not describe is
 /// TOPIC_AUTHORIZATION_FAILED, and such topics are left out of an answer for every partition.
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
 {
@@ -35,7 +36,9 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
         if (context.ApiVersion >= 8)
         {
             response.Groups = request.Groups
-                .Select(group => context.Groups.CheckOffsetFetchMember(group.GroupId, group.MemberId, group.MemberEpoch) is var error && error != ErrorCode.None
+                .Select(group => context.GroupCoordinatorError(group.GroupId) != ErrorCode.None
+                    ? AnswerGroup(context, group.GroupId, null, request.RequireStable)
+                    : context.Groups.CheckOffsetFetchMember(group.GroupId, group.MemberId, group.MemberEpoch) is var error && error != ErrorCode.None
                     ? new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)error }
                     : AnswerGroup(context, group.GroupId, group.Topics?.Select(t => (t.Name, t.PartitionIndexes)), request.RequireStable))
                 .ToList();
@@ -63,6 +66,8 @@ internal sealed class OffsetFetchHandler : ApiHandler<OffsetFetchRequest>
     {
         if (!context.Authorize(AclOperation.Describe, AclResourceType.Group, groupId))
             return new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = groupId, ErrorCode = (short)ErrorCode.GroupAuthorizationFailed };
+        if (context.GroupCoordinatorError(groupId) is var notCoordinator and not ErrorCode.None)
+            return new OffsetFetchResponse.OffsetFetchResponseGroup { GroupId = groupId, ErrorCode = (short)notCoordinator };
         bool MayDescribe(string topic) => context.Authorize(AclOperation.Describe, AclResourceType.Topic, topic);
         var requested = topics?.ToList();
         var partitions = requested?.Where(t => MayDescribe(t.Topic)).SelectMany(t => t.Partitions.Select(p => new OffsetKey(t.Topic, p))).ToList();

@@ -5,7 +5,10 @@ using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Handlers.Groups;
 
-/// <summary>SyncGroup v0-5: protocol type and name checks from v5. Needs READ on the group (else GROUP_AUTHORIZATION_FAILED).</summary>
+/// <summary>
+/// SyncGroup v0-5: protocol type and name checks from v5. Needs READ on the group (else GROUP_AUTHORIZATION_FAILED).
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// </summary>
 internal sealed class SyncGroupHandler : ApiHandler<SyncGroupRequest>
 {
     /// <inheritdoc />
@@ -22,6 +25,8 @@ internal sealed class SyncGroupHandler : ApiHandler<SyncGroupRequest>
     {
         if (!context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId))
             return new SyncGroupResponse { ErrorCode = (short)ErrorCode.GroupAuthorizationFailed };
+        if (context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None)
+            return new SyncGroupResponse { ErrorCode = (short)notCoordinator };
         var assignments = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var assignment in request.Assignments)
             assignments[assignment.MemberId] = assignment.Assignment;

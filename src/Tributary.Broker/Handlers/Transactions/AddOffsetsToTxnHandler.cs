@@ -8,6 +8,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// <summary>
 /// AddOffsetsToTxn v0-4: the transaction will commit offsets of a consumer group. Needs WRITE on the transactional id
 /// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then READ on the group (else GROUP_AUTHORIZATION_FAILED).
+/// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest>
 {
@@ -27,6 +28,7 @@ internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest
     {
         var error = !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? ErrorCode.TransactionalIdAuthorizationFailed
             : !context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.GroupAuthorizationFailed
+            : context.TransactionCoordinatorError(request.TransactionalId) is var notCoordinator and not ErrorCode.None ? notCoordinator
             : request.GroupId.Length == 0
             ? ErrorCode.InvalidGroupId
             : context.Transactions.AddOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);

@@ -12,6 +12,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and on each topic; internal topics are never writable.
 /// A topic the principal may not write (TOPIC_AUTHORIZATION_FAILED) or an unknown partition fails the whole request,
 /// the other partitions getting OPERATION_NOT_ATTEMPTED, as in Kafka.
+/// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnRequest>
 {
@@ -43,6 +44,10 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
         if (!context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.V3AndBelowTransactionalId))
         {
             errorOf = _ => ErrorCode.TransactionalIdAuthorizationFailed;
+        }
+        else if (context.TransactionCoordinatorError(request.V3AndBelowTransactionalId) is var notCoordinator and not ErrorCode.None)
+        {
+            errorOf = _ => notCoordinator;
         }
         else if (failed.Count > 0)
         {

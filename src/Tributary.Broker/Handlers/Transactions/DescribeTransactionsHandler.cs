@@ -8,6 +8,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// <summary>
 /// DescribeTransactions v0: state, producer, timeout and partitions of each transactional id. Each id needs DESCRIBE
 /// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED); the partitions of topics the principal may not DESCRIBE are left out.
+/// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransactionsRequest>
 {
@@ -41,6 +42,11 @@ internal sealed class DescribeTransactionsHandler : ApiHandler<DescribeTransacti
         if (transactionalId.Length == 0)
         {
             state.ErrorCode = (short)ErrorCode.InvalidRequest;
+            return state;
+        }
+        if (context.TransactionCoordinatorError(transactionalId) is var notCoordinator and not ErrorCode.None)
+        {
+            state.ErrorCode = (short)notCoordinator;
             return state;
         }
         if (context.Transactions.Describe(transactionalId) is not { } description)

@@ -7,7 +7,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>
 /// ListTransactions v0-1: every transactional id, filtered by state, producer id and (v1) running time; only the ids
-/// the principal may DESCRIBE are listed.
+/// the principal may DESCRIBE are listed, and each broker lists the ids it coordinates, as in Kafka.
 /// </summary>
 internal sealed class ListTransactionsHandler : ApiHandler<ListTransactionsRequest>
 {
@@ -36,7 +36,7 @@ internal sealed class ListTransactionsHandler : ApiHandler<ListTransactionsReque
         var response = new ListTransactionsResponse
         {
             UnknownStateFilters = unknownStates,
-            TransactionStates = listings.Where(t => context.Authorize(AclOperation.Describe, AclResourceType.TransactionalId, t.TransactionalId)).Select(t => new ListTransactionsResponse.TransactionStateData
+            TransactionStates = listings.Where(t => context.TransactionCoordinatorError(t.TransactionalId) == ErrorCode.None && context.Authorize(AclOperation.Describe, AclResourceType.TransactionalId, t.TransactionalId)).Select(t => new ListTransactionsResponse.TransactionStateData
             {
                 TransactionalId = t.TransactionalId,
                 ProducerId = t.ProducerId,

@@ -12,6 +12,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// id, generation and instance id come along (KIP-447) and fence zombies of older generations. Needs WRITE on the
 /// transactional id, then READ on the group (else every partition gets TRANSACTIONAL_ID_ or GROUP_AUTHORIZATION_FAILED),
 /// and READ on each topic (else TOPIC_AUTHORIZATION_FAILED).
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
 internal sealed class TxnOffsetCommitHandler : ApiHandler<TxnOffsetCommitRequest>
 {
@@ -29,7 +30,7 @@ internal sealed class TxnOffsetCommitHandler : ApiHandler<TxnOffsetCommitRequest
     {
         var requestError = !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? ErrorCode.TransactionalIdAuthorizationFailed
             : !context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.GroupAuthorizationFailed
-            : ErrorCode.None;
+            : context.GroupCoordinatorError(request.GroupId);
         var authorization = CommitAuthorization.Check(context, requestError, request.Topics.Select(topic => topic.Name));
         var known = request.Topics
             .Where(topic => authorization.Allows(topic.Name))

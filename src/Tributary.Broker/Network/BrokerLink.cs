@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+
+namespace Tributary.Broker.Network;
+
+/// <summary>
+/// The network path between clients and one broker, as <see cref="Faults.NetworkControls"/> sets it: its listeners
+/// reset connections while it is isolated, its connections consult it before answering, and it knows every open
+/// connection so that they can all be reset at once.
+/// </summary>
+internal sealed class BrokerLink(int brokerId)
+{
+    private readonly ConcurrentDictionary<KafkaConnection, byte> _connections = new();
+    private long _latencyTicks;
+    private long _bytesPerSecond;
+    private volatile bool _isolated;
+    private volatile bool _blackHoled;
+
+    /// <summary>The broker.</summary>
+    public int BrokerId { get; } = brokerId;
+
+    /// <summary>Added before every response.</summary>
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
+        set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
+    }
+
+    /// <summary>The cap on what one connection sends per second; zero for none.</summary>
+    public long BytesPerSecond
+    {
+        get => Interlocked.Read(ref _bytesPerSecond);
+        set => Interlocked.Exchange(ref _bytesPerSecond, value);
+    }
+
+    /// <summary>Every connection is reset, new ones as soon as they are accepted.</summary>
+    public bool Isolated
+    {
+        get => _isolated;
+        set => _isolated = value;
+    }
+
+    /// <summary>Requests are read and never answered.</summary>
+    public bool BlackHoled
+    {
+        get => _blackHoled;
+        set => _blackHoled = value;
+    }
+
+    /// <summary>How many client connections are open.</summary>
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>A connection started; it is reset at once while the broker is isolated (false then).</summary>
+    public bool Register(KafkaConnection connection)
+    {
+        _connections[connection] = 0;
+        if (!_isolated) return true;
+        connection.Reset();
+        return false;
+    }
+
+    /// <summary>A connection ended.</summary>
+    public void Unregister(KafkaConnection connection) => _connections.TryRemove(connection, out _);
+
+    /// <summary>Resets every open connection (TCP RST).</summary>
+    public void ResetAll()
+    {
+        foreach (var connection in _connections.Keys) connection.Reset();
+    }
+
+    /// <summary>Sends <paramref name="frame"/> whole, or, under a bandwidth cap, in slices paced to the cap.</summary>
+    public async ValueTask SendAsync(Stream stream, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        var latency = Latency;
+        if (latency > TimeSpan.Zero) await Task.Delay(latency, cancellationToken).ConfigureAwait(false);
+        var rate = BytesPerSecond;
+        if (rate <= 0)
+        {
+            await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // Slices of a twentieth of a second's worth, each followed by its share of time.
+        var slice = (int)Math.Clamp(rate / 20, 1, int.MaxValue);
+        for (var offset = 0; offset < frame.Length; offset += slice)
+        {
+            var part = frame.Slice(offset, Math.Min(slice, frame.Length - offset));
+            await stream.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds((double)part.Length / rate), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
