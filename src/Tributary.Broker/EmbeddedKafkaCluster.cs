@@ -296,6 +296,17 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Every topic as the cluster holds it now (Kafka's internal topics are not modelled), ordered by name.</summary>
+    public IReadOnlyList<TopicDescription> DescribeTopics() =>
+        _controller.Topics.OrderBy(t => t.Name, StringComparer.Ordinal).Select(topic => new TopicDescription(topic.Name, topic.Id,
+            topic.Partitions.Select(p =>
+            {
+                var (leadership, log) = (p.Leadership, p.LeaderLog);
+                return new PartitionDescription(p.Index, leadership.Leader, leadership.LeaderEpoch, leadership.Replicas, leadership.Isr,
+                    log?.LogStartOffset ?? -1, log?.HighWatermark ?? -1);
+            }).ToList(),
+            topic.Config.Overrides)).ToList();
+
     /// <summary>
     /// Adds ACLs (an ACL that exists already stays as it is), as Kafka's CreateAcls would. They apply to the next
     /// request of every connection.

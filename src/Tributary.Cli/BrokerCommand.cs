@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker;
 using Tributary.Cli.Common;
+using Tributary.Cli.Control;
 
 namespace Tributary.Cli;
 
@@ -12,7 +13,8 @@ namespace Tributary.Cli;
 /// writes the first listener's list to a file, atomically (the file appears complete once the cluster serves) and
 /// removes it on a clean stop. Logs go to stderr. <c>--authorizer</c> turns ACLs on and <c>--super-user</c> names the
 /// principals they never stop. <c>--config KEY=VALUE</c> and <c>--config-file</c> (server.properties) set Kafka broker
-/// configs by name; an unknown one or a bad value is one error line.
+/// configs by name; an unknown one or a bad value is one error line. <c>--control-port</c> serves the cluster's
+/// controls over HTTP on 127.0.0.1 (<see cref="ControlServer"/>).
 /// </summary>
 internal static class BrokerCommand
 {
@@ -38,10 +40,15 @@ internal static class BrokerCommand
             Description = "A Kafka broker config as KEY=VALUE, e.g. num.partitions=3 or broker.rack=a,b,c (one rack per broker); repeatable, wins over --config-file.",
         };
         var configFile = new Option<FileInfo?>("--config-file") { Description = "Kafka broker configs in server.properties syntax." };
+        var controlPort = new Option<int?>("--control-port")
+        {
+            Description = "Serve the cluster's controls (stop, crash, latency, isolate, leader moves, request rules, ...) over HTTP with JSON on 127.0.0.1:PORT; 0 picks a free port.",
+        };
+        var controlFile = new Option<FileInfo?>("--control-file") { Description = "Also write the control URL to this file (atomically, once it serves; removed on exit)." };
         var security = new BrokerSecurityOptions();
         var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.")
         {
-            brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers, configs, configFile,
+            brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers, configs, configFile, controlPort, controlFile,
         };
         security.AddTo(command);
         command.SetSafeAction((result, cancellationToken) =>
@@ -50,7 +57,7 @@ internal static class BrokerCommand
             return RunAsync(
                 new BrokerRequest(brokerCount, firstPort, result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile),
                     security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList(),
-                    BrokerConfigs(result.GetValue(configFile), result.GetValue(configs) ?? [])),
+                    BrokerConfigs(result.GetValue(configFile), result.GetValue(configs) ?? []), ControlPort(result.GetValue(controlPort), result.GetValue(controlFile))),
                 cancellationToken);
         });
         return command;
@@ -79,8 +86,13 @@ internal static class BrokerCommand
         return configs;
     }
 
+    private static (int? Port, FileInfo? File) ControlPort(int? port, FileInfo? file) =>
+        port is < 0 or > 65535 ? throw new UserErrorException($"bad --control-port {port}: use 0 to 65535")
+        : file is not null && port is null ? throw new UserErrorException("--control-file needs --control-port")
+        : (port, file);
+
     private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security,
-        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers, IReadOnlyDictionary<string, string> BrokerConfigs);
+        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers, IReadOnlyDictionary<string, string> BrokerConfigs, (int? Port, FileInfo? File) Control);
 
     private static async Task<int> RunAsync(BrokerRequest request, CancellationToken cancellationToken)
     {
@@ -121,6 +133,10 @@ internal static class BrokerCommand
         }
         await using (cluster)
         {
+            // Serving before the bootstrap line appears, so a script that waits for the line can use the controls at once.
+            await using var control = StartControl(cluster, request.Control.Port, loggerFactory);
+            if (request.Control.Port is not null && control is null) return 1;
+            if (request.Control.File is { } controlFile) await WriteAtomicallyAsync(controlFile, control!.Url);
             if (security.CaOut is { } caOut) cluster.CertificateAuthority!.WriteCertificatePem(caOut.FullName);
             if (request.BootstrapFile is { } file) await WriteAtomicallyAsync(file, cluster.BootstrapServers);
             foreach (var listener in security.Listeners) Console.Out.WriteLine(cluster.GetBootstrapServers(listener.EffectiveName));
@@ -135,7 +151,25 @@ internal static class BrokerCommand
             }
         }
         request.BootstrapFile?.Delete();
+        request.Control.File?.Delete();
         return 0;
+    }
+
+    /// <summary>The control server on <paramref name="port"/>, null when none was asked for or the port is taken (said on stderr).</summary>
+    private static ControlServer? StartControl(EmbeddedKafkaCluster cluster, int? port, ILoggerFactory loggerFactory)
+    {
+        if (port is not { } wanted) return null;
+        try
+        {
+            var control = ControlServer.Start(cluster, wanted, loggerFactory.CreateLogger("Tributary.Control"));
+            loggerFactory.CreateLogger("Tributary.Control").LogInformation("Control port serving at {Url}", control.Url);
+            return control;
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"tributary: cannot start the control port on 127.0.0.1:{wanted}: {e.Message}");
+            return null;
+        }
     }
 
     // Written next to the target and renamed over it, so a script waiting for the file never reads half a line.
