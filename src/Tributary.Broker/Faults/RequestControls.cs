@@ -173,7 +173,7 @@ public sealed class RequestControls
             var value = property.GetValue(message);
             switch (value)
             {
-                case string name when property.Name is "Topic" or "TopicName" || (insideTopics && property.Name == "Name"):
+                case string name when name.Length > 0 && (property.Name is "Topic" or "TopicName" || (insideTopics && property.Name == "Name")):
                     topics.Add(name);
                     break;
                 case Guid id when property.Name == "TopicId" && id != Guid.Empty:

@@ -1,0 +1,83 @@
+using Confluent.Kafka;
+
+namespace Tributary.Broker.Tests.Faults;
+
+/// <summary>
+/// One three-broker cluster for the fault tests of a class, with short timeouts (a follower leaves the ISR after
+/// 500 ms without catching up; an isolated broker is fenced after 1.5 s). Each test uses topics and groups of its
+/// own, and every fault is cleared after each test (<see cref="ResetAsync"/>).
+/// </summary>
+public sealed class FaultClusterFixture : IAsyncLifetime
+{
+    public EmbeddedKafkaCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions
+    {
+        Brokers = 3,
+        ReplicaLagTimeMax = TimeSpan.FromMilliseconds(500),
+        BrokerSessionTimeout = TimeSpan.FromMilliseconds(1500),
+        GroupInitialRebalanceDelay = TimeSpan.Zero,
+    });
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Heals every broker, restarts stopped ones, removes every rule and stops recording.</summary>
+    public async Task ResetAsync()
+    {
+        Cluster.Network.HealAll();
+        Cluster.Requests.ClearRules();
+        Cluster.Requests.StopRecording();
+        Cluster.Faults.Clear();
+        foreach (var broker in Cluster.Brokers) await Cluster.StartBrokerAsync(broker.Id);
+    }
+
+    /// <summary>A topic name no other test uses.</summary>
+    public static string NewName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+
+    /// <summary>A Confluent.Kafka producer that retries for up to <paramref name="messageTimeoutMs"/> and refreshes metadata often.</summary>
+    public IProducer<string, string> Producer(int messageTimeoutMs = 30_000, int requestTimeoutMs = 5_000, string? clientId = null) =>
+        new ProducerBuilder<string, string>(new ProducerConfig
+        {
+            BootstrapServers = Cluster.BootstrapServers,
+            ClientId = clientId ?? "fault-producer",
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 0,
+            MessageTimeoutMs = messageTimeoutMs,
+            RequestTimeoutMs = requestTimeoutMs,
+            SocketTimeoutMs = Math.Max(requestTimeoutMs, 10),
+            TopicMetadataRefreshIntervalMs = 500,
+            RetryBackoffMs = 50,
+            RetryBackoffMaxMs = 200,
+            ReconnectBackoffMs = 50,
+            ReconnectBackoffMaxMs = 200,
+        }).Build();
+
+    /// <summary>Produces one record and waits for its acknowledgement.</summary>
+    public static async Task<DeliveryResult<string, string>> ProduceAsync(IProducer<string, string> producer, string topic, string value)
+    {
+        var delivered = await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = value });
+        Assert.Equal(PersistenceStatus.Persisted, delivered.Status);
+        return delivered;
+    }
+
+    /// <summary>The values of partition 0 of <paramref name="topic"/> from the start, once <paramref name="expected"/> have arrived.</summary>
+    public List<string> ReadAll(string topic, int expected)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = Cluster.BootstrapServers,
+            GroupId = NewName("reader"),
+            EnableAutoCommit = false,
+            TopicMetadataRefreshIntervalMs = 500,
+        }).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var values = new List<string>();
+        var deadline = DateTime.UtcNow + Eventually.Patience;
+        while (values.Count < expected && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } record) values.Add(record.Message.Value);
+        }
+        return values;
+    }
+}
