@@ -67,7 +67,7 @@ public sealed class BrokerConfigCommandTests : IDisposable
     {
         var result = await CliRunner.RunAsync(null, null, "broker", "--port", "0", "--config", config);
 
-        AssertOneLineError(result, error);
+        ErrorTests.AssertOneLineError(result, error);
     }
 
     [Fact]
@@ -76,9 +76,9 @@ public sealed class BrokerConfigCommandTests : IDisposable
         var malformed = Path.Combine(_directory, "bad.properties");
         await File.WriteAllTextAsync(malformed, "broker.rack=\\u12\n");
 
-        AssertOneLineError(await CliRunner.RunAsync(null, null, "broker", "--port", "0", "--config-file", Path.Combine(_directory, "none.properties")),
+        ErrorTests.AssertOneLineError(await CliRunner.RunAsync(null, null, "broker", "--port", "0", "--config-file", Path.Combine(_directory, "none.properties")),
             "--config-file none.properties does not exist");
-        AssertOneLineError(await CliRunner.RunAsync(null, null, "broker", "--port", "0", "--config-file", malformed),
+        ErrorTests.AssertOneLineError(await CliRunner.RunAsync(null, null, "broker", "--port", "0", "--config-file", malformed),
             "bad --config-file bad.properties: line 1: malformed \\uxxxx escape");
     }
 
@@ -94,12 +94,5 @@ public sealed class BrokerConfigCommandTests : IDisposable
             ["plain"] = "value", ["spaced"] = "padded value  ", ["colon"] = "v", ["white"] = "space", ["empty"] = "",
             ["key with=escapes"] = "a\tbA\\", ["continued"] = "one,two", ["backslash.at.end"] = "x\\", ["last"] = "final",
         }, properties);
-    }
-
-    private static void AssertOneLineError(CliResult result, string startsWith)
-    {
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.StartsWith("tributary: " + startsWith, result.Stderr);
-        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

@@ -32,8 +32,14 @@ internal sealed record ClusterSettings
     /// <summary>offsets.topic.num.partitions: how many offsets-topic partitions group coordinators are spread over.</summary>
     public int OffsetsTopicPartitions { get; init; } = 50;
 
+    /// <summary>The one replica selector Kafka ships: consumers read from a replica in their rack (KIP-392).</summary>
+    public const string RackAwareReplicaSelectorClass = "org.apache.kafka.common.replica.RackAwareReplicaSelector";
+
     /// <summary>broker.rack: one rack for every broker, or one per broker in id order; empty when not set.</summary>
     public IReadOnlyList<string> Racks { get; init; } = [];
+
+    /// <summary>replica.selector.class is Kafka's rack-aware selector: leaders send consumers to a replica in their rack.</summary>
+    public bool RackAwareReplicaSelector { get; init; }
 
     /// <summary>What a new topic's configs default to: Kafka's defaults, or the broker's where its configs set them.</summary>
     public TopicConfig TopicDefaults { get; init; } = TopicConfig.Defaults;
