@@ -9,6 +9,10 @@ namespace Tributary.Broker.Handlers;
 
 /// <summary>
 /// DescribeConfigs: every topic or broker config with its value, source, type, and (if asked) synonyms and documentation.
+/// A broker resource named by id lists every config of <see cref="BrokerConfigCatalog"/> (source DYNAMIC_BROKER_CONFIG,
+/// DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG or DEFAULT_CONFIG, synonyms most specific first); the empty
+/// name, the cluster-wide default resource, lists only the dynamic defaults set at run time, as Kafka does. v0 reports
+/// is_default instead of the source.
 /// A topic needs DESCRIBE_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED, before any existence check), a broker
 /// DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
 /// </summary>
