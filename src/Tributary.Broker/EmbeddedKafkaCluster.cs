@@ -61,7 +61,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         _authorizer = options.EnableAuthorizer
             ? new Authorizer(true, options.SuperUsers, options.AllowEveryoneIfNoAclFound, options.LoggerFactory.CreateLogger("Tributary.Broker.Authorizer"))
             : Authorizer.Disabled;
-        Requests = new RequestControls(options.TimeProvider);
+        Requests = new RequestControls();
         Faults = new FaultInjector(Requests);
         Network = new NetworkControls(_controller);
         _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), _controller, _groups, _transactions, credentials, options.TimeProvider, Requests, _authorizer, _logger);

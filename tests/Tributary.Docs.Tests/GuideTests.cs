@@ -47,6 +47,20 @@ public sealed class GuideTests(EmbeddedKafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Embedded_cluster_faults_example_runs_through_a_failed_request_a_leader_move_and_an_isolated_broker()
+    {
+        const string guide = "docs/embedded-cluster.md";
+        var program = Snippets.Compile("EmbeddedClusterFaults", OutputKind.ConsoleApplication, Under(guide, "Faults on demand").Code);
+
+        var output = await Snippets.RunAsync(program, TimeSpan.FromMinutes(1));
+
+        Assert.Contains("6 produce requests for 5 records", output);
+        Assert.Matches(@"Broker \d isolated; broker \d leads now", output);
+        // A sketch: the consumer is left out, so it is compiled, not run.
+        Snippets.Compile("EmbeddedClusterClock", OutputKind.ConsoleApplication, "using Tributary.Broker;\nusing Tributary.Testing;\n" + Under(guide, "Time").Code);
+    }
+
+    [Fact]
     public void The_plug_in_example_drops_and_redacts()
     {
         var plugin = Snippets.Compile("RedactPlugin", OutputKind.DynamicallyLinkedLibrary, Under("docs/cli.md", "`pipe`").Code);

@@ -20,6 +20,8 @@ public sealed class KafkaFixture : EmbeddedKafkaFixture
         GroupMinSessionTimeout = TimeSpan.FromSeconds(1),
         ConsumerGroupHeartbeatInterval = TimeSpan.FromMilliseconds(200),
         ConsumerGroupSessionTimeout = TimeSpan.FromSeconds(6),
+        // An isolated broker is fenced (its leaderships and coordinators move) 2 s after it was cut off.
+        BrokerSessionTimeout = TimeSpan.FromSeconds(2),
     };
 
     /// <summary>Creates a topic with the given number of partitions, on one broker or replicated.</summary>

@@ -2,13 +2,13 @@ namespace Tributary.Benchmarks.Cluster;
 
 /// <summary>What the client process does: produce or consume on one topic of one cluster.</summary>
 /// <param name="Kind">Produce or consume.</param>
-/// <param name="BootstrapServers">The cluster.</param>
+/// <param name="ClientConfig">How to reach the cluster: bootstrap list and security settings (librdkafka names).</param>
 /// <param name="Topic">The topic (created beforehand with <paramref name="Partitions"/> partitions).</param>
 /// <param name="Partitions">The partitions to spread messages over or to read.</param>
 /// <param name="Messages">How many messages to produce, or to consume before stopping.</param>
 /// <param name="Acks">For produce: "1" or "all".</param>
 /// <param name="StallTimeout">For consume: how long without a message counts as stalled.</param>
-internal sealed record ClientWorkload(WorkloadKind Kind, string BootstrapServers, string Topic, int Partitions, long Messages, string Acks, TimeSpan StallTimeout)
+internal sealed record ClientWorkload(WorkloadKind Kind, IReadOnlyDictionary<string, string> ClientConfig, string Topic, int Partitions, long Messages, string Acks, TimeSpan StallTimeout)
 {
     /// <summary>The size of every message value, as the issue specifies.</summary>
     public const int MessageSize = 100;

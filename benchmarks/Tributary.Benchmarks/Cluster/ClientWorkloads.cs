@@ -27,9 +27,8 @@ internal static class ClientWorkloads
     /// </summary>
     private static WorkloadResult Produce(ClientWorkload workload)
     {
-        var config = new ProducerConfig
+        var config = new ProducerConfig(workload.ClientConfig.ToDictionary())
         {
-            BootstrapServers = workload.BootstrapServers,
             Acks = workload.Acks == "all" ? Acks.All : Acks.Leader,
             EnableIdempotence = false,
             LingerMs = 5,
@@ -77,7 +76,7 @@ internal static class ClientWorkloads
     /// <summary>The sum of the partitions' end offsets: every message the cluster stored in the (new) topic.</summary>
     private static long StoredMessages(ClientWorkload workload)
     {
-        var config = new ConsumerConfig { BootstrapServers = workload.BootstrapServers, GroupId = "benchmark-check" };
+        var config = new ConsumerConfig(workload.ClientConfig.ToDictionary()) { GroupId = "benchmark-check" };
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).Build();
         return Enumerable.Range(0, workload.Partitions)
             .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(workload.Topic, p), TimeSpan.FromSeconds(10)).High.Value);
@@ -89,9 +88,8 @@ internal static class ClientWorkloads
     /// </summary>
     private static WorkloadResult Consume(ClientWorkload workload)
     {
-        var config = new ConsumerConfig
+        var config = new ConsumerConfig(workload.ClientConfig.ToDictionary())
         {
-            BootstrapServers = workload.BootstrapServers,
             GroupId = "benchmark-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,

@@ -1,5 +1,6 @@
 using System.Runtime;
 using System.Runtime.InteropServices;
+using Tributary.Broker;
 
 namespace Tributary.Benchmarks.Cluster;
 
@@ -37,6 +38,7 @@ internal static class ClusterBenchmarks
         Console.WriteLine();
         Console.WriteLine(LoadAverage());
         if (results.Count > 0) Console.WriteLine(ResultTable.Throughput(results));
+        if (results.Any(r => r.SecurityProtocol != "PLAINTEXT")) Console.WriteLine(ResultTable.SecurityCost(results));
         if (startup.Count > 0) Console.WriteLine(ResultTable.Startup(startup));
         return 0;
     }
@@ -63,7 +65,7 @@ internal static class ClusterBenchmarks
     {
         var fill = await ProduceAsync(target, $"fill for {scenario}", "1", messages, options, sampler: null, cancellationToken);
         return await RunAsync(target, scenario,
-            new ClientWorkload(WorkloadKind.Consume, target.BootstrapServers, TopicName(fill.Scenario), options.Partitions,
+            new ClientWorkload(WorkloadKind.Consume, target.ClientConfig, TopicName(fill.Scenario), options.Partitions,
                 messages, Acks: "", options.StallTimeout), sampler, cancellationToken);
     }
 
@@ -73,7 +75,7 @@ internal static class ClusterBenchmarks
         var topic = TopicName(scenario);
         await target.CreateTopicAsync(topic, options.Partitions, cancellationToken);
         return await RunAsync(target, scenario,
-            new ClientWorkload(WorkloadKind.Produce, target.BootstrapServers, topic, options.Partitions, messages, acks, options.StallTimeout),
+            new ClientWorkload(WorkloadKind.Produce, target.ClientConfig, topic, options.Partitions, messages, acks, options.StallTimeout),
             sampler, cancellationToken);
     }
 
@@ -84,7 +86,7 @@ internal static class ClusterBenchmarks
         sampler?.Reset();
         var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
         foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
-        var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, measurement);
+        var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement);
         Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms {row.Note}");
         return row;
     }
@@ -101,6 +103,10 @@ internal static class ClusterBenchmarks
         "mock-3" => await MockClusterTarget.StartAsync(3, cancellationToken),
         "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken),
         "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken),
-        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1 or embedded-3."),
+        "embedded-1-tls" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.Ssl),
+        "embedded-3-tls" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.Ssl),
+        "embedded-1-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.SaslSsl),
+        "embedded-3-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.SaslSsl),
+        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3, or embedded-1/3 with -tls or -sasl-ssl."),
     };
 }

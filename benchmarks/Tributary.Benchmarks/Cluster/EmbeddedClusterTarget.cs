@@ -2,18 +2,25 @@ using Tributary.Broker;
 
 namespace Tributary.Benchmarks.Cluster;
 
-/// <summary>The embedded Tributary cluster as a benchmark target.</summary>
+/// <summary>
+/// The embedded Tributary cluster as a benchmark target, on one listener: PLAINTEXT, SSL (TLS with the certificates
+/// the cluster creates) or SASL_SSL (the same TLS, clients logging in with SCRAM-SHA-512).
+/// </summary>
 internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 {
+    private const string User = "bench";
     private readonly EmbeddedKafkaCluster _cluster;
     private readonly short _replicationFactor;
 
-    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers)
+    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol)
     {
         _cluster = cluster;
         _replicationFactor = (short)Math.Min(brokers, 3);
         Brokers = brokers;
-        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")})";
+        SecurityProtocol = protocol.ToKafkaName();
+        var security = protocol == KafkaSecurityProtocol.Plaintext ? "" : $", {SecurityProtocol}";
+        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{security})";
+        ClientConfig = cluster.GetClientConfig(user: protocol.UsesSasl() ? User : null, saslMechanism: protocol.UsesSasl() ? "SCRAM-SHA-512" : null);
     }
 
     public string Name { get; }
@@ -22,12 +29,20 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 
     public bool IsManaged => true;
 
-    public string BootstrapServers => _cluster.BootstrapServers;
+    public string SecurityProtocol { get; }
 
-    public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken)
+    public IReadOnlyDictionary<string, string> ClientConfig { get; }
+
+    public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken,
+        KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext)
     {
-        var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = brokers }, cancellationToken);
-        return new EmbeddedClusterTarget(cluster, brokers);
+        var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions
+        {
+            Brokers = brokers,
+            Listeners = [new ListenerOptions(protocol)],
+            Users = new Dictionary<string, string> { [User] = "bench-secret" },
+        }, cancellationToken);
+        return new EmbeddedClusterTarget(cluster, brokers, protocol);
     }
 
     public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken) =>

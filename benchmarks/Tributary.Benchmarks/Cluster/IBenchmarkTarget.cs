@@ -12,8 +12,11 @@ internal interface IBenchmarkTarget : IAsyncDisposable
     /// <summary>True when the broker is managed code, so this process's allocations are the broker's.</summary>
     bool IsManaged { get; }
 
-    /// <summary>The bootstrap list clients use.</summary>
-    string BootstrapServers { get; }
+    /// <summary>The listener's security protocol (PLAINTEXT, SSL, SASL_SSL): secured targets are compared with the plaintext one of as many brokers.</summary>
+    string SecurityProtocol { get; }
+
+    /// <summary>What clients need to connect (librdkafka names): bootstrap list and, on secured listeners, TLS and SASL settings.</summary>
+    IReadOnlyDictionary<string, string> ClientConfig { get; }
 
     /// <summary>Creates a topic with exactly <paramref name="partitions"/> partitions.</summary>
     Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken);

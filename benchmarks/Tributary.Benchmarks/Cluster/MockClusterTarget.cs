@@ -18,7 +18,9 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
 
     public bool IsManaged => false;
 
-    public string BootstrapServers => _mock.BootstrapServers;
+    public string SecurityProtocol => "PLAINTEXT";
+
+    public IReadOnlyDictionary<string, string> ClientConfig => new Dictionary<string, string> { ["bootstrap.servers"] = _mock.BootstrapServers };
 
     /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers.</summary>
     public static Task<MockClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken)

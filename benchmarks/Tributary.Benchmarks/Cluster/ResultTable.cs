@@ -16,7 +16,8 @@ internal static class ResultTable
         text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
         foreach (var row in results)
         {
-            var mock = results.FirstOrDefault(r => r.Scenario == row.Scenario && r.Brokers == row.Brokers && r.Target.StartsWith(MockPrefix, StringComparison.Ordinal));
+            // Secured rows are compared with the plaintext embedded row instead (SecurityCost): the mock has no TLS.
+            var mock = row.SecurityProtocol != "PLAINTEXT" ? null : results.FirstOrDefault(r => r.Scenario == row.Scenario && r.Brokers == row.Brokers && r.Target.StartsWith(MockPrefix, StringComparison.Ordinal));
             var ratio = mock is null || mock == row || mock.MessagesPerSecond == 0 ? "" : $"{row.MessagesPerSecond / mock.MessagesPerSecond:0.0}x";
             var allocated = row.AllocatedBytesPerMessage is { } bytes ? Invariant($"{bytes:0.0}") : "n/a (native)";
             var kept = row.RetainedBytesPerMessage is { } keptBytes ? Invariant($"{keptBytes:0.0}") : "n/a";
@@ -25,6 +26,27 @@ internal static class ResultTable
         }
         return text.ToString();
     }
+
+    /// <summary>
+    /// What security costs: each secured row against the plaintext embedded row of the same scenario and broker
+    /// count in the same run, throughput and broker CPU per message side by side. With several plaintext runs the
+    /// last one counts: the first cluster in a process also pays for first use (JIT, memory new to the process).
+    /// </summary>
+    public static string SecurityCost(IReadOnlyList<ScenarioResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| Scenario | Brokers | Listener | msg/s | plaintext msg/s | throughput vs plaintext | Broker CPU µs/msg | plaintext µs/msg | broker CPU vs plaintext |");
+        text.AppendLine("|---|--:|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var row in results.Where(r => r.SecurityProtocol != "PLAINTEXT"))
+        {
+            var plain = results.LastOrDefault(r => r.Scenario == row.Scenario && r.Brokers == row.Brokers && r.IsManaged && r.SecurityProtocol == "PLAINTEXT");
+            if (plain is null) continue;
+            text.AppendLine(Invariant($"| {row.Scenario} | {row.Brokers} | {row.SecurityProtocol} | {row.MessagesPerSecond:N0} | {plain.MessagesPerSecond:N0} | {Ratio(row.MessagesPerSecond, plain.MessagesPerSecond)} | {row.CpuMicrosecondsPerMessage:0.00} | {plain.CpuMicrosecondsPerMessage:0.00} | {Ratio(row.CpuMicrosecondsPerMessage, plain.CpuMicrosecondsPerMessage)} |"));
+        }
+        return text.ToString();
+    }
+
+    private static string Ratio(double value, double baseline) => baseline > 0 ? Invariant($"{value / baseline:0.00}x") : "";
 
     /// <summary>The startup table.</summary>
     public static string Startup(IReadOnlyList<StartupResult> results)

@@ -5,8 +5,9 @@ namespace Tributary.Benchmarks.Cluster;
 /// <param name="Target">The target's name.</param>
 /// <param name="Brokers">The target's broker count.</param>
 /// <param name="IsManaged">Whether the broker's allocations were measurable (managed code).</param>
+/// <param name="SecurityProtocol">The listener's security protocol, e.g. PLAINTEXT or SASL_SSL.</param>
 /// <param name="Measurement">What was measured.</param>
-internal sealed record ScenarioResult(string Scenario, string Target, int Brokers, bool IsManaged, Measurement Measurement)
+internal sealed record ScenarioResult(string Scenario, string Target, int Brokers, bool IsManaged, string SecurityProtocol, Measurement Measurement)
 {
     private WorkloadResult Result => Measurement.Result;
 

@@ -42,7 +42,7 @@ internal static class StartupBenchmark
             var clock = Stopwatch.StartNew();
             await using var target = await start(cancellationToken);
             started.Add(clock.Elapsed.TotalMilliseconds);
-            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = target.BootstrapServers }).Build())
+            using (var admin = new AdminClientBuilder(new AdminClientConfig(target.ClientConfig.ToDictionary())).Build())
             {
                 var metadata = admin.GetMetadata(MetadataTimeout);
                 clock.Stop();

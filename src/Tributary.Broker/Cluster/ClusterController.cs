@@ -20,7 +20,9 @@ namespace Tributary.Broker.Cluster;
 /// that copies its follower replicas from their leaders. Timers (on the cluster's TimeProvider) run the ISR lag
 /// check (here), retention, transaction timeouts and group session expiry.</para>
 /// <para><b>One writer per piece of shared state.</b> Broker liveness (<see cref="BrokerNode.IsAlive"/>),
-/// leadership, leader epochs and ISR: this controller, under its lock. A leader replica's log: the produce handler
+/// the broker list, isolation (network partitions and the fencing that follows), leadership, leader epochs and
+/// ISR: this controller, under its lock. Leadership changes go through <see cref="Elect"/> (elections) and
+/// <see cref="MoveLeader"/> (a chosen leader: moves, preferred elections), both published by <see cref="Publish"/>. A leader replica's log: the produce handler
 /// and the transaction coordinator's markers (through <see cref="PartitionState"/>, checked against the leader
 /// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone. The high watermark
 /// of a leader: its <see cref="PartitionState"/>, under the partition's lock, from follower progress. Group state:
@@ -272,6 +274,8 @@ internal sealed class ClusterController : IAsyncDisposable
                 Publish(partition, current.Leader == -1 ? Elect(partition, current, starting: id) : current, starting: id);
             }
             broker.IsAlive = true;
+            // Started while isolated: the controller still does not hear it, and fences it again after the session timeout.
+            if (_isolated.TryGetValue(id, out var fence)) fence.Change(Settings.BrokerSessionTimeout, Timeout.InfiniteTimeSpan);
             _fetchers[id].WakeAll();
             _logger.LogInformation("Broker {Broker} started", id);
         }

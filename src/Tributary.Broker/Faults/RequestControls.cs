@@ -19,14 +19,15 @@ public sealed class RequestControls
 {
     private static readonly ConcurrentDictionary<Type, PropertyInfo[]> PropertiesByType = new();
 
-    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private volatile RequestRule[] _rules = [];
     private long _nextRuleId;
     private volatile RequestRecorder? _recorder;
     private long _responseDelayTicks;
 
-    internal RequestControls(TimeProvider time) => _time = time;
+    internal RequestControls()
+    {
+    }
 
     /// <summary>
     /// Adds a rule: of the requests that <paramref name="match"/> matches, from the <paramref name="nth"/> on, the next
@@ -120,9 +121,6 @@ public sealed class RequestControls
         set => Interlocked.Exchange(ref _responseDelayTicks, value.Ticks);
     }
 
-    /// <summary>The cluster's clock (delays and record times).</summary>
-    internal TimeProvider Time => _time;
-
     /// <summary>The rule that acts on this request, or null (at once when there are no rules).</summary>
     internal RequestRule? Evaluate(int brokerId, string? clientId, ApiKey apiKey, IKafkaRequest request, Func<Guid, string?> topicName)
     {
@@ -148,10 +146,10 @@ public sealed class RequestControls
         lock (_lock) _rules = _rules.Where(r => r != rule).ToArray();
     }
 
-    /// <summary>Records one request and its outcome, when recording.</summary>
-    internal void Record(Func<RecordedRequest> entry)
+    /// <summary>Records one request and its outcome, when recording (the caller checks <see cref="IsRecording"/> first, so that nothing is built otherwise).</summary>
+    internal void Record(RecordedRequest entry)
     {
-        if (_recorder is { IsRecording: true } recorder) recorder.Add(entry());
+        if (_recorder is { IsRecording: true } recorder) recorder.Add(entry);
     }
 
     /// <summary>

@@ -31,6 +31,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
     private readonly UserCredentials _users;
     private readonly TimeProvider _time;
     private readonly RequestControls _requests;
+    private readonly Func<Guid, string?> _topicName;
     private readonly Authorizer _authorizer;
     private readonly ILogger _logger;
 
@@ -44,6 +45,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
         _users = users;
         _time = time;
         _requests = requests;
+        _topicName = id => cluster.TryGetTopic(id, out var topic) ? topic.Name : null;
         _authorizer = authorizer;
         _logger = logger;
     }
@@ -92,8 +94,8 @@ internal sealed class RequestDispatcher : IRequestProcessor
             Authorizer = _authorizer,
         };
         var started = Stopwatch.GetTimestamp();
-        var receivedAt = _time.GetUtcNow();
-        var rule = _requests.Evaluate(connection.Broker.Id, header.ClientId, handler.ApiKey, request, TopicName);
+        var receivedAt = _requests.IsRecording ? _time.GetUtcNow() : default;
+        var rule = _requests.Evaluate(connection.Broker.Id, header.ClientId, handler.ApiKey, request, _topicName);
         IKafkaResponse? response = null;
         if (rule?.Action.Kind != RequestRuleActionKind.DropConnection)
         {
@@ -104,8 +106,9 @@ internal sealed class RequestDispatcher : IRequestProcessor
             var delay = _requests.ResponseDelay;
             if (delay > TimeSpan.Zero) await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
-        _requests.Record(() => new RecordedRequest(connection.Broker.Id, connection.ConnectionId, header.ClientId, handler.ApiKey, version, correlationId,
-            request, response, receivedAt, Stopwatch.GetElapsedTime(started), rule?.Id));
+        if (_requests.IsRecording)
+            _requests.Record(new RecordedRequest(connection.Broker.Id, connection.ConnectionId, header.ClientId, handler.ApiKey, version, correlationId,
+                request, response, receivedAt, Stopwatch.GetElapsedTime(started), rule?.Id));
         if (_logger.IsEnabled(LogLevel.Debug))
             _logger.LogDebug("Broker {Broker} connection {Connection} ({ClientId} at {Client}): {Api} v{Version} #{CorrelationId} handled in {Elapsed:0.0} ms{NoResponse}{Rule}",
                 connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,
@@ -116,7 +119,6 @@ internal sealed class RequestDispatcher : IRequestProcessor
             : RequestOutcome.Respond(Encode(response, version, correlationId, handler.ResponseSizeHint(response)));
     }
 
-    private string? TopicName(Guid id) => _cluster.TryGetTopic(id, out var topic) ? topic.Name : null;
 
     /// <summary>Decodes a request frame's header and body.</summary>
     /// <exception cref="KafkaProtocolException">The bytes are malformed.</exception>

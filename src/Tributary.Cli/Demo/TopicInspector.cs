@@ -1,19 +1,26 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Tributary.Cli.Demo;
 
 /// <summary>
-/// Reads what the demo's exercises left in the cluster with plain Confluent.Kafka clients, independent of the
-/// connectors under demonstration: a topic's committed records, its end offsets and a group's committed offsets.
+/// Reads what the demo's steps left in the cluster with plain Confluent.Kafka clients, independent of the connectors
+/// under demonstration: a topic's records, its end offsets, a partition's leader and in-sync replicas, and a group's
+/// committed offsets. Its admin client and watermark consumer live as long as it does: a login over SASL_SSL (TLS
+/// handshake, SCRAM) costs more than the questions the replication step asks every few milliseconds.
 /// </summary>
-internal sealed class TopicInspector(string bootstrapServers)
+/// <param name="clientConfig">Connection properties of a principal that may read everything (an administrator).</param>
+internal sealed class TopicInspector(IReadOnlyDictionary<string, string> clientConfig) : IDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    private readonly Lazy<IAdminClient> _admin = new(() =>
+        new AdminClientBuilder(new AdminClientConfig(clientConfig.ToDictionary())).SetLogHandler((_, _) => { }).Build());
+    private readonly Lazy<IConsumer<string, string>> _watermarks = new(() => CreateConsumer(clientConfig, IsolationLevel.ReadUncommitted));
 
-    /// <summary>Every record of <paramref name="topic"/> up to its end offsets, as a read_committed consumer sees them.</summary>
-    public IReadOnlyList<ConsumeResult<string, string>> ReadCommitted(string topic, int partitions, CancellationToken cancellationToken)
+    /// <summary>Every record of <paramref name="topic"/> up to its end offsets, as a consumer with <paramref name="isolation"/> sees them.</summary>
+    public IReadOnlyList<ConsumeResult<string, string>> ReadAll(string topic, int partitions, IsolationLevel isolation, CancellationToken cancellationToken)
     {
-        using var consumer = CreateConsumer(IsolationLevel.ReadCommitted);
+        using var consumer = CreateConsumer(clientConfig, isolation);
         var ends = Enumerable.Range(0, partitions)
             .Select(p => (Partition: new TopicPartition(topic, p), End: consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), RequestTimeout).High.Value))
             .Where(p => p.End > 0)
@@ -33,25 +40,42 @@ internal sealed class TopicInspector(string bootstrapServers)
         return records;
     }
 
-    /// <summary>The sum of the end offsets of <paramref name="topic"/>'s partitions.</summary>
-    public long EndOffsetTotal(string topic, int partitions)
-    {
-        using var consumer = CreateConsumer(IsolationLevel.ReadUncommitted);
-        return Enumerable.Range(0, partitions).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), RequestTimeout).High.Value);
-    }
+    /// <summary>The sum of the end offsets (high watermarks) of <paramref name="topic"/>'s partitions.</summary>
+    public long EndOffsetTotal(string topic, int partitions) =>
+        Enumerable.Range(0, partitions).Sum(p => _watermarks.Value.QueryWatermarkOffsets(new TopicPartition(topic, p), RequestTimeout).High.Value);
 
     /// <summary>The sum of the offsets <paramref name="group"/> has committed.</summary>
     public async Task<long> CommittedTotalAsync(string group)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).SetLogHandler((_, _) => { }).Build();
-        var offsets = await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, null)]);
+        var offsets = await _admin.Value.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group, null)]);
         return offsets.SelectMany(g => g.Partitions).Where(p => p.Offset.Value > 0).Sum(p => p.Offset.Value);
     }
 
-    private IConsumer<string, string> CreateConsumer(IsolationLevel isolation) =>
-        new ConsumerBuilder<string, string>(new ConsumerConfig
+    /// <summary>Partition 0 of <paramref name="topic"/> as metadata shows it now: leader and in-sync replicas.</summary>
+    public PartitionMetadata FirstPartition(string topic) =>
+        _admin.Value.GetMetadata(topic, RequestTimeout).Topics.Single().Partitions.Single(p => p.PartitionId == 0);
+
+    /// <summary>Waits until partition 0 of <paramref name="topic"/> satisfies <paramref name="condition"/>; false when it did not in time.</summary>
+    public async Task<bool> WaitForFirstPartitionAsync(string topic, Func<PartitionMetadata, bool> condition, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition(FirstPartition(topic)))
+        {
+            if (clock.Elapsed > RequestTimeout) return false;
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        if (_admin.IsValueCreated) _admin.Value.Dispose();
+        if (_watermarks.IsValueCreated) _watermarks.Value.Dispose();
+    }
+
+    private static IConsumer<string, string> CreateConsumer(IReadOnlyDictionary<string, string> clientConfig, IsolationLevel isolation) =>
+        new ConsumerBuilder<string, string>(new ConsumerConfig(clientConfig.ToDictionary())
             {
-                BootstrapServers = bootstrapServers,
                 GroupId = "tributary-demo-inspector",
                 EnableAutoCommit = false,
                 IsolationLevel = isolation,

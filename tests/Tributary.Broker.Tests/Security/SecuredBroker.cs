@@ -34,7 +34,7 @@ internal sealed class SecuredBroker : IDisposable
         _transactions = new TransactionCoordinator(new TransactionCoordinatorOptions(), Cluster, _groups, TimeProvider.System, NullLogger.Instance);
         Authorizer = new Authorizer(true, superUsers, allowEveryoneIfNoAclFound, NullLogger.Instance);
         _dispatcher = new RequestDispatcher(new HandlerRegistry(BrokerHandlers.Create()), Cluster, _groups, _transactions,
-            new UserCredentials(new Dictionary<string, string>()), TimeProvider.System, new RequestControls(TimeProvider.System), Authorizer, NullLogger.Instance);
+            new UserCredentials(new Dictionary<string, string>()), TimeProvider.System, new RequestControls(), Authorizer, NullLogger.Instance);
     }
 
     public ClusterController Cluster { get; }

@@ -463,8 +463,16 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         error.Code is ErrorCode.TopicAuthorizationFailed or ErrorCode.GroupAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed;
 
     private KafkaConsumerFailedException NotAuthorized(Error error) => new(
-        $"Kafka consumer {_consumer.Name} is not authorized ({error.Code}: {error.Reason}); its principal needs ACLs for it, " +
-        "such as READ on the consumer group and on the topics", new KafkaException(error));
+        $"Kafka consumer {_consumer.Name}{(GroupId.Length > 0 ? $" of group '{GroupId}'" : "")} is not authorized ({error.Code}: {error.Reason}); " +
+        $"its principal needs {AclNeeded(error.Code)}", new KafkaException(error));
+
+    // librdkafka's reason names neither the group nor the ACL ("JoinGroup failed: Broker: Group authorization failed").
+    private string AclNeeded(ErrorCode code) => code switch
+    {
+        ErrorCode.GroupAuthorizationFailed => $"an ACL allowing READ on the consumer group '{GroupId}'",
+        ErrorCode.TopicAuthorizationFailed => "ACLs allowing READ (which implies DESCRIBE) on the topics it reads",
+        _ => "the ACL on the cluster that the refused request needs",
+    };
 
     private Exception AsConsumerFailure(Exception error) => error switch
     {
