@@ -122,7 +122,9 @@ public sealed class EmbeddedKafkaOptions
     /// <c>message.max.bytes</c>, <c>transaction.max.timeout.ms</c>, <c>offsets.topic.num.partitions</c>,
     /// <c>group.consumer.*</c>, every broker default of a topic config (<c>log.cleanup.policy</c>,
     /// <c>compression.type</c>, ...) and <c>broker.rack</c> (one rack for every broker, or a comma-separated list
-    /// giving each broker its rack in id order). DescribeConfigs reports them as STATIC_BROKER_CONFIG. The list, with
+    /// giving each broker its rack in id order), <c>replica.selector.class</c>
+    /// (<c>org.apache.kafka.common.replica.RackAwareReplicaSelector</c>: consumers with <c>client.rack</c> read from a
+    /// replica in their rack, KIP-392). DescribeConfigs reports them as STATIC_BROKER_CONFIG. The list, with
     /// which ones clients may change at run time, is in docs/embedded-cluster.md. An unknown name or a bad value is an
     /// <see cref="ArgumentException"/> when the cluster starts.
     /// </summary>

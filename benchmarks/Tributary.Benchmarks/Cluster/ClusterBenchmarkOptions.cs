@@ -10,7 +10,8 @@ internal sealed record ClusterBenchmarkOptions
     /// Target names: "mock-1" and "mock-3" (librdkafka's mock with 1 or 3 brokers), "embedded-1", "embedded-3", and
     /// these on a secured listener: "embedded-1-tls", "embedded-3-tls" (SSL), "embedded-1-sasl-ssl", "embedded-3-sasl-ssl"
     /// (SASL_SSL with SCRAM-SHA-512), each compared with the plaintext embedded cluster of as many brokers in the same run;
-    /// each plaintext embedded cluster is compared with the mock of as many brokers, run just before it.
+    /// each plaintext embedded cluster is compared with the mock of as many brokers, run just before it. "embedded-3-rf1"
+    /// is embedded-3 with replication factor 1: the two side by side give what replication costs the brokers.
     /// </summary>
     public IReadOnlyList<string> Targets { get; init; } = ["mock-1", "embedded-1", "mock-3", "embedded-3"];
 

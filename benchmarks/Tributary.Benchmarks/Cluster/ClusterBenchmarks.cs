@@ -107,6 +107,8 @@ internal static class ClusterBenchmarks
         "embedded-3-tls" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.Ssl),
         "embedded-1-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.SaslSsl),
         "embedded-3-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.SaslSsl),
-        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3, or embedded-1/3 with -tls or -sasl-ssl."),
+        // The same three brokers with replication factor 1: against embedded-3, what replication costs the brokers.
+        "embedded-3-rf1" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, replicationFactor: 1),
+        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3, embedded-1/3 with -tls or -sasl-ssl, or embedded-3-rf1."),
     };
 }

@@ -12,14 +12,15 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     private readonly EmbeddedKafkaCluster _cluster;
     private readonly short _replicationFactor;
 
-    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol)
+    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol, short replicationFactor)
     {
         _cluster = cluster;
-        _replicationFactor = (short)Math.Min(brokers, 3);
+        _replicationFactor = replicationFactor;
         Brokers = brokers;
         SecurityProtocol = protocol.ToKafkaName();
         var security = protocol == KafkaSecurityProtocol.Plaintext ? "" : $", {SecurityProtocol}";
-        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{security})";
+        var factor = replicationFactor < Math.Min(brokers, 3) ? $", RF {replicationFactor}" : "";
+        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{security}{factor})";
         ClientConfig = cluster.GetClientConfig(user: protocol.UsesSasl() ? User : null, saslMechanism: protocol.UsesSasl() ? "SCRAM-SHA-512" : null);
     }
 
@@ -33,8 +34,12 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 
     public IReadOnlyDictionary<string, string> ClientConfig { get; }
 
+    /// <summary>
+    /// A cluster of <paramref name="brokers"/> on one <paramref name="protocol"/> listener whose topics get
+    /// <paramref name="replicationFactor"/> replicas (by default as many as there are brokers, at most 3).
+    /// </summary>
     public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken,
-        KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext)
+        KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext, short? replicationFactor = null)
     {
         var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions
         {
@@ -42,7 +47,7 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
             Listeners = [new ListenerOptions(protocol)],
             Users = new Dictionary<string, string> { [User] = "bench-secret" },
         }, cancellationToken);
-        return new EmbeddedClusterTarget(cluster, brokers, protocol);
+        return new EmbeddedClusterTarget(cluster, brokers, protocol, replicationFactor ?? (short)Math.Min(brokers, 3));
     }
 
     public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken) =>

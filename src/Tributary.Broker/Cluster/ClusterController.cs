@@ -24,7 +24,9 @@ namespace Tributary.Broker.Cluster;
 /// ISR: this controller, under its lock. Leadership changes go through <see cref="Elect"/> (elections) and
 /// <see cref="MoveLeader"/> (a chosen leader: moves, preferred elections), both published by <see cref="Publish"/>. A leader replica's log: the produce handler
 /// and the transaction coordinator's markers (through <see cref="PartitionState"/>, checked against the leader
-/// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone. The high watermark
+/// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone. Replica sets
+/// (reassignments): this controller, under its lock; a replica's log exists before any leadership names it, and a
+/// replica moved away keeps its (emptied) log object, so a reader holding an older leadership always finds its logs. The high watermark
 /// of a leader: its <see cref="PartitionState"/>, under the partition's lock, from follower progress. Group state:
 /// the group coordinator, under each group's lock. Transaction state: the transaction coordinator, under its lock.</para>
 /// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups;
@@ -165,7 +167,7 @@ internal sealed class ClusterController : IAsyncDisposable
             if (totalCount <= current)
                 return ControllerResult.Fail(ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, {totalCount} would not be an increase.");
             var added = totalCount - current;
-            var replicationFactor = (short)topic.Partitions[0].Leadership.Replicas.Count;
+            var replicationFactor = (short)topic.Partitions[0].Leadership.TargetReplicas.Count;
             Placement placement;
             if (assignments is null) placement = PlaceReplicas(added, replicationFactor, current);
             else if (assignments.Count != added)
@@ -324,6 +326,102 @@ internal sealed class ClusterController : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// ElectLeaders UNCLEAN for one partition, as KRaft's controller: a partition that has a leader needs none
+    /// (ELECTION_NOT_NEEDED); otherwise the first live in-sync replica leads, else the first live replica whatever the
+    /// topic's unclean.leader.election.enable, losing what only the in-sync replicas had; with no live replica,
+    /// ELIGIBLE_LEADERS_NOT_AVAILABLE.
+    /// </summary>
+    public ControllerResult ElectUncleanLeader(PartitionState partition)
+    {
+        lock (_lock)
+        {
+            var current = partition.Leadership;
+            if (current.Leader >= 0) return ControllerResult.Fail(ErrorCode.ElectionNotNeeded, "Leader election not needed for topic partition.");
+            var elected = Elect(partition, current, unclean: true);
+            if (elected.Leader < 0) return ControllerResult.Fail(ErrorCode.EligibleLeadersNotAvailable, "Eligible topic partition leaders are not available.");
+            Publish(partition, elected);
+            return ControllerResult.Ok();
+        }
+    }
+
+    /// <summary>
+    /// AlterPartitionReassignments for one partition, as KRaft's controller (KIP-455): the replicas become the target
+    /// followed by the current replicas the target leaves out (removing); those it adds (adding) copy from the leader,
+    /// and once every target replica is in the ISR the reassignment completes: the replicas are the target, those
+    /// removed are emptied, and a leader outside the target hands over to the first in-sync target replica. Nothing
+    /// acknowledged is lost: the leader keeps serving while the new replicas copy. A reassignment replaces one in
+    /// progress; null <paramref name="target"/> cancels it, back to the replicas before it (refused when that needs
+    /// an unclean election the topic does not allow).
+    /// </summary>
+    public ControllerResult Reassign(PartitionState partition, IReadOnlyList<int>? target)
+    {
+        lock (_lock)
+        {
+            var current = partition.Leadership;
+            if (target is null) return CancelReassignment(partition, current);
+            if (target.Count == 0) return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment, "The manual partition assignment includes an empty replica list.");
+            var duplicate = target.GroupBy(r => r).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null)
+                return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes the broker {duplicate.Key} more than once.");
+            var unknown = target.Where(r => Broker(r) is null).ToList();
+            if (unknown.Count > 0)
+                return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes broker {unknown[0]}, but no such broker is registered.");
+
+            // Kafka keeps both as sorted sets.
+            var removing = current.Replicas.Except(target).Order().ToList();
+            var adding = target.Except(current.Replicas).Order().ToList();
+            var next = current with { Replicas = target.Concat(removing).ToList(), AddingReplicas = adding, RemovingReplicas = removing };
+            Publish(partition, CompleteReassignmentIfCaughtUp(partition, next));
+            _logger.LogInformation("Partition {Partition}: reassigning to [{Target}], adding [{Adding}], removing [{Removing}]",
+                partition, string.Join(",", target), string.Join(",", adding), string.Join(",", removing));
+            return ControllerResult.Ok();
+        }
+    }
+
+    private ControllerResult CancelReassignment(PartitionState partition, PartitionLeadership current)
+    {
+        if (!current.IsReassigning) return ControllerResult.Fail(ErrorCode.NoReassignmentInProgress, $"No partition reassignment is in progress for {partition}.");
+        var original = current.Replicas.Except(current.AddingReplicas).ToList();
+        var isr = current.Isr.Where(original.Contains).ToList();
+        var unclean = isr.Count == 0;
+        if (unclean && !(_topics.TryGetValue(partition.Topic, out var topic) && topic.Config.UncleanLeaderElectionEnable))
+            return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment,
+                $"Unable to revert partition assignment for {partition.Topic}:{partition.Index} because it would require an unclean leader election.");
+        var reverted = current with
+        {
+            Replicas = original, Isr = unclean ? original : isr, AddingReplicas = [], RemovingReplicas = [],
+            // Replicas leave: the epoch moves on, as KRaft fences removed replicas.
+            LeaderEpoch = current.AddingReplicas.Count > 0 ? current.LeaderEpoch + 1 : current.LeaderEpoch,
+        };
+        if (!original.Contains(reverted.Leader)) reverted = Elect(partition, reverted with { LeaderEpoch = current.LeaderEpoch }, unclean: unclean);
+        Publish(partition, reverted);
+        _logger.LogInformation("Partition {Partition}: reassignment cancelled, replicas [{Replicas}]", partition, string.Join(",", original));
+        return ControllerResult.Ok();
+    }
+
+    /// <summary>
+    /// The reassignment's end once every target replica is in the ISR: the target replicas alone, the leader the
+    /// same or (when it is being removed) the first live in-sync target replica, a new leader epoch when replicas left.
+    /// </summary>
+    private PartitionLeadership CompleteReassignmentIfCaughtUp(PartitionState partition, PartitionLeadership next)
+    {
+        if (!next.IsReassigning) return next;
+        var target = next.TargetReplicas;
+        if (!target.All(next.Isr.Contains)) return next;
+        var done = next with
+        {
+            Replicas = target, Isr = next.Isr.Except(next.RemovingReplicas).ToList(), AddingReplicas = [], RemovingReplicas = [],
+            LeaderEpoch = next.RemovingReplicas.Count > 0 ? next.LeaderEpoch + 1 : next.LeaderEpoch,
+        };
+        if (!target.Contains(done.Leader)) done = Elect(partition, done with { LeaderEpoch = next.LeaderEpoch });
+        _logger.LogInformation("Partition {Partition}: reassignment complete, replicas [{Replicas}], leader {Leader}", partition, string.Join(",", target), done.Leader);
+        return done;
+    }
+
+    /// <summary>The partitions with a reassignment in progress.</summary>
+    public IEnumerable<PartitionState> ReassigningPartitions() => AllPartitions().Where(p => p.Leadership.IsReassigning);
+
     /// <summary>Adds a stopped broker to the cluster (with a replica fetcher); <see cref="StartBroker"/> then registers it.</summary>
     public void AddBroker(BrokerNode broker)
     {
@@ -423,7 +521,7 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             var current = partition.Leadership;
             if (current.LeaderEpoch != leaderEpoch || current.Isr.Contains(brokerId) || Broker(brokerId)?.IsAlive != true) return;
-            Publish(partition, current with { Isr = current.Replicas.Where(r => r == brokerId || current.Isr.Contains(r)).ToList() });
+            Publish(partition, CompleteReassignmentIfCaughtUp(partition, current with { Isr = current.Replicas.Where(r => r == brokerId || current.Isr.Contains(r)).ToList() }));
             _logger.LogInformation("Partition {Partition}: replica {Broker} caught up and rejoined the ISR", partition, brokerId);
         }
     }
@@ -500,23 +598,24 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
         };
-        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition));
+        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector);
     }
 
     private bool IsAlive(int brokerId) => Broker(brokerId)?.IsAlive == true;
 
     /// <summary>
     /// A new leader for <paramref name="partition"/>: the first live in-sync replica (clean); else, when the topic
-    /// allows unclean election, the first live replica, alone in the ISR; else none (offline), the ISR unchanged.
+    /// allows unclean election (or <paramref name="unclean"/> asks for one), the first live replica, alone in the ISR;
+    /// else none (offline), the ISR unchanged.
     /// <paramref name="starting"/> counts as live (a broker being registered).
     /// </summary>
-    private PartitionLeadership Elect(PartitionState partition, PartitionLeadership current, int starting = -1)
+    private PartitionLeadership Elect(PartitionState partition, PartitionLeadership current, int starting = -1, bool unclean = false)
     {
         bool Live(int r) => r == starting || IsAlive(r);
         var epoch = current.LeaderEpoch + 1;
         var clean = current.Replicas.Where(r => current.Isr.Contains(r) && Live(r)).ToList();
         if (clean.Count > 0) return current with { Leader = clean[0], LeaderEpoch = epoch, Isr = clean };
-        var unclean = _topics.TryGetValue(partition.Topic, out var topic) && topic.Config.UncleanLeaderElectionEnable;
+        unclean |= _topics.TryGetValue(partition.Topic, out var topic) && topic.Config.UncleanLeaderElectionEnable;
         var live = current.Replicas.Where(Live).ToList();
         if (unclean && live.Count > 0)
         {
@@ -607,7 +706,7 @@ internal sealed class ClusterController : IAsyncDisposable
     }
 
     /// <summary>Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-], and not "." or "..".</summary>
-    private static string? ValidateTopicName(string name)
+    public static string? ValidateTopicName(string name)
     {
         if (string.IsNullOrEmpty(name)) return "Topic name is illegal, it can't be empty.";
         if (name is "." or "..") return "Topic name cannot be \".\" or \"..\".";

@@ -7,12 +7,26 @@ namespace Tributary.Broker.Cluster;
 /// <summary>Who leads a partition and which replicas are in sync: replaced as a whole on every change.</summary>
 /// <param name="Leader">The leader's broker id, or -1 while no replica may lead (the partition is offline).</param>
 /// <param name="LeaderEpoch">Bumped on every leader change.</param>
-/// <param name="Replicas">The assigned replicas, preferred leader first.</param>
+/// <param name="Replicas">
+/// The assigned replicas, preferred leader first; during a reassignment the target replicas, then those being removed.
+/// </param>
 /// <param name="Isr">The in-sync replicas: the leader and the followers that have kept up with it.</param>
 internal sealed record PartitionLeadership(int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas, IReadOnlyList<int> Isr)
 {
     /// <summary>Assigned replicas whose broker is not running.</summary>
     public IReadOnlyList<int> OfflineReplicas { get; init; } = [];
+
+    /// <summary>Replicas a reassignment adds: they copy from the leader and count once they join the ISR.</summary>
+    public IReadOnlyList<int> AddingReplicas { get; init; } = [];
+
+    /// <summary>Replicas a reassignment removes once every target replica is in the ISR.</summary>
+    public IReadOnlyList<int> RemovingReplicas { get; init; } = [];
+
+    /// <summary>Whether a reassignment is in progress.</summary>
+    public bool IsReassigning => AddingReplicas.Count > 0 || RemovingReplicas.Count > 0;
+
+    /// <summary>The replicas the partition has once its reassignment completes (all of them when none is in progress).</summary>
+    public IReadOnlyList<int> TargetReplicas => RemovingReplicas.Count == 0 ? Replicas : Replicas.Except(RemovingReplicas).ToList();
 }
 
 /// <summary>
@@ -28,9 +42,10 @@ internal sealed record PartitionLeadership(int Leader, int LeaderEpoch, IReadOnl
 internal sealed class PartitionState
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<int, PartitionLog> _logs;
+    private volatile IReadOnlyDictionary<int, PartitionLog> _logs; // replaced as a whole when a reassignment adds a replica
     private readonly TimeProvider _time;
     private readonly Action<int, PartitionState> _wakeFollower;
+    private readonly bool _followersServeReads;
     private volatile PartitionLeadership _leadership;
     private FollowerProgress[] _progress;
 
@@ -39,8 +54,14 @@ internal sealed class PartitionState
     /// <param name="leadership">The first leadership; every assigned replica gets a log.</param>
     /// <param name="time">The clock of the lag check.</param>
     /// <param name="wakeFollower">Tells a follower broker's replica fetcher that this partition has new data.</param>
-    public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null)
+    /// <param name="followersServeReads">
+    /// Consumers read from followers (a rack-aware replica selector): the followers are woken when the high watermark
+    /// moves too, so they learn it at once, as a Kafka leader answers a waiting follower fetch when it moves.
+    /// </param>
+    public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null,
+        bool followersServeReads = false)
     {
+        _followersServeReads = followersServeReads;
         Topic = topic;
         Index = index;
         _time = time ?? TimeProvider.System;
@@ -71,25 +92,54 @@ internal sealed class PartitionState
 
     /// <summary>
     /// Installs new leadership (controller only, under its lock). A new epoch makes the new leader's log lead and
-    /// every other replica follow; the followers' progress starts over, as they report to the new leader.
+    /// every other replica follow; the followers' progress starts over, as they report to the new leader. A replica
+    /// a reassignment adds gets an empty follower log (it copies from the leader's log start); one it removes is
+    /// emptied, as Kafka deletes a moved replica's log.
     /// </summary>
     public void Update(PartitionLeadership leadership)
     {
         lock (_lock)
         {
-            if (leadership.LeaderEpoch != _leadership.LeaderEpoch)
+            var previous = _leadership;
+            var added = leadership.Replicas.Except(previous.Replicas).ToList();
+            if (added.Count > 0)
+            {
+                var logs = new Dictionary<int, PartitionLog>(_logs);
+                foreach (var replica in added)
+                {
+                    var log = new PartitionLog();
+                    log.BecomeFollower(leadership.LeaderEpoch);
+                    logs[replica] = log;
+                }
+                _logs = logs;
+            }
+            if (leadership.LeaderEpoch != previous.LeaderEpoch)
             {
                 AssignRoles(leadership);
                 _progress = NewProgress(leadership);
             }
-            else if (leadership.Leader >= 0)
+            else
             {
-                _logs[leadership.Leader].SetSoleInSyncReplica(IsSole(leadership));
+                if (!leadership.Replicas.SequenceEqual(previous.Replicas)) _progress = CarriedProgress(previous, leadership);
+                if (leadership.Leader >= 0) _logs[leadership.Leader].SetSoleInSyncReplica(IsSole(leadership));
             }
             _leadership = leadership;
+            foreach (var removed in previous.Replicas.Except(leadership.Replicas)) _logs[removed].ResetTo(0);
             AdvanceHighWatermarkLocked();
         }
         WakeFollowers(leadership);
+    }
+
+    /// <summary>The followers' progress under a new replica list with the same leader epoch: kept for the replicas that stay.</summary>
+    private FollowerProgress[] CarriedProgress(PartitionLeadership previous, PartitionLeadership next)
+    {
+        var fresh = NewProgress(next);
+        for (var i = 0; i < next.Replicas.Count; i++)
+        {
+            var before = IndexOf(previous, next.Replicas[i]);
+            if (before >= 0) fresh[i] = _progress[before];
+        }
+        return fresh;
     }
 
     private static bool IsSole(PartitionLeadership leadership) => leadership.Isr.Count == 1 && leadership.Isr[0] == leadership.Leader;
@@ -161,7 +211,7 @@ internal sealed class PartitionState
             var progress = _progress[index];
             progress.LogEndOffset = followerLogEndOffset;
             if (followerLogEndOffset >= leaderLogEndAtFetch) progress.LastCaughtUpMs = NowMs;
-            AdvanceHighWatermarkLocked();
+            if (AdvanceHighWatermarkLocked() && _followersServeReads) WakeFollowers(leadership);
             return !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
         }
     }
@@ -191,18 +241,18 @@ internal sealed class PartitionState
         }
     }
 
-    /// <summary>High watermark = the smallest log end over the ISR (a follower that has not reported holds it still).</summary>
-    private void AdvanceHighWatermarkLocked()
+    /// <summary>High watermark = the smallest log end over the ISR (a follower that has not reported holds it still); true when it moved.</summary>
+    private bool AdvanceHighWatermarkLocked()
     {
         var leadership = _leadership;
-        if (leadership.Leader < 0) return;
+        if (leadership.Leader < 0) return false;
         var leaderLog = _logs[leadership.Leader];
         var highWatermark = leaderLog.LogEndOffset;
         foreach (var replica in leadership.Isr)
         {
             if (replica != leadership.Leader) highWatermark = Math.Min(highWatermark, _progress[IndexOf(leadership, replica)].LogEndOffset);
         }
-        leaderLog.AdvanceHighWatermark(highWatermark, leadership.LeaderEpoch);
+        return leaderLog.AdvanceHighWatermark(highWatermark, leadership.LeaderEpoch);
     }
 
     private static int IndexOf(PartitionLeadership leadership, int brokerId)

@@ -1,5 +1,6 @@
 using Tributary.Broker.Handlers.Acls;
 using Tributary.Broker.Handlers.Groups;
+using Tributary.Broker.Handlers.Replication;
 using Tributary.Broker.Handlers.Security;
 using Tributary.Broker.Handlers.Transactions;
 
@@ -33,6 +34,12 @@ internal static class BrokerHandlers
         new CreatePartitionsHandler(),
         new IncrementalAlterConfigsHandler(),
         new DescribeClusterHandler(),
+        new DescribeTopicPartitionsHandler(),
+
+        // Replica placement and leadership.
+        new AlterPartitionReassignmentsHandler(),
+        new ListPartitionReassignmentsHandler(),
+        new ElectLeadersHandler(),
 
         // Consumer groups (classic protocol).
         new JoinGroupHandler(),

@@ -59,7 +59,7 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest>
         result.TopicId = topic?.Id ?? Guid.Empty;
         result.NumPartitions = topic?.Partitions.Count
             ?? (wanted.Assignments.Count > 0 ? wanted.Assignments.Count : wanted.NumPartitions == -1 ? settings.DefaultPartitions : wanted.NumPartitions);
-        result.ReplicationFactor = (short)(topic?.Partitions[0].Leadership.Replicas.Count
+        result.ReplicationFactor = (short)(topic?.Partitions[0].Leadership.TargetReplicas.Count
             ?? (wanted.Assignments.Count > 0 ? wanted.Assignments[0].BrokerIds.Count : wanted.ReplicationFactor == -1 ? settings.DefaultReplicationFactor : wanted.ReplicationFactor));
         result.Configs = config.Describe().Select(c => new CreateTopicsResponse.CreatableTopicConfigs
         {

@@ -5,7 +5,7 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// DescribeCluster: cluster id, controller and live brokers (admin clients' view of the cluster). Kafka authorizes
+/// DescribeCluster: cluster id, controller and live brokers with their racks (admin clients' view of the cluster). Kafka authorizes
 /// nothing here; asked for the cluster's authorized operations, it gives them to a principal that may DESCRIBE the
 /// cluster and 0 to others.
 /// </summary>

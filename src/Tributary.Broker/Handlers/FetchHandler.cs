@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Log;
+using Tributary.Broker.Replication;
 using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
@@ -15,6 +16,11 @@ namespace Tributary.Broker.Handlers;
 /// (session id 0, epoch -1) and what Java clients accept as "the broker does not keep sessions".
 /// Each topic needs READ (else its partitions get TOPIC_AUTHORIZATION_FAILED); from v13 an unknown topic id is
 /// UNKNOWN_TOPIC_ID before that check, as in Kafka.
+/// Fetch from follower (KIP-392, v11+): a follower replica serves consumers too, up to the high watermark it learned
+/// from its leader (an offset past its log end is OFFSET_OUT_OF_RANGE, one between its high watermark and log end an
+/// empty answer); a broker without a replica answers NOT_LEADER_OR_FOLLOWER. With <c>replica.selector.class</c> set to
+/// the rack-aware selector, a leader answers a consumer whose <c>rack_id</c> matches a follower's rack (and not its
+/// own) with that follower as <c>preferred_read_replica</c>, the offsets, no records, and at once.
 /// </summary>
 /// <remarks>
 /// v0-3 read message sets: stored batches are converted down to format 0 (v0-1) or 1 (v2-3), as Kafka 3.x does
@@ -29,6 +35,7 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
     private const int InitialSessionEpoch = 0;
     private const short TopicIdVersion = 13;
     private const short CurrentLeaderVersion = 12;
+    private const short RackVersion = 11;
     private const int TopicFieldsAllowance = 32; // name length, topic id, array length, tagged fields
     private const int PartitionFieldsAllowance = 80; // index, error, offsets, array lengths, leader, tagged fields
     private const int AbortedTransactionSize = 24;
@@ -44,8 +51,8 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
         if (request.SessionEpoch is not (FullFetchEpoch or InitialSessionEpoch))
             return new FetchResponse { ErrorCode = (short)ErrorCode.InvalidFetchSessionEpoch };
 
-        var response = Read(context, request, out var positions, out var bytes, out var anyError);
-        if (bytes >= request.MinBytes || anyError || request.MaxWaitMs <= 0) return response;
+        var response = Read(context, request, out var positions, out var bytes, out var answerNow);
+        if (bytes >= request.MinBytes || answerNow || request.MaxWaitMs <= 0) return response;
 
         await FetchWaiter.WaitAsync(positions, request.MinBytes, TimeSpan.FromMilliseconds(request.MaxWaitMs), context.Time, cancellationToken).ConfigureAwait(false);
         return Read(context, request, out _, out _, out _);
@@ -67,14 +74,19 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
         return (int)Math.Min(size, int.MaxValue / 2);
     }
 
-    /// <summary>One pass over the requested partitions, honouring partition and response byte limits.</summary>
-    private static FetchResponse Read(RequestContext context, FetchRequest request, out List<FetchWaiter.Position> positions, out long bytes, out bool anyError)
+    /// <summary>
+    /// One pass over the requested partitions, honouring partition and response byte limits. <paramref name="answerNow"/>
+    /// says a partition has an error or a preferred read replica, which Kafka answers without waiting.
+    /// </summary>
+    private static FetchResponse Read(RequestContext context, FetchRequest request, out List<FetchWaiter.Position> positions, out long bytes, out bool answerNow)
     {
         var isolation = (IsolationLevel)request.IsolationLevel;
+        var followersServe = context.ApiVersion >= RackVersion;
+        var selectReplica = followersServe && context.Cluster.Settings.RackAwareReplicaSelector;
         var response = new FetchResponse { SessionId = NoSession };
         positions = new List<FetchWaiter.Position>();
         bytes = 0;
-        anyError = false;
+        answerNow = false;
         foreach (var fetchTopic in request.Topics)
         {
             var topic = context.ApiVersion >= TopicIdVersion
@@ -96,7 +108,20 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                 PartitionState? partition = null;
                 var error = denied ? ErrorCode.TopicAuthorizationFailed
                     : topic is null ? unknownTopicError
-                    : PartitionLookup.FindLed(context, topic, fetchPartition.Partition, fetchPartition.CurrentLeaderEpoch, out partition);
+                    : PartitionLookup.FindLed(context, topic, fetchPartition.Partition, fetchPartition.CurrentLeaderEpoch, out partition, followersServe);
+                if (error == ErrorCode.None && selectReplica && partition!.Leadership.Leader == context.Broker.Id
+                    && RackAwareReplicaSelector.PreferredReadReplica(context.Cluster, partition, request.RackId, fetchPartition.FetchOffset) is var preferred and >= 0)
+                {
+                    // Kafka skips the read and names the replica to read from, with the leader's offsets.
+                    var leaderLog = partition.ReplicaLog(context.Broker.Id);
+                    data.PreferredReadReplica = preferred;
+                    data.HighWatermark = leaderLog.HighWatermark;
+                    data.LastStableOffset = leaderLog.LastStableOffset;
+                    data.LogStartOffset = leaderLog.LogStartOffset;
+                    answerNow = true;
+                    topicResponse.Partitions.Add(data);
+                    continue;
+                }
                 if (error == ErrorCode.None)
                 {
                     var limit = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(request.MaxBytes - bytes, 0));
@@ -107,7 +132,7 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                     {
                         // Kafka answers a format error like any partition error: no offsets, no records.
                         data.ErrorCode = (short)error;
-                        anyError = true;
+                        answerNow = true;
                         topicResponse.Partitions.Add(data);
                         continue;
                     }
@@ -130,7 +155,7 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                     data.CurrentLeader = new() { LeaderId = partition.Leadership.Leader, LeaderEpoch = partition.Leadership.LeaderEpoch };
                 }
                 data.ErrorCode = (short)error;
-                anyError |= error != ErrorCode.None;
+                answerNow |= error != ErrorCode.None;
                 topicResponse.Partitions.Add(data);
             }
             response.Responses.Add(topicResponse);

@@ -6,7 +6,7 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// Metadata: live brokers, controller, cluster id, and topics with leaders, epochs, replicas, ISR; auto-creates topics.
+/// Metadata: live brokers (with their racks, v1+), controller, cluster id, and topics with leaders, epochs, replicas, ISR; auto-creates topics.
 /// Authorization as Kafka: a request for every topic lists only the topics the principal may DESCRIBE; a named topic
 /// it may not DESCRIBE is TOPIC_AUTHORIZATION_FAILED without saying whether it exists (by id: the id is echoed, the
 /// name is not); auto-creating a topic needs CREATE on the cluster or on the topic, else TOPIC_AUTHORIZATION_FAILED.

@@ -379,14 +379,18 @@ internal sealed class PartitionLog
 
     /// <summary>
     /// A follower learns the leader's high watermark and log start from a fetch answer: its own high watermark
-    /// is the leader's, at most its own log end; its log start moves up with the leader's (DeleteRecords).
+    /// is the leader's, at most its own log end; its log start moves up with the leader's (DeleteRecords). Waiting
+    /// fetches wake when the high watermark moves.
     /// </summary>
     public void FollowLeader(long leaderHighWatermark, long leaderLogStartOffset)
     {
+        bool advanced;
         lock (_lock)
         {
             if (_isLeader) return;
+            var before = _highWatermark;
             _highWatermark = Math.Min(Math.Max(_highWatermark, leaderHighWatermark), _logEndOffset);
+            advanced = _highWatermark > before;
             if (leaderLogStartOffset > _logStartOffset && leaderLogStartOffset <= _highWatermark)
             {
                 _logStartOffset = leaderLogStartOffset;
@@ -394,17 +398,21 @@ internal sealed class PartitionLog
                 AfterFrontRemoval();
             }
         }
+        // Consumers reading from this follower (KIP-392) wait for its high watermark.
+        if (advanced) Changed?.Invoke();
     }
 
     /// <summary>
     /// The leader's high watermark moves up to <paramref name="highWatermark"/> (never down, never past the log
     /// end) while this replica leads at <paramref name="leaderEpoch"/>; waiting acks=all requests and fetches wake.
+    /// Returns true when it moved.
     /// </summary>
-    public void AdvanceHighWatermark(long highWatermark, int leaderEpoch)
+    public bool AdvanceHighWatermark(long highWatermark, int leaderEpoch)
     {
         bool advanced;
         lock (_lock) advanced = _isLeader && _leaderEpoch == leaderEpoch && SetHighWatermarkLocked(Math.Min(highWatermark, _logEndOffset));
         if (advanced) AfterHighWatermarkAdvance();
+        return advanced;
     }
 
     private bool SetHighWatermarkLocked(long highWatermark)

@@ -9,21 +9,8 @@ namespace Tributary.Broker.Tests.Faults;
 /// Leaders and coordinators moved by the test, as Confluent.Kafka sees it: NOT_LEADER_OR_FOLLOWER and
 /// NOT_COORDINATOR from the old broker, rediscovery, and work that goes on. And ListGroups per coordinator.
 /// </summary>
-public sealed class ClusterMovesTests(FaultClusterFixture fixture) : IClassFixture<FaultClusterFixture>, IAsyncLifetime
+public sealed class ClusterMovesTests(FaultClusterFixture fixture) : FaultClusterTests(fixture)
 {
-    private EmbeddedKafkaCluster Cluster => fixture.Cluster;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => fixture.ResetAsync();
-
-    private async Task<string> ReplicatedTopicAsync()
-    {
-        var topic = FaultClusterFixture.NewName("moves");
-        await Cluster.CreateTopicAsync(topic, partitions: 1, replicationFactor: 3);
-        return topic;
-    }
-
     private int OtherThan(int brokerId) => Cluster.Brokers.Select(b => b.Id).First(id => id != brokerId);
 
     private IConsumer<string, string> Consumer(string groupId) => new ConsumerBuilder<string, string>(new ConsumerConfig
@@ -40,9 +27,9 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task Producers_and_consumers_follow_a_moved_leader()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(producer, topic, "before");
         await Eventually.TrueAsync(() => ISR(topic).Length == 3, "every replica is in sync");
         var target = OtherThan(leader);
@@ -53,13 +40,13 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : IClassFixtu
         Assert.Equal(target, Cluster.GetLeader(topic, 0));
         await FaultClusterFixture.ProduceAsync(producer, topic, "after");
         Assert.Contains(Cluster.Requests.GetRecorded(), r => r.ApiKey == ApiKey.Produce && r.BrokerId == target);
-        Assert.Equal(["before", "after"], fixture.ReadAll(topic, 2));
+        Assert.Equal(["before", "after"], Fixture.ReadAll(topic, 2));
     }
 
     [Fact]
     public async Task The_old_leader_answers_NOT_LEADER_OR_FOLLOWER_after_a_move()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
         await Eventually.TrueAsync(() => ISR(topic).Length == 3, "every replica is in sync");
         var broker = Cluster.Brokers.Single(b => b.Id == leader);
@@ -100,9 +87,9 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_consumer_rediscovers_its_moved_group_coordinator_and_keeps_committing()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var group = FaultClusterFixture.NewName("group");
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
         for (var i = 0; i < 4; i++) await FaultClusterFixture.ProduceAsync(producer, topic, $"v{i}");
         using var consumer = Consumer(group);
         consumer.Subscribe(topic);
@@ -128,7 +115,7 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_transactional_producer_rediscovers_its_moved_coordinator_and_commits()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var transactionalId = FaultClusterFixture.NewName("txn");
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
@@ -150,13 +137,13 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : IClassFixtu
         Assert.Equal((short)KafkaError.NotCoordinator, ((EndTxnResponse)endTxns.First().Response!).ErrorCode);
         Assert.Equal(0, ((EndTxnResponse)endTxns.Last().Response!).ErrorCode);
         Assert.Equal(Cluster.GetTransactionCoordinator(transactionalId), endTxns.Last().BrokerId);
-        Assert.Equal(["in-txn"], fixture.ReadAll(topic, 1));
+        Assert.Equal(["in-txn"], Fixture.ReadAll(topic, 1));
     }
 
     [Fact]
     public async Task Each_broker_lists_only_the_groups_it_coordinates()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var groups = Enumerable.Range(0, 6).Select(_ => FaultClusterFixture.NewName("listed")).ToList();
         await Cluster.MoveGroupCoordinatorAsync(groups[0], 1);
         await Cluster.MoveGroupCoordinatorAsync(groups[1], 2);
@@ -212,12 +199,6 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : IClassFixtu
         OffsetCommitResponse commit => commit.Topics.SelectMany(t => t.Partitions).Any(p => p.ErrorCode == (short)KafkaError.NotCoordinator),
         _ => false,
     };
-
-    private PartitionMetadata Metadata(string topic)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
-        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Single();
-    }
 
     private int[] ISR(string topic) => Metadata(topic).InSyncReplicas;
 }

@@ -81,3 +81,30 @@ public sealed class FaultClusterFixture : IAsyncLifetime
         return values;
     }
 }
+
+/// <summary>A test class on the shared <see cref="FaultClusterFixture"/>: every fault is cleared after each test.</summary>
+public abstract class FaultClusterTests(FaultClusterFixture fixture) : IClassFixture<FaultClusterFixture>, IAsyncLifetime
+{
+    protected FaultClusterFixture Fixture => fixture;
+
+    protected EmbeddedKafkaCluster Cluster => fixture.Cluster;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => fixture.ResetAsync();
+
+    /// <summary>Partition 0 of <paramref name="topic"/> as metadata shows it (leader, replicas, ISR).</summary>
+    protected PartitionMetadata Metadata(string topic)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
+        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Single();
+    }
+
+    /// <summary>A new one-partition topic with replicas on <paramref name="replicationFactor"/> brokers.</summary>
+    protected async Task<string> NewTopicAsync(short replicationFactor)
+    {
+        var topic = FaultClusterFixture.NewName("faults");
+        await Cluster.CreateTopicAsync(topic, partitions: 1, replicationFactor);
+        return topic;
+    }
+}

@@ -10,33 +10,14 @@ namespace Tributary.Broker.Tests.Faults;
 /// timeout, reset connections, a black hole, a bandwidth cap, and an isolated broker that the controller fences and
 /// that comes back once healed.
 /// </summary>
-public sealed class NetworkControlsTests(FaultClusterFixture fixture) : IClassFixture<FaultClusterFixture>, IAsyncLifetime
+public sealed class NetworkControlsTests(FaultClusterFixture fixture) : FaultClusterTests(fixture)
 {
-    private EmbeddedKafkaCluster Cluster => fixture.Cluster;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => fixture.ResetAsync();
-
-    private async Task<string> ReplicatedTopicAsync()
-    {
-        var topic = FaultClusterFixture.NewName("net");
-        await Cluster.CreateTopicAsync(topic, partitions: 1, replicationFactor: 3);
-        return topic;
-    }
-
-    private PartitionMetadata Metadata(string topic)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
-        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Single();
-    }
-
     [Fact]
     public async Task A_producer_gives_up_a_connection_that_latency_pushed_past_its_timeout_and_delivers_once_the_latency_is_gone()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
-        using var producer = fixture.Producer(requestTimeoutMs: 1_000);
+        using var producer = Fixture.Producer(requestTimeoutMs: 1_000);
         await FaultClusterFixture.ProduceAsync(producer, topic, "before");
         Cluster.Requests.StartRecording();
 
@@ -50,15 +31,15 @@ public sealed class NetworkControlsTests(FaultClusterFixture fixture) : IClassFi
         Cluster.Network.SetLatency(leader, TimeSpan.Zero);
 
         Assert.Equal(PersistenceStatus.Persisted, (await slow).Status);
-        Assert.Equal(["before", "slow"], fixture.ReadAll(topic, 2));
+        Assert.Equal(["before", "slow"], Fixture.ReadAll(topic, 2));
     }
 
     [Fact]
     public async Task Dropped_connections_are_reset_and_clients_reconnect_and_carry_on()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(producer, topic, "first");
         var broker = Cluster.Brokers.Single(b => b.Id == leader);
         using var raw = await RawKafkaSocket.ConnectAsync(broker.Host, broker.Port);
@@ -68,20 +49,20 @@ public sealed class NetworkControlsTests(FaultClusterFixture fixture) : IClassFi
 
         Assert.True(await raw.IsClosedByBrokerAsync());
         await FaultClusterFixture.ProduceAsync(producer, topic, "second");
-        Assert.Equal(["first", "second"], fixture.ReadAll(topic, 2));
+        Assert.Equal(["first", "second"], Fixture.ReadAll(topic, 2));
     }
 
     [Fact]
     public async Task A_black_holed_broker_accepts_requests_and_never_answers_so_the_client_times_out()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
-        using var warm = fixture.Producer();
+        using var warm = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(warm, topic, "before");
 
         Cluster.Network.BlackHole(leader);
         Assert.True(Cluster.Network.GetState(leader).BlackHoled);
-        using var producer = fixture.Producer(messageTimeoutMs: 2_000, requestTimeoutMs: 1_000);
+        using var producer = Fixture.Producer(messageTimeoutMs: 2_000, requestTimeoutMs: 1_000);
         var failure = await Assert.ThrowsAsync<ProduceException<string, string>>(() =>
             producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "lost" }));
         Assert.Contains(failure.Error.Code, new[] { Confluent.Kafka.ErrorCode.Local_MsgTimedOut, Confluent.Kafka.ErrorCode.Local_TimedOut, Confluent.Kafka.ErrorCode.RequestTimedOut });
@@ -93,14 +74,14 @@ public sealed class NetworkControlsTests(FaultClusterFixture fixture) : IClassFi
     [Fact]
     public async Task A_bandwidth_cap_makes_a_large_fetch_arrive_no_faster_than_the_cap()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
         await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = new string('x', 300_000) });
 
         Cluster.Network.SetBandwidthLimit(leader, 150_000);
         var watch = Stopwatch.StartNew();
-        var read = fixture.ReadAll(topic, 1);
+        var read = Fixture.ReadAll(topic, 1);
 
         Assert.Equal(300_000, Assert.Single(read).Length);
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.5), $"300 KB at 150 KB/s took only {watch.Elapsed}");
@@ -109,9 +90,9 @@ public sealed class NetworkControlsTests(FaultClusterFixture fixture) : IClassFi
     [Fact]
     public async Task An_isolated_leader_refuses_connections_is_fenced_after_the_session_timeout_and_producers_move_to_the_new_leader()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(producer, topic, "before");
 
         Cluster.Network.Isolate(leader);
@@ -126,16 +107,16 @@ public sealed class NetworkControlsTests(FaultClusterFixture fixture) : IClassFi
 
         Cluster.Network.Heal(leader);
         await Eventually.TrueAsync(() => Metadata(topic).InSyncReplicas.Contains(leader), "the healed broker caught up and rejoined the ISR");
-        Assert.Equal(["before", "during"], fixture.ReadAll(topic, 2));
+        Assert.Equal(["before", "during"], Fixture.ReadAll(topic, 2));
     }
 
     [Fact]
     public async Task An_isolated_follower_stops_copying_and_leaves_the_ISR_then_catches_up_once_healed()
     {
-        var topic = await ReplicatedTopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 3);
         var leader = Cluster.GetLeader(topic, 0);
         var follower = Cluster.Brokers.Select(b => b.Id).First(id => id != leader);
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(producer, topic, "one");
 
         Cluster.Network.Isolate(follower);
@@ -145,7 +126,7 @@ public sealed class NetworkControlsTests(FaultClusterFixture fixture) : IClassFi
 
         Cluster.Network.Heal(follower);
         await Eventually.TrueAsync(() => Metadata(topic).InSyncReplicas.Contains(follower), "the healed follower caught up and rejoined the ISR");
-        Assert.Equal(["one", "two"], fixture.ReadAll(topic, 2));
+        Assert.Equal(["one", "two"], Fixture.ReadAll(topic, 2));
     }
 
     [Fact]

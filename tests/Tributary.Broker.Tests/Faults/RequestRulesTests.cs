@@ -10,27 +10,14 @@ namespace Tributary.Broker.Tests.Faults;
 /// <see cref="RequestControls"/>: the recorder, and rules that answer an error, delay, drop the connection or hold
 /// a chosen request, as Confluent.Kafka reacts to each.
 /// </summary>
-public sealed class RequestRulesTests(FaultClusterFixture fixture) : IClassFixture<FaultClusterFixture>, IAsyncLifetime
+public sealed class RequestRulesTests(FaultClusterFixture fixture) : FaultClusterTests(fixture)
 {
-    private EmbeddedKafkaCluster Cluster => fixture.Cluster;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => fixture.ResetAsync();
-
-    private async Task<string> TopicAsync()
-    {
-        var topic = FaultClusterFixture.NewName("rules");
-        await Cluster.CreateTopicAsync(topic, partitions: 1, replicationFactor: 1);
-        return topic;
-    }
-
     [Fact]
     public async Task The_recorder_lists_each_request_with_its_broker_client_id_api_and_decoded_messages()
     {
-        var topic = await TopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 1);
         Cluster.Requests.StartRecording();
-        using var producer = fixture.Producer(clientId: "recorded-client");
+        using var producer = Fixture.Producer(clientId: "recorded-client");
         await FaultClusterFixture.ProduceAsync(producer, topic, "v");
         Cluster.Requests.StopRecording();
 
@@ -47,9 +34,9 @@ public sealed class RequestRulesTests(FaultClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task The_recorder_keeps_only_the_most_recent_requests_up_to_its_capacity()
     {
-        var topic = await TopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 1);
         Cluster.Requests.StartRecording(capacity: 3);
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
         for (var i = 0; i < 5; i++) await FaultClusterFixture.ProduceAsync(producer, topic, $"v{i}");
 
         Assert.Equal(3, Cluster.Requests.GetRecorded().Count);
@@ -60,11 +47,11 @@ public sealed class RequestRulesTests(FaultClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task The_nth_matching_request_gets_the_error_and_an_idempotent_producer_retries_without_duplicates()
     {
-        var topic = await TopicAsync();
+        var topic = await NewTopicAsync(replicationFactor: 1);
         var rule = Cluster.Requests.AddRule(new RequestMatch { ApiKey = ApiKey.Produce, Topic = topic },
             RequestRuleAction.Fail(KafkaError.NotLeaderOrFollower), nth: 2);
         Cluster.Requests.StartRecording();
-        using var producer = fixture.Producer();
+        using var producer = Fixture.Producer();
 
         foreach (var value in new[] { "a", "b", "c" }) await FaultClusterFixture.ProduceAsync(producer, topic, value);
 
@@ -73,14 +60,14 @@ public sealed class RequestRulesTests(FaultClusterFixture fixture) : IClassFixtu
         Assert.Equal((short)KafkaError.NotLeaderOrFollower, ((ProduceResponse)produces[1].Response!).Responses.Single().PartitionResponses.Single().ErrorCode);
         Assert.Equal(1, rule.Applied);
         Assert.DoesNotContain(rule, Cluster.Requests.Rules);
-        Assert.Equal(["a", "b", "c"], fixture.ReadAll(topic, 3));
+        Assert.Equal(["a", "b", "c"], Fixture.ReadAll(topic, 3));
     }
 
     [Fact]
     public async Task A_held_request_waits_until_the_test_releases_it()
     {
-        var topic = await TopicAsync();
-        using var producer = fixture.Producer();
+        var topic = await NewTopicAsync(replicationFactor: 1);
+        using var producer = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(producer, topic, "warm");
         var barrier = Cluster.Requests.AddRule(new RequestMatch { ApiKey = ApiKey.Produce, Topic = topic }, RequestRuleAction.Hold);
 
@@ -100,8 +87,8 @@ public sealed class RequestRulesTests(FaultClusterFixture fixture) : IClassFixtu
     [Fact]
     public async Task A_drop_rule_closes_the_connection_instead_of_answering_and_the_client_sends_again()
     {
-        var topic = await TopicAsync();
-        using var producer = fixture.Producer();
+        var topic = await NewTopicAsync(replicationFactor: 1);
+        using var producer = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(producer, topic, "warm");
         var drop = Cluster.Requests.AddRule(new RequestMatch { ApiKey = ApiKey.Produce, ClientId = "fault-producer" }, RequestRuleAction.Drop);
         Cluster.Requests.StartRecording();
@@ -112,14 +99,14 @@ public sealed class RequestRulesTests(FaultClusterFixture fixture) : IClassFixtu
         Assert.Equal(drop.Id, produces[0].RuleId);
         Assert.Null(produces[0].Response);
         Assert.True(produces.Count >= 2);
-        Assert.Equal(["warm", "after-drop"], fixture.ReadAll(topic, 2));
+        Assert.Equal(["warm", "after-drop"], Fixture.ReadAll(topic, 2));
     }
 
     [Fact]
     public async Task A_delay_rule_holds_every_matching_request_back_until_removed()
     {
-        var topic = await TopicAsync();
-        using var producer = fixture.Producer();
+        var topic = await NewTopicAsync(replicationFactor: 1);
+        using var producer = Fixture.Producer();
         await FaultClusterFixture.ProduceAsync(producer, topic, "warm");
         var delay = Cluster.Requests.AddRule(new RequestMatch { ApiKey = ApiKey.Produce, Topic = topic }, RequestRuleAction.DelayBy(TimeSpan.FromMilliseconds(400)), times: null);
 

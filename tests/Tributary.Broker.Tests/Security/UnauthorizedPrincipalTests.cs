@@ -140,6 +140,24 @@ public sealed class UnauthorizedPrincipalTests : IDisposable
             var response = await b.SendAsync<DescribeUserScramCredentialsResponse>(Mallory, new DescribeUserScramCredentialsRequest { Users = [new() { Name = "alice" }] }, 0);
             return [response.ErrorCode, .. response.Results.Select(r => r.ErrorCode)];
         }),
+        ["DescribeTopicPartitions v0 of a named topic"] = (ErrorCode.TopicAuthorizationFailed, async b =>
+            (await b.SendAsync<DescribeTopicPartitionsResponse>(Mallory, new DescribeTopicPartitionsRequest { Topics = [new() { Name = Topic }, new() { Name = "nowhere" }] }, 0))
+                .Topics.Select(t => t.ErrorCode)),
+        ["AlterPartitionReassignments v0"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
+        {
+            var response = await b.SendAsync<AlterPartitionReassignmentsResponse>(Mallory, new AlterPartitionReassignmentsRequest
+            {
+                Topics = [new() { Name = Topic, Partitions = [new() { PartitionIndex = 0, Replicas = [1] }] }],
+            }, 0);
+            return [response.ErrorCode, .. response.Responses.SelectMany(t => t.Partitions).Select(p => p.ErrorCode)];
+        }),
+        ["ListPartitionReassignments v0"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
+            [(await b.SendAsync<ListPartitionReassignmentsResponse>(Mallory, new ListPartitionReassignmentsRequest(), 0)).ErrorCode]),
+        ["ElectLeaders v2"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
+        {
+            var response = await b.SendAsync<ElectLeadersResponse>(Mallory, new ElectLeadersRequest { TopicPartitions = [new() { Topic = Topic, Partitions = [0] }] }, 2);
+            return [response.ErrorCode, .. response.ReplicaElectionResults.SelectMany(t => t.PartitionResult).Select(p => p.ErrorCode)];
+        }),
         ["AlterUserScramCredentials v0"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
             (await b.SendAsync<AlterUserScramCredentialsResponse>(Mallory, new AlterUserScramCredentialsRequest
             {

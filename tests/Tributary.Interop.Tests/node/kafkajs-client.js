@@ -15,6 +15,27 @@ async function createTopic(kafka, args) {
   return { created, listed: topics.includes(args.topic), partitions: metadata.topics[0].partitions.length };
 }
 
+// Asks for partition 0 of --topic to move to --replicas (comma-separated broker ids): AlterPartitionReassignments.
+async function reassign(kafka, args) {
+  const admin = kafka.admin();
+  await admin.connect();
+  const replicas = String(args.replicas).split(',').map(Number);
+  await admin.alterPartitionReassignments({ topics: [{ topic: args.topic, partitionAssignment: [{ partition: 0, replicas }] }] });
+  await admin.disconnect();
+  return { requested: replicas };
+}
+
+// ListPartitionReassignments for partition 0 of --topic, and the partition's metadata.
+async function listReassignments(kafka, args) {
+  const admin = kafka.admin();
+  await admin.connect();
+  const listed = await admin.listPartitionReassignments({ topics: [{ topic: args.topic, partitions: [0] }] });
+  const metadata = await admin.fetchTopicMetadata({ topics: [args.topic] });
+  await admin.disconnect();
+  const partition = metadata.topics[0].partitions[0];
+  return { ongoing: listed.topics.flatMap(t => t.partitions), replicas: partition.replicas, isr: partition.isr, leader: partition.leader };
+}
+
 async function produce(kafka, args) {
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: args.idempotent === 'true' });
   await producer.connect();
@@ -73,5 +94,5 @@ function security(args) {
   return options;
 }
 
-run({ 'create-topic': createTopic, produce, consume },
+run({ 'create-topic': createTopic, produce, consume, reassign, 'list-reassignments': listReassignments },
   args => new Kafka({ clientId: 'interop-kafkajs', brokers: args.bootstrap.split(','), logLevel: logLevel.WARN, retry: { retries: args.retries ?? 8 }, ...security(args) }));

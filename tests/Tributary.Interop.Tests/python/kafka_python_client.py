@@ -60,7 +60,7 @@ def supports_headers(args):
 
 def produce(args):
     acks = "all" if args.acks == "all" else int(args.acks)
-    producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks=acks, linger_ms=5,
+    producer = KafkaProducer(bootstrap_servers=args.bootstrap, acks=acks, linger_ms=5, retries=args.retries,
                              compression_type=args.compression, **generation(args), **security(args))
     offsets = []
     for i in range(args.start, args.start + args.count):
@@ -155,6 +155,7 @@ def main():
     parser.add_argument("--api-version", help="pin the protocol generation, e.g. 0.9, 0.10, 0.10.1, 0.11")
     parser.add_argument("--compression", choices=["gzip", "snappy", "lz4"])
     parser.add_argument("--acks", choices=["all", "0", "1"], default="all")
+    parser.add_argument("--retries", type=int, default=0, help="how often the producer resends a batch (e.g. after a leader change)")
     parser.add_argument("--security-protocol", choices=["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"], default="PLAINTEXT")
     parser.add_argument("--sasl-mechanism", choices=["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"])
     parser.add_argument("--sasl-username")
