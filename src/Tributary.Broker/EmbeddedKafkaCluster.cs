@@ -58,11 +58,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         var settings = ClusterSettings.From(options);
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners, settings.RackOf(id)));
         _controller = new ClusterController(settings, brokers, _logger);
-        _groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
+        _groups = new GroupCoordinator(settings.Groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
             () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
-        _transactions = new TransactionCoordinator(
-            new TransactionCoordinatorOptions { MaxTimeout = options.TransactionMaxTimeout, AbortCheckInterval = options.TransactionAbortCheckInterval },
-            _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
+        _transactions = new TransactionCoordinator(settings.Transactions, _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
         _authorizer = options.EnableAuthorizer
             ? new Authorizer(true, options.SuperUsers, options.AllowEveryoneIfNoAclFound, options.LoggerFactory.CreateLogger("Tributary.Broker.Authorizer"))
             : Authorizer.Disabled;
@@ -191,9 +189,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             }
             foreach (var broker in cluster.Brokers) cluster._controller.StartBroker(broker.Id);
             cluster._metrics = BrokerMetrics.Track(cluster._controller, cluster._groups, cluster._transactions);
+            var retentionCheck = cluster._controller.Settings.RetentionCheckInterval;
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
-                null, options.RetentionCheckInterval, options.RetentionCheckInterval);
+                null, retentionCheck, retentionCheck);
         }
         catch
         {
@@ -271,7 +270,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         {
             foreach (var definition in _listenerDefinitions)
             {
-                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _options.MaxRequestSize, _logger, definition, Network.Link(broker.Id));
+                var listener = BrokerListener.Start(broker, _options.Host, ports[definition.Index], _dispatcher, _controller.Settings.MaxRequestSize, _logger, definition, Network.Link(broker.Id));
                 started.Add(listener);
                 broker.SetPort(definition.Index, listener.Port);
             }
@@ -306,6 +305,17 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         ThrowOnError(_controller.DeleteTopic(name));
         return Task.CompletedTask;
     }
+
+    /// <summary>Every topic as the cluster holds it now (Kafka's internal topics are not modelled), ordered by name.</summary>
+    public IReadOnlyList<TopicDescription> DescribeTopics() =>
+        _controller.Topics.OrderBy(t => t.Name, StringComparer.Ordinal).Select(topic => new TopicDescription(topic.Name, topic.Id,
+            topic.Partitions.Select(p =>
+            {
+                var (leadership, log) = (p.Leadership, p.LeaderLog);
+                return new PartitionDescription(p.Index, leadership.Leader, leadership.LeaderEpoch, leadership.Replicas, leadership.Isr,
+                    log?.LogStartOffset ?? -1, log?.HighWatermark ?? -1);
+            }).ToList(),
+            topic.Config.Overrides)).ToList();
 
     /// <summary>
     /// Adds ACLs (an ACL that exists already stays as it is), as Kafka's CreateAcls would. They apply to the next

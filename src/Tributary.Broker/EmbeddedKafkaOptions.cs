@@ -114,15 +114,19 @@ public sealed class EmbeddedKafkaOptions
     public TimeSpan ReplicaLagTimeMax { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Broker configs by their Kafka names, which win over the typed options: <c>unclean.leader.election.enable</c>,
-    /// <c>min.insync.replicas</c> (the defaults of every topic's own configs), <c>replica.lag.time.max.ms</c>,
-    /// <c>default.replication.factor</c>, <c>num.partitions</c>, and for consumer groups of the new protocol
-    /// <c>group.consumer.heartbeat.interval.ms</c>, <c>group.consumer.session.timeout.ms</c>, <c>group.consumer.max.size</c>
-    /// and <c>group.consumer.assignors</c> (comma-separated), <c>broker.rack</c> (one rack for every broker, or one per
-    /// broker in id order: <c>"a,b,c"</c>) and <c>replica.selector.class</c>
+    /// Broker configs by their Kafka names (as in server.properties), which win over the typed options: among others
+    /// <c>num.partitions</c>, <c>default.replication.factor</c>, <c>auto.create.topics.enable</c>,
+    /// <c>min.insync.replicas</c>, <c>unclean.leader.election.enable</c>, <c>replica.lag.time.max.ms</c>,
+    /// <c>group.initial.rebalance.delay.ms</c>, <c>group.min.session.timeout.ms</c>, <c>group.max.session.timeout.ms</c>,
+    /// <c>log.retention.ms</c>, <c>log.retention.bytes</c>, <c>log.retention.check.interval.ms</c>,
+    /// <c>message.max.bytes</c>, <c>transaction.max.timeout.ms</c>, <c>offsets.topic.num.partitions</c>,
+    /// <c>group.consumer.*</c>, every broker default of a topic config (<c>log.cleanup.policy</c>,
+    /// <c>compression.type</c>, ...) and <c>broker.rack</c> (one rack for every broker, or a comma-separated list
+    /// giving each broker its rack in id order), <c>replica.selector.class</c>
     /// (<c>org.apache.kafka.common.replica.RackAwareReplicaSelector</c>: consumers with <c>client.rack</c> read from a
-    /// replica in their rack, KIP-392). An unknown name or a bad value is an <see cref="ArgumentException"/> when the
-    /// cluster starts.
+    /// replica in their rack, KIP-392). DescribeConfigs reports them as STATIC_BROKER_CONFIG. The list, with
+    /// which ones clients may change at run time, is in docs/embedded-cluster.md. An unknown name or a bad value is an
+    /// <see cref="ArgumentException"/> when the cluster starts.
     /// </summary>
     public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();
 

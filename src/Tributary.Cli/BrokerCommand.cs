@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Tributary.Broker;
 using Tributary.Cli.Common;
+using Tributary.Cli.Control;
 
 namespace Tributary.Cli;
 
@@ -11,7 +12,9 @@ namespace Tributary.Cli;
 /// each listener on its own line, the first listener's first, so scripts can read them; <c>--bootstrap-file</c> also
 /// writes the first listener's list to a file, atomically (the file appears complete once the cluster serves) and
 /// removes it on a clean stop. Logs go to stderr. <c>--authorizer</c> turns ACLs on and <c>--super-user</c> names the
-/// principals they never stop.
+/// principals they never stop. <c>--config KEY=VALUE</c> and <c>--config-file</c> (server.properties) set Kafka broker
+/// configs by name; an unknown one or a bad value is one error line. <c>--control-port</c> serves the cluster's
+/// controls over HTTP on 127.0.0.1 (<see cref="ControlServer"/>).
 /// </summary>
 internal static class BrokerCommand
 {
@@ -32,8 +35,21 @@ internal static class BrokerCommand
         var bootstrapFile = new Option<FileInfo?>("--bootstrap-file") { Description = "Also write the bootstrap list to this file (atomically, once the cluster serves; removed on exit)." };
         var authorizer = new Option<bool>("--authorizer") { Description = "Authorize every request with ACLs (off: everything is allowed)." };
         var superUsers = new Option<string[]>("--super-user") { Description = "A principal allowed everything whatever the ACLs, e.g. User:alice; repeatable." };
+        var configs = new Option<string[]>("--config")
+        {
+            Description = "A Kafka broker config as KEY=VALUE, e.g. num.partitions=3 or broker.rack=a,b,c (one rack per broker); repeatable, wins over --config-file.",
+        };
+        var configFile = new Option<FileInfo?>("--config-file") { Description = "Kafka broker configs in server.properties syntax." };
+        var controlPort = new Option<int?>("--control-port")
+        {
+            Description = "Serve the cluster's controls (stop, crash, latency, isolate, leader moves, request rules, ...) over HTTP with JSON on 127.0.0.1:PORT; 0 picks a free port.",
+        };
+        var controlFile = new Option<FileInfo?>("--control-file") { Description = "Also write the control URL to this file (atomically, once it serves; removed on exit)." };
         var security = new BrokerSecurityOptions();
-        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.") { brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers };
+        var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.")
+        {
+            brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers, configs, configFile, controlPort, controlFile,
+        };
         security.AddTo(command);
         var metrics = new BrokerMetricsOption();
         metrics.AddTo(command);
@@ -43,7 +59,8 @@ internal static class BrokerCommand
             var metricsPort = metrics.Parse(result);
             return RunAsync(
                 new BrokerRequest(brokerCount, firstPort, result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile),
-                    security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList()),
+                    security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList(),
+                    BrokerConfigs(result.GetValue(configFile), result.GetValue(configs) ?? []), ControlPort(result.GetValue(controlPort), result.GetValue(controlFile))),
                 metricsPort, cancellationToken);
         });
         return command;
@@ -52,8 +69,33 @@ internal static class BrokerCommand
     private static string SuperUser(string principal) =>
         principal.IndexOf(':') > 0 && !principal.EndsWith(':') ? principal : throw new UserErrorException($"bad --super-user '{principal}': use Type:Name, for example User:alice");
 
+    /// <summary>The configs of <paramref name="file"/> (server.properties syntax), then those given one by one, which win.</summary>
+    private static Dictionary<string, string> BrokerConfigs(FileInfo? file, IEnumerable<string> given)
+    {
+        var configs = new Dictionary<string, string>();
+        if (file is not null)
+        {
+            if (!file.Exists) throw new UserErrorException($"--config-file {file.Name} does not exist");
+            try
+            {
+                configs = JavaProperties.Parse(File.ReadAllText(file.FullName));
+            }
+            catch (FormatException e)
+            {
+                throw new UserErrorException($"bad --config-file {file.Name}: {e.Message}");
+            }
+        }
+        foreach (var (name, value) in NameValues.Parse(given, "--config")) configs[name] = value;
+        return configs;
+    }
+
+    private static (int? Port, FileInfo? File) ControlPort(int? port, FileInfo? file) =>
+        port is < 0 or > 65535 ? throw new UserErrorException($"bad --control-port {port}: use 0 to 65535")
+        : file is not null && port is null ? throw new UserErrorException("--control-file needs --control-port")
+        : (port, file);
+
     private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security,
-        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers);
+        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers, IReadOnlyDictionary<string, string> BrokerConfigs, (int? Port, FileInfo? File) Control);
 
     private static async Task<int> RunAsync(BrokerRequest request, int? metricsPort, CancellationToken cancellationToken)
     {
@@ -74,6 +116,7 @@ internal static class BrokerCommand
             OAuthBearerUnsecured = security.OAuthBearerUnsecured,
             EnableAuthorizer = request.EnableAuthorizer,
             SuperUsers = request.SuperUsers,
+            BrokerConfigs = request.BrokerConfigs,
             LoggerFactory = loggerFactory,
         };
         EmbeddedKafkaCluster cluster;
@@ -94,6 +137,10 @@ internal static class BrokerCommand
         await using (cluster)
         using (BrokerMetricsOption.Serve(metricsPort))
         {
+            // Serving before the bootstrap line appears, so a script that waits for the line can use the controls at once.
+            await using var control = StartControl(cluster, request.Control.Port, loggerFactory);
+            if (request.Control.Port is not null && control is null) return 1;
+            if (request.Control.File is { } controlFile) await WriteAtomicallyAsync(controlFile, control!.Url);
             if (security.CaOut is { } caOut) cluster.CertificateAuthority!.WriteCertificatePem(caOut.FullName);
             if (request.BootstrapFile is { } file) await WriteAtomicallyAsync(file, cluster.BootstrapServers);
             foreach (var listener in security.Listeners) Console.Out.WriteLine(cluster.GetBootstrapServers(listener.EffectiveName));
@@ -108,7 +155,25 @@ internal static class BrokerCommand
             }
         }
         request.BootstrapFile?.Delete();
+        request.Control.File?.Delete();
         return 0;
+    }
+
+    /// <summary>The control server on <paramref name="port"/>, null when none was asked for or the port is taken (said on stderr).</summary>
+    private static ControlServer? StartControl(EmbeddedKafkaCluster cluster, int? port, ILoggerFactory loggerFactory)
+    {
+        if (port is not { } wanted) return null;
+        try
+        {
+            var control = ControlServer.Start(cluster, wanted, loggerFactory.CreateLogger("Tributary.Control"));
+            loggerFactory.CreateLogger("Tributary.Control").LogInformation("Control port serving at {Url}", control.Url);
+            return control;
+        }
+        catch (SocketException e)
+        {
+            Console.Error.WriteLine($"tributary: cannot start the control port on 127.0.0.1:{wanted}: {e.Message}");
+            return null;
+        }
     }
 
     // Written next to the target and renamed over it, so a script waiting for the file never reads half a line.

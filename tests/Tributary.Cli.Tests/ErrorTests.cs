@@ -106,7 +106,8 @@ public sealed class ErrorTests(EmbeddedKafkaFixture kafka)
         AssertOneLineError(result, "bad format '%q'");
     }
 
-    private static void AssertOneLineError(CliResult result, string startsWith)
+    /// <summary>Exit code 1 and one stderr line starting with <c>tributary: </c> and <paramref name="startsWith"/>, no stack trace.</summary>
+    internal static void AssertOneLineError(CliResult result, string startsWith)
     {
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.StartsWith("tributary: " + startsWith, result.Stderr);

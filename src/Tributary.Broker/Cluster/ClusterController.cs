@@ -54,9 +54,11 @@ internal sealed class ClusterController : IAsyncDisposable
     private int _nextPlacement;
     private long _nextProducerId;
 
+    private volatile ClusterSettings _settings;
+
     public ClusterController(ClusterSettings settings, IEnumerable<BrokerNode> brokers, ILogger logger)
     {
-        Settings = settings;
+        _settings = settings;
         _brokers = brokers.OrderBy(b => b.Id).ToList();
         _logger = logger;
         _fetchers = new ConcurrentDictionary<int, ReplicaFetcher>(_brokers.ToDictionary(b => b.Id, b => new ReplicaFetcher(b.Id, this, logger)));
@@ -69,8 +71,8 @@ internal sealed class ClusterController : IAsyncDisposable
     /// <summary>Which broker coordinates each group and transactional id.</summary>
     public CoordinatorPlacement Coordinators { get; }
 
-    /// <summary>Cluster-wide settings.</summary>
-    public ClusterSettings Settings { get; }
+    /// <summary>Cluster-wide settings; replaced as a whole when a dynamic broker config changes.</summary>
+    public ClusterSettings Settings => _settings;
 
     /// <summary>A random id in Kafka's format (22 URL-safe base64 characters).</summary>
     public string ClusterId { get; } = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -194,6 +196,34 @@ internal sealed class ClusterController : IAsyncDisposable
             if (!validateOnly) topic.Config = topic.Config.With(list);
             return ControllerResult.Ok(topic);
         }
+    }
+
+    /// <summary>
+    /// Replaces the dynamic broker configs (DYNAMIC_BROKER_CONFIG when <paramref name="perBroker"/>, else the
+    /// cluster-wide defaults, DYNAMIC_DEFAULT_BROKER_CONFIG) with <paramref name="configs"/>, or only checks them when
+    /// <paramref name="validateOnly"/>: every name must be a dynamic broker config and every value valid (else
+    /// INVALID_REQUEST, as Kafka answers, naming the configs that cannot change at run time). Every topic's configs
+    /// then default to the new values.
+    /// </summary>
+    public ControllerResult AlterBrokerConfigs(bool perBroker, IReadOnlyDictionary<string, string> configs, bool validateOnly)
+    {
+        var fixedNames = configs.Keys.Where(name => BrokerConfigCatalog.Find(name) is { IsDynamic: false }).ToList();
+        if (fixedNames.Count > 0)
+            return ControllerResult.Fail(ErrorCode.InvalidRequest, $"Cannot update these configs dynamically: Set({string.Join(", ", fixedNames)})");
+        foreach (var (name, value) in configs)
+        {
+            if (BrokerConfigCatalog.Problem(name, value) is { } problem) return ControllerResult.Fail(ErrorCode.InvalidRequest, problem);
+        }
+        if (validateOnly) return ControllerResult.Ok();
+        lock (_lock)
+        {
+            var settings = _settings.WithDynamicConfigs(perBroker, configs);
+            _settings = settings;
+            foreach (var topic in _topics.Values) topic.Config = topic.Config.Rebase(settings.TopicDefaults);
+        }
+        _logger.LogInformation("Dynamic {Level} configs are now {Configs}", perBroker ? "broker" : "cluster-wide default",
+            string.Join(", ", configs.Select(c => $"{c.Key}={c.Value}")));
+        return ControllerResult.Ok();
     }
 
     /// <summary>

@@ -30,7 +30,9 @@ internal sealed class CoordinatorPlacement(ClusterController controller)
     public BrokerNode? CoordinatorOf(CoordinatorType type, string key)
     {
         if (_moved.TryGetValue((type, key), out var moved) && controller.Broker(moved) is { IsAlive: true } target) return target;
-        var start = (int)(StableHash(key) % (uint)_homes.Count);
+        // A group's home: its offsets-topic partition (offsets.topic.num.partitions), spread over the brokers.
+        var hash = type == CoordinatorType.Group ? StableHash(key) % (uint)controller.Settings.OffsetsTopicPartitions : StableHash(key);
+        var start = (int)(hash % (uint)_homes.Count);
         for (var i = 0; i < _homes.Count; i++)
         {
             if (controller.Broker(_homes[(start + i) % _homes.Count]) is { IsAlive: true } home) return home;

@@ -10,11 +10,12 @@ namespace Tributary.Broker.Cluster;
 internal sealed class TopicConfig
 {
     /// <summary>A topic with no overrides: every value is Kafka's default.</summary>
-    public static TopicConfig Defaults { get; } = new(new Dictionary<string, string>(), new Dictionary<string, string>());
+    public static TopicConfig Defaults { get; } = new(new Dictionary<string, string>(), new Dictionary<string, (string, ConfigSource)>());
 
-    private readonly IReadOnlyDictionary<string, string> _brokerDefaults;
+    // By topic config name: the broker config's value and whether it is static or a dynamic cluster default.
+    private readonly IReadOnlyDictionary<string, (string Value, ConfigSource Source)> _brokerDefaults;
 
-    private TopicConfig(IReadOnlyDictionary<string, string> overrides, IReadOnlyDictionary<string, string> brokerDefaults)
+    private TopicConfig(IReadOnlyDictionary<string, string> overrides, IReadOnlyDictionary<string, (string Value, ConfigSource Source)> brokerDefaults)
     {
         Overrides = overrides;
         _brokerDefaults = brokerDefaults;
@@ -40,12 +41,15 @@ internal sealed class TopicConfig
 
     /// <summary>
     /// A topic with no overrides whose defaults are the broker's configs where set (by broker config name, e.g.
-    /// min.insync.replicas), else Kafka's.
+    /// log.retention.ms, with their source: static or dynamic cluster default), else Kafka's.
     /// </summary>
-    public static TopicConfig WithBrokerDefaults(IReadOnlyDictionary<string, string> brokerConfigs) =>
+    public static TopicConfig WithBrokerDefaults(IReadOnlyDictionary<string, (string Value, ConfigSource Source)> brokerConfigs) =>
         new(new Dictionary<string, string>(), TopicConfigCatalog.All
             .Where(d => d.BrokerSynonym is not null && brokerConfigs.ContainsKey(d.BrokerSynonym))
             .ToDictionary(d => d.Name, d => brokerConfigs[d.BrokerSynonym!]));
+
+    /// <summary>This topic's overrides over the broker defaults of <paramref name="defaults"/> (after a dynamic broker config change).</summary>
+    public TopicConfig Rebase(TopicConfig defaults) => new(Overrides, defaults._brokerDefaults);
 
     /// <summary>The configs set on this topic (name to value).</summary>
     public IReadOnlyDictionary<string, string> Overrides { get; }
@@ -98,7 +102,7 @@ internal sealed class TopicConfig
     /// <summary>The effective value of a known config and where it comes from.</summary>
     public (string? Value, ConfigSource Source) Resolve(ConfigDefinition definition) =>
         Overrides.TryGetValue(definition.Name, out var value) ? (value, ConfigSource.TopicConfig)
-        : _brokerDefaults.TryGetValue(definition.Name, out var brokerValue) ? (brokerValue, ConfigSource.StaticBrokerConfig)
+        : _brokerDefaults.TryGetValue(definition.Name, out var brokerValue) ? brokerValue
         : (definition.DefaultValue, ConfigSource.DefaultConfig);
 
     /// <summary>Every topic config with its effective value and source, as DescribeConfigs lists them.</summary>
@@ -127,7 +131,7 @@ internal sealed class TopicConfig
         {
             var definition = TopicConfigCatalog.Find(name);
             if (definition is null) return $"Unknown topic config name: {name}";
-            if (value is not null && !definition.Accepts(value)) return $"Invalid value {value} for configuration {name}";
+            if (value is not null && definition.Problem(value) is { } problem) return problem;
         }
         return null;
     }

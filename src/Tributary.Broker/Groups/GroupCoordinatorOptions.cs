@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Tributary.Broker.Groups;
 
 /// <summary>Settings of the group coordinator (classic and consumer groups), with Kafka's broker defaults unless noted.</summary>
@@ -34,28 +32,4 @@ public sealed record GroupCoordinatorOptions
     /// "range"); members pick one with <c>group.remote.assignor</c>.
     /// </summary>
     public IReadOnlyList<string> ConsumerAssignors { get; init; } = ["uniform", "range"];
-
-    /// <summary>
-    /// The coordinator settings of a cluster built with <paramref name="options"/>; broker configs by Kafka name
-    /// (<see cref="EmbeddedKafkaOptions.BrokerConfigs"/>, validated by the cluster settings) win over the typed options.
-    /// </summary>
-    public static GroupCoordinatorOptions From(EmbeddedKafkaOptions options)
-    {
-        var configs = options.BrokerConfigs;
-        TimeSpan Milliseconds(string name, TimeSpan fallback) =>
-            configs.TryGetValue(name, out var value) ? TimeSpan.FromMilliseconds(long.Parse(value, CultureInfo.InvariantCulture)) : fallback;
-        return new GroupCoordinatorOptions
-        {
-            InitialRebalanceDelay = options.GroupInitialRebalanceDelay,
-            MinSessionTimeout = options.GroupMinSessionTimeout,
-            ConsumerHeartbeatInterval = Milliseconds("group.consumer.heartbeat.interval.ms", options.ConsumerGroupHeartbeatInterval),
-            ConsumerSessionTimeout = Milliseconds("group.consumer.session.timeout.ms", options.ConsumerGroupSessionTimeout),
-            ConsumerMaxSize = configs.TryGetValue("group.consumer.max.size", out var maxSize)
-                ? (int)Math.Min(long.Parse(maxSize, CultureInfo.InvariantCulture), int.MaxValue)
-                : options.ConsumerGroupMaxSize,
-            ConsumerAssignors = configs.TryGetValue("group.consumer.assignors", out var assignors)
-                ? assignors.Split(',').Select(a => a.Trim()).ToList()
-                : options.ConsumerGroupAssignors,
-        };
-    }
 }

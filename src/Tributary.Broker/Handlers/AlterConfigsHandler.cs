@@ -3,8 +3,9 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// AlterConfigs: replaces a topic's whole set of overrides (configs not named go back to their defaults). Needs
-/// ALTER_CONFIGS on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for brokers, on the cluster.
+/// AlterConfigs: replaces a topic's whole set of overrides, or the whole set of dynamic cluster-wide broker
+/// defaults (configs not named go back to their defaults; see <see cref="ConfigAlteration"/>). Needs ALTER_CONFIGS
+/// on the topic (else TOPIC_AUTHORIZATION_FAILED) or, for brokers, on the cluster.
 /// </summary>
 internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest>
 {
@@ -18,7 +19,7 @@ internal sealed class AlterConfigsHandler : ApiHandler<AlterConfigsRequest>
         foreach (var resource in request.Resources)
         {
             var (error, message) = ConfigAlteration.Apply(context, resource.ResourceType, resource.ResourceName,
-                current => current.Overrides.Keys
+                current => current.SetNames
                     .Where(name => resource.Configs.All(c => c.Name != name))
                     .Select(name => new KeyValuePair<string, string?>(name, null))
                     .Concat(resource.Configs.Select(c => new KeyValuePair<string, string?>(c.Name, c.Value))),

@@ -1,32 +1,63 @@
+using System.Globalization;
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Security;
 using Tributary.Protocol;
 
 namespace Tributary.Broker.Handlers;
 
+/// <summary>The configs of one resource as an alteration sees them: the names set on it, and each config's effective value.</summary>
+/// <param name="SetNames">The configs set on the resource itself (a topic's overrides, the dynamic broker defaults).</param>
+/// <param name="Current">The effective value of a config, null when unknown.</param>
+internal sealed record ConfigView(IEnumerable<string> SetNames, Func<string, string?> Current);
+
 /// <summary>
 /// What AlterConfigs and IncrementalAlterConfigs share: authorization first (ALTER_CONFIGS on the topic, or on the
-/// cluster for brokers), then only topic configs can change; broker configs are static.
+/// cluster for brokers), then the change. A topic's configs change one topic. A broker resource changes the dynamic
+/// broker configs (those Kafka updates as cluster-wide defaults, such as log.retention.ms or message.max.bytes): the
+/// default resource (the empty name) sets DYNAMIC_DEFAULT_BROKER_CONFIG values; a broker id sets
+/// DYNAMIC_BROKER_CONFIG values (Kafka allows these "for testing"; librdkafka clients can only name a broker), which
+/// apply to every broker because the embedded brokers share their logs and settings. A read-only config is refused
+/// with INVALID_REQUEST and Kafka's "Cannot update these configs dynamically: Set(...)".
 /// </summary>
 internal static class ConfigAlteration
 {
     /// <summary>
-    /// Applies <paramref name="changes"/> to the resource (or only checks them, when <paramref name="validateOnly"/>),
-    /// once the principal is authorized and <paramref name="validate"/>, if given, found nothing wrong.
+    /// Applies <paramref name="changes"/> (new values by name, null for back to the default) to the resource, or only
+    /// checks them when <paramref name="validateOnly"/>, once the principal is authorized and
+    /// <paramref name="validate"/>, if given, found nothing wrong.
     /// </summary>
     public static (ErrorCode Error, string? Message) Apply(RequestContext context, sbyte resourceType, string resourceName,
-        Func<TopicConfig, IEnumerable<KeyValuePair<string, string?>>> changes, bool validateOnly, Func<(ErrorCode, string?)>? validate = null)
+        Func<ConfigView, IEnumerable<KeyValuePair<string, string?>>> changes, bool validateOnly, Func<(ErrorCode, string?)>? validate = null)
     {
         var denied = ConfigAuthorization.Check(context, AclOperation.AlterConfigs, resourceType, resourceName);
         if (denied != ErrorCode.None) return (denied, AuthorizationMessages.Of(denied));
         if (validate?.Invoke() is (not ErrorCode.None, _) invalid) return invalid;
+        var cluster = context.Cluster;
         switch ((ConfigResourceType)resourceType)
         {
             case ConfigResourceType.Topic:
-                var result = context.Cluster.AlterTopicConfig(resourceName, changes, validateOnly);
+                var result = cluster.AlterTopicConfig(resourceName,
+                    current => changes(new ConfigView(current.Overrides.Keys,
+                        name => TopicConfigCatalog.Find(name) is { } definition ? current.Resolve(definition).Value : null)),
+                    validateOnly);
                 return (result.Error, result.Message);
-            case ConfigResourceType.Broker or ConfigResourceType.BrokerLogger:
-                return (ErrorCode.InvalidRequest, "The embedded cluster's broker configs cannot be changed at run time.");
+            case ConfigResourceType.Broker:
+                var perBroker = resourceName.Length > 0;
+                if (perBroker && (!int.TryParse(resourceName, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) || cluster.Broker(id) is null))
+                    return (ErrorCode.InvalidRequest, $"Unknown broker '{resourceName}'.");
+                var settings = cluster.Settings;
+                var configs = new Dictionary<string, string>(settings.DynamicConfigs(perBroker));
+                var view = new ConfigView(configs.Keys.ToList(),
+                    name => BrokerConfigCatalog.Find(name) is { IsSettable: true } definition ? settings.Resolve(definition).Value : null);
+                foreach (var (name, value) in changes(view).ToList())
+                {
+                    if (value is null) configs.Remove(name);
+                    else configs[name] = value;
+                }
+                var altered = cluster.AlterBrokerConfigs(perBroker, configs, validateOnly);
+                return (altered.Error, altered.Message);
+            case ConfigResourceType.BrokerLogger:
+                return (ErrorCode.InvalidRequest, "The embedded cluster's loggers cannot be changed through Kafka's APIs.");
             default:
                 return (ErrorCode.InvalidRequest, $"Unsupported resource type {resourceType}.");
         }

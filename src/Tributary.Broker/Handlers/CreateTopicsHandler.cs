@@ -55,7 +55,7 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest>
     /// <summary>Fills in what the topic got; for validate-only, what it would have got.</summary>
     private static void Describe(CreateTopicsResponse.CreatableTopicResult result, TopicState? topic, CreateTopicsRequest.CreatableTopic wanted, ClusterSettings settings)
     {
-        var config = topic?.Config ?? TopicConfig.Defaults.With(wanted.Configs.Select(c => new KeyValuePair<string, string?>(c.Name, c.Value)));
+        var config = topic?.Config ?? settings.TopicDefaults.With(wanted.Configs.Select(c => new KeyValuePair<string, string?>(c.Name, c.Value)));
         result.TopicId = topic?.Id ?? Guid.Empty;
         result.NumPartitions = topic?.Partitions.Count
             ?? (wanted.Assignments.Count > 0 ? wanted.Assignments.Count : wanted.NumPartitions == -1 ? settings.DefaultPartitions : wanted.NumPartitions);

@@ -9,6 +9,10 @@ namespace Tributary.Broker.Handlers;
 
 /// <summary>
 /// DescribeConfigs: every topic or broker config with its value, source, type, and (if asked) synonyms and documentation.
+/// A broker resource named by id lists every config of <see cref="BrokerConfigCatalog"/> (source DYNAMIC_BROKER_CONFIG,
+/// DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG or DEFAULT_CONFIG, synonyms most specific first); the empty
+/// name, the cluster-wide default resource, lists only the dynamic defaults set at run time, as Kafka does. v0 reports
+/// is_default instead of the source.
 /// A topic needs DESCRIBE_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED, before any existence check), a broker
 /// DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
 /// </summary>
@@ -42,6 +46,9 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
                 break;
             case ConfigResourceType.Topic:
                 return Fail(result, ErrorCode.UnknownTopicOrPartition, $"Topic '{resource.ResourceName}' does not exist.");
+            case ConfigResourceType.Broker when resource.ResourceName.Length == 0:
+                configs = BrokerConfigCatalog.DescribeDynamicDefaults(context.Cluster.Settings);
+                break;
             case ConfigResourceType.Broker when FindBroker(context, resource.ResourceName) is { } broker:
                 configs = BrokerConfigCatalog.Describe(broker, context.Cluster.Settings);
                 break;
@@ -51,17 +58,15 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
                 return Fail(result, ErrorCode.InvalidRequest, $"Unsupported resource type {resource.ResourceType}.");
         }
         if (resource.ConfigurationKeys is { } keys) configs = configs.Where(c => keys.Contains(c.Definition.Name));
-        result.Configs = configs.Select(c => Entry(context.ApiVersion, request, c, (ConfigResourceType)resource.ResourceType)).ToList();
+        result.Configs = configs.Select(c => Entry(context, request, c, (ConfigResourceType)resource.ResourceType)).ToList();
         return result;
     }
 
-    /// <summary>A broker resource names a broker id; the empty name stands for the cluster-wide defaults.</summary>
+    /// <summary>A broker resource names a broker id (the empty name, the cluster-wide defaults, is handled before).</summary>
     private static BrokerNode? FindBroker(RequestContext context, string name) =>
-        name.Length == 0 ? context.Broker
-        : int.TryParse(name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? context.Cluster.Broker(id)
-        : null;
+        int.TryParse(name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? context.Cluster.Broker(id) : null;
 
-    private static DescribeConfigsResponse.DescribeConfigsResourceResult Entry(short version, DescribeConfigsRequest request, DescribedConfig config, ConfigResourceType type)
+    private static DescribeConfigsResponse.DescribeConfigsResourceResult Entry(RequestContext context, DescribeConfigsRequest request, DescribedConfig config, ConfigResourceType type)
     {
         var definition = config.Definition;
         var entry = new DescribeConfigsResponse.DescribeConfigsResourceResult
@@ -73,20 +78,31 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
             ConfigType = (sbyte)definition.Type,
             Documentation = request.IncludeDocumentation ? definition.Documentation : null,
         };
-        if (version <= IsDefaultLastVersion) entry.IsDefault = config.Source == ConfigSource.DefaultConfig;
-        if (request.IncludeSynonyms) entry.Synonyms = Synonyms(config, type).ToList();
+        if (context.ApiVersion <= IsDefaultLastVersion) entry.IsDefault = config.Source == ConfigSource.DefaultConfig;
+        if (request.IncludeSynonyms) entry.Synonyms = Synonyms(config, type, context.Cluster.Settings).ToList();
         return entry;
     }
 
-    /// <summary>Where the value could come from, most specific first: the topic override, then the broker default behind it.</summary>
-    private static IEnumerable<DescribeConfigsResponse.DescribeConfigsSynonym> Synonyms(DescribedConfig config, ConfigResourceType type)
+    /// <summary>
+    /// Where the value could come from, most specific first, as Kafka lists them: the topic's own value, then the
+    /// broker config behind it (dynamic cluster default, static config, Kafka's default).
+    /// </summary>
+    private static IEnumerable<DescribeConfigsResponse.DescribeConfigsSynonym> Synonyms(DescribedConfig config, ConfigResourceType type, ClusterSettings settings)
     {
         var definition = config.Definition;
-        if (config.Source != ConfigSource.DefaultConfig)
+        if (type == ConfigResourceType.Topic && config.Source == ConfigSource.TopicConfig)
             yield return new() { Name = definition.Name, Value = config.Value, Source = (sbyte)config.Source };
-        var defaultName = type == ConfigResourceType.Topic ? definition.BrokerSynonym : definition.Name;
-        if (defaultName is not null)
-            yield return new() { Name = defaultName, Value = definition.DefaultValue, Source = (sbyte)ConfigSource.DefaultConfig };
+        var brokerName = type == ConfigResourceType.Topic ? definition.BrokerSynonym : definition.Name;
+        var broker = brokerName is null ? null : BrokerConfigCatalog.Find(brokerName);
+        if (broker is { IsSettable: true })
+        {
+            foreach (var (value, source) in settings.Layers(broker)) yield return new() { Name = broker.Name, Value = value, Source = (sbyte)source };
+            yield break;
+        }
+        if (type == ConfigResourceType.Broker && config.Source != ConfigSource.DefaultConfig)
+            yield return new() { Name = definition.Name, Value = config.Value, Source = (sbyte)config.Source };
+        if (brokerName is not null && definition.DefaultValue is not null)
+            yield return new() { Name = brokerName, Value = definition.DefaultValue, Source = (sbyte)ConfigSource.DefaultConfig };
     }
 
     private static Result Fail(Result result, ErrorCode error, string message)

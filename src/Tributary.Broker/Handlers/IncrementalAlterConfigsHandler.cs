@@ -5,8 +5,9 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// IncrementalAlterConfigs: sets, deletes, appends to or subtracts from individual topic configs. Needs ALTER_CONFIGS
-/// on the topic (or on the cluster for brokers), checked before the changes are.
+/// IncrementalAlterConfigs: sets, deletes, appends to or subtracts from individual topic configs, or the dynamic
+/// cluster-wide broker defaults (see <see cref="ConfigAlteration"/>). Needs ALTER_CONFIGS on the topic (or on the
+/// cluster for brokers), checked before the changes are.
 /// </summary>
 internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlterConfigsRequest>
 {
@@ -48,7 +49,10 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
         {
             var operation = (Operation)config.ConfigOperation;
             if (!Enum.IsDefined(operation)) return (ErrorCode.InvalidRequest, $"Unknown config operation {config.ConfigOperation}.");
-            var isList = TopicConfigCatalog.Find(config.Name)?.Type == ConfigType.List;
+            var definition = (ConfigResourceType)resource.ResourceType == ConfigResourceType.Broker
+                ? BrokerConfigCatalog.Find(config.Name)?.Definition
+                : TopicConfigCatalog.Find(config.Name);
+            var isList = definition?.Type == ConfigType.List;
             if (operation is Operation.Append or Operation.Subtract && !isList)
                 return (ErrorCode.InvalidConfig, $"Config {config.Name} is not a list: it cannot be appended to or subtracted from.");
         }
@@ -56,10 +60,9 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
     }
 
     /// <summary>The new value of one config (null = back to the default).</summary>
-    private static KeyValuePair<string, string?> Change(TopicConfig current, IncrementalAlterConfigsRequest.AlterableConfig config)
+    private static KeyValuePair<string, string?> Change(ConfigView current, IncrementalAlterConfigsRequest.AlterableConfig config)
     {
-        var definition = TopicConfigCatalog.Find(config.Name);
-        var items = definition is null ? [] : SplitList(current.Resolve(definition).Value);
+        var items = SplitList(current.Current(config.Name));
         var given = SplitList(config.Value);
         var value = (Operation)config.ConfigOperation switch
         {

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace Tributary.Broker.Network;
@@ -11,7 +13,8 @@ namespace Tributary.Broker.Network;
 /// TLS handshake comes first, here on the connection's own task (a client stalling in it delays nobody else)
 /// and bounded by the handshake timeout. On a SASL listener the
 /// frames go to the connection's <see cref="SaslAuthenticator"/> until the client has authenticated (with frames
-/// limited to <see cref="SaslAuthenticator.MaxReceiveSize"/> meanwhile), then straight to the dispatcher.
+/// limited to <see cref="SaslAuthenticator.MaxReceiveSize"/> meanwhile), then straight to the dispatcher. A client that
+/// mistakes the listener's security (TLS or SASL on a PLAINTEXT listener) gets one log line saying what it attempted.
 /// </summary>
 /// <remarks>
 /// Each response frame is already encoded whole in a pooled buffer, so it goes to the socket in one write from
@@ -134,10 +137,45 @@ internal sealed class KafkaConnection : IAsyncDisposable
     /// <summary>Whether a length prefix is the first bytes of a TLS record: handshake type 0x16, major version 3.</summary>
     private static bool LooksLikeTls(long length) => (length >> 16) is 0x1603;
 
+    /// <summary>
+    /// A SaslHandshake (API key 17) on a listener without SASL: the client is configured for SASL_PLAINTEXT or
+    /// SASL_SSL. It is answered ILLEGAL_SASL_STATE as Kafka does, and logged once, saying what the client attempted.
+    /// The request header (v1: key, version, correlation id, client id) and the body (the mechanism) are read here,
+    /// before dispatch, because the client gives up right after the answer and would otherwise leave no trace.
+    /// </summary>
+    private void ReportSaslWithoutSasl(ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < 10 || BinaryPrimitives.ReadInt16BigEndian(frame) != SaslHandshakeApiKey) return;
+        var rest = frame[8..];
+        var clientId = ReadString(ref rest);
+        var mechanism = ReadString(ref rest);
+        _logger.LogWarning("Connection {Connection} from {Client} (client id {ClientId}) to broker {Broker} attempted a SASL handshake (mechanism {Mechanism}) on listener {Listener}, " +
+                           "which has no SASL ({Protocol}): is a client configured for SASL_PLAINTEXT or SASL_SSL talking to a listener without SASL?",
+            Info.ConnectionId, Info.ClientHost, clientId ?? "none", Info.Broker.Id, mechanism ?? "unknown", Info.Listener.Name, Info.Listener.SecurityProtocol.ToKafkaName());
+    }
+
+    private const short SaslHandshakeApiKey = 17;
+
+    /// <summary>A Kafka nullable string (int16 length, UTF-8), or null when absent or truncated.</summary>
+    private static string? ReadString(ref ReadOnlySpan<byte> span)
+    {
+        if (span.Length < 2) return null;
+        var length = BinaryPrimitives.ReadInt16BigEndian(span);
+        if (length < 0 || span.Length < 2 + length)
+        {
+            span = span[Math.Min(span.Length, 2)..];
+            return null;
+        }
+        var value = Encoding.UTF8.GetString(span.Slice(2, length));
+        span = span[(2 + length)..];
+        return value;
+    }
+
     /// <summary>Handles one request and sends its response; false when the connection must close.</summary>
     private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         if (_link.BlackHoled) return true; // read and swallowed: the client hears nothing
+        if (!Info.Listener.SecurityProtocol.UsesSasl()) ReportSaslWithoutSasl(frame.Span);
         var outcome = await _processor.ProcessAsync(frame, Info, cancellationToken).ConfigureAwait(false);
         if (outcome.Response is { } response)
         {

@@ -6,7 +6,7 @@ using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Tests.Security;
 
-/// <summary>Each hostile connection costs exactly one log line at warning level, naming what went wrong.</summary>
+/// <summary>Each hostile or misconfigured connection costs exactly one log line at warning level, naming what went wrong.</summary>
 public class LoggedOnceTests : IAsyncLifetime
 {
     private readonly CollectingLoggerFactory _logs = new();
@@ -47,6 +47,35 @@ public class LoggedOnceTests : IAsyncLifetime
         await using var tls = new SslStream(tcp.GetStream());
         await Assert.ThrowsAnyAsync<Exception>(() => tls.AuthenticateAsClientAsync("127.0.0.1"));
         Assert.Contains("the start of a TLS handshake", await TheOneWarningAsync());
+    }
+
+    [Fact]
+    public async Task A_sasl_client_on_the_plaintext_port()
+    {
+        // Confluent.Kafka configured for SASL_PLAINTEXT: ApiVersions works, then its SaslHandshake is answered
+        // ILLEGAL_SASL_STATE, and the broker says what the client attempted.
+        using var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig
+        {
+            BootstrapServers = $"127.0.0.1:{Port(0)}",
+            SecurityProtocol = Confluent.Kafka.SecurityProtocol.SaslPlaintext,
+            SaslMechanism = Confluent.Kafka.SaslMechanism.ScramSha256,
+            SaslUsername = "alice",
+            SaslPassword = "secret",
+            ClientId = "misconfigured-app",
+        }).Build();
+        Assert.ThrowsAny<Confluent.Kafka.KafkaException>(() => admin.GetMetadata(TimeSpan.FromSeconds(2)));
+
+        var warning = await TheFirstWarningAsync();
+        Assert.Contains("(client id misconfigured-app)", warning);
+        Assert.Contains("attempted a SASL handshake (mechanism SCRAM-SHA-256) on listener PLAINTEXT, which has no SASL", warning);
+    }
+
+    // A client that retries repeats its attempt; the first line is the one to read.
+    private async Task<string> TheFirstWarningAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_logs.Warnings.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(20);
+        return Assert.IsType<string>(_logs.Warnings.FirstOrDefault());
     }
 
     [Fact]
