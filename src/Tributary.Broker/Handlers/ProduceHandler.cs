@@ -134,7 +134,9 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
             new AppendOptions(leadership.LeaderEpoch, now, config.UseLogAppendTime, config.MaxMessageBytes, config.MaxTimestampAheadMs, config.MaxTimestampBehindMs,
                 config.SegmentBytes, config.SegmentMs));
         BrokerMetrics.Appended(context.Cluster, context.Broker.Id, topic.Name, appended, records.Length);
-        result.ErrorCode = (short)appended.Error;
+        // A retried idempotent batch the log already holds is answered as Kafka does: success, with the offsets of
+        // the batch first written (UnifiedLog returns the duplicate's metadata, not DUPLICATE_SEQUENCE_NUMBER).
+        result.ErrorCode = (short)(appended.Error == ErrorCode.DuplicateSequenceNumber ? ErrorCode.None : appended.Error);
         result.BaseOffset = appended.BaseOffset;
         result.LogAppendTimeMs = appended.LogAppendTimeMs;
         result.LogStartOffset = appended.LogStartOffset;

@@ -124,7 +124,8 @@ internal sealed partial class PartitionLog
 
     /// <summary>
     /// Validates and appends the batches of one produce request. Either all batches are stored or none.
-    /// A retried idempotent batch is not stored again: the answer is DUPLICATE_SEQUENCE_NUMBER with its original offset.
+    /// A retried idempotent batch is not stored again: the result is DUPLICATE_SEQUENCE_NUMBER with its original offset
+    /// (which Produce answers as success, as Kafka does).
     /// </summary>
     public AppendResult Append(ReadOnlySpan<byte> records, AppendOptions options)
     {

@@ -115,14 +115,23 @@ def consume(args):
 
 
 def read_partition(args):
-    """Reads partition 0 from the beginning without a group for --max-seconds (or until --count records)."""
+    """Reads partition 0 from the beginning without a group for --max-seconds (or until --count records, or with
+    --to-end until the end offset the partition had when reading began: with retried, non-idempotent writes the log
+    can hold duplicates, so a count of records read does not say everything was read)."""
     consumer = KafkaConsumer(bootstrap_servers=args.bootstrap, enable_auto_commit=False, metadata_max_age_ms=500)
     partition = TopicPartition(args.topic, 0)
     consumer.assign([partition])
     consumer.seek_to_beginning(partition)
+    target_end = consumer.end_offsets([partition])[partition] if args.to_end else None
     values = []
     started = time.time()
-    while time.time() - started < args.max_seconds and (args.count <= 0 or len(values) < args.count):
+
+    def done():
+        if target_end is not None:
+            return consumer.position(partition) >= target_end
+        return args.count > 0 and len(values) >= args.count
+
+    while time.time() - started < args.max_seconds and not done():
         for partition_records in consumer.poll(timeout_ms=200).values():
             values.extend(r.value.decode() for r in partition_records)
     end = consumer.end_offsets([partition])[partition]
@@ -147,6 +156,7 @@ def main():
     parser.add_argument("--replication", type=int, default=1)
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, default=0)
+    parser.add_argument("--to-end", action="store_true", help="read-partition: read up to the end offset seen at the start")
     parser.add_argument("--group")
     parser.add_argument("--commit", choices=["true", "false"], default="false")
     parser.add_argument("--idle-ms", type=int, default=3000)
