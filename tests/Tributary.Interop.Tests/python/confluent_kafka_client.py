@@ -4,13 +4,14 @@ The same subcommands as kafka_python_client.py (create-topic, produce, consume),
 --property name=value passes any librdkafka property (security settings, for example) to every client.
 Exit code 0 means the client raised nothing.
 """
-import argparse
 import json
 import sys
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
+
+from driver_args import driver_parser
 
 
 def config(args, **extra):
@@ -88,19 +89,7 @@ def consume(args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["create-topic", "produce", "consume"])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--partitions", type=int, default=4)
-    parser.add_argument("--replication", type=int, default=1)
-    parser.add_argument("--start", type=int, default=0)
-    parser.add_argument("--count", type=int, default=0)
-    parser.add_argument("--group")
-    parser.add_argument("--commit", choices=["true", "false"], default="false")
-    parser.add_argument("--idle-ms", type=int, default=3000)
-    parser.add_argument("--min-seconds", type=float, default=0)
-    parser.add_argument("--max-seconds", type=float, default=30)
+    parser = driver_parser(["create-topic", "produce", "consume"])
     parser.add_argument("--property", action="append", default=[], help="a librdkafka property name=value; repeatable")
     args = parser.parse_args()
     handler = {"create-topic": create_topic, "produce": produce, "consume": consume}[args.command]

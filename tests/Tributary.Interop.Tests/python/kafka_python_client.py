@@ -3,7 +3,6 @@
 Each subcommand does one thing against the bootstrap servers given and prints one JSON object on stdout,
 so the C# test can assert on what the client saw. Exit code 0 means the client raised nothing.
 """
-import argparse
 import base64
 import json
 import sys
@@ -11,6 +10,8 @@ import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+
+from driver_args import driver_parser
 
 
 class UnsecuredTokenProvider:
@@ -148,20 +149,8 @@ def committed(args):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("command", choices=["create-topic", "produce", "consume", "committed", "read-partition"])
-    parser.add_argument("--bootstrap", required=True)
-    parser.add_argument("--topic", required=True)
-    parser.add_argument("--partitions", type=int, default=4)
-    parser.add_argument("--replication", type=int, default=1)
-    parser.add_argument("--start", type=int, default=0)
-    parser.add_argument("--count", type=int, default=0)
+    parser = driver_parser(["create-topic", "produce", "consume", "committed", "read-partition"])
     parser.add_argument("--to-end", action="store_true", help="read-partition: read up to the end offset seen at the start")
-    parser.add_argument("--group")
-    parser.add_argument("--commit", choices=["true", "false"], default="false")
-    parser.add_argument("--idle-ms", type=int, default=3000)
-    parser.add_argument("--min-seconds", type=float, default=0)
-    parser.add_argument("--max-seconds", type=float, default=30)
     parser.add_argument("--api-version", help="pin the protocol generation, e.g. 0.9, 0.10, 0.10.1, 0.11")
     parser.add_argument("--compression", choices=["gzip", "snappy", "lz4"])
     parser.add_argument("--acks", choices=["all", "0", "1"], default="all")
