@@ -73,6 +73,13 @@ public sealed class UnauthorizedPrincipalTests : IDisposable
             }, 1)).Topics.SelectMany(t => t.Partitions).Select(p => p.ErrorCode)),
         ["DescribeGroups v5"] = (ErrorCode.GroupAuthorizationFailed, async b =>
             (await b.SendAsync<DescribeGroupsResponse>(Mallory, new DescribeGroupsRequest { Groups = ["g", "h"] }, 5)).Groups.Select(g => g.ErrorCode)),
+        ["ConsumerGroupDescribe v0"] = (ErrorCode.GroupAuthorizationFailed, async b =>
+            (await b.SendAsync<ConsumerGroupDescribeResponse>(Mallory, new ConsumerGroupDescribeRequest { GroupIds = ["g", "h"] }, 0)).Groups.Select(g => g.ErrorCode)),
+        ["ConsumerGroupHeartbeat v1"] = (ErrorCode.GroupAuthorizationFailed, async b =>
+            [(await b.SendAsync<ConsumerGroupHeartbeatResponse>(Mallory, new ConsumerGroupHeartbeatRequest
+            {
+                GroupId = "g", MemberId = Guid.NewGuid().ToString(), MemberEpoch = 0, RebalanceTimeoutMs = 30_000, SubscribedTopicNames = [Topic], TopicPartitions = [],
+            }, 1)).ErrorCode]),
         ["DeleteGroups v2"] = (ErrorCode.GroupAuthorizationFailed, async b =>
             (await b.SendAsync<DeleteGroupsResponse>(Mallory, new DeleteGroupsRequest { GroupsNames = ["g"] }, 2)).Results.Select(r => r.ErrorCode)),
         ["OffsetDelete v0"] = (ErrorCode.GroupAuthorizationFailed, async b =>

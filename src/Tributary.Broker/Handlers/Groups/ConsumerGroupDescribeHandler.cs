@@ -1,4 +1,5 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -8,7 +9,8 @@ namespace Tributary.Broker.Handlers.Groups;
 /// ConsumerGroupDescribe v0 (KIP-848): epochs, assignor, and each member's subscription, current and target
 /// assignment. An unknown group, or a classic one, is GROUP_ID_NOT_FOUND with Kafka's message, which makes admin
 /// clients fall back to DescribeGroups.
-/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// Needs DESCRIBE on each group (else GROUP_AUTHORIZATION_FAILED for that group); a broker that does not coordinate
+/// the group then answers NOT_COORDINATOR, as Kafka does.
 /// </summary>
 internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDescribeRequest>
 {
@@ -26,7 +28,8 @@ internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDes
     {
         var response = new ConsumerGroupDescribeResponse
         {
-            Groups = AuthorizedSubset.Answer(request.GroupIds, context.GroupCoordinatorError,
+            Groups = AuthorizedSubset.Answer(request.GroupIds,
+                group => context.Authorize(AclOperation.Describe, AclResourceType.Group, group) ? context.GroupCoordinatorError(group) : ErrorCode.GroupAuthorizationFailed,
                 coordinated => context.Groups.DescribeConsumerGroups(coordinated).Select(group => new ConsumerGroupDescribeResponse.DescribedGroup
             {
                 ErrorCode = (short)group.Error,

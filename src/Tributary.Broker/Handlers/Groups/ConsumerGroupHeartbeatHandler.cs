@@ -1,4 +1,5 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Security;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
 
@@ -10,7 +11,8 @@ namespace Tributary.Broker.Handlers.Groups;
 /// last heartbeat. v1 (Kafka 4.0) adds the regular-expression subscription and makes the client generate its member
 /// id (KIP-1082): an empty id is INVALID_REQUEST; v0 clients get an id from the coordinator when they join.
 /// The assignment is returned when it changed and on full requests; partitions are named by topic id.
-/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// Needs READ on the group (else GROUP_AUTHORIZATION_FAILED); a broker that does not coordinate the group then
+/// answers NOT_COORDINATOR, as Kafka does.
 /// </summary>
 internal sealed class ConsumerGroupHeartbeatHandler : ApiHandler<ConsumerGroupHeartbeatRequest>
 {
@@ -26,7 +28,9 @@ internal sealed class ConsumerGroupHeartbeatHandler : ApiHandler<ConsumerGroupHe
     /// <inheritdoc />
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, ConsumerGroupHeartbeatRequest request, CancellationToken cancellationToken)
     {
-        var result = context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None
+        var result = !context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId)
+            ? ConsumerGroupHeartbeatResult.Failure(ErrorCode.GroupAuthorizationFailed)
+            : context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None
             ? ConsumerGroupHeartbeatResult.Failure(notCoordinator)
             : context.Groups.ConsumerGroupHeartbeat(new ConsumerGroupHeartbeatCommand
         {
