@@ -5,6 +5,7 @@ using Tributary.Broker.Cluster;
 using Tributary.Broker.Faults;
 using Tributary.Broker.Groups;
 using Tributary.Broker.Handlers;
+using Tributary.Broker.Log.Storage;
 using Tributary.Broker.Metrics;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
@@ -37,6 +38,10 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly IReadOnlyList<ListenerDefinition> _listenerDefinitions;
     private readonly Dictionary<int, BrokerListener[]> _listeners = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly LogStorage? _storage; // null: in memory
+    private readonly ClusterMetadata? _restored; // the metadata found in the data directory, restored when the cluster starts
+    private readonly ClusterMetadataFile? _metadataFile;
+    private bool _started;
     private ITimer? _retentionTimer;
     private bool _disposed;
     // Keeps the cluster in the Tributary.Broker meter's gauges while it runs.
@@ -46,7 +51,18 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     {
         _options = options;
         _logger = options.LoggerFactory.CreateLogger("Tributary.Broker");
+        if (options.DataDirectory is { } dataDirectory)
+        {
+            _storage = new LogStorage(dataDirectory, options.LoggerFactory.CreateLogger("Tributary.Broker.Log"));
+            _restored = ClusterMetadataFile.Load(_storage.MetadataPath);
+        }
         var credentials = new UserCredentials(options.Users);
+        // SCRAM credentials set at run time come back; the users of the options keep the passwords the options give.
+        foreach (var scram in _restored?.Scram ?? [])
+        {
+            if (credentials.IsConfigured(scram.User) || ScramAlgorithm.All.FirstOrDefault(a => a.Mechanism == scram.Mechanism) is not { } algorithm) continue;
+            credentials.SetScram(scram.User, algorithm, new ScramCredential(scram.Salt, scram.StoredKey, scram.ServerKey, scram.Iterations));
+        }
         List<ISaslMechanism> mechanisms =
             [new PlainMechanism(credentials), new ScramMechanism(ScramAlgorithm.Sha256, credentials), new ScramMechanism(ScramAlgorithm.Sha512, credentials)];
         if (options.OAuthBearerUnsecured) mechanisms.Add(new OAuthBearerUnsecuredMechanism(options.TimeProvider));
@@ -56,14 +72,22 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             .Select((l, i) => new ListenerDefinition(i, l, mechanisms, l.SecurityProtocol.UsesTls() ? tls!.EndpointFor(l.SecurityProtocol) : null))
             .ToList();
         var settings = ClusterSettings.From(options);
+        if (_restored is not null) settings = settings.WithDynamicConfigs(false, _restored.DynamicDefaults).WithDynamicConfigs(true, _restored.DynamicBrokerConfigs);
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners, settings.RackOf(id)));
-        _controller = new ClusterController(settings, brokers, _logger);
+        _controller = new ClusterController(settings, brokers, _logger, _storage, _restored?.ClusterId);
         _groups = new GroupCoordinator(settings.Groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
             () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
         _transactions = new TransactionCoordinator(settings.Transactions, _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
         _authorizer = options.EnableAuthorizer
             ? new Authorizer(true, options.SuperUsers, options.AllowEveryoneIfNoAclFound, options.LoggerFactory.CreateLogger("Tributary.Broker.Authorizer"))
             : Authorizer.Disabled;
+        if (_storage is not null)
+        {
+            _metadataFile = new ClusterMetadataFile(_storage.MetadataPath, _controller, _authorizer, credentials);
+            _controller.MetadataChanged = _metadataFile.Save;
+            if (_authorizer.IsEnabled) _authorizer.Changed += _metadataFile.Save;
+            credentials.Changed += _metadataFile.Save;
+        }
         Requests = new RequestControls();
         Faults = new FaultInjector(Requests);
         Network = new NetworkControls(_controller);
@@ -182,6 +206,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         var cluster = new EmbeddedKafkaCluster(options);
         try
         {
+            cluster.RestoreDataDirectory();
             foreach (var broker in cluster.Brokers)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -199,9 +224,26 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             await cluster.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+        cluster._started = true;
         cluster._logger.LogInformation("Embedded Kafka cluster {ClusterId} started: {Listeners}", cluster.ClusterId,
             string.Join("; ", cluster._listenerDefinitions.Select(l => $"{l.Name} {cluster.GetBootstrapServers(l.Name)}")));
         return cluster;
+    }
+
+    /// <summary>
+    /// With a data directory: the topics, logs and ACLs an earlier cluster left there come back (the logs recovered,
+    /// leaders elected from them), before any broker listens; then the metadata file is written for this cluster.
+    /// </summary>
+    private void RestoreDataDirectory()
+    {
+        if (_storage is null) return;
+        if (_restored is not null)
+        {
+            _controller.Restore(_restored);
+            if (_authorizer.IsEnabled) _authorizer.Add(_restored.Acls);
+            _logger.LogInformation("Restored {Topics} topics from {Directory}", _restored.Topics.Count, _storage.Root);
+        }
+        _metadataFile!.Save();
     }
 
     private static void Validate(EmbeddedKafkaOptions options)
@@ -596,6 +638,13 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             _listeners.Clear();
             _transactions.Dispose();
             _groups.Dispose();
+            // Logs flushed and closed, then the marker that lets the next start skip the full recovery.
+            if (_storage is not null)
+            {
+                _controller.CloseLogs();
+                // Not after a failed recovery: the next start recovers in full.
+                if (_started) _storage.MarkCleanShutdown();
+            }
             CertificateAuthority?.Dispose();
         }
         finally

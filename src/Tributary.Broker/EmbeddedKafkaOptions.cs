@@ -130,6 +130,17 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public IReadOnlyDictionary<string, string> BrokerConfigs { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// A directory to keep the cluster in, so it survives a restart; null (the default) keeps everything in memory.
+    /// Each broker writes its partition replicas under <c>DIR/broker-&lt;id&gt;/&lt;topic&gt;-&lt;partition&gt;/</c> in
+    /// Kafka's file layout (segment <c>.log</c> files with <c>.index</c> and <c>.timeindex</c>,
+    /// <c>leader-epoch-checkpoint</c>, <c>partition.metadata</c>), and the cluster metadata (topics, configs, ACLs,
+    /// SCRAM credentials) goes to <c>DIR/cluster-metadata.json</c>. A cluster started on a directory an earlier one
+    /// used recovers it, after a crash too: see docs/embedded-cluster.md. Appends reach the operating system at once
+    /// (a killed process loses nothing acknowledged); flush.messages and flush.ms force them to disk.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
     /// <summary>The largest request a connection accepts (socket.request.max.bytes). Default 100 MiB.</summary>
     public int MaxRequestSize { get; init; } = 100 * 1024 * 1024;
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
+using Tributary.Broker.Log;
+using Tributary.Broker.Log.Storage;
 using Tributary.Broker.Replication;
 using Tributary.Protocol;
 using Tributary.Protocol.Records;
@@ -51,14 +53,24 @@ internal sealed class ClusterController : IAsyncDisposable
     private readonly ITimer _isrCheck;
     private volatile IReadOnlyList<BrokerNode> _brokers;
     private readonly ILogger _logger;
+    private readonly LogStorage? _storage;
     private int _nextPlacement;
     private long _nextProducerId;
+    private long _producerIdBlockEnd = long.MaxValue; // with a data directory: the end of the block of ids the metadata file reserved
 
     private volatile ClusterSettings _settings;
 
-    public ClusterController(ClusterSettings settings, IEnumerable<BrokerNode> brokers, ILogger logger)
+    /// <param name="settings">The cluster's settings.</param>
+    /// <param name="brokers">The brokers.</param>
+    /// <param name="logger">The cluster's logger.</param>
+    /// <param name="storage">The data directory, or null to keep every log in memory.</param>
+    /// <param name="clusterId">The cluster id (from a data directory's metadata), or null for a new random one.</param>
+    public ClusterController(ClusterSettings settings, IEnumerable<BrokerNode> brokers, ILogger logger, LogStorage? storage = null, string? clusterId = null)
     {
         _settings = settings;
+        _storage = storage;
+        if (storage is not null) _producerIdBlockEnd = 0;
+        ClusterId = clusterId ?? Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         _brokers = brokers.OrderBy(b => b.Id).ToList();
         _logger = logger;
         _fetchers = new ConcurrentDictionary<int, ReplicaFetcher>(_brokers.ToDictionary(b => b.Id, b => new ReplicaFetcher(b.Id, this, logger)));
@@ -75,7 +87,16 @@ internal sealed class ClusterController : IAsyncDisposable
     public ClusterSettings Settings => _settings;
 
     /// <summary>A random id in Kafka's format (22 URL-safe base64 characters).</summary>
-    public string ClusterId { get; } = Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public string ClusterId { get; }
+
+    /// <summary>
+    /// Called after every change the cluster metadata file keeps (topics, partitions, replica sets, topic and dynamic
+    /// broker configs, producer id blocks), possibly under the controller's lock; a no-op without a data directory.
+    /// </summary>
+    public Action MetadataChanged { get; set; } = () => { };
+
+    /// <summary>The first producer id not yet reserved in the metadata file (with a data directory).</summary>
+    public long ProducerIdBlockEnd => Interlocked.Read(ref _producerIdBlockEnd);
 
     /// <summary>Every broker, running or stopped, by id (one immutable snapshot, replaced when a broker is added or removed).</summary>
     public IReadOnlyList<BrokerNode> Brokers => _brokers;
@@ -103,7 +124,24 @@ internal sealed class ClusterController : IAsyncDisposable
         _topics.TryGetValue(topic, out var state) ? state.Partition(partition) : null;
 
     /// <summary>A new producer id for InitProducerId (unique for the life of the cluster).</summary>
-    public long NextProducerId() => Interlocked.Increment(ref _nextProducerId);
+    /// <remarks>
+    /// With a data directory ids come from blocks reserved in the metadata file before the first of them is handed
+    /// out, so a restarted cluster never hands out an id a producer before the restart had (its state is in the logs).
+    /// </remarks>
+    public long NextProducerId()
+    {
+        var id = Interlocked.Increment(ref _nextProducerId);
+        if (id < Interlocked.Read(ref _producerIdBlockEnd)) return id;
+        lock (_lock)
+        {
+            if (id >= _producerIdBlockEnd)
+            {
+                Interlocked.Exchange(ref _producerIdBlockEnd, id + ClusterMetadataFile.ProducerIdBlockSize);
+                MetadataChanged();
+            }
+        }
+        return id;
+    }
 
     /// <summary>Creates a topic (or only checks that it could be created, when <paramref name="validateOnly"/>).</summary>
     public ControllerResult CreateTopic(TopicSpec spec, bool validateOnly = false)
@@ -124,10 +162,12 @@ internal sealed class ClusterController : IAsyncDisposable
             if (assignment.Error.Error != ErrorCode.None) return assignment.Error;
             if (validateOnly) return ControllerResult.Ok();
 
-            var partitions = assignment.Replicas.Select((replicas, index) => NewPartition(spec.Name, index, replicas)).ToList();
-            var topic = new TopicState(spec.Name, Guid.NewGuid(), partitions, Settings.TopicDefaults.With(spec.Configs ?? new Dictionary<string, string?>()));
+            var id = Guid.NewGuid();
+            var partitions = assignment.Replicas.Select((replicas, index) => NewPartition(spec.Name, id, index, replicas)).ToList();
+            var topic = new TopicState(spec.Name, id, partitions, Settings.TopicDefaults.With(spec.Configs ?? new Dictionary<string, string?>()));
             _topics[topic.Name] = topic;
             _topicsById[topic.Id] = topic;
+            MetadataChanged();
             _logger.LogInformation("Created topic {Topic} ({Id}) with {Partitions} partitions", topic.Name, topic.Id, partitions.Count);
             return ControllerResult.Ok(topic);
         }
@@ -154,6 +194,12 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             if (!_topics.TryRemove(name, out var topic)) return ControllerResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
             _topicsById.TryRemove(topic.Id, out _);
+            // Kafka deletes a deleted topic's logs; in memory they simply go with the topic.
+            if (_storage is not null)
+            {
+                foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.Close(deleteFiles: true);
+            }
+            MetadataChanged();
             _logger.LogInformation("Deleted topic {Topic}", name);
             return ControllerResult.Ok(topic);
         }
@@ -178,7 +224,8 @@ internal sealed class ClusterController : IAsyncDisposable
             if (placement.Error.Error != ErrorCode.None) return placement.Error;
             if (validateOnly) return ControllerResult.Ok(topic);
 
-            topic.AddPartitions(placement.Replicas.Select((replicas, i) => NewPartition(name, current + i, replicas)));
+            topic.AddPartitions(placement.Replicas.Select((replicas, i) => NewPartition(name, topic.Id, current + i, replicas)));
+            MetadataChanged();
             _logger.LogInformation("Topic {Topic} now has {Partitions} partitions", name, totalCount);
             return ControllerResult.Ok(topic);
         }
@@ -193,7 +240,11 @@ internal sealed class ClusterController : IAsyncDisposable
             var list = changes(topic.Config).ToList();
             var error = TopicConfig.Validate(list);
             if (error is not null) return ControllerResult.Fail(ErrorCode.InvalidConfig, error);
-            if (!validateOnly) topic.Config = topic.Config.With(list);
+            if (!validateOnly)
+            {
+                topic.Config = topic.Config.With(list);
+                MetadataChanged();
+            }
             return ControllerResult.Ok(topic);
         }
     }
@@ -220,6 +271,7 @@ internal sealed class ClusterController : IAsyncDisposable
             var settings = _settings.WithDynamicConfigs(perBroker, configs);
             _settings = settings;
             foreach (var topic in _topics.Values) topic.Config = topic.Config.Rebase(settings.TopicDefaults);
+            MetadataChanged();
         }
         _logger.LogInformation("Dynamic {Level} configs are now {Configs}", perBroker ? "broker" : "cluster-wide default",
             string.Join(", ", configs.Select(c => $"{c.Key}={c.Value}")));
@@ -595,20 +647,70 @@ internal sealed class ClusterController : IAsyncDisposable
             {
                 if (config.DeletesOldSegments) log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes);
                 if (config.IsCompacted) log.Clean(nowMs, config.Cleaning);
+                log.FlushIfDue(nowMs);
             }
         }
     }
 
+    /// <summary>
+    /// Rebuilds the topics of a data directory's metadata, each replica's log recovered from its broker's directory,
+    /// before any broker starts. Each partition is led by the replica with the highest leader epoch (then the longest
+    /// log, then the preferred order), at a new epoch past every replica's, with the replicas level with it as the
+    /// ISR: what Kafka's controller elects once every broker is back. The others catch up as followers.
+    /// </summary>
+    public void Restore(ClusterMetadata metadata)
+    {
+        var storage = _storage ?? throw new InvalidOperationException("Restoring metadata needs a data directory.");
+        lock (_lock)
+        {
+            var unknown = metadata.Topics.SelectMany(t => t.Replicas).SelectMany(r => r).Where(b => Broker(b) is null).Distinct().ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"The data directory {storage.Root} has replicas on brokers {string.Join(", ", unknown)}, which this cluster of {Brokers.Count} brokers does not have.");
+            foreach (var record in metadata.Topics)
+            {
+                var partitions = record.Replicas.Select((replicas, index) => RestoredPartition(storage, record.Name, record.Id, index, replicas)).ToList();
+                var topic = new TopicState(record.Name, record.Id, partitions, Settings.TopicDefaults.With(record.Configs.ToDictionary(c => c.Key, c => (string?)c.Value)));
+                _topics[topic.Name] = topic;
+                _topicsById[topic.Id] = topic;
+            }
+            _nextProducerId = _producerIdBlockEnd = metadata.ProducerIdBlockEnd;
+            storage.DeleteUnclaimed();
+        }
+    }
+
+    private PartitionState RestoredPartition(LogStorage storage, string topic, Guid topicId, int index, IReadOnlyList<int> replicas)
+    {
+        var logs = replicas.ToDictionary(b => b, b => storage.OpenLog(b, topic, index, topicId, FileSettingsOf(topic)));
+        var leader = replicas.OrderByDescending(b => logs[b].LatestEpoch).ThenByDescending(b => logs[b].LogEndOffset).First();
+        var isr = replicas.Where(b => logs[b].LatestEpoch == logs[leader].LatestEpoch && logs[b].LogEndOffset == logs[leader].LogEndOffset).ToList();
+        var epoch = Math.Max(0, replicas.Max(b => logs[b].LatestEpoch) + 1);
+        var leadership = new PartitionLeadership(leader, epoch, replicas, isr) { OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList() };
+        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
+            broker => logs.TryGetValue(broker, out var log) ? log : storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic)));
+    }
+
+    /// <summary>The file settings of <paramref name="topic"/>'s logs, read at every append so config changes apply at once.</summary>
+    private Func<LogFileSettings> FileSettingsOf(string topic) =>
+        () => _topics.TryGetValue(topic, out var state) ? state.Config.FileSettings : LogFileSettings.Default;
+
+    /// <summary>Closes every log (the cluster stops; with a data directory their files are flushed and closed).</summary>
+    public void CloseLogs()
+    {
+        foreach (var log in AllPartitions().SelectMany(p => p.Logs)) log.Close();
+    }
+
     private IEnumerable<PartitionState> AllPartitions() => _topics.Values.SelectMany(t => t.Partitions);
 
-    private PartitionState NewPartition(string topic, int index, IReadOnlyList<int> replicas)
+    private PartitionState NewPartition(string topic, Guid topicId, int index, IReadOnlyList<int> replicas)
     {
+        var storage = _storage;
         var live = replicas.Where(IsAlive).ToList();
         var leadership = new PartitionLeadership(live.Count > 0 ? live[0] : -1, 0, replicas, live.Count > 0 ? live : replicas)
         {
             OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
         };
-        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector);
+        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
+            storage is null ? null : broker => storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic)));
     }
 
     private bool IsAlive(int brokerId) => Broker(brokerId)?.IsAlive == true;
@@ -641,7 +743,9 @@ internal sealed class ClusterController : IAsyncDisposable
         var offline = leadership.Replicas.Where(r => !IsAlive(r) && r != starting).ToList();
         var newLeader = leadership.LeaderEpoch != partition.Leadership.LeaderEpoch;
         var isrBefore = partition.Leadership.Isr.Count;
+        var replicasChanged = !leadership.Replicas.SequenceEqual(partition.Leadership.Replicas);
         partition.Update(leadership with { OfflineReplicas = offline });
+        if (replicasChanged) MetadataChanged();
         if (!newLeader && leadership.Leader >= 0) BrokerMetrics.IsrChanged(ClusterId, leadership.Leader, isrBefore, leadership.Isr.Count);
         if (leadership.Leader < 0 || !newLeader) return;
         var markers = new List<PendingMarker>();

@@ -46,6 +46,7 @@ internal sealed class PartitionState
     private readonly TimeProvider _time;
     private readonly Action<int, PartitionState> _wakeFollower;
     private readonly bool _followersServeReads;
+    private readonly Func<int, PartitionLog> _newLog;
     private volatile PartitionLeadership _leadership;
     private FollowerProgress[] _progress;
 
@@ -58,15 +59,17 @@ internal sealed class PartitionState
     /// Consumers read from followers (a rack-aware replica selector): the followers are woken when the high watermark
     /// moves too, so they learn it at once, as a Kafka leader answers a waiting follower fetch when it moves.
     /// </param>
+    /// <param name="newLog">The log of a replica on a broker (in memory, or recovered from the broker's data directory).</param>
     public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null,
-        bool followersServeReads = false)
+        bool followersServeReads = false, Func<int, PartitionLog>? newLog = null)
     {
         _followersServeReads = followersServeReads;
+        _newLog = newLog ?? (_ => new PartitionLog());
         Topic = topic;
         Index = index;
         _time = time ?? TimeProvider.System;
         _wakeFollower = wakeFollower ?? ((_, _) => { });
-        _logs = leadership.Replicas.ToDictionary(r => r, _ => new PartitionLog());
+        _logs = leadership.Replicas.ToDictionary(r => r, _newLog);
         _leadership = leadership;
         _progress = NewProgress(leadership);
         AssignRoles(leadership);
@@ -107,7 +110,7 @@ internal sealed class PartitionState
                 var logs = new Dictionary<int, PartitionLog>(_logs);
                 foreach (var replica in added)
                 {
-                    var log = new PartitionLog();
+                    var log = _newLog(replica);
                     log.BecomeFollower(leadership.LeaderEpoch);
                     logs[replica] = log;
                 }

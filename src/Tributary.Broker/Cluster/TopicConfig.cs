@@ -1,5 +1,6 @@
 using System.Globalization;
 using Tributary.Broker.Log;
+using Tributary.Broker.Log.Storage;
 
 namespace Tributary.Broker.Cluster;
 
@@ -31,6 +32,7 @@ internal sealed class TopicConfig
         UncleanLeaderElectionEnable = bool.Parse(Value(TopicConfigCatalog.UncleanLeaderElectionEnable)!);
         SegmentBytes = ParseLong(TopicConfigCatalog.SegmentBytes);
         SegmentMs = ParseLong(TopicConfigCatalog.SegmentMs);
+        FileSettings = new LogFileSettings(ParseLong("flush.messages"), ParseLong("flush.ms"), (int)ParseLong("index.interval.bytes"));
         var policies = Value(TopicConfigCatalog.CleanupPolicy)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         IsCompacted = policies.Contains("compact", StringComparer.OrdinalIgnoreCase);
         DeletesOldSegments = policies.Contains("delete", StringComparer.OrdinalIgnoreCase);
@@ -53,6 +55,9 @@ internal sealed class TopicConfig
 
     /// <summary>The configs set on this topic (name to value).</summary>
     public IReadOnlyDictionary<string, string> Overrides { get; }
+
+    /// <summary>flush.messages, flush.ms and index.interval.bytes: how a log in a data directory writes its files.</summary>
+    public LogFileSettings FileSettings { get; }
 
     /// <summary>retention.ms: how long batches are kept (negative: forever).</summary>
     public long RetentionMs { get; }

@@ -15,6 +15,9 @@ internal sealed class LeaderEpochCache
 
     private readonly List<(int Epoch, long StartOffset)> _entries = new();
 
+    /// <summary>Every epoch and the offset it started at, oldest first (what leader-epoch-checkpoint holds).</summary>
+    public IReadOnlyList<(int Epoch, long StartOffset)> Entries => _entries;
+
     /// <summary>The newest epoch that wrote to the log, or <see cref="UndefinedEpoch"/>.</summary>
     public int LatestEpoch => _entries.Count == 0 ? UndefinedEpoch : _entries[^1].Epoch;
 
@@ -23,16 +26,18 @@ internal sealed class LeaderEpochCache
     /// (at the log end, as Kafka does) and for every appended batch (a no-op unless its epoch is new). Entries
     /// that conflict (a later epoch, or one starting at or after the offset: an election that wrote nothing
     /// before this replica followed another leader) are dropped first, as Kafka's epoch cache does.
+    /// Returns true when the cache changed.
     /// </summary>
-    public void Assign(int epoch, long offset)
+    public bool Assign(int epoch, long offset)
     {
-        if (epoch < 0 || epoch == LatestEpoch) return;
+        if (epoch < 0 || epoch == LatestEpoch) return false;
         _entries.RemoveAll(e => e.Epoch >= epoch || e.StartOffset >= offset);
         _entries.Add((epoch, offset));
+        return true;
     }
 
-    /// <summary>Forgets the epochs that start at or after <paramref name="offset"/> (the log was truncated there).</summary>
-    public void TruncateFrom(long offset) => _entries.RemoveAll(e => e.StartOffset >= offset);
+    /// <summary>Forgets the epochs that start at or after <paramref name="offset"/> (the log was truncated there); true when any went.</summary>
+    public bool TruncateFrom(long offset) => _entries.RemoveAll(e => e.StartOffset >= offset) > 0;
 
     /// <summary>
     /// The largest epoch at most <paramref name="requestedEpoch"/> and the offset where it ended (the start of

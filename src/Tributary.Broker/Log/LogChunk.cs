@@ -5,7 +5,7 @@ namespace Tributary.Broker.Log;
 /// slice of one array (no copying). Like a Kafka segment, a fetch never spans two chunks. Bytes once written
 /// are never changed, so slices handed to readers stay valid while later batches are appended.
 /// </summary>
-internal sealed class LogChunk
+internal sealed class LogChunk : BatchStorage
 {
     /// <summary>The first chunk of a log is small; each next one doubles up to this size.</summary>
     public const int MaxChunkSize = 4 * 1024 * 1024;
@@ -25,6 +25,9 @@ internal sealed class LogChunk
         return new LogChunk(Math.Max(size, batchSize));
     }
 
+    /// <summary>Bytes the chunk can hold.</summary>
+    public int Capacity => _buffer.Length;
+
     /// <summary>True when <paramref name="size"/> more bytes fit.</summary>
     public bool HasRoomFor(int size) => _buffer.Length - Used >= size;
 
@@ -37,6 +40,14 @@ internal sealed class LogChunk
         return target;
     }
 
-    /// <summary>The stored bytes from <paramref name="position"/> for <paramref name="length"/> bytes.</summary>
-    public ReadOnlyMemory<byte> Slice(int position, int length) => _buffer.AsMemory(position, length);
+    /// <summary>The next <paramref name="length"/> bytes, for the caller to fill before publishing them.</summary>
+    public Memory<byte> Reserve(int length)
+    {
+        var target = _buffer.AsMemory(Used, length);
+        Used += length;
+        return target;
+    }
+
+    /// <inheritdoc />
+    public override ReadOnlyMemory<byte> Slice(int position, int length) => _buffer.AsMemory(position, length);
 }

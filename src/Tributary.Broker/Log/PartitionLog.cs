@@ -1,3 +1,4 @@
+using Tributary.Broker.Log.Storage;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
 using Tributary.Protocol.Records;
@@ -18,6 +19,9 @@ namespace Tributary.Broker.Log;
 /// go past it; the last stable offset is the start of the earliest open transaction, at most the high watermark.</para>
 /// <para>Batches are grouped into <see cref="LogSegment"/>s rolled by segment.bytes and segment.ms; retention deletes
 /// whole segments, and the cleaner of compacted topics (PartitionLog.Cleaning.cs) rewrites closed ones.</para>
+/// <para>With a data directory (<see cref="PartitionFiles"/>) every change also goes to the replica's segment files,
+/// under the same lock: appends are written at once, and the stored batches point into the files, which keep only
+/// the newest bytes in memory; a restarted broker rebuilds the log from them (<see cref="Recover"/>).</para>
 /// </remarks>
 internal sealed partial class PartitionLog
 {
@@ -28,6 +32,9 @@ internal sealed partial class PartitionLog
     private readonly ProducerStateTable _producers = new();
     private readonly PartitionTransactions _transactions = new();
     private readonly LeaderEpochCache _epochs = new();
+    private readonly PartitionFiles? _files; // null: in memory only
+    private bool _closed; // the broker shut down or the replica was deleted: the log takes no more writes
+    private PartitionFiles? Files => _closed ? null : _files; // the files while they are open
     private int _first; // index in _batches of the first live batch; removal from the front only moves it
     private LogChunk? _chunk;
     private long _logStartOffset;
@@ -39,6 +46,41 @@ internal sealed partial class PartitionLog
     private int _leaderEpoch = -1;
     private bool _highWatermarkFollowsLogEnd = true;
     private int _truncatedForEpoch = -1;
+
+    /// <summary>A log kept in memory only.</summary>
+    public PartitionLog()
+    {
+    }
+
+    private PartitionLog(PartitionFiles files) => _files = files;
+
+    /// <summary>
+    /// The log of a replica kept in <paramref name="files"/>: what they hold after recovery (torn tails cut off, indexes
+    /// rebuilt), with the producer state, open transactions, aborted index and leader epochs the batches and the
+    /// leader-epoch-checkpoint give. A new replica's directory is empty, and so is its log.
+    /// </summary>
+    /// <param name="files">The replica's directory.</param>
+    /// <param name="cleanShutdown">The broker stopped cleanly: only the batch headers are read, no CRC checked.</param>
+    public static PartitionLog Recover(PartitionFiles files, bool cleanShutdown)
+    {
+        var log = new PartitionLog(files);
+        var recovered = files.Recover(cleanShutdown);
+        lock (log._lock)
+        {
+            log._logStartOffset = log._logEndOffset = log._cleanedUpTo = recovered.LogStartOffset;
+            foreach (var batch in recovered.Batches) log.Index(batch);
+            foreach (var (epoch, startOffset) in recovered.LeaderEpochs)
+            {
+                // Epochs won by elections that wrote nothing before the stop are only in the checkpoint.
+                if (epoch > log._epochs.LatestEpoch && startOffset <= log._logEndOffset) log._epochs.Assign(epoch, startOffset);
+            }
+            files.WriteLeaderEpochs(log._epochs.Entries);
+        }
+        return log;
+    }
+
+    /// <summary>Where the replica's files are, or null for a log in memory.</summary>
+    public string? Directory => _files?.Directory;
 
     /// <summary>Raised after every append and every high watermark advance (outside the lock), to wake waiting fetches.</summary>
     public event Action? Changed;
@@ -83,7 +125,7 @@ internal sealed partial class PartitionLog
             _isLeader = true;
             _leaderEpoch = leaderEpoch;
             _truncatedForEpoch = leaderEpoch;
-            _epochs.Assign(leaderEpoch, _logEndOffset);
+            if (_epochs.Assign(leaderEpoch, _logEndOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
             _highWatermarkFollowsLogEnd = false;
         }
         SetSoleInSyncReplica(soleInSyncReplica);
@@ -159,7 +201,7 @@ internal sealed partial class PartitionLog
     }
 
     /// <summary>True while this replica leads at <paramref name="leaderEpoch"/> (a log made on its own leads at any epoch).</summary>
-    private bool IsLeaderAt(int leaderEpoch) => _isLeader && leaderEpoch >= _leaderEpoch;
+    private bool IsLeaderAt(int leaderEpoch) => _isLeader && !_closed && leaderEpoch >= _leaderEpoch;
 
     private SequenceCheck CheckProducers(ReadOnlySpan<byte> records)
     {
@@ -242,21 +284,37 @@ internal sealed partial class PartitionLog
 
     private void Store(ReadOnlySpan<byte> batch, AppendOptions options)
     {
-        if (_chunk is null || !_chunk.HasRoomFor(batch.Length)) _chunk = LogChunk.Create(_chunk, batch.Length);
-        var position = _chunk.Used;
-        var stored = _chunk.Append(batch).Span;
         var baseOffset = _logEndOffset;
+        var maxTimestamp = options.UseLogAppendTime ? options.NowMs : new RecordBatchHeader(batch).MaxTimestamp;
+        var rolls = _segments.Count == 0 || _segments[^1].ShouldRoll(batch.Length, maxTimestamp, options.NowMs, options.SegmentBytes, options.SegmentMs);
+        BatchStorage storage;
+        int position;
+        Span<byte> stored;
+        if (_files is null)
+        {
+            if (_chunk is null || !_chunk.HasRoomFor(batch.Length)) _chunk = LogChunk.Create(_chunk, batch.Length);
+            (storage, position) = (_chunk, _chunk.Used);
+            stored = _chunk.Append(batch).Span;
+        }
+        else
+        {
+            // Straight into the active segment's memory, then written to its file from there.
+            stored = _files.Stage(batch.Length, rolls, baseOffset, out storage, out position).Span;
+            batch.CopyTo(stored);
+        }
         RecordBatchRewriter.SetBaseOffset(stored, baseOffset);
         RecordBatchRewriter.SetPartitionLeaderEpoch(stored, options.LeaderEpoch);
         if (options.UseLogAppendTime) RecordBatchRewriter.SetLogAppendTime(stored, options.NowMs);
 
         var header = new RecordBatchHeader(stored);
-        var rolls = _segments.Count == 0 || _segments[^1].ShouldRoll(stored.Length, header.MaxTimestamp, options.NowMs, options.SegmentBytes, options.SegmentMs);
-        Add(new StoredBatch(_chunk, position, stored.Length, baseOffset, header.LastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl, rolls));
+        Add(new StoredBatch(storage, position, stored.Length, baseOffset, header.LastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl, rolls));
     }
 
-    /// <summary>Adds a stored batch (written here, or the leader's shared as it is) and the state it carries.</summary>
-    private void Add(StoredBatch batch)
+    /// <summary>Adds a stored batch (written here, or the leader's shared as it is; with a data directory written to the files).</summary>
+    private void Add(StoredBatch batch) => Index(Files is { } files ? files.Write(batch) : batch);
+
+    /// <summary>Takes a stored batch into the index, with the state it carries.</summary>
+    private void Index(StoredBatch batch)
     {
         batch = batch with { LogPosition = _endPosition };
         _batches.Add(batch);
@@ -265,7 +323,7 @@ internal sealed partial class PartitionLog
             _segments.Add(new LogSegment(batch.BaseOffset, batch.MaxTimestamp, batch.AppendTimeMs));
         _segments[^1].Add(batch);
         Track(batch);
-        _epochs.Assign(batch.Header.PartitionLeaderEpoch, batch.BaseOffset);
+        if (_epochs.Assign(batch.Header.PartitionLeaderEpoch, batch.BaseOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
         _logEndOffset = batch.LastOffset + 1;
         _sizeInBytes += batch.Length;
         _endPosition += batch.Length;
@@ -367,6 +425,8 @@ internal sealed partial class PartitionLog
                 batches.Add(_batches[i]);
                 bytes += _batches[i].Length;
             }
+            // The follower reads them after this lock is released, when the files may have changed: it gets copies.
+            if (_files is not null) batches = CopiedBatches.Of(batches);
             return new ReplicaRead(ErrorCode.None, batches, _highWatermark, _logStartOffset, _logEndOffset, offset);
         }
     }
@@ -384,7 +444,7 @@ internal sealed partial class PartitionLog
         lock (_lock)
         {
             var from = fetchOffset >= 0 ? fetchOffset : batches[0].BaseOffset;
-            if (_isLeader || _leaderEpoch != leaderEpoch || from > _logEndOffset) return false;
+            if (_isLeader || _closed || _leaderEpoch != leaderEpoch || from > _logEndOffset) return false;
             foreach (var batch in batches)
             {
                 // A batch the follower has already (the fetch began inside it) is skipped; an empty log that
@@ -533,6 +593,11 @@ internal sealed partial class PartitionLog
         _sizeInBytes = 0;
         _epochs.TruncateFrom(0);
         _cleanedUpTo = offset;
+        if (Files is { } files)
+        {
+            files.Reset(offset);
+            files.WriteLeaderEpochs(_epochs.Entries);
+        }
         Rebuild();
     }
 
@@ -543,12 +608,13 @@ internal sealed partial class PartitionLog
         while (keep > _first && _batches[keep - 1].LastOffset >= offset) keep--;
         if (keep == _batches.Count) return;
         var removedFrom = _batches[keep];
+        Files?.TruncateFrom(removedFrom);
         _logEndOffset = removedFrom.BaseOffset;
         _endPosition = removedFrom.LogPosition;
         for (var i = keep; i < _batches.Count; i++) _sizeInBytes -= _batches[i].Length;
         _batches.RemoveRange(keep, _batches.Count - keep);
         _highWatermark = Math.Min(_highWatermark, _logEndOffset);
-        _epochs.TruncateFrom(_logEndOffset);
+        if (_epochs.TruncateFrom(_logEndOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
         _cleanedUpTo = Math.Min(_cleanedUpTo, _logEndOffset);
         Rebuild();
     }
@@ -674,6 +740,7 @@ internal sealed partial class PartitionLog
         _cleanedUpTo = Math.Max(_cleanedUpTo, _logStartOffset);
         _producers.RemoveBatchesBefore(_logStartOffset);
         _transactions.RemoveBefore(_logStartOffset);
+        Files?.DeleteSegmentsBefore(_logStartOffset, _logEndOffset);
         // Compact the index now and then so removal from the front stays cheap on average.
         if (_first > 1024 && _first > _batches.Count / 2)
         {
@@ -681,6 +748,40 @@ internal sealed partial class PartitionLog
             _first = 0;
         }
         RebuildSegments();
+    }
+
+    /// <summary>Forces the files to disk when the topic's flush.ms has passed (the cluster checks now and then).</summary>
+    public void FlushIfDue(long nowMs)
+    {
+        lock (_lock)
+        {
+            Files?.FlushIfDue(nowMs);
+        }
+    }
+
+    /// <summary>
+    /// The broker stops (cleanly): the files are flushed and closed, and the log takes no more writes or reads.
+    /// With <paramref name="deleteFiles"/> the replica's directory goes too (its topic was deleted).
+    /// </summary>
+    public void Close(bool deleteFiles = false)
+    {
+        List<TaskCompletionSource<bool>> lost;
+        lock (_lock)
+        {
+            if (_closed) return;
+            _closed = true;
+            _isLeader = false;
+            lost = _highWatermarkWaiters.Select(w => w.Reached).ToList();
+            _highWatermarkWaiters.Clear();
+            // Readers find an empty log from now on, never a batch in a closed file.
+            _batches.Clear();
+            _segments.Clear();
+            _first = 0;
+            _sizeInBytes = 0;
+            if (deleteFiles) _files?.DeleteDirectory();
+            else _files?.Close();
+        }
+        foreach (var waiter in lost) waiter.TrySetResult(false);
     }
 
     /// <summary>The segment summaries as the live batches and their roll flags give them (the first live batch always starts one).</summary>
@@ -703,14 +804,14 @@ internal sealed partial class PartitionLog
 /// is true for the first batch of a segment.
 /// </summary>
 internal readonly record struct StoredBatch(
-    LogChunk Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition, bool IsControl,
+    BatchStorage Chunk, int Position, int Length, long BaseOffset, long LastOffset, long MaxTimestamp, long AppendTimeMs, long LogPosition, bool IsControl,
     bool StartsSegment = false)
 {
     /// <summary>The stored bytes.</summary>
     public ReadOnlyMemory<byte> Bytes => Chunk.Slice(Position, Length);
 
-    /// <summary>The batch header.</summary>
-    public RecordBatchHeader Header => new(Bytes.Span);
+    /// <summary>The batch header (only its bytes are read, which matters for a batch in a file).</summary>
+    public RecordBatchHeader Header => new(Chunk.Slice(Position, Math.Min(Length, RecordBatchLayout.HeaderSize)).Span);
 }
 
 /// <summary>What a follower's fetch gets from its leader.</summary>

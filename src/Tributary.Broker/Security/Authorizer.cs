@@ -55,6 +55,9 @@ internal sealed class Authorizer
         _logger = logger;
     }
 
+    /// <summary>Raised after ACLs were added or removed (the metadata file of a data directory keeps them).</summary>
+    public event Action? Changed;
+
     /// <summary>Whether ACLs are enforced.</summary>
     public bool IsEnabled { get; }
 
@@ -150,6 +153,7 @@ internal sealed class Authorizer
             }
             Volatile.Write(ref _acls, added.ToArray());
         }
+        Changed?.Invoke();
         return problems;
     }
 
@@ -159,14 +163,16 @@ internal sealed class Authorizer
     /// <summary>Removes, and returns, the ACLs that pass any of <paramref name="filters"/>, each filter's own in the filter's order.</summary>
     public IReadOnlyList<IReadOnlyList<AclBinding>> Remove(IReadOnlyList<AclBindingFilter> filters)
     {
+        List<IReadOnlyList<AclBinding>> removed;
         lock (_gate)
         {
             var current = _acls;
-            var removed = filters.Select(filter => (IReadOnlyList<AclBinding>)current.Where(filter.Matches).ToList()).ToList();
+            removed = filters.Select(filter => (IReadOnlyList<AclBinding>)current.Where(filter.Matches).ToList()).ToList();
             var gone = removed.SelectMany(list => list).ToHashSet();
             Volatile.Write(ref _acls, current.Where(acl => !gone.Contains(acl)).ToArray());
-            return removed;
         }
+        Changed?.Invoke();
+        return removed;
     }
 
     private static bool AppliesTo(AclBinding acl, string resourceName) => acl.PatternType switch

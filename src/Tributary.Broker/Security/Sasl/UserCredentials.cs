@@ -41,11 +41,26 @@ internal sealed class UserCredentials
     /// <summary>The SCRAM credential of <paramref name="user"/> for <paramref name="algorithm"/>, or null.</summary>
     public ScramCredential? Scram(string user, ScramAlgorithm algorithm) => _scram.GetValueOrDefault((user, algorithm));
 
+    /// <summary>Raised after a SCRAM credential was set or removed (the metadata file of a data directory keeps them).</summary>
+    public event Action? Changed;
+
     /// <summary>Sets (adds or replaces) a SCRAM credential.</summary>
-    public void SetScram(string user, ScramAlgorithm algorithm, ScramCredential credential) => _scram[(user, algorithm)] = credential;
+    public void SetScram(string user, ScramAlgorithm algorithm, ScramCredential credential)
+    {
+        _scram[(user, algorithm)] = credential;
+        Changed?.Invoke();
+    }
 
     /// <summary>Removes a SCRAM credential; false when there was none.</summary>
-    public bool RemoveScram(string user, ScramAlgorithm algorithm) => _scram.TryRemove((user, algorithm), out _);
+    public bool RemoveScram(string user, ScramAlgorithm algorithm)
+    {
+        var removed = _scram.TryRemove((user, algorithm), out _);
+        if (removed) Changed?.Invoke();
+        return removed;
+    }
+
+    /// <summary>Whether <paramref name="user"/> has a PLAIN password from the cluster's options.</summary>
+    public bool IsConfigured(string user) => _plainPasswordHashes.ContainsKey(user);
 
     /// <summary>Every SCRAM credential, per user.</summary>
     public ILookup<string, (ScramAlgorithm Algorithm, ScramCredential Credential)> AllScram() =>
