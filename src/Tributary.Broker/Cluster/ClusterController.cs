@@ -163,8 +163,9 @@ internal sealed class ClusterController : IAsyncDisposable
             if (validateOnly) return ControllerResult.Ok();
 
             var id = Guid.NewGuid();
-            var partitions = assignment.Replicas.Select((replicas, index) => NewPartition(spec.Name, id, index, replicas)).ToList();
-            var topic = new TopicState(spec.Name, id, partitions, Settings.TopicDefaults.With(spec.Configs ?? new Dictionary<string, string?>()));
+            var config = Settings.TopicDefaults.With(spec.Configs ?? new Dictionary<string, string?>());
+            var partitions = assignment.Replicas.Select((replicas, index) => NewPartition(spec.Name, id, config, index, replicas)).ToList();
+            var topic = new TopicState(spec.Name, id, partitions, config);
             _topics[topic.Name] = topic;
             _topicsById[topic.Id] = topic;
             MetadataChanged();
@@ -224,7 +225,7 @@ internal sealed class ClusterController : IAsyncDisposable
             if (placement.Error.Error != ErrorCode.None) return placement.Error;
             if (validateOnly) return ControllerResult.Ok(topic);
 
-            topic.AddPartitions(placement.Replicas.Select((replicas, i) => NewPartition(name, topic.Id, current + i, replicas)));
+            topic.AddPartitions(placement.Replicas.Select((replicas, i) => NewPartition(name, topic.Id, topic.Config, current + i, replicas)));
             MetadataChanged();
             _logger.LogInformation("Topic {Topic} now has {Partitions} partitions", name, totalCount);
             return ControllerResult.Ok(topic);
@@ -668,8 +669,9 @@ internal sealed class ClusterController : IAsyncDisposable
                 throw new ArgumentException($"The data directory {storage.Root} has replicas on brokers {string.Join(", ", unknown)}, which this cluster of {Brokers.Count} brokers does not have.");
             foreach (var record in metadata.Topics)
             {
-                var partitions = record.Replicas.Select((replicas, index) => RestoredPartition(storage, record.Name, record.Id, index, replicas)).ToList();
-                var topic = new TopicState(record.Name, record.Id, partitions, Settings.TopicDefaults.With(record.Configs.ToDictionary(c => c.Key, c => (string?)c.Value)));
+                var config = Settings.TopicDefaults.With(record.Configs.ToDictionary(c => c.Key, c => (string?)c.Value));
+                var partitions = record.Replicas.Select((replicas, index) => RestoredPartition(storage, record.Name, record.Id, config, index, replicas)).ToList();
+                var topic = new TopicState(record.Name, record.Id, partitions, config);
                 _topics[topic.Name] = topic;
                 _topicsById[topic.Id] = topic;
             }
@@ -678,20 +680,23 @@ internal sealed class ClusterController : IAsyncDisposable
         }
     }
 
-    private PartitionState RestoredPartition(LogStorage storage, string topic, Guid topicId, int index, IReadOnlyList<int> replicas)
+    private PartitionState RestoredPartition(LogStorage storage, string topic, Guid topicId, TopicConfig config, int index, IReadOnlyList<int> replicas)
     {
-        var logs = replicas.ToDictionary(b => b, b => storage.OpenLog(b, topic, index, topicId, FileSettingsOf(topic)));
+        var logs = replicas.ToDictionary(b => b, b => storage.OpenLog(b, topic, index, topicId, FileSettingsOf(topic, config)));
         var leader = replicas.OrderByDescending(b => logs[b].LatestEpoch).ThenByDescending(b => logs[b].LogEndOffset).First();
         var isr = replicas.Where(b => logs[b].LatestEpoch == logs[leader].LatestEpoch && logs[b].LogEndOffset == logs[leader].LogEndOffset).ToList();
         var epoch = Math.Max(0, replicas.Max(b => logs[b].LatestEpoch) + 1);
         var leadership = new PartitionLeadership(leader, epoch, replicas, isr) { OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList() };
         return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            broker => logs.TryGetValue(broker, out var log) ? log : storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic)));
+            broker => logs.TryGetValue(broker, out var log) ? log : storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)));
     }
 
-    /// <summary>The file settings of <paramref name="topic"/>'s logs, read at every append so config changes apply at once.</summary>
-    private Func<LogFileSettings> FileSettingsOf(string topic) =>
-        () => _topics.TryGetValue(topic, out var state) ? state.Config.FileSettings : LogFileSettings.Default;
+    /// <summary>
+    /// The file settings of <paramref name="topic"/>'s logs, read at every append so config changes apply at once;
+    /// <paramref name="initial"/>'s until the topic is registered (recovery reads them first).
+    /// </summary>
+    private Func<LogFileSettings> FileSettingsOf(string topic, TopicConfig initial) =>
+        () => _topics.TryGetValue(topic, out var state) ? state.Config.FileSettings : initial.FileSettings;
 
     /// <summary>Closes every log (the cluster stops; with a data directory their files are flushed and closed).</summary>
     public void CloseLogs()
@@ -701,7 +706,7 @@ internal sealed class ClusterController : IAsyncDisposable
 
     private IEnumerable<PartitionState> AllPartitions() => _topics.Values.SelectMany(t => t.Partitions);
 
-    private PartitionState NewPartition(string topic, Guid topicId, int index, IReadOnlyList<int> replicas)
+    private PartitionState NewPartition(string topic, Guid topicId, TopicConfig config, int index, IReadOnlyList<int> replicas)
     {
         var storage = _storage;
         var live = replicas.Where(IsAlive).ToList();
@@ -710,7 +715,7 @@ internal sealed class ClusterController : IAsyncDisposable
             OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
         };
         return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            storage is null ? null : broker => storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic)));
+            storage is null ? null : broker => storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)));
     }
 
     private bool IsAlive(int brokerId) => Broker(brokerId)?.IsAlive == true;
