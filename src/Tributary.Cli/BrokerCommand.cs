@@ -14,7 +14,8 @@ namespace Tributary.Cli;
 /// removes it on a clean stop. Logs go to stderr. <c>--authorizer</c> turns ACLs on and <c>--super-user</c> names the
 /// principals they never stop. <c>--config KEY=VALUE</c> and <c>--config-file</c> (server.properties) set Kafka broker
 /// configs by name; an unknown one or a bad value is one error line. <c>--control-port</c> serves the cluster's
-/// controls over HTTP on 127.0.0.1 (<see cref="ControlServer"/>).
+/// controls over HTTP on 127.0.0.1 (<see cref="ControlServer"/>). <c>--data-dir</c> keeps the cluster in a directory
+/// (Kafka's log layout), so a broker started again on it, even after being killed, goes on where it stopped.
 /// </summary>
 internal static class BrokerCommand
 {
@@ -45,10 +46,15 @@ internal static class BrokerCommand
             Description = "Serve the cluster's controls (stop, crash, latency, isolate, leader moves, request rules, ...) over HTTP with JSON on 127.0.0.1:PORT; 0 picks a free port.",
         };
         var controlFile = new Option<FileInfo?>("--control-file") { Description = "Also write the control URL to this file (atomically, once it serves; removed on exit)." };
+        var dataDir = new Option<DirectoryInfo?>("--data-dir")
+        {
+            Description = "Keep topics, records, configs, ACLs and SCRAM users in this directory (Kafka's log layout, one log directory per broker) "
+                + "and recover them when started again on it; without it everything is in memory.",
+        };
         var security = new BrokerSecurityOptions();
         var command = new Command("broker", "Run an embedded Kafka cluster until Ctrl-C or SIGTERM.")
         {
-            brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers, configs, configFile, controlPort, controlFile,
+            brokers, port, host, logLevel, bootstrapFile, authorizer, superUsers, configs, configFile, controlPort, controlFile, dataDir,
         };
         security.AddTo(command);
         var metrics = new BrokerMetricsOption();
@@ -60,7 +66,8 @@ internal static class BrokerCommand
             return RunAsync(
                 new BrokerRequest(brokerCount, firstPort, result.GetValue(host)!, result.GetValue(logLevel), result.GetValue(bootstrapFile),
                     security.Parse(result, firstPort, brokerCount), result.GetValue(authorizer), (result.GetValue(superUsers) ?? []).Select(SuperUser).ToList(),
-                    BrokerConfigs(result.GetValue(configFile), result.GetValue(configs) ?? []), ControlPort(result.GetValue(controlPort), result.GetValue(controlFile))),
+                    BrokerConfigs(result.GetValue(configFile), result.GetValue(configs) ?? []), ControlPort(result.GetValue(controlPort), result.GetValue(controlFile)),
+                    result.GetValue(dataDir)?.FullName),
                 metricsPort, cancellationToken);
         });
         return command;
@@ -95,7 +102,8 @@ internal static class BrokerCommand
         : (port, file);
 
     private sealed record BrokerRequest(int Brokers, int Port, string Host, LogLevel LogLevel, FileInfo? BootstrapFile, BrokerSecurityOptions.Parsed Security,
-        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers, IReadOnlyDictionary<string, string> BrokerConfigs, (int? Port, FileInfo? File) Control);
+        bool EnableAuthorizer, IReadOnlyList<string> SuperUsers, IReadOnlyDictionary<string, string> BrokerConfigs, (int? Port, FileInfo? File) Control,
+        string? DataDirectory);
 
     private static async Task<int> RunAsync(BrokerRequest request, int? metricsPort, CancellationToken cancellationToken)
     {
@@ -117,6 +125,7 @@ internal static class BrokerCommand
             EnableAuthorizer = request.EnableAuthorizer,
             SuperUsers = request.SuperUsers,
             BrokerConfigs = request.BrokerConfigs,
+            DataDirectory = request.DataDirectory,
             LoggerFactory = loggerFactory,
         };
         EmbeddedKafkaCluster cluster;
@@ -127,6 +136,11 @@ internal static class BrokerCommand
         catch (ArgumentException e)
         {
             throw new UserErrorException(e.Message);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException && request.DataDirectory is not null)
+        {
+            // A data directory that cannot be used: not ours, unreadable, or on a full or read-only disk.
+            throw new UserErrorException($"cannot use --data-dir {request.DataDirectory}: {e.Message}");
         }
         catch (SocketException e)
         {

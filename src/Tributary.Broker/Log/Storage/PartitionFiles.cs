@@ -89,8 +89,8 @@ internal sealed class PartitionFiles
             var modifiedMs = new DateTimeOffset(modified).ToUnixTimeMilliseconds();
             if (problem is not null)
             {
-                _logger.LogWarning("Log recovery: {File} has {Problem} at position {Position} (after offset {Offset}); truncated there, {Removed} bytes removed",
-                    segment.LogPath, problem, validSize, scanned.Count > 0 ? scanned[^1].LastOffset : previousLast, segment.Size - validSize);
+                _logger.LogWarning("Log recovery: {File} is damaged at position {Position}, after offset {Offset} ({Problem}); truncated there, {Removed} bytes removed",
+                    segment.LogPath, validSize, scanned.Count > 0 ? scanned[^1].LastOffset : previousLast, problem, segment.Size - validSize);
                 segment.TruncateTo(validSize, interval);
             }
             else if (!segment.IndexesLookSound(interval) || (!cleanShutdown && last))
