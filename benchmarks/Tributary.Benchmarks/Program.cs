@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using Tributary.Benchmarks.Cluster;
 using Tributary.Benchmarks.Replication;
+using Tributary.Benchmarks.Storage;
 using Tributary.Benchmarks.Streams;
 using Tributary.Benchmarks.Transactions;
 
@@ -14,6 +15,9 @@ if (args is [ReplicationBenchmarks.Command, .. var replicationArgs]) return awai
 if (args is [StreamsBenchmarks.Command, .. var streamsArgs]) return await StreamsBenchmarks.RunAsync(streamsArgs);
 // `telemetry` runs the connector scenarios with their traces and metrics observed against unobserved; see docs/benchmarks.md.
 if (args is [TelemetryBenchmarks.Command, .. var telemetryArgs]) return await TelemetryBenchmarks.RunAsync(telemetryArgs);
+
+// `recovery` times loading a 1 GiB partition from a data directory after a crash and after a clean shutdown; see docs/benchmarks.md.
+if (args is [RecoveryBenchmark.Command, .. var recoveryArgs]) return await RecoveryBenchmark.RunAsync(recoveryArgs);
 
 // Runs the benchmarks picked on the command line, e.g. `--filter *RecordBatch*`; see docs/benchmarks.md.
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -12,6 +12,7 @@ internal sealed record ClusterBenchmarkOptions
     /// (SASL_SSL with SCRAM-SHA-512), each compared with the plaintext embedded cluster of as many brokers in the same run;
     /// each plaintext embedded cluster is compared with the mock of as many brokers, run just before it. "embedded-3-rf1"
     /// is embedded-3 with replication factor 1: the two side by side give what replication costs the brokers.
+    /// "embedded-1-disk" and "embedded-3-disk" keep their logs in a temporary data directory (segment files).
     /// </summary>
     public IReadOnlyList<string> Targets { get; init; } = ["mock-1", "embedded-1", "mock-3", "embedded-3"];
 

@@ -109,6 +109,8 @@ internal static class ClusterBenchmarks
         "embedded-3-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.SaslSsl),
         // The same three brokers with replication factor 1: against embedded-3, what replication costs the brokers.
         "embedded-3-rf1" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, replicationFactor: 1),
-        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3, embedded-1/3 with -tls or -sasl-ssl, or embedded-3-rf1."),
+        "embedded-1-disk" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, onDisk: true),
+        "embedded-3-disk" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, onDisk: true),
+        _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3, embedded-1/3 with -tls, -sasl-ssl or -disk, or embedded-3-rf1."),
     };
 }

@@ -4,23 +4,27 @@ namespace Tributary.Benchmarks.Cluster;
 
 /// <summary>
 /// The embedded Tributary cluster as a benchmark target, on one listener: PLAINTEXT, SSL (TLS with the certificates
-/// the cluster creates) or SASL_SSL (the same TLS, clients logging in with SCRAM-SHA-512).
+/// the cluster creates) or SASL_SSL (the same TLS, clients logging in with SCRAM-SHA-512); in memory, or with a data
+/// directory (a temporary one, deleted afterwards) so the logs are written to segment files.
 /// </summary>
 internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 {
     private const string User = "bench";
     private readonly EmbeddedKafkaCluster _cluster;
     private readonly short _replicationFactor;
+    private readonly string? _dataDirectory;
 
-    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol, short replicationFactor)
+    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol, short replicationFactor, string? dataDirectory)
     {
         _cluster = cluster;
+        _dataDirectory = dataDirectory;
         _replicationFactor = replicationFactor;
         Brokers = brokers;
         SecurityProtocol = protocol.ToKafkaName();
         var security = protocol == KafkaSecurityProtocol.Plaintext ? "" : $", {SecurityProtocol}";
         var factor = replicationFactor < Math.Min(brokers, 3) ? $", RF {replicationFactor}" : "";
-        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{security}{factor})";
+        var disk = dataDirectory is null ? "" : ", data dir";
+        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{security}{factor}{disk})";
         ClientConfig = cluster.GetClientConfig(user: protocol.UsesSasl() ? User : null, saslMechanism: protocol.UsesSasl() ? "SCRAM-SHA-512" : null);
     }
 
@@ -36,22 +40,29 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 
     /// <summary>
     /// A cluster of <paramref name="brokers"/> on one <paramref name="protocol"/> listener whose topics get
-    /// <paramref name="replicationFactor"/> replicas (by default as many as there are brokers, at most 3).
+    /// <paramref name="replicationFactor"/> replicas (by default as many as there are brokers, at most 3), keeping its
+    /// logs in a temporary data directory when <paramref name="onDisk"/>.
     /// </summary>
     public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken,
-        KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext, short? replicationFactor = null)
+        KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext, short? replicationFactor = null, bool onDisk = false)
     {
+        var dataDirectory = onDisk ? Path.Combine(Path.GetTempPath(), "tributary-bench-" + Guid.NewGuid().ToString("N")) : null;
         var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions
         {
             Brokers = brokers,
             Listeners = [new ListenerOptions(protocol)],
             Users = new Dictionary<string, string> { [User] = "bench-secret" },
+            DataDirectory = dataDirectory,
         }, cancellationToken);
-        return new EmbeddedClusterTarget(cluster, brokers, protocol, replicationFactor ?? (short)Math.Min(brokers, 3));
+        return new EmbeddedClusterTarget(cluster, brokers, protocol, replicationFactor ?? (short)Math.Min(brokers, 3), dataDirectory);
     }
 
     public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken) =>
         _cluster.CreateTopicAsync(name, partitions, _replicationFactor, cancellationToken: cancellationToken);
 
-    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        if (_dataDirectory is not null) Directory.Delete(_dataDirectory, recursive: true);
+    }
 }
