@@ -82,5 +82,6 @@ public sealed class GuideTests(EmbeddedKafkaFixture kafka)
         Assert.Contains("Metadata for orders", result.Stdout);
         Assert.Contains("seq=3", result.Stdout.Split('\n'));
         Assert.Matches(@"users \[0\] offset -?\d+", result.Stdout);
+        Assert.Contains("written before the crash", result.Stdout.Split('\n')); // read back from --data-dir after kill -9
     }
 }

@@ -25,7 +25,7 @@ namespace Tributary.Broker.Log.Storage;
 internal sealed class SegmentFile : BatchStorage
 {
     /// <summary>The most bytes of the active segment kept in memory as well.</summary>
-    public const int CacheBytes = 8 * 1024 * 1024;
+    public const int CacheBytes = 4 * 1024 * 1024;
 
     private const int OffsetEntrySize = 8;
     private const int TimeEntrySize = 12;
