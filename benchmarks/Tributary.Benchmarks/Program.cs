@@ -16,8 +16,8 @@ if (args is [StreamsBenchmarks.Command, .. var streamsArgs]) return await Stream
 // `telemetry` runs the connector scenarios with their traces and metrics observed against unobserved; see docs/benchmarks.md.
 if (args is [TelemetryBenchmarks.Command, .. var telemetryArgs]) return await TelemetryBenchmarks.RunAsync(telemetryArgs);
 
-// `recovery` times loading a 1 GiB partition from a data directory after a crash and after a clean shutdown; see docs/benchmarks.md.
-if (args is [RecoveryBenchmark.Command, .. var recoveryArgs]) return await RecoveryBenchmark.RunAsync(recoveryArgs);
+// `storage` writes and reads a 1 GiB partition in memory and in a data directory, then times loading it after a crash; see docs/benchmarks.md.
+if (args is [StorageBenchmark.Command, .. var storageArgs]) return await StorageBenchmark.RunAsync(storageArgs);
 
 // Runs the benchmarks picked on the command line, e.g. `--filter *RecordBatch*`; see docs/benchmarks.md.
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

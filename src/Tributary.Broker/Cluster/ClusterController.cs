@@ -32,10 +32,15 @@ namespace Tributary.Broker.Cluster;
 /// (reassignments): this controller, under its lock; a replica's log exists before any leadership names it, and a
 /// replica moved away keeps its (emptied) log object, so a reader holding an older leadership always finds its logs. The high watermark
 /// of a leader: its <see cref="PartitionState"/>, under the partition's lock, from follower progress. Group state:
-/// the group coordinator, under each group's lock. Transaction state: the transaction coordinator, under its lock.</para>
+/// the group coordinator, under each group's lock. Transaction state: the transaction coordinator, under its lock.
+/// With a data directory, a replica's files (<see cref="PartitionFiles"/>): its log, under the log's lock (the roll's
+/// background fsync only forces closed files to disk); which replica directories exist and the clean shutdown
+/// markers: <see cref="LogStorage"/>, under its lock; the metadata file: <see cref="ClusterMetadataFile"/>, under its
+/// lock, written after every change of what it keeps.</para>
 /// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups;
-/// transactions -> controller -> partition -> replica log; a replica fetcher holds no lock while it calls the
-/// controller (it takes partition and log locks one at a time). Events raised by a log (fetch and acks waiters)
+/// transactions -> controller -> partition -> replica log; controller -> log storage -> replica log (opening a
+/// replica); controller -> metadata file (the authorizer calls it after releasing its own lock); a replica fetcher
+/// holds no lock while it calls the controller (it takes partition and log locks one at a time). Events raised by a log (fetch and acks waiters)
 /// run outside its lock or take only other logs' locks.</para>
 /// </remarks>
 internal sealed class ClusterController : IAsyncDisposable

@@ -75,6 +75,7 @@ internal sealed partial class PartitionLog
                 if (epoch > log._epochs.LatestEpoch && startOffset <= log._logEndOffset) log._epochs.Assign(epoch, startOffset);
             }
             files.WriteLeaderEpochs(log._epochs.Entries);
+            files.RecoveryDone();
         }
         return log;
     }

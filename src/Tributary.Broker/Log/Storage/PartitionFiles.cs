@@ -122,6 +122,12 @@ internal sealed class PartitionFiles
         return new RecoveredFiles(batches, _segments.Count > 0 ? _segments[0].BaseOffset : 0, ReadLeaderEpochs());
     }
 
+    /// <summary>The log has taken the recovered batches in: the headers kept for it go.</summary>
+    public void RecoveryDone()
+    {
+        foreach (var segment in _segments) segment.ForgetScan();
+    }
+
     /// <summary>
     /// Room for a batch of <paramref name="length"/> bytes at the end of the log (in a new segment when
     /// <paramref name="roll"/>, named <paramref name="baseOffset"/>); <see cref="Write"/> then writes it.

@@ -47,6 +47,7 @@ internal sealed class SegmentFile : BatchStorage
     private long _offsetOfMaxTimestampSoFar = -1;
     private long _lastTimeEntryTimestamp = -1;
     private bool _indexesMissing;
+    private Dictionary<int, byte[]>? _scannedHeaders; // from Scan until recovery is done: the log's index reads each header once more
     private int _staged = -1; // the position of a batch staged in the cache and not yet written
 
     private SegmentFile(string directory, long baseOffset, FileMode mode)
@@ -91,6 +92,8 @@ internal sealed class SegmentFile : BatchStorage
     /// <inheritdoc />
     public override ReadOnlyMemory<byte> Slice(int position, int length)
     {
+        if (length <= RecordBatchLayout.HeaderSize && _scannedHeaders is not null && _scannedHeaders.TryGetValue(position, out var header))
+            return header.AsMemory(0, length);
         foreach (var (start, chunk) in _cache)
         {
             if (position >= start && position + length <= start + chunk.Used) return chunk.Slice(position - start, length);
@@ -331,6 +334,7 @@ internal sealed class SegmentFile : BatchStorage
                     }
                 }
                 batches.Add(new ScannedBatch(position, length, header.BaseOffset, header.LastOffset, header.MaxTimestamp, header.IsControl));
+                (_scannedHeaders ??= [])[position] = headerBuffer.ToArray();
                 previousLastOffset = header.LastOffset;
                 position += length;
             }
@@ -346,6 +350,9 @@ internal sealed class SegmentFile : BatchStorage
         validSize = position;
         return batches;
     }
+
+    /// <summary>Recovery is done: the headers <see cref="Scan"/> kept for it go.</summary>
+    public void ForgetScan() => _scannedHeaders = null;
 
     /// <summary>Writes the buffered index entries and closes the files.</summary>
     public void Close()
