@@ -68,8 +68,14 @@ internal sealed class ClusterController : IAsyncDisposable
         Coordinators = new CoordinatorPlacement(this);
     }
 
-    /// <summary>Which broker coordinates each group and transactional id.</summary>
+    /// <summary>Which broker coordinates each group and transactional id: the leader of the key's internal-topic partition.</summary>
     public CoordinatorPlacement Coordinators { get; }
+
+    /// <summary>
+    /// Raised under the controller's lock when a partition gets a new leader (a new leader epoch with a leader); the
+    /// handler must only schedule work (the coordinators start loading an internal partition).
+    /// </summary>
+    public event Action<PartitionState>? LeaderElected;
 
     /// <summary>Cluster-wide settings; replaced as a whole when a dynamic broker config changes.</summary>
     public ClusterSettings Settings => _settings;
@@ -131,6 +137,20 @@ internal sealed class ClusterController : IAsyncDisposable
             _logger.LogInformation("Created topic {Topic} ({Id}) with {Partitions} partitions", topic.Name, topic.Id, partitions.Count);
             return ControllerResult.Ok(topic);
         }
+    }
+
+    /// <summary>
+    /// Creates Kafka's internal topic <paramref name="name"/> (<c>__consumer_offsets</c> or <c>__transaction_state</c>)
+    /// as Kafka does on first use: compacted, with the configured partitions and a replication factor of at most the
+    /// running brokers. Returns the topic (another caller may have created it), or null when no broker runs.
+    /// </summary>
+    public TopicState? CreateInternalTopic(string name, int partitions, short replicationFactor)
+    {
+        var live = LiveBrokers.Count();
+        if (live == 0) return null;
+        var configs = new Dictionary<string, string?> { ["cleanup.policy"] = "compact", ["compression.type"] = "producer" };
+        var created = CreateTopic(new TopicSpec(name, partitions, (short)Math.Min(replicationFactor, live), Configs: configs));
+        return created.Topic ?? (_topics.TryGetValue(name, out var existing) ? existing : null);
     }
 
     /// <summary>
@@ -644,6 +664,7 @@ internal sealed class ClusterController : IAsyncDisposable
         partition.Update(leadership with { OfflineReplicas = offline });
         if (!newLeader && leadership.Leader >= 0) BrokerMetrics.IsrChanged(ClusterId, leadership.Leader, isrBefore, leadership.Isr.Count);
         if (leadership.Leader < 0 || !newLeader) return;
+        LeaderElected?.Invoke(partition);
         var markers = new List<PendingMarker>();
         if (_unreplicatedMarkers.Remove(partition, out var unreplicated))
         {

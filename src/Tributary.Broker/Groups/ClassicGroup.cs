@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tributary.Protocol;
+using Tributary.Protocol.Messages.Internal;
 
 namespace Tributary.Broker.Groups;
 
@@ -33,6 +34,17 @@ internal sealed partial class ClassicGroup : Group
         _options = options;
         _logger = logger;
     }
+    /// <summary>
+    /// Takes the last generation a partition's log recorded (a coordinator loading its partition): generation,
+    /// protocol type and protocol. Members are not restored: they rejoin (UNKNOWN_MEMBER_ID sends them back to JoinGroup).
+    /// </summary>
+    public void Restore(GroupMetadataValue metadata)
+    {
+        GenerationId = metadata.Generation;
+        ProtocolType = metadata.ProtocolType.Length == 0 ? null : metadata.ProtocolType;
+        ProtocolName = metadata.Protocol;
+    }
+
     /// <summary>The current state.</summary>
     public GroupState State { get; private set; } = GroupState.Empty;
     /// <summary>The generation, bumped by every completed rebalance.</summary>

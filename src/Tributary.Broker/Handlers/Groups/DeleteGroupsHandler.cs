@@ -6,7 +6,8 @@ namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>
 /// DeleteGroups v0-2. Each group needs DELETE (else GROUP_AUTHORIZATION_FAILED; it is not touched).
-/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does. A deleted
+/// group leaves tombstones in its <c>__consumer_offsets</c> partition: one for its metadata and one per committed offset.
 /// </summary>
 internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
 {
