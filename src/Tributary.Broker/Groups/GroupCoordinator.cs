@@ -50,7 +50,8 @@ internal sealed class GroupCoordinator : IDisposable
     /// <summary>
     /// Loads partition <paramref name="partition"/> of <c>__consumer_offsets</c> for its new leadership: the groups
     /// held for it are dropped (their waiting requests get NOT_COORDINATOR) and rebuilt from the leader's replica of
-    /// the log, with their committed offsets, open transactions' offsets and last generation or epoch.
+    /// the log, with their committed offsets, open transactions' offsets, a classic group's last stable generation
+    /// with its members, and a consumer group's epoch (its members rejoin).
     /// </summary>
     /// <param name="partition">The partition.</param>
     /// <param name="leadership">The leadership it is loaded for.</param>
@@ -68,12 +69,14 @@ internal sealed class GroupCoordinator : IDisposable
                 group.DeadlineTimer?.Dispose();
                 _groups.Remove(group.GroupId);
             }
+            var now = _time.GetUtcNow();
             foreach (var state in loaded.Values.Where(g => g.Exists))
             {
                 Group group = state.ConsumerEpoch is { } epoch ? Restored(new ConsumerGroup(state.GroupId, _options, _logger), g => g.Restore(epoch))
-                    : Restored(NewClassicGroup(state.GroupId), g => { if (state.Classic is { } classic) g.Restore(classic); });
+                    : Restored(NewClassicGroup(state.GroupId), g => { if (state.Classic is { } classic) g.Restore(classic, now); });
                 group.Offsets.Restore(state);
                 _groups[state.GroupId] = group;
+                ArmTimer(group, now);
             }
         }
         done.Run();
