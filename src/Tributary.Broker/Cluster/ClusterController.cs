@@ -390,10 +390,11 @@ internal sealed class ClusterController : IAsyncDisposable
             if (unknown.Count > 0)
                 return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes broker {unknown[0]}, but no such broker is registered.");
 
-            // Kafka keeps both as sorted sets.
+            // Kafka keeps both as sorted sets; the replica list is the target, then the leaving replicas in their
+            // original order, so that a cancellation restores the original list (and preferred leader) exactly.
             var removing = current.Replicas.Except(target).Order().ToList();
             var adding = target.Except(current.Replicas).Order().ToList();
-            var next = current with { Replicas = target.Concat(removing).ToList(), AddingReplicas = adding, RemovingReplicas = removing };
+            var next = current with { Replicas = target.Concat(current.Replicas.Except(target)).ToList(), AddingReplicas = adding, RemovingReplicas = removing };
             Publish(partition, CompleteReassignmentIfCaughtUp(partition, next));
             _logger.LogInformation("Partition {Partition}: reassigning to [{Target}], adding [{Adding}], removing [{Removing}]",
                 partition, string.Join(",", target), string.Join(",", adding), string.Join(",", removing));

@@ -86,11 +86,11 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
 
         var records = ReadOffsetsPartition(JavaPartition(group));
 
-        var (key, value) = records.Last(r => r.Key.Span[1] == InternalRecord.OffsetCommitKeyVersion);
+        var (key, value) = records.Last(r => r.Key[1] == InternalRecord.OffsetCommitKeyVersion);
         var keyReader = new KafkaReader(key);
         var offsetKey = OffsetCommitKey.Read(ref keyReader, InternalRecord.ReadVersion(ref keyReader));
         Assert.Equal((group, topic, 0), (offsetKey.Group, offsetKey.Topic, offsetKey.Partition));
-        var valueReader = new KafkaReader(value!.Value);
+        var valueReader = new KafkaReader(value!);
         var version = InternalRecord.ReadVersion(ref valueReader);
         Assert.Equal(3, version);
         Assert.Equal(42, OffsetCommitValue.Read(ref valueReader, version).Offset);
@@ -109,7 +109,7 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
 
         await admin.DeleteGroupsAsync([group]);
 
-        var tombstones = ReadOffsetsPartition(JavaPartition(group)).Where(r => r.Value is null).Select(r => r.Key.ToArray()).ToList();
+        var tombstones = ReadOffsetsPartition(JavaPartition(group)).Where(r => r.Value is null).Select(r => r.Key).ToList();
         Assert.Contains(tombstones, key => key.AsSpan().SequenceEqual(InternalRecord.Encode(new OffsetCommitKey { Group = group, Topic = topic, Partition = 0 }, 1)));
         Assert.Contains(tombstones, key => key.AsSpan().SequenceEqual(InternalRecord.Encode(new GroupMetadataKey { Group = group }, 2)));
     }
@@ -195,7 +195,7 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     }
 
     /// <summary>Every record of one partition of <c>__consumer_offsets</c>, read by a plain consumer from its start.</summary>
-    private List<(ReadOnlyMemory<byte> Key, ReadOnlyMemory<byte>? Value)> ReadOffsetsPartition(int partition)
+    private List<(byte[] Key, byte[]? Value)> ReadOffsetsPartition(int partition)
     {
         using var reader = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -206,7 +206,7 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
         }).Build();
         var end = reader.QueryWatermarkOffsets(new TopicPartition(OffsetsTopic, partition), TimeSpan.FromSeconds(10)).High;
         reader.Assign(new TopicPartitionOffset(OffsetsTopic, partition, Offset.Beginning));
-        var records = new List<(ReadOnlyMemory<byte>, ReadOnlyMemory<byte>?)>();
+        var records = new List<(byte[], byte[]?)>();
         var deadline = DateTime.UtcNow + Eventually.Patience;
         while (DateTime.UtcNow < deadline)
         {
@@ -217,7 +217,7 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
                 if (record.Offset >= end) break;
                 continue;
             }
-            records.Add((record.Message.Key, record.Message.Value is null ? null : record.Message.Value));
+            records.Add((record.Message.Key, record.Message.Value));
         }
         return records;
     }
