@@ -155,11 +155,15 @@ internal sealed class ClusterController : IAsyncDisposable
 
     /// <summary>
     /// The topic for a Metadata request: existing, or created with the cluster defaults when auto-creation is
-    /// on and the client allows it. Returns UNKNOWN_TOPIC_OR_PARTITION otherwise.
+    /// on and the client allows it (an internal topic always, as its coordinators create it). Returns
+    /// UNKNOWN_TOPIC_OR_PARTITION otherwise.
     /// </summary>
     public ControllerResult GetOrAutoCreate(string name, bool clientAllowsAutoCreate)
     {
         if (_topics.TryGetValue(name, out var topic)) return ControllerResult.Ok(topic);
+        // Kafka creates its internal topics on a Metadata request too, whatever auto-creation says, and only as internal topics.
+        if (CoordinatorPlacement.TypeOfTopic(name) is { } type)
+            return Coordinators.Topic(type) is { } created ? ControllerResult.Ok(created) : ControllerResult.Fail(ErrorCode.LeaderNotAvailable, "No broker is running.");
         if (!Settings.AutoCreateTopics || !clientAllowsAutoCreate)
             return ControllerResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
         var created = CreateTopic(new TopicSpec(name));

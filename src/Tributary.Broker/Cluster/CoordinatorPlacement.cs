@@ -112,7 +112,8 @@ internal sealed class CoordinatorPlacement
         }
     }
 
-    private TopicState? Topic(CoordinatorType type)
+    /// <summary>The internal topic of <paramref name="type"/>, created on first use; null when no broker runs.</summary>
+    public TopicState? Topic(CoordinatorType type)
     {
         var name = TopicOf(type);
         if (_controller.TryGetTopic(name, out var topic)) return topic;
@@ -131,7 +132,8 @@ internal sealed class CoordinatorPlacement
         }
     }
 
-    private static CoordinatorType? TypeOfTopic(string topic) => topic switch
+    /// <summary>The coordinator whose internal topic <paramref name="topic"/> is, or null for any other topic.</summary>
+    public static CoordinatorType? TypeOfTopic(string topic) => topic switch
     {
         OffsetsTopic => CoordinatorType.Group,
         TransactionStateTopic => CoordinatorType.Transaction,

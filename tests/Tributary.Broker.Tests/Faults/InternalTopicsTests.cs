@@ -17,19 +17,6 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
 {
     private const string OffsetsTopic = "__consumer_offsets";
 
-    private IConsumer<string, string> Consumer(string groupId) => new ConsumerBuilder<string, string>(new ConsumerConfig
-    {
-        BootstrapServers = Cluster.BootstrapServers,
-        GroupId = groupId,
-        EnableAutoCommit = false,
-        AutoOffsetReset = AutoOffsetReset.Earliest,
-        TopicMetadataRefreshIntervalMs = 500,
-        SessionTimeoutMs = 10_000,
-        HeartbeatIntervalMs = 200,
-        ReconnectBackoffMs = 50,
-        ReconnectBackoffMaxMs = 200,
-    }).Build();
-
     /// <summary>Java's String.hashCode, as Kafka partitions group ids.</summary>
     private static int JavaPartition(string key)
     {
@@ -117,14 +104,9 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     [Fact]
     public async Task Committed_offsets_and_the_group_survive_a_crash_of_the_coordinator()
     {
-        var topic = await NewTopicAsync(replicationFactor: 3);
         var group = FaultClusterFixture.NewName("crash");
-        using var producer = Fixture.Producer();
-        for (var i = 0; i < 4; i++) await FaultClusterFixture.ProduceAsync(producer, topic, $"v{i}");
-        using var consumer = Consumer(group);
-        consumer.Subscribe(topic);
-        var first = ConsumeOne(consumer);
-        consumer.Commit(first);
+        var (topic, consumer) = await CommittingGroupAsync(group);
+        using var _ = consumer;
         var old = Cluster.GetGroupCoordinator(group);
         Assert.Equal(Cluster.GetLeader(OffsetsTopic, JavaPartition(group)), old);
         Cluster.Requests.StartRecording();
@@ -147,17 +129,7 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     {
         var topic = await NewTopicAsync(replicationFactor: 3);
         var transactionalId = FaultClusterFixture.NewName("txn-crash");
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig
-        {
-            BootstrapServers = Cluster.BootstrapServers,
-            TransactionalId = transactionalId,
-            TopicMetadataRefreshIntervalMs = 500,
-            RetryBackoffMs = 50,
-            ReconnectBackoffMs = 50,
-            ReconnectBackoffMaxMs = 200,
-        }).Build();
-        producer.InitTransactions(TimeSpan.FromSeconds(30));
-        producer.BeginTransaction();
+        using var producer = TransactionalProducer(transactionalId);
         await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "in-txn" });
         var old = Cluster.GetTransactionCoordinator(transactionalId);
 
@@ -173,14 +145,7 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     {
         var topic = await NewTopicAsync(replicationFactor: 3);
         var transactionalId = FaultClusterFixture.NewName("txn-load");
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig
-        {
-            BootstrapServers = Cluster.BootstrapServers,
-            TransactionalId = transactionalId,
-            TopicMetadataRefreshIntervalMs = 500,
-        }).Build();
-        producer.InitTransactions(TimeSpan.FromSeconds(30));
-        producer.BeginTransaction();
+        using var producer = TransactionalProducer(transactionalId);
         await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "committed" });
         producer.CommitTransaction(TimeSpan.FromSeconds(30));
         var old = Cluster.GetTransactionCoordinator(transactionalId);
@@ -222,27 +187,4 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
         return records;
     }
 
-    private static ConsumeResult<string, string> ConsumeOne(IConsumer<string, string> consumer)
-    {
-        var deadline = DateTime.UtcNow + Eventually.Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } record) return record;
-        }
-        throw new TimeoutException("No record arrived.");
-    }
-
-    private static bool TryCommit(IConsumer<string, string> consumer, ConsumeResult<string, string> record)
-    {
-        try
-        {
-            consumer.Commit(record);
-            return true;
-        }
-        catch (KafkaException e) when (e.Error.Code is ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.Local_WaitCoord
-                                           or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut)
-        {
-            return false;
-        }
-    }
 }
