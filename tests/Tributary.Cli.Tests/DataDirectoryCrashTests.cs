@@ -11,7 +11,9 @@ namespace Tributary.Cli.Tests;
 /// <summary>
 /// <c>tributary broker --data-dir</c> killed (SIGKILL) while an idempotent Confluent.Kafka producer writes with acks=all,
 /// then started again on the same directory and port: every acknowledged record is there exactly once and the producer
-/// goes on without duplicates, also when the kill left a torn write at the end of the last segment.
+/// goes on without duplicates, also when the kill left a torn write at the end of the last segment; committed group
+/// offsets are there (they live in <c>__consumer_offsets</c>, a log like any other) and a transaction left open is aborted
+/// when its transactional id comes back (its state lives in <c>__transaction_state</c>).
 /// </summary>
 public sealed class DataDirectoryCrashTests : IDisposable
 {
@@ -119,11 +121,59 @@ public sealed class DataDirectoryCrashTests : IDisposable
         }
     }
 
-    private static List<ConsumeResult<Null, string>> ReadAll(string bootstrap, int expected)
+    [Fact]
+    public async Task A_killed_broker_restarted_on_its_directory_has_the_committed_offsets_and_aborts_the_open_transaction()
+    {
+        var (broker, bootstrap, _) = await StartBrokerAsync();
+        try
+        {
+            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
+                await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 2, ReplicationFactor = 1 }]);
+            using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true }).Build())
+            {
+                for (var i = 0; i < 20; i++) await producer.ProduceAsync(new TopicPartition(Topic, i % 2), new Message<Null, string> { Value = $"plain-{i}" });
+            }
+            var committed = new List<TopicPartitionOffset> { new(Topic, 0, 7), new(Topic, 1, 4) };
+            using (var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "committers", EnableAutoCommit = false }).Build())
+            {
+                consumer.Assign(committed.Select(c => new TopicPartitionOffset(c.TopicPartition, Offset.Beginning)));
+                consumer.Commit(committed);
+            }
+            // A transaction with records written and no commit when the broker is killed.
+            var transactional = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, TransactionalId = "crash-txn" }).Build();
+            transactional.InitTransactions(Patience);
+            transactional.BeginTransaction();
+            for (var i = 0; i < 4; i++) await transactional.ProduceAsync(new TopicPartition(Topic, i % 2), new Message<Null, string> { Value = $"open-{i}" });
+            await KillAsync(broker);
+            transactional.Dispose();
+
+            (broker, bootstrap, _) = await StartBrokerAsync();
+
+            using (var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "committers", EnableAutoCommit = false }).Build())
+                Assert.Equal(committed.Select(c => c.Offset.Value), consumer.Committed(committed.Select(c => c.TopicPartition), Patience).Select(c => c.Offset.Value));
+            // The next producer with the transactional id fences the old one and its open transaction is aborted.
+            using (var next = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, TransactionalId = "crash-txn" }).Build())
+            {
+                next.InitTransactions(Patience);
+                next.BeginTransaction();
+                await next.ProduceAsync(new TopicPartition(Topic, 0), new Message<Null, string> { Value = "after-restart" });
+                next.CommitTransaction(Patience);
+            }
+            var values = ReadAll(bootstrap, expected: 21, IsolationLevel.ReadCommitted).Select(r => r.Message.Value).ToList();
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => $"plain-{i}").Append("after-restart").Order(), values.Order());
+        }
+        finally
+        {
+            if (!broker.HasExited) await KillAsync(broker);
+            broker.Dispose();
+        }
+    }
+
+    private static List<ConsumeResult<Null, string>> ReadAll(string bootstrap, int expected, IsolationLevel isolation = IsolationLevel.ReadUncommitted)
     {
         using var consumer = new ConsumerBuilder<Null, string>(new ConsumerConfig
         {
-            BootstrapServers = bootstrap, GroupId = "checker", EnableAutoCommit = false,
+            BootstrapServers = bootstrap, GroupId = "checker", EnableAutoCommit = false, IsolationLevel = isolation,
         }).Build();
         consumer.Assign([new TopicPartitionOffset(Topic, 0, Offset.Beginning), new TopicPartitionOffset(Topic, 1, Offset.Beginning)]);
         var records = new List<ConsumeResult<Null, string>>();
