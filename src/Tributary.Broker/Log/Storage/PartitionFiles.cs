@@ -141,7 +141,8 @@ internal sealed class PartitionFiles
 
     /// <summary>
     /// Writes a batch to the active segment (rolling first when it starts a segment) and returns it as the file now
-    /// holds it: a batch staged by <see cref="Stage"/>, or one stored elsewhere (a follower copying its leader).
+    /// holds it: a batch staged by <see cref="Stage"/> (kept in memory too), or one stored elsewhere (a follower copying
+    /// its leader, read back from the file).
     /// Forces the log to disk when flush.messages or flush.ms says so.
     /// </summary>
     public StoredBatch Write(StoredBatch batch)
@@ -157,10 +158,11 @@ internal sealed class PartitionFiles
         }
         else
         {
+            // A follower's copy goes straight from the leader's bytes to the file, not through memory of its own: only
+            // the leader's newest bytes are kept in memory (the followers' fetches and most consumers read there).
             if (active is null || (batch.StartsSegment && active.Size > 0)) active = Roll(batch.BaseOffset);
-            var target = active.Stage(batch.Length, out position);
-            batch.Bytes.Span.CopyTo(target.Span);
-            bytes = target.Span;
+            position = active.Size;
+            bytes = batch.Bytes.Span;
         }
         active.Write(position, bytes, batch.LastOffset, batch.MaxTimestamp, settings.IndexIntervalBytes);
         _unflushedMessages += batch.LastOffset - batch.BaseOffset + 1;

@@ -24,7 +24,7 @@ namespace Tributary.Broker.Log.Storage;
 /// </remarks>
 internal sealed class SegmentFile : BatchStorage
 {
-    /// <summary>The most bytes of the active segment kept in memory as well.</summary>
+    /// <summary>The bytes of the active segment kept in memory as well: at least this much once written, at most one chunk more.</summary>
     public const int CacheBytes = 4 * 1024 * 1024;
 
     private const int OffsetEntrySize = 8;
@@ -122,7 +122,8 @@ internal sealed class SegmentFile : BatchStorage
             var chunk = LogChunk.Create(_cache.Count == 0 ? null : _cache[^1].Chunk, length);
             _cache.Add((position, chunk));
             _cachedCapacity += chunk.Capacity;
-            while (_cachedCapacity > CacheBytes && _cache.Count > 1)
+            // The oldest chunk goes once the others hold the budget without it (readers keep what they were handed).
+            while (_cache.Count > 1 && _cachedCapacity - _cache[0].Chunk.Capacity >= CacheBytes)
             {
                 _cachedCapacity -= _cache[0].Chunk.Capacity;
                 _cache.RemoveAt(0);
@@ -136,8 +137,9 @@ internal sealed class SegmentFile : BatchStorage
     public bool IsStaged(int position) => _staged == position;
 
     /// <summary>
-    /// Writes the batch staged at <paramref name="position"/> to the end of the file (one write system call) and indexes
-    /// it every <paramref name="indexIntervalBytes"/> bytes, as Kafka's LogSegment.append does.
+    /// Writes a batch (staged at <paramref name="position"/>, or from elsewhere at the end, <see cref="Size"/>) to the file
+    /// (one write system call) and indexes it every <paramref name="indexIntervalBytes"/> bytes, as Kafka's
+    /// LogSegment.append does.
     /// </summary>
     public void Write(int position, ReadOnlySpan<byte> batch, long lastOffset, long maxTimestamp, int indexIntervalBytes)
     {
