@@ -68,7 +68,7 @@ internal sealed partial class PartitionLog
         lock (log._lock)
         {
             log._logStartOffset = log._logEndOffset = log._cleanedUpTo = recovered.LogStartOffset;
-            foreach (var batch in recovered.Batches) log.Index(batch);
+            foreach (var batch in recovered.Batches) log.Index(batch, batch);
             foreach (var (epoch, startOffset) in recovered.LeaderEpochs)
             {
                 // Epochs won by elections that wrote nothing before the stop are only in the checkpoint.
@@ -313,10 +313,13 @@ internal sealed partial class PartitionLog
     }
 
     /// <summary>Adds a stored batch (written here, or the leader's shared as it is; with a data directory written to the files).</summary>
-    private void Add(StoredBatch batch) => Index(Files is { } files ? files.Write(batch) : batch);
+    private void Add(StoredBatch batch) => Index(Files is { } files ? files.Write(batch) : batch, batch);
 
-    /// <summary>Takes a stored batch into the index, with the state it carries.</summary>
-    private void Index(StoredBatch batch)
+    /// <summary>
+    /// Takes a stored batch into the index, with the state it carries, read from <paramref name="readable"/> (the same
+    /// batch where it is in memory: a follower's is in its file only once written).
+    /// </summary>
+    private void Index(StoredBatch batch, in StoredBatch readable)
     {
         batch = batch with { LogPosition = _endPosition };
         _batches.Add(batch);
@@ -324,8 +327,8 @@ internal sealed partial class PartitionLog
         if (_segments.Count == 0 || batch.StartsSegment)
             _segments.Add(new LogSegment(batch.BaseOffset, batch.MaxTimestamp, batch.AppendTimeMs));
         _segments[^1].Add(batch);
-        Track(batch);
-        if (_epochs.Assign(batch.Header.PartitionLeaderEpoch, batch.BaseOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
+        Track(readable);
+        if (_epochs.Assign(readable.Header.PartitionLeaderEpoch, batch.BaseOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
         _logEndOffset = batch.LastOffset + 1;
         _sizeInBytes += batch.Length;
         _endPosition += batch.Length;
