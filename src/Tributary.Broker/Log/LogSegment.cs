@@ -8,8 +8,8 @@ namespace Tributary.Broker.Log;
 /// <remarks>
 /// In memory the batches stay in the log's one offset-ordered index and a segment is a summary of a run of
 /// them (where it starts, its size and timestamps); which batch starts a segment is a flag on the stored batch,
-/// so followers roll exactly where their leader rolled. A file-backed log would keep the same summary per
-/// <c>&lt;baseOffset&gt;.log</c> file.
+/// so followers roll exactly where their leader rolled. With a data directory each segment is also a
+/// <c>&lt;baseOffset&gt;.log</c> file (<see cref="Storage.SegmentFile"/>), rolled and deleted with it.
 /// </remarks>
 internal sealed class LogSegment(long baseOffset, long rollingTimestamp, long createdMs)
 {
