@@ -193,7 +193,9 @@ internal sealed class ClusterController : IAsyncDisposable
             var list = changes(topic.Config).ToList();
             var error = TopicConfig.Validate(list);
             if (error is not null) return ControllerResult.Fail(ErrorCode.InvalidConfig, error);
-            if (!validateOnly) topic.Config = topic.Config.With(list);
+            if (validateOnly) return ControllerResult.Ok(topic);
+            topic.Config = topic.Config.With(list);
+            ElectLeaderless();
             return ControllerResult.Ok(topic);
         }
     }
@@ -220,10 +222,25 @@ internal sealed class ClusterController : IAsyncDisposable
             var settings = _settings.WithDynamicConfigs(perBroker, configs);
             _settings = settings;
             foreach (var topic in _topics.Values) topic.Config = topic.Config.Rebase(settings.TopicDefaults);
+            ElectLeaderless();
         }
         _logger.LogInformation("Dynamic {Level} configs are now {Configs}", perBroker ? "broker" : "cluster-wide default",
             string.Join(", ", configs.Select(c => $"{c.Key}={c.Value}")));
         return ControllerResult.Ok();
+    }
+
+    /// <summary>
+    /// Elects a leader for each leaderless partition that can have one now (under the lock): after a config change,
+    /// so that turning unclean.leader.election.enable on brings an offline partition back at once, as Kafka's
+    /// controller does when the config changes rather than at its next periodic check.
+    /// </summary>
+    private void ElectLeaderless()
+    {
+        foreach (var partition in AllPartitions().Where(p => p.Leadership.Leader < 0))
+        {
+            var elected = Elect(partition, partition.Leadership);
+            if (elected.Leader >= 0) Publish(partition, elected);
+        }
     }
 
     /// <summary>
