@@ -53,8 +53,11 @@ internal static class KafkaTelemetry
     /// <summary>Whether a produced record gets a span or a measurement.</summary>
     public static bool ObservingSends => Source.HasListeners() || SentMessages.Enabled || OperationDuration.Enabled;
 
-    /// <summary>Counts consumed records of one partition (the consumer's poll thread, once per record).</summary>
-    public static void Consumed(TopicPartition partition, string groupId)
+    /// <summary>
+    /// Counts a consumed record of one partition (the consumer's poll thread, once per record). Given the topic and
+    /// partition, not the record's TopicPartition, which Confluent.Kafka makes anew per call.
+    /// </summary>
+    public static void Consumed(string topic, Partition partition, string groupId)
     {
         if (!ConsumedMessages.Enabled)
             return;
@@ -62,8 +65,8 @@ internal static class KafkaTelemetry
         {
             { SystemTag, System },
             { OperationNameTag, "poll" },
-            { DestinationTag, partition.Topic },
-            { PartitionTag, PartitionId(partition.Partition) },
+            { DestinationTag, topic },
+            { PartitionTag, PartitionId(partition) },
             { GroupTag, groupId },
         });
     }
