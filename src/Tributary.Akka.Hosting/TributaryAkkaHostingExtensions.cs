@@ -99,11 +99,7 @@ public static class TributaryAkkaHostingExtensions
     public static AkkaConfigurationBuilder WithKafkaStream<TResult>(this AkkaConfigurationBuilder builder, string name,
         Func<KafkaStreamContext, DrainingControl<TResult>> run, Action<KafkaStreamOptions>? configure = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(run);
-        var options = new KafkaStreamOptions();
-        configure?.Invoke(options);
-        var state = new KafkaStreamState(name, options);
+        var state = KafkaStreamState.Register(name, run, configure);
         // A fallback: the application's own setting of this timeout wins.
         builder.AddHocon(ConfigurationFactory.ParseString(
             $"akka.coordinated-shutdown.phases.service-requests-done.timeout = {(long)DefaultDrainTimeout.TotalMilliseconds}ms"), HoconAddMode.Append);
@@ -121,7 +117,7 @@ public static class TributaryAkkaHostingExtensions
                 return Done.Instance;
             });
         });
-        return builder.WithHealthCheck(new AkkaHealthCheckRegistration(name, new KafkaStreamAkkaHealthCheck(state), HealthStatus.Unhealthy, options.HealthCheckTags));
+        return builder.WithHealthCheck(new AkkaHealthCheckRegistration(name, new KafkaStreamAkkaHealthCheck(state), HealthStatus.Unhealthy, state.Options.HealthCheckTags));
     }
 
     private static (IConfiguration Configuration, ILogger Logger) FromHost(ActorSystem system, string name)

@@ -14,6 +14,8 @@ using Tributary.Streams.Helpers;
 using Tributary.Streams.Messages;
 using Tributary.Streams.Settings;
 
+using static Tributary.Hosting.Tests.HostTesting;
+
 namespace Tributary.Hosting.Tests;
 
 /// <summary>
@@ -22,8 +24,6 @@ namespace Tributary.Hosting.Tests;
 /// </summary>
 public sealed class AkkaHostedStreamTests(AkkaHostedStreamTests.Cluster cluster) : IClassFixture<AkkaHostedStreamTests.Cluster>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task A_stream_in_the_actor_system_of_Akka_Hosting_uses_settings_from_configuration_reports_healthy_and_drains_committing_when_the_host_stops()
     {
@@ -53,7 +53,7 @@ public sealed class AkkaHostedStreamTests(AkkaHostedStreamTests.Cluster cluster)
             }), group: "akka-shouter");
 
         await host.StartAsync().WaitAsync(Patience);
-        await ProduceAsync(input, 20);
+        await ProduceAsync(cluster.Kafka.BootstrapServers, input, 20);
         await EventuallyAsync(() => Volatile.Read(ref consumed) == 20, "the stream consumed the 20 greetings");
         var health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         await host.StopAsync().WaitAsync(Patience);
@@ -77,7 +77,7 @@ public sealed class AkkaHostedStreamTests(AkkaHostedStreamTests.Cluster cluster)
                     .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), DrainingControl<Done>.Create)
                     .Run(context.Materializer)), group: "akka-broken");
         await host.StartAsync().WaitAsync(Patience);
-        await ProduceAsync("akka-broken", 1);
+        await ProduceAsync(cluster.Kafka.BootstrapServers, "akka-broken", 1);
         var checks = host.Services.GetRequiredService<HealthCheckService>();
 
         HealthReportEntry entry = default;
@@ -114,13 +114,6 @@ public sealed class AkkaHostedStreamTests(AkkaHostedStreamTests.Cluster cluster)
         return builder.Build();
     }
 
-    private async Task ProduceAsync(string topic, int count)
-    {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.Kafka.BootstrapServers }).Build();
-        for (var i = 0; i < count; i++)
-            await producer.ProduceAsync(topic, new Message<string, string> { Key = $"k{i}", Value = $"hello {i}" });
-    }
-
     private long Committed(string group, string topic, int partitions)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = cluster.Kafka.BootstrapServers, GroupId = group }).Build();
@@ -143,17 +136,6 @@ public sealed class AkkaHostedStreamTests(AkkaHostedStreamTests.Cluster cluster)
         }
         consumer.Close();
         return values;
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out waiting for: {what}");
-            await Task.Delay(100);
-        }
     }
 
     /// <summary>One embedded broker for the class, outside every host.</summary>
