@@ -544,10 +544,16 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     public Task MoveTransactionCoordinatorAsync(string transactionalId, int brokerId, CancellationToken cancellationToken = default) =>
         MoveCoordinator(CoordinatorType.Transaction, transactionalId, brokerId, cancellationToken);
 
-    /// <summary>The id of the broker that coordinates consumer group <paramref name="groupId"/> now (-1 when no broker runs).</summary>
+    /// <summary>
+    /// The id of the broker that coordinates consumer group <paramref name="groupId"/> now: the leader of its
+    /// <c>__consumer_offsets</c> partition (created on first use), -1 while that partition has no leader.
+    /// </summary>
     public int GetGroupCoordinator(string groupId) => _controller.Coordinators.CoordinatorOf(CoordinatorType.Group, groupId)?.Id ?? -1;
 
-    /// <summary>The id of the broker that coordinates transactional id <paramref name="transactionalId"/> now (-1 when no broker runs).</summary>
+    /// <summary>
+    /// The id of the broker that coordinates transactional id <paramref name="transactionalId"/> now: the leader of its
+    /// <c>__transaction_state</c> partition (created on first use), -1 while that partition has no leader.
+    /// </summary>
     public int GetTransactionCoordinator(string transactionalId) => _controller.Coordinators.CoordinatorOf(CoordinatorType.Transaction, transactionalId)?.Id ?? -1;
 
     private async Task MoveCoordinator(CoordinatorType type, string key, int brokerId, CancellationToken cancellationToken)

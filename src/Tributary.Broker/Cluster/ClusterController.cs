@@ -32,15 +32,18 @@ namespace Tributary.Broker.Cluster;
 /// (reassignments): this controller, under its lock; a replica's log exists before any leadership names it, and a
 /// replica moved away keeps its (emptied) log object, so a reader holding an older leadership always finds its logs. The high watermark
 /// of a leader: its <see cref="PartitionState"/>, under the partition's lock, from follower progress. Group state:
-/// the group coordinator, under each group's lock. Transaction state: the transaction coordinator, under its lock.
-/// With a data directory, a replica's files (<see cref="PartitionFiles"/>): its log, under the log's lock (the roll's
-/// background fsync only forces closed files to disk); which replica directories exist and the clean shutdown
-/// markers: <see cref="LogStorage"/>, under its lock; the metadata file: <see cref="ClusterMetadataFile"/>, under its
-/// lock, written after every change of what it keeps.</para>
-/// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups;
-/// transactions -> controller -> partition -> replica log; controller -> log storage -> replica log (opening a
-/// replica); controller -> metadata file (the authorizer calls it after releasing its own lock); a replica fetcher
-/// holds no lock while it calls the controller (it takes partition and log locks one at a time). Events raised by a log (fetch and acks waiters)
+/// the group coordinator, under its lock. Transaction state: the transaction coordinator, under its lock. Both write
+/// it to their internal topics' leader logs (through <see cref="PartitionState"/>, like a produce) and rebuild a
+/// partition's state from its new leader's log on the thread pool after an election (<see cref="LeaderElected"/>;
+/// never under this lock). With a data directory, a replica's files (<see cref="PartitionFiles"/>): its log, under the
+/// log's lock (the roll's background fsync only forces closed files to disk); which replica directories exist and the
+/// clean shutdown markers: <see cref="LogStorage"/>, under its lock; the metadata file: <see cref="ClusterMetadataFile"/>,
+/// under its lock, written after every change of what it keeps.</para>
+/// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups ->
+/// controller -> partition -> replica log (the coordinators create their internal topic and append to it under their
+/// own locks); controller -> log storage -> replica log (opening a replica); controller -> metadata file (the
+/// authorizer calls it after releasing its own lock); a replica fetcher holds no lock while it calls the
+/// controller (it takes partition and log locks one at a time). Events raised by a log (fetch and acks waiters)
 /// run outside its lock or take only other logs' locks.</para>
 /// </remarks>
 internal sealed class ClusterController : IAsyncDisposable

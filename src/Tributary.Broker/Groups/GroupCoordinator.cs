@@ -330,7 +330,7 @@ internal sealed class GroupCoordinator : IDisposable
             group.DeadlineTimer?.Dispose();
             GroupLog.GroupDeleted(_logger, groupId);
             // Tombstones for the group and each offset, which compaction then removes.
-            error = _log?.Write(groupId, OffsetsLog.GroupTombstones(group, offsets)) ?? ErrorCode.None;
+            error = _log?.Write(groupId, OffsetsLog.GroupTombstones(groupId, offsets)) ?? ErrorCode.None;
         }
         return error;
     }

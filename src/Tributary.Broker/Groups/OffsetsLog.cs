@@ -77,16 +77,17 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
 
     /// <summary>The record of a consumer group's (KIP-848) group epoch.</summary>
     public static InternalRecordData ConsumerGroupEpoch(ConsumerGroup group) =>
-        new(InternalRecord.Encode(new ConsumerGroupMetadataKey { GroupId = group.GroupId }, InternalRecord.ConsumerGroupMetadataKeyVersion),
-            InternalRecord.Encode(new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch }, 0));
+        new(ConsumerGroupKeyBytes(group.GroupId), InternalRecord.Encode(new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch }, 0));
 
-    /// <summary>The tombstones that delete a group: its metadata (classic and consumer) and every committed offset.</summary>
-    public static List<InternalRecordData> GroupTombstones(Group group, IEnumerable<OffsetKey> offsets)
+    /// <summary>
+    /// The tombstones that delete a group: every committed offset and its metadata, of both group types (a group that
+    /// changed type has records of each).
+    /// </summary>
+    public static List<InternalRecordData> GroupTombstones(string groupId, IEnumerable<OffsetKey> offsets)
     {
-        var records = offsets.Select(key => OffsetTombstone(group.GroupId, key)).ToList();
-        records.Add(group is ConsumerGroup
-            ? new InternalRecordData(InternalRecord.Encode(new ConsumerGroupMetadataKey { GroupId = group.GroupId }, InternalRecord.ConsumerGroupMetadataKeyVersion), null)
-            : new InternalRecordData(GroupKeyBytes(group.GroupId), null));
+        var records = offsets.Select(key => OffsetTombstone(groupId, key)).ToList();
+        records.Add(new InternalRecordData(GroupKeyBytes(groupId), null));
+        records.Add(new InternalRecordData(ConsumerGroupKeyBytes(groupId), null));
         return records;
     }
 
@@ -128,15 +129,17 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
                 }
                 case InternalRecord.GroupMetadataKeyVersion:
                 {
-                    var key = GroupMetadataKey.Read(ref reader, version);
-                    Group(key.Group).Classic = entry.Value is { } value ? ReadValue(value, GroupMetadataValue.Read) : null;
-                    Group(key.Group).ConsumerEpoch = null;
+                    // The group's latest metadata decides its type: a classic record replaces a consumer group's.
+                    var group = Group(GroupMetadataKey.Read(ref reader, version).Group);
+                    group.Classic = entry.Value is { } value ? ReadValue(value, GroupMetadataValue.Read) : null;
+                    if (group.Classic is not null) group.ConsumerEpoch = null;
                     break;
                 }
                 case InternalRecord.ConsumerGroupMetadataKeyVersion:
                 {
-                    var key = ConsumerGroupMetadataKey.Read(ref reader, version);
-                    Group(key.GroupId).ConsumerEpoch = entry.Value is { } value ? ReadValue(value, ConsumerGroupMetadataValue.Read).Epoch : null;
+                    var group = Group(ConsumerGroupMetadataKey.Read(ref reader, version).GroupId);
+                    group.ConsumerEpoch = entry.Value is { } value ? ReadValue(value, ConsumerGroupMetadataValue.Read).Epoch : null;
+                    if (group.ConsumerEpoch is not null) group.Classic = null;
                     break;
                 }
                 // Other KIP-848 records (members, assignments, share groups): membership is not restored.
@@ -171,6 +174,9 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
         InternalRecord.Encode(new OffsetCommitKey { Group = groupId, Topic = key.Topic, Partition = key.Partition }, InternalRecord.OffsetCommitKeyVersion);
 
     private static byte[] GroupKeyBytes(string groupId) => InternalRecord.Encode(new GroupMetadataKey { Group = groupId }, InternalRecord.GroupMetadataKeyVersion);
+
+    private static byte[] ConsumerGroupKeyBytes(string groupId) =>
+        InternalRecord.Encode(new ConsumerGroupMetadataKey { GroupId = groupId }, InternalRecord.ConsumerGroupMetadataKeyVersion);
 }
 
 /// <summary>One group as a partition's log holds it.</summary>

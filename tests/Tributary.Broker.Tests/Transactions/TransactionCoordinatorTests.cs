@@ -5,6 +5,7 @@ using Tributary.Broker.Log;
 using Tributary.Broker.Tests.Groups;
 using Tributary.Broker.Transactions;
 using Tributary.Protocol;
+using Tributary.Protocol.Messages.Internal;
 using static Tributary.Broker.Tests.Transactions.TransactionalBatches;
 
 namespace Tributary.Broker.Tests.Transactions;
@@ -266,5 +267,54 @@ public sealed class TransactionCoordinatorTests : IDisposable
         Init();
         _groups.Clock.Advance(TimeSpan.FromDays(7) + CheckInterval + CheckInterval);
         Assert.Null(_coordinator.Describe(TxId));
+    }
+
+    private PartitionState StatePartition => _cluster.Coordinators.PartitionOf(CoordinatorType.Transaction, TxId)!;
+
+    private List<sbyte> LoggedStatuses() =>
+        InternalTopicLog.Replay(StatePartition.LeaderLog!)
+            .Select(entry => TransactionLog.Replay([entry]).GetValueOrDefault(TxId))
+            .Where(value => value is not null)
+            .Select(value => value!.TransactionStatus)
+            .ToList();
+
+    [Fact]
+    public void Every_state_change_is_a_transaction_log_record_in_the_ids_partition()
+    {
+        var producer = Init();
+        Assert.Equal(ErrorCode.None, Add(producer, 0));
+        Assert.Equal(ErrorCode.None, Produce(producer, 0, 0));
+        Assert.Equal(ErrorCode.None, End(producer, commit: true));
+
+        // Kafka's TransactionState ids: Empty 0, Ongoing 1, PrepareCommit 2, CompleteCommit 4.
+        Assert.Equal([0, 1, 2, 4], LoggedStatuses());
+        var latest = TransactionLog.Replay(InternalTopicLog.Replay(StatePartition.LeaderLog!))[TxId];
+        Assert.Equal((producer.ProducerId, producer.ProducerEpoch), (latest.ProducerId, latest.ProducerEpoch));
+    }
+
+    [Fact]
+    public void A_coordinator_that_loads_a_transaction_prepared_for_commit_writes_its_markers_and_completes_it()
+    {
+        var producer = Init();
+        Assert.Equal(ErrorCode.None, Add(producer, 0));
+        Assert.Equal(ErrorCode.None, Produce(producer, 0, 0));
+        Assert.Equal(0, Log(0).LastStableOffset);
+        // The coordinator stopped after recording PrepareCommit, before any marker (as a crash would leave it).
+        var prepared = new TransactionLogValue
+        {
+            ProducerId = producer.ProducerId, ProducerEpoch = producer.ProducerEpoch, TransactionTimeoutMs = 30_000, TransactionStatus = 2,
+            TransactionPartitions = [new() { Topic = Topic, PartitionIds = [0] }], TransactionLastUpdateTimestampMs = 0, TransactionStartTimestampMs = 0,
+        };
+        var partition = StatePartition;
+        var key = InternalRecord.Encode(new TransactionLogKey { TransactionalId = TxId }, 0);
+        Assert.Equal(ErrorCode.None, InternalTopicLog.Append(partition, partition.Leadership.LeaderEpoch,
+            [new InternalRecordData(key, InternalRecord.Encode(prepared, 0))], 0).Error);
+
+        _coordinator.Load(partition, partition.Leadership, _cluster.Coordinators.Topic(CoordinatorType.Transaction)!.Partitions.Count);
+
+        Assert.Equal(TransactionState.CompleteCommit, State);
+        Assert.Equal(Log(0).HighWatermark, Log(0).LastStableOffset);
+        Assert.False(Log(0).HasOpenTransaction(producer.ProducerId));
+        Assert.Equal(4, LoggedStatuses().Last());
     }
 }
