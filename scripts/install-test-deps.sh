@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real Kafka clients that the interop tests use as peers (clients we did not write):
-# kcat, kafka-python and confluent-kafka-python from Debian, kafkajs and kafka-node from npm. Idempotent.
+# kcat, kafka-python, confluent-kafka-python and Burrow (a lag monitor reading __consumer_offsets) from Debian,
+# kafkajs and kafka-node from npm. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,7 @@ missing=()
 command -v kcat >/dev/null || missing+=(kcat)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
+command -v Burrow >/dev/null || missing+=(burrow)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

@@ -59,8 +59,11 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         var brokers = Enumerable.Range(1, options.Brokers).Select(id => new BrokerNode(id, options.Host, options.Listeners, settings.RackOf(id)));
         _controller = new ClusterController(settings, brokers, _logger);
         _groups = new GroupCoordinator(settings.Groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Groups"),
-            () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList());
+            () => _controller.Topics.Select(topic => new TopicMetadata(topic.Id, topic.Name, topic.Partitions.Count)).ToList(),
+            new OffsetsLog(_controller.Coordinators, options.TimeProvider));
+        _controller.Coordinators.OnLoad(CoordinatorType.Group, _groups.Load);
         _transactions = new TransactionCoordinator(settings.Transactions, _controller, _groups, options.TimeProvider, options.LoggerFactory.CreateLogger("Tributary.Broker.Transactions"));
+        _controller.Coordinators.OnLoad(CoordinatorType.Transaction, _transactions.Load);
         _authorizer = options.EnableAuthorizer
             ? new Authorizer(true, options.SuperUsers, options.AllowEveryoneIfNoAclFound, options.LoggerFactory.CreateLogger("Tributary.Broker.Authorizer"))
             : Authorizer.Disabled;
@@ -474,23 +477,28 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         .Leadership.Leader;
 
     /// <summary>
-    /// Makes <paramref name="brokerId"/> the coordinator of consumer group <paramref name="groupId"/> (while it runs),
-    /// as when the leadership of the group's <c>__consumer_offsets</c> partition moves in Kafka. The group keeps its
-    /// state (members, generation, offsets). Clients see NOT_COORDINATOR from the old coordinator on their next group
-    /// request (heartbeat, commit, join...), look the coordinator up again with FindCoordinator, and carry on with
-    /// the new one without a rebalance. Works before the group exists too.
+    /// Makes <paramref name="brokerId"/> the coordinator of consumer group <paramref name="groupId"/>: the leadership of
+    /// the group's <c>__consumer_offsets</c> partition moves there (as <see cref="MoveLeaderAsync"/>), and the broker
+    /// loads the partition's groups and committed offsets from its replica of the log; the task completes once it has.
+    /// Clients see NOT_COORDINATOR from the old coordinator on their next group request (heartbeat, commit, join...),
+    /// look the coordinator up again with FindCoordinator, and carry on with the new one: committed offsets are kept,
+    /// and members of a classic group rejoin (the new coordinator knows the group's last generation from the log, not
+    /// its live sessions). Works before the group exists too (other groups of the same partition move with it).
     /// </summary>
     /// <exception cref="ArgumentException">No broker has that id, or it is not running.</exception>
+    /// <exception cref="EmbeddedKafkaException">PREFERRED_LEADER_NOT_AVAILABLE when the broker is not an in-sync replica of the partition.</exception>
     public Task MoveGroupCoordinatorAsync(string groupId, int brokerId, CancellationToken cancellationToken = default) =>
         MoveCoordinator(CoordinatorType.Group, groupId, brokerId, cancellationToken);
 
     /// <summary>
-    /// Makes <paramref name="brokerId"/> the coordinator of transactional id <paramref name="transactionalId"/> (while
-    /// it runs), as when the leadership of its <c>__transaction_state</c> partition moves in Kafka. The transaction
-    /// state is kept. Transactional producers see NOT_COORDINATOR on their next request to the old coordinator
+    /// Makes <paramref name="brokerId"/> the coordinator of transactional id <paramref name="transactionalId"/>: the
+    /// leadership of its <c>__transaction_state</c> partition moves there, and the broker loads the partition's
+    /// transactional ids from its replica of the log (a transaction being committed or aborted is completed); the task
+    /// completes once it has. Transactional producers see NOT_COORDINATOR on their next request to the old coordinator
     /// (AddPartitionsToTxn, EndTxn...), find the new one with FindCoordinator and retry there; the transaction goes on.
     /// </summary>
     /// <exception cref="ArgumentException">No broker has that id, or it is not running.</exception>
+    /// <exception cref="EmbeddedKafkaException">PREFERRED_LEADER_NOT_AVAILABLE when the broker is not an in-sync replica of the partition.</exception>
     public Task MoveTransactionCoordinatorAsync(string transactionalId, int brokerId, CancellationToken cancellationToken = default) =>
         MoveCoordinator(CoordinatorType.Transaction, transactionalId, brokerId, cancellationToken);
 
@@ -500,14 +508,15 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     /// <summary>The id of the broker that coordinates transactional id <paramref name="transactionalId"/> now (-1 when no broker runs).</summary>
     public int GetTransactionCoordinator(string transactionalId) => _controller.Coordinators.CoordinatorOf(CoordinatorType.Transaction, transactionalId)?.Id ?? -1;
 
-    private Task MoveCoordinator(CoordinatorType type, string key, int brokerId, CancellationToken cancellationToken)
+    private async Task MoveCoordinator(CoordinatorType type, string key, int brokerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         if (!FindBroker(brokerId).IsAlive) throw new ArgumentException($"Broker {brokerId} is not running.", nameof(brokerId));
-        _controller.Coordinators.Move(type, key, brokerId);
-        return Task.CompletedTask;
+        var result = _controller.Coordinators.Move(type, key, brokerId);
+        if (result.Error != ErrorCode.ElectionNotNeeded) ThrowOnError(result);
+        await _controller.Coordinators.WaitLoadedAsync(type, key, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

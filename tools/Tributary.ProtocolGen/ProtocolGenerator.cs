@@ -19,10 +19,7 @@ public static class ProtocolGenerator
     /// <summary>Generates the sources for every definition in <paramref name="jsonFiles"/>, sorted by file name.</summary>
     public static IReadOnlyList<GeneratedFile> Generate(IEnumerable<string> jsonFiles)
     {
-        var loaded = jsonFiles
-            .OrderBy(Path.GetFileName, StringComparer.Ordinal)
-            .Select(SchemaLoader.LoadFile)
-            .ToList();
+        var loaded = Load(jsonFiles);
         var specs = CapResponsesAtRequestVersions(loaded.Where(spec => !spec.SupportedVersions.IsEmpty).ToList());
         var models = specs.Select(ModelBuilder.Build).ToList();
         var files = models.Select(m => new GeneratedFile($"{m.Name}.g.cs", MessageEmitter.Emit(m))).ToList();
@@ -31,6 +28,23 @@ public static class ProtocolGenerator
         files.Add(new GeneratedFile("ApiKeys.g.cs", ApiKeysEmitter.EmitTable(apis)));
         return files.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>
+    /// Generates the record classes of Kafka's internal topics (<c>__consumer_offsets</c>, <c>__transaction_state</c>)
+    /// from their "data" definitions, one file each, in <see cref="MessageEmitter.InternalRecordsNamespace"/>. Kafka
+    /// writes each record's key and value as a 2-byte version followed by the struct in that version; the version
+    /// prefix is the caller's (it picks the record type when reading a key).
+    /// </summary>
+    public static IReadOnlyList<GeneratedFile> GenerateInternalRecords(IEnumerable<string> jsonFiles) =>
+        Load(jsonFiles)
+            .Where(spec => spec.Type == "data" && !spec.SupportedVersions.IsEmpty)
+            .Select(ModelBuilder.Build)
+            .Select(m => new GeneratedFile($"{m.Name}.g.cs", MessageEmitter.Emit(m, MessageEmitter.InternalRecordsNamespace)))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)
+            .ToList();
+
+    private static List<MessageSpec> Load(IEnumerable<string> jsonFiles) =>
+        jsonFiles.OrderBy(Path.GetFileName, StringComparer.Ordinal).Select(SchemaLoader.LoadFile).ToList();
 
     /// <summary>
     /// Only requests carry latestVersionUnstable, but a version exists for both halves of an API or neither:

@@ -20,6 +20,13 @@ public static class RepositoryLayout
     public static string DefinitionsDirectory(string root) =>
         Path.GetFullPath(Path.Combine(root, "..", "shared", "kafka-protocol", "message"));
 
+    /// <summary>Kafka's definitions of the records its coordinators write to the internal topics.</summary>
+    public static string InternalDefinitionsDirectory(string root) =>
+        Path.GetFullPath(Path.Combine(root, "..", "shared", "kafka-protocol", "internal"));
+
+    /// <summary>The folder the generated internal-topic record classes are committed in.</summary>
+    public static string InternalGeneratedDirectory(string root) => Path.Combine(GeneratedDirectory(root), "Internal");
+
     /// <summary>The folder the generated C# is committed in.</summary>
     public static string GeneratedDirectory(string root) =>
         Path.Combine(root, "src", "Tributary.Protocol", "Generated");

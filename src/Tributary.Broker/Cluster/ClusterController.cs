@@ -68,8 +68,14 @@ internal sealed class ClusterController : IAsyncDisposable
         Coordinators = new CoordinatorPlacement(this);
     }
 
-    /// <summary>Which broker coordinates each group and transactional id.</summary>
+    /// <summary>Which broker coordinates each group and transactional id: the leader of the key's internal-topic partition.</summary>
     public CoordinatorPlacement Coordinators { get; }
+
+    /// <summary>
+    /// Raised under the controller's lock when a partition gets a new leader (a new leader epoch with a leader); the
+    /// handler must only schedule work (the coordinators start loading an internal partition).
+    /// </summary>
+    public event Action<PartitionState>? LeaderElected;
 
     /// <summary>Cluster-wide settings; replaced as a whole when a dynamic broker config changes.</summary>
     public ClusterSettings Settings => _settings;
@@ -134,12 +140,30 @@ internal sealed class ClusterController : IAsyncDisposable
     }
 
     /// <summary>
+    /// Creates Kafka's internal topic <paramref name="name"/> (<c>__consumer_offsets</c> or <c>__transaction_state</c>)
+    /// as Kafka does on first use: compacted, with the configured partitions and a replication factor of at most the
+    /// running brokers. Returns the topic (another caller may have created it), or null when no broker runs.
+    /// </summary>
+    public TopicState? CreateInternalTopic(string name, int partitions, short replicationFactor)
+    {
+        var live = LiveBrokers.Count();
+        if (live == 0) return null;
+        var configs = new Dictionary<string, string?> { ["cleanup.policy"] = "compact", ["compression.type"] = "producer" };
+        var created = CreateTopic(new TopicSpec(name, partitions, (short)Math.Min(replicationFactor, live), Configs: configs));
+        return created.Topic ?? (_topics.TryGetValue(name, out var existing) ? existing : null);
+    }
+
+    /// <summary>
     /// The topic for a Metadata request: existing, or created with the cluster defaults when auto-creation is
-    /// on and the client allows it. Returns UNKNOWN_TOPIC_OR_PARTITION otherwise.
+    /// on and the client allows it (an internal topic always, as its coordinators create it). Returns
+    /// UNKNOWN_TOPIC_OR_PARTITION otherwise.
     /// </summary>
     public ControllerResult GetOrAutoCreate(string name, bool clientAllowsAutoCreate)
     {
         if (_topics.TryGetValue(name, out var topic)) return ControllerResult.Ok(topic);
+        // Kafka creates its internal topics on a Metadata request too, whatever auto-creation says, and only as internal topics.
+        if (CoordinatorPlacement.TypeOfTopic(name) is { } type)
+            return Coordinators.Topic(type) is { } created ? ControllerResult.Ok(created) : ControllerResult.Fail(ErrorCode.LeaderNotAvailable, "No broker is running.");
         if (!Settings.AutoCreateTopics || !clientAllowsAutoCreate)
             return ControllerResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
         var created = CreateTopic(new TopicSpec(name));
@@ -193,7 +217,9 @@ internal sealed class ClusterController : IAsyncDisposable
             var list = changes(topic.Config).ToList();
             var error = TopicConfig.Validate(list);
             if (error is not null) return ControllerResult.Fail(ErrorCode.InvalidConfig, error);
-            if (!validateOnly) topic.Config = topic.Config.With(list);
+            if (validateOnly) return ControllerResult.Ok(topic);
+            topic.Config = topic.Config.With(list);
+            ElectLeaderless();
             return ControllerResult.Ok(topic);
         }
     }
@@ -220,10 +246,25 @@ internal sealed class ClusterController : IAsyncDisposable
             var settings = _settings.WithDynamicConfigs(perBroker, configs);
             _settings = settings;
             foreach (var topic in _topics.Values) topic.Config = topic.Config.Rebase(settings.TopicDefaults);
+            ElectLeaderless();
         }
         _logger.LogInformation("Dynamic {Level} configs are now {Configs}", perBroker ? "broker" : "cluster-wide default",
             string.Join(", ", configs.Select(c => $"{c.Key}={c.Value}")));
         return ControllerResult.Ok();
+    }
+
+    /// <summary>
+    /// Elects a leader for each leaderless partition that can have one now (under the lock): after a config change,
+    /// so that turning unclean.leader.election.enable on brings an offline partition back at once, as Kafka's
+    /// controller does when the config changes rather than at its next periodic check.
+    /// </summary>
+    private void ElectLeaderless()
+    {
+        foreach (var partition in AllPartitions().Where(p => p.Leadership.Leader < 0))
+        {
+            var elected = Elect(partition, partition.Leadership);
+            if (elected.Leader >= 0) Publish(partition, elected);
+        }
     }
 
     /// <summary>
@@ -370,10 +411,11 @@ internal sealed class ClusterController : IAsyncDisposable
             if (unknown.Count > 0)
                 return ControllerResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes broker {unknown[0]}, but no such broker is registered.");
 
-            // Kafka keeps both as sorted sets.
+            // Kafka keeps both as sorted sets; the replica list is the target, then the leaving replicas in their
+            // original order, so that a cancellation restores the original list (and preferred leader) exactly.
             var removing = current.Replicas.Except(target).Order().ToList();
             var adding = target.Except(current.Replicas).Order().ToList();
-            var next = current with { Replicas = target.Concat(removing).ToList(), AddingReplicas = adding, RemovingReplicas = removing };
+            var next = current with { Replicas = target.Concat(current.Replicas.Except(target)).ToList(), AddingReplicas = adding, RemovingReplicas = removing };
             Publish(partition, CompleteReassignmentIfCaughtUp(partition, next));
             _logger.LogInformation("Partition {Partition}: reassigning to [{Target}], adding [{Adding}], removing [{Removing}]",
                 partition, string.Join(",", target), string.Join(",", adding), string.Join(",", removing));
@@ -644,6 +686,7 @@ internal sealed class ClusterController : IAsyncDisposable
         partition.Update(leadership with { OfflineReplicas = offline });
         if (!newLeader && leadership.Leader >= 0) BrokerMetrics.IsrChanged(ClusterId, leadership.Leader, isrBefore, leadership.Isr.Count);
         if (leadership.Leader < 0 || !newLeader) return;
+        LeaderElected?.Invoke(partition);
         var markers = new List<PendingMarker>();
         if (_unreplicatedMarkers.Remove(partition, out var unreplicated))
         {

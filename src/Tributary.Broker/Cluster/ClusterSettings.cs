@@ -29,8 +29,17 @@ internal sealed record ClusterSettings
     /// <summary>replica.lag.time.max.ms: how long a follower may go without catching up before it leaves the ISR.</summary>
     public TimeSpan ReplicaLagTimeMax { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>offsets.topic.num.partitions: how many offsets-topic partitions group coordinators are spread over.</summary>
+    /// <summary>offsets.topic.num.partitions: the partitions of <c>__consumer_offsets</c>, which group coordinators are spread over.</summary>
     public int OffsetsTopicPartitions { get; init; } = 50;
+
+    /// <summary>offsets.topic.replication.factor: the replication factor of <c>__consumer_offsets</c> (at most the running brokers).</summary>
+    public short OffsetsTopicReplicationFactor { get; init; } = 3;
+
+    /// <summary>transaction.state.log.num.partitions: the partitions of <c>__transaction_state</c>, which transaction coordinators are spread over.</summary>
+    public int TransactionStateLogPartitions { get; init; } = 50;
+
+    /// <summary>transaction.state.log.replication.factor: the replication factor of <c>__transaction_state</c> (at most the running brokers).</summary>
+    public short TransactionStateLogReplicationFactor { get; init; } = 3;
 
     /// <summary>The one replica selector Kafka ships: consumers read from a replica in their rack (KIP-392).</summary>
     public const string RackAwareReplicaSelectorClass = "org.apache.kafka.common.replica.RackAwareReplicaSelector";

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text;
+using Tributary.Protocol;
 
 namespace Tributary.Broker.Cluster;
 
@@ -14,43 +14,154 @@ internal enum CoordinatorType : sbyte
 }
 
 /// <summary>
-/// Which broker coordinates each group and transactional id. As in Kafka, where a key's coordinator is the leader of
-/// its partition of <c>__consumer_offsets</c> or <c>__transaction_state</c>, a key has a home broker picked by a
-/// stable hash over the brokers the cluster started with; while the home is down the next running broker in that
-/// order takes over (only the keys of a stopped broker move). A test can move a key elsewhere
-/// (<see cref="Move"/>); the move holds while the target runs. The coordinators' state is shared by all
-/// brokers, so a move loses nothing: the new coordinator continues where the old one stopped.
+/// Which broker coordinates each group and transactional id, as in Kafka: the leader of the key's partition of
+/// <c>__consumer_offsets</c> (groups) or <c>__transaction_state</c> (transactional ids), partition
+/// <c>abs(key.hashCode()) % partitions</c> with Java's <c>String.hashCode</c>. The topic is created on first use, as
+/// Kafka creates it on the first FindCoordinator. When a partition gets a new leader, the coordinator of that type
+/// loads the partition's state by replaying the new leader's replica of the log (registered with
+/// <see cref="OnLoad"/>); until then the leader answers COORDINATOR_LOAD_IN_PROGRESS and the other brokers
+/// NOT_COORDINATOR.
 /// </summary>
-internal sealed class CoordinatorPlacement(ClusterController controller)
+internal sealed class CoordinatorPlacement
 {
-    private readonly IReadOnlyList<int> _homes = controller.Brokers.Select(b => b.Id).ToList();
-    private readonly ConcurrentDictionary<(CoordinatorType, string), int> _moved = new();
+    /// <summary>The offsets topic, which holds the groups' committed offsets and metadata.</summary>
+    public const string OffsetsTopic = "__consumer_offsets";
 
-    /// <summary>The running broker that coordinates <paramref name="key"/>, or null when no broker runs.</summary>
-    public BrokerNode? CoordinatorOf(CoordinatorType type, string key)
+    /// <summary>The transaction state topic, which holds every transactional id's state.</summary>
+    public const string TransactionStateTopic = "__transaction_state";
+
+    private readonly ClusterController _controller;
+    private readonly Lock _createLock = new();
+    // The leader epoch each internal partition was last loaded at, and the loads under way.
+    private readonly ConcurrentDictionary<(CoordinatorType, int), int> _loadedEpochs = new();
+    private readonly ConcurrentDictionary<(CoordinatorType, int), Task> _loading = new();
+    private readonly ConcurrentDictionary<CoordinatorType, Action<PartitionState, PartitionLeadership, int>> _loaders = new();
+
+    public CoordinatorPlacement(ClusterController controller)
     {
-        if (_moved.TryGetValue((type, key), out var moved) && controller.Broker(moved) is { IsAlive: true } target) return target;
-        // A group's home: its offsets-topic partition (offsets.topic.num.partitions), spread over the brokers.
-        var hash = type == CoordinatorType.Group ? StableHash(key) % (uint)controller.Settings.OffsetsTopicPartitions : StableHash(key);
-        var start = (int)(hash % (uint)_homes.Count);
-        for (var i = 0; i < _homes.Count; i++)
+        _controller = controller;
+        controller.LeaderElected += partition =>
         {
-            if (controller.Broker(_homes[(start + i) % _homes.Count]) is { IsAlive: true } home) return home;
-        }
-        return controller.LiveBrokers.FirstOrDefault(); // every original broker is gone: any added one
+            if (TypeOfTopic(partition.Topic) is { } type) StartLoad(type, partition);
+        };
     }
 
-    /// <summary>Whether <paramref name="brokerId"/> coordinates <paramref name="key"/> now.</summary>
-    public bool IsCoordinator(CoordinatorType type, string key, int brokerId) => CoordinatorOf(type, key)?.Id == brokerId;
+    /// <summary>
+    /// Registers how the coordinator of <paramref name="type"/> loads one partition of its topic when its broker
+    /// becomes the leader: it drops what it held for the partition and replays the leader's log (the leadership it
+    /// loads for and the topic's partition count are given; appends at an older epoch fail, so a stale load cannot write).
+    /// </summary>
+    public void OnLoad(CoordinatorType type, Action<PartitionState, PartitionLeadership, int> load) => _loaders[type] = load;
 
-    /// <summary>Makes <paramref name="brokerId"/> (which must exist) the coordinator of <paramref name="key"/> while it runs.</summary>
-    public void Move(CoordinatorType type, string key, int brokerId) => _moved[(type, key)] = brokerId;
+    /// <summary>The internal topic of <paramref name="type"/>.</summary>
+    public static string TopicOf(CoordinatorType type) => type == CoordinatorType.Group ? OffsetsTopic : TransactionStateTopic;
 
-    /// <summary>FNV-1a over the key's UTF-8 bytes: the same key maps to the same broker in every process.</summary>
-    private static uint StableHash(string key)
+    /// <summary>Kafka's partition for a key: <c>Utils.abs(key.hashCode()) % partitions</c>, with Java's String.hashCode over UTF-16 code units.</summary>
+    public static int PartitionFor(string key, int partitions)
     {
-        var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(key)) hash = (hash ^ b) * 16777619u;
-        return hash;
+        var hash = 0;
+        foreach (var c in key) hash = unchecked((31 * hash) + c);
+        // Utils.abs maps int.MinValue to 0 rather than overflowing.
+        var abs = hash == int.MinValue ? 0 : Math.Abs(hash);
+        return abs % partitions;
+    }
+
+    /// <summary>The partition of the internal topic that holds <paramref name="key"/>, creating the topic on first use (null when no broker runs).</summary>
+    public PartitionState? PartitionOf(CoordinatorType type, string key) =>
+        Topic(type) is { } topic ? topic.Partition(PartitionFor(key, topic.Partitions.Count)) : null;
+
+    /// <summary>The running broker that coordinates <paramref name="key"/>: the leader of its partition, or null when it has none.</summary>
+    public BrokerNode? CoordinatorOf(CoordinatorType type, string key) =>
+        PartitionOf(type, key)?.Leadership.Leader is var leader and >= 0 && _controller.Broker(leader.Value) is { IsAlive: true } broker ? broker : null;
+
+    /// <summary>
+    /// NONE when <paramref name="brokerId"/> coordinates <paramref name="key"/> and has loaded its partition;
+    /// COORDINATOR_LOAD_IN_PROGRESS while it loads; NOT_COORDINATOR when another broker (or none) leads the partition.
+    /// </summary>
+    public ErrorCode Check(CoordinatorType type, string key, int brokerId)
+    {
+        if (PartitionOf(type, key) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
+        var leadership = partition.Leadership;
+        if (leadership.Leader != brokerId) return ErrorCode.NotCoordinator;
+        if (IsLoaded(type, partition, leadership)) return ErrorCode.None;
+        StartLoad(type, partition);
+        return ErrorCode.CoordinatorLoadInProgress;
+    }
+
+    /// <summary>Whether the coordinator of <paramref name="type"/> loaded <paramref name="partition"/> at <paramref name="leadership"/>'s epoch.</summary>
+    public bool IsLoaded(CoordinatorType type, PartitionState partition, PartitionLeadership leadership) =>
+        _loadedEpochs.TryGetValue((type, partition.Index), out var epoch) && epoch == leadership.LeaderEpoch;
+
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the coordinator of <paramref name="key"/>: the leader of the key's partition
+    /// moves there, and that broker loads the partition from its replica.
+    /// </summary>
+    public ControllerResult Move(CoordinatorType type, string key, int brokerId) =>
+        PartitionOf(type, key) is { } partition
+            ? _controller.MoveLeader(partition, brokerId)
+            : ControllerResult.Fail(ErrorCode.CoordinatorNotAvailable, "No broker is running.");
+
+    /// <summary>Waits until the coordinator of <paramref name="key"/> has loaded its partition at the current leader epoch.</summary>
+    public async Task WaitLoadedAsync(CoordinatorType type, string key, CancellationToken cancellationToken)
+    {
+        while (PartitionOf(type, key) is { } partition && partition.Leadership is { Leader: >= 0 } leadership && !IsLoaded(type, partition, leadership))
+        {
+            StartLoad(type, partition);
+            if (_loading.TryGetValue((type, partition.Index), out var load)) await load.WaitAsync(cancellationToken).ConfigureAwait(false);
+            else await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The internal topic of <paramref name="type"/>, created on first use; null when no broker runs.</summary>
+    public TopicState? Topic(CoordinatorType type)
+    {
+        var name = TopicOf(type);
+        if (_controller.TryGetTopic(name, out var topic)) return topic;
+        lock (_createLock)
+        {
+            if (_controller.TryGetTopic(name, out topic)) return topic;
+            var settings = _controller.Settings;
+            var (partitions, replicationFactor) = type == CoordinatorType.Group
+                ? (settings.OffsetsTopicPartitions, settings.OffsetsTopicReplicationFactor)
+                : (settings.TransactionStateLogPartitions, settings.TransactionStateLogReplicationFactor);
+            var created = _controller.CreateInternalTopic(name, partitions, replicationFactor);
+            if (created is null) return null;
+            // A new topic has nothing to load: every partition is ready at its first leader epoch.
+            foreach (var partition in created.Partitions) _loadedEpochs[(type, partition.Index)] = partition.Leadership.LeaderEpoch;
+            return created;
+        }
+    }
+
+    /// <summary>The coordinator whose internal topic <paramref name="topic"/> is, or null for any other topic.</summary>
+    public static CoordinatorType? TypeOfTopic(string topic) => topic switch
+    {
+        OffsetsTopic => CoordinatorType.Group,
+        TransactionStateTopic => CoordinatorType.Transaction,
+        _ => null,
+    };
+
+    /// <summary>Loads the partition on the thread pool (never under the controller's lock), once per leader epoch.</summary>
+    private void StartLoad(CoordinatorType type, PartitionState partition)
+    {
+        var slot = (type, partition.Index);
+        if (_loading.ContainsKey(slot)) return;
+        var load = new Task(() =>
+        {
+            try
+            {
+                // Leadership may move again while loading: load until the epoch loaded is the current one.
+                while (partition.Leadership is { Leader: >= 0 } leadership && !IsLoaded(type, partition, leadership))
+                {
+                    var partitions = _controller.TryGetTopic(partition.Topic, out var topic) ? topic.Partitions.Count : 0;
+                    if (_loaders.TryGetValue(type, out var loader)) loader(partition, leadership, partitions);
+                    _loadedEpochs[slot] = leadership.LeaderEpoch;
+                }
+            }
+            finally
+            {
+                _loading.TryRemove(slot, out _);
+            }
+        });
+        if (_loading.TryAdd(slot, load)) load.Start(TaskScheduler.Default);
     }
 }

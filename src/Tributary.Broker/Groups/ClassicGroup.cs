@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tributary.Protocol;
+using Tributary.Protocol.Messages.Internal;
 
 namespace Tributary.Broker.Groups;
 
@@ -33,6 +34,37 @@ internal sealed partial class ClassicGroup : Group
         _options = options;
         _logger = logger;
     }
+    /// <summary>
+    /// Takes the last generation a partition's log recorded (a coordinator loading its partition), as Kafka loads a
+    /// group: generation, protocol, leader, and the members with their subscriptions and assignments, whose sessions
+    /// start again at <paramref name="now"/>. A group with members is Stable, so they go on heartbeating without a rebalance.
+    /// </summary>
+    public void Restore(GroupMetadataValue metadata, DateTimeOffset now)
+    {
+        GenerationId = metadata.Generation;
+        ProtocolType = metadata.ProtocolType.Length == 0 ? null : metadata.ProtocolType;
+        ProtocolName = metadata.Protocol;
+        LeaderId = metadata.Leader;
+        foreach (var stored in metadata.Members)
+        {
+            var member = new GroupMember(stored.MemberId, new JoinGroupCommand
+            {
+                GroupId = GroupId,
+                MemberId = stored.MemberId,
+                GroupInstanceId = stored.GroupInstanceId,
+                ClientId = stored.ClientId,
+                ClientHost = stored.ClientHost,
+                SessionTimeout = TimeSpan.FromMilliseconds(stored.SessionTimeout),
+                RebalanceTimeout = TimeSpan.FromMilliseconds(stored.RebalanceTimeout >= 0 ? stored.RebalanceTimeout : stored.SessionTimeout),
+                ProtocolType = metadata.ProtocolType,
+                Protocols = [new GroupProtocol(metadata.Protocol ?? "", stored.Subscription)],
+            }, now) { Assignment = stored.Assignment };
+            _members[member.MemberId] = member;
+            if (member.GroupInstanceId is { } instanceId) _memberIdByInstanceId[instanceId] = member.MemberId;
+        }
+        State = _members.Count > 0 ? GroupState.Stable : GroupState.Empty;
+    }
+
     /// <summary>The current state.</summary>
     public GroupState State { get; private set; } = GroupState.Empty;
     /// <summary>The generation, bumped by every completed rebalance.</summary>

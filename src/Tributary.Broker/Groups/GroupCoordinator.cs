@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Tributary.Broker.Cluster;
 using Tributary.Protocol;
 
 namespace Tributary.Broker.Groups;
@@ -7,9 +8,12 @@ namespace Tributary.Broker.Groups;
 /// The cluster's group coordinator: classic groups (JoinGroup/SyncGroup) and consumer groups of the new protocol
 /// (KIP-848, ConsumerGroupHeartbeat) side by side, their membership, rebalances and committed offsets. A group
 /// changes type when the other protocol's first member arrives and it is empty, or online while members upgrade
-/// (see <see cref="GroupConversion"/>). One instance serves every broker, so groups survive a broker stop. All
-/// state sits behind one lock; answers to waiting JoinGroup and SyncGroup requests are delivered after it is
-/// released. Session, rebalance and initial-delay timeouts run on the injected <see cref="TimeProvider"/>.
+/// (see <see cref="GroupConversion"/>). Every change is written to the group's partition of <c>__consumer_offsets</c>
+/// (<see cref="OffsetsLog"/>); the broker leading that partition serves the group, and a broker that becomes its
+/// leader rebuilds the partition's groups from its replica of the log (<see cref="Load"/>), dropping what was held
+/// for it before. All state sits behind one lock; answers to waiting JoinGroup and SyncGroup requests are delivered
+/// after it is released. Session, rebalance and initial-delay timeouts run on the injected <see cref="TimeProvider"/>.
+/// Without an <see cref="OffsetsLog"/> (unit tests) groups live in memory only.
 /// </summary>
 internal sealed class GroupCoordinator : IDisposable
 {
@@ -19,15 +23,70 @@ internal sealed class GroupCoordinator : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<IReadOnlyCollection<TopicMetadata>> _topics;
+    private readonly OffsetsLog? _log;
     private bool _disposed;
 
-    /// <summary>Creates a coordinator without groups; <paramref name="topics"/> tells consumer groups which topics exist.</summary>
-    public GroupCoordinator(GroupCoordinatorOptions options, TimeProvider time, ILogger logger, Func<IReadOnlyCollection<TopicMetadata>>? topics = null)
+    /// <summary>
+    /// Creates a coordinator without groups; <paramref name="topics"/> tells consumer groups which topics exist, and
+    /// <paramref name="log"/> is where groups and offsets are written (none: in memory only).
+    /// </summary>
+    public GroupCoordinator(GroupCoordinatorOptions options, TimeProvider time, ILogger logger, Func<IReadOnlyCollection<TopicMetadata>>? topics = null,
+        OffsetsLog? log = null)
     {
         _options = options;
         _time = time;
         _logger = logger;
         _topics = topics ?? (() => []);
+        _log = log;
+    }
+
+    /// <summary>
+    /// Waits until the in-sync replicas of the group's <c>__consumer_offsets</c> partition hold what was written for it
+    /// (acks=all, as Kafka answers a commit): NONE, or NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE.
+    /// </summary>
+    public Task<ErrorCode> WaitReplicatedAsync(string groupId, CancellationToken cancellationToken) =>
+        _log?.WaitReplicatedAsync(groupId, cancellationToken) ?? Task.FromResult(ErrorCode.None);
+
+    /// <summary>
+    /// Loads partition <paramref name="partition"/> of <c>__consumer_offsets</c> for its new leadership: the groups
+    /// held for it are dropped (their waiting requests get NOT_COORDINATOR) and rebuilt from the leader's replica of
+    /// the log, with their committed offsets, open transactions' offsets, a classic group's last stable generation
+    /// with its members, and a consumer group's epoch (its members rejoin).
+    /// </summary>
+    /// <param name="partition">The partition.</param>
+    /// <param name="leadership">The leadership it is loaded for.</param>
+    /// <param name="partitions">How many partitions <c>__consumer_offsets</c> has (which groups the partition holds).</param>
+    public void Load(PartitionState partition, PartitionLeadership leadership, int partitions)
+    {
+        var loaded = OffsetsLog.Replay(InternalTopicLog.Replay(partition.ReplicaLog(leadership.Leader)));
+        var done = new DeferredCompletions();
+        lock (_lock)
+        {
+            if (_disposed) return;
+            foreach (var group in _groups.Values.Where(g => CoordinatorPlacement.PartitionFor(g.GroupId, partitions) == partition.Index).ToList())
+            {
+                group.AbortWaiters(ErrorCode.NotCoordinator, done);
+                group.DeadlineTimer?.Dispose();
+                _groups.Remove(group.GroupId);
+            }
+            var now = _time.GetUtcNow();
+            foreach (var state in loaded.Values.Where(g => g.Exists))
+            {
+                Group group = state.ConsumerEpoch is { } epoch ? Restored(new ConsumerGroup(state.GroupId, _options, _logger), g => g.Restore(epoch))
+                    : Restored(NewClassicGroup(state.GroupId), g => { if (state.Classic is { } classic) g.Restore(classic, now); });
+                group.Offsets.Restore(state);
+                _groups[state.GroupId] = group;
+                ArmTimer(group, now);
+            }
+        }
+        done.Run();
+        GroupLog.PartitionLoaded(_logger, partition.Index, leadership.Leader, leadership.LeaderEpoch, loaded.Values.Count(g => g.Exists));
+
+        static TGroup Restored<TGroup>(TGroup group, Action<TGroup> restore)
+        {
+            restore(group);
+            return group;
+        }
     }
 
     /// <summary>
@@ -132,27 +191,43 @@ internal sealed class GroupCoordinator : IDisposable
     public IReadOnlyList<ErrorCode> CommitOffsets(OffsetCommitCommand commit) =>
         // A commit outside group management (generation -1) may create the group; others need a live group.
         Apply(commit.GroupId, create: commit.GenerationId < 0, newGroup: () => NewClassicGroup(commit.GroupId),
-            (group, now, _) => group.CommitOffsets(commit, now),
+            (group, now, _) => WriteOffsets(commit, group.CommitOffsets(commit, now), now),
             () => commit.Offsets.Select(_ => ErrorCode.IllegalGeneration).ToList());
 
     /// <summary>
     /// TxnOffsetCommit: stages offsets for <paramref name="producerId"/>'s transaction (creating the group, as
-    /// Kafka does); one error per offset, in the command's order.
+    /// Kafka does), written as the producer's transactional records; one error per offset, in the command's order.
     /// </summary>
-    public IReadOnlyList<ErrorCode> CommitTransactionalOffsets(OffsetCommitCommand commit, long producerId) =>
+    public IReadOnlyList<ErrorCode> CommitTransactionalOffsets(OffsetCommitCommand commit, long producerId, short producerEpoch) =>
         Apply(commit.GroupId, create: true, newGroup: () => NewClassicGroup(commit.GroupId),
-            (group, now, _) => group.CommitTransactionalOffsets(commit, producerId, now),
+            (group, now, _) => WriteOffsets(commit, group.CommitTransactionalOffsets(commit, producerId, now), now, producerId, producerEpoch),
             () => commit.Offsets.Select(_ => ErrorCode.CoordinatorNotAvailable).ToList());
 
-    /// <summary>The transaction marker for a group: <paramref name="producerId"/>'s staged offsets become visible, or are dropped.</summary>
-    public void CompleteTransactionalOffsets(string groupId, long producerId, bool commit) =>
-        Apply(groupId, create: false, newGroup: null,
-            (group, _, _) =>
-            {
+    /// <summary>Writes the offsets stored without error to the group's partition; a failed write fails them all.</summary>
+    private IReadOnlyList<ErrorCode> WriteOffsets(OffsetCommitCommand commit, IReadOnlyList<ErrorCode> errors, DateTimeOffset now, long producerId = -1, short producerEpoch = -1)
+    {
+        if (_log is null) return errors;
+        var records = commit.Offsets.Where((_, i) => errors[i] == ErrorCode.None)
+            .Select(o => OffsetsLog.Offset(commit.GroupId, o.Key, new CommittedOffset(o.Offset, o.LeaderEpoch, o.Metadata ?? "", o.CommitTimestamp ?? now)))
+            .ToList();
+        var error = _log.Write(commit.GroupId, records, producerId, producerEpoch);
+        return error == ErrorCode.None ? errors : errors.Select(e => e == ErrorCode.None ? error : e).ToList();
+    }
+
+    /// <summary>
+    /// A transaction marker reached partition <paramref name="partition"/> of <c>__consumer_offsets</c> (out of
+    /// <paramref name="partitions"/>): the offsets <paramref name="producerId"/> staged in that partition's groups become
+    /// visible, or are dropped, as Kafka's coordinator completes them at the marker.
+    /// </summary>
+    public void CompleteTransactionalOffsets(int partition, int partitions, long producerId, bool commit)
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            foreach (var group in _groups.Values.Where(g => CoordinatorPlacement.PartitionFor(g.GroupId, partitions) == partition))
                 group.Offsets.Complete(producerId, commit);
-                return true;
-            },
-            () => false);
+        }
+    }
 
     /// <summary>OffsetFetch: the committed offsets of <paramref name="partitions"/>, or of every partition when null (-1 when none).</summary>
     public IReadOnlyList<FetchedOffset> FetchOffsets(string groupId, IReadOnlyList<OffsetKey>? partitions, bool requireStable) =>
@@ -172,7 +247,14 @@ internal sealed class GroupCoordinator : IDisposable
     /// <summary>OffsetDelete: removes committed offsets of partitions the group no longer consumes.</summary>
     public OffsetDeleteResult DeleteOffsets(string groupId, IReadOnlyList<OffsetKey> partitions) =>
         Apply(groupId, create: false, newGroup: null,
-            (group, _, _) => group.DeleteOffsets(partitions),
+            (group, _, _) =>
+            {
+                var result = group.DeleteOffsets(partitions);
+                var tombstones = partitions.Where((_, i) => result.Error == ErrorCode.None && result.Partitions[i] == ErrorCode.None)
+                    .Select(key => OffsetsLog.OffsetTombstone(groupId, key)).ToList();
+                var error = _log?.Write(groupId, tombstones) ?? ErrorCode.None;
+                return error == ErrorCode.None ? result : new OffsetDeleteResult(error, []);
+            },
             () => new OffsetDeleteResult(ErrorCode.GroupIdNotFound, []));
 
     /// <summary>DescribeGroups: an unknown group is described as "Dead" without members, as Kafka does.</summary>
@@ -240,12 +322,15 @@ internal sealed class GroupCoordinator : IDisposable
             return ErrorCode.InvalidGroupId;
         if (!_groups.TryGetValue(groupId, out var group))
             return ErrorCode.GroupIdNotFound;
+        var offsets = group.Offsets.CommittedKeys.ToList();
         var error = group.Delete();
         if (error == ErrorCode.None)
         {
             _groups.Remove(groupId);
             group.DeadlineTimer?.Dispose();
             GroupLog.GroupDeleted(_logger, groupId);
+            // Tombstones for the group and each offset, which compaction then removes.
+            error = _log?.Write(groupId, OffsetsLog.GroupTombstones(group, offsets)) ?? ErrorCode.None;
         }
         return error;
     }
@@ -262,6 +347,7 @@ internal sealed class GroupCoordinator : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            var before = MetadataMark.Of(_groups.GetValueOrDefault(groupId));
             if (!_groups.TryGetValue(groupId, out var group))
             {
                 if (!create || newGroup is null)
@@ -276,6 +362,7 @@ internal sealed class GroupCoordinator : IDisposable
             group.Reconcile(now, done);
             if (GroupConversion.TryDowngrade(group, _options, _logger, _topics(), now, done) is { } downgraded)
                 Replace(group, downgraded);
+            WriteMetadataIfChanged(before, _groups[groupId], now);
             ArmTimer(_groups[groupId], now);
         }
         done.Run();
@@ -320,12 +407,42 @@ internal sealed class GroupCoordinator : IDisposable
             if (_disposed || _groups.GetValueOrDefault(group.GroupId) != group)
                 return;
             var now = _time.GetUtcNow();
+            var before = MetadataMark.Of(group);
             group.Reconcile(now, done);
             if (GroupConversion.TryDowngrade(group, _options, _logger, _topics(), now, done) is { } downgraded)
                 group = Replace(group, downgraded);
+            WriteMetadataIfChanged(before, group, now);
             ArmTimer(group, now);
         }
         done.Run();
+    }
+
+    /// <summary>
+    /// Writes a group's metadata when it moved on: a classic group's generation once it is stable (with the leader's
+    /// assignment) or empty, as Kafka stores it, and a consumer group's new group epoch. Groups that only hold offsets
+    /// (no protocol type) have none, as in Kafka. A failed write leaves the log behind; the next change writes again.
+    /// </summary>
+    private void WriteMetadataIfChanged(MetadataMark before, Group after, DateTimeOffset now)
+    {
+        if (_log is null || MetadataMark.Of(after) == before) return;
+        InternalRecordData? record = after switch
+        {
+            ClassicGroup { ProtocolType: not null, State: GroupState.Stable or GroupState.Empty } classic => OffsetsLog.GroupMetadata(classic, now),
+            ConsumerGroup consumer => OffsetsLog.ConsumerGroupEpoch(consumer),
+            _ => null,
+        };
+        if (record is { } metadata) _log.Write(after.GroupId, [metadata]);
+    }
+
+    /// <summary>What a group's metadata record depends on: the group object, its generation or epoch, its state.</summary>
+    private readonly record struct MetadataMark(Group? Group, int Generation, GroupState? State)
+    {
+        public static MetadataMark Of(Group? group) => group switch
+        {
+            ClassicGroup classic => new(classic, classic.GenerationId, classic.State),
+            ConsumerGroup consumer => new(consumer, consumer.GroupEpoch, null),
+            _ => default,
+        };
     }
 
     private void ArmTimer(Group group, DateTimeOffset now)

@@ -35,6 +35,9 @@ internal static partial class GroupLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} converted from {From} to {To}: {Reason}")]
     public static partial void GroupConverted(ILogger logger, string groupId, string from, string to, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded partition {Partition} of __consumer_offsets on broker {BrokerId} (leader epoch {LeaderEpoch}): {GroupCount} groups")]
+    public static partial void PartitionLoaded(ILogger logger, int partition, int brokerId, int leaderEpoch, int groupCount);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} was deleted")]
     public static partial void GroupDeleted(ILogger logger, string groupId);
 }

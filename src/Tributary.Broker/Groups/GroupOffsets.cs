@@ -38,6 +38,20 @@ internal sealed class GroupOffsets(GroupCoordinatorOptions options)
         return keys.Select(key => Fetch(key, requireStable)).ToList();
     }
 
+    /// <summary>The partitions with a committed offset.</summary>
+    public IReadOnlyCollection<OffsetKey> CommittedKeys => _committed.Keys;
+
+    /// <summary>Takes the offsets a partition's log held for the group (a coordinator loading its partition).</summary>
+    public void Restore(LoadedGroup loaded)
+    {
+        foreach (var (key, offset) in loaded.Offsets) _committed[key] = offset;
+        foreach (var (producerId, key, offset) in loaded.Pending)
+        {
+            if (!_pendingByProducer.TryGetValue(producerId, out var pending)) _pendingByProducer[producerId] = pending = [];
+            pending[key] = offset;
+        }
+    }
+
     /// <summary>Forgets one partition's committed offset.</summary>
     public void Remove(OffsetKey key) => _committed.Remove(key);
 

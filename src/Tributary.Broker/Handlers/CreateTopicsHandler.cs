@@ -32,7 +32,7 @@ internal sealed class CreateTopicsHandler : ApiHandler<CreateTopicsRequest>
                 ? ControllerResult.Fail(ErrorCode.InvalidRequest, $"Topic '{wanted.Name}' appears more than once in the request.")
                 : !clusterCreate && !context.Authorize(AclOperation.Create, AclResourceType.Topic, wanted.Name)
                     ? ControllerResult.Fail(ErrorCode.TopicAuthorizationFailed, "Authorization failed.")
-                    : context.Cluster.CreateTopic(Spec(wanted), request.validateOnly);
+                    : context.Cluster.CreateTopic(Spec(wanted), request.ValidateOnly);
             result.ErrorCode = (short)outcome.Error;
             result.ErrorMessage = outcome.Message;
             if (outcome.Error == ErrorCode.None && context.ApiVersion >= DetailsVersion)

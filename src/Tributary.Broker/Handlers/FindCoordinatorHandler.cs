@@ -6,9 +6,12 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers;
 
 /// <summary>
-/// FindCoordinator: the group or transaction coordinator for a key is the running broker that
-/// <see cref="CoordinatorPlacement"/> names (a stable hash of the key, or where a test moved it); the other brokers
-/// answer that key's requests with NOT_COORDINATOR, which sends clients back here.
+/// FindCoordinator: the group or transaction coordinator for a key is the leader of the key's partition of
+/// <c>__consumer_offsets</c> (groups) or <c>__transaction_state</c> (transactional ids), partition
+/// <c>abs(key.hashCode()) % partitions</c> as in Kafka (<see cref="CoordinatorPlacement"/>); the first lookup creates
+/// the topic, as Kafka does. The other brokers answer that key's requests with NOT_COORDINATOR, which sends clients
+/// back here; the leader answers COORDINATOR_LOAD_IN_PROGRESS while it replays the partition after becoming leader.
+/// A partition without a leader is COORDINATOR_NOT_AVAILABLE.
 /// A group key needs DESCRIBE on the group (else GROUP_AUTHORIZATION_FAILED), a transaction key DESCRIBE on the
 /// transactional id (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), checked before anything else as in Kafka.
 /// </summary>
@@ -60,6 +63,6 @@ internal sealed class FindCoordinatorHandler : ApiHandler<FindCoordinatorRequest
         if (denied != ErrorCode.None) return (denied, AuthorizationMessages.Of(denied), null);
         if (keyType is not (GroupKey or TransactionKey)) return (ErrorCode.InvalidRequest, $"Unknown coordinator key type {keyType}.", null);
         var coordinator = context.Cluster.Coordinators.CoordinatorOf((CoordinatorType)keyType, key);
-        return coordinator is null ? (ErrorCode.CoordinatorNotAvailable, "No broker is running.", null) : (ErrorCode.None, null, coordinator);
+        return coordinator is null ? (ErrorCode.CoordinatorNotAvailable, "The coordinator is not available.", null) : (ErrorCode.None, null, coordinator);
     }
 }

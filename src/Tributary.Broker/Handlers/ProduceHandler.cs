@@ -18,7 +18,8 @@ namespace Tributary.Broker.Handlers;
 /// every partition gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its partitions get
 /// TOPIC_AUTHORIZATION_FAILED, before any existence check). Idempotent produce needs nothing more: IDEMPOTENT_WRITE
 /// is checked by InitProducerId. A topic whose cleanup.policy contains compact refuses records without a key with
-/// INVALID_RECORD, record_errors and error_message as Kafka's LogValidator words them.
+/// INVALID_RECORD, record_errors and error_message as Kafka's LogValidator words them. The internal topics
+/// (<c>__consumer_offsets</c>, <c>__transaction_state</c>) refuse client writes with INVALID_TOPIC_EXCEPTION, as Kafka does.
 /// </summary>
 /// <remarks>
 /// v0-2 may carry message sets of format 0 or 1 (plain or compressed wrappers): they are validated and stored
@@ -118,8 +119,10 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
             result.CurrentLeader = new() { LeaderId = partition!.Leadership.Leader, LeaderEpoch = partition.Leadership.LeaderEpoch };
         }
         if (error != ErrorCode.None) return Fail(result, error);
+        // Only the coordinators write to __consumer_offsets and __transaction_state (Kafka: "Cannot append to internal topic").
+        if (topic!.IsInternal) return Fail(result, ErrorCode.InvalidTopicException);
 
-        var config = topic!.Config;
+        var config = topic.Config;
         var leadership = partition!.Leadership;
         if (acks == -1 && leadership.Isr.Count < config.MinInsyncReplicas) return Fail(result, ErrorCode.NotEnoughReplicas);
         if (data.Records is not { } records) return Fail(result, ErrorCode.CorruptMessage);

@@ -64,15 +64,14 @@ internal sealed class RequestContext
         Authorizer.Authorize(Principal, ClientHost, operation, resourceType, resourceName);
 
     /// <summary>
-    /// NOT_COORDINATOR when this broker does not coordinate group <paramref name="groupId"/> (the client then finds the
-    /// coordinator again with FindCoordinator), NONE when it does.
+    /// NOT_COORDINATOR when this broker does not lead the <c>__consumer_offsets</c> partition of group
+    /// <paramref name="groupId"/> (the client then finds the coordinator again with FindCoordinator),
+    /// COORDINATOR_LOAD_IN_PROGRESS while it loads that partition, NONE when it coordinates the group.
     /// </summary>
-    public ErrorCode GroupCoordinatorError(string groupId) =>
-        Cluster.Coordinators.IsCoordinator(CoordinatorType.Group, groupId, Broker.Id) ? ErrorCode.None : ErrorCode.NotCoordinator;
+    public ErrorCode GroupCoordinatorError(string groupId) => Cluster.Coordinators.Check(CoordinatorType.Group, groupId, Broker.Id);
 
-    /// <summary>NOT_COORDINATOR when this broker does not coordinate transactional id <paramref name="transactionalId"/>, NONE when it does.</summary>
-    public ErrorCode TransactionCoordinatorError(string transactionalId) =>
-        Cluster.Coordinators.IsCoordinator(CoordinatorType.Transaction, transactionalId, Broker.Id) ? ErrorCode.None : ErrorCode.NotCoordinator;
+    /// <summary>As <see cref="GroupCoordinatorError"/>, for transactional id <paramref name="transactionalId"/> and its <c>__transaction_state</c> partition.</summary>
+    public ErrorCode TransactionCoordinatorError(string transactionalId) => Cluster.Coordinators.Check(CoordinatorType.Transaction, transactionalId, Broker.Id);
 
     /// <summary>Whether the principal may do <paramref name="operation"/> on the cluster resource.</summary>
     public bool AuthorizeCluster(AclOperation operation) => Authorize(operation, AclResourceType.Cluster, AclBinding.ClusterResourceName);

@@ -22,8 +22,13 @@ internal enum IsolationLevel : sbyte
 /// <param name="MaxTimestampBehindMs">message.timestamp.before.max.ms: how far before the broker's clock a CreateTime timestamp may lie.</param>
 /// <param name="SegmentBytes">segment.bytes: the size at which the active segment is rolled.</param>
 /// <param name="SegmentMs">segment.ms: the time span after which the active segment is rolled.</param>
+/// <param name="FromCoordinator">
+/// A group or transaction coordinator writes (Kafka's AppendOrigin.COORDINATOR): a transactional batch of a producer's
+/// offsets carries no sequence, so sequences are not checked; the producer's admission to the transaction still is.
+/// </param>
 internal readonly record struct AppendOptions(int LeaderEpoch, long NowMs, bool UseLogAppendTime, int MaxMessageBytes,
-    long MaxTimestampAheadMs = long.MaxValue, long MaxTimestampBehindMs = long.MaxValue, long SegmentBytes = long.MaxValue, long SegmentMs = long.MaxValue);
+    long MaxTimestampAheadMs = long.MaxValue, long MaxTimestampBehindMs = long.MaxValue, long SegmentBytes = long.MaxValue, long SegmentMs = long.MaxValue,
+    bool FromCoordinator = false);
 
 /// <summary>The answer to one partition of a produce request.</summary>
 /// <param name="Error">None, or why nothing was appended.</param>

@@ -138,7 +138,7 @@ internal sealed partial class PartitionLog
         lock (_lock)
         {
             if (!IsLeaderAt(options.LeaderEpoch)) return new AppendResult(ErrorCode.NotLeaderOrFollower, -1, -1, _logStartOffset);
-            var check = CheckProducers(records);
+            var check = CheckProducers(records, options.FromCoordinator);
             if (check.Error != ErrorCode.None)
             {
                 return new AppendResult(check.Error, check.DuplicateBaseOffset, -1, _logStartOffset, check.DuplicateBaseOffset);
@@ -161,7 +161,7 @@ internal sealed partial class PartitionLog
     /// <summary>True while this replica leads at <paramref name="leaderEpoch"/> (a log made on its own leads at any epoch).</summary>
     private bool IsLeaderAt(int leaderEpoch) => _isLeader && leaderEpoch >= _leaderEpoch;
 
-    private SequenceCheck CheckProducers(ReadOnlySpan<byte> records)
+    private SequenceCheck CheckProducers(ReadOnlySpan<byte> records, bool fromCoordinator)
     {
         for (var rest = records; !rest.IsEmpty; rest = rest[(int)new RecordBatchHeader(rest).TotalSize..])
         {
@@ -173,7 +173,8 @@ internal sealed partial class PartitionLog
                 if (header.IsTransactional) return new SequenceCheck(ErrorCode.InvalidRecord);
                 continue;
             }
-            var check = _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, LastSequence(header.BaseSequence, header.LastOffsetDelta));
+            var check = fromCoordinator ? SequenceCheck.Accepted
+                : _producers.Check(header.ProducerId, header.ProducerEpoch, header.BaseSequence, LastSequence(header.BaseSequence, header.LastOffsetDelta));
             if (check.Error != ErrorCode.None) return check;
             var transactional = _transactions.Check(header.ProducerId, header.ProducerEpoch, header.IsTransactional);
             if (transactional != ErrorCode.None) return new SequenceCheck(transactional);

@@ -8,8 +8,10 @@ namespace Tributary.Broker.Transactions;
 /// <summary>
 /// The cluster's transaction coordinator: producer ids and epochs per transactional id, the partitions and
 /// groups of each running transaction, commit and abort (markers written before EndTxn answers), fencing of
-/// older producer instances, and the abort of transactions that outlive their timeout. One instance serves
-/// every broker, so its state survives a broker stop; all of it sits behind one lock.
+/// older producer instances, and the abort of transactions that outlive their timeout. Every state change is written
+/// to the id's partition of <c>__transaction_state</c> (<see cref="TransactionLog"/>): the broker leading that
+/// partition serves the id, and a broker that becomes its leader rebuilds the partition's ids from its replica of the
+/// log (<see cref="Load"/>), completing transactions that were being committed or aborted. All state sits behind one lock.
 /// </summary>
 /// <remarks>
 /// This is Kafka's classic protocol (transaction version 1): the epoch changes only on InitProducerId, a fence
@@ -17,7 +19,7 @@ namespace Tributary.Broker.Transactions;
 /// </remarks>
 internal sealed class TransactionCoordinator : IDisposable
 {
-    /// <summary>The coordinator epoch in markers: one coordinator serves the cluster for its whole life.</summary>
+    /// <summary>The coordinator epoch in markers (Kafka's is the leader epoch of the transaction state partition; clients do not read it).</summary>
     public const int CoordinatorEpoch = 0;
 
     private readonly Lock _lock = new();
@@ -26,6 +28,7 @@ internal sealed class TransactionCoordinator : IDisposable
     private readonly ClusterController _cluster;
     private readonly GroupCoordinator _groups;
     private readonly TransactionMarkerWriter _markers;
+    private readonly TransactionLog _log;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _timeoutTimer;
@@ -38,6 +41,7 @@ internal sealed class TransactionCoordinator : IDisposable
         _cluster = cluster;
         _groups = groups;
         _markers = new TransactionMarkerWriter(cluster, groups);
+        _log = new TransactionLog(cluster.Coordinators, time);
         _time = time;
         _logger = logger;
         _timeoutTimer = time.CreateTimer(_ => AbortTimedOutTransactions(), null, options.AbortCheckInterval, options.AbortCheckInterval);
@@ -85,6 +89,7 @@ internal sealed class TransactionCoordinator : IDisposable
             // (Otherwise a retry of a bump whose answer was lost: the same epoch again.)
 
             transaction.TransitionTo(TransactionState.Empty, now);
+            _log.Write(transaction);
             _logger.LogInformation("Transactional id {TransactionalId} initialized: producer id {ProducerId}, epoch {Epoch}",
                 transactionalId, transaction.ProducerId, transaction.ProducerEpoch);
             return new ProducerIdAndEpoch(ErrorCode.None, transaction.ProducerId, transaction.ProducerEpoch);
@@ -110,6 +115,7 @@ internal sealed class TransactionCoordinator : IDisposable
             StartIfIdle(transaction!);
             transaction!.AddPartitions(partitions);
             _markers.Admit(transaction, partitions);
+            _log.Write(transaction);
             return ErrorCode.None;
         }
     }
@@ -121,11 +127,19 @@ internal sealed class TransactionCoordinator : IDisposable
         {
             var error = CheckAddition(transactionalId, producerId, producerEpoch, out var transaction);
             if (error != ErrorCode.None) return error;
+            // As in Kafka, the group's __consumer_offsets partition joins the transaction: its TxnOffsetCommit records
+            // are the producer's transactional records there, and the transaction's marker ends them.
+            if (OffsetsPartitionOf(groupId) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
             StartIfIdle(transaction!);
-            transaction!.AddGroup(groupId);
+            transaction!.AddPartitions([partition]);
+            _markers.Admit(transaction, [partition]);
+            _log.Write(transaction);
             return ErrorCode.None;
         }
     }
+
+    private TopicPartition? OffsetsPartitionOf(string groupId) =>
+        _cluster.Coordinators.PartitionOf(CoordinatorType.Group, groupId) is { } offsets ? new TopicPartition(CoordinatorPlacement.OffsetsTopic, offsets.Index) : null;
 
     private ErrorCode CheckAddition(string transactionalId, long producerId, short producerEpoch, out TransactionMetadata? transaction)
     {
@@ -151,10 +165,11 @@ internal sealed class TransactionCoordinator : IDisposable
             var error = CheckProducer(transactionalId, producerId, producerEpoch, out var transaction);
             if (error == ErrorCode.ProducerFenced) error = ErrorCode.InvalidProducerEpoch;
             else if (error == ErrorCode.None && transaction!.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort) error = ErrorCode.ConcurrentTransactions;
-            else if (error == ErrorCode.None && (transaction!.State != TransactionState.Ongoing || !transaction.Groups.Contains(commit.GroupId))) error = ErrorCode.InvalidTxnState;
+            else if (error == ErrorCode.None && (transaction!.State != TransactionState.Ongoing
+                || OffsetsPartitionOf(commit.GroupId) is not { } partition || !transaction.Partitions.Contains(partition))) error = ErrorCode.InvalidTxnState;
             if (error != ErrorCode.None) return commit.Offsets.Select(_ => error).ToList();
             // Staged under this lock, so an EndTxn cannot slip in between and leave the offsets pending forever.
-            return _groups.CommitTransactionalOffsets(commit, producerId);
+            return _groups.CommitTransactionalOffsets(commit, producerId, producerEpoch);
         }
     }
 
@@ -209,8 +224,52 @@ internal sealed class TransactionCoordinator : IDisposable
     private void Complete(TransactionMetadata transaction, bool commit, DateTimeOffset now)
     {
         transaction.TransitionTo(commit ? TransactionState.PrepareCommit : TransactionState.PrepareAbort, now);
+        _log.Write(transaction);
+        WriteMarkers(transaction, commit, now);
+    }
+
+    /// <summary>Writes the markers of a prepared transaction, then records it complete (as Kafka, once every marker is written).</summary>
+    private void WriteMarkers(TransactionMetadata transaction, bool commit, DateTimeOffset now)
+    {
         _markers.Write(transaction, commit, CoordinatorEpoch, now.ToUnixTimeMilliseconds());
         transaction.TransitionTo(commit ? TransactionState.CompleteCommit : TransactionState.CompleteAbort, now);
+        _log.Write(transaction);
+    }
+
+    /// <summary>
+    /// Loads partition <paramref name="partition"/> of <c>__transaction_state</c> for its new leadership: the
+    /// transactional ids held for it are dropped and rebuilt from the leader's replica of the log. A transaction that
+    /// was being committed or aborted gets its markers now; a running one goes on (and times out as before).
+    /// </summary>
+    /// <param name="partition">The partition.</param>
+    /// <param name="leadership">The leadership it is loaded for.</param>
+    /// <param name="partitions">How many partitions <c>__transaction_state</c> has (which ids the partition holds).</param>
+    public void Load(PartitionState partition, PartitionLeadership leadership, int partitions)
+    {
+        var states = TransactionLog.Replay(InternalTopicLog.Replay(partition.ReplicaLog(leadership.Leader)));
+        lock (_lock)
+        {
+            if (_disposed) return;
+            foreach (var id in _transactions.Keys.Where(id => CoordinatorPlacement.PartitionFor(id, partitions) == partition.Index).ToList())
+                _transactions.Remove(id);
+            var now = _time.GetUtcNow();
+            foreach (var (id, value) in states)
+            {
+                var transaction = TransactionMetadata.Restore(id, value);
+                _transactions[id] = transaction;
+                switch (transaction.State)
+                {
+                    case TransactionState.PrepareCommit:
+                        WriteMarkers(transaction, commit: true, now);
+                        break;
+                    case TransactionState.PrepareAbort:
+                        WriteMarkers(transaction, commit: false, now);
+                        break;
+                }
+            }
+            _logger.LogInformation("Loaded partition {Partition} of __transaction_state on broker {Broker} (leader epoch {Epoch}): {Count} transactional ids",
+                partition.Index, leadership.Leader, leadership.LeaderEpoch, states.Count);
+        }
     }
 
     /// <summary>
@@ -234,6 +293,7 @@ internal sealed class TransactionCoordinator : IDisposable
                 {
                     transaction.TransitionTo(TransactionState.Dead, now);
                     _transactions.Remove(transaction.TransactionalId);
+                    _log.Write(transaction, tombstone: true);
                 }
             }
         }

@@ -6,8 +6,9 @@ namespace Tributary.Broker.Transactions;
 
 /// <summary>
 /// What Kafka's WriteTxnMarkers does, in process: a COMMIT or ABORT control batch in every partition of the
-/// transaction, and the end of its staged offsets in every group it committed offsets for. Markers go to each
-/// partition's leader and replicate like data; a partition without a leader gets its marker once it has one.
+/// transaction, <c>__consumer_offsets</c> partitions of its groups included, where the marker also ends the offsets it
+/// staged in the groups of that partition. Markers go to each partition's leader and replicate like data; a partition
+/// without a leader gets its marker once it has one.
 /// </summary>
 internal sealed class TransactionMarkerWriter(ClusterController cluster, GroupCoordinator groups)
 {
@@ -20,8 +21,8 @@ internal sealed class TransactionMarkerWriter(ClusterController cluster, GroupCo
             // A partition deleted during the transaction has nothing left to mark.
             if (!cluster.TryGetTopic(topic, out var state) || state.Partition(index) is not { } partition) continue;
             cluster.WriteMarker(partition, transaction.ProducerId, transaction.ProducerEpoch, marker, nowMs, state.Config.MaxMessageBytes);
+            if (topic == CoordinatorPlacement.OffsetsTopic) groups.CompleteTransactionalOffsets(index, state.Partitions.Count, transaction.ProducerId, commit);
         }
-        foreach (var group in transaction.Groups) groups.CompleteTransactionalOffsets(group, transaction.ProducerId, commit);
     }
 
     /// <summary>Lets the producer write transactional batches to <paramref name="partitions"/> at its current epoch.</summary>

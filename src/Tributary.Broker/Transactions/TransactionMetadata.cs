@@ -1,8 +1,10 @@
+using Tributary.Protocol.Messages.Internal;
+
 namespace Tributary.Broker.Transactions;
 
 /// <summary>
 /// What the coordinator knows about one transactional id: its producer id and epoch, the running
-/// transaction's partitions and groups, and its state. Not thread-safe: the coordinator's lock guards it.
+/// transaction's partitions (with the <c>__consumer_offsets</c> partitions of the groups it commits offsets for), and its state. Not thread-safe: the coordinator's lock guards it.
 /// </summary>
 internal sealed class TransactionMetadata
 {
@@ -10,7 +12,6 @@ internal sealed class TransactionMetadata
     public const short NoEpoch = -1;
 
     private readonly HashSet<TopicPartition> _partitions = [];
-    private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
 
     /// <summary>Creates the metadata of a new transactional id, in state Empty without an epoch.</summary>
     public TransactionMetadata(string transactionalId, long producerId, int timeoutMs, DateTimeOffset now)
@@ -19,6 +20,24 @@ internal sealed class TransactionMetadata
         ProducerId = producerId;
         TimeoutMs = timeoutMs;
         LastUpdate = now;
+    }
+
+    /// <summary>
+    /// The metadata a partition's log recorded for <paramref name="transactionalId"/> (a coordinator loading its
+    /// partition): producer id and epoch, timeout, state, partitions and times.
+    /// </summary>
+    public static TransactionMetadata Restore(string transactionalId, TransactionLogValue value)
+    {
+        var restored = new TransactionMetadata(transactionalId, value.ProducerId, value.TransactionTimeoutMs,
+            DateTimeOffset.FromUnixTimeMilliseconds(value.TransactionLastUpdateTimestampMs))
+        {
+            ProducerEpoch = value.ProducerEpoch,
+            State = (TransactionState)value.TransactionStatus,
+            StartTime = value.TransactionStartTimestampMs >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(value.TransactionStartTimestampMs) : null,
+        };
+        foreach (var topic in value.TransactionPartitions ?? [])
+            restored._partitions.UnionWith(topic.PartitionIds.Select(p => new TopicPartition(topic.Topic, p)));
+        return restored;
     }
 
     /// <summary>The transactional id.</summary>
@@ -51,8 +70,6 @@ internal sealed class TransactionMetadata
     /// <summary>The partitions of the running transaction.</summary>
     public IReadOnlyCollection<TopicPartition> Partitions => _partitions;
 
-    /// <summary>The groups whose offsets the running transaction commits.</summary>
-    public IReadOnlyCollection<string> Groups => _groups;
 
     /// <summary>Whether the epoch cannot be bumped again: a new producer id is needed.</summary>
     public bool IsEpochExhausted => ProducerEpoch >= short.MaxValue - 1;
@@ -66,11 +83,7 @@ internal sealed class TransactionMetadata
         if (next == TransactionState.Ongoing && State != TransactionState.Ongoing) StartTime = now;
         if (next == TransactionState.Empty) StartTime = null;
         // The markers are written while preparing; a completed transaction has no partitions left, as in Kafka.
-        if (TransactionStates.IsIdle(next))
-        {
-            _partitions.Clear();
-            _groups.Clear();
-        }
+        if (TransactionStates.IsIdle(next)) _partitions.Clear();
         State = next;
         LastUpdate = now;
     }
@@ -78,8 +91,6 @@ internal sealed class TransactionMetadata
     /// <summary>Adds partitions to the running transaction (state Ongoing).</summary>
     public void AddPartitions(IEnumerable<TopicPartition> partitions) => _partitions.UnionWith(partitions);
 
-    /// <summary>Adds a group whose offsets the running transaction commits (state Ongoing).</summary>
-    public void AddGroup(string groupId) => _groups.Add(groupId);
 
     /// <summary>A new epoch for a new producer instance or a KIP-360 bump; <paramref name="lastEpoch"/> is remembered for retries.</summary>
     public void BumpEpoch(short lastEpoch, int timeoutMs)

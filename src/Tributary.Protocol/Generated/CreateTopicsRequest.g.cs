@@ -25,11 +25,11 @@ public sealed partial class CreateTopicsRequest : IKafkaRequest, IEquatable<Crea
 
     /// <summary>How long to wait in milliseconds before timing out the request.</summary>
     [KafkaField("0+")]
-    public int timeoutMs { get; set; } = 60000;
+    public int TimeoutMs { get; set; } = 60000;
 
     /// <summary>If true, check that the topics can be created as specified, but don&#39;t create anything.</summary>
     [KafkaField("1+")]
-    public bool validateOnly { get; set; }
+    public bool ValidateOnly { get; set; }
 
     /// <summary>Tagged fields this codec does not know, kept as read so that they are written back unchanged.</summary>
     public List<TaggedField>? UnknownTaggedFields { get; set; }
@@ -50,14 +50,14 @@ public sealed partial class CreateTopicsRequest : IKafkaRequest, IEquatable<Crea
         {
             element.Write(writer, version);
         }
-        writer.WriteInt32(timeoutMs);
+        writer.WriteInt32(TimeoutMs);
         if (version >= 1)
         {
-            writer.WriteBool(validateOnly);
+            writer.WriteBool(ValidateOnly);
         }
-        else if (validateOnly != false)
+        else if (ValidateOnly != false)
         {
-            throw UnsupportedVersionException.NonDefaultField("CreateTopicsRequest", "validateOnly", version);
+            throw UnsupportedVersionException.NonDefaultField("CreateTopicsRequest", "ValidateOnly", version);
         }
         if (version >= 5)
         {
@@ -82,10 +82,10 @@ public sealed partial class CreateTopicsRequest : IKafkaRequest, IEquatable<Crea
             for (var i = 0; i < topicsCount; i++) topicsList.Add(CreateTopicsRequest.CreatableTopic.Read(ref reader, version));
             result.Topics = topicsList;
         }
-        result.timeoutMs = reader.ReadInt32();
+        result.TimeoutMs = reader.ReadInt32();
         if (version >= 1)
         {
-            result.validateOnly = reader.ReadBool();
+            result.ValidateOnly = reader.ReadBool();
         }
         if (version >= 5)
         {
@@ -98,8 +98,8 @@ public sealed partial class CreateTopicsRequest : IKafkaRequest, IEquatable<Crea
     public bool Equals(CreateTopicsRequest? other) =>
         other is not null
         && MessageEquality.ListEqual(Topics, other.Topics)
-        && timeoutMs == other.timeoutMs
-        && validateOnly == other.validateOnly
+        && TimeoutMs == other.TimeoutMs
+        && ValidateOnly == other.ValidateOnly
         && MessageEquality.TaggedFieldsEqual(UnknownTaggedFields, other.UnknownTaggedFields);
 
     /// <inheritdoc />
@@ -110,8 +110,8 @@ public sealed partial class CreateTopicsRequest : IKafkaRequest, IEquatable<Crea
     {
         var hash = new HashCode();
         hash.Add(Topics?.Count);
-        hash.Add(timeoutMs);
-        hash.Add(validateOnly);
+        hash.Add(TimeoutMs);
+        hash.Add(ValidateOnly);
         return hash.ToHashCode();
     }
 

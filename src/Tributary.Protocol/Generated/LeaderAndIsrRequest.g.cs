@@ -25,7 +25,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaRequest, IEquatable<Lead
 
     /// <summary>If KRaft controller id is used during migration. See KIP-866</summary>
     [KafkaField("7+")]
-    public bool isKRaftController { get; set; }
+    public bool IsKRaftController { get; set; }
 
     /// <summary>The current controller epoch.</summary>
     [KafkaField("0+")]
@@ -61,11 +61,11 @@ public sealed partial class LeaderAndIsrRequest : IKafkaRequest, IEquatable<Lead
         writer.WriteInt32(ControllerId);
         if (version >= 7)
         {
-            writer.WriteBool(isKRaftController);
+            writer.WriteBool(IsKRaftController);
         }
-        else if (isKRaftController != false)
+        else if (IsKRaftController != false)
         {
-            throw UnsupportedVersionException.NonDefaultField("LeaderAndIsrRequest", "isKRaftController", version);
+            throw UnsupportedVersionException.NonDefaultField("LeaderAndIsrRequest", "IsKRaftController", version);
         }
         writer.WriteInt32(ControllerEpoch);
         if (version >= 2)
@@ -138,7 +138,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaRequest, IEquatable<Lead
         result.ControllerId = reader.ReadInt32();
         if (version >= 7)
         {
-            result.isKRaftController = reader.ReadBool();
+            result.IsKRaftController = reader.ReadBool();
         }
         result.ControllerEpoch = reader.ReadInt32();
         if (version >= 2)
@@ -199,7 +199,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaRequest, IEquatable<Lead
     public bool Equals(LeaderAndIsrRequest? other) =>
         other is not null
         && ControllerId == other.ControllerId
-        && isKRaftController == other.isKRaftController
+        && IsKRaftController == other.IsKRaftController
         && ControllerEpoch == other.ControllerEpoch
         && BrokerEpoch == other.BrokerEpoch
         && Type == other.Type
@@ -216,7 +216,7 @@ public sealed partial class LeaderAndIsrRequest : IKafkaRequest, IEquatable<Lead
     {
         var hash = new HashCode();
         hash.Add(ControllerId);
-        hash.Add(isKRaftController);
+        hash.Add(IsKRaftController);
         hash.Add(ControllerEpoch);
         hash.Add(BrokerEpoch);
         hash.Add(Type);

@@ -25,7 +25,7 @@ public sealed partial class StopReplicaRequest : IKafkaRequest, IEquatable<StopR
 
     /// <summary>If KRaft controller id is used during migration. See KIP-866</summary>
     [KafkaField("4+")]
-    public bool isKRaftController { get; set; }
+    public bool IsKRaftController { get; set; }
 
     /// <summary>The controller epoch.</summary>
     [KafkaField("0+")]
@@ -61,11 +61,11 @@ public sealed partial class StopReplicaRequest : IKafkaRequest, IEquatable<StopR
         writer.WriteInt32(ControllerId);
         if (version >= 4)
         {
-            writer.WriteBool(isKRaftController);
+            writer.WriteBool(IsKRaftController);
         }
-        else if (isKRaftController != false)
+        else if (IsKRaftController != false)
         {
-            throw UnsupportedVersionException.NonDefaultField("StopReplicaRequest", "isKRaftController", version);
+            throw UnsupportedVersionException.NonDefaultField("StopReplicaRequest", "IsKRaftController", version);
         }
         writer.WriteInt32(ControllerEpoch);
         if (version >= 1)
@@ -138,7 +138,7 @@ public sealed partial class StopReplicaRequest : IKafkaRequest, IEquatable<StopR
         result.ControllerId = reader.ReadInt32();
         if (version >= 4)
         {
-            result.isKRaftController = reader.ReadBool();
+            result.IsKRaftController = reader.ReadBool();
         }
         result.ControllerEpoch = reader.ReadInt32();
         if (version >= 1)
@@ -202,7 +202,7 @@ public sealed partial class StopReplicaRequest : IKafkaRequest, IEquatable<StopR
     public bool Equals(StopReplicaRequest? other) =>
         other is not null
         && ControllerId == other.ControllerId
-        && isKRaftController == other.isKRaftController
+        && IsKRaftController == other.IsKRaftController
         && ControllerEpoch == other.ControllerEpoch
         && BrokerEpoch == other.BrokerEpoch
         && DeletePartitions == other.DeletePartitions
@@ -219,7 +219,7 @@ public sealed partial class StopReplicaRequest : IKafkaRequest, IEquatable<StopR
     {
         var hash = new HashCode();
         hash.Add(ControllerId);
-        hash.Add(isKRaftController);
+        hash.Add(IsKRaftController);
         hash.Add(ControllerEpoch);
         hash.Add(BrokerEpoch);
         hash.Add(DeletePartitions);

@@ -21,7 +21,7 @@ public sealed partial class UpdateFeaturesRequest : IKafkaRequest, IEquatable<Up
 
     /// <summary>How long to wait in milliseconds before timing out the request.</summary>
     [KafkaField("0+")]
-    public int timeoutMs { get; set; } = 60000;
+    public int TimeoutMs { get; set; } = 60000;
 
     /// <summary>The list of updates to finalized features.</summary>
     [KafkaField("0+")]
@@ -38,7 +38,7 @@ public sealed partial class UpdateFeaturesRequest : IKafkaRequest, IEquatable<Up
     public void Write(KafkaWriter writer, short version)
     {
         UnsupportedVersionException.ThrowIfUnsupported("UpdateFeaturesRequest", version, LowestSupportedVersion, HighestSupportedVersion);
-        writer.WriteInt32(timeoutMs);
+        writer.WriteInt32(TimeoutMs);
         writer.WriteCompactArrayLength(FeatureUpdates.Count);
         foreach (var element in FeatureUpdates)
         {
@@ -61,7 +61,7 @@ public sealed partial class UpdateFeaturesRequest : IKafkaRequest, IEquatable<Up
     {
         UnsupportedVersionException.ThrowIfUnsupported("UpdateFeaturesRequest", version, LowestSupportedVersion, HighestSupportedVersion);
         var result = new UpdateFeaturesRequest();
-        result.timeoutMs = reader.ReadInt32();
+        result.TimeoutMs = reader.ReadInt32();
         var featureUpdatesCount = reader.ReadCompactArrayLength(5);
         if (featureUpdatesCount < 0)
         {
@@ -84,7 +84,7 @@ public sealed partial class UpdateFeaturesRequest : IKafkaRequest, IEquatable<Up
     /// <inheritdoc />
     public bool Equals(UpdateFeaturesRequest? other) =>
         other is not null
-        && timeoutMs == other.timeoutMs
+        && TimeoutMs == other.TimeoutMs
         && MessageEquality.ListEqual(FeatureUpdates, other.FeatureUpdates)
         && ValidateOnly == other.ValidateOnly
         && MessageEquality.TaggedFieldsEqual(UnknownTaggedFields, other.UnknownTaggedFields);
@@ -96,7 +96,7 @@ public sealed partial class UpdateFeaturesRequest : IKafkaRequest, IEquatable<Up
     public override int GetHashCode()
     {
         var hash = new HashCode();
-        hash.Add(timeoutMs);
+        hash.Add(TimeoutMs);
         hash.Add(FeatureUpdates?.Count);
         hash.Add(ValidateOnly);
         return hash.ToHashCode();

@@ -25,7 +25,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaRequest, IEquatable<Up
 
     /// <summary>If KRaft controller id is used during migration. See KIP-866</summary>
     [KafkaField("8+")]
-    public bool isKRaftController { get; set; }
+    public bool IsKRaftController { get; set; }
 
     /// <summary>Indicates if this request is a Full metadata snapshot (2), Incremental (1), or Unknown (0). Using during ZK migration, see KIP-866</summary>
     [KafkaField("8+", Tag = 0, TaggedVersions = "8+")]
@@ -61,11 +61,11 @@ public sealed partial class UpdateMetadataRequest : IKafkaRequest, IEquatable<Up
         writer.WriteInt32(ControllerId);
         if (version >= 8)
         {
-            writer.WriteBool(isKRaftController);
+            writer.WriteBool(IsKRaftController);
         }
-        else if (isKRaftController != false)
+        else if (IsKRaftController != false)
         {
-            throw UnsupportedVersionException.NonDefaultField("UpdateMetadataRequest", "isKRaftController", version);
+            throw UnsupportedVersionException.NonDefaultField("UpdateMetadataRequest", "IsKRaftController", version);
         }
         if (version < 8 && Type != 0) throw UnsupportedVersionException.NonDefaultField("UpdateMetadataRequest", "Type", version);
         writer.WriteInt32(ControllerEpoch);
@@ -142,7 +142,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaRequest, IEquatable<Up
         result.ControllerId = reader.ReadInt32();
         if (version >= 8)
         {
-            result.isKRaftController = reader.ReadBool();
+            result.IsKRaftController = reader.ReadBool();
         }
         result.ControllerEpoch = reader.ReadInt32();
         if (version >= 5)
@@ -214,7 +214,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaRequest, IEquatable<Up
     public bool Equals(UpdateMetadataRequest? other) =>
         other is not null
         && ControllerId == other.ControllerId
-        && isKRaftController == other.isKRaftController
+        && IsKRaftController == other.IsKRaftController
         && Type == other.Type
         && ControllerEpoch == other.ControllerEpoch
         && BrokerEpoch == other.BrokerEpoch
@@ -231,7 +231,7 @@ public sealed partial class UpdateMetadataRequest : IKafkaRequest, IEquatable<Up
     {
         var hash = new HashCode();
         hash.Add(ControllerId);
-        hash.Add(isKRaftController);
+        hash.Add(IsKRaftController);
         hash.Add(Type);
         hash.Add(ControllerEpoch);
         hash.Add(BrokerEpoch);

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Tributary.Protocol.Messages;
 using KafkaError = Tributary.Protocol.ErrorCode;
 
 namespace Tributary.Broker.Tests.Faults;
@@ -44,19 +45,34 @@ public sealed class AddRemoveBrokerTests
     }
 
     [Fact]
-    public async Task Groups_of_a_removed_broker_move_to_a_running_one()
+    public async Task A_broker_leading_a_groups_offsets_partition_leaves_once_the_partition_is_reassigned_and_the_group_keeps_its_offsets()
     {
-        await using var cluster = await EmbeddedKafkaCluster.StartAsync();
+        await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions
+        {
+            BrokerConfigs = new Dictionary<string, string> { ["offsets.topic.num.partitions"] = "1" },
+        });
         var added = await cluster.AddBrokerAsync();
-        await cluster.MoveGroupCoordinatorAsync("moved-away", added);
-        Assert.Equal(added, cluster.GetGroupCoordinator("moved-away"));
-
-        await cluster.RemoveBrokerAsync(added);
-
-        Assert.Equal(1, cluster.GetGroupCoordinator("moved-away"));
         await cluster.CreateTopicAsync("after", partitions: 1, replicationFactor: 1);
         using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "moved-away" }).Build();
         consumer.Commit([new TopicPartitionOffset("after", 0, 3)]);
+        await cluster.MoveGroupCoordinatorAsync("moved-away", added);
+        Assert.Equal(added, cluster.GetGroupCoordinator("moved-away"));
+
+        // As in Kafka, a decommissioned broker's replicas, __consumer_offsets ones included, must be moved first.
+        var refused = await Assert.ThrowsAsync<EmbeddedKafkaException>(() => cluster.RemoveBrokerAsync(added));
+        Assert.Contains("__consumer_offsets-0", refused.Message);
+        using (var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", cluster.Brokers[0].Port))
+        {
+            var response = await RawRequests.RoundTripAsync<AlterPartitionReassignmentsResponse>(socket, new AlterPartitionReassignmentsRequest
+            {
+                Topics = [new() { Name = "__consumer_offsets", Partitions = [new() { PartitionIndex = 0, Replicas = [1] }] }],
+            }, 0);
+            Assert.Equal((short)KafkaError.None, response.Responses.Single().Partitions.Single().ErrorCode);
+        }
+        await Eventually.TrueAsync(() => cluster.GetGroupCoordinator("moved-away") == 1, "the reassignment handed the offsets partition back to broker 1");
+        await cluster.RemoveBrokerAsync(added);
+
+        Assert.Equal(1, cluster.GetGroupCoordinator("moved-away"));
         Assert.Equal(3, consumer.Committed([new TopicPartition("after", 0)], TimeSpan.FromSeconds(10)).Single().Offset.Value);
     }
 }

@@ -13,17 +13,6 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : FaultCluste
 {
     private int OtherThan(int brokerId) => Cluster.Brokers.Select(b => b.Id).First(id => id != brokerId);
 
-    private IConsumer<string, string> Consumer(string groupId) => new ConsumerBuilder<string, string>(new ConsumerConfig
-    {
-        BootstrapServers = Cluster.BootstrapServers,
-        GroupId = groupId,
-        EnableAutoCommit = false,
-        AutoOffsetReset = AutoOffsetReset.Earliest,
-        TopicMetadataRefreshIntervalMs = 500,
-        SessionTimeoutMs = 10_000,
-        HeartbeatIntervalMs = 200,
-    }).Build();
-
     [Fact]
     public async Task Producers_and_consumers_follow_a_moved_leader()
     {
@@ -87,14 +76,9 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : FaultCluste
     [Fact]
     public async Task A_consumer_rediscovers_its_moved_group_coordinator_and_keeps_committing()
     {
-        var topic = await NewTopicAsync(replicationFactor: 3);
         var group = FaultClusterFixture.NewName("group");
-        using var producer = Fixture.Producer();
-        for (var i = 0; i < 4; i++) await FaultClusterFixture.ProduceAsync(producer, topic, $"v{i}");
-        using var consumer = Consumer(group);
-        consumer.Subscribe(topic);
-        var first = ConsumeOne(consumer);
-        consumer.Commit(first);
+        var (topic, consumer) = await CommittingGroupAsync(group);
+        using var _ = consumer;
         var old = Cluster.GetGroupCoordinator(group);
         var target = OtherThan(old);
         Cluster.Requests.StartRecording();
@@ -117,15 +101,7 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : FaultCluste
     {
         var topic = await NewTopicAsync(replicationFactor: 3);
         var transactionalId = FaultClusterFixture.NewName("txn");
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig
-        {
-            BootstrapServers = Cluster.BootstrapServers,
-            TransactionalId = transactionalId,
-            TopicMetadataRefreshIntervalMs = 500,
-            RetryBackoffMs = 50,
-        }).Build();
-        producer.InitTransactions(TimeSpan.FromSeconds(30));
-        producer.BeginTransaction();
+        using var producer = TransactionalProducer(transactionalId);
         await producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "in-txn" });
         var old = Cluster.GetTransactionCoordinator(transactionalId);
         Cluster.Requests.StartRecording();
@@ -168,29 +144,6 @@ public sealed class ClusterMovesTests(FaultClusterFixture fixture) : FaultCluste
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
         var all = (await admin.ListConsumerGroupsAsync()).Valid.Select(g => g.GroupId).Where(groups.Contains).ToList();
         Assert.Equal(groups.Order(), all.Order());
-    }
-
-    private static ConsumeResult<string, string> ConsumeOne(IConsumer<string, string> consumer)
-    {
-        var deadline = DateTime.UtcNow + Eventually.Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } record) return record;
-        }
-        throw new TimeoutException("No record arrived.");
-    }
-
-    private static bool TryCommit(IConsumer<string, string> consumer, ConsumeResult<string, string> record)
-    {
-        try
-        {
-            consumer.Commit(record);
-            return true;
-        }
-        catch (KafkaException e) when (e.Error.Code is ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.Local_WaitCoord)
-        {
-            return false;
-        }
     }
 
     private static bool ResponseSaysNotCoordinator(object response) => response switch

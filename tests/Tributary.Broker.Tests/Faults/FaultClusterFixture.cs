@@ -100,6 +100,80 @@ public abstract class FaultClusterTests(FaultClusterFixture fixture) : IClassFix
         return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Single();
     }
 
+    /// <summary>A consumer of group <paramref name="groupId"/> that commits by hand and heartbeats often.</summary>
+    protected IConsumer<string, string> Consumer(string groupId) => new ConsumerBuilder<string, string>(new ConsumerConfig
+    {
+        BootstrapServers = Cluster.BootstrapServers,
+        GroupId = groupId,
+        EnableAutoCommit = false,
+        AutoOffsetReset = AutoOffsetReset.Earliest,
+        TopicMetadataRefreshIntervalMs = 500,
+        SessionTimeoutMs = 10_000,
+        HeartbeatIntervalMs = 200,
+        ReconnectBackoffMs = 50,
+        ReconnectBackoffMaxMs = 200,
+    }).Build();
+
+    /// <summary>A transactional producer that refreshes metadata and reconnects quickly, initialized and in a transaction.</summary>
+    protected IProducer<string, string> TransactionalProducer(string transactionalId)
+    {
+        var producer = new ProducerBuilder<string, string>(new ProducerConfig
+        {
+            BootstrapServers = Cluster.BootstrapServers,
+            TransactionalId = transactionalId,
+            TopicMetadataRefreshIntervalMs = 500,
+            RetryBackoffMs = 50,
+            ReconnectBackoffMs = 50,
+            ReconnectBackoffMaxMs = 200,
+        }).Build();
+        producer.InitTransactions(TimeSpan.FromSeconds(30));
+        producer.BeginTransaction();
+        return producer;
+    }
+
+    /// <summary>
+    /// A group that has consumed and committed the first of four records of a new three-replica topic: the topic and
+    /// the group's consumer, subscribed and stable.
+    /// </summary>
+    protected async Task<(string Topic, IConsumer<string, string> Consumer)> CommittingGroupAsync(string group)
+    {
+        var topic = await NewTopicAsync(replicationFactor: 3);
+        using (var producer = Fixture.Producer())
+        {
+            for (var i = 0; i < 4; i++) await FaultClusterFixture.ProduceAsync(producer, topic, $"v{i}");
+        }
+        var consumer = Consumer(group);
+        consumer.Subscribe(topic);
+        consumer.Commit(ConsumeOne(consumer));
+        return (topic, consumer);
+    }
+
+    /// <summary>The next record, waiting up to <see cref="Eventually.Patience"/>.</summary>
+    protected static ConsumeResult<string, string> ConsumeOne(IConsumer<string, string> consumer)
+    {
+        var deadline = DateTime.UtcNow + Eventually.Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } record) return record;
+        }
+        throw new TimeoutException("No record arrived.");
+    }
+
+    /// <summary>Commits the record's offset; false while the coordinator moves (the client rediscovers it).</summary>
+    protected static bool TryCommit(IConsumer<string, string> consumer, ConsumeResult<string, string> record)
+    {
+        try
+        {
+            consumer.Commit(record);
+            return true;
+        }
+        catch (KafkaException e) when (e.Error.Code is ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.Local_WaitCoord
+                                           or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A new one-partition topic with replicas on <paramref name="replicationFactor"/> brokers.</summary>
     protected async Task<string> NewTopicAsync(short replicationFactor)
     {

@@ -25,7 +25,7 @@ public sealed class ConsumerGroupOffsetTests : IDisposable
         _kit.Coordinator.CommitTransactionalOffsets(new OffsetCommitCommand
         {
             GroupId = GroupId, MemberId = memberId, GenerationId = epoch, Offsets = [new PartitionOffsetCommit(new OffsetKey("topic", partition), 7)],
-        }, producerId: 1).Single();
+        }, producerId: 1, producerEpoch: 0).Single();
 
     [Fact]
     public void A_member_commits_at_its_current_epoch_and_a_fetch_reads_the_offset_back()

@@ -152,6 +152,24 @@ public sealed class ReplicationTests
     }
 
     [Fact]
+    public async Task Turning_unclean_election_on_for_an_offline_partition_elects_an_out_of_sync_replica_at_once()
+    {
+        await using var cluster = await StartAsync(unclean: false);
+        var oldLeader = await CrashTheLeaderAfterLeaderOnlyWritesAsync(cluster);
+        await PartitionWhenAsync(cluster, p => p.Leader == -1, "the partition has no leader");
+
+        using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+            await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+            {
+                [new ConfigResource { Type = ResourceType.Topic, Name = Topic }] =
+                    [new ConfigEntry { Name = "unclean.leader.election.enable", Value = "true", IncrementalOperation = AlterConfigOpType.Set }],
+            });
+
+        await PartitionWhenAsync(cluster, p => p.Leader > 0 && p.Leader != oldLeader, "an out-of-sync replica leads");
+        Assert.Equal(Values("replicated", 10), ConsumeAll(cluster, 10));
+    }
+
+    [Fact]
     public async Task Acks_all_with_min_insync_replicas_2_refuses_writes_once_both_followers_fell_behind_and_loses_nothing_it_acknowledged()
     {
         await using var cluster = await StartAsync();

@@ -228,5 +228,29 @@ public sealed class AuthorizedPrincipalTests : IDisposable
         Assert.Equal(ErrorCode.TopicAuthorizationFailed, (ErrorCode)notBob.Topics[0].Partitions[0].ErrorCode);
     }
 
+    [Fact]
+    public async Task A_KIP_848_member_needs_DESCRIBE_on_each_subscribed_topic_and_describing_its_group_can_list_the_allowed_operations()
+    {
+        _broker.Grant(AclBinding.Allow(Alice, Read, Group, "g"));
+        ConsumerGroupHeartbeatRequest Join() => new()
+        {
+            GroupId = "g", MemberId = Guid.NewGuid().ToString(), MemberEpoch = 0, RebalanceTimeoutMs = 30_000, SubscribedTopicNames = [SecuredBroker.Topic], TopicPartitions = [],
+        };
+
+        var refused = await SendAsync<ConsumerGroupHeartbeatResponse>(Join(), 1);
+        _broker.Grant(AclBinding.Allow(Alice, Describe, Topic, SecuredBroker.Topic));
+        var joined = await SendAsync<ConsumerGroupHeartbeatResponse>(Join(), 1);
+        var described = await SendAsync<ConsumerGroupDescribeResponse>(new ConsumerGroupDescribeRequest { GroupIds = ["g"], IncludeAuthorizedOperations = true }, 0);
+        var notAsked = await SendAsync<ConsumerGroupDescribeResponse>(new ConsumerGroupDescribeRequest { GroupIds = ["g"] }, 0);
+
+        Assert.Equal(ErrorCode.TopicAuthorizationFailed, (ErrorCode)refused.ErrorCode);
+        Assert.Contains(SecuredBroker.Topic, refused.ErrorMessage);
+        Assert.Equal(ErrorCode.None, (ErrorCode)joined.ErrorCode);
+        Assert.Equal(ErrorCode.None, (ErrorCode)described.Groups[0].ErrorCode);
+        // READ on a group implies DESCRIBE, as in Kafka's authorizer.
+        Assert.Equal((1 << (int)Read) | (1 << (int)Describe), described.Groups[0].AuthorizedOperations);
+        Assert.Equal(int.MinValue, notAsked.Groups[0].AuthorizedOperations);
+    }
+
     public void Dispose() => _broker.Dispose();
 }

@@ -54,16 +54,14 @@ public class TransactionStateMachineTests
     }
 
     [Fact]
-    public void A_completed_transaction_forgets_its_partitions_and_groups_and_a_new_one_restarts_the_clock()
+    public void A_completed_transaction_forgets_its_partitions_and_a_new_one_restarts_the_clock()
     {
         var metadata = InState(Ongoing);
-        metadata.AddPartitions([new TopicPartition("t", 0)]);
-        metadata.AddGroup("g");
+        metadata.AddPartitions([new TopicPartition("t", 0), new TopicPartition("__consumer_offsets", 7)]);
         metadata.TransitionTo(PrepareCommit, DateTimeOffset.UnixEpoch);
-        Assert.Single(metadata.Partitions);
+        Assert.Equal(2, metadata.Partitions.Count);
         metadata.TransitionTo(CompleteCommit, DateTimeOffset.UnixEpoch);
         Assert.Empty(metadata.Partitions);
-        Assert.Empty(metadata.Groups);
 
         var later = DateTimeOffset.UnixEpoch.AddMinutes(5);
         metadata.TransitionTo(Ongoing, later);

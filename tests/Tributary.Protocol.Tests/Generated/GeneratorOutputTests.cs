@@ -7,10 +7,17 @@ namespace Tributary.Protocol.Tests.Generated;
 public class GeneratorOutputTests(ITestOutputHelper output)
 {
     [Fact]
-    public void Committed_generated_code_matches_the_generator_output_when_kafka_definitions_are_present()
+    public void Committed_generated_code_matches_the_generator_output_when_kafka_definitions_are_present() =>
+        CheckCommitted(RepositoryLayout.DefinitionsDirectory, RepositoryLayout.GeneratedDirectory, ProtocolGenerator.Generate);
+
+    [Fact]
+    public void Committed_internal_record_classes_match_the_generator_output_when_kafka_definitions_are_present() =>
+        CheckCommitted(RepositoryLayout.InternalDefinitionsDirectory, RepositoryLayout.InternalGeneratedDirectory, ProtocolGenerator.GenerateInternalRecords);
+
+    private void CheckCommitted(Func<string, string> definitionsOf, Func<string, string> committedOf, Func<IReadOnlyList<string>, IReadOnlyList<GeneratedFile>> generate)
     {
         var root = RepositoryLayout.FindRoot(AppContext.BaseDirectory) ?? throw new InvalidOperationException("Repository root (Tributary.slnx) not found above the test assembly.");
-        var definitions = RepositoryLayout.DefinitionsDirectory(root);
+        var definitions = definitionsOf(root);
         if (!Directory.Exists(definitions))
         {
             // Not a failure: the definitions are a sibling of the repository, absent on machines that only build it.
@@ -22,9 +29,9 @@ public class GeneratorOutputTests(ITestOutputHelper output)
         var temp = Directory.CreateTempSubdirectory("tributary-protocolgen-");
         try
         {
-            GeneratedOutput.Write(temp.FullName, ProtocolGenerator.Generate(inputs));
+            GeneratedOutput.Write(temp.FullName, generate(inputs));
             var expected = Directory.GetFiles(temp.FullName).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-            var committedDirectory = RepositoryLayout.GeneratedDirectory(root);
+            var committedDirectory = committedOf(root);
             var committed = Directory.GetFiles(committedDirectory, "*" + GeneratedOutput.Suffix).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(expected, committed);
             foreach (var name in expected)

@@ -53,12 +53,14 @@ internal static class SchemaLoader
     private static FieldSpec ParseField(JsonElement field)
     {
         var tag = field.TryGetProperty("tag", out var t) ? IntegerOrString(t) : (int?)null;
+        var tagged = tag is null ? VersionRange.None : OptionalRange(field, "taggedVersions") ?? throw new FormatException($"Tagged field {field} lacks taggedVersions.");
         return new FieldSpec(
-            Name: field.GetProperty("name").GetString()!,
+            Name: Pascal(field.GetProperty("name").GetString()!),
             Type: FieldType.Parse(field.GetProperty("type").GetString()!),
-            Versions: VersionRange.Parse(field.GetProperty("versions").GetString()!),
+            // A tagged field may leave out "versions" (the record definitions do): it exists in its tagged versions, as Kafka's generator reads it.
+            Versions: OptionalRange(field, "versions") ?? (tag is null ? throw new FormatException($"Field {field} lacks versions.") : tagged),
             NullableVersions: OptionalRange(field, "nullableVersions") ?? VersionRange.None,
-            TaggedVersions: tag is null ? VersionRange.None : OptionalRange(field, "taggedVersions") ?? throw new FormatException($"Tagged field {field} lacks taggedVersions."),
+            TaggedVersions: tagged,
             Tag: tag,
             FlexibleVersions: OptionalRange(field, "flexibleVersions"),
             Default: field.TryGetProperty("default", out var d) ? DefaultText(d) : null,
@@ -67,6 +69,9 @@ internal static class SchemaLoader
             Fields: field.TryGetProperty("fields", out var inner) ? ParseFields(inner) : null);
     }
 
+    /// <summary>The record definitions name fields in camelCase ("offset"); properties are PascalCase, as Kafka's generator capitalizes them.</summary>
+    private static string Pascal(string name) => char.ToUpperInvariant(name[0]) + name[1..];
+
     /// <summary>Tags are JSON numbers in most files and strings ("0") in a few.</summary>
     private static int IntegerOrString(JsonElement value) =>
         value.ValueKind == JsonValueKind.String ? int.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : value.GetInt32();
@@ -74,13 +79,14 @@ internal static class SchemaLoader
     private static VersionRange? OptionalRange(JsonElement field, string name) =>
         field.TryGetProperty(name, out var value) ? VersionRange.Parse(value.GetString()!) : null;
 
-    /// <summary>Defaults are usually strings ("-1", "0x7fffffff", "null") but some files use JSON numbers or booleans.</summary>
+    /// <summary>Defaults are usually strings ("-1", "0x7fffffff", "null") but some files use JSON numbers, booleans or null.</summary>
     private static string DefaultText(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.String => value.GetString()!,
         JsonValueKind.True => "true",
         JsonValueKind.False => "false",
         JsonValueKind.Number => value.GetRawText(),
+        JsonValueKind.Null => "null",
         _ => throw new FormatException($"Unsupported default {value.GetRawText()}"),
     };
 }

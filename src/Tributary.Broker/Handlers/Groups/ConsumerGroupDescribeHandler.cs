@@ -10,7 +10,8 @@ namespace Tributary.Broker.Handlers.Groups;
 /// assignment. An unknown group, or a classic one, is GROUP_ID_NOT_FOUND with Kafka's message, which makes admin
 /// clients fall back to DescribeGroups.
 /// Needs DESCRIBE on each group (else GROUP_AUTHORIZATION_FAILED for that group); a broker that does not coordinate
-/// the group then answers NOT_COORDINATOR, as Kafka does.
+/// the group then answers NOT_COORDINATOR, as Kafka does. With include_authorized_operations each described group
+/// carries the operations the principal may perform on it (a bit field, as DescribeGroups gives it).
 /// </summary>
 internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDescribeRequest>
 {
@@ -52,6 +53,9 @@ internal sealed class ConsumerGroupDescribeHandler : ApiHandler<ConsumerGroupDes
                     Assignment = Assignment(member.Assignment),
                     TargetAssignment = Assignment(member.TargetAssignment),
                 }).ToList(),
+                AuthorizedOperations = request.IncludeAuthorizedOperations && group.Error == ErrorCode.None
+                    ? context.AuthorizedOperations(AclResourceType.Group, group.GroupId)
+                    : int.MinValue,
             }),
                 (group, error) => new ConsumerGroupDescribeResponse.DescribedGroup { GroupId = group, ErrorCode = (short)error }),
         };

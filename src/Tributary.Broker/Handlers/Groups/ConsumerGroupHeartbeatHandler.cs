@@ -11,8 +11,9 @@ namespace Tributary.Broker.Handlers.Groups;
 /// last heartbeat. v1 (Kafka 4.0) adds the regular-expression subscription and makes the client generate its member
 /// id (KIP-1082): an empty id is INVALID_REQUEST; v0 clients get an id from the coordinator when they join.
 /// The assignment is returned when it changed and on full requests; partitions are named by topic id.
-/// Needs READ on the group (else GROUP_AUTHORIZATION_FAILED); a broker that does not coordinate the group then
-/// answers NOT_COORDINATOR, as Kafka does.
+/// Needs READ on the group (else GROUP_AUTHORIZATION_FAILED) and DESCRIBE on every subscribed topic name (else
+/// TOPIC_AUTHORIZATION_FAILED naming the topics, as Kafka's KafkaApis checks before the coordinator sees the
+/// request); a broker that does not coordinate the group then answers NOT_COORDINATOR, as Kafka does.
 /// </summary>
 internal sealed class ConsumerGroupHeartbeatHandler : ApiHandler<ConsumerGroupHeartbeatRequest>
 {
@@ -30,6 +31,9 @@ internal sealed class ConsumerGroupHeartbeatHandler : ApiHandler<ConsumerGroupHe
     {
         var result = !context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId)
             ? ConsumerGroupHeartbeatResult.Failure(ErrorCode.GroupAuthorizationFailed)
+            : UnauthorizedTopics(context, request.SubscribedTopicNames) is [_, ..] unauthorized
+            ? ConsumerGroupHeartbeatResult.Failure(ErrorCode.TopicAuthorizationFailed,
+                $"The member may not describe the subscribed topics {string.Join(", ", unauthorized)}.")
             : context.GroupCoordinatorError(request.GroupId) is var notCoordinator and not ErrorCode.None
             ? ConsumerGroupHeartbeatResult.Failure(notCoordinator)
             : context.Groups.ConsumerGroupHeartbeat(new ConsumerGroupHeartbeatCommand
@@ -68,4 +72,7 @@ internal sealed class ConsumerGroupHeartbeatHandler : ApiHandler<ConsumerGroupHe
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }
+
+    private static List<string> UnauthorizedTopics(RequestContext context, IReadOnlyList<string>? subscribed) =>
+        subscribed is null ? [] : subscribed.Distinct().Where(topic => !context.Authorize(AclOperation.Describe, AclResourceType.Topic, topic)).ToList();
 }

@@ -6,7 +6,9 @@ namespace Tributary.Broker.Handlers.Groups;
 
 /// <summary>
 /// DeleteGroups v0-2. Each group needs DELETE (else GROUP_AUTHORIZATION_FAILED; it is not touched).
-/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does. A deleted
+/// group leaves tombstones in its <c>__consumer_offsets</c> partition, one for its metadata and one per committed offset,
+/// and is answered once the in-sync replicas hold them.
 /// </summary>
 internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
 {
@@ -20,7 +22,7 @@ internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
     public override short MaxVersion => 2;
 
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, DeleteGroupsRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, DeleteGroupsRequest request, CancellationToken cancellationToken)
     {
         var response = new DeleteGroupsResponse
         {
@@ -30,6 +32,9 @@ internal sealed class DeleteGroupsHandler : ApiHandler<DeleteGroupsRequest>
                     .Select(result => new DeleteGroupsResponse.DeletableGroupResult { GroupId = result.GroupId, ErrorCode = (short)result.Error }),
                 (group, error) => new DeleteGroupsResponse.DeletableGroupResult { GroupId = group, ErrorCode = (short)error }),
         };
-        return ValueTask.FromResult<IKafkaResponse?>(response);
+        // Answered once the in-sync replicas hold the tombstones, as Kafka answers after their append.
+        foreach (var deleted in response.Results.Where(r => r.ErrorCode == 0))
+            deleted.ErrorCode = (short)await context.Groups.WaitReplicatedAsync(deleted.GroupId, cancellationToken).ConfigureAwait(false);
+        return response;
     }
 }

@@ -11,7 +11,10 @@ namespace Tributary.Broker.Handlers.Groups;
 /// (KIP-848) the generation is the member epoch: members of the new protocol must commit with v9+ at their current
 /// epoch (STALE_MEMBER_EPOCH otherwise). Needs READ on the group
 /// (else every partition gets GROUP_AUTHORIZATION_FAILED) and on each topic (else TOPIC_AUTHORIZATION_FAILED).
-/// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// A broker that does not lead the group's <c>__consumer_offsets</c> partition answers NOT_COORDINATOR (after
+/// authorization), the leader COORDINATOR_LOAD_IN_PROGRESS while it loads the partition, as Kafka does. The offsets
+/// are written to that partition as OffsetCommitKey/OffsetCommitValue records (v1/v3) and answered once the in-sync
+/// replicas have them (NOT_COORDINATOR if leadership moves first, COORDINATOR_NOT_AVAILABLE after 5 s).
 /// </summary>
 internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
 {
@@ -25,7 +28,7 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
     public override short MaxVersion => 9;
 
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, OffsetCommitRequest request, CancellationToken cancellationToken)
     {
         var groupError = context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? context.GroupCoordinatorError(request.GroupId) : ErrorCode.GroupAuthorizationFailed;
         var authorization = CommitAuthorization.Check(context, groupError, request.Topics.Select(topic => topic.Name));
@@ -54,10 +57,11 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
             Offsets = known,
             ApiVersion = context.ApiVersion,
         });
+        errors = await OffsetCommitResults.ReplicatedAsync(context, request.GroupId, errors, cancellationToken).ConfigureAwait(false);
         var topics = OffsetCommitResults.PerRequestedPartition(
             request.Topics.Select(topic => (topic.Name, topic.Partitions.Select(partition => partition.PartitionIndex))), known, errors, authorization.HeldBack,
             (name, partitions) => new OffsetCommitResponse.OffsetCommitResponseTopic { Name = name, Partitions = partitions },
             (index, error) => new OffsetCommitResponse.OffsetCommitResponsePartition { PartitionIndex = index, ErrorCode = (short)error });
-        return ValueTask.FromResult<IKafkaResponse?>(new OffsetCommitResponse { Topics = topics });
+        return new OffsetCommitResponse { Topics = topics };
     }
 }

@@ -10,6 +10,17 @@ namespace Tributary.Broker.Handlers.Groups;
 internal static class OffsetCommitResults
 {
     /// <summary>
+    /// The coordinator's errors once its write to the group's <c>__consumer_offsets</c> partition is replicated to the
+    /// in-sync replicas (acks=all, as Kafka answers a commit): the offsets it stored get the replication's error, if any.
+    /// </summary>
+    public static async Task<IReadOnlyList<ErrorCode>> ReplicatedAsync(RequestContext context, string groupId, IReadOnlyList<ErrorCode> errors, CancellationToken cancellationToken)
+    {
+        if (!errors.Contains(ErrorCode.None)) return errors;
+        var replicated = await context.Groups.WaitReplicatedAsync(groupId, cancellationToken).ConfigureAwait(false);
+        return replicated == ErrorCode.None ? errors : errors.Select(e => e == ErrorCode.None ? replicated : e).ToList();
+    }
+
+    /// <summary>
     /// One response topic per requested topic, one result per requested partition: the error the coordinator gave for
     /// it, or the error that held it back from the coordinator. A partition named twice gets the error of its last
     /// commit both times.

@@ -33,7 +33,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
     public IProducer<TKey, TValue> Producer { get; }
 
     /// <summary>Registers the transactional id (fencing earlier instances, aborting what they left open) and begins a transaction.</summary>
-    public Task InitAsync() => _worker.RunAsync(() =>
+    public Task InitAsync() => Bounded(_worker.RunAsync(() =>
     {
         try
         {
@@ -45,7 +45,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
         {
             throw Classify(error, "initializing");
         }
-    });
+    }), "initializing", blockingCalls: 1);
 
     /// <summary>
     /// Sends <paramref name="offsets"/> (next offsets per source consumer) with each consumer's group metadata,
@@ -54,7 +54,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
     /// any failure the transaction is aborted and the task fails.
     /// </summary>
     public Task CommitAsync(IReadOnlyDictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> offsets) =>
-        _worker.RunAsync(() =>
+        Bounded(_worker.RunAsync(() =>
         {
             try
             {
@@ -71,7 +71,7 @@ internal sealed class TransactionalProducer<TKey, TValue>
             foreach (var (source, next) in offsets)
                 source.Committed(next);
             Producer.BeginTransaction();
-        });
+        }), "committing", blockingCalls: offsets.Count + 1);
 
     /// <summary>Aborts the open transaction (if any) and disposes the producer, after the queued calls.</summary>
     public Task AbortAndDispose() => _worker.Finish(() =>
@@ -99,6 +99,29 @@ internal sealed class TransactionalProducer<TKey, TValue>
         catch (KafkaException error)
         {
             _logger.LogWarning(error, "Aborting transaction of {TransactionalId} failed", _settings.TransactionalId);
+        }
+    }
+
+    /// <summary>
+    /// Fails a step that outlives every timeout it could legitimately use: each blocking call is retried until
+    /// <see cref="TransactionalSettings.OperationTimeout"/> has passed and the last try may take one more, and a
+    /// failed step aborts (one more). Past that the call is stuck inside librdkafka, which happens: 2.16 waits for good
+    /// in send_offsets_to_transaction when the group coordinator it cached leaves the cluster's metadata
+    /// (librdkafka#5511). Failing the stream lets a supervisor restart it instead of hanging it; the stuck producer is
+    /// left to its thread (closing it would wait behind the stuck call).
+    /// </summary>
+    private async Task Bounded(Task step, string doing, int blockingCalls)
+    {
+        var limit = _settings.OperationTimeout * (2 * blockingCalls + 1);
+        try
+        {
+            await step.WaitAsync(limit).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new KafkaTransactionException(
+                $"Transaction of {_settings.TransactionalId} is stuck: the Kafka client did not return within {limit.TotalSeconds:0.#} s while {doing}, " +
+                $"though each call it makes has a timeout of {_settings.OperationTimeout.TotalSeconds:0.#} s (a client bug such as librdkafka#5511). The stream fails so that it can be restarted.");
         }
     }
 
