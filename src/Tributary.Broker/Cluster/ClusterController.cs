@@ -163,7 +163,7 @@ internal sealed class ClusterController : IAsyncDisposable
         if (_topics.TryGetValue(name, out var topic)) return ControllerResult.Ok(topic);
         // Kafka creates its internal topics on a Metadata request too, whatever auto-creation says, and only as internal topics.
         if (CoordinatorPlacement.TypeOfTopic(name) is { } type)
-            return Coordinators.Topic(type) is { } created ? ControllerResult.Ok(created) : ControllerResult.Fail(ErrorCode.LeaderNotAvailable, "No broker is running.");
+            return Coordinators.Topic(type) is { } internalTopic ? ControllerResult.Ok(internalTopic) : ControllerResult.Fail(ErrorCode.LeaderNotAvailable, "No broker is running.");
         if (!Settings.AutoCreateTopics || !clientAllowsAutoCreate)
             return ControllerResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
         var created = CreateTopic(new TopicSpec(name));
