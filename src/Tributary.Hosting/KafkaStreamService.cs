@@ -13,7 +13,12 @@ namespace Tributary.Hosting;
 /// drains it (<see cref="DrainingControl{T}.DrainAndShutdown"/>: the source stops, records in flight are finished
 /// and their offsets committed, the consumer closes) within the host's shutdown timeout.
 /// </summary>
-internal sealed partial class KafkaStreamService<TResult>(KafkaStreamState state, Func<KafkaStreamContext, DrainingControl<TResult>> run, IServiceProvider services)
+/// <remarks>
+/// Akka.Hosting's integration (Tributary.Akka.Hosting) runs the same service from the actor system's start-up and
+/// its CoordinatedShutdown, giving it the system that is starting as <paramref name="system"/>.
+/// </remarks>
+internal sealed partial class KafkaStreamService<TResult>(KafkaStreamState state, Func<KafkaStreamContext, DrainingControl<TResult>> run, IServiceProvider services,
+    ActorSystem? system = null)
     : IHostedService
 {
     private readonly ILogger _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Tributary.Hosting.KafkaStream");
@@ -21,8 +26,8 @@ internal sealed partial class KafkaStreamService<TResult>(KafkaStreamState state
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var system = services.GetRequiredService<ActorSystem>();
-        var context = new KafkaStreamContext(state.Name, services, services.GetRequiredService<IConfiguration>(), system, system.Materializer(), _logger);
+        var actorSystem = system ?? services.GetRequiredService<ActorSystem>();
+        var context = new KafkaStreamContext(state.Name, services, services.GetRequiredService<IConfiguration>(), actorSystem, actorSystem.Materializer(), _logger);
         _control = run(context);
         state.Started(_control);
         LogStarted(_logger, state.Name);

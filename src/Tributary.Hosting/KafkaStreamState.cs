@@ -20,6 +20,16 @@ internal sealed class KafkaStreamState(string name, KafkaStreamOptions options)
 
     public string Name { get; } = name;
 
+    /// <summary>The state of a stream being registered: its name and <paramref name="run"/> checked, its options configured.</summary>
+    public static KafkaStreamState Register(string name, Delegate run, Action<KafkaStreamOptions>? configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(run);
+        var options = new KafkaStreamOptions();
+        configure?.Invoke(options);
+        return new KafkaStreamState(name, options);
+    }
+
     public KafkaStreamOptions Options { get; } = options;
 
     public Phase Current => _phase;

@@ -26,14 +26,10 @@ public static class TributaryHostingExtensions
     public static IServiceCollection AddKafkaStream<TResult>(this IServiceCollection services, string name,
         Func<KafkaStreamContext, DrainingControl<TResult>> run, Action<KafkaStreamOptions>? configure = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(run);
-        var options = new KafkaStreamOptions();
-        configure?.Invoke(options);
-        var state = new KafkaStreamState(name, options);
+        var state = KafkaStreamState.Register(name, run, configure);
         services.TryAddSingleton(_ => ActorSystem.Create("tributary"));
         services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(provider => new KafkaStreamService<TResult>(state, run, provider));
-        services.AddHealthChecks().AddCheck(name, new KafkaStreamHealthCheck(state), HealthStatus.Unhealthy, options.HealthCheckTags);
+        services.AddHealthChecks().AddCheck(name, new KafkaStreamHealthCheck(state), HealthStatus.Unhealthy, state.Options.HealthCheckTags);
         return services;
     }
 

@@ -19,6 +19,7 @@ public sealed class PackageTests(PackagedTributary packages) : IClassFixture<Pac
             using var package = ZipFile.OpenRead(PackagePath(id, "nupkg"));
             var metadata = Metadata(package, id);
             Assert.Equal("Apache-2.0", Element(metadata, "license").Value);
+            Assert.Contains("Apache License", Read(package, "LICENSE"));
             Assert.Equal("README.md", Element(metadata, "readme").Value);
             Assert.Contains($"# {id}", Read(package, "README.md"));
             Assert.NotNull(package.GetEntry($"lib/net10.0/{id}.dll"));

@@ -16,7 +16,8 @@ public sealed class PackagedTributary : IAsyncLifetime
 {
     /// <summary>The packages this repository ships.</summary>
     public static readonly string[] Libraries =
-        ["Tributary.Protocol", "Tributary.Broker", "Tributary.Streams", "Tributary.Testing", "Tributary.Testing.XunitV3", "Tributary.Abstractions", "Tributary.Hosting"];
+        ["Tributary.Protocol", "Tributary.Broker", "Tributary.Streams", "Tributary.Testing", "Tributary.Testing.XunitV3", "Tributary.Abstractions", "Tributary.Hosting",
+            "Tributary.Akka.Hosting", "Tributary.Aspire.Hosting"];
 
     /// <summary>The command line's tool package.</summary>
     public const string Tool = "Tributary.Cli";

@@ -10,6 +10,8 @@ using Tributary.Streams.Helpers;
 using Tributary.Streams.Messages;
 using Tributary.Streams.Settings;
 
+using static Tributary.Hosting.Tests.HostTesting;
+
 namespace Tributary.Hosting.Tests;
 
 /// <summary>
@@ -18,8 +20,6 @@ namespace Tributary.Hosting.Tests;
 /// </summary>
 public sealed class HostedStreamTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     [Fact]
     public async Task A_hosted_stream_starts_with_the_host_is_healthy_and_drains_committing_its_offsets_when_the_host_stops()
     {
@@ -101,13 +101,6 @@ public sealed class HostedStreamTests
             .WithProperty("auto.offset.reset", "earliest")
             .WithLogger(context.Logger);
 
-    private static async Task ProduceAsync(string bootstrap, string topic, int count)
-    {
-        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = bootstrap }).Build();
-        for (var i = 0; i < count; i++)
-            await producer.ProduceAsync(topic, new Message<string, string> { Key = $"k{i}", Value = $"hello {i}" });
-    }
-
     // Stops the hosted services in reverse order by hand up to the stream, reads the group's offsets while the
     // cluster still runs, then stops the rest: the host's own StopAsync would stop the cluster too.
     private static async Task<long> CommittedAfterStopAsync(IHost host, EmbeddedKafka kafka, string group, string topic, int partitions)
@@ -119,16 +112,5 @@ public sealed class HostedStreamTests
         var committed = consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), Patience);
         await host.StopAsync().WaitAsync(Patience);
         return committed.Sum(c => Math.Max(0, c.Offset.Value));
-    }
-
-    private static async Task EventuallyAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Timed out waiting for: {what}");
-            await Task.Delay(100);
-        }
     }
 }

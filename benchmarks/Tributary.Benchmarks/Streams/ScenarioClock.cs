@@ -10,6 +10,7 @@ namespace Tributary.Benchmarks.Streams;
 internal sealed class ScenarioClock
 {
     private readonly long _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+    private readonly TimeSpan _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstTimestamp;
     private long _seen;
@@ -38,8 +39,9 @@ internal sealed class ScenarioClock
         if (Interlocked.Read(ref _seen) < Messages) throw new InvalidOperationException($"{scenario}, {side}: saw {_seen} of {Messages} messages.");
         var seconds = Stopwatch.GetElapsedTime(_firstTimestamp).TotalSeconds;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart;
-        var result = new ScenarioResult(scenario, side, Messages, seconds, (double)allocated / Messages);
-        Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated");
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
+        var result = new ScenarioResult(scenario, side, Messages, seconds, (double)allocated / Messages) { CpuMicrosecondsPerMessage = cpu.TotalMicroseconds / Messages };
+        Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg");
         return result;
     }
 }
@@ -49,6 +51,12 @@ internal sealed record ScenarioResult(string Scenario, string Side, long Message
 {
     /// <summary>Messages per second from the first message to the end (final commit or flush included).</summary>
     public double MessagesPerSecond => Messages / Seconds;
+
+    /// <summary>
+    /// The process's CPU time per message (every thread, the embedded broker's too). On a machine shared with other
+    /// work it is steadier than the rate, which also measures what the other work left over.
+    /// </summary>
+    public double CpuMicrosecondsPerMessage { get; init; }
 
     /// <summary>Which run (0-based) it belongs to: the sides of one run ran minutes apart at most, so they pair.</summary>
     public int Run { get; init; }

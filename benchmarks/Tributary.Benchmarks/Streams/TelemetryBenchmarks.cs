@@ -72,7 +72,29 @@ internal static class TelemetryBenchmarks
 
         Console.WriteLine();
         Console.WriteLine(StreamsResultTable.SideBySide(ScenarioSummary.Of(results), results, Off, On, "off", "on"));
+        Console.WriteLine();
+        Console.WriteLine(CpuTable(results));
         return 0;
+    }
+
+    /// <summary>
+    /// CPU per message of each side and off's divided by on's per run (median, min-max): the rate on would reach
+    /// against off where the process is CPU-bound, less disturbed by other work on the machine than the rates.
+    /// </summary>
+    private static string CpuTable(List<ScenarioResult> results)
+    {
+        var table = new System.Text.StringBuilder();
+        table.AppendLine("| Scenario | off µs CPU/msg (median) | on µs CPU/msg (median) | off / on CPU, per run: median (min-max) |");
+        table.AppendLine("|---|--:|--:|--:|");
+        foreach (var scenario in results.Select(r => r.Scenario).Distinct())
+        {
+            var off = results.Where(r => r.Scenario == scenario && r.Side == Off).ToList();
+            var on = results.Where(r => r.Scenario == scenario && r.Side == On).ToList();
+            var ratios = off.Join(on, r => r.Run, r => r.Run, (o, n) => o.CpuMicrosecondsPerMessage / n.CpuMicrosecondsPerMessage).ToList();
+            table.AppendLine($"| {scenario} | {Median(off.Select(r => r.CpuMicrosecondsPerMessage)):N2} | {Median(on.Select(r => r.CpuMicrosecondsPerMessage)):N2} | " +
+                $"{Median(ratios):0.00}x ({ratios.Min():0.00}-{ratios.Max():0.00}) |");
+        }
+        return table.ToString();
     }
 
     /// <summary>Listens as an OpenTelemetry SDK would, with a recorder that only counts (no export).</summary>

@@ -32,6 +32,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     // Poll-thread state.
     private readonly Dictionary<TopicPartition, RouteEntry> _routes = new();
+    // Poll thread: the route Route found last (see RouteOf).
+    private (TopicPartition Partition, RouteEntry Route)? _lastRoute;
     private readonly HashSet<TopicPartition> _paused = new();
     // Resumed explicitly on their first round: a partition paused before it was revoked must not stay paused in
     // librdkafka once it is assigned again.
@@ -112,7 +114,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         _owners.Add(owner);
         var offsets = StartOffsetsOf(manual);
         foreach (var offset in offsets)
-            _routes[offset.TopicPartition] = new RouteEntry(owner, owner.Assigned(offset.TopicPartition));
+            SetRoute(offset.TopicPartition, new RouteEntry(owner, owner.Assigned(offset.TopicPartition)));
         _consumer.IncrementalAssign(offsets);
         _logger.LogInformation("Assigned {Partitions}", KafkaLog.Describe(offsets));
     }, Abandon: owner.Closed));
@@ -124,7 +126,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         var mine = _routes.Where(r => r.Value.Owner == owner).Select(r => r.Key).ToList();
         foreach (var partition in mine)
         {
-            if (_routes.Remove(partition, out var route))
+            if (RemoveRoute(partition, out var route))
                 route.Owner.Released(partition, route.Buffer);
             _paused.Remove(partition);
         }
@@ -253,7 +255,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         var count = 0;
         while (record is not null)
         {
-            KafkaTelemetry.Consumed(record.TopicPartition, GroupId);
+            KafkaTelemetry.Consumed(record.Topic, record.Partition, GroupId);
             Route(record);
             if (++count >= limit)
                 break;
@@ -313,7 +315,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     private void Route(ConsumeResult<TKey, TValue> record)
     {
-        if (!_routes.TryGetValue(record.TopicPartition, out var route))
+        if (RouteOf(record) is not { } route)
         {
             _logger.LogWarning("Dropped a record of unassigned partition {Partition}", KafkaLog.Describe([record.TopicPartition]));
             return;
@@ -324,6 +326,35 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
             route.Buffer.TouchedInBatch = true;
             _touched.Add(route.Buffer);
         }
+    }
+
+    /// <summary>
+    /// The route of a record's partition. Consecutive records mostly share a partition (a fetched batch), so the last
+    /// route found answers without a look-up; and ConsumeResult.TopicPartition makes a new object per call, which a
+    /// look-up per record would allocate.
+    /// </summary>
+    private RouteEntry? RouteOf(ConsumeResult<TKey, TValue> record)
+    {
+        if (_lastRoute is { } last && last.Partition.Partition.Value == record.Partition.Value && string.Equals(last.Partition.Topic, record.Topic, StringComparison.Ordinal))
+            return last.Route;
+        var partition = new TopicPartition(record.Topic, record.Partition);
+        if (!_routes.TryGetValue(partition, out var route))
+            return null;
+        _lastRoute = (partition, route);
+        return route;
+    }
+
+    // Every change of the routes goes through these two, which forget the last route found.
+    private void SetRoute(TopicPartition partition, RouteEntry route)
+    {
+        _routes[partition] = route;
+        _lastRoute = null;
+    }
+
+    private bool RemoveRoute(TopicPartition partition, out RouteEntry route)
+    {
+        _lastRoute = null;
+        return _routes.Remove(partition, out route);
     }
 
     /// <summary>
@@ -403,7 +434,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         var result = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var partition in partitions)
         {
-            _routes[partition] = new RouteEntry(owner, owner.Assigned(partition));
+            SetRoute(partition, new RouteEntry(owner, owner.Assigned(partition)));
             _paused.Remove(partition);
             _freshlyAssigned.Add(partition);
             result.Add(new TopicPartitionOffset(partition, starts is not null && starts.TryGetValue(partition, out var start) ? new Offset(start) : Offset.Unset));
@@ -424,7 +455,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         var released = new Dictionary<PartitionOwner<TKey, TValue>, HashSet<TopicPartition>>();
         foreach (var partition in partitions)
         {
-            if (_routes.Remove(partition.TopicPartition, out var route))
+            if (RemoveRoute(partition.TopicPartition, out var route))
             {
                 route.Owner.Released(partition.TopicPartition, route.Buffer);
                 if (!released.TryGetValue(route.Owner, out var set))

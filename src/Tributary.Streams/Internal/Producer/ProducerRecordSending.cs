@@ -4,7 +4,7 @@ namespace Tributary.Streams.Internal;
 
 /// <summary>
 /// Sends a <see cref="ProducerRecord{TKey,TValue}"/> to its partition, or lets the partitioner choose one; when traces or
-/// metrics are observed, inside a <see cref="SendObservation"/> (every producer stage sends through here).
+/// metrics are observed, inside a <see cref="SendObservation{TKey,TValue}"/> (every producer stage sends through here).
 /// </summary>
 internal static class ProducerRecordSending
 {
@@ -15,14 +15,10 @@ internal static class ProducerRecordSending
             ProduceUnobserved(producer, record, onDelivered);
             return;
         }
-        var observation = SendObservation.Start(record);
+        var observation = SendObservation<TKey, TValue>.Start(record, onDelivered);
         try
         {
-            ProduceUnobserved(producer, record, report =>
-            {
-                observation.Delivered(report);
-                onDelivered(report);
-            });
+            ProduceUnobserved(producer, record, observation.Delivered);
         }
         catch (Exception refused)
         {
@@ -35,7 +31,7 @@ internal static class ProducerRecordSending
     {
         if (!KafkaTelemetry.ObservingSends)
             return await ProduceUnobservedAsync(producer, record, cancellationToken).ConfigureAwait(false);
-        var observation = SendObservation.Start(record);
+        var observation = SendObservation<TKey, TValue>.Start(record);
         try
         {
             var result = await ProduceUnobservedAsync(producer, record, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
@@ -41,13 +42,22 @@ internal static class KafkaTelemetry
     public static readonly Counter<long> Rebalances = Meter.CreateCounter<long>(
         "tributary.consumer.rebalances", "{rebalance}", "Partition assignments, revocations and losses the consumer went through (tributary.rebalance.kind).");
 
+    private static readonly string[] PartitionIds = Enumerable.Range(0, 256).Select(p => p.ToString(global::System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    // Topics a process produces to or consumes from are few; the names live as long as the process.
+    private static readonly ConcurrentDictionary<string, string> SendNames = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string> ProcessNames = new(StringComparer.Ordinal);
+
     private static string ThisVersion => typeof(KafkaTelemetry).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
     /// <summary>Whether a produced record gets a span or a measurement.</summary>
     public static bool ObservingSends => Source.HasListeners() || SentMessages.Enabled || OperationDuration.Enabled;
 
-    /// <summary>Counts consumed records of one partition (the consumer's poll thread, once per record).</summary>
-    public static void Consumed(TopicPartition partition, string groupId)
+    /// <summary>
+    /// Counts a consumed record of one partition (the consumer's poll thread, once per record). Given the topic and
+    /// partition, not the record's TopicPartition, which Confluent.Kafka makes anew per call.
+    /// </summary>
+    public static void Consumed(string topic, Partition partition, string groupId)
     {
         if (!ConsumedMessages.Enabled)
             return;
@@ -55,8 +65,8 @@ internal static class KafkaTelemetry
         {
             { SystemTag, System },
             { OperationNameTag, "poll" },
-            { DestinationTag, partition.Topic },
-            { PartitionTag, PartitionId(partition.Partition) },
+            { DestinationTag, topic },
+            { PartitionTag, PartitionId(partition) },
             { GroupTag, groupId },
         });
     }
@@ -82,14 +92,17 @@ internal static class KafkaTelemetry
     /// <summary>A timestamp for a duration, or 0 when no duration is recorded.</summary>
     public static long TimestampIfMeasured() => OperationDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
 
-    public static string PartitionId(Partition partition) => partition.Value switch
-    {
-        0 => "0",
-        1 => "1",
-        2 => "2",
-        3 => "3",
-        var other => other.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
-    };
+    /// <summary>The <c>messaging.destination.partition.id</c> of <paramref name="partition"/>: cached strings for the usual partitions.</summary>
+    public static string PartitionId(Partition partition) =>
+        (uint)partition.Value < (uint)PartitionIds.Length
+            ? PartitionIds[partition.Value]
+            : partition.Value.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The span name <c>send {topic}</c>, made once per topic.</summary>
+    public static string SendSpanName(string topic) => SendNames.GetOrAdd(topic, static t => "send " + t);
+
+    /// <summary>The span name <c>process {topic}</c>, made once per topic.</summary>
+    public static string ProcessSpanName(string topic) => ProcessNames.GetOrAdd(topic, static t => "process " + t);
 
     public static string ErrorType(Exception error) => error is KafkaException kafka ? kafka.Error.Code.ToString() : error.GetType().FullName ?? error.GetType().Name;
 }

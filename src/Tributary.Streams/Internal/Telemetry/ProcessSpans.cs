@@ -26,19 +26,20 @@ internal sealed class ProcessSpans(string groupId)
         var creation = TraceHeaders.Extract(record.Message?.Headers);
         var previous = Activity.Current;
         var span = KafkaTelemetry.Source.StartActivity(ActivityKind.Consumer, creation,
-            links: creation == default ? null : [new ActivityLink(creation)], name: $"process {record.Topic}");
+            links: creation == default ? null : [new ActivityLink(creation)], name: KafkaTelemetry.ProcessSpanName(record.Topic));
         if (span is null)
             return;
         if (span.IsAllDataRequested)
         {
-            span.SetTag(KafkaTelemetry.SystemTag, KafkaTelemetry.System);
-            span.SetTag(KafkaTelemetry.OperationNameTag, "process");
-            span.SetTag(KafkaTelemetry.OperationTypeTag, "process");
-            span.SetTag(KafkaTelemetry.DestinationTag, record.Topic);
-            span.SetTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(record.Partition));
-            span.SetTag(KafkaTelemetry.OffsetTag, record.Offset.Value);
+            // AddTag: a new span has none of these yet (SetTag would search its tags first).
+            span.AddTag(KafkaTelemetry.SystemTag, KafkaTelemetry.System);
+            span.AddTag(KafkaTelemetry.OperationNameTag, "process");
+            span.AddTag(KafkaTelemetry.OperationTypeTag, "process");
+            span.AddTag(KafkaTelemetry.DestinationTag, record.Topic);
+            span.AddTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(record.Partition));
+            span.AddTag(KafkaTelemetry.OffsetTag, record.Offset.Value);
             if (_groupId.Length > 0)
-                span.SetTag(KafkaTelemetry.GroupTag, _groupId);
+                span.AddTag(KafkaTelemetry.GroupTag, _groupId);
         }
         (_span, _previous) = (span, previous);
     }

@@ -6,53 +6,65 @@ namespace Tributary.Streams.Internal;
 /// <summary>
 /// What is observed of one record sent: its <c>send {topic}</c> span (kind Producer) and the measurements recorded when
 /// the broker acknowledges it (<c>messaging.client.sent.messages</c>, <c>messaging.client.operation.duration</c>).
-/// Created only when <see cref="KafkaTelemetry.ObservingSends"/>.
+/// Created only when <see cref="KafkaTelemetry.ObservingSends"/>. It is also the record's delivery handler, so an
+/// observed record costs this one object and its handler delegate beside the span.
 /// </summary>
-internal sealed class SendObservation
+internal sealed class SendObservation<TKey, TValue>
 {
     private readonly Activity? _span;
     private readonly long _startTimestamp;
     private readonly string _topic;
+    private readonly Action<DeliveryReport<TKey, TValue>>? _onDelivered;
 
-    private SendObservation(Activity? span, long startTimestamp, string topic)
+    private SendObservation(Activity? span, long startTimestamp, string topic, Action<DeliveryReport<TKey, TValue>>? onDelivered)
     {
         _span = span;
         _startTimestamp = startTimestamp;
         _topic = topic;
+        _onDelivered = onDelivered;
     }
 
     /// <summary>
     /// Starts observing <paramref name="record"/>: its span's parent is the context current when the record was created
     /// (the consumer span of a consume-transform-produce stream), else the current one; the span's context goes into
-    /// the record's headers.
+    /// the record's headers. <paramref name="onDelivered"/> is what <see cref="Delivered"/> hands the report on to.
     /// </summary>
-    public static SendObservation Start<TKey, TValue>(ProducerRecord<TKey, TValue> record)
+    public static SendObservation<TKey, TValue> Start(ProducerRecord<TKey, TValue> record, Action<DeliveryReport<TKey, TValue>>? onDelivered = null)
     {
-        var previous = Activity.Current;
-        var span = KafkaTelemetry.Source.HasListeners()
-            ? KafkaTelemetry.Source.StartActivity(ActivityKind.Producer, record.CreationContext, name: $"send {record.Topic}")
-            : null;
-        if (span is not null)
+        Activity? span = null;
+        if (KafkaTelemetry.Source.HasListeners())
         {
-            if (span.IsAllDataRequested)
+            var previous = Activity.Current;
+            span = KafkaTelemetry.Source.StartActivity(ActivityKind.Producer, record.CreationContext, name: KafkaTelemetry.SendSpanName(record.Topic));
+            if (span is not null)
             {
-                span.SetTag(KafkaTelemetry.SystemTag, KafkaTelemetry.System);
-                span.SetTag(KafkaTelemetry.OperationNameTag, "send");
-                span.SetTag(KafkaTelemetry.OperationTypeTag, "send");
-                span.SetTag(KafkaTelemetry.DestinationTag, record.Topic);
-                if (record.Partition is { } partition)
-                    span.SetTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(partition));
+                if (span.IsAllDataRequested)
+                {
+                    // AddTag: a new span has none of these yet (SetTag would search its tags first).
+                    span.AddTag(KafkaTelemetry.SystemTag, KafkaTelemetry.System);
+                    span.AddTag(KafkaTelemetry.OperationNameTag, "send");
+                    span.AddTag(KafkaTelemetry.OperationTypeTag, "send");
+                    span.AddTag(KafkaTelemetry.DestinationTag, record.Topic);
+                    if (record.Partition is { } partition)
+                        span.AddTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(partition));
+                }
+                TraceHeaders.Inject(span, record.Message);
+                // The span ends on librdkafka's delivery thread; the stage's thread must not keep it as its current one.
+                Activity.Current = previous;
             }
-            TraceHeaders.Inject(span, record.Message);
-            // The span ends on librdkafka's delivery thread; the stage's thread must not keep it as its current one.
-            Activity.Current = previous;
         }
-        return new SendObservation(span, KafkaTelemetry.TimestampIfMeasured(), record.Topic);
+        return new SendObservation<TKey, TValue>(span, KafkaTelemetry.TimestampIfMeasured(), record.Topic, onDelivered);
     }
 
-    /// <summary>The broker acknowledged the record or its delivery failed (librdkafka's delivery thread).</summary>
-    public void Delivered<TKey, TValue>(DeliveryReport<TKey, TValue> report) =>
+    /// <summary>
+    /// The broker acknowledged the record or its delivery failed (librdkafka's delivery thread); then the report goes
+    /// on to the handler given to <see cref="Start"/>.
+    /// </summary>
+    public void Delivered(DeliveryReport<TKey, TValue> report)
+    {
         Finish(report.Partition, report.Offset, report.Error.IsError ? report.Error.Code.ToString() : null);
+        _onDelivered?.Invoke(report);
+    }
 
     /// <summary>The producer refused the record at once (serializer, full queue).</summary>
     public void Refused(Exception error) => Finish(Partition.Any, Offset.Unset, KafkaTelemetry.ErrorType(error));
@@ -66,9 +78,9 @@ internal sealed class SendObservation
                 if (partition != Partition.Any)
                     _span.SetTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(partition));
                 if (offset != Offset.Unset)
-                    _span.SetTag(KafkaTelemetry.OffsetTag, offset.Value);
+                    _span.AddTag(KafkaTelemetry.OffsetTag, offset.Value);
                 if (errorType is not null)
-                    _span.SetTag(KafkaTelemetry.ErrorTypeTag, errorType);
+                    _span.AddTag(KafkaTelemetry.ErrorTypeTag, errorType);
             }
             if (errorType is not null)
                 _span.SetStatus(ActivityStatusCode.Error, errorType);
