@@ -10,7 +10,13 @@ namespace Tributary.Benchmarks.Cluster;
 /// <param name="BrokerRetainedBytes">Growth of this process's live heap over the run (after full collections): what the log keeps.</param>
 /// <param name="BrokerCpu">CPU time this process used while the client ran.</param>
 /// <param name="BrokerGcPause">Time this process was paused for garbage collection while the client ran.</param>
-internal sealed record Measurement(WorkloadResult Result, long BrokerAllocatedBytes, long BrokerRetainedBytes, TimeSpan BrokerCpu, TimeSpan BrokerGcPause);
+/// <param name="BrokerMethodsCompiled">
+/// Methods this process compiled (JIT) while the client ran: tiering up the broker's code costs CPU that a longer-running
+/// broker no longer pays. (The runtime also counts the time compiling took, but as elapsed time: on a loaded machine it
+/// exceeds the CPU time.)
+/// </param>
+internal sealed record Measurement(WorkloadResult Result, long BrokerAllocatedBytes, long BrokerRetainedBytes, TimeSpan BrokerCpu, TimeSpan BrokerGcPause,
+    long BrokerMethodsCompiled);
 
 /// <summary>
 /// Runs a <see cref="ClientWorkload"/> in a child process (this same program, started with
@@ -40,6 +46,7 @@ internal static class ClientProcess
         var pauseBefore = GC.GetTotalPauseDuration();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var cpuBefore = self.TotalProcessorTime;
+        var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
         WorkloadResult? result = null;
         while (await child.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
@@ -52,10 +59,11 @@ internal static class ClientProcess
         self.Refresh();
         var cpu = self.TotalProcessorTime - cpuBefore;
         var pause = GC.GetTotalPauseDuration() - pauseBefore;
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore;
         var retained = GC.GetTotalMemory(forceFullCollection: true) - liveBefore;
         if (child.ExitCode != 0 || result is null)
             throw new InvalidOperationException($"The {workload.Kind} client failed (exit code {child.ExitCode}).");
-        return new Measurement(result, allocated, retained, cpu, pause);
+        return new Measurement(result, allocated, retained, cpu, pause, compiled);
     }
 
     /// <summary>The child side: runs the workload given as JSON and prints its result line.</summary>
