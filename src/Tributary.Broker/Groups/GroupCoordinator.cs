@@ -420,7 +420,8 @@ internal sealed class GroupCoordinator : IDisposable
     /// <summary>
     /// Writes a group's metadata when it moved on: a classic group's generation once it is stable (with the leader's
     /// assignment) or empty, as Kafka stores it, and a consumer group's new group epoch. Groups that only hold offsets
-    /// (no protocol type) have none, as in Kafka. A failed write leaves the log behind; the next change writes again.
+    /// (no protocol type) have none, as in Kafka. A failed write leaves the log behind (logged as a warning: a coordinator loading the partition would not know
+    /// this generation); the next change writes again.
     /// </summary>
     private void WriteMetadataIfChanged(MetadataMark before, Group after, DateTimeOffset now)
     {
@@ -431,7 +432,8 @@ internal sealed class GroupCoordinator : IDisposable
             ConsumerGroup consumer => OffsetsLog.ConsumerGroupEpoch(consumer),
             _ => null,
         };
-        if (record is { } metadata) _log.Write(after.GroupId, [metadata]);
+        if (record is { } metadata && _log.Write(after.GroupId, [metadata]) is var error and not ErrorCode.None)
+            GroupLog.MetadataWriteFailed(_logger, after.GroupId, error);
     }
 
     /// <summary>What a group's metadata record depends on: the group object, its generation or epoch, its state.</summary>

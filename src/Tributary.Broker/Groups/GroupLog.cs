@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Tributary.Protocol;
 
 namespace Tributary.Broker.Groups;
 
@@ -40,4 +41,7 @@ internal static partial class GroupLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} was deleted")]
     public static partial void GroupDeleted(ILogger logger, string groupId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {GroupId}: its metadata record could not be written to __consumer_offsets ({Error}); a coordinator loading the partition now would not know this generation")]
+    public static partial void MetadataWriteFailed(ILogger logger, string groupId, ErrorCode error);
 }
