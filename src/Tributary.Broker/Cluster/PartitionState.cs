@@ -49,6 +49,10 @@ internal sealed class PartitionState
     private readonly Func<int, PartitionLog> _newLog;
     private volatile PartitionLeadership _leadership;
     private FollowerProgress[] _progress;
+    // Followers whose return to the ISR was asked of the controller and not yet answered. They count for the high
+    // watermark meanwhile (Kafka's "maximal ISR"), so it cannot pass what they have: once in the ISR, a follower
+    // that the controller may elect holds every acknowledged record. Cleared by every leadership update.
+    private readonly HashSet<int> _joining = [];
 
     /// <param name="topic">The topic name.</param>
     /// <param name="index">The partition number.</param>
@@ -127,6 +131,7 @@ internal sealed class PartitionState
                 if (leadership.Leader >= 0) _logs[leadership.Leader].SetSoleInSyncReplica(IsSole(leadership));
             }
             _leadership = leadership;
+            _joining.Clear();
             foreach (var removed in previous.Replicas.Except(leadership.Replicas)) _logs[removed].ResetTo(0);
             AdvanceHighWatermarkLocked();
         }
@@ -215,7 +220,9 @@ internal sealed class PartitionState
             progress.LogEndOffset = followerLogEndOffset;
             if (followerLogEndOffset >= leaderLogEndAtFetch) progress.LastCaughtUpMs = NowMs;
             if (AdvanceHighWatermarkLocked() && _followersServeReads) WakeFollowers(leadership);
-            return !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
+            var rejoins = !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
+            if (rejoins && _joining.Add(brokerId)) _logs[leadership.Leader].SetSoleInSyncReplica(false);
+            return rejoins;
         }
     }
 
@@ -251,9 +258,9 @@ internal sealed class PartitionState
         if (leadership.Leader < 0) return false;
         var leaderLog = _logs[leadership.Leader];
         var highWatermark = leaderLog.LogEndOffset;
-        foreach (var replica in leadership.Isr)
+        foreach (var replica in leadership.Isr.Concat(_joining))
         {
-            if (replica != leadership.Leader) highWatermark = Math.Min(highWatermark, _progress[IndexOf(leadership, replica)].LogEndOffset);
+            if (replica != leadership.Leader && IndexOf(leadership, replica) is >= 0 and var index) highWatermark = Math.Min(highWatermark, _progress[index].LogEndOffset);
         }
         return leaderLog.AdvanceHighWatermark(highWatermark, leadership.LeaderEpoch);
     }
