@@ -258,12 +258,15 @@ internal sealed class PartitionState
         if (leadership.Leader < 0) return false;
         var leaderLog = _logs[leadership.Leader];
         var highWatermark = leaderLog.LogEndOffset;
-        foreach (var replica in leadership.Isr.Concat(_joining))
-        {
-            if (replica != leadership.Leader && IndexOf(leadership, replica) is >= 0 and var index) highWatermark = Math.Min(highWatermark, _progress[index].LogEndOffset);
-        }
+        // Runs on every follower fetch: indexed and struct enumerators, no LINQ.
+        for (var i = 0; i < leadership.Isr.Count; i++) highWatermark = Math.Min(highWatermark, FollowerLogEnd(leadership, leadership.Isr[i]));
+        foreach (var replica in _joining) highWatermark = Math.Min(highWatermark, FollowerLogEnd(leadership, replica));
         return leaderLog.AdvanceHighWatermark(highWatermark, leadership.LeaderEpoch);
     }
+
+    /// <summary>What a follower has, as its last fetch said; the leader and replicas not assigned do not bound anything.</summary>
+    private long FollowerLogEnd(PartitionLeadership leadership, int replica) =>
+        replica != leadership.Leader && IndexOf(leadership, replica) is >= 0 and var index ? _progress[index].LogEndOffset : long.MaxValue;
 
     private static int IndexOf(PartitionLeadership leadership, int brokerId)
     {
