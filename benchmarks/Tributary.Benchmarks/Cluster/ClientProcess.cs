@@ -77,7 +77,7 @@ internal static class ClientProcess
     }
 
     /// <summary>How to start this program again: its app host, or "dotnet" with this assembly when run that way.</summary>
-    private static (string Program, string[] Arguments) SelfCommand()
+    internal static (string Program, string[] Arguments) SelfCommand()
     {
         var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this program is unknown.");
         return Path.GetFileNameWithoutExtension(processPath) == "dotnet"

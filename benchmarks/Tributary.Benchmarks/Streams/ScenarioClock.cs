@@ -11,12 +11,22 @@ internal sealed class ScenarioClock
 {
     private readonly long _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
     private readonly TimeSpan _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+    private readonly Func<TimeSpan>? _brokerCpu;
+    private readonly TimeSpan _brokerCpuAtStart;
     private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstTimestamp;
     private long _seen;
 
-    /// <summary>Creates a clock for a scenario of <paramref name="messages"/> messages.</summary>
-    public ScenarioClock(long messages) => Messages = messages;
+    /// <summary>
+    /// Creates a clock for a scenario of <paramref name="messages"/> messages; <paramref name="brokerCpu"/> reads the CPU
+    /// time of a broker running in another process, to report it per message too.
+    /// </summary>
+    public ScenarioClock(long messages, Func<TimeSpan>? brokerCpu = null)
+    {
+        Messages = messages;
+        _brokerCpu = brokerCpu;
+        _brokerCpuAtStart = brokerCpu?.Invoke() ?? TimeSpan.Zero;
+    }
 
     /// <summary>Messages the scenario processes.</summary>
     public long Messages { get; }
@@ -40,8 +50,14 @@ internal sealed class ScenarioClock
         var seconds = Stopwatch.GetElapsedTime(_firstTimestamp).TotalSeconds;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
-        var result = new ScenarioResult(scenario, side, Messages, seconds, (double)allocated / Messages) { CpuMicrosecondsPerMessage = cpu.TotalMicroseconds / Messages };
-        Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg");
+        var brokerCpu = _brokerCpu is null ? double.NaN : (_brokerCpu() - _brokerCpuAtStart).TotalMicroseconds / Messages;
+        var result = new ScenarioResult(scenario, side, Messages, seconds, (double)allocated / Messages)
+        {
+            CpuMicrosecondsPerMessage = cpu.TotalMicroseconds / Messages,
+            BrokerCpuMicrosecondsPerMessage = brokerCpu,
+        };
+        var broker = _brokerCpu is null ? "" : $", broker process {brokerCpu:N2} µs CPU/msg";
+        Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg{broker}");
         return result;
     }
 }
@@ -53,10 +69,13 @@ internal sealed record ScenarioResult(string Scenario, string Side, long Message
     public double MessagesPerSecond => Messages / Seconds;
 
     /// <summary>
-    /// The process's CPU time per message (every thread, the embedded broker's too). On a machine shared with other
+    /// The process's CPU time per message (every thread: the embedded broker's too when it runs in this process). On a machine shared with other
     /// work it is steadier than the rate, which also measures what the other work left over.
     /// </summary>
     public double CpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>CPU time per message of a broker in its own process (NaN when the broker runs in this one).</summary>
+    public double BrokerCpuMicrosecondsPerMessage { get; init; } = double.NaN;
 
     /// <summary>Which run (0-based) it belongs to: the sides of one run ran minutes apart at most, so they pair.</summary>
     public int Run { get; init; }

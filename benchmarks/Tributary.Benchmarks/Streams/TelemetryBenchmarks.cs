@@ -12,7 +12,8 @@ namespace Tributary.Benchmarks.Streams;
 /// <summary>
 /// The connector scenarios with the connectors' tracing and metrics observed (an <see cref="ActivityListener"/> that
 /// samples every span with all its data, a <see cref="MeterListener"/> that receives every measurement) against
-/// unobserved, interleaved in one run against one single-broker embedded cluster in this process; see docs/benchmarks.md.
+/// unobserved, interleaved in one run against one single-broker embedded cluster in its own process (or in this one);
+/// see docs/benchmarks.md.
 /// </summary>
 internal static class TelemetryBenchmarks
 {
@@ -23,24 +24,39 @@ internal static class TelemetryBenchmarks
     private const string On = "telemetry on";
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Runs every scenario on both sides <c>--runs</c> times (default 3) with <c>--messages</c> messages (default 300,000) and prints the table.</summary>
+    /// <summary>
+    /// Runs every scenario on both sides <c>--runs</c> times (default 3) with <c>--messages</c> messages (default 300,000) and
+    /// prints the tables. The broker runs in a child process unless <c>--in-process-broker</c> is given.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is [BrokerProcess.Command])
+            return await BrokerProcess.RunChildAsync();
         var messages = Option(args, "--messages", 300_000);
         var runs = Option(args, "--runs", 3);
+        var inProcessBroker = args.Contains("--in-process-broker");
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
-        Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {runs} runs (interleaved, after one warm-up)");
+        Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {runs} runs (interleaved, after one warm-up), " +
+            $"1 embedded broker {(inProcessBroker ? "in this process" : "in its own process")}");
 
-        await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 1 });
+        // The broker in its own process by default: this process's CPU is then the connectors' and Confluent.Kafka's only,
+        // which is what telemetry can cost; in this process, the broker's work on the larger records (the traceparent
+        // header) would be counted as the connectors'.
+        await using var inProcess = inProcessBroker ? await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 1 }) : null;
+        await using var ownProcess = inProcessBroker ? null : await BrokerProcess.StartAsync(Command);
+        Func<TimeSpan>? brokerCpu = ownProcess is null ? null : () => ownProcess.Cpu;
         using var system = ActorSystem.Create("telemetry-benchmarks", "akka.loglevel = WARNING");
-        var pipelines = new TributaryPipelines(system, new StreamsTopology(cluster.BootstrapServers));
+        var pipelines = new TributaryPipelines(system, new StreamsTopology(inProcess?.BootstrapServers ?? ownProcess!.BootstrapServers));
         var value = new byte[StreamsTopology.ValueSize];
         var topics = 0;
         async Task<string> NewTopicAsync()
         {
             var name = $"telemetry-bench-{++topics}";
-            await cluster.CreateTopicAsync(name, StreamsTopology.Partitions, 1);
+            if (inProcess is not null)
+                await inProcess.CreateTopicAsync(name, StreamsTopology.Partitions, 1);
+            else
+                await ownProcess!.CreateTopicAsync(name, StreamsTopology.Partitions);
             return name;
         }
 
@@ -59,7 +75,7 @@ internal static class TelemetryBenchmarks
                 using var observed = side == On ? Observe() : null;
                 async Task MeasureAsync(string scenario, Func<ScenarioClock, Task> scenarioRun)
                 {
-                    var clock = new ScenarioClock(messages);
+                    var clock = new ScenarioClock(messages, brokerCpu);
                     await scenarioRun(clock).WaitAsync(ScenarioTimeout);
                     results.Add(clock.Stop(scenario, side) with { Run = run });
                 }
@@ -83,16 +99,21 @@ internal static class TelemetryBenchmarks
     /// </summary>
     private static string CpuTable(List<ScenarioResult> results)
     {
+        var brokerApart = results.Any(r => !double.IsNaN(r.BrokerCpuMicrosecondsPerMessage));
         var table = new System.Text.StringBuilder();
-        table.AppendLine("| Scenario | off µs CPU/msg (median) | on µs CPU/msg (median) | off / on CPU, per run: median (min-max) |");
-        table.AppendLine("|---|--:|--:|--:|");
+        table.Append("| Scenario | off µs CPU/msg (median) | on µs CPU/msg (median) | off / on CPU, per run: median (min-max) |");
+        table.AppendLine(brokerApart ? " broker process off µs CPU/msg (median) | broker process on µs CPU/msg (median) |" : "");
+        table.AppendLine(brokerApart ? "|---|--:|--:|--:|--:|--:|" : "|---|--:|--:|--:|");
         foreach (var scenario in results.Select(r => r.Scenario).Distinct())
         {
             var off = results.Where(r => r.Scenario == scenario && r.Side == Off).ToList();
             var on = results.Where(r => r.Scenario == scenario && r.Side == On).ToList();
             var ratios = off.Join(on, r => r.Run, r => r.Run, (o, n) => o.CpuMicrosecondsPerMessage / n.CpuMicrosecondsPerMessage).ToList();
-            table.AppendLine($"| {scenario} | {Median(off.Select(r => r.CpuMicrosecondsPerMessage)):N2} | {Median(on.Select(r => r.CpuMicrosecondsPerMessage)):N2} | " +
+            table.Append($"| {scenario} | {Median(off.Select(r => r.CpuMicrosecondsPerMessage)):N2} | {Median(on.Select(r => r.CpuMicrosecondsPerMessage)):N2} | " +
                 $"{Median(ratios):0.00}x ({ratios.Min():0.00}-{ratios.Max():0.00}) |");
+            table.AppendLine(brokerApart
+                ? $" {Median(off.Select(r => r.BrokerCpuMicrosecondsPerMessage)):N2} | {Median(on.Select(r => r.BrokerCpuMicrosecondsPerMessage)):N2} |"
+                : "");
         }
         return table.ToString();
     }
