@@ -7,7 +7,7 @@ public sealed class OrderedDeliveriesTests
 {
     // A pass-through envelope needs no producer: its delivery is complete as soon as it is "sent".
     private static EnvelopeDelivery<string, string, int> Completed(int passThrough) =>
-        EnvelopeDelivery<string, string, int>.Send(null!, ProducerMessage.PassThrough<string, string, int>(passThrough));
+        EnvelopeDelivery<string, string, int>.Send(null!, ProducerMessage.PassThrough<string, string, int>(passThrough), restoreHeaders: false);
 
     [Fact]
     public void A_head_that_completed_before_the_wake_up_was_arranged_still_wakes_the_stage()

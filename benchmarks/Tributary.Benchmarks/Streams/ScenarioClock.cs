@@ -12,6 +12,8 @@ internal sealed class ScenarioClock
     private readonly long _allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
     private readonly TimeSpan _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     private readonly Func<TimeSpan>? _brokerCpu;
+    private readonly TimeSpan _gcPauseAtStart = GC.GetTotalPauseDuration();
+    private readonly int _gen1AtStart = GC.CollectionCount(1);
     private readonly TimeSpan _brokerCpuAtStart;
     private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstTimestamp;
@@ -57,6 +59,8 @@ internal sealed class ScenarioClock
             BrokerCpuMicrosecondsPerMessage = brokerCpu,
         };
         var broker = _brokerCpu is null ? "" : $", broker process {brokerCpu:N2} µs CPU/msg";
+        // Objects that outlive the youngest generation (records in flight) cost collections of the older ones.
+        broker += $", GC pause {(GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMicroseconds / Messages:N2} µs/msg, {GC.CollectionCount(1) - _gen1AtStart} gen1+ GCs";
         Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg{broker}");
         return result;
     }

@@ -33,7 +33,7 @@ public sealed class SendProducer<TKey, TValue> : IAsyncDisposable
     public Task<IResults<TKey, TValue, TPassThrough>> SendEnvelopeAsync<TPassThrough>(IEnvelope<TKey, TValue, TPassThrough> envelope, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<IResults<TKey, TValue, TPassThrough>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var delivery = EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer, envelope);
+        var delivery = EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer, envelope, restoreHeaders: false);
         delivery.OnCompleted(() =>
         {
             if (delivery.Error is { } error)

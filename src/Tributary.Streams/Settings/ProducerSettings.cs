@@ -119,6 +119,27 @@ public sealed record ProducerSettings<TKey, TValue>
     internal IProducer<TKey, TValue> SharedOrNewProducer() => Producer ?? CreateProducer();
 
     /// <summary>
+    /// The producer of a stage: the shared one of these settings, or <see cref="NewStageProducer"/>;
+    /// <paramref name="restoreHeaders"/> tells the stage to put each record's headers into its delivery report.
+    /// </summary>
+    internal IProducer<TKey, TValue> SharedOrNewStageProducer(out bool restoreHeaders)
+    {
+        restoreHeaders = false;
+        return Producer ?? NewStageProducer(out restoreHeaders);
+    }
+
+    /// <summary>
+    /// A new producer for a stage, which the caller owns (close it with <see cref="CloseIfOwned"/>): its delivery reports
+    /// leave the headers out, unless the properties choose the reports' fields; <paramref name="restoreHeaders"/> then
+    /// tells the stage to put each record's headers into its report (<see cref="DeliveryReportHeaders"/>).
+    /// </summary>
+    internal IProducer<TKey, TValue> NewStageProducer(out bool restoreHeaders)
+    {
+        restoreHeaders = !Properties.ContainsKey(DeliveryReportHeaders.FieldsProperty);
+        return restoreHeaders ? WithProperty(DeliveryReportHeaders.FieldsProperty, DeliveryReportHeaders.AllButHeaders).CreateProducer() : CreateProducer();
+    }
+
+    /// <summary>
     /// Flushes outstanding records (up to the close timeout) and disposes <paramref name="producer"/>, unless it is the
     /// shared producer of these settings, which its owner disposes.
     /// </summary>

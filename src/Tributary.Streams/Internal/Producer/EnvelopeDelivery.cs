@@ -15,14 +15,16 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
 
     private readonly IEnvelope<TKey, TValue, TPassThrough> _envelope;
     private readonly DeliveryResult<TKey, TValue>[]? _parts;
+    private readonly bool _restoreHeaders;
     private int _pendingRecords;
     private IResults<TKey, TValue, TPassThrough>? _result;
     private Exception? _error;
     private Action? _continuation;
 
-    private EnvelopeDelivery(IEnvelope<TKey, TValue, TPassThrough> envelope, int records)
+    private EnvelopeDelivery(IEnvelope<TKey, TValue, TPassThrough> envelope, int records, bool restoreHeaders)
     {
         _envelope = envelope;
+        _restoreHeaders = restoreHeaders;
         _pendingRecords = records;
         if (envelope is MultiMessage<TKey, TValue, TPassThrough>)
             _parts = new DeliveryResult<TKey, TValue>[records];
@@ -37,21 +39,24 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
     /// <summary>The result, once completed without error.</summary>
     public IResults<TKey, TValue, TPassThrough> Result => _result ?? throw new InvalidOperationException("The envelope has not been delivered.", _error);
 
-    /// <summary>Sends the envelope's records. A record the producer refuses at once (full queue, serializer) fails the delivery.</summary>
-    public static EnvelopeDelivery<TKey, TValue, TPassThrough> Send(IProducer<TKey, TValue> producer, IEnvelope<TKey, TValue, TPassThrough> envelope)
+    /// <summary>
+    /// Sends the envelope's records. A record the producer refuses at once (full queue, serializer) fails the delivery.
+    /// <paramref name="restoreHeaders"/>: the producer's reports leave the headers out, and each report gets its record's.
+    /// </summary>
+    public static EnvelopeDelivery<TKey, TValue, TPassThrough> Send(IProducer<TKey, TValue> producer, IEnvelope<TKey, TValue, TPassThrough> envelope, bool restoreHeaders)
     {
         switch (envelope)
         {
             case Message<TKey, TValue, TPassThrough> single:
-                var delivery = new EnvelopeDelivery<TKey, TValue, TPassThrough>(envelope, 1);
+                var delivery = new EnvelopeDelivery<TKey, TValue, TPassThrough>(envelope, 1, restoreHeaders);
                 delivery.SendSingle(producer, single.Record);
                 return delivery;
             case MultiMessage<TKey, TValue, TPassThrough> multi:
-                var multiDelivery = new EnvelopeDelivery<TKey, TValue, TPassThrough>(envelope, multi.Records.Length);
+                var multiDelivery = new EnvelopeDelivery<TKey, TValue, TPassThrough>(envelope, multi.Records.Length, restoreHeaders);
                 multiDelivery.SendParts(producer, multi.Records);
                 return multiDelivery;
             case PassThroughMessage<TKey, TValue, TPassThrough> pass:
-                var passed = new EnvelopeDelivery<TKey, TValue, TPassThrough>(envelope, 0);
+                var passed = new EnvelopeDelivery<TKey, TValue, TPassThrough>(envelope, 0, restoreHeaders);
                 passed.Complete(new PassThroughResult<TKey, TValue, TPassThrough>(pass.PassThrough), null);
                 return passed;
             default:
@@ -73,7 +78,7 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
     {
         try
         {
-            producer.Produce(record, OnSingleDelivered);
+            producer.Produce(record, OnSingleDelivered, restoreHeaders: false);
         }
         catch (Exception refused)
         {
@@ -84,6 +89,8 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
     private void OnSingleDelivered(DeliveryReport<TKey, TValue> report)
     {
         var single = (Message<TKey, TValue, TPassThrough>)_envelope;
+        if (_restoreHeaders)
+            DeliveryReportHeaders.Restore(report, single.Record.Message);
         if (report.Error.IsError)
             Complete(null, new ProduceException<TKey, TValue>(report.Error, report));
         else
@@ -102,7 +109,7 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
             var index = i;
             try
             {
-                producer.Produce(records[i], report => OnPartDelivered(index, report));
+                producer.Produce(records[i], report => OnPartDelivered(index, report), restoreHeaders: false);
             }
             catch (Exception refused)
             {
@@ -117,6 +124,8 @@ internal sealed class EnvelopeDelivery<TKey, TValue, TPassThrough>
 
     private void OnPartDelivered(int index, DeliveryReport<TKey, TValue> report)
     {
+        if (_restoreHeaders)
+            DeliveryReportHeaders.Restore(report, ((MultiMessage<TKey, TValue, TPassThrough>)_envelope).Records[index].Message);
         _parts![index] = report;
         if (report.Error.IsError)
             Interlocked.CompareExchange(ref _error, new ProduceException<TKey, TValue>(report.Error, report), null);

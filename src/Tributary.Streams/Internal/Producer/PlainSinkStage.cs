@@ -40,6 +40,7 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
         private readonly Decider _decider;
         private readonly Action<DeliveryReport<TKey, TValue>> _onDelivered;
         private IProducer<TKey, TValue>? _producer;
+        private bool _restoreHeaders;
         private Action _wakeStage = null!;
         private InFlightRecords _inFlight = null!;
         private Exception? _firstFailure;
@@ -58,7 +59,7 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
 
         public override void PreStart()
         {
-            _producer = Settings.SharedOrNewProducer();
+            _producer = Settings.SharedOrNewStageProducer(out _restoreHeaders);
             _wakeStage = GetAsyncCallback(Continue);
             _inFlight = new InFlightRecords(_wakeStage);
             // A sink's only port closes when upstream finishes; the stage must live on until the last acknowledgement.
@@ -85,7 +86,7 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
             _inFlight.Sent();
             try
             {
-                _producer!.Produce(record, _onDelivered);
+                _producer!.Produce(record, _onDelivered, _restoreHeaders);
             }
             catch (Exception refused)
             {
@@ -135,6 +136,9 @@ internal sealed class PlainSinkStage<TKey, TValue>(ProducerSettings<TKey, TValue
         {
             if (report.Error.IsError)
             {
+                // Records with headers had theirs put into the report already (this shared handler has no record).
+                if (_restoreHeaders)
+                    report.Message.Headers ??= [];
                 var failure = new ProduceException<TKey, TValue>(report.Error, report);
                 if (_decider(failure) != Directive.Stop)
                     Settings.Logger.LogWarning(failure, "Dropped a record for {Partition} whose delivery failed [Resume]", report.TopicPartition);

@@ -8,14 +8,20 @@ namespace Tributary.Streams.Internal;
 /// </summary>
 internal static class ProducerRecordSending
 {
-    public static void Produce<TKey, TValue>(this IProducer<TKey, TValue> producer, ProducerRecord<TKey, TValue> record, Action<DeliveryReport<TKey, TValue>> onDelivered)
+    /// <summary>
+    /// Sends <paramref name="record"/>. <paramref name="restoreHeaders"/>: the producer's reports leave the headers out, and
+    /// the report of a record with headers gets them before <paramref name="onDelivered"/> sees it (a handler that keeps
+    /// no record of its own can then give a record without headers an empty collection, as Confluent.Kafka would).
+    /// </summary>
+    public static void Produce<TKey, TValue>(this IProducer<TKey, TValue> producer, ProducerRecord<TKey, TValue> record, Action<DeliveryReport<TKey, TValue>> onDelivered,
+        bool restoreHeaders)
     {
         if (!KafkaTelemetry.ObservingSends)
         {
-            ProduceUnobserved(producer, record, onDelivered);
+            ProduceUnobserved(producer, record, restoreHeaders && record.Message.Headers is { Count: > 0 } ? new HeadersRestoring<TKey, TValue>(record.Message, onDelivered).Delivered : onDelivered);
             return;
         }
-        var observation = SendObservation<TKey, TValue>.Start(record, onDelivered);
+        var observation = SendObservation<TKey, TValue>.Start(record, onDelivered, restoreHeaders);
         try
         {
             ProduceUnobserved(producer, record, observation.Delivered);
@@ -62,4 +68,14 @@ internal static class ProducerRecordSending
         record.TopicPartition.Partition == Partition.Any
             ? producer.ProduceAsync(record.Topic, record.Message, cancellationToken)
             : producer.ProduceAsync(record.TopicPartition, record.Message, cancellationToken);
+
+    /// <summary>Puts the headers of a record into its delivery report before the report goes on.</summary>
+    private sealed class HeadersRestoring<TKey, TValue>(Message<TKey, TValue> sent, Action<DeliveryReport<TKey, TValue>> onDelivered)
+    {
+        public void Delivered(DeliveryReport<TKey, TValue> report)
+        {
+            DeliveryReportHeaders.Restore(report, sent);
+            onDelivered(report);
+        }
+    }
 }

@@ -32,6 +32,7 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
         private readonly Decider _decider;
         private OrderedDeliveries<TKey, TValue, TPassThrough> _inFlight = null!;
         private IProducer<TKey, TValue>? _producer;
+        private bool _restoreHeaders;
 
         public Logic(ProducerStage<TKey, TValue, TPassThrough> stage, Decider decider) : base(stage.Shape)
         {
@@ -45,7 +46,7 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
 
         public override void PreStart()
         {
-            _producer = Settings.SharedOrNewProducer();
+            _producer = Settings.SharedOrNewStageProducer(out _restoreHeaders);
             _inFlight = new(GetAsyncCallback(() =>
             {
                 _inFlight.Woken();
@@ -62,7 +63,7 @@ internal sealed class ProducerStage<TKey, TValue, TPassThrough>(ProducerSettings
 
         private void OnPush()
         {
-            _inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer!, Grab(_stage._inlet)));
+            _inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer!, Grab(_stage._inlet), _restoreHeaders));
             Drain();
         }
 

@@ -15,9 +15,12 @@ internal sealed class SendObservation<TKey, TValue>
     private readonly long _startTimestamp;
     private readonly string _topic;
     private readonly Action<DeliveryReport<TKey, TValue>>? _onDelivered;
+    private readonly Message<TKey, TValue>? _restoreHeadersOf;
 
-    private SendObservation(Activity? span, long startTimestamp, string topic, Action<DeliveryReport<TKey, TValue>>? onDelivered)
+    private SendObservation(Activity? span, long startTimestamp, string topic, Action<DeliveryReport<TKey, TValue>>? onDelivered,
+        Message<TKey, TValue>? restoreHeadersOf)
     {
+        _restoreHeadersOf = restoreHeadersOf;
         _span = span;
         _startTimestamp = startTimestamp;
         _topic = topic;
@@ -27,9 +30,11 @@ internal sealed class SendObservation<TKey, TValue>
     /// <summary>
     /// Starts observing <paramref name="record"/>: its span's parent is the context current when the record was created
     /// (the consumer span of a consume-transform-produce stream), else the current one; the span's context goes into
-    /// the record's headers. <paramref name="onDelivered"/> is what <see cref="Delivered"/> hands the report on to.
+    /// the record's headers. <paramref name="onDelivered"/> is what <see cref="Delivered"/> hands the report on to, with
+    /// the record's headers put into it when <paramref name="restoreHeaders"/> (the producer's reports leave them out).
     /// </summary>
-    public static SendObservation<TKey, TValue> Start(ProducerRecord<TKey, TValue> record, Action<DeliveryReport<TKey, TValue>>? onDelivered = null)
+    public static SendObservation<TKey, TValue> Start(ProducerRecord<TKey, TValue> record, Action<DeliveryReport<TKey, TValue>>? onDelivered = null,
+        bool restoreHeaders = false)
     {
         Activity? span = null;
         if (KafkaTelemetry.Source.HasListeners())
@@ -53,7 +58,7 @@ internal sealed class SendObservation<TKey, TValue>
                 Activity.Current = previous;
             }
         }
-        return new SendObservation<TKey, TValue>(span, KafkaTelemetry.TimestampIfMeasured(), record.Topic, onDelivered);
+        return new SendObservation<TKey, TValue>(span, KafkaTelemetry.TimestampIfMeasured(), record.Topic, onDelivered, restoreHeaders ? record.Message : null);
     }
 
     /// <summary>
@@ -63,6 +68,8 @@ internal sealed class SendObservation<TKey, TValue>
     public void Delivered(DeliveryReport<TKey, TValue> report)
     {
         Finish(report.Partition, report.Offset, report.Error.IsError ? report.Error.Code.ToString() : null);
+        if (_restoreHeadersOf is not null)
+            DeliveryReportHeaders.Restore(report, _restoreHeadersOf);
         _onDelivered?.Invoke(report);
     }
 

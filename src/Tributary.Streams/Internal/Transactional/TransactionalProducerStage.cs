@@ -44,6 +44,7 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
         private bool _uncommittedSends;
         private Dictionary<TransactionalSourceState, Dictionary<TopicPartition, long>> _offsets = new();
         private TransactionalProducer<TKey, TValue>? _producer;
+        private bool _restoreHeaders;
         private Phase _phase = Phase.Initializing;
         // Pushed after a commit started (its pull was already out): produced once the next transaction is open.
         private IEnvelope<TKey, TValue, TPassThrough>? _held;
@@ -84,7 +85,8 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
                 Drain();
             });
             _abort = GetAsyncCallback<Exception>(FailStage);
-            _producer = new TransactionalProducer<TKey, TValue>(_stage._producerSettings.CreateProducer(), _stage._settings, _stage._producerSettings.Logger);
+            _producer = new TransactionalProducer<TKey, TValue>(_stage._producerSettings.NewStageProducer(out _restoreHeaders),
+                _stage._settings, _stage._producerSettings.Logger);
             Watch(_producer.InitAsync());
             ScheduleRepeatedly(CommitTimerKey, _stage._settings.CommitInterval);
         }
@@ -129,7 +131,7 @@ internal sealed class TransactionalProducerStage<TKey, TValue, TPassThrough>(Pro
                 return;
             }
             Track(offset);
-            _inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer!.Producer, envelope));
+            _inFlight.Add(EnvelopeDelivery<TKey, TValue, TPassThrough>.Send(_producer!.Producer, envelope, _restoreHeaders));
             _uncommittedSends = true;
             Drain();
         }
