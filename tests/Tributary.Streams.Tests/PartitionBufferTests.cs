@@ -100,4 +100,59 @@ public sealed class PartitionBufferTests
 
         Assert.Equal(1, notified);
     }
+
+    [Fact]
+    public void Records_the_reader_already_took_are_not_emitted_once_their_partition_is_dropped_or_the_buffer_closed()
+    {
+        var buffer = new PartitionBuffer<string, string>(100, () => { });
+        foreach (var (partition, offset) in new[] { (0, 0L), (1, 0L), (0, 1L), (1, 1L), (0, 2L) })
+            buffer.Add(Record(partition, offset));
+        buffer.Publish();
+
+        // The first take moves the published batch into the reader's own queue.
+        Assert.Equal(TakeOutcome.Record, buffer.TryTake(out var first, out _));
+        buffer.Drop(new TopicPartition("t", 1));
+
+        Assert.Equal("0@0", first!.Message.Value);
+        Assert.Equal(TakeOutcome.Record, buffer.TryTake(out var second, out _));
+        Assert.Equal("0@1", second!.Message.Value);
+        buffer.Close();
+        Assert.Equal(TakeOutcome.Closed, buffer.TryTake(out _, out _));
+    }
+
+    [Fact]
+    public void A_reader_attached_after_another_detached_gets_the_records_its_predecessor_took()
+    {
+        var buffer = new PartitionBuffer<string, string>(100, () => { });
+        buffer.Attach(() => { });
+        for (var offset = 0; offset < 3; offset++)
+            buffer.Add(Record(0, offset));
+        buffer.Publish();
+        buffer.TryTake(out _, out _);
+        buffer.Detach();
+
+        var notified = 0;
+        buffer.Attach(() => notified++);
+
+        Assert.Equal(1, notified);
+        Assert.Equal(["0@1", "0@2"], TakeAll(buffer));
+    }
+
+    [Fact]
+    public void The_reader_takes_published_records_in_batches_of_a_quarter_of_the_capacity_and_they_count_until_its_next_batch()
+    {
+        var buffer = new PartitionBuffer<string, string>(8, () => { });
+        for (var offset = 0; offset < 8; offset++)
+            buffer.Add(Record(0, offset));
+        buffer.Publish();
+
+        buffer.TryTake(out _, out _);
+        // Two taken (one handed out): six published plus the one the reader holds.
+        Assert.Equal(7, buffer.Count);
+        buffer.TryTake(out _, out _);
+        Assert.Equal(7, buffer.Count);
+        buffer.TryTake(out _, out _);
+        Assert.Equal(5, buffer.Count);
+        Assert.Equal(["0@3", "0@4", "0@5", "0@6", "0@7"], TakeAll(buffer));
+    }
 }
