@@ -22,6 +22,9 @@ internal static class TelemetryBenchmarks
 
     private const string Off = "telemetry off";
     private const string On = "telemetry on";
+    // With --split: only the traces observed, or only the metrics, to tell their costs apart.
+    private const string TracesOnly = "traces only";
+    private const string MetricsOnly = "metrics only";
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -35,6 +38,7 @@ internal static class TelemetryBenchmarks
         var messages = Option(args, "--messages", 300_000);
         var runs = Option(args, "--runs", 3);
         var inProcessBroker = args.Contains("--in-process-broker");
+        string[] sides = args.Contains("--split") ? [Off, On, TracesOnly, MetricsOnly] : [Off, On];
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
         Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {runs} runs (interleaved, after one warm-up), " +
@@ -70,9 +74,9 @@ internal static class TelemetryBenchmarks
         var output = await NewTopicAsync();
         for (var run = 0; run < runs; run++)
         {
-            foreach (var side in new[] { Off, On })
+            foreach (var side in sides)
             {
-                using var observed = side == On ? Observe() : null;
+                using var observed = side == Off ? null : Observe(traces: side != MetricsOnly, metrics: side != TracesOnly);
                 async Task MeasureAsync(string scenario, Func<ScenarioClock, Task> scenarioRun)
                 {
                     var clock = new ScenarioClock(messages, brokerCpu);
@@ -89,25 +93,35 @@ internal static class TelemetryBenchmarks
         Console.WriteLine();
         Console.WriteLine(StreamsResultTable.SideBySide(ScenarioSummary.Of(results), results, Off, On, "off", "on"));
         Console.WriteLine();
-        Console.WriteLine(CpuTable(results));
+        Console.WriteLine(CpuTable(results, sides));
         return 0;
     }
 
     /// <summary>
-    /// CPU per message of each side and off's divided by on's per run (median, min-max): the rate on would reach
-    /// against off where the process is CPU-bound, less disturbed by other work on the machine than the rates.
+    /// For each observed side: CPU per message of off and of the side, and off's divided by the side's per run (median,
+    /// min-max), the rate the side would reach against off where the process is CPU-bound, less disturbed by other work
+    /// on the machine than the rates.
     /// </summary>
-    private static string CpuTable(List<ScenarioResult> results)
+    private static string CpuTable(List<ScenarioResult> results, string[] sides)
+    {
+        var table = new System.Text.StringBuilder();
+        foreach (var side in sides.Skip(1))
+            table.AppendLine(CpuTable(results, side)).AppendLine();
+        return table.ToString();
+    }
+
+    private static string CpuTable(List<ScenarioResult> results, string side)
     {
         var brokerApart = results.Any(r => !double.IsNaN(r.BrokerCpuMicrosecondsPerMessage));
         var table = new System.Text.StringBuilder();
-        table.Append("| Scenario | off µs CPU/msg (median) | on µs CPU/msg (median) | off / on CPU, per run: median (min-max) |");
-        table.AppendLine(brokerApart ? " broker process off µs CPU/msg (median) | broker process on µs CPU/msg (median) |" : "");
+        var label = side == On ? "on" : side;
+        table.Append($"| Scenario | off µs CPU/msg (median) | {label} µs CPU/msg (median) | off / {label} CPU, per run: median (min-max) |");
+        table.AppendLine(brokerApart ? $" broker process off µs CPU/msg (median) | broker process {label} µs CPU/msg (median) |" : "");
         table.AppendLine(brokerApart ? "|---|--:|--:|--:|--:|--:|" : "|---|--:|--:|--:|");
         foreach (var scenario in results.Select(r => r.Scenario).Distinct())
         {
             var off = results.Where(r => r.Scenario == scenario && r.Side == Off).ToList();
-            var on = results.Where(r => r.Scenario == scenario && r.Side == On).ToList();
+            var on = results.Where(r => r.Scenario == scenario && r.Side == side).ToList();
             var ratios = off.Join(on, r => r.Run, r => r.Run, (o, n) => o.CpuMicrosecondsPerMessage / n.CpuMicrosecondsPerMessage).ToList();
             table.Append($"| {scenario} | {Median(off.Select(r => r.CpuMicrosecondsPerMessage)):N2} | {Median(on.Select(r => r.CpuMicrosecondsPerMessage)):N2} | " +
                 $"{Median(ratios):0.00}x ({ratios.Min():0.00}-{ratios.Max():0.00}) |");
@@ -118,13 +132,13 @@ internal static class TelemetryBenchmarks
         return table.ToString();
     }
 
-    /// <summary>Listens as an OpenTelemetry SDK would, with a recorder that only counts (no export).</summary>
-    private static IDisposable Observe()
+    /// <summary>Listens as an OpenTelemetry SDK would, to the traces or the metrics or both, with a recorder that only counts (no export).</summary>
+    private static IDisposable Observe(bool traces = true, bool metrics = true)
     {
         long spans = 0, measurements = 0;
         var activities = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == TributaryTelemetry.ActivitySourceName,
+            ShouldListenTo = source => traces && source.Name == TributaryTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = _ => Interlocked.Increment(ref spans),
         };
@@ -133,7 +147,7 @@ internal static class TelemetryBenchmarks
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == TributaryTelemetry.MeterName)
+                if (metrics && instrument.Meter.Name == TributaryTelemetry.MeterName)
                     listener.EnableMeasurementEvents(instrument);
             },
         };
