@@ -5,8 +5,8 @@ namespace Tributary.Streams.Internal;
 /// <summary>
 /// Delivery reports without headers for the producers the stages create. Confluent.Kafka rebuilds every record's
 /// headers from librdkafka for its delivery report (a <see cref="Headers"/>, then a name string and a byte array per
-/// header, through native calls), although the stage still holds the record it sent: with tracing on, every record
-/// carries a <c>traceparent</c>, and that copy was a large part of what an observed record cost. So the stages ask for
+/// header, through native calls, and an empty <see cref="Headers"/> for a record without any), although the stage
+/// still holds the record it sent; with tracing on, every record carries a <c>traceparent</c>. So the stages ask for
 /// reports without headers (<c>dotnet.producer.delivery.report.fields</c>, unless the user set it) and put each
 /// record's own headers into its report, where the copy would have been: a result shows the same key, value,
 /// headers, timestamp, partition and offset as before. (The report's <see cref="Headers"/> are now the record's
