@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using Confluent.Kafka;
 using Tributary.Broker;
 using Tributary.Streams.Helpers;
 using static Tributary.Benchmarks.BenchmarkMath;
@@ -22,9 +23,11 @@ internal static class TelemetryBenchmarks
 
     private const string Off = "telemetry off";
     private const string On = "telemetry on";
-    // With --split: only the traces observed, or only the metrics, to tell their costs apart.
+    // With --split: only the traces observed, or only the metrics, to tell their costs apart; and nothing observed but
+    // plain produce's records carrying a fixed traceparent header, to tell the header's cost from the span's.
     private const string TracesOnly = "traces only";
     private const string MetricsOnly = "metrics only";
+    private const string HeaderOnly = "header only";
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -38,7 +41,7 @@ internal static class TelemetryBenchmarks
         var messages = Option(args, "--messages", 300_000);
         var runs = Option(args, "--runs", 3);
         var inProcessBroker = args.Contains("--in-process-broker");
-        string[] sides = args.Contains("--split") ? [Off, On, TracesOnly, MetricsOnly] : [Off, On];
+        string[] sides = args.Contains("--split") ? [Off, On, TracesOnly, MetricsOnly, HeaderOnly] : [Off, On];
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
         Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {runs} runs (interleaved, after one warm-up), " +
@@ -76,7 +79,7 @@ internal static class TelemetryBenchmarks
         {
             foreach (var side in sides)
             {
-                using var observed = side == Off ? null : Observe(traces: side != MetricsOnly, metrics: side != TracesOnly);
+                using var observed = side is Off or HeaderOnly ? null : Observe(traces: side != MetricsOnly, metrics: side != TracesOnly);
                 async Task MeasureAsync(string scenario, Func<ScenarioClock, Task> scenarioRun)
                 {
                     var clock = new ScenarioClock(messages, brokerCpu);
@@ -85,7 +88,7 @@ internal static class TelemetryBenchmarks
                 }
                 await MeasureAsync("plain consume", clock => pipelines.ConsumeAsync(input, clock));
                 await MeasureAsync("consume + batched commit", clock => pipelines.ConsumeAndCommitAsync(input, clock));
-                await MeasureAsync("plain produce", clock => pipelines.ProduceAsync(produceTopic, value, clock));
+                await MeasureAsync("plain produce", clock => pipelines.ProduceAsync(produceTopic, value, clock, side == HeaderOnly ? FixedTraceParent() : null));
                 await MeasureAsync("consume-transform-produce", clock => pipelines.ConsumeTransformProduceAsync(input, output, clock));
             }
         }
@@ -131,6 +134,10 @@ internal static class TelemetryBenchmarks
         }
         return table.ToString();
     }
+
+    /// <summary>A <c>traceparent</c> header as the producer stages write it (55 bytes), the same on every record.</summary>
+    private static Headers FixedTraceParent() =>
+        new() { { "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"u8.ToArray() } };
 
     /// <summary>Listens as an OpenTelemetry SDK would, to the traces or the metrics or both, with a recorder that only counts (no export).</summary>
     private static IDisposable Observe(bool traces = true, bool metrics = true)

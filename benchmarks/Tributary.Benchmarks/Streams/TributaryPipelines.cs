@@ -58,9 +58,9 @@ internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology top
             .ToMaterialized(Transactional.Sink(ProducerSettings(), TransactionalSettings.Create($"{group}-{Guid.NewGuid():N}")
                 .WithCommitInterval(TimeSpan.FromMilliseconds(100))), DrainingControl<Done>.Create);
 
-    /// <summary>PlainSink fed <see cref="ScenarioClock.Messages"/> copies of <paramref name="value"/>.</summary>
-    public Task ProduceAsync(string topic, byte[] value, ScenarioClock clock) =>
-        Source.Repeat(new ProducerRecord<Null, byte[]>(topic, null!, value))
+    /// <summary>PlainSink fed <see cref="ScenarioClock.Messages"/> copies of <paramref name="value"/>, each with <paramref name="headers"/> if given.</summary>
+    public Task ProduceAsync(string topic, byte[] value, ScenarioClock clock, Headers? headers = null) =>
+        Source.Repeat(new ProducerRecord<Null, byte[]>(topic, new Message<Null, byte[]> { Value = value, Headers = headers }))
             .Take(clock.Messages)
             .Select(clock.Observe)
             .RunWith(KafkaProducer.PlainSink(ProducerSettings()), _materializer);
