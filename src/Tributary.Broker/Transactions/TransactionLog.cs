@@ -21,7 +21,7 @@ internal sealed class TransactionLog(CoordinatorPlacement placement, TimeProvide
     public InternalAppend Write(TransactionMetadata transaction, bool tombstone = false)
     {
         if (placement.Topic(CoordinatorType.Transaction) is not { } topic) return new InternalAppend(ErrorCode.CoordinatorNotAvailable, null, -1);
-        var partition = topic.Partition(CoordinatorPlacement.PartitionFor(transaction.TransactionalId, topic.Partitions.Count))!;
+        var partition = topic.Partition(CoordinatorPlacement.PartitionFor(transaction.TransactionalId, placement.PartitionCount(CoordinatorType.Transaction, topic)))!;
         var leadership = partition.Leadership;
         if (!placement.IsLoaded(CoordinatorType.Transaction, partition, leadership)) return new InternalAppend(ErrorCode.NotCoordinator, null, -1);
         var key = InternalRecord.Encode(new TransactionLogKey { TransactionalId = transaction.TransactionalId }, InternalRecord.TransactionLogKeyVersion);
