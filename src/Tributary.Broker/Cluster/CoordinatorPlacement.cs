@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Tributary.Protocol;
 
 namespace Tributary.Broker.Cluster;
@@ -31,15 +32,17 @@ internal sealed class CoordinatorPlacement
     public const string TransactionStateTopic = "__transaction_state";
 
     private readonly ClusterController _controller;
+    private readonly ILogger _logger;
     private readonly Lock _createLock = new();
     // The leader epoch each internal partition was last loaded at, and the loads under way.
     private readonly ConcurrentDictionary<(CoordinatorType, int), int> _loadedEpochs = new();
     private readonly ConcurrentDictionary<(CoordinatorType, int), Task> _loading = new();
     private readonly ConcurrentDictionary<CoordinatorType, Action<PartitionState, PartitionLeadership, int>> _loaders = new();
 
-    public CoordinatorPlacement(ClusterController controller)
+    public CoordinatorPlacement(ClusterController controller, ILogger logger)
     {
         _controller = controller;
+        _logger = logger;
         controller.LeaderElected += partition =>
         {
             if (TypeOfTopic(partition.Topic) is { } type) StartLoad(type, partition);
@@ -156,6 +159,11 @@ internal sealed class CoordinatorPlacement
                     if (_loaders.TryGetValue(type, out var loader)) loader(partition, leadership, partitions);
                     _loadedEpochs[slot] = leadership.LeaderEpoch;
                 }
+            }
+            catch (Exception e)
+            {
+                // The partition stays unloaded (its coordinator answers COORDINATOR_LOAD_IN_PROGRESS); the next request retries.
+                _logger.LogError(e, "Loading partition {Partition} of {Topic} failed", partition.Index, partition.Topic);
             }
             finally
             {

@@ -111,7 +111,8 @@ internal static class InternalTopicLog
         {
             entries.Add(control
                 ? new InternalLogEntry(ReadOnlyMemory<byte>.Empty, null, producerId, transactional, ControlRecord.Parse(record).Type)
-                : new InternalLogEntry(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray(), producerId, transactional, null));
+                // Typed as a nullable memory: a null byte[] would convert to an empty memory, and a tombstone would read as a value.
+                : new InternalLogEntry(record.Key.ToArray(), record.IsValueNull ? (ReadOnlyMemory<byte>?)null : record.Value.ToArray(), producerId, transactional, null));
         }
         return entries;
     }

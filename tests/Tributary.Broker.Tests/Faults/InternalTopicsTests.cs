@@ -102,6 +102,39 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     }
 
     [Fact]
+    public async Task A_new_coordinator_loads_a_partition_whose_log_holds_tombstones_of_a_deleted_group()
+    {
+        var topic = await NewTopicAsync(replicationFactor: 3);
+        var group = FaultClusterFixture.NewName("reborn");
+        using var consumer = Consumer(group);
+        consumer.Commit([new TopicPartitionOffset(topic, 0, 5)]);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
+        await admin.DeleteGroupsAsync([group]);
+        consumer.Commit([new TopicPartitionOffset(topic, 0, 7)]);
+        var old = Cluster.GetGroupCoordinator(group);
+
+        // The new leader replays the tombstones as deletions (they once read as empty values and failed the load,
+        // which left the partition answering COORDINATOR_LOAD_IN_PROGRESS for good).
+        await Cluster.MoveGroupCoordinatorAsync(group, Cluster.Brokers.First(b => b.Id != old).Id);
+
+        await Eventually.TrueAsync(() => CommittedOffset(consumer, topic) == 7, "the new coordinator answers with the offset committed after the deletion");
+    }
+
+    /// <summary>The committed offset of partition 0, or null while the client finds the coordinator again.</summary>
+    private static long? CommittedOffset(IConsumer<string, string> consumer, string topic)
+    {
+        try
+        {
+            return consumer.Committed([new TopicPartition(topic, 0)], TimeSpan.FromSeconds(5)).Single().Offset.Value;
+        }
+        catch (KafkaException e) when (e.Error.Code is ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.GroupCoordinatorNotAvailable
+                                           or ErrorCode.Local_TimedOut)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task Committed_offsets_and_the_group_survive_a_crash_of_the_coordinator()
     {
         var group = FaultClusterFixture.NewName("crash");
