@@ -36,10 +36,11 @@ internal static class InternalTopicLog
     /// <summary>
     /// Appends <paramref name="records"/> as one batch on the leader of <paramref name="partition"/> at
     /// <paramref name="leaderEpoch"/>; a transactional batch carries the producer's id and epoch (visible at its
-    /// marker). NOT_COORDINATOR when the partition has another leader or epoch now.
+    /// marker). NOT_COORDINATOR when the partition has another leader or epoch now; MESSAGE_TOO_LARGE when the batch
+    /// is larger than <paramref name="maxMessageBytes"/> (the topic's max.message.bytes, which Kafka's coordinators respect).
     /// </summary>
     public static InternalAppend Append(PartitionState partition, int leaderEpoch, IReadOnlyList<InternalRecordData> records, long nowMs,
-        long producerId = -1, short producerEpoch = -1)
+        long producerId = -1, short producerEpoch = -1, int maxMessageBytes = int.MaxValue)
     {
         if (records.Count == 0) return InternalAppend.Nothing;
         var leadership = partition.Leadership;
@@ -52,7 +53,7 @@ internal static class InternalTopicLog
             batch.Complete();
         }
         var appended = partition.AppendAsLeader(leadership.Leader, output.WrittenSpan,
-            new AppendOptions(leaderEpoch, nowMs, UseLogAppendTime: false, int.MaxValue, FromCoordinator: true));
+            new AppendOptions(leaderEpoch, nowMs, UseLogAppendTime: false, maxMessageBytes, FromCoordinator: true));
         return appended.Error switch
         {
             ErrorCode.None => new InternalAppend(ErrorCode.None, partition.ReplicaLog(leadership.Leader), appended.LastOffset + 1),

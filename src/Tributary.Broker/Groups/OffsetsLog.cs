@@ -19,7 +19,8 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
     /// <summary>
     /// Appends <paramref name="records"/> of group <paramref name="groupId"/> to its partition, as the producer's
     /// transactional records when <paramref name="producerId"/> is set. NOT_COORDINATOR when this coordinator has
-    /// not loaded the partition at its current leader epoch (it lost or has not yet loaded it).
+    /// not loaded the partition at its current leader epoch (it lost or has not yet loaded it); MESSAGE_TOO_LARGE when
+    /// the records exceed the offsets topic's max.message.bytes (a group too large to store, as in Kafka).
     /// </summary>
     public ErrorCode Write(string groupId, IReadOnlyList<InternalRecordData> records, long producerId = -1, short producerEpoch = -1)
     {
@@ -27,7 +28,8 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
         if (placement.PartitionOf(CoordinatorType.Group, groupId) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
         var leadership = partition.Leadership;
         if (!placement.IsLoaded(CoordinatorType.Group, partition, leadership)) return ErrorCode.NotCoordinator;
-        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, records, time.GetUtcNow().ToUnixTimeMilliseconds(), producerId, producerEpoch).Error;
+        var maxMessageBytes = placement.Topic(CoordinatorType.Group)?.Config.MaxMessageBytes ?? int.MaxValue;
+        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, records, time.GetUtcNow().ToUnixTimeMilliseconds(), producerId, producerEpoch, maxMessageBytes).Error;
     }
 
     /// <summary>

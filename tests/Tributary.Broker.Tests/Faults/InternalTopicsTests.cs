@@ -135,6 +135,49 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     }
 
     [Fact]
+    public async Task A_generation_too_large_to_store_fails_the_sync_with_unknown_server_error_and_the_group_rebalances()
+    {
+        var group = FaultClusterFixture.NewName("too-large");
+        var coordinator = Cluster.Brokers.Single(b => b.Id == Cluster.GetGroupCoordinator(group));
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
+        var offsetsTopic = new ConfigResource { Type = ResourceType.Topic, Name = OffsetsTopic };
+        await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+        {
+            [offsetsTopic] = [new ConfigEntry { Name = "max.message.bytes", Value = "2000", IncrementalOperation = AlterConfigOpType.Set }],
+        });
+        try
+        {
+            using var socket = await RawKafkaSocket.ConnectAsync(coordinator.Host, coordinator.Port);
+            var joined = await RawRequests.RoundTripAsync<JoinGroupResponse>(socket, new JoinGroupRequest
+            {
+                GroupId = group, SessionTimeoutMs = 10_000, RebalanceTimeoutMs = 10_000, ProtocolType = "test",
+                Protocols = [new JoinGroupRequest.JoinGroupRequestProtocol { Name = "big", Metadata = new byte[3000] }],
+            }, 3);
+            Assert.Equal(0, joined.ErrorCode);
+
+            // The generation's record (with the member's 3000 bytes of metadata) exceeds the offsets topic's max.message.bytes.
+            var synced = await RawRequests.RoundTripAsync<SyncGroupResponse>(socket, new SyncGroupRequest
+            {
+                GroupId = group, GenerationId = joined.GenerationId, MemberId = joined.MemberId,
+                Assignments = [new SyncGroupRequest.SyncGroupRequestAssignment { MemberId = joined.MemberId, Assignment = [1, 2, 3] }],
+            }, 3);
+            var heartbeat = await RawRequests.RoundTripAsync<HeartbeatResponse>(socket,
+                new HeartbeatRequest { GroupId = group, GenerationId = joined.GenerationId, MemberId = joined.MemberId }, 3);
+
+            Assert.Equal((short)KafkaError.UnknownServerError, synced.ErrorCode);
+            Assert.Empty(synced.Assignment);
+            Assert.Equal((short)KafkaError.RebalanceInProgress, heartbeat.ErrorCode);
+        }
+        finally
+        {
+            await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+            {
+                [offsetsTopic] = [new ConfigEntry { Name = "max.message.bytes", IncrementalOperation = AlterConfigOpType.Delete }],
+            });
+        }
+    }
+
+    [Fact]
     public async Task Committed_offsets_and_the_group_survive_a_crash_of_the_coordinator()
     {
         var group = FaultClusterFixture.NewName("crash");
