@@ -24,6 +24,7 @@ internal sealed class GroupCoordinator : IDisposable
     private readonly ILogger _logger;
     private readonly Func<IReadOnlyCollection<TopicMetadata>> _topics;
     private readonly OffsetsLog? _log;
+    private readonly ITimer _expiryTimer;
     private bool _disposed;
 
     /// <summary>
@@ -38,6 +39,7 @@ internal sealed class GroupCoordinator : IDisposable
         _logger = logger;
         _topics = topics ?? (() => []);
         _log = log;
+        _expiryTimer = time.CreateTimer(_ => ExpireOffsets(), null, options.OffsetsRetentionCheckInterval, options.OffsetsRetentionCheckInterval);
     }
 
     /// <summary>
@@ -329,6 +331,7 @@ internal sealed class GroupCoordinator : IDisposable
             if (_disposed)
                 return;
             _disposed = true;
+            _expiryTimer.Dispose();
             foreach (var group in _groups.Values)
             {
                 group.AbortWaiters(ErrorCode.CoordinatorNotAvailable, done);
@@ -336,6 +339,37 @@ internal sealed class GroupCoordinator : IDisposable
             }
         }
         done.Run();
+    }
+
+    /// <summary>
+    /// Kafka's offset expiration (every offsets.retention.check.interval.ms): each group's expired offsets
+    /// (<see cref="Group.ExpiredOffsets"/>) get tombstones in <c>__consumer_offsets</c> and are forgotten; then an
+    /// empty group left without offsets, and with nothing pending, is deleted with its tombstones.
+    /// </summary>
+    internal void ExpireOffsets()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            var now = _time.GetUtcNow();
+            foreach (var group in _groups.Values.ToList())
+            {
+                var expired = group.ExpiredOffsets(now, _options.OffsetsRetention);
+                if (expired.Count > 0)
+                {
+                    var error = _log?.Write(group.GroupId, expired.Select(key => OffsetsLog.OffsetTombstone(group.GroupId, key)).ToList()) ?? ErrorCode.None;
+                    if (error != ErrorCode.None)
+                    {
+                        GroupLog.ExpiryWriteFailed(_logger, group.GroupId, error);
+                        continue;
+                    }
+                    foreach (var key in expired) group.Offsets.Remove(key);
+                    GroupLog.OffsetsExpired(_logger, group.GroupId, expired.Count);
+                }
+                if (group.IsEmpty && group.Offsets.IsEmpty && group.NextDeadline() is null)
+                    DeleteGroup(group.GroupId);
+            }
+        }
     }
 
     private ErrorCode DeleteGroup(string groupId)

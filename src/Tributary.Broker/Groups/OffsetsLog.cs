@@ -42,7 +42,10 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
         return InternalTopicLog.WaitReplicatedAsync(new InternalAppend(ErrorCode.None, log, log.LogEndOffset), time, cancellationToken);
     }
 
-    /// <summary>The record of one committed offset.</summary>
+    /// <summary>
+    /// The record of one committed offset: value version 3, or version 1 (the last with an expire timestamp) for an
+    /// offset committed with a retention time, as Kafka writes them.
+    /// </summary>
     public static InternalRecordData Offset(string groupId, OffsetKey key, CommittedOffset offset) =>
         new(OffsetKeyBytes(groupId, key), InternalRecord.Encode(new OffsetCommitValue
         {
@@ -50,7 +53,8 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
             LeaderEpoch = offset.LeaderEpoch,
             Metadata = offset.Metadata,
             CommitTimestamp = offset.CommitTimestamp.ToUnixTimeMilliseconds(),
-        }, 3));
+            ExpireTimestamp = offset.ExpireTimestamp?.ToUnixTimeMilliseconds() ?? -1,
+        }, offset.ExpireTimestamp is null ? (short)3 : (short)1));
 
     /// <summary>The tombstone of one partition's committed offset.</summary>
     public static InternalRecordData OffsetTombstone(string groupId, OffsetKey key) => new(OffsetKeyBytes(groupId, key), null);
@@ -63,7 +67,7 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
             Generation = group.GenerationId,
             Protocol = group.ProtocolName,
             Leader = group.LeaderId,
-            CurrentStateTimestamp = now.ToUnixTimeMilliseconds(),
+            CurrentStateTimestamp = (group.State == GroupState.Empty ? group.EmptySince ?? now : now).ToUnixTimeMilliseconds(),
             Members = group.Members.Select(member => new GroupMetadataValue.MemberMetadata
             {
                 MemberId = member.MemberId,
@@ -181,7 +185,8 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
     private static CommittedOffset ReadOffset(ReadOnlyMemory<byte> bytes)
     {
         var value = ReadValue(bytes, OffsetCommitValue.Read);
-        return new CommittedOffset(value.Offset, value.LeaderEpoch, value.Metadata, DateTimeOffset.FromUnixTimeMilliseconds(value.CommitTimestamp));
+        return new CommittedOffset(value.Offset, value.LeaderEpoch, value.Metadata, DateTimeOffset.FromUnixTimeMilliseconds(value.CommitTimestamp),
+            value.ExpireTimestamp >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(value.ExpireTimestamp) : null);
     }
 
     private static byte[] OffsetKeyBytes(string groupId, OffsetKey key) =>
