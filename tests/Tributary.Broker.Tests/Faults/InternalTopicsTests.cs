@@ -236,31 +236,6 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     }
 
     /// <summary>Every record of one partition of <c>__consumer_offsets</c>, read by a plain consumer from its start.</summary>
-    private List<(byte[] Key, byte[]? Value)> ReadOffsetsPartition(int partition)
-    {
-        using var reader = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = Cluster.BootstrapServers,
-            GroupId = FaultClusterFixture.NewName("reader"),
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-        }).Build();
-        var end = reader.QueryWatermarkOffsets(new TopicPartition(OffsetsTopic, partition), TimeSpan.FromSeconds(10)).High;
-        reader.Assign(new TopicPartitionOffset(OffsetsTopic, partition, Offset.Beginning));
-        var records = new List<(byte[], byte[]?)>();
-        var deadline = DateTime.UtcNow + Eventually.Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            var record = reader.Consume(TimeSpan.FromMilliseconds(100));
-            if (record is null) continue;
-            if (record.IsPartitionEOF)
-            {
-                if (record.Offset >= end) break;
-                continue;
-            }
-            records.Add((record.Message.Key, record.Message.Value));
-        }
-        return records;
-    }
+    private List<(byte[] Key, byte[]? Value)> ReadOffsetsPartition(int partition) => OffsetsTopicReader.ReadPartition(Cluster.BootstrapServers, partition);
 
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Confluent.Kafka;
 using Tributary.Broker.Cluster;
+using OffsetsLog = Tributary.Broker.Groups.OffsetsLog;
 using Tributary.Protocol.Messages;
 using Tributary.Protocol.Messages.Internal;
 using KafkaReader = Tributary.Protocol.KafkaReader;
@@ -76,7 +77,7 @@ public sealed class ConsumerGroupPersistenceTests(ConsumerProtocolCluster fixtur
         leaving.Dispose();
         await EventuallyAsync(() => first.Partitions.Count == Partitions, "the remaining member owns every partition");
 
-        var records = ReadOffsetsPartition(cluster, CoordinatorPlacement.PartitionFor(group, 50))
+        var records = OffsetsTopicReader.ReadPartition(cluster.BootstrapServers, CoordinatorPlacement.PartitionFor(group, 50))
             .Select(r => (Key: KeyOf(r.Key), r.Value))
             .Where(r => r.Key.Group == group)
             .ToList();
@@ -85,7 +86,7 @@ public sealed class ConsumerGroupPersistenceTests(ConsumerProtocolCluster fixtur
         Assert.All(described.Members.Keys, memberId => Assert.Contains(records, r => r.Key is { Version: 5, Member: var m } && m == memberId && r.Value is not null));
         // The member that left: its current assignment, target and subscription were deleted, in that order.
         Assert.Equal([8, 7, 5], records.Where(r => r.Key.Member == leavingId && r.Value is null).Select(r => (int)r.Key.Version));
-        var epochs = records.Where(r => r.Key.Version == 3 && r.Value is not null).Select(r => ReadValue(r.Value!, ConsumerGroupMetadataValue.Read).Epoch).ToList();
+        var epochs = records.Where(r => r.Key.Version == 3 && r.Value is not null).Select(r => OffsetsLog.ReadValue(r.Value!, ConsumerGroupMetadataValue.Read).Epoch).ToList();
         Assert.Equal(epochs.Order(), epochs);
         Assert.Equal((await DescribeAsync(cluster, group)).GroupEpoch, epochs[^1]);
     }
@@ -175,43 +176,6 @@ public sealed class ConsumerGroupPersistenceTests(ConsumerProtocolCluster fixtur
             InternalRecord.ConsumerGroupCurrentMemberAssignmentKeyVersion => ConsumerGroupCurrentMemberAssignmentKey.Read(ref reader, version) is var c ? (version, c.GroupId, c.MemberId) : default,
             _ => (version, "", null),
         };
-    }
-
-    private delegate T ReadStruct<out T>(ref KafkaReader reader, short version);
-
-    private static T ReadValue<T>(byte[] value, ReadStruct<T> read)
-    {
-        var reader = new KafkaReader(value);
-        var version = InternalRecord.ReadVersion(ref reader);
-        return read(ref reader, version);
-    }
-
-    /// <summary>Every record of one partition of <c>__consumer_offsets</c>, read by a plain consumer from its start.</summary>
-    private static List<(byte[] Key, byte[]? Value)> ReadOffsetsPartition(EmbeddedKafkaCluster cluster, int partition)
-    {
-        using var reader = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = cluster.BootstrapServers,
-            GroupId = NewName("reader"),
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-        }).Build();
-        var end = reader.QueryWatermarkOffsets(new TopicPartition(CoordinatorPlacement.OffsetsTopic, partition), TimeSpan.FromSeconds(10)).High;
-        reader.Assign(new TopicPartitionOffset(CoordinatorPlacement.OffsetsTopic, partition, Offset.Beginning));
-        var records = new List<(byte[], byte[]?)>();
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            var record = reader.Consume(TimeSpan.FromMilliseconds(100));
-            if (record is null) continue;
-            if (record.IsPartitionEOF)
-            {
-                if (record.Offset >= end) break;
-                continue;
-            }
-            records.Add((record.Message.Key, record.Message.Value));
-        }
-        return records;
     }
 
     /// <summary>A consumer group as ConsumerGroupDescribe shows it; members are "epoch E: partitions" by member id.</summary>
