@@ -16,13 +16,13 @@ namespace Tributary.Broker.Groups;
 /// </summary>
 internal sealed class ConsumerGroupRecords
 {
-    // Kafka's order within one write: a member's subscription, the group's subscribed topics and epoch, the target
-    // assignment and its epoch, then current assignments; tombstones go first, in the reverse order.
-    private static readonly short[] WriteOrder =
+    // Kafka's order of tombstones (its createGroupTombstoneRecords): current assignments, targets and the assignment
+    // epoch, subscriptions, then the subscribed topics and the group epoch, which ends the group on replay.
+    private static readonly short[] TombstoneOrder =
     [
-        InternalRecord.ConsumerGroupMemberMetadataKeyVersion, InternalRecord.ConsumerGroupPartitionMetadataKeyVersion,
-        InternalRecord.ConsumerGroupMetadataKeyVersion, InternalRecord.ConsumerGroupTargetAssignmentMemberKeyVersion,
-        InternalRecord.ConsumerGroupTargetAssignmentMetadataKeyVersion, InternalRecord.ConsumerGroupCurrentMemberAssignmentKeyVersion,
+        InternalRecord.ConsumerGroupCurrentMemberAssignmentKeyVersion, InternalRecord.ConsumerGroupTargetAssignmentMemberKeyVersion,
+        InternalRecord.ConsumerGroupTargetAssignmentMetadataKeyVersion, InternalRecord.ConsumerGroupMemberMetadataKeyVersion,
+        InternalRecord.ConsumerGroupPartitionMetadataKeyVersion, InternalRecord.ConsumerGroupMetadataKeyVersion,
     ];
 
     private readonly string _groupId;
@@ -78,7 +78,8 @@ internal sealed class ConsumerGroupRecords
     /// <summary>
     /// The records that turn <paramref name="before"/> into this state: tombstones for keys that are gone (current
     /// assignments, targets, subscriptions, then the group's own records, as Kafka deletes a member or a group), then
-    /// every value that is new or changed, in Kafka's order.
+    /// every value that is new or changed, in Kafka's order (a member's subscription, the group's subscribed topics and
+    /// epoch, the target assignment and its epoch, then current assignments).
     /// </summary>
     public List<InternalRecordData> ChangesSince(ConsumerGroupRecords before)
     {
@@ -86,7 +87,7 @@ internal sealed class ConsumerGroupRecords
         var old = before._records.ToDictionary(r => (r.KeyVersion, r.MemberId), r => r.Value);
         var changes = before._records
             .Where(r => !now.ContainsKey((r.KeyVersion, r.MemberId)))
-            .OrderByDescending(r => Array.IndexOf(WriteOrder, r.KeyVersion))
+            .OrderBy(r => Array.IndexOf(TombstoneOrder, r.KeyVersion))
             .Select(r => new InternalRecordData(Key(_groupId, r.KeyVersion, r.MemberId), null))
             .ToList();
         foreach (var (version, memberId, value) in _records)

@@ -62,6 +62,18 @@ public sealed class OffsetExpiryClientTests : IAsyncLifetime
         Assert.Equal(1, member.Committed([partition], TimeSpan.FromSeconds(10)).Single().Offset.Value);
     }
 
+    [Fact]
+    public async Task Describe_configs_shows_the_retention_and_its_check_interval_as_kafkas_broker_configs()
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _cluster.BootstrapServers }).Build();
+
+        var described = (await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Broker, Name = $"{_cluster.Brokers[0].Id}" }])).Single();
+
+        // A retention of seconds shows as whole minutes, rounded up; both are read-only, as in Kafka.
+        Assert.Equal(("1", true), (described.Entries["offsets.retention.minutes"].Value, described.Entries["offsets.retention.minutes"].IsReadOnly));
+        Assert.Equal(("500", true), (described.Entries["offsets.retention.check.interval.ms"].Value, described.Entries["offsets.retention.check.interval.ms"].IsReadOnly));
+    }
+
     private IConsumer<string, string> Consumer(string group) => new ConsumerBuilder<string, string>(new ConsumerConfig
     {
         BootstrapServers = _cluster.BootstrapServers,
