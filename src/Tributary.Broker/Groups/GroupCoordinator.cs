@@ -114,7 +114,7 @@ internal sealed class GroupCoordinator : IDisposable
     /// SyncGroup: the leader hands out the assignment; followers wait for it. The generation is written to the group's
     /// partition of <c>__consumer_offsets</c> and answered once the in-sync replicas hold it, as Kafka answers after
     /// storing the group; a generation that cannot be stored answers the error Kafka maps the write's error to
-    /// (<see cref="AppendError"/>) and the group rebalances.
+    /// (<see cref="InternalTopicLog.CoordinatorError"/>) and the group rebalances.
     /// </summary>
     public async Task<SyncGroupResult> SyncGroupAsync(SyncGroupCommand sync, CancellationToken cancellationToken)
     {
@@ -481,7 +481,7 @@ internal sealed class GroupCoordinator : IDisposable
     /// (<see cref="ConsumerGroupRecords"/>), after a tombstone for the classic group's metadata when the group changed
     /// type. Groups that only hold offsets (no protocol type) have none, as in Kafka. A classic group's SyncGroup
     /// waiters get the outcome (<see cref="ClassicGroup.Stored"/>); any other failed write is logged. Returns NONE or the
-    /// error the requests that changed the group answer (<see cref="AppendError"/>).
+    /// error the requests that changed the group answer (Kafka's mapping, <see cref="InternalTopicLog.CoordinatorError"/>).
     /// </summary>
     private ErrorCode WriteMetadataIfChanged(MetadataMark before, Group after, DateTimeOffset now, DeferredCompletions done)
     {
@@ -498,25 +498,13 @@ internal sealed class GroupCoordinator : IDisposable
                 records.Add(OffsetsLog.GroupMetadata(classic, now));
             }
         }
-        var error = AppendError(_log?.Write(after.GroupId, records) ?? ErrorCode.None);
+        var error = _log?.Write(after.GroupId, records) ?? ErrorCode.None;
         if (after is ClassicGroup { AwaitsStore: true } storing)
             storing.Stored(error, now, done);
         else if (error != ErrorCode.None)
             GroupLog.MetadataWriteFailed(_logger, after.GroupId, error);
         return error;
     }
-
-    /// <summary>
-    /// The error a group request answers when its records could not be written, Kafka's
-    /// <c>appendGroupMetadataErrorToResponseError</c>: retriable ones send the client to find its coordinator again.
-    /// </summary>
-    internal static ErrorCode AppendError(ErrorCode error) => error switch
-    {
-        ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.RequestTimedOut => ErrorCode.CoordinatorNotAvailable,
-        ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
-        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize => ErrorCode.UnknownServerError,
-        _ => error,
-    };
 
     /// <summary>The group as its metadata was before a change: a classic group's generation and state, a consumer group's records (only with a log).</summary>
     private MetadataMark Mark(Group? group) => group switch

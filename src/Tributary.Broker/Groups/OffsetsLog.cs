@@ -19,8 +19,9 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
     /// <summary>
     /// Appends <paramref name="records"/> of group <paramref name="groupId"/> to its partition, as the producer's
     /// transactional records when <paramref name="producerId"/> is set. NOT_COORDINATOR when this coordinator has
-    /// not loaded the partition at its current leader epoch (it lost or has not yet loaded it); MESSAGE_TOO_LARGE when
-    /// the records exceed the offsets topic's max.message.bytes (a group too large to store, as in Kafka).
+    /// not loaded the partition at its current leader epoch (it lost or has not yet loaded it); COORDINATOR_NOT_AVAILABLE
+    /// with fewer in-sync replicas than the offsets topic's min.insync.replicas; UNKNOWN_SERVER_ERROR when the records
+    /// exceed its max.message.bytes (a group too large to store): Kafka's mapping (<see cref="InternalTopicLog.CoordinatorError"/>).
     /// </summary>
     public ErrorCode Write(string groupId, IReadOnlyList<InternalRecordData> records, long producerId = -1, short producerEpoch = -1)
     {
@@ -28,8 +29,10 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
         if (placement.PartitionOf(CoordinatorType.Group, groupId) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
         var leadership = partition.Leadership;
         if (!placement.IsLoaded(CoordinatorType.Group, partition, leadership)) return ErrorCode.NotCoordinator;
-        var maxMessageBytes = placement.Topic(CoordinatorType.Group)?.Config.MaxMessageBytes ?? int.MaxValue;
-        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, records, time.GetUtcNow().ToUnixTimeMilliseconds(), producerId, producerEpoch, maxMessageBytes).Error;
+        // Coordinators append with acks=all within the topic's limits, as Kafka's do.
+        var config = placement.Topic(CoordinatorType.Group)?.Config;
+        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, records, time.GetUtcNow().ToUnixTimeMilliseconds(), producerId, producerEpoch,
+            config?.MinInsyncReplicas ?? 1, config?.MaxMessageBytes ?? int.MaxValue).Error;
     }
 
     /// <summary>
