@@ -63,20 +63,25 @@ internal static class ClusterBenchmarks
     private static async Task<ScenarioResult> FillThenConsumeAsync(IBenchmarkTarget target, string scenario, long messages,
         ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken)
     {
-        var fill = await ProduceAsync(target, $"fill for {scenario}", "1", messages, options, sampler: null, cancellationToken);
-        return await RunAsync(target, scenario,
-            new ClientWorkload(WorkloadKind.Consume, target.ClientConfig, TopicName(fill.Scenario), options.Partitions,
-                messages, Acks: "", options.StallTimeout), sampler, cancellationToken);
+        var fill = await ProduceAsync(target, $"fill for {scenario}", "1", messages, options, sampler: null, cancellationToken, keepTopic: true);
+        var topic = TopicName(fill.Scenario);
+        var result = await RunAsync(target, scenario,
+            new ClientWorkload(WorkloadKind.Consume, target.ClientConfig, topic, options.Partitions, messages, Acks: "", options.StallTimeout),
+            sampler, cancellationToken);
+        if (options.DeleteTopics) await target.DeleteTopicAsync(topic, cancellationToken);
+        return result;
     }
 
     private static async Task<ScenarioResult> ProduceAsync(IBenchmarkTarget target, string scenario, string acks, long messages,
-        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken)
+        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, bool keepTopic = false)
     {
         var topic = TopicName(scenario);
         await target.CreateTopicAsync(topic, options.Partitions, cancellationToken);
-        return await RunAsync(target, scenario,
+        var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Produce, target.ClientConfig, topic, options.Partitions, messages, acks, options.StallTimeout),
             sampler, cancellationToken);
+        if (options.DeleteTopics && !keepTopic) await target.DeleteTopicAsync(topic, cancellationToken);
+        return result;
     }
 
     private static async Task<ScenarioResult> RunAsync(IBenchmarkTarget target, string scenario, ClientWorkload workload,
