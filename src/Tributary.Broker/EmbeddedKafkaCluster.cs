@@ -28,6 +28,9 @@ namespace Tributary.Broker;
 /// </example>
 public sealed class EmbeddedKafkaCluster : IAsyncDisposable
 {
+    // How often the data directory's checkpoint files are written: Kafka's replica.high.watermark.checkpoint.interval.ms.
+    private static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(5);
+
     private readonly EmbeddedKafkaOptions _options;
     private readonly ClusterController _controller;
     private readonly GroupCoordinator _groups;
@@ -43,6 +46,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly ClusterMetadataFile? _metadataFile;
     private bool _started;
     private ITimer? _retentionTimer;
+    private ITimer? _checkpointTimer; // with a data directory: the high watermark and log start checkpoints
     private bool _disposed;
     // Keeps the cluster in the Tributary.Broker meter's gauges while it runs.
     private IDisposable? _metrics;
@@ -221,6 +225,11 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             cluster._retentionTimer = options.TimeProvider.CreateTimer(
                 _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
                 null, retentionCheck, retentionCheck);
+            if (cluster._storage is { } storage)
+            {
+                // Kafka's replica.high.watermark.checkpoint.interval.ms.
+                cluster._checkpointTimer = options.TimeProvider.CreateTimer(_ => storage.WriteCheckpoints(), null, CheckpointInterval, CheckpointInterval);
+            }
         }
         catch
         {
@@ -651,6 +660,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             _disposed = true;
             _metrics?.Dispose();
             if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
+            if (_checkpointTimer is not null) await _checkpointTimer.DisposeAsync().ConfigureAwait(false);
             await _controller.DisposeAsync().ConfigureAwait(false);
             foreach (var listener in _listeners.Values.SelectMany(l => l)) await listener.DisposeAsync().ConfigureAwait(false);
             _listeners.Clear();
@@ -659,6 +669,8 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             // Logs flushed and closed, then the marker that lets the next start skip the full recovery.
             if (_storage is not null)
             {
+                // Not after a failed recovery either: checkpoints of half-restored logs would hide what the files hold.
+                if (_started) _storage.WriteCheckpoints();
                 _controller.CloseLogs();
                 // Not after a failed recovery: the next start recovers in full.
                 if (_started) _storage.MarkCleanShutdown();

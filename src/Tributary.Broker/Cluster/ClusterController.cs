@@ -164,6 +164,9 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             var nameError = ValidateTopicName(spec.Name);
             if (nameError is not null) return ControllerResult.Fail(ErrorCode.InvalidTopicException, nameError);
+            // KRaft's metadata log is a topic only inside the controllers; Kafka refuses its name so.
+            if (spec.Name == TopicState.ClusterMetadataTopic)
+                return ControllerResult.Fail(ErrorCode.InvalidRequest, $"Creation of internal topic {TopicState.ClusterMetadataTopic} is prohibited.");
             if (_topics.ContainsKey(spec.Name)) return ControllerResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{spec.Name}' already exists.");
 
             var configError = TopicConfig.Validate(spec.Configs ?? new Dictionary<string, string?>());

@@ -36,6 +36,9 @@ internal sealed class CoordinatorPlacement
     private readonly ConcurrentDictionary<(CoordinatorType, int), int> _loadedEpochs = new();
     private readonly ConcurrentDictionary<(CoordinatorType, int), Task> _loading = new();
     private readonly ConcurrentDictionary<CoordinatorType, Action<PartitionState, PartitionLeadership, int>> _loaders = new();
+    // The partition count keys are hashed over, per internal topic (by id): the count it had when first used. Kafka's
+    // coordinators fix it when they start, so partitions an admin adds later (CreatePartitions) stay unused.
+    private readonly ConcurrentDictionary<CoordinatorType, (Guid TopicId, int Count)> _hashedCounts = new();
 
     public CoordinatorPlacement(ClusterController controller)
     {
@@ -68,7 +71,15 @@ internal sealed class CoordinatorPlacement
 
     /// <summary>The partition of the internal topic that holds <paramref name="key"/>, creating the topic on first use (null when no broker runs).</summary>
     public PartitionState? PartitionOf(CoordinatorType type, string key) =>
-        Topic(type) is { } topic ? topic.Partition(PartitionFor(key, topic.Partitions.Count)) : null;
+        Topic(type) is { } topic ? topic.Partition(PartitionFor(key, PartitionCount(type, topic))) : null;
+
+    /// <summary>
+    /// How many partitions of <paramref name="topic"/>, the internal topic of <paramref name="type"/>, keys are spread
+    /// over: the count it had when first used (partitions added since hold no key, as in Kafka).
+    /// </summary>
+    public int PartitionCount(CoordinatorType type, TopicState topic) =>
+        _hashedCounts.AddOrUpdate(type, _ => (topic.Id, topic.Partitions.Count),
+            (_, pinned) => pinned.TopicId == topic.Id ? pinned : (topic.Id, topic.Partitions.Count)).Count;
 
     /// <summary>The running broker that coordinates <paramref name="key"/>: the leader of its partition, or null when it has none.</summary>
     public BrokerNode? CoordinatorOf(CoordinatorType type, string key) =>
@@ -126,6 +137,7 @@ internal sealed class CoordinatorPlacement
                 : (settings.TransactionStateLogPartitions, settings.TransactionStateLogReplicationFactor);
             var created = _controller.CreateInternalTopic(name, partitions, replicationFactor);
             if (created is null) return null;
+            PartitionCount(type, created);
             // A new topic has nothing to load: every partition is ready at its first leader epoch.
             foreach (var partition in created.Partitions) _loadedEpochs[(type, partition.Index)] = partition.Leadership.LeaderEpoch;
             return created;
@@ -152,7 +164,7 @@ internal sealed class CoordinatorPlacement
                 // Leadership may move again while loading: load until the epoch loaded is the current one.
                 while (partition.Leadership is { Leader: >= 0 } leadership && !IsLoaded(type, partition, leadership))
                 {
-                    var partitions = _controller.TryGetTopic(partition.Topic, out var topic) ? topic.Partitions.Count : 0;
+                    var partitions = _controller.TryGetTopic(partition.Topic, out var topic) ? PartitionCount(type, topic) : 0;
                     if (_loaders.TryGetValue(type, out var loader)) loader(partition, leadership, partitions);
                     _loadedEpochs[slot] = leadership.LeaderEpoch;
                 }

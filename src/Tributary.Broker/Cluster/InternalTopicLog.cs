@@ -36,14 +36,17 @@ internal static class InternalTopicLog
     /// <summary>
     /// Appends <paramref name="records"/> as one batch on the leader of <paramref name="partition"/> at
     /// <paramref name="leaderEpoch"/>; a transactional batch carries the producer's id and epoch (visible at its
-    /// marker). NOT_COORDINATOR when the partition has another leader or epoch now.
+    /// marker). NOT_COORDINATOR when the partition has another leader or epoch now; COORDINATOR_NOT_AVAILABLE when
+    /// fewer than <paramref name="minInsyncReplicas"/> replicas are in sync (Kafka's NOT_ENOUGH_REPLICAS, mapped).
     /// </summary>
     public static InternalAppend Append(PartitionState partition, int leaderEpoch, IReadOnlyList<InternalRecordData> records, long nowMs,
-        long producerId = -1, short producerEpoch = -1)
+        long producerId = -1, short producerEpoch = -1, int minInsyncReplicas = 1)
     {
         if (records.Count == 0) return InternalAppend.Nothing;
         var leadership = partition.Leadership;
         if (leadership.Leader < 0 || leadership.LeaderEpoch != leaderEpoch) return new InternalAppend(ErrorCode.NotCoordinator, null, -1);
+        // Coordinators append with acks=all, so min.insync.replicas applies to them as to any producer.
+        if (leadership.Isr.Count < minInsyncReplicas) return new InternalAppend(CoordinatorError(ErrorCode.NotEnoughReplicas), null, -1);
         using var output = new PooledBufferWriter();
         var options = new RecordBatchOptions { ProducerId = producerId, ProducerEpoch = producerEpoch, IsTransactional = producerId >= 0 };
         using (var batch = new RecordBatchBuilder(output, options))
@@ -53,31 +56,45 @@ internal static class InternalTopicLog
         }
         var appended = partition.AppendAsLeader(leadership.Leader, output.WrittenSpan,
             new AppendOptions(leaderEpoch, nowMs, UseLogAppendTime: false, int.MaxValue, FromCoordinator: true));
-        return appended.Error switch
-        {
-            ErrorCode.None => new InternalAppend(ErrorCode.None, partition.ReplicaLog(leadership.Leader), appended.LastOffset + 1),
-            ErrorCode.NotLeaderOrFollower => new InternalAppend(ErrorCode.NotCoordinator, null, -1),
-            var error => new InternalAppend(error, null, -1),
-        };
+        return appended.Error == ErrorCode.None
+            ? new InternalAppend(ErrorCode.None, partition.ReplicaLog(leadership.Leader), appended.LastOffset + 1)
+            : new InternalAppend(CoordinatorError(appended.Error), null, -1);
     }
 
     /// <summary>
-    /// Waits until every in-sync replica has the write: NONE; NOT_COORDINATOR when the leader lost the partition
-    /// first; COORDINATOR_NOT_AVAILABLE when it takes longer than <see cref="CommitTimeout"/> (Kafka's mapping of a
-    /// failed append for group and transaction writes).
+    /// What a coordinator answers for a failed append to its partition, as Kafka's transaction and group coordinators
+    /// map it: the partition missing, too few in-sync replicas or a timeout is COORDINATOR_NOT_AVAILABLE (the client
+    /// retries), a lost leadership or a failed log directory NOT_COORDINATOR (it looks for the coordinator again), a
+    /// record too large UNKNOWN_SERVER_ERROR; any other error as it is.
     /// </summary>
-    public static async Task<ErrorCode> WaitReplicatedAsync(InternalAppend append, TimeProvider time, CancellationToken cancellationToken = default)
+    public static ErrorCode CoordinatorError(ErrorCode appendError) => appendError switch
+    {
+        ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.RequestTimedOut
+            => ErrorCode.CoordinatorNotAvailable,
+        ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
+        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge => ErrorCode.UnknownServerError,
+        var other => other,
+    };
+
+    /// <summary>
+    /// Waits until every in-sync replica has the write: NONE; NOT_COORDINATOR when the leader lost the partition
+    /// first; COORDINATOR_NOT_AVAILABLE when it takes longer than <paramref name="timeout"/> (by default
+    /// <see cref="CommitTimeout"/>; Kafka's mapping of a timed-out append for group and transaction writes).
+    /// </summary>
+    public static async Task<ErrorCode> WaitReplicatedAsync(InternalAppend append, TimeProvider time, CancellationToken cancellationToken = default,
+        TimeSpan? timeout = null)
     {
         if (append.Error != ErrorCode.None || append.Log is null) return append.Error;
         var wait = append.Log.WaitForHighWatermarkAsync(append.Offset);
+        if (wait.IsCompleted) return wait.Result ? ErrorCode.None : ErrorCode.NotCoordinator;
         try
         {
-            return await wait.WaitAsync(CommitTimeout, time, cancellationToken).ConfigureAwait(false) ? ErrorCode.None : ErrorCode.NotCoordinator;
+            return await wait.WaitAsync(timeout ?? CommitTimeout, time, cancellationToken).ConfigureAwait(false) ? ErrorCode.None : ErrorCode.NotCoordinator;
         }
         catch (TimeoutException)
         {
             append.Log.CancelHighWatermarkWait(wait);
-            return ErrorCode.CoordinatorNotAvailable;
+            return CoordinatorError(ErrorCode.RequestTimedOut);
         }
     }
 

@@ -23,6 +23,9 @@ internal sealed class TopicState
     /// <summary>True for Kafka's own topic names, which metadata flags as internal.</summary>
     public bool IsInternal => IsInternalName(Name);
 
+    /// <summary>The name of KRaft's metadata log, which no client may create.</summary>
+    public const string ClusterMetadataTopic = "__cluster_metadata";
+
     /// <summary>Whether <paramref name="name"/> is one of Kafka's internal topics.</summary>
     public static bool IsInternalName(string name) => name is "__consumer_offsets" or "__transaction_state";
 

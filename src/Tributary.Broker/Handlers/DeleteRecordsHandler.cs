@@ -7,7 +7,8 @@ namespace Tributary.Broker.Handlers;
 
 /// <summary>
 /// DeleteRecords: moves each partition's log start offset forward, dropping the batches before it. Each topic needs
-/// DELETE (else its partitions get TOPIC_AUTHORIZATION_FAILED).
+/// DELETE (else its partitions get TOPIC_AUTHORIZATION_FAILED). The records of an internal topic are the coordinators'
+/// state: INVALID_TOPIC_EXCEPTION, as Kafka's ReplicaManager answers ("Cannot delete records of internal topic").
 /// </summary>
 internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
 {
@@ -27,7 +28,9 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
             {
                 var result = new DeleteRecordsResponse.DeleteRecordsPartitionResult { PartitionIndex = p.PartitionIndex, LowWatermark = -1 };
                 PartitionState? partition = null;
-                var error = authorized ? PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out partition) : ErrorCode.TopicAuthorizationFailed;
+                var error = !authorized ? ErrorCode.TopicAuthorizationFailed
+                    : TopicState.IsInternalName(wanted.Name) ? ErrorCode.InvalidTopicException
+                    : PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out partition);
                 if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.ReplicaLog(context.Broker.Id).DeleteRecordsBefore(p.Offset);
                 result.ErrorCode = (short)error;
                 results.Partitions.Add(result);

@@ -12,6 +12,7 @@ namespace Tributary.Broker.Handlers;
 /// an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on at least one topic (KIP-679), else
 /// CLUSTER_AUTHORIZATION_FAILED.
 /// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// A transactional id is answered once its new epoch is committed to <c>__transaction_state</c> (see TransactionCoordinator).
 /// </summary>
 internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
 {
@@ -21,7 +22,7 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
     public override short MinVersion => 0;
     public override short MaxVersion => 5;
 
-    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, InitProducerIdRequest request, CancellationToken cancellationToken)
     {
         var response = new InitProducerIdResponse();
         var denied = request.TransactionalId is { } id
@@ -34,7 +35,7 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
         }
         else if (request.TransactionalId is not null)
         {
-            var result = context.Transactions.InitProducerId(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch);
+            var result = await context.Transactions.InitProducerIdAsync(request.TransactionalId, request.TransactionTimeoutMs, request.ProducerId, request.ProducerEpoch).ConfigureAwait(false);
             response.ErrorCode = (short)Transactions.ProducerFencedCompatibility.ForVersion(result.Error, context.ApiVersion, ProducerFencedVersion);
             response.ProducerId = result.ProducerId;
             response.ProducerEpoch = result.ProducerEpoch;
@@ -48,6 +49,6 @@ internal sealed class InitProducerIdHandler : ApiHandler<InitProducerIdRequest>
         {
             response.ProducerId = context.Cluster.NextProducerId();
         }
-        return ValueTask.FromResult<IKafkaResponse?>(response);
+        return response;
     }
 }

@@ -61,7 +61,12 @@ internal sealed partial class PartitionLog
     /// </summary>
     /// <param name="files">The replica's directory.</param>
     /// <param name="cleanShutdown">The broker stopped cleanly: only the batch headers are read, no CRC checked.</param>
-    public static PartitionLog Recover(PartitionFiles files, bool cleanShutdown)
+    /// <param name="checkpointed">
+    /// The log start offset and high watermark the broker's checkpoint files last recorded for the replica (Kafka's
+    /// log-start-offset-checkpoint and replication-offset-checkpoint): a start moved inside a segment (DeleteRecords)
+    /// stays where it was, and the high watermark starts there rather than at zero.
+    /// </param>
+    public static PartitionLog Recover(PartitionFiles files, bool cleanShutdown, CheckpointedOffsets checkpointed = default)
     {
         var log = new PartitionLog(files);
         var recovered = files.Recover(cleanShutdown);
@@ -69,6 +74,10 @@ internal sealed partial class PartitionLog
         {
             log._logStartOffset = log._logEndOffset = log._cleanedUpTo = recovered.LogStartOffset;
             foreach (var batch in recovered.Batches) log.Index(batch, batch);
+            // As Kafka: a checkpointed start past the log end (its tail lost in a crash) starts the log over there.
+            if (checkpointed.LogStartOffset > log._logEndOffset) log.ResetToLocked(checkpointed.LogStartOffset);
+            else if (checkpointed.LogStartOffset > log._logStartOffset) log.MoveStartLocked(checkpointed.LogStartOffset);
+            log._highWatermark = Math.Clamp(checkpointed.HighWatermark, log._logStartOffset, log._logEndOffset);
             foreach (var (epoch, startOffset) in recovered.LeaderEpochs)
             {
                 // Epochs won by elections that wrote nothing before the stop are only in the checkpoint.
@@ -694,14 +703,17 @@ internal sealed partial class PartitionLog
         {
             if (offset == -1) offset = _highWatermark;
             if (offset < 0 || offset > _highWatermark) return (ErrorCode.OffsetOutOfRange, _logStartOffset);
-            if (offset > _logStartOffset)
-            {
-                _logStartOffset = offset;
-                while (_first < _batches.Count && _batches[_first].LastOffset < offset) RemoveFirst();
-                AfterFrontRemoval();
-            }
+            if (offset > _logStartOffset) MoveStartLocked(offset);
             return (ErrorCode.None, _logStartOffset);
         }
+    }
+
+    /// <summary>Moves the log start offset forward to <paramref name="offset"/>, dropping the batches wholly before it.</summary>
+    private void MoveStartLocked(long offset)
+    {
+        _logStartOffset = offset;
+        while (_first < _batches.Count && _batches[_first].LastOffset < offset) RemoveFirst();
+        AfterFrontRemoval();
     }
 
     /// <summary>

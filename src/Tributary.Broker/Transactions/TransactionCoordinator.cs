@@ -9,9 +9,14 @@ namespace Tributary.Broker.Transactions;
 /// The cluster's transaction coordinator: producer ids and epochs per transactional id, the partitions and
 /// groups of each running transaction, commit and abort (markers written before EndTxn answers), fencing of
 /// older producer instances, and the abort of transactions that outlive their timeout. Every state change is written
-/// to the id's partition of <c>__transaction_state</c> (<see cref="TransactionLog"/>): the broker leading that
-/// partition serves the id, and a broker that becomes its leader rebuilds the partition's ids from its replica of the
-/// log (<see cref="Load"/>), completing transactions that were being committed or aborted. All state sits behind one lock.
+/// to the id's partition of <c>__transaction_state</c> (<see cref="TransactionLog"/>) and, as in Kafka's
+/// TransactionStateManager, takes effect and is answered only once the in-sync replicas have it (the high watermark
+/// passed it): meanwhile the id is pending (other requests for it get CONCURRENT_TRANSACTIONS), and a failed write
+/// leaves the id as it was and answers Kafka's coordinator error (COORDINATOR_NOT_AVAILABLE for too few in-sync
+/// replicas or a timeout, NOT_COORDINATOR for a lost leadership). The broker leading the partition serves the id, and a
+/// broker that becomes its leader rebuilds the partition's ids from its replica of the log (<see cref="Load"/>),
+/// completing transactions that were being committed or aborted. All state sits behind one lock; no thread waits for
+/// replication.
 /// </summary>
 /// <remarks>
 /// This is Kafka's classic protocol (transaction version 1): the epoch changes only on InitProducerId, a fence
@@ -50,49 +55,70 @@ internal sealed class TransactionCoordinator : IDisposable
     /// <summary>
     /// InitProducerId for a transactional id: the first call binds a producer id; every later one bumps the
     /// epoch, which fences the older instance and aborts its open transaction. A producer recovering with its
-    /// own id and epoch (KIP-360) gets the next epoch unless another instance took over.
+    /// own id and epoch (KIP-360) gets the next epoch unless another instance took over. Answers once the new epoch
+    /// is committed to <c>__transaction_state</c>.
     /// </summary>
     /// <param name="transactionalId">The transactional id (not empty).</param>
     /// <param name="timeoutMs">The producer's transaction.timeout.ms.</param>
     /// <param name="expectedProducerId">The producer's current id, or -1 for a new instance.</param>
     /// <param name="expectedEpoch">The producer's current epoch, or -1 for a new instance.</param>
-    public ProducerIdAndEpoch InitProducerId(string transactionalId, int timeoutMs, long expectedProducerId, short expectedEpoch)
+    public async Task<ProducerIdAndEpoch> InitProducerIdAsync(string transactionalId, int timeoutMs, long expectedProducerId, short expectedEpoch)
     {
         if (transactionalId.Length == 0) return ProducerIdAndEpoch.Failure(ErrorCode.InvalidRequest);
         if (timeoutMs <= 0 || timeoutMs > _options.MaxTimeout.TotalMilliseconds) return ProducerIdAndEpoch.Failure(ErrorCode.InvalidTransactionTimeout);
         var recovering = expectedProducerId >= 0 || expectedEpoch >= 0;
         if (recovering && (expectedProducerId < 0 || expectedEpoch < 0)) return ProducerIdAndEpoch.Failure(ErrorCode.InvalidRequest);
 
-        lock (_lock)
+        while (true)
         {
-            var now = _time.GetUtcNow();
-            if (!_transactions.TryGetValue(transactionalId, out var transaction))
+            PendingWrite write;
+            lock (_lock)
             {
-                transaction = new TransactionMetadata(transactionalId, _cluster.NextProducerId(), timeoutMs, now);
-                _transactions.Add(transactionalId, transaction);
+                var now = _time.GetUtcNow();
+                if (!_transactions.TryGetValue(transactionalId, out var transaction))
+                {
+                    // As Kafka, the new id is cached at once without an epoch; its first epoch counts once committed.
+                    transaction = new TransactionMetadata(transactionalId, _cluster.NextProducerId(), timeoutMs, now);
+                    _transactions.Add(transactionalId, transaction);
+                }
+                if (transaction.HasPendingWrite) return ProducerIdAndEpoch.Failure(ErrorCode.ConcurrentTransactions);
+                if (recovering && !MayRecover(transaction, expectedProducerId, expectedEpoch)) return ProducerIdAndEpoch.Failure(ErrorCode.ProducerFenced);
+                if (transaction.State == TransactionState.Ongoing)
+                {
+                    // Kafka aborts first and answers CONCURRENT_TRANSACTIONS, and the retry bumps again; both steps happen here in turn.
+                    var fenced = BeginEnd(transaction, commit: false, fence: true, now, out write);
+                    if (fenced != ErrorCode.None) return ProducerIdAndEpoch.Failure(fenced);
+                    _logger.LogInformation("Transactional id {TransactionalId}: epoch bumped to {Epoch} and transaction aborted because a new producer instance started",
+                        transactionalId, write.Next.ProducerEpoch);
+                }
+                else
+                {
+                    var next = transaction.Prepare();
+                    if (next.IsEpochExhausted && (!recovering || expectedEpoch == next.ProducerEpoch))
+                        next.RotateProducerId(_cluster.NextProducerId(), timeoutMs);
+                    else if (!recovering)
+                        next.BumpEpoch(TransactionMetadata.NoEpoch, timeoutMs);
+                    else if (next.ProducerEpoch == TransactionMetadata.NoEpoch || expectedEpoch == next.ProducerEpoch)
+                        next.BumpEpoch(next.ProducerEpoch, timeoutMs);
+                    else if (expectedEpoch != next.LastProducerEpoch)
+                        return ProducerIdAndEpoch.Failure(ErrorCode.ProducerFenced);
+                    // (Otherwise a retry of a bump whose answer was lost: the same epoch again.)
+                    next.TransitionTo(TransactionState.Empty, now);
+                    var error = Begin(transaction, next, out write);
+                    if (error != ErrorCode.None) return ProducerIdAndEpoch.Failure(error);
+                }
             }
-            if (recovering && !MayRecover(transaction, expectedProducerId, expectedEpoch)) return ProducerIdAndEpoch.Failure(ErrorCode.ProducerFenced);
-            if (transaction.State == TransactionState.Ongoing)
+            if (write.Next.State == TransactionState.PrepareAbort)
             {
-                // Kafka aborts first and answers CONCURRENT_TRANSACTIONS, and the retry bumps again; both steps happen here at once.
-                Fence(transaction, now, "a new producer instance started");
+                var aborted = await CompleteEndAsync(write, commit: false).ConfigureAwait(false);
+                if (aborted != ErrorCode.None) return ProducerIdAndEpoch.Failure(aborted);
+                continue;
             }
-
-            if (transaction.IsEpochExhausted && (!recovering || expectedEpoch == transaction.ProducerEpoch))
-                transaction.RotateProducerId(_cluster.NextProducerId(), timeoutMs);
-            else if (!recovering)
-                transaction.BumpEpoch(TransactionMetadata.NoEpoch, timeoutMs);
-            else if (transaction.ProducerEpoch == TransactionMetadata.NoEpoch || expectedEpoch == transaction.ProducerEpoch)
-                transaction.BumpEpoch(transaction.ProducerEpoch, timeoutMs);
-            else if (expectedEpoch != transaction.LastProducerEpoch)
-                return ProducerIdAndEpoch.Failure(ErrorCode.ProducerFenced);
-            // (Otherwise a retry of a bump whose answer was lost: the same epoch again.)
-
-            transaction.TransitionTo(TransactionState.Empty, now);
-            _log.Write(transaction);
+            var committed = await CompleteAsync(write).ConfigureAwait(false);
+            if (committed != ErrorCode.None) return ProducerIdAndEpoch.Failure(committed);
             _logger.LogInformation("Transactional id {TransactionalId} initialized: producer id {ProducerId}, epoch {Epoch}",
-                transactionalId, transaction.ProducerId, transaction.ProducerEpoch);
-            return new ProducerIdAndEpoch(ErrorCode.None, transaction.ProducerId, transaction.ProducerEpoch);
+                transactionalId, write.Next.ProducerId, write.Next.ProducerEpoch);
+            return new ProducerIdAndEpoch(ErrorCode.None, write.Next.ProducerId, write.Next.ProducerEpoch);
         }
     }
 
@@ -105,37 +131,42 @@ internal sealed class TransactionCoordinator : IDisposable
         || expectedProducerId == transaction.ProducerId
         || (expectedProducerId == transaction.PreviousProducerId && expectedEpoch >= short.MaxValue - 1);
 
-    /// <summary>AddPartitionsToTxn: starts the transaction if none runs, and lets the producer write to the partitions.</summary>
-    public ErrorCode AddPartitions(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions)
+    /// <summary>
+    /// AddPartitionsToTxn: starts the transaction if none runs, and lets the producer write to the partitions once
+    /// they are committed to the transaction's record (partitions it already has answer at once, as in Kafka).
+    /// </summary>
+    public Task<ErrorCode> AddPartitionsAsync(string transactionalId, long producerId, short producerEpoch, IReadOnlyCollection<TopicPartition> partitions)
     {
         lock (_lock)
         {
             var error = CheckAddition(transactionalId, producerId, producerEpoch, out var transaction);
-            if (error != ErrorCode.None) return error;
-            StartIfIdle(transaction!);
-            transaction!.AddPartitions(partitions);
-            _markers.Admit(transaction, partitions);
-            _log.Write(transaction);
-            return ErrorCode.None;
+            return error != ErrorCode.None ? Task.FromResult(error) : AddAsync(transaction!, partitions);
         }
     }
 
     /// <summary>AddOffsetsToTxn: starts the transaction if none runs, and adds the group whose offsets it will commit.</summary>
-    public ErrorCode AddOffsets(string transactionalId, long producerId, short producerEpoch, string groupId)
+    public Task<ErrorCode> AddOffsetsAsync(string transactionalId, long producerId, short producerEpoch, string groupId)
     {
         lock (_lock)
         {
             var error = CheckAddition(transactionalId, producerId, producerEpoch, out var transaction);
-            if (error != ErrorCode.None) return error;
+            if (error != ErrorCode.None) return Task.FromResult(error);
             // As in Kafka, the group's __consumer_offsets partition joins the transaction: its TxnOffsetCommit records
             // are the producer's transactional records there, and the transaction's marker ends them.
-            if (OffsetsPartitionOf(groupId) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
-            StartIfIdle(transaction!);
-            transaction!.AddPartitions([partition]);
-            _markers.Admit(transaction, [partition]);
-            _log.Write(transaction);
-            return ErrorCode.None;
+            if (OffsetsPartitionOf(groupId) is not { } partition) return Task.FromResult(ErrorCode.CoordinatorNotAvailable);
+            return AddAsync(transaction!, [partition]);
         }
+    }
+
+    /// <summary>Adds <paramref name="partitions"/> to the transaction of <paramref name="transaction"/>; call under the lock.</summary>
+    private Task<ErrorCode> AddAsync(TransactionMetadata transaction, IReadOnlyCollection<TopicPartition> partitions)
+    {
+        if (transaction.State == TransactionState.Ongoing && partitions.All(transaction.Partitions.Contains)) return Task.FromResult(ErrorCode.None);
+        var next = transaction.Prepare();
+        if (next.State != TransactionState.Ongoing) next.TransitionTo(TransactionState.Ongoing, _time.GetUtcNow());
+        next.AddPartitions(partitions);
+        var error = Begin(transaction, next, out var write);
+        return error != ErrorCode.None ? Task.FromResult(error) : CompleteAsync(write, added => _markers.Admit(added, partitions));
     }
 
     private TopicPartition? OffsetsPartitionOf(string groupId) =>
@@ -145,12 +176,9 @@ internal sealed class TransactionCoordinator : IDisposable
     {
         var error = CheckProducer(transactionalId, producerId, producerEpoch, out transaction);
         if (error != ErrorCode.None) return error;
-        return transaction!.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort ? ErrorCode.ConcurrentTransactions : ErrorCode.None;
-    }
-
-    private void StartIfIdle(TransactionMetadata transaction)
-    {
-        if (transaction.State != TransactionState.Ongoing) transaction.TransitionTo(TransactionState.Ongoing, _time.GetUtcNow());
+        return transaction!.HasPendingWrite || transaction.State is TransactionState.PrepareCommit or TransactionState.PrepareAbort
+            ? ErrorCode.ConcurrentTransactions
+            : ErrorCode.None;
     }
 
     /// <summary>
@@ -174,30 +202,33 @@ internal sealed class TransactionCoordinator : IDisposable
     }
 
     /// <summary>
-    /// EndTxn: commits or aborts the running transaction, markers and offsets included, before answering.
-    /// A retry of the same outcome succeeds; the other outcome, or ending when nothing runs, is INVALID_TXN_STATE.
+    /// EndTxn: commits or aborts the running transaction. Answers once PrepareCommit or PrepareAbort is committed to
+    /// <c>__transaction_state</c>, and after the markers (offsets included) are written, so the producer's next
+    /// transaction finds this one complete. A retry of the same outcome succeeds; the other outcome, or ending when
+    /// nothing runs, is INVALID_TXN_STATE; while a state change is being written, CONCURRENT_TRANSACTIONS.
     /// </summary>
-    public ErrorCode EndTransaction(string transactionalId, long producerId, short producerEpoch, bool commit)
+    public Task<ErrorCode> EndTransactionAsync(string transactionalId, long producerId, short producerEpoch, bool commit)
     {
         lock (_lock)
         {
             var error = CheckProducer(transactionalId, producerId, producerEpoch, out var transaction);
-            if (error != ErrorCode.None) return error;
-            switch (transaction!.State)
+            if (error != ErrorCode.None) return Task.FromResult(error);
+            if (transaction!.HasPendingWrite) return Task.FromResult(ErrorCode.ConcurrentTransactions);
+            switch (transaction.State)
             {
                 case TransactionState.Ongoing:
-                    Complete(transaction, commit, _time.GetUtcNow());
-                    return ErrorCode.None;
+                    error = BeginEnd(transaction, commit, fence: false, _time.GetUtcNow(), out var write);
+                    return error != ErrorCode.None ? Task.FromResult(error) : CompleteEndAsync(write, commit);
                 case TransactionState.CompleteCommit:
-                    return commit ? ErrorCode.None : ErrorCode.InvalidTxnState;
+                    return Task.FromResult(commit ? ErrorCode.None : ErrorCode.InvalidTxnState);
                 case TransactionState.CompleteAbort:
-                    return commit ? ErrorCode.InvalidTxnState : ErrorCode.None;
+                    return Task.FromResult(commit ? ErrorCode.InvalidTxnState : ErrorCode.None);
                 case TransactionState.PrepareCommit:
-                    return commit ? ErrorCode.ConcurrentTransactions : ErrorCode.InvalidTxnState;
+                    return Task.FromResult(commit ? ErrorCode.ConcurrentTransactions : ErrorCode.InvalidTxnState);
                 case TransactionState.PrepareAbort:
-                    return commit ? ErrorCode.InvalidTxnState : ErrorCode.ConcurrentTransactions;
+                    return Task.FromResult(commit ? ErrorCode.InvalidTxnState : ErrorCode.ConcurrentTransactions);
                 default:
-                    return ErrorCode.InvalidTxnState;
+                    return Task.FromResult(ErrorCode.InvalidTxnState);
             }
         }
     }
@@ -211,29 +242,88 @@ internal sealed class TransactionCoordinator : IDisposable
         return transaction.ProducerEpoch == producerEpoch ? ErrorCode.None : ErrorCode.ProducerFenced;
     }
 
-    /// <summary>Bumps the epoch so the current instance can no longer write, then aborts its transaction at the new epoch.</summary>
-    private void Fence(TransactionMetadata transaction, DateTimeOffset now, string reason)
+    /// <summary>A transition being written: the cached metadata, the prepared one that replaces it once committed, and its append.</summary>
+    private readonly record struct PendingWrite(TransactionMetadata Current, TransactionMetadata Next, InternalAppend Append);
+
+    /// <summary>
+    /// Appends <paramref name="next"/>, the prepared transition of <paramref name="current"/>, and marks
+    /// <paramref name="current"/> pending until <see cref="CompleteAsync"/>; call under the lock. An append refused at
+    /// once (lost leadership, too few in-sync replicas) leaves everything as it was.
+    /// </summary>
+    private ErrorCode Begin(TransactionMetadata current, TransactionMetadata next, out PendingWrite write)
     {
-        transaction.TransitionTo(TransactionState.PrepareEpochFence, now);
-        transaction.FenceEpoch();
-        _logger.LogInformation("Transactional id {TransactionalId}: epoch bumped to {Epoch} and transaction aborted because {Reason}",
-            transaction.TransactionalId, transaction.ProducerEpoch, reason);
-        Complete(transaction, commit: false, now);
+        var append = _log.Write(next);
+        write = new PendingWrite(current, next, append);
+        if (append.Error != ErrorCode.None) return append.Error;
+        current.HasPendingWrite = true;
+        return ErrorCode.None;
     }
 
-    private void Complete(TransactionMetadata transaction, bool commit, DateTimeOffset now)
+    /// <summary>
+    /// Waits until the in-sync replicas have the transition, then (as Kafka's appendTransactionToLog) puts the prepared
+    /// metadata in place and runs <paramref name="committed"/> on it under the lock. On failure the cached metadata stays
+    /// as it was, and NOT_COORDINATOR answers a write whose partition was reloaded meanwhile.
+    /// </summary>
+    private async Task<ErrorCode> CompleteAsync(PendingWrite write, Action<TransactionMetadata>? committed = null)
     {
-        transaction.TransitionTo(commit ? TransactionState.PrepareCommit : TransactionState.PrepareAbort, now);
-        _log.Write(transaction);
-        WriteMarkers(transaction, commit, now);
+        var error = await _log.WaitReplicatedAsync(write.Append, write.Next).ConfigureAwait(false);
+        lock (_lock)
+        {
+            var (current, next, _) = write;
+            current.HasPendingWrite = false;
+            if (error == ErrorCode.None && (!_transactions.TryGetValue(current.TransactionalId, out var cached) || !ReferenceEquals(cached, current)))
+                error = ErrorCode.NotCoordinator;
+            if (error != ErrorCode.None)
+            {
+                _logger.LogInformation("Transactional id {TransactionalId}: the move to {State} was not committed to __transaction_state ({Error}); it stays {Current}",
+                    current.TransactionalId, next.State, error, current.State);
+                return error;
+            }
+            _transactions[current.TransactionalId] = next;
+            committed?.Invoke(next);
+            return ErrorCode.None;
+        }
     }
 
-    /// <summary>Writes the markers of a prepared transaction, then records it complete (as Kafka, once every marker is written).</summary>
+    /// <summary>
+    /// Prepares the end of the running transaction of <paramref name="transaction"/> (with a fencing epoch bump first
+    /// when <paramref name="fence"/>, as Kafka's PrepareEpochFence) and begins writing it; call under the lock.
+    /// </summary>
+    private ErrorCode BeginEnd(TransactionMetadata transaction, bool commit, bool fence, DateTimeOffset now, out PendingWrite write)
+    {
+        var next = transaction.Prepare();
+        if (fence)
+        {
+            next.TransitionTo(TransactionState.PrepareEpochFence, now);
+            next.FenceEpoch();
+        }
+        next.TransitionTo(commit ? TransactionState.PrepareCommit : TransactionState.PrepareAbort, now);
+        return Begin(transaction, next, out write);
+    }
+
+    /// <summary>Completes an end begun by <see cref="BeginEnd"/>: once PrepareCommit or PrepareAbort is committed, the markers follow.</summary>
+    private Task<ErrorCode> CompleteEndAsync(PendingWrite write, bool commit) =>
+        CompleteAsync(write, prepared => WriteMarkers(prepared, commit, _time.GetUtcNow()));
+
+    /// <summary>
+    /// Writes the markers of a prepared transaction, then records it complete (as Kafka, once every marker is
+    /// written). Nobody waits for that last record: a coordinator that loads the partition before the in-sync
+    /// replicas have it finds the transaction prepared and writes its markers again.
+    /// </summary>
     private void WriteMarkers(TransactionMetadata transaction, bool commit, DateTimeOffset now)
     {
         _markers.Write(transaction, commit, CoordinatorEpoch, now.ToUnixTimeMilliseconds());
         transaction.TransitionTo(commit ? TransactionState.CompleteCommit : TransactionState.CompleteAbort, now);
-        _log.Write(transaction);
+        WriteUnwaited(transaction);
+    }
+
+    /// <summary>Appends a record nobody waits for (a completion or a tombstone), logging a refusal.</summary>
+    private void WriteUnwaited(TransactionMetadata transaction, bool tombstone = false)
+    {
+        var error = _log.Write(transaction, tombstone).Error;
+        if (error != ErrorCode.None)
+            _logger.LogWarning("Transactional id {TransactionalId}: its {State} record could not be written to __transaction_state ({Error})",
+                transaction.TransactionalId, transaction.State, error);
     }
 
     /// <summary>
@@ -274,29 +364,36 @@ internal sealed class TransactionCoordinator : IDisposable
 
     /// <summary>
     /// Aborts (with a fencing epoch bump, as Kafka does) every transaction running longer than its timeout, and
-    /// forgets transactional ids idle for longer than the expiration. Runs on the coordinator's timer.
+    /// forgets transactional ids idle for longer than the expiration. Runs on the coordinator's timer; an id whose
+    /// state change is being written waits for the next run.
     /// </summary>
     public void AbortTimedOutTransactions()
     {
+        var aborts = new List<PendingWrite>();
         lock (_lock)
         {
             // The timer may fire once more while the cluster shuts down.
             if (_disposed) return;
             var now = _time.GetUtcNow();
-            foreach (var transaction in _transactions.Values.ToList())
+            foreach (var transaction in _transactions.Values.Where(t => !t.HasPendingWrite).ToList())
             {
                 if (transaction.State == TransactionState.Ongoing && transaction.StartTime + TimeSpan.FromMilliseconds(transaction.TimeoutMs) < now)
                 {
-                    Fence(transaction, now, $"it ran longer than its {transaction.TimeoutMs} ms timeout");
+                    if (BeginEnd(transaction, commit: false, fence: true, now, out var write) != ErrorCode.None) continue;
+                    _logger.LogInformation("Transactional id {TransactionalId}: epoch bumped to {Epoch} and transaction aborted because it ran longer than its {Timeout} ms timeout",
+                        transaction.TransactionalId, write.Next.ProducerEpoch, transaction.TimeoutMs);
+                    aborts.Add(write);
                 }
                 else if (TransactionStates.IsIdle(transaction.State) && transaction.LastUpdate + _options.TransactionalIdExpiration < now)
                 {
                     transaction.TransitionTo(TransactionState.Dead, now);
                     _transactions.Remove(transaction.TransactionalId);
-                    _log.Write(transaction, tombstone: true);
+                    WriteUnwaited(transaction, tombstone: true);
                 }
             }
         }
+        // Outside the lock: each completes when its record is committed (at once when the ISR already has it).
+        foreach (var abort in aborts) _ = CompleteEndAsync(abort, commit: false);
     }
 
     /// <summary>DescribeTransactions for one id, or null when it is unknown.</summary>

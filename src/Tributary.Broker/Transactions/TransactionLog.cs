@@ -15,17 +15,27 @@ internal sealed class TransactionLog(CoordinatorPlacement placement, TimeProvide
 {
     /// <summary>
     /// Appends the state of <paramref name="transaction"/> (a tombstone when <paramref name="tombstone"/>) to its
-    /// partition; NOT_COORDINATOR when this coordinator has not loaded the partition at its current leader epoch.
+    /// partition, with acks=all and the partition's min.insync.replicas; NOT_COORDINATOR when this coordinator has not
+    /// loaded the partition at its current leader epoch. Wait with <see cref="WaitReplicatedAsync"/> before relying on it.
     /// </summary>
-    public ErrorCode Write(TransactionMetadata transaction, bool tombstone = false)
+    public InternalAppend Write(TransactionMetadata transaction, bool tombstone = false)
     {
-        if (placement.PartitionOf(CoordinatorType.Transaction, transaction.TransactionalId) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
+        if (placement.Topic(CoordinatorType.Transaction) is not { } topic) return new InternalAppend(ErrorCode.CoordinatorNotAvailable, null, -1);
+        var partition = topic.Partition(CoordinatorPlacement.PartitionFor(transaction.TransactionalId, placement.PartitionCount(CoordinatorType.Transaction, topic)))!;
         var leadership = partition.Leadership;
-        if (!placement.IsLoaded(CoordinatorType.Transaction, partition, leadership)) return ErrorCode.NotCoordinator;
+        if (!placement.IsLoaded(CoordinatorType.Transaction, partition, leadership)) return new InternalAppend(ErrorCode.NotCoordinator, null, -1);
         var key = InternalRecord.Encode(new TransactionLogKey { TransactionalId = transaction.TransactionalId }, InternalRecord.TransactionLogKeyVersion);
         var value = tombstone ? null : InternalRecord.Encode(Value(transaction), 0);
-        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, [new InternalRecordData(key, value)], time.GetUtcNow().ToUnixTimeMilliseconds()).Error;
+        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, [new InternalRecordData(key, value)], time.GetUtcNow().ToUnixTimeMilliseconds(),
+            minInsyncReplicas: topic.Config.MinInsyncReplicas);
     }
+
+    /// <summary>
+    /// Waits until the in-sync replicas have <paramref name="append"/>, for at most the transaction's timeout as Kafka
+    /// does: NONE, NOT_COORDINATOR when the partition lost its leader first, COORDINATOR_NOT_AVAILABLE on timeout.
+    /// </summary>
+    public Task<ErrorCode> WaitReplicatedAsync(InternalAppend append, TransactionMetadata transaction) =>
+        InternalTopicLog.WaitReplicatedAsync(append, time, timeout: TimeSpan.FromMilliseconds(transaction.TimeoutMs));
 
     /// <summary>The latest state of every transactional id a partition's log holds (a tombstone removes the id).</summary>
     public static IReadOnlyDictionary<string, TransactionLogValue> Replay(IEnumerable<InternalLogEntry> entries)

@@ -21,7 +21,7 @@ internal sealed class TransactionMarkerWriter(ClusterController cluster, GroupCo
             // A partition deleted during the transaction has nothing left to mark.
             if (!cluster.TryGetTopic(topic, out var state) || state.Partition(index) is not { } partition) continue;
             cluster.WriteMarker(partition, transaction.ProducerId, transaction.ProducerEpoch, marker, nowMs, state.Config.MaxMessageBytes);
-            if (topic == CoordinatorPlacement.OffsetsTopic) groups.CompleteTransactionalOffsets(index, state.Partitions.Count, transaction.ProducerId, commit);
+            if (topic == CoordinatorPlacement.OffsetsTopic) groups.CompleteTransactionalOffsets(index, cluster.Coordinators.PartitionCount(CoordinatorType.Group, state), transaction.ProducerId, commit);
         }
     }
 

@@ -70,6 +70,29 @@ internal sealed class TransactionMetadata
     /// <summary>The partitions of the running transaction.</summary>
     public IReadOnlyCollection<TopicPartition> Partitions => _partitions;
 
+    /// <summary>
+    /// Whether a transition of this metadata is being written to <c>__transaction_state</c> (Kafka's pending state):
+    /// until the in-sync replicas have it, other requests for the id get CONCURRENT_TRANSACTIONS.
+    /// </summary>
+    public bool HasPendingWrite { get; set; }
+
+    /// <summary>
+    /// A copy to prepare a transition on (Kafka's TxnTransitMetadata): the coordinator keeps this metadata until the
+    /// copy's record is committed, then puts the copy in its place; a failed write leaves this one as it was.
+    /// </summary>
+    public TransactionMetadata Prepare()
+    {
+        var copy = new TransactionMetadata(TransactionalId, ProducerId, TimeoutMs, LastUpdate)
+        {
+            PreviousProducerId = PreviousProducerId,
+            ProducerEpoch = ProducerEpoch,
+            LastProducerEpoch = LastProducerEpoch,
+            State = State,
+            StartTime = StartTime,
+        };
+        copy._partitions.UnionWith(_partitions);
+        return copy;
+    }
 
     /// <summary>Whether the epoch cannot be bumped again: a new producer id is needed.</summary>
     public bool IsEpochExhausted => ProducerEpoch >= short.MaxValue - 1;
@@ -90,7 +113,6 @@ internal sealed class TransactionMetadata
 
     /// <summary>Adds partitions to the running transaction (state Ongoing).</summary>
     public void AddPartitions(IEnumerable<TopicPartition> partitions) => _partitions.UnionWith(partitions);
-
 
     /// <summary>A new epoch for a new producer instance or a KIP-360 bump; <paramref name="lastEpoch"/> is remembered for retries.</summary>
     public void BumpEpoch(short lastEpoch, int timeoutMs)

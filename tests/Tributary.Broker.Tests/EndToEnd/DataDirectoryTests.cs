@@ -194,4 +194,42 @@ public sealed class DataDirectoryTests : IAsyncLifetime
         Assert.Equal(before, File.ReadAllBytes(index));
         Assert.Equal(20, Consume("indexed", 1, 20).Count);
     }
+
+    [Fact]
+    public async Task A_log_start_moved_inside_a_segment_and_the_high_watermark_survive_a_restart_through_kafkas_checkpoint_files()
+    {
+        var cluster = await StartAsync(brokers: 3);
+        await cluster.CreateTopicAsync("trimmed", replicationFactor: 3);
+        await ProduceAsync("trimmed", 0, 20);
+        using (var admin = Admin())
+        {
+            // Offset 7 lies inside the only segment: only log-start-offset-checkpoint can remember it.
+            var deleted = await admin.DeleteRecordsAsync([new TopicPartitionOffset("trimmed", 0, 7)]);
+            Assert.Equal(7, deleted.Single().Offset.Value);
+        }
+        var before = WatermarksOf("trimmed");
+        Assert.Equal((7L, 20L), before);
+        await cluster.DisposeAsync();
+        _cluster = null;
+
+        var brokerDirectory = Path.Combine(_directory, "broker-1");
+        Assert.Equal(["0", "1", "trimmed 0 7"], File.ReadAllLines(Path.Combine(brokerDirectory, LogStorage.LogStartOffsetCheckpoint)));
+        Assert.Contains("trimmed 0 20", File.ReadAllLines(Path.Combine(brokerDirectory, LogStorage.ReplicationOffsetCheckpoint)));
+        Assert.Equal("0", File.ReadLines(Path.Combine(brokerDirectory, LogStorage.ReplicationOffsetCheckpoint)).First());
+
+        await StartAsync(brokers: 3);
+
+        var after = WatermarksOf("trimmed");
+        Assert.Equal(7, after.Low);
+        Assert.True(after.High >= before.High, $"the high watermark went back from {before.High} to {after.High}");
+        Assert.Equal(Enumerable.Range(7, 13).Select(i => $"0/{i}/k{i}/value {i}"), Values(Consume("trimmed", 1, 13)));
+    }
+
+    /// <summary>ListOffsets earliest and latest of partition 0, as a client queries them.</summary>
+    private (long Low, long High) WatermarksOf(string topic)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = _cluster!.BootstrapServers, GroupId = "watermarks" }).Build();
+        var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), Timeout);
+        return (watermarks.Low.Value, watermarks.High.Value);
+    }
 }

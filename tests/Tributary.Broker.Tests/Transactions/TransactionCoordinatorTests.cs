@@ -34,24 +34,41 @@ public sealed class TransactionCoordinatorTests : IDisposable
         _groups.Dispose();
     }
 
+    // The coordinator answers once __transaction_state's in-sync replicas have its record: at once here, the leader being the only replica.
+    private static T Answered<T>(Task<T> answer)
+    {
+        Assert.True(answer.IsCompleted, "answered at once, as the only replica has the record");
+        return answer.Result;
+    }
+
+    private ProducerIdAndEpoch InitProducerId(string id, int timeoutMs, long producerId, short epoch) =>
+        Answered(_coordinator.InitProducerIdAsync(id, timeoutMs, producerId, epoch));
+
+    private ErrorCode AddPartitions(string id, long producerId, short epoch, IReadOnlyCollection<TopicPartition> partitions) =>
+        Answered(_coordinator.AddPartitionsAsync(id, producerId, epoch, partitions));
+
+    private ErrorCode AddOffsets(string id, long producerId, short epoch, string groupId) => Answered(_coordinator.AddOffsetsAsync(id, producerId, epoch, groupId));
+
+    private ErrorCode EndTransaction(string id, long producerId, short epoch, bool commit) => Answered(_coordinator.EndTransactionAsync(id, producerId, epoch, commit));
+
     private PartitionLog Log(int partition) => _cluster.FindPartition(Topic, partition)!.LeaderLog!;
     private TransactionState State => _coordinator.Describe(TxId)!.State;
 
     private ProducerIdAndEpoch Init(int timeoutMs = 30_000, long producerId = -1, short epoch = -1)
     {
-        var result = _coordinator.InitProducerId(TxId, timeoutMs, producerId, epoch);
+        var result = InitProducerId(TxId, timeoutMs, producerId, epoch);
         Assert.Equal(ErrorCode.None, result.Error);
         return result;
     }
 
     private ErrorCode Add(ProducerIdAndEpoch producer, params int[] partitions) =>
-        _coordinator.AddPartitions(TxId, producer.ProducerId, producer.ProducerEpoch, partitions.Select(p => new TopicPartition(Topic, p)).ToList());
+        AddPartitions(TxId, producer.ProducerId, producer.ProducerEpoch, partitions.Select(p => new TopicPartition(Topic, p)).ToList());
 
     private ErrorCode Produce(ProducerIdAndEpoch producer, int partition, int sequence) =>
         Log(partition).Append(Create(producer.ProducerId, producer.ProducerEpoch, sequence),
             new AppendOptions(0, 0, UseLogAppendTime: false, MaxMessageBytes: 1 << 20)).Error;
 
-    private ErrorCode End(ProducerIdAndEpoch producer, bool commit) => _coordinator.EndTransaction(TxId, producer.ProducerId, producer.ProducerEpoch, commit);
+    private ErrorCode End(ProducerIdAndEpoch producer, bool commit) => EndTransaction(TxId, producer.ProducerId, producer.ProducerEpoch, commit);
 
     [Fact]
     public void A_transactional_id_keeps_its_producer_id_and_each_instance_gets_the_next_epoch()
@@ -62,7 +79,7 @@ public sealed class TransactionCoordinatorTests : IDisposable
         Assert.Equal(first.ProducerId, second.ProducerId);
         Assert.Equal(1, second.ProducerEpoch);
         Assert.Equal(TransactionState.Empty, State);
-        Assert.NotEqual(first.ProducerId, _coordinator.InitProducerId("other", 1_000, -1, -1).ProducerId);
+        Assert.NotEqual(first.ProducerId, InitProducerId("other", 1_000, -1, -1).ProducerId);
     }
 
     [Theory]
@@ -71,15 +88,15 @@ public sealed class TransactionCoordinatorTests : IDisposable
     [InlineData(60_001)]
     public void A_timeout_out_of_range_is_refused(int timeoutMs)
     {
-        Assert.Equal(ErrorCode.InvalidTransactionTimeout, _coordinator.InitProducerId(TxId, timeoutMs, -1, -1).Error);
+        Assert.Equal(ErrorCode.InvalidTransactionTimeout, InitProducerId(TxId, timeoutMs, -1, -1).Error);
         Assert.Null(_coordinator.Describe(TxId));
     }
 
     [Fact]
     public void An_empty_transactional_id_or_half_a_producer_identity_is_an_invalid_request()
     {
-        Assert.Equal(ErrorCode.InvalidRequest, _coordinator.InitProducerId("", 1_000, -1, -1).Error);
-        Assert.Equal(ErrorCode.InvalidRequest, _coordinator.InitProducerId(TxId, 1_000, 5, -1).Error);
+        Assert.Equal(ErrorCode.InvalidRequest, InitProducerId("", 1_000, -1, -1).Error);
+        Assert.Equal(ErrorCode.InvalidRequest, InitProducerId(TxId, 1_000, 5, -1).Error);
     }
 
     [Fact]
@@ -117,13 +134,13 @@ public sealed class TransactionCoordinatorTests : IDisposable
     public void Unknown_ids_and_stale_epochs_are_refused_with_kafkas_errors()
     {
         var producer = Init();
-        Assert.Equal(ErrorCode.InvalidProducerIdMapping, _coordinator.EndTransaction("nobody", producer.ProducerId, 0, true));
-        Assert.Equal(ErrorCode.InvalidProducerIdMapping, _coordinator.AddPartitions(TxId, producer.ProducerId + 100, 0, [new TopicPartition(Topic, 0)]));
-        Assert.Equal(ErrorCode.InvalidProducerIdMapping, _coordinator.AddOffsets(TxId, producer.ProducerId + 100, 0, "g"));
+        Assert.Equal(ErrorCode.InvalidProducerIdMapping, EndTransaction("nobody", producer.ProducerId, 0, true));
+        Assert.Equal(ErrorCode.InvalidProducerIdMapping, AddPartitions(TxId, producer.ProducerId + 100, 0, [new TopicPartition(Topic, 0)]));
+        Assert.Equal(ErrorCode.InvalidProducerIdMapping, AddOffsets(TxId, producer.ProducerId + 100, 0, "g"));
 
         Init();
         Assert.Equal(ErrorCode.ProducerFenced, Add(producer, 0));
-        Assert.Equal(ErrorCode.ProducerFenced, _coordinator.AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, "g"));
+        Assert.Equal(ErrorCode.ProducerFenced, AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, "g"));
         Assert.Equal(ErrorCode.ProducerFenced, End(producer, commit: true));
     }
 
@@ -157,8 +174,8 @@ public sealed class TransactionCoordinatorTests : IDisposable
         Assert.Equal(bumped, Init(producerId: producer.ProducerId, epoch: producer.ProducerEpoch));
 
         var other = Init();
-        Assert.Equal(ErrorCode.ProducerFenced, _coordinator.InitProducerId(TxId, 30_000, bumped.ProducerId, bumped.ProducerEpoch).Error);
-        Assert.Equal(ErrorCode.ProducerFenced, _coordinator.InitProducerId(TxId, 30_000, other.ProducerId + 1, 0).Error);
+        Assert.Equal(ErrorCode.ProducerFenced, InitProducerId(TxId, 30_000, bumped.ProducerId, bumped.ProducerEpoch).Error);
+        Assert.Equal(ErrorCode.ProducerFenced, InitProducerId(TxId, 30_000, other.ProducerId + 1, 0).Error);
     }
 
     [Fact]
@@ -187,7 +204,7 @@ public sealed class TransactionCoordinatorTests : IDisposable
         var producer = Init();
 
         Assert.Equal([ErrorCode.InvalidTxnState], _coordinator.CommitOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, commit));
-        Assert.Equal(ErrorCode.None, _coordinator.AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, "readers"));
+        Assert.Equal(ErrorCode.None, AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, "readers"));
         Assert.Equal([ErrorCode.None], _coordinator.CommitOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, commit));
         Assert.Equal(ErrorCode.UnstableOffsetCommit, FetchOffset(requireStable: true).Error);
         Assert.Equal(-1, FetchOffset(requireStable: false).Offset);
@@ -195,7 +212,7 @@ public sealed class TransactionCoordinatorTests : IDisposable
         End(producer, commit: false);
         Assert.Equal((ErrorCode.None, -1L), (FetchOffset(requireStable: true).Error, FetchOffset(requireStable: true).Offset));
 
-        _coordinator.AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, "readers");
+        AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, "readers");
         _coordinator.CommitOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, commit);
         End(producer, commit: true);
         Assert.Equal((ErrorCode.None, 42L), (FetchOffset(requireStable: true).Error, FetchOffset(requireStable: true).Offset));
@@ -209,7 +226,7 @@ public sealed class TransactionCoordinatorTests : IDisposable
         var members = await _groups.StableGroupAsync(1);
         var member = members[0];
         var producer = Init();
-        _coordinator.AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, GroupTestKit.GroupId);
+        AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, GroupTestKit.GroupId);
         ErrorCode Commit(int generation, string memberId, string? instanceId = null) => _coordinator.CommitOffsets(TxId, producer.ProducerId, producer.ProducerEpoch,
             new OffsetCommitCommand
             {
@@ -231,7 +248,7 @@ public sealed class TransactionCoordinatorTests : IDisposable
     {
         var members = await _groups.StableGroupAsync(1, _ => "instance-1");
         var producer = Init();
-        _coordinator.AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, GroupTestKit.GroupId);
+        AddOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, GroupTestKit.GroupId);
 
         var errors = _coordinator.CommitOffsets(TxId, producer.ProducerId, producer.ProducerEpoch, new OffsetCommitCommand
         {
@@ -245,7 +262,7 @@ public sealed class TransactionCoordinatorTests : IDisposable
     public void Describe_and_list_show_state_producer_and_partitions()
     {
         var producer = Init(timeoutMs: 20_000);
-        _coordinator.InitProducerId("idle", 5_000, -1, -1);
+        InitProducerId("idle", 5_000, -1, -1);
         Add(producer, 1, 0);
         _groups.Clock.Advance(TimeSpan.FromMilliseconds(500));
 

@@ -9,6 +9,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// AddOffsetsToTxn v0-4: the transaction will commit offsets of a consumer group. Needs WRITE on the transactional id
 /// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then READ on the group (else GROUP_AUTHORIZATION_FAILED).
 /// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// Answered once the group's partition is committed to the transaction's record in <c>__transaction_state</c>.
 /// </summary>
 internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest>
 {
@@ -24,17 +25,14 @@ internal sealed class AddOffsetsToTxnHandler : ApiHandler<AddOffsetsToTxnRequest
     public override short MaxVersion => 4;
 
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, AddOffsetsToTxnRequest request, CancellationToken cancellationToken)
     {
         var error = !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? ErrorCode.TransactionalIdAuthorizationFailed
             : !context.Authorize(AclOperation.Read, AclResourceType.Group, request.GroupId) ? ErrorCode.GroupAuthorizationFailed
             : context.TransactionCoordinatorError(request.TransactionalId) is var notCoordinator and not ErrorCode.None ? notCoordinator
             : request.GroupId.Length == 0
             ? ErrorCode.InvalidGroupId
-            : context.Transactions.AddOffsets(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId);
-        return ValueTask.FromResult<IKafkaResponse?>(new AddOffsetsToTxnResponse
-        {
-            ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion),
-        });
+            : await context.Transactions.AddOffsetsAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.GroupId).ConfigureAwait(false);
+        return new AddOffsetsToTxnResponse { ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion) };
     }
 }

@@ -13,6 +13,7 @@ namespace Tributary.Broker.Handlers.Transactions;
 /// A topic the principal may not write (TOPIC_AUTHORIZATION_FAILED) or an unknown partition fails the whole request,
 /// the other partitions getting OPERATION_NOT_ATTEMPTED, as in Kafka.
 /// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
+/// New partitions are answered once committed to the transaction's record in <c>__transaction_state</c>.
 /// </summary>
 internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnRequest>
 {
@@ -28,7 +29,7 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
     public override short MaxVersion => 3;
 
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request, CancellationToken cancellationToken)
     {
         var requested = request.V3AndBelowTopics.SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Name, p))).ToList();
         var deniedTopics = request.V3AndBelowTopics.Select(t => t.Name)
@@ -56,7 +57,8 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
         }
         else
         {
-            var error = context.Transactions.AddPartitions(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch, requested);
+            var error = await context.Transactions.AddPartitionsAsync(request.V3AndBelowTransactionalId, request.V3AndBelowProducerId, request.V3AndBelowProducerEpoch, requested)
+                .ConfigureAwait(false);
             error = ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion);
             errorOf = _ => error;
         }
@@ -72,6 +74,6 @@ internal sealed class AddPartitionsToTxnHandler : ApiHandler<AddPartitionsToTxnR
                 }).ToList(),
             }).ToList(),
         };
-        return ValueTask.FromResult<IKafkaResponse?>(response);
+        return response;
     }
 }

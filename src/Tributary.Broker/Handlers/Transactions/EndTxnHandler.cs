@@ -6,7 +6,8 @@ using Tributary.Protocol.Messages;
 namespace Tributary.Broker.Handlers.Transactions;
 
 /// <summary>
-/// EndTxn v0-4: commit or abort; the markers are written before the answer. Needs WRITE on the transactional id
+/// EndTxn v0-4: commit or abort, answered once PrepareCommit or PrepareAbort is committed to <c>__transaction_state</c>
+/// (replicated to the in-sync replicas; else COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR, as Kafka) and the markers written. Needs WRITE on the transactional id
 /// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 /// A broker that does not coordinate the transactional id answers NOT_COORDINATOR (after authorization), as Kafka does.
 /// </summary>
@@ -24,14 +25,11 @@ internal sealed class EndTxnHandler : ApiHandler<EndTxnRequest>
     public override short MaxVersion => 4;
 
     /// <inheritdoc />
-    protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, EndTxnRequest request, CancellationToken cancellationToken)
+    protected override async ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, EndTxnRequest request, CancellationToken cancellationToken)
     {
         var error = !context.Authorize(AclOperation.Write, AclResourceType.TransactionalId, request.TransactionalId) ? ErrorCode.TransactionalIdAuthorizationFailed
             : context.TransactionCoordinatorError(request.TransactionalId) is var notCoordinator and not ErrorCode.None ? notCoordinator
-            : context.Transactions.EndTransaction(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed);
-        return ValueTask.FromResult<IKafkaResponse?>(new EndTxnResponse
-        {
-            ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion),
-        });
+            : await context.Transactions.EndTransactionAsync(request.TransactionalId, request.ProducerId, request.ProducerEpoch, request.Committed).ConfigureAwait(false);
+        return new EndTxnResponse { ErrorCode = (short)ProducerFencedCompatibility.ForVersion(error, context.ApiVersion, ProducerFencedVersion) };
     }
 }

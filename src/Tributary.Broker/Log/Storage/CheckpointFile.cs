@@ -19,16 +19,33 @@ internal static class CheckpointFile
         return text.ToString();
     }
 
-    /// <summary>Replaces <paramref name="path"/> with <paramref name="content"/> atomically (temporary file, fsync, rename).</summary>
-    public static void Write(string path, string content)
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="content"/> atomically (temporary file, fsync, rename);
+    /// without <paramref name="forceToDisk"/> the fsync is left to <see cref="ForceToDiskQuietly"/>.
+    /// </summary>
+    public static void Write(string path, string content, bool forceToDisk = true)
     {
         var temporary = path + ".tmp";
         using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
         {
             RandomAccess.Write(handle, Encoding.UTF8.GetBytes(content), 0);
-            RandomAccess.FlushToDisk(handle);
+            if (forceToDisk) RandomAccess.FlushToDisk(handle);
         }
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Forces <paramref name="path"/> to disk; a file deleted or replaced meanwhile is no error (its successor gets its own).</summary>
+    public static void ForceToDiskQuietly(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The partition's directory went (topic deleted, replica moved away) or the file is being replaced.
+        }
     }
 
     /// <summary>The entries of a checkpoint file; none when it is missing, and none (with a warning) when it is malformed.</summary>

@@ -30,6 +30,7 @@ internal sealed class PartitionFiles
     private readonly List<SegmentFile> _segments = [];
     private readonly Func<LogFileSettings> _settings;
     private readonly ILogger _logger;
+    private string? _leaderEpochsWritten; // what leader-epoch-checkpoint last got, so an unchanged cache is not written again
     private long _unflushedMessages;
     private long _lastFlushMs = -1;
 
@@ -300,9 +301,22 @@ internal sealed class PartitionFiles
         return rewritten;
     }
 
-    /// <summary>Writes the leader epoch cache to <c>leader-epoch-checkpoint</c> in Kafka's format (atomically).</summary>
-    public void WriteLeaderEpochs(IReadOnlyList<(int Epoch, long StartOffset)> entries) =>
-        CheckpointFile.Write(Path.Combine(Directory, LeaderEpochCheckpoint), CheckpointFile.Format(entries.Select(e => $"{e.Epoch} {e.StartOffset}").ToList()));
+    /// <summary>
+    /// Writes the leader epoch cache to <c>leader-epoch-checkpoint</c> in Kafka's format (atomically), unless it holds
+    /// that already. The file is renamed into place at once and forced to disk in the background: an fsync here would
+    /// hold the log's lock and, on a follower, the broker's replica fetcher for every partition it copies (Kafka flushes
+    /// its epoch truncations in the background for the same reason). A power cut just after an election may leave the
+    /// file without its newest entry; recovery then truncates by the older ones, as in Kafka.
+    /// </summary>
+    public void WriteLeaderEpochs(IReadOnlyList<(int Epoch, long StartOffset)> entries)
+    {
+        var content = CheckpointFile.Format(entries.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch} {e.StartOffset}")).ToList());
+        if (content == _leaderEpochsWritten) return;
+        var path = Path.Combine(Directory, LeaderEpochCheckpoint);
+        CheckpointFile.Write(path, content, forceToDisk: false);
+        _leaderEpochsWritten = content;
+        _ = Task.Run(() => CheckpointFile.ForceToDiskQuietly(path));
+    }
 
     private List<(int Epoch, long StartOffset)> ReadLeaderEpochs()
     {
