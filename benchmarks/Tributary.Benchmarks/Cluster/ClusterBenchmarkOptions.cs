@@ -40,7 +40,7 @@ internal sealed record ClusterBenchmarkOptions
     /// <summary>
     /// Whether each scenario deletes its topic once measured (the warm-up's too), as a test suite cleans up after a test:
     /// the embedded broker's next log then reuses that memory instead of faulting in fresh pages (see docs/benchmarks.md,
-    /// "Broker CPU per message against the mock"). The mock keeps only its partitions' newest data either way.
+    /// "Broker CPU per message against the mock"). The mock's topics are deleted too.
     /// </summary>
     public bool DeleteTopics { get; init; } = true;
 

@@ -36,8 +36,12 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
         return Task.CompletedTask;
     }
 
-    /// <summary>librdkafka's mock API cannot delete a topic; its partitions keep only their newest data anyway.</summary>
-    public Task DeleteTopicAsync(string name, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task DeleteTopicAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _mock.DeleteTopic(name);
+        return Task.CompletedTask;
+    }
 
     public ValueTask DisposeAsync()
     {
