@@ -72,6 +72,17 @@ public sealed class EmbeddedKafkaOptions
     /// </summary>
     public TimeSpan ConsumerGroupSessionTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
+    /// <summary>
+    /// How long committed offsets are kept (offsets.retention.minutes, 7 days as in Kafka): from when a classic group
+    /// became empty, from the commit for consumer groups of the new protocol and standalone commits, never while members
+    /// subscribe to the topic; an empty group left without offsets is deleted. Tests may use seconds (DescribeConfigs
+    /// then shows it rounded up to whole minutes).
+    /// </summary>
+    public TimeSpan OffsetsRetention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often expired offsets are looked for (offsets.retention.check.interval.ms). Default 10 minutes, as in Kafka.</summary>
+    public TimeSpan OffsetsRetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The most members a consumer group of the new protocol may have (group.consumer.max.size). Default unlimited.</summary>
     public int ConsumerGroupMaxSize { get; init; } = int.MaxValue;
 

@@ -85,7 +85,7 @@ internal sealed class ClusterController : IAsyncDisposable
         // Kafka checks for lagging followers every replica.lag.time.max.ms / 2.
         var checkInterval = TimeSpan.FromTicks(Math.Max(settings.ReplicaLagTimeMax.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
         _isrCheck = settings.Time.CreateTimer(_ => ShrinkIsrs(), null, checkInterval, checkInterval);
-        Coordinators = new CoordinatorPlacement(this);
+        Coordinators = new CoordinatorPlacement(this, logger);
     }
 
     /// <summary>Which broker coordinates each group and transactional id: the leader of the key's internal-topic partition.</summary>

@@ -109,6 +109,9 @@ internal sealed record ClusterSettings
             AllowEveryoneIfNoAclFound = options.AllowEveryoneIfNoAclFound,
             StaticConfigs = configs,
         }.Resolved();
+        // A retention in seconds (tests) is not a whole number of minutes: it applies as given unless the config sets one.
+        if (options.OffsetsRetention.Ticks % TimeSpan.TicksPerMinute != 0 && !options.BrokerConfigs.ContainsKey("offsets.retention.minutes"))
+            settings = settings with { Groups = settings.Groups with { OffsetsRetention = options.OffsetsRetention } };
         if (settings.Racks.Count > 1 && settings.Racks.Count != options.Brokers)
             throw new ArgumentException($"broker.rack lists {settings.Racks.Count} racks for {options.Brokers} brokers: give one rack for all, or one per broker.");
         if (settings.Groups.MinSessionTimeout > settings.Groups.MaxSessionTimeout)

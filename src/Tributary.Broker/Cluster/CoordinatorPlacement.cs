@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Tributary.Protocol;
 
 namespace Tributary.Broker.Cluster;
@@ -31,6 +32,7 @@ internal sealed class CoordinatorPlacement
     public const string TransactionStateTopic = "__transaction_state";
 
     private readonly ClusterController _controller;
+    private readonly ILogger _logger;
     private readonly Lock _createLock = new();
     // The leader epoch each internal partition was last loaded at, and the loads under way.
     private readonly ConcurrentDictionary<(CoordinatorType, int), int> _loadedEpochs = new();
@@ -40,9 +42,10 @@ internal sealed class CoordinatorPlacement
     // coordinators fix it when they start, so partitions an admin adds later (CreatePartitions) stay unused.
     private readonly ConcurrentDictionary<CoordinatorType, (Guid TopicId, int Count)> _hashedCounts = new();
 
-    public CoordinatorPlacement(ClusterController controller)
+    public CoordinatorPlacement(ClusterController controller, ILogger logger)
     {
         _controller = controller;
+        _logger = logger;
         controller.LeaderElected += partition =>
         {
             if (TypeOfTopic(partition.Topic) is { } type) StartLoad(type, partition);
@@ -168,6 +171,11 @@ internal sealed class CoordinatorPlacement
                     if (_loaders.TryGetValue(type, out var loader)) loader(partition, leadership, partitions);
                     _loadedEpochs[slot] = leadership.LeaderEpoch;
                 }
+            }
+            catch (Exception e)
+            {
+                // The partition stays unloaded (its coordinator answers COORDINATOR_LOAD_IN_PROGRESS); the next request retries.
+                _logger.LogError(e, "Loading partition {Partition} of {Topic} failed", partition.Index, partition.Topic);
             }
             finally
             {

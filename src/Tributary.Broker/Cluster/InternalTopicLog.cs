@@ -37,10 +37,12 @@ internal static class InternalTopicLog
     /// Appends <paramref name="records"/> as one batch on the leader of <paramref name="partition"/> at
     /// <paramref name="leaderEpoch"/>; a transactional batch carries the producer's id and epoch (visible at its
     /// marker). NOT_COORDINATOR when the partition has another leader or epoch now; COORDINATOR_NOT_AVAILABLE when
-    /// fewer than <paramref name="minInsyncReplicas"/> replicas are in sync (Kafka's NOT_ENOUGH_REPLICAS, mapped).
+    /// fewer than <paramref name="minInsyncReplicas"/> replicas are in sync (Kafka's NOT_ENOUGH_REPLICAS, mapped);
+    /// UNKNOWN_SERVER_ERROR when the batch is larger than <paramref name="maxMessageBytes"/> (the topic's
+    /// max.message.bytes, which Kafka's coordinators respect: MESSAGE_TOO_LARGE, mapped).
     /// </summary>
     public static InternalAppend Append(PartitionState partition, int leaderEpoch, IReadOnlyList<InternalRecordData> records, long nowMs,
-        long producerId = -1, short producerEpoch = -1, int minInsyncReplicas = 1)
+        long producerId = -1, short producerEpoch = -1, int minInsyncReplicas = 1, int maxMessageBytes = int.MaxValue)
     {
         if (records.Count == 0) return InternalAppend.Nothing;
         var leadership = partition.Leadership;
@@ -55,7 +57,7 @@ internal static class InternalTopicLog
             batch.Complete();
         }
         var appended = partition.AppendAsLeader(leadership.Leader, output.WrittenSpan,
-            new AppendOptions(leaderEpoch, nowMs, UseLogAppendTime: false, int.MaxValue, FromCoordinator: true));
+            new AppendOptions(leaderEpoch, nowMs, UseLogAppendTime: false, maxMessageBytes, FromCoordinator: true));
         return appended.Error == ErrorCode.None
             ? new InternalAppend(ErrorCode.None, partition.ReplicaLog(leadership.Leader), appended.LastOffset + 1)
             : new InternalAppend(CoordinatorError(appended.Error), null, -1);
@@ -128,7 +130,8 @@ internal static class InternalTopicLog
         {
             entries.Add(control
                 ? new InternalLogEntry(ReadOnlyMemory<byte>.Empty, null, producerId, transactional, ControlRecord.Parse(record).Type)
-                : new InternalLogEntry(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray(), producerId, transactional, null));
+                // Typed as a nullable memory: a null byte[] would convert to an empty memory, and a tombstone would read as a value.
+                : new InternalLogEntry(record.Key.ToArray(), record.IsValueNull ? (ReadOnlyMemory<byte>?)null : record.Value.ToArray(), producerId, transactional, null));
         }
         return entries;
     }

@@ -37,7 +37,7 @@ internal sealed partial class ClassicGroup
                 var waiter = DeferredCompletions.NewWaiter<SyncGroupResult>();
                 member.PendingSync = waiter;
                 if (member.MemberId == LeaderId)
-                    Stabilize(sync.Assignments, now, done);
+                    Stabilize(sync.Assignments);
                 return waiter.Task;
             default:
                 return Answer(SyncGroupResult.Failure(ErrorCode.UnknownMemberId));
@@ -88,12 +88,35 @@ internal sealed partial class ClassicGroup
         return ErrorCode.None;
     }
 
-    private void Stabilize(IReadOnlyDictionary<string, byte[]> assignments, DateTimeOffset now, DeferredCompletions done)
+    /// <summary>
+    /// The leader's assignment: the group is stable with it, but the members waiting in SyncGroup get it only once
+    /// the coordinator stored the generation (<see cref="Stored"/>), as Kafka answers them after its write.
+    /// </summary>
+    private void Stabilize(IReadOnlyDictionary<string, byte[]> assignments)
     {
         State = GroupState.Stable;
         foreach (var member in _members.Values)
-        {
             member.Assignment = assignments.GetValueOrDefault(member.MemberId) ?? [];
+        AwaitsStore = true;
+    }
+
+    /// <summary>Whether the leader's assignment waits for the coordinator to store the generation.</summary>
+    public bool AwaitsStore { get; private set; }
+
+    /// <summary>
+    /// The coordinator wrote the generation with its assignment (<paramref name="error"/> NONE) or could not: the
+    /// members waiting in SyncGroup get their assignment, or <paramref name="error"/> and the group rebalances.
+    /// </summary>
+    public void Stored(ErrorCode error, DateTimeOffset now, DeferredCompletions done)
+    {
+        AwaitsStore = false;
+        if (error != ErrorCode.None)
+        {
+            StoreFailed(error, now, done);
+            return;
+        }
+        foreach (var member in _members.Values)
+        {
             if (member.PendingSync is { } waiter)
             {
                 done.Complete(waiter, new SyncGroupResult(ErrorCode.None, ProtocolType, ProtocolName, member.Assignment));
@@ -103,6 +126,25 @@ internal sealed partial class ClassicGroup
             member.PendingSync = null;
         }
         GroupLog.GroupStable(_logger, GroupId, GenerationId);
+    }
+
+    /// <summary>
+    /// Kafka's answer to a generation that could not be stored (GroupMetadataManager's SyncGroup callback): the
+    /// assignment is dropped, members still waiting in SyncGroup get <paramref name="error"/>, and the group rebalances.
+    /// </summary>
+    public void StoreFailed(ErrorCode error, DateTimeOffset now, DeferredCompletions done)
+    {
+        foreach (var member in _members.Values)
+        {
+            member.Assignment = [];
+            if (member.PendingSync is { } waiter)
+            {
+                done.Complete(waiter, SyncGroupResult.Failure(error));
+                member.Heartbeat(now);
+            }
+            member.PendingSync = null;
+        }
+        PrepareRebalance(now, done, $"error {error} when storing the group's assignment");
     }
 
     /// <summary>The checks Kafka applies, in its order, before SyncGroup, Heartbeat and OffsetCommit act for a member.</summary>

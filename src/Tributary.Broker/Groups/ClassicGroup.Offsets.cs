@@ -52,6 +52,23 @@ internal sealed partial class ClassicGroup
         return ErrorCode.None;
     }
 
+    /// <summary>
+    /// Kafka's condition for a classic group: offsets without a protocol (standalone commits) count from their commit;
+    /// an empty group's from when it became empty; a stable group of consumers' (topics nobody subscribes to) from their
+    /// commit; any other group's do not expire while it rebalances or when it is not a consumer group.
+    /// </summary>
+    protected override Func<CommittedOffset, DateTimeOffset>? ExpirationStart() => (ProtocolType, State) switch
+    {
+        (null, _) => offset => offset.CommitTimestamp,
+        (_, GroupState.Empty) => offset => EmptySince ?? offset.CommitTimestamp,
+        (ConsumerProtocolSubscription.ProtocolType, GroupState.Stable) => offset => offset.CommitTimestamp,
+        _ => null,
+    };
+
+    /// <inheritdoc />
+    protected override bool IsSubscribedTo(string topic) =>
+        State != GroupState.Empty && ProtocolType == ConsumerProtocolSubscription.ProtocolType && SubscriptionTest()(topic);
+
     /// <summary>Whether a topic is in some member's subscription; unknown (no protocol yet, unreadable metadata) counts as yes.</summary>
     private Func<string, bool> SubscriptionTest()
     {

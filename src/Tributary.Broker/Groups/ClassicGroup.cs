@@ -63,7 +63,11 @@ internal sealed partial class ClassicGroup : Group
             if (member.GroupInstanceId is { } instanceId) _memberIdByInstanceId[instanceId] = member.MemberId;
         }
         State = _members.Count > 0 ? GroupState.Stable : GroupState.Empty;
+        EmptySince = State == GroupState.Empty && metadata.CurrentStateTimestamp >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(metadata.CurrentStateTimestamp) : null;
     }
+
+    /// <summary>When the group last became empty (Kafka's current state timestamp of an empty group), or null when unknown.</summary>
+    public DateTimeOffset? EmptySince { get; private set; }
 
     /// <summary>The current state.</summary>
     public GroupState State { get; private set; } = GroupState.Empty;
@@ -202,6 +206,7 @@ internal sealed partial class ClassicGroup : Group
         if (_members.Count == 0)
         {
             State = GroupState.Empty;
+            EmptySince = now;
             ProtocolName = null;
             LeaderId = null;
             GroupLog.GroupEmptied(_logger, GroupId, GenerationId);

@@ -55,12 +55,16 @@ internal sealed partial class ConsumerGroup
     /// <summary>OffsetDelete keeps the offsets of topics some member subscribes to.</summary>
     protected override ErrorCode CheckOffsetDelete(out Func<string, bool> subscribed)
     {
-        var names = _subscribedTopics.Values.Select(topic => topic.Name)
-            .Concat(_members.Values.SelectMany(member => member.SubscribedTopicNames))
-            .ToHashSet(StringComparer.Ordinal);
-        subscribed = names.Contains;
+        subscribed = IsSubscribedTo;
         return ErrorCode.None;
     }
+
+    /// <summary>A consumer group's offsets count from their commit, as in Kafka (those of subscribed topics never expire).</summary>
+    protected override Func<CommittedOffset, DateTimeOffset>? ExpirationStart() => offset => offset.CommitTimestamp;
+
+    /// <inheritdoc />
+    protected override bool IsSubscribedTo(string topic) =>
+        _subscribedTopics.Values.Any(t => t.Name == topic) || _members.Values.Any(member => member.SubscribedTopicNames.Contains(topic));
 
     private ErrorCode CheckCommitEpoch(ConsumerGroupMember member, OffsetCommitCommand commit)
     {

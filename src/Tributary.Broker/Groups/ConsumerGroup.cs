@@ -37,16 +37,6 @@ internal sealed partial class ConsumerGroup : Group
     /// <summary>The group epoch.</summary>
     public int GroupEpoch { get; private set; }
 
-    /// <summary>
-    /// Takes the group epoch a partition's log recorded (a coordinator loading its partition); members are not
-    /// restored: they rejoin with epoch 0 after UNKNOWN_MEMBER_ID.
-    /// </summary>
-    public void Restore(int groupEpoch)
-    {
-        GroupEpoch = groupEpoch;
-        AssignmentEpoch = groupEpoch;
-    }
-
     /// <summary>The group epoch the target assignment was computed for.</summary>
     public int AssignmentEpoch { get; private set; }
 

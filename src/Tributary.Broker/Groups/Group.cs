@@ -44,7 +44,7 @@ internal abstract class Group(string groupId, GroupOffsets offsets)
     public IReadOnlyList<ErrorCode> CommitOffsets(OffsetCommitCommand commit, DateTimeOffset now)
     {
         var error = CheckCommit(commit, now);
-        return commit.Offsets.Select(offset => error != ErrorCode.None ? error : Offsets.Store(offset, now)).ToList();
+        return commit.Offsets.Select(offset => error != ErrorCode.None ? error : Offsets.Store(offset, now, commit.RetentionTime)).ToList();
     }
 
     /// <summary>Stages the offsets of a TxnOffsetCommit for <paramref name="producerId"/>'s transaction; one error per offset.</summary>
@@ -72,6 +72,16 @@ internal abstract class Group(string groupId, GroupOffsets offsets)
         }).ToList();
         return new OffsetDeleteResult(ErrorCode.None, errors);
     }
+
+    /// <summary>The committed offsets that expired at <paramref name="now"/> (Kafka's offset expiration condition of the group's type and state).</summary>
+    public List<OffsetKey> ExpiredOffsets(DateTimeOffset now, TimeSpan retention) =>
+        ExpirationStart() is { } since ? Offsets.Expired(now, retention, since, IsSubscribedTo) : [];
+
+    /// <summary>When an offset's retention starts counting, or null while the group's offsets cannot expire.</summary>
+    protected abstract Func<CommittedOffset, DateTimeOffset>? ExpirationStart();
+
+    /// <summary>Whether the group's members consume <paramref name="topic"/> (its offsets never expire then).</summary>
+    protected abstract bool IsSubscribedTo(string topic);
 
     /// <summary>OffsetFetch v9 names the member and its epoch; the group checks them before answering.</summary>
     public abstract ErrorCode CheckOffsetFetch(string? memberId, int memberEpoch);

@@ -24,6 +24,7 @@ internal sealed class GroupCoordinator : IDisposable
     private readonly ILogger _logger;
     private readonly Func<IReadOnlyCollection<TopicMetadata>> _topics;
     private readonly OffsetsLog? _log;
+    private readonly ITimer _expiryTimer;
     private bool _disposed;
 
     /// <summary>
@@ -38,6 +39,7 @@ internal sealed class GroupCoordinator : IDisposable
         _logger = logger;
         _topics = topics ?? (() => []);
         _log = log;
+        _expiryTimer = time.CreateTimer(_ => ExpireOffsets(), null, options.OffsetsRetentionCheckInterval, options.OffsetsRetentionCheckInterval);
     }
 
     /// <summary>
@@ -51,7 +53,7 @@ internal sealed class GroupCoordinator : IDisposable
     /// Loads partition <paramref name="partition"/> of <c>__consumer_offsets</c> for its new leadership: the groups
     /// held for it are dropped (their waiting requests get NOT_COORDINATOR) and rebuilt from the leader's replica of
     /// the log, with their committed offsets, open transactions' offsets, a classic group's last stable generation
-    /// with its members, and a consumer group's epoch (its members rejoin).
+    /// with its members, and a consumer group's epochs, members and assignments (its members go on at their epoch).
     /// </summary>
     /// <param name="partition">The partition.</param>
     /// <param name="leadership">The leadership it is loaded for.</param>
@@ -72,7 +74,7 @@ internal sealed class GroupCoordinator : IDisposable
             var now = _time.GetUtcNow();
             foreach (var state in loaded.Values.Where(g => g.Exists))
             {
-                Group group = state.ConsumerEpoch is { } epoch ? Restored(new ConsumerGroup(state.GroupId, _options, _logger), g => g.Restore(epoch))
+                Group group = state.Consumer is { } consumer ? Restored(new ConsumerGroup(state.GroupId, _options, _logger), g => g.Restore(consumer, now))
                     : Restored(NewClassicGroup(state.GroupId), g => { if (state.Classic is { } classic) g.Restore(classic, now); });
                 group.Offsets.Restore(state);
                 _groups[state.GroupId] = group;
@@ -108,16 +110,36 @@ internal sealed class GroupCoordinator : IDisposable
             .WaitAsync(cancellationToken);
     }
 
-    /// <summary>SyncGroup: the leader hands out the assignment; followers wait for it.</summary>
-    public Task<SyncGroupResult> SyncGroupAsync(SyncGroupCommand sync, CancellationToken cancellationToken)
+    /// <summary>
+    /// SyncGroup: the leader hands out the assignment; followers wait for it. The generation is written to the group's
+    /// partition of <c>__consumer_offsets</c> and answered once the in-sync replicas hold it, as Kafka answers after
+    /// storing the group; a generation that cannot be stored answers the error Kafka maps the write's error to
+    /// (<see cref="InternalTopicLog.CoordinatorError"/>) and the group rebalances.
+    /// </summary>
+    public async Task<SyncGroupResult> SyncGroupAsync(SyncGroupCommand sync, CancellationToken cancellationToken)
     {
         if (sync.GroupId.Length == 0)
-            return Task.FromResult(SyncGroupResult.Failure(ErrorCode.InvalidGroupId));
-        return ApplyClassic(sync.GroupId, create: false,
+            return SyncGroupResult.Failure(ErrorCode.InvalidGroupId);
+        var result = await ApplyClassic(sync.GroupId, create: false,
                 (group, now, done) => group.Sync(sync, now, done),
                 (group, now) => Task.FromResult(group.ClassicSync(sync, _topics(), now)),
                 () => Task.FromResult(SyncGroupResult.Failure(ErrorCode.UnknownMemberId)))
-            .WaitAsync(cancellationToken);
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (result.Error != ErrorCode.None)
+            return result;
+        var replicated = await WaitReplicatedAsync(sync.GroupId, cancellationToken).ConfigureAwait(false);
+        if (replicated == ErrorCode.None)
+            return result;
+        // The generation may be lost with the partition's leader: the members must rebalance, as in Kafka.
+        Apply(sync.GroupId, create: false, newGroup: null,
+            (group, now, done) =>
+            {
+                if (group is ClassicGroup { State: GroupState.Stable } classic && classic.GenerationId == sync.GenerationId)
+                    classic.StoreFailed(replicated, now, done);
+                return 0;
+            },
+            () => 0);
+        return SyncGroupResult.Failure(replicated);
     }
 
     /// <summary>Heartbeat: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
@@ -165,7 +187,9 @@ internal sealed class GroupCoordinator : IDisposable
                     _ => ConsumerGroupHeartbeatResult.Failure(ErrorCode.GroupIdNotFound, $"Group {heartbeat.GroupId} is not a consumer group."),
                 };
             },
-            () => ConsumerGroupHeartbeatResult.Failure(ErrorCode.GroupIdNotFound, $"Group {heartbeat.GroupId} not found."));
+            () => ConsumerGroupHeartbeatResult.Failure(ErrorCode.GroupIdNotFound, $"Group {heartbeat.GroupId} not found."),
+            // The change is not in the log: the member retries, as Kafka answers a heartbeat whose records failed.
+            (_, error) => ConsumerGroupHeartbeatResult.Failure(error));
     }
 
     /// <summary>ConsumerGroupDescribe: unknown and classic groups are GROUP_ID_NOT_FOUND, as in Kafka (admin clients then try DescribeGroups).</summary>
@@ -307,6 +331,7 @@ internal sealed class GroupCoordinator : IDisposable
             if (_disposed)
                 return;
             _disposed = true;
+            _expiryTimer.Dispose();
             foreach (var group in _groups.Values)
             {
                 group.AbortWaiters(ErrorCode.CoordinatorNotAvailable, done);
@@ -314,6 +339,37 @@ internal sealed class GroupCoordinator : IDisposable
             }
         }
         done.Run();
+    }
+
+    /// <summary>
+    /// Kafka's offset expiration (every offsets.retention.check.interval.ms): each group's expired offsets
+    /// (<see cref="Group.ExpiredOffsets"/>) get tombstones in <c>__consumer_offsets</c> and are forgotten; then an
+    /// empty group left without offsets, and with nothing pending, is deleted with its tombstones.
+    /// </summary>
+    internal void ExpireOffsets()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            var now = _time.GetUtcNow();
+            foreach (var group in _groups.Values.ToList())
+            {
+                var expired = group.ExpiredOffsets(now, _options.OffsetsRetention);
+                if (expired.Count > 0)
+                {
+                    var error = _log?.Write(group.GroupId, expired.Select(key => OffsetsLog.OffsetTombstone(group.GroupId, key)).ToList()) ?? ErrorCode.None;
+                    if (error != ErrorCode.None)
+                    {
+                        GroupLog.ExpiryWriteFailed(_logger, group.GroupId, error);
+                        continue;
+                    }
+                    foreach (var key in expired) group.Offsets.Remove(key);
+                    GroupLog.OffsetsExpired(_logger, group.GroupId, expired.Count);
+                }
+                if (group.IsEmpty && group.Offsets.IsEmpty && group.NextDeadline() is null)
+                    DeleteGroup(group.GroupId);
+            }
+        }
     }
 
     private ErrorCode DeleteGroup(string groupId)
@@ -340,14 +396,15 @@ internal sealed class GroupCoordinator : IDisposable
     /// group's timer, then delivers the answers it released. A missing group is made by <paramref name="newGroup"/>
     /// when <paramref name="create"/>; otherwise <paramref name="whenMissing"/> answers.
     /// </summary>
-    private T Apply<T>(string groupId, bool create, Func<Group>? newGroup, Func<Group, DateTimeOffset, DeferredCompletions, T> action, Func<T> whenMissing)
+    private T Apply<T>(string groupId, bool create, Func<Group>? newGroup, Func<Group, DateTimeOffset, DeferredCompletions, T> action, Func<T> whenMissing,
+        Func<T, ErrorCode, T>? whenNotWritten = null)
     {
         var done = new DeferredCompletions();
         T result;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var before = MetadataMark.Of(_groups.GetValueOrDefault(groupId));
+            var before = Mark(_groups.GetValueOrDefault(groupId));
             if (!_groups.TryGetValue(groupId, out var group))
             {
                 if (!create || newGroup is null)
@@ -362,7 +419,8 @@ internal sealed class GroupCoordinator : IDisposable
             group.Reconcile(now, done);
             if (GroupConversion.TryDowngrade(group, _options, _logger, _topics(), now, done) is { } downgraded)
                 Replace(group, downgraded);
-            WriteMetadataIfChanged(before, _groups[groupId], now);
+            if (WriteMetadataIfChanged(before, _groups[groupId], now, done) is var error and not ErrorCode.None && whenNotWritten is not null)
+                result = whenNotWritten(result, error);
             ArmTimer(_groups[groupId], now);
         }
         done.Run();
@@ -407,45 +465,57 @@ internal sealed class GroupCoordinator : IDisposable
             if (_disposed || _groups.GetValueOrDefault(group.GroupId) != group)
                 return;
             var now = _time.GetUtcNow();
-            var before = MetadataMark.Of(group);
+            var before = Mark(group);
             group.Reconcile(now, done);
             if (GroupConversion.TryDowngrade(group, _options, _logger, _topics(), now, done) is { } downgraded)
                 group = Replace(group, downgraded);
-            WriteMetadataIfChanged(before, group, now);
+            WriteMetadataIfChanged(before, group, now, done);
             ArmTimer(group, now);
         }
         done.Run();
     }
 
     /// <summary>
-    /// Writes a group's metadata when it moved on: a classic group's generation once it is stable (with the leader's
-    /// assignment) or empty, as Kafka stores it, and a consumer group's new group epoch. Groups that only hold offsets
-    /// (no protocol type) have none, as in Kafka. A failed write leaves the log behind (logged as a warning: a coordinator loading the partition would not know
-    /// this generation); the next change writes again.
+    /// Writes what changed of a group's metadata, as Kafka's coordinator does: a classic group's generation once the
+    /// leader's assignment is in or the group is empty, and the records of a consumer group that differ from before
+    /// (<see cref="ConsumerGroupRecords"/>), after a tombstone for the classic group's metadata when the group changed
+    /// type. Groups that only hold offsets (no protocol type) have none, as in Kafka. A classic group's SyncGroup
+    /// waiters get the outcome (<see cref="ClassicGroup.Stored"/>); any other failed write is logged. Returns NONE or the
+    /// error the requests that changed the group answer (Kafka's mapping, <see cref="InternalTopicLog.CoordinatorError"/>).
     /// </summary>
-    private void WriteMetadataIfChanged(MetadataMark before, Group after, DateTimeOffset now)
+    private ErrorCode WriteMetadataIfChanged(MetadataMark before, Group after, DateTimeOffset now, DeferredCompletions done)
     {
-        if (_log is null || MetadataMark.Of(after) == before) return;
-        InternalRecordData? record = after switch
+        var records = new List<InternalRecordData>();
+        if (_log is not null)
         {
-            ClassicGroup { ProtocolType: not null, State: GroupState.Stable or GroupState.Empty } classic => OffsetsLog.GroupMetadata(classic, now),
-            ConsumerGroup consumer => OffsetsLog.ConsumerGroupEpoch(consumer),
-            _ => null,
-        };
-        if (record is { } metadata && _log.Write(after.GroupId, [metadata]) is var error and not ErrorCode.None)
+            if (before.Group is ClassicGroup && after is ConsumerGroup)
+                records.Add(OffsetsLog.GroupMetadataTombstone(after.GroupId));
+            var consumerAfter = after is ConsumerGroup consumer ? ConsumerGroupRecords.Of(consumer) : ConsumerGroupRecords.None(after.GroupId);
+            records.AddRange(consumerAfter.ChangesSince(before.Records ?? ConsumerGroupRecords.None(after.GroupId)));
+            if (after is ClassicGroup { ProtocolType: not null, State: GroupState.Stable or GroupState.Empty } classic
+                && (before.Group != classic || before.Generation != classic.GenerationId || before.State != classic.State))
+            {
+                records.Add(OffsetsLog.GroupMetadata(classic, now));
+            }
+        }
+        var error = _log?.Write(after.GroupId, records) ?? ErrorCode.None;
+        if (after is ClassicGroup { AwaitsStore: true } storing)
+            storing.Stored(error, now, done);
+        else if (error != ErrorCode.None)
             GroupLog.MetadataWriteFailed(_logger, after.GroupId, error);
+        return error;
     }
 
-    /// <summary>What a group's metadata record depends on: the group object, its generation or epoch, its state.</summary>
-    private readonly record struct MetadataMark(Group? Group, int Generation, GroupState? State)
+    /// <summary>The group as its metadata was before a change: a classic group's generation and state, a consumer group's records (only with a log).</summary>
+    private MetadataMark Mark(Group? group) => group switch
     {
-        public static MetadataMark Of(Group? group) => group switch
-        {
-            ClassicGroup classic => new(classic, classic.GenerationId, classic.State),
-            ConsumerGroup consumer => new(consumer, consumer.GroupEpoch, null),
-            _ => default,
-        };
-    }
+        ClassicGroup classic => new(classic, classic.GenerationId, classic.State, null),
+        ConsumerGroup consumer => new(consumer, consumer.GroupEpoch, null, _log is null ? null : ConsumerGroupRecords.Of(consumer)),
+        _ => default,
+    };
+
+    /// <summary>What a group's metadata records depend on.</summary>
+    private readonly record struct MetadataMark(Group? Group, int Generation, GroupState? State, ConsumerGroupRecords? Records);
 
     private void ArmTimer(Group group, DateTimeOffset now)
     {

@@ -32,4 +32,15 @@ public sealed record GroupCoordinatorOptions
     /// "range"); members pick one with <c>group.remote.assignor</c>.
     /// </summary>
     public IReadOnlyList<string> ConsumerAssignors { get; init; } = ["uniform", "range"];
+
+    /// <summary>
+    /// How long committed offsets are kept (<c>offsets.retention.minutes</c>, 7 days), as Kafka counts it (KIP-211): from
+    /// the moment a classic group became empty, from the commit for a consumer group (KIP-848) and for a group without
+    /// members' protocol (standalone commits), and never while the group's members subscribe to the offset's topic.
+    /// An empty group left without offsets is deleted.
+    /// </summary>
+    public TimeSpan OffsetsRetention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often expired offsets are looked for (<c>offsets.retention.check.interval.ms</c>, 10 minutes).</summary>
+    public TimeSpan OffsetsRetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -42,6 +42,12 @@ internal static partial class GroupLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} was deleted")]
     public static partial void GroupDeleted(ILogger logger, string groupId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {GroupId}: its metadata record could not be written to __consumer_offsets ({Error}); a coordinator loading the partition now would not know this generation")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId}: {Count} committed offsets expired")]
+    public static partial void OffsetsExpired(ILogger logger, string groupId, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {GroupId}: expired offsets could not be removed from __consumer_offsets ({Error}); the next check tries again")]
+    public static partial void ExpiryWriteFailed(ILogger logger, string groupId, ErrorCode error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group {GroupId}: its metadata records could not be written to __consumer_offsets ({Error}); a coordinator loading the partition now would not know this change")]
     public static partial void MetadataWriteFailed(ILogger logger, string groupId, ErrorCode error);
 }

@@ -11,15 +11,15 @@ internal sealed class GroupOffsets(GroupCoordinatorOptions options)
     private readonly Dictionary<OffsetKey, CommittedOffset> _committed = [];
     private readonly Dictionary<long, Dictionary<OffsetKey, CommittedOffset>> _pendingByProducer = [];
 
-    /// <summary>Stores one committed offset.</summary>
-    public ErrorCode Store(PartitionOffsetCommit offset, DateTimeOffset now) => Store(offset, now, _committed);
+    /// <summary>Stores one committed offset, kept for <paramref name="retention"/> from now when given (OffsetCommit v2-v4).</summary>
+    public ErrorCode Store(PartitionOffsetCommit offset, DateTimeOffset now, TimeSpan? retention = null) => Store(offset, now, _committed, now + retention);
 
     /// <summary>Stages one offset for <paramref name="producerId"/>'s transaction.</summary>
     public ErrorCode Stage(PartitionOffsetCommit offset, long producerId, DateTimeOffset now)
     {
         if (!_pendingByProducer.TryGetValue(producerId, out var pending))
             _pendingByProducer[producerId] = pending = [];
-        return Store(offset, now, pending);
+        return Store(offset, now, pending, null);
     }
 
     /// <summary>Ends <paramref name="producerId"/>'s transaction here: its staged offsets become committed, or are dropped.</summary>
@@ -52,6 +52,24 @@ internal sealed class GroupOffsets(GroupCoordinatorOptions options)
         }
     }
 
+    /// <summary>The committed offset of <paramref name="key"/>, or null.</summary>
+    public CommittedOffset? Committed(OffsetKey key) => _committed.GetValueOrDefault(key);
+
+    /// <summary>Whether anything is left: committed offsets, or offsets an open transaction staged.</summary>
+    public bool IsEmpty => _committed.Count == 0 && _pendingByProducer.Count == 0;
+
+    /// <summary>
+    /// The committed offsets that expired at <paramref name="now"/>, as Kafka's coordinator finds them: past their
+    /// expire timestamp when the commit set one, else <paramref name="retention"/> after <paramref name="since"/>;
+    /// never those of a topic the group consumes (<paramref name="subscribed"/>) or one an open transaction holds offsets for.
+    /// </summary>
+    public List<OffsetKey> Expired(DateTimeOffset now, TimeSpan retention, Func<CommittedOffset, DateTimeOffset> since, Func<string, bool> subscribed) =>
+        _committed.Where(entry => !subscribed(entry.Key.Topic)
+                && !_pendingByProducer.Values.Any(pending => pending.ContainsKey(entry.Key))
+                && (entry.Value.ExpireTimestamp is { } expires ? now >= expires : now - since(entry.Value) >= retention))
+            .Select(entry => entry.Key)
+            .ToList();
+
     /// <summary>Forgets one partition's committed offset.</summary>
     public void Remove(OffsetKey key) => _committed.Remove(key);
 
@@ -61,12 +79,12 @@ internal sealed class GroupOffsets(GroupCoordinatorOptions options)
     /// <summary>The answer for a partition without a committed offset.</summary>
     public static FetchedOffset NoOffset(OffsetKey key, ErrorCode error) => new(key, -1, -1, "", error);
 
-    private ErrorCode Store(PartitionOffsetCommit offset, DateTimeOffset now, Dictionary<OffsetKey, CommittedOffset> into)
+    private ErrorCode Store(PartitionOffsetCommit offset, DateTimeOffset now, Dictionary<OffsetKey, CommittedOffset> into, DateTimeOffset? expireTimestamp)
     {
         var metadata = offset.Metadata ?? "";
         if (metadata.Length > options.MaxOffsetMetadataLength)
             return ErrorCode.OffsetMetadataTooLarge;
-        into[offset.Key] = new CommittedOffset(offset.Offset, offset.LeaderEpoch, metadata, offset.CommitTimestamp ?? now);
+        into[offset.Key] = new CommittedOffset(offset.Offset, offset.LeaderEpoch, metadata, offset.CommitTimestamp ?? now, expireTimestamp);
         return ErrorCode.None;
     }
 

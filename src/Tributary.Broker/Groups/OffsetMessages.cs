@@ -25,6 +25,8 @@ internal sealed record OffsetCommitCommand
     public required IReadOnlyList<PartitionOffsetCommit> Offsets { get; init; }
     /// <summary>The OffsetCommit version: consumer-protocol members must commit with v9 or later.</summary>
     public short ApiVersion { get; init; } = 9;
+    /// <summary>How long the offsets are kept from now (OffsetCommit v2-v4's retention_time_ms), or null for the broker's retention.</summary>
+    public TimeSpan? RetentionTime { get; init; }
 }
 
 /// <summary>A stored committed offset.</summary>
@@ -32,7 +34,8 @@ internal sealed record OffsetCommitCommand
 /// <param name="LeaderEpoch">The leader epoch, or -1.</param>
 /// <param name="Metadata">Client metadata ("" for none).</param>
 /// <param name="CommitTimestamp">When the offset was committed.</param>
-internal sealed record CommittedOffset(long Offset, int LeaderEpoch, string Metadata, DateTimeOffset CommitTimestamp);
+/// <param name="ExpireTimestamp">When it expires, set by OffsetCommit v2-v4's retention time; null: the broker's retention applies.</param>
+internal sealed record CommittedOffset(long Offset, int LeaderEpoch, string Metadata, DateTimeOffset CommitTimestamp, DateTimeOffset? ExpireTimestamp = null);
 
 /// <summary>One partition's answer in an OffsetFetch.</summary>
 /// <param name="Key">The topic partition.</param>

@@ -8,8 +8,8 @@ namespace Tributary.Broker.Groups;
 /// <summary>
 /// The group coordinator's records in <c>__consumer_offsets</c>, in Kafka's formats: an OffsetCommitKey (v1) and
 /// OffsetCommitValue (v3) per committed offset, a GroupMetadataKey and GroupMetadataValue (v3) per generation of a
-/// classic group, a ConsumerGroupMetadataKey and Value per group epoch of a consumer group (KIP-848), and tombstones
-/// (null values) when offsets or groups are deleted. Each goes to the partition of its group through the normal
+/// classic group, the records of a consumer group (KIP-848: its epochs, members, target and current assignments, see
+/// <see cref="ConsumerGroupRecords"/>), and tombstones (null values) when offsets, members or groups are deleted. Each goes to the partition of its group through the normal
 /// replicated append, and a broker that becomes leader of a partition rebuilds its groups by replaying it
 /// (<see cref="Replay"/>). Transactional offsets are written as the producer's transactional records and count at
 /// the transaction's marker, as Kafka does.
@@ -19,7 +19,9 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
     /// <summary>
     /// Appends <paramref name="records"/> of group <paramref name="groupId"/> to its partition, as the producer's
     /// transactional records when <paramref name="producerId"/> is set. NOT_COORDINATOR when this coordinator has
-    /// not loaded the partition at its current leader epoch (it lost or has not yet loaded it).
+    /// not loaded the partition at its current leader epoch (it lost or has not yet loaded it); COORDINATOR_NOT_AVAILABLE
+    /// with fewer in-sync replicas than the offsets topic's min.insync.replicas; UNKNOWN_SERVER_ERROR when the records
+    /// exceed its max.message.bytes (a group too large to store): Kafka's mapping (<see cref="InternalTopicLog.CoordinatorError"/>).
     /// </summary>
     public ErrorCode Write(string groupId, IReadOnlyList<InternalRecordData> records, long producerId = -1, short producerEpoch = -1)
     {
@@ -27,7 +29,10 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
         if (placement.PartitionOf(CoordinatorType.Group, groupId) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
         var leadership = partition.Leadership;
         if (!placement.IsLoaded(CoordinatorType.Group, partition, leadership)) return ErrorCode.NotCoordinator;
-        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, records, time.GetUtcNow().ToUnixTimeMilliseconds(), producerId, producerEpoch).Error;
+        // Coordinators append with acks=all within the topic's limits, as Kafka's do.
+        var config = placement.Topic(CoordinatorType.Group)?.Config;
+        return InternalTopicLog.Append(partition, leadership.LeaderEpoch, records, time.GetUtcNow().ToUnixTimeMilliseconds(), producerId, producerEpoch,
+            config?.MinInsyncReplicas ?? 1, config?.MaxMessageBytes ?? int.MaxValue).Error;
     }
 
     /// <summary>
@@ -40,7 +45,10 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
         return InternalTopicLog.WaitReplicatedAsync(new InternalAppend(ErrorCode.None, log, log.LogEndOffset), time, cancellationToken);
     }
 
-    /// <summary>The record of one committed offset.</summary>
+    /// <summary>
+    /// The record of one committed offset: value version 3, or version 1 (the last with an expire timestamp) for an
+    /// offset committed with a retention time, as Kafka writes them.
+    /// </summary>
     public static InternalRecordData Offset(string groupId, OffsetKey key, CommittedOffset offset) =>
         new(OffsetKeyBytes(groupId, key), InternalRecord.Encode(new OffsetCommitValue
         {
@@ -48,7 +56,8 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
             LeaderEpoch = offset.LeaderEpoch,
             Metadata = offset.Metadata,
             CommitTimestamp = offset.CommitTimestamp.ToUnixTimeMilliseconds(),
-        }, 3));
+            ExpireTimestamp = offset.ExpireTimestamp?.ToUnixTimeMilliseconds() ?? -1,
+        }, offset.ExpireTimestamp is null ? (short)3 : (short)1));
 
     /// <summary>The tombstone of one partition's committed offset.</summary>
     public static InternalRecordData OffsetTombstone(string groupId, OffsetKey key) => new(OffsetKeyBytes(groupId, key), null);
@@ -61,7 +70,7 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
             Generation = group.GenerationId,
             Protocol = group.ProtocolName,
             Leader = group.LeaderId,
-            CurrentStateTimestamp = now.ToUnixTimeMilliseconds(),
+            CurrentStateTimestamp = (group.State == GroupState.Empty ? group.EmptySince ?? now : now).ToUnixTimeMilliseconds(),
             Members = group.Members.Select(member => new GroupMetadataValue.MemberMetadata
             {
                 MemberId = member.MemberId,
@@ -75,9 +84,8 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
             }).ToList(),
         }, 3));
 
-    /// <summary>The record of a consumer group's (KIP-848) group epoch.</summary>
-    public static InternalRecordData ConsumerGroupEpoch(ConsumerGroup group) =>
-        new(ConsumerGroupKeyBytes(group.GroupId), InternalRecord.Encode(new ConsumerGroupMetadataValue { Epoch = group.GroupEpoch }, 0));
+    /// <summary>The tombstone of a classic group's metadata (the group was deleted, or became a consumer group).</summary>
+    public static InternalRecordData GroupMetadataTombstone(string groupId) => new(GroupKeyBytes(groupId), null);
 
     /// <summary>
     /// The tombstones that delete a group: every committed offset and its metadata, of both group types (a group that
@@ -86,8 +94,8 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
     public static List<InternalRecordData> GroupTombstones(string groupId, IEnumerable<OffsetKey> offsets)
     {
         var records = offsets.Select(key => OffsetTombstone(groupId, key)).ToList();
-        records.Add(new InternalRecordData(GroupKeyBytes(groupId), null));
-        records.Add(new InternalRecordData(ConsumerGroupKeyBytes(groupId), null));
+        records.Add(GroupMetadataTombstone(groupId));
+        records.AddRange(ConsumerGroupRecords.GroupTombstones(groupId));
         return records;
     }
 
@@ -132,17 +140,28 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
                     // The group's latest metadata decides its type: a classic record replaces a consumer group's.
                     var group = Group(GroupMetadataKey.Read(ref reader, version).Group);
                     group.Classic = entry.Value is { } value ? ReadValue(value, GroupMetadataValue.Read) : null;
-                    if (group.Classic is not null) group.ConsumerEpoch = null;
+                    if (group.Classic is not null) group.Consumer = null;
                     break;
                 }
-                case InternalRecord.ConsumerGroupMetadataKeyVersion:
+                case >= InternalRecord.ConsumerGroupMetadataKeyVersion and <= InternalRecord.ConsumerGroupCurrentMemberAssignmentKeyVersion:
                 {
-                    var group = Group(ConsumerGroupMetadataKey.Read(ref reader, version).GroupId);
-                    group.ConsumerEpoch = entry.Value is { } value ? ReadValue(value, ConsumerGroupMetadataValue.Read).Epoch : null;
-                    if (group.ConsumerEpoch is not null) group.Classic = null;
+                    // Any consumer group record makes the group a consumer group; the epoch's tombstone, written last
+                    // when Kafka deletes or converts a consumer group, ends it.
+                    var group = Group(LoadedConsumerGroup.GroupIdOf(version, reader));
+                    if (entry.Value is null && version == InternalRecord.ConsumerGroupMetadataKeyVersion)
+                    {
+                        group.Consumer = null;
+                        break;
+                    }
+                    if (entry.Value is not null)
+                    {
+                        group.Classic = null;
+                        group.Consumer ??= new LoadedConsumerGroup();
+                    }
+                    group.Consumer?.Apply(version, ref reader, entry.Value);
                     break;
                 }
-                // Other KIP-848 records (members, assignments, share groups): membership is not restored.
+                // Share group records (key versions 9 to 15) and unknown ones: share groups are not supported.
             }
         }
         foreach (var (producerId, staged) in pending)
@@ -155,9 +174,11 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
         return groups;
     }
 
-    private delegate T ReadStruct<out T>(ref KafkaReader reader, short version);
+    /// <summary>Reads one struct of Kafka's generated codec in the version it was written in.</summary>
+    public delegate T ReadStruct<out T>(ref KafkaReader reader, short version);
 
-    private static T ReadValue<T>(ReadOnlyMemory<byte> value, ReadStruct<T> read)
+    /// <summary>A record value: its 2-byte version, then the struct in that version.</summary>
+    public static T ReadValue<T>(ReadOnlyMemory<byte> value, ReadStruct<T> read)
     {
         var reader = new KafkaReader(value);
         var version = InternalRecord.ReadVersion(ref reader);
@@ -167,16 +188,14 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
     private static CommittedOffset ReadOffset(ReadOnlyMemory<byte> bytes)
     {
         var value = ReadValue(bytes, OffsetCommitValue.Read);
-        return new CommittedOffset(value.Offset, value.LeaderEpoch, value.Metadata, DateTimeOffset.FromUnixTimeMilliseconds(value.CommitTimestamp));
+        return new CommittedOffset(value.Offset, value.LeaderEpoch, value.Metadata, DateTimeOffset.FromUnixTimeMilliseconds(value.CommitTimestamp),
+            value.ExpireTimestamp >= 0 ? DateTimeOffset.FromUnixTimeMilliseconds(value.ExpireTimestamp) : null);
     }
 
     private static byte[] OffsetKeyBytes(string groupId, OffsetKey key) =>
         InternalRecord.Encode(new OffsetCommitKey { Group = groupId, Topic = key.Topic, Partition = key.Partition }, InternalRecord.OffsetCommitKeyVersion);
 
     private static byte[] GroupKeyBytes(string groupId) => InternalRecord.Encode(new GroupMetadataKey { Group = groupId }, InternalRecord.GroupMetadataKeyVersion);
-
-    private static byte[] ConsumerGroupKeyBytes(string groupId) =>
-        InternalRecord.Encode(new ConsumerGroupMetadataKey { GroupId = groupId }, InternalRecord.ConsumerGroupMetadataKeyVersion);
 }
 
 /// <summary>One group as a partition's log holds it.</summary>
@@ -194,11 +213,11 @@ internal sealed class LoadedGroup(string groupId)
     /// <summary>The last generation of a classic group, or null.</summary>
     public GroupMetadataValue? Classic { get; set; }
 
-    /// <summary>The group epoch of a consumer group (KIP-848), or null.</summary>
-    public int? ConsumerEpoch { get; set; }
+    /// <summary>The records of a consumer group (KIP-848), or null.</summary>
+    public LoadedConsumerGroup? Consumer { get; set; }
 
     /// <summary>Whether anything of the group is left: a group with neither offsets nor metadata is gone.</summary>
-    public bool Exists => Offsets.Count > 0 || Pending.Count > 0 || Classic is not null || ConsumerEpoch is not null;
+    public bool Exists => Offsets.Count > 0 || Pending.Count > 0 || Classic is not null || Consumer is not null;
 
     /// <summary>Applies one offset record: a value commits, a tombstone (null) deletes.</summary>
     public void Apply(OffsetKey key, CommittedOffset? offset)

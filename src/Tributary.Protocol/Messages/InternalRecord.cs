@@ -18,8 +18,20 @@ public static class InternalRecord
     /// <summary>The key version of a consumer group's (KIP-848) epoch record.</summary>
     public const short ConsumerGroupMetadataKeyVersion = 3;
 
+    /// <summary>The key version of a consumer group's subscription metadata (the topics its members subscribe to).</summary>
+    public const short ConsumerGroupPartitionMetadataKeyVersion = 4;
+
     /// <summary>The key version of a consumer group member's metadata.</summary>
     public const short ConsumerGroupMemberMetadataKeyVersion = 5;
+
+    /// <summary>The key version of a consumer group's target assignment epoch.</summary>
+    public const short ConsumerGroupTargetAssignmentMetadataKeyVersion = 6;
+
+    /// <summary>The key version of one member's target assignment in a consumer group.</summary>
+    public const short ConsumerGroupTargetAssignmentMemberKeyVersion = 7;
+
+    /// <summary>The key version of one member's current assignment (epochs, state, partitions) in a consumer group.</summary>
+    public const short ConsumerGroupCurrentMemberAssignmentKeyVersion = 8;
 
     /// <summary>The key version of a transactional id's state.</summary>
     public const short TransactionLogKeyVersion = 0;

@@ -102,6 +102,82 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     }
 
     [Fact]
+    public async Task A_new_coordinator_loads_a_partition_whose_log_holds_tombstones_of_a_deleted_group()
+    {
+        var topic = await NewTopicAsync(replicationFactor: 3);
+        var group = FaultClusterFixture.NewName("reborn");
+        using var consumer = Consumer(group);
+        consumer.Commit([new TopicPartitionOffset(topic, 0, 5)]);
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
+        await admin.DeleteGroupsAsync([group]);
+        consumer.Commit([new TopicPartitionOffset(topic, 0, 7)]);
+        var old = Cluster.GetGroupCoordinator(group);
+
+        // The new leader replays the tombstones as deletions (they once read as empty values and failed the load,
+        // which left the partition answering COORDINATOR_LOAD_IN_PROGRESS for good).
+        await Cluster.MoveGroupCoordinatorAsync(group, Cluster.Brokers.First(b => b.Id != old).Id);
+
+        await Eventually.TrueAsync(() => CommittedOffset(consumer, topic) == 7, "the new coordinator answers with the offset committed after the deletion");
+    }
+
+    /// <summary>The committed offset of partition 0, or null while the client finds the coordinator again.</summary>
+    private static long? CommittedOffset(IConsumer<string, string> consumer, string topic)
+    {
+        try
+        {
+            return consumer.Committed([new TopicPartition(topic, 0)], TimeSpan.FromSeconds(5)).Single().Offset.Value;
+        }
+        catch (KafkaException e) when (e.Error.Code is ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.GroupCoordinatorNotAvailable
+                                           or ErrorCode.Local_TimedOut)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task A_generation_too_large_to_store_fails_the_sync_with_unknown_server_error_and_the_group_rebalances()
+    {
+        var group = FaultClusterFixture.NewName("too-large");
+        var coordinator = Cluster.Brokers.Single(b => b.Id == Cluster.GetGroupCoordinator(group));
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
+        var offsetsTopic = new ConfigResource { Type = ResourceType.Topic, Name = OffsetsTopic };
+        await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+        {
+            [offsetsTopic] = [new ConfigEntry { Name = "max.message.bytes", Value = "2000", IncrementalOperation = AlterConfigOpType.Set }],
+        });
+        try
+        {
+            using var socket = await RawKafkaSocket.ConnectAsync(coordinator.Host, coordinator.Port);
+            var joined = await RawRequests.RoundTripAsync<JoinGroupResponse>(socket, new JoinGroupRequest
+            {
+                GroupId = group, SessionTimeoutMs = 10_000, RebalanceTimeoutMs = 10_000, ProtocolType = "test",
+                Protocols = [new JoinGroupRequest.JoinGroupRequestProtocol { Name = "big", Metadata = new byte[3000] }],
+            }, 3);
+            Assert.Equal(0, joined.ErrorCode);
+
+            // The generation's record (with the member's 3000 bytes of metadata) exceeds the offsets topic's max.message.bytes.
+            var synced = await RawRequests.RoundTripAsync<SyncGroupResponse>(socket, new SyncGroupRequest
+            {
+                GroupId = group, GenerationId = joined.GenerationId, MemberId = joined.MemberId,
+                Assignments = [new SyncGroupRequest.SyncGroupRequestAssignment { MemberId = joined.MemberId, Assignment = [1, 2, 3] }],
+            }, 3);
+            var heartbeat = await RawRequests.RoundTripAsync<HeartbeatResponse>(socket,
+                new HeartbeatRequest { GroupId = group, GenerationId = joined.GenerationId, MemberId = joined.MemberId }, 3);
+
+            Assert.Equal((short)KafkaError.UnknownServerError, synced.ErrorCode);
+            Assert.Empty(synced.Assignment);
+            Assert.Equal((short)KafkaError.RebalanceInProgress, heartbeat.ErrorCode);
+        }
+        finally
+        {
+            await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+            {
+                [offsetsTopic] = [new ConfigEntry { Name = "max.message.bytes", IncrementalOperation = AlterConfigOpType.Delete }],
+            });
+        }
+    }
+
+    [Fact]
     public async Task Committed_offsets_and_the_group_survive_a_crash_of_the_coordinator()
     {
         var group = FaultClusterFixture.NewName("crash");
@@ -160,31 +236,6 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
     }
 
     /// <summary>Every record of one partition of <c>__consumer_offsets</c>, read by a plain consumer from its start.</summary>
-    private List<(byte[] Key, byte[]? Value)> ReadOffsetsPartition(int partition)
-    {
-        using var reader = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = Cluster.BootstrapServers,
-            GroupId = FaultClusterFixture.NewName("reader"),
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-        }).Build();
-        var end = reader.QueryWatermarkOffsets(new TopicPartition(OffsetsTopic, partition), TimeSpan.FromSeconds(10)).High;
-        reader.Assign(new TopicPartitionOffset(OffsetsTopic, partition, Offset.Beginning));
-        var records = new List<(byte[], byte[]?)>();
-        var deadline = DateTime.UtcNow + Eventually.Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            var record = reader.Consume(TimeSpan.FromMilliseconds(100));
-            if (record is null) continue;
-            if (record.IsPartitionEOF)
-            {
-                if (record.Offset >= end) break;
-                continue;
-            }
-            records.Add((record.Message.Key, record.Message.Value));
-        }
-        return records;
-    }
+    private List<(byte[] Key, byte[]? Value)> ReadOffsetsPartition(int partition) => OffsetsTopicReader.ReadPartition(Cluster.BootstrapServers, partition);
 
 }

@@ -56,6 +56,7 @@ internal sealed class OffsetCommitHandler : ApiHandler<OffsetCommitRequest>
             GroupInstanceId = request.GroupInstanceId,
             Offsets = known,
             ApiVersion = context.ApiVersion,
+            RetentionTime = request.RetentionTimeMs >= 0 ? TimeSpan.FromMilliseconds(request.RetentionTimeMs) : null,
         });
         errors = await OffsetCommitResults.ReplicatedAsync(context, request.GroupId, errors, cancellationToken).ConfigureAwait(false);
         var topics = OffsetCommitResults.PerRequestedPartition(

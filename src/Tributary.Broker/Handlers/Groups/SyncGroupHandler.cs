@@ -9,7 +9,8 @@ namespace Tributary.Broker.Handlers.Groups;
 /// SyncGroup v0-5: protocol type and name checks from v5. Needs READ on the group (else GROUP_AUTHORIZATION_FAILED).
 /// A broker that does not coordinate the group answers NOT_COORDINATOR (after authorization), as Kafka does. A
 /// completed generation is written to the group's <c>__consumer_offsets</c> partition (GroupMetadataValue) and the
-/// answer waits until the in-sync replicas hold it.
+/// answer waits until the in-sync replicas hold it; a generation that cannot be stored answers COORDINATOR_NOT_AVAILABLE,
+/// NOT_COORDINATOR or UNKNOWN_SERVER_ERROR (Kafka's mapping of the write's error) and the group rebalances.
 /// </summary>
 internal sealed class SyncGroupHandler : ApiHandler<SyncGroupRequest>
 {
@@ -43,13 +44,9 @@ internal sealed class SyncGroupHandler : ApiHandler<SyncGroupRequest>
             ProtocolName = request.ProtocolName,
             Assignments = assignments,
         }, cancellationToken).ConfigureAwait(false);
-        // The generation with its assignment is in the group's __consumer_offsets partition: answered once the
-        // in-sync replicas hold it, as Kafka answers after storing the group, so a new coordinator knows the members.
-        var error = result.Error == ErrorCode.None ? await context.Groups.WaitReplicatedAsync(request.GroupId, cancellationToken).ConfigureAwait(false) : result.Error;
-
         return new SyncGroupResponse
         {
-            ErrorCode = (short)error,
+            ErrorCode = (short)result.Error,
             ProtocolType = result.ProtocolType,
             ProtocolName = result.ProtocolName,
             Assignment = result.Assignment,
