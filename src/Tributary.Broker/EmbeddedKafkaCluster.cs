@@ -360,6 +360,9 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>The cluster's topics and partitions, for tests that look at the brokers' state directly.</summary>
+    internal ClusterController Controller => _controller;
+
     /// <summary>Every topic as the cluster holds it now (Kafka's internal topics are not modelled), ordered by name.</summary>
     public IReadOnlyList<TopicDescription> DescribeTopics() =>
         _controller.Topics.OrderBy(t => t.Name, StringComparer.Ordinal).Select(topic => new TopicDescription(topic.Name, topic.Id,

@@ -40,6 +40,8 @@ internal static class ClientProcess
         start.ArgumentList.Add(ClusterBenchmarks.Command);
         start.ArgumentList.Add(Command);
         start.ArgumentList.Add(JsonSerializer.Serialize(workload));
+        // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
+        start.Environment.Remove("DOTNET_JitDisasmSummary");
 
         using var self = Process.GetCurrentProcess();
         var liveBefore = GC.GetTotalMemory(forceFullCollection: true);

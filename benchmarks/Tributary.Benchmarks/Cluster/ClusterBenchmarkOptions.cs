@@ -37,6 +37,13 @@ internal sealed record ClusterBenchmarkOptions
     /// <summary>Startups measured per target (the first one, cold, is reported apart).</summary>
     public int StartupRuns { get; init; } = 11;
 
+    /// <summary>
+    /// Whether each scenario deletes its topic once measured (the warm-up's too), as a test suite cleans up after a test:
+    /// the embedded broker's next log then reuses that memory instead of faulting in fresh pages (see docs/benchmarks.md,
+    /// "Broker CPU per message against the mock"). The mock's topics are deleted too.
+    /// </summary>
+    public bool DeleteTopics { get; init; } = true;
+
     /// <summary>Whether to print the types the broker allocated most in each scenario (sampled; adds a little allocation itself).</summary>
     public bool AllocationProfile { get; init; }
 
@@ -60,8 +67,9 @@ internal sealed record ClusterBenchmarkOptions
                 "--stall-seconds" => options with { StallTimeout = TimeSpan.FromSeconds(double.Parse(value)) },
                 "--startup-runs" => options with { StartupRuns = int.Parse(value) },
                 "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
+                "--delete-topics" => options with { DeleteTopics = bool.Parse(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
-                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile."),
+                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile, --delete-topics."),
             };
         }
         return options;

@@ -60,6 +60,8 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken) =>
         _cluster.CreateTopicAsync(name, partitions, _replicationFactor, cancellationToken: cancellationToken);
 
+    public Task DeleteTopicAsync(string name, CancellationToken cancellationToken) => _cluster.DeleteTopicAsync(name, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         await _cluster.DisposeAsync();

@@ -20,4 +20,7 @@ internal interface IBenchmarkTarget : IAsyncDisposable
 
     /// <summary>Creates a topic with exactly <paramref name="partitions"/> partitions.</summary>
     Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a topic and its data.</summary>
+    Task DeleteTopicAsync(string name, CancellationToken cancellationToken);
 }

@@ -52,6 +52,13 @@ internal sealed class LibrdkafkaMock : IDisposable
         if (code != 0) throw new InvalidOperationException($"Creating topic {name} on the mock failed with librdkafka error {code}.");
     }
 
+    /// <summary>Deletes a topic and its messages.</summary>
+    public void DeleteTopic(string name)
+    {
+        var code = rd_kafka_mock_topic_delete(_cluster, name);
+        if (code != 0) throw new InvalidOperationException($"Deleting topic {name} on the mock failed with librdkafka error {code}.");
+    }
+
     /// <summary>Stops the mock cluster and its owning handle.</summary>
     public void Dispose()
     {
@@ -78,4 +85,5 @@ internal sealed class LibrdkafkaMock : IDisposable
     [DllImport(Librdkafka)] private static extern void rd_kafka_mock_cluster_destroy(IntPtr cluster);
     [DllImport(Librdkafka)] private static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
     [DllImport(Librdkafka)] private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
+    [DllImport(Librdkafka)] private static extern int rd_kafka_mock_topic_delete(IntPtr cluster, string topic);
 }

@@ -36,6 +36,13 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
         return Task.CompletedTask;
     }
 
+    public Task DeleteTopicAsync(string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _mock.DeleteTopic(name);
+        return Task.CompletedTask;
+    }
+
     public ValueTask DisposeAsync()
     {
         _mock.Dispose();

@@ -142,7 +142,7 @@ internal sealed class RequestDispatcher : IRequestProcessor
     /// <summary>Writes a whole response frame: length, response header, body (into a buffer of at least <paramref name="sizeHint"/> bytes plus the header).</summary>
     public static PooledBufferWriter Encode(IKafkaResponse response, short version, int correlationId, int sizeHint = 0)
     {
-        var output = new PooledBufferWriter(FrameHeaderAllowance + sizeHint);
+        var output = new PooledBufferWriter(FrameHeaderAllowance + sizeHint, LargeBuffers.ForResponse(sizeHint));
         var writer = new KafkaWriter(output);
         writer.WriteInt32(0); // length, patched below
         writer.WriteInt32(correlationId);

@@ -28,7 +28,7 @@ internal readonly record struct FrameReadResult(FrameStatus Status, ReadOnlyMemo
 /// <summary>
 /// Reads int32 length-prefixed frames from a stream with as few reads as possible. Small frames come out of one
 /// reusable buffer, several per read when the client pipelines. A frame larger than that buffer gets a pooled
-/// array of its own size that the stream fills directly, so a megabyte produce request takes a few large reads
+/// array of its own size (from <see cref="LargeBuffers"/>) that the stream fills directly, so a megabyte produce request takes a few large reads
 /// (not one per 64 KB segment, each a trip through the thread pool) and is never copied a second time.
 /// </summary>
 internal sealed class FrameReader : IDisposable
@@ -75,7 +75,7 @@ internal sealed class FrameReader : IDisposable
 
     private async ValueTask<FrameReadResult> ReadLargeAsync(int length, CancellationToken cancellationToken)
     {
-        var frame = ArrayPool<byte>.Shared.Rent(length);
+        var frame = LargeBuffers.Pool.Rent(length);
         _largeFrame = frame;
         var filled = _end - _start;
         _buffer.AsSpan(_start, filled).CopyTo(frame);
@@ -112,7 +112,7 @@ internal sealed class FrameReader : IDisposable
     private void ReturnLargeFrame()
     {
         if (_largeFrame is null) return;
-        ArrayPool<byte>.Shared.Return(_largeFrame);
+        LargeBuffers.Pool.Return(_largeFrame);
         _largeFrame = null;
     }
 

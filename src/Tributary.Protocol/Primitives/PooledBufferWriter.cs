@@ -3,18 +3,26 @@ using System.Buffers;
 namespace Tributary.Protocol;
 
 /// <summary>
-/// A growable output buffer rented from <see cref="ArrayPool{T}.Shared"/>. Written bytes stay addressable,
+/// A growable output buffer rented from an array pool (<see cref="ArrayPool{T}.Shared"/> unless given another). Written bytes stay addressable,
 /// so a frame's length prefix can be patched after its body is written. Dispose returns the buffer.
 /// </summary>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
+    private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private int _written;
 
     /// <summary>Creates a writer with room for at least <paramref name="initialCapacity"/> bytes.</summary>
     public PooledBufferWriter(int initialCapacity = 256)
+        : this(initialCapacity, ArrayPool<byte>.Shared)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 16));
+    }
+
+    /// <summary>Creates a writer with room for at least <paramref name="initialCapacity"/> bytes, its buffers rented from <paramref name="pool"/>.</summary>
+    public PooledBufferWriter(int initialCapacity, ArrayPool<byte> pool)
+    {
+        _pool = pool;
+        _buffer = pool.Rent(Math.Max(initialCapacity, 16));
     }
 
     /// <summary>Bytes written so far.</summary>
@@ -57,9 +65,9 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     {
         var needed = _written + Math.Max(sizeHint, 1);
         if (needed <= _buffer.Length) return;
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+        var bigger = _pool.Rent(Math.Max(needed, _buffer.Length * 2));
         _buffer.AsSpan(0, _written).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _pool.Return(_buffer);
         _buffer = bigger;
     }
 
@@ -70,7 +78,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, []);
-        if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
+        if (buffer.Length > 0) _pool.Return(buffer);
         _written = 0;
     }
 }
