@@ -21,8 +21,10 @@ public sealed class NetworkControlsTests(FaultClusterFixture fixture) : FaultClu
         await FaultClusterFixture.ProduceAsync(producer, topic, "before");
         Cluster.Requests.StartRecording();
 
-        Cluster.Network.SetLatency(leader, TimeSpan.FromSeconds(2));
-        Assert.Equal(TimeSpan.FromSeconds(2), Cluster.Network.GetState(leader).Latency);
+        // Five times the request timeout: librdkafka scans for timed-out requests once a second, so with 2 s the
+        // answer sometimes arrived before a loaded client noticed the timeout (CI, 1 run in many).
+        Cluster.Network.SetLatency(leader, TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.FromSeconds(5), Cluster.Network.GetState(leader).Latency);
         var slow = producer.ProduceAsync(topic, new Message<string, string> { Key = "k", Value = "slow" });
         // librdkafka times the request out after socket.timeout.ms, closes the connection and connects again.
         await Eventually.TrueAsync(() => Cluster.Requests.GetRecorded().Where(r => r.BrokerId == leader).Select(r => r.ConnectionId).Distinct().Count() >= 2,
