@@ -66,8 +66,8 @@ internal sealed partial class ClassicGroup
     };
 
     /// <inheritdoc />
-    protected override bool IsSubscribedTo(string topic) =>
-        State != GroupState.Empty && ProtocolType == ConsumerProtocolSubscription.ProtocolType && SubscriptionTest()(topic);
+    protected override Func<string, bool> SubscriptionFilter() =>
+        State != GroupState.Empty && ProtocolType == ConsumerProtocolSubscription.ProtocolType ? SubscriptionTest() : _ => false;
 
     /// <summary>Whether a topic is in some member's subscription; unknown (no protocol yet, unreadable metadata) counts as yes.</summary>
     private Func<string, bool> SubscriptionTest()

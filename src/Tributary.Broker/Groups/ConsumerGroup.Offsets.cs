@@ -55,7 +55,7 @@ internal sealed partial class ConsumerGroup
     /// <summary>OffsetDelete keeps the offsets of topics some member subscribes to.</summary>
     protected override ErrorCode CheckOffsetDelete(out Func<string, bool> subscribed)
     {
-        subscribed = IsSubscribedTo;
+        subscribed = SubscriptionFilter();
         return ErrorCode.None;
     }
 
@@ -63,8 +63,10 @@ internal sealed partial class ConsumerGroup
     protected override Func<CommittedOffset, DateTimeOffset>? ExpirationStart() => offset => offset.CommitTimestamp;
 
     /// <inheritdoc />
-    protected override bool IsSubscribedTo(string topic) =>
-        _subscribedTopics.Values.Any(t => t.Name == topic) || _members.Values.Any(member => member.SubscribedTopicNames.Contains(topic));
+    protected override Func<string, bool> SubscriptionFilter() =>
+        _subscribedTopics.Values.Select(topic => topic.Name)
+            .Concat(_members.Values.SelectMany(member => member.SubscribedTopicNames))
+            .ToHashSet(StringComparer.Ordinal).Contains;
 
     private ErrorCode CheckCommitEpoch(ConsumerGroupMember member, OffsetCommitCommand commit)
     {

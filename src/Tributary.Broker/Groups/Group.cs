@@ -75,13 +75,16 @@ internal abstract class Group(string groupId, GroupOffsets offsets)
 
     /// <summary>The committed offsets that expired at <paramref name="now"/> (Kafka's offset expiration condition of the group's type and state).</summary>
     public List<OffsetKey> ExpiredOffsets(DateTimeOffset now, TimeSpan retention) =>
-        ExpirationStart() is { } since ? Offsets.Expired(now, retention, since, IsSubscribedTo) : [];
+        ExpirationStart() is { } since ? Offsets.Expired(now, retention, since, SubscriptionFilter()) : [];
 
     /// <summary>When an offset's retention starts counting, or null while the group's offsets cannot expire.</summary>
     protected abstract Func<CommittedOffset, DateTimeOffset>? ExpirationStart();
 
-    /// <summary>Whether the group's members consume <paramref name="topic"/> (its offsets never expire then).</summary>
-    protected abstract bool IsSubscribedTo(string topic);
+    /// <summary>
+    /// Whether the group's members consume a topic (its offsets never expire then); made once per check, as it reads
+    /// every member's subscription.
+    /// </summary>
+    protected abstract Func<string, bool> SubscriptionFilter();
 
     /// <summary>OffsetFetch v9 names the member and its epoch; the group checks them before answering.</summary>
     public abstract ErrorCode CheckOffsetFetch(string? memberId, int memberEpoch);
