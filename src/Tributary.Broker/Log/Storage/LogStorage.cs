@@ -131,7 +131,7 @@ internal sealed class LogStorage
     /// Writes each broker's replication-offset-checkpoint (the high watermark of every replica it holds) and
     /// log-start-offset-checkpoint (replicas whose log start offset is past zero), in Kafka's format and atomically; a
     /// file whose content has not changed since it was last written is left alone. Replicas whose directory is gone
-    /// (deleted topics, replicas moved away) are left out.
+    /// (deleted topics, replicas moved away) are left out, and forgotten.
     /// </summary>
     public void WriteCheckpoints()
     {
@@ -139,7 +139,9 @@ internal sealed class LogStorage
         {
             foreach (var (brokerId, logs) in _logs)
             {
-                var live = logs.Where(entry => entry.Value.Directory is { } directory && Directory.Exists(directory))
+                foreach (var gone in logs.Where(entry => entry.Value.Directory is not { } directory || !Directory.Exists(directory)).Select(entry => entry.Key).ToList())
+                    logs.Remove(gone);
+                var live = logs
                     .OrderBy(entry => entry.Key.Topic, StringComparer.Ordinal).ThenBy(entry => entry.Key.Partition)
                     .Select(entry => (entry.Key, Start: entry.Value.LogStartOffset, HighWatermark: entry.Value.HighWatermark))
                     .ToList();

@@ -135,7 +135,7 @@ internal sealed class PartitionFiles
     /// </summary>
     public Memory<byte> Stage(int length, bool roll, long baseOffset, out BatchStorage storage, out int position)
     {
-        var active = Active is { } current && (!roll || current.Size == 0) ? current : Roll(baseOffset);
+        var active = ActiveFor(roll, baseOffset);
         storage = active;
         return active.Stage(length, out position);
     }
@@ -161,7 +161,7 @@ internal sealed class PartitionFiles
         {
             // A follower's copy goes straight from the leader's bytes to the file, not through memory of its own: only
             // the leader's newest bytes are kept in memory (the followers' fetches and most consumers read there).
-            if (active is null || (batch.StartsSegment && active.Size > 0)) active = Roll(batch.BaseOffset);
+            active = ActiveFor(batch.StartsSegment, batch.BaseOffset);
             position = active.Size;
             bytes = batch.Bytes.Span;
         }
@@ -169,9 +169,13 @@ internal sealed class PartitionFiles
         _unflushedMessages += batch.LastOffset - batch.BaseOffset + 1;
         if (_lastFlushMs < 0) _lastFlushMs = batch.AppendTimeMs;
         if (_unflushedMessages >= settings.FlushMessages) Flush(batch.AppendTimeMs);
-        else FlushIfDue(batch.AppendTimeMs);
+        else FlushIfDue(batch.AppendTimeMs, settings.FlushMs);
         return batch with { Chunk = active, Position = position };
     }
+
+    /// <summary>The segment a batch at <paramref name="baseOffset"/> goes to: a new one when it starts a segment (<paramref name="roll"/>) and the active one holds bytes.</summary>
+    private SegmentFile ActiveFor(bool roll, long baseOffset) =>
+        Active is { } current && (!roll || current.Size == 0) ? current : Roll(baseOffset);
 
     private SegmentFile Roll(long baseOffset)
     {
@@ -208,9 +212,10 @@ internal sealed class PartitionFiles
     }
 
     /// <summary>Forces the log to disk when flush.ms has passed since the last time (also called by the cluster's periodic check).</summary>
-    public void FlushIfDue(long nowMs)
+    public void FlushIfDue(long nowMs) => FlushIfDue(nowMs, _settings().FlushMs);
+
+    private void FlushIfDue(long nowMs, long flushMs)
     {
-        var flushMs = _settings().FlushMs;
         if (flushMs != long.MaxValue && _unflushedMessages > 0 && nowMs - _lastFlushMs >= flushMs) Flush(nowMs);
     }
 
@@ -310,7 +315,7 @@ internal sealed class PartitionFiles
     /// </summary>
     public void WriteLeaderEpochs(IReadOnlyList<(int Epoch, long StartOffset)> entries)
     {
-        var content = CheckpointFile.Format(entries.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch} {e.StartOffset}")).ToList());
+        var content = FormatLeaderEpochs(entries);
         if (content == _leaderEpochsWritten) return;
         var path = Path.Combine(Directory, LeaderEpochCheckpoint);
         CheckpointFile.Write(path, content, forceToDisk: false);
@@ -318,16 +323,25 @@ internal sealed class PartitionFiles
         _ = Task.Run(() => CheckpointFile.ForceToDiskQuietly(path));
     }
 
+    private static string FormatLeaderEpochs(IReadOnlyList<(int Epoch, long StartOffset)> entries) =>
+        CheckpointFile.Format(entries.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Epoch} {e.StartOffset}")).ToList());
+
+    /// <summary>
+    /// The entries of leader-epoch-checkpoint. A file whose every entry was read counts as written, so recovery, which
+    /// hands the cache back to <see cref="WriteLeaderEpochs"/>, does not rewrite (and fsync) an unchanged file on every
+    /// start; a missing, empty or malformed one is still written.
+    /// </summary>
     private List<(int Epoch, long StartOffset)> ReadLeaderEpochs()
     {
         var lines = CheckpointFile.Read(Path.Combine(Directory, LeaderEpochCheckpoint), _logger);
-        var entries = new List<(int, long)>();
+        var entries = new List<(int Epoch, long StartOffset)>();
         foreach (var line in lines)
         {
             var parts = line.Split(' ');
             if (parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var epoch) && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var start))
                 entries.Add((epoch, start));
         }
+        if (lines.Count > 0 && entries.Count == lines.Count) _leaderEpochsWritten = FormatLeaderEpochs(entries);
         return entries;
     }
 
