@@ -64,7 +64,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
         // SCRAM credentials set at run time come back; the users of the options keep the passwords the options give.
         foreach (var scram in _restored?.Scram ?? [])
         {
-            if (credentials.IsConfigured(scram.User) || ScramAlgorithm.All.FirstOrDefault(a => a.Mechanism == scram.Mechanism) is not { } algorithm) continue;
+            if (credentials.IsConfigured(scram.User) || ScramAlgorithm.FromMechanism(scram.Mechanism) is not { } algorithm) continue;
             credentials.SetScram(scram.User, algorithm, new ScramCredential(scram.Salt, scram.StoredKey, scram.ServerKey, scram.Iterations));
         }
         List<ISaslMechanism> mechanisms =

@@ -26,9 +26,9 @@ internal static class StorageBenchmark
 
     private const int FetchBytes = 1 << 20;
 
-    public static Task<int> RunAsync(IReadOnlyList<string> args)
+    public static Task<int> RunAsync(string[] args)
     {
-        var megabytes = args is ["--megabytes", var value] ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) : 1024;
+        var megabytes = BenchmarkMath.Option(args, "--megabytes", 1024);
         var target = (long)megabytes << 20;
         var directory = Path.Combine(Path.GetTempPath(), "tributary-storage-" + Guid.NewGuid().ToString("N"));
         var batch = Batch(records: 160, valueSize: 100);

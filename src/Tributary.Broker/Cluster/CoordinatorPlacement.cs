@@ -81,7 +81,7 @@ internal sealed class CoordinatorPlacement
     /// over: the count it had when first used (partitions added since hold no key, as in Kafka).
     /// </summary>
     public int PartitionCount(CoordinatorType type, TopicState topic) =>
-        _hashedCounts.AddOrUpdate(type, _ => (topic.Id, topic.Partitions.Count),
+        _hashedCounts.TryGetValue(type, out var pinned) && pinned.TopicId == topic.Id ? pinned.Count : _hashedCounts.AddOrUpdate(type, _ => (topic.Id, topic.Partitions.Count),
             (_, pinned) => pinned.TopicId == topic.Id ? pinned : (topic.Id, topic.Partitions.Count)).Count;
 
     /// <summary>The running broker that coordinates <paramref name="key"/>: the leader of its partition, or null when it has none.</summary>

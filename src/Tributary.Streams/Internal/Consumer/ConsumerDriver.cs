@@ -632,6 +632,7 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         foreach (var (partition, route) in _routes)
             route.Owner.Released(partition, route.Buffer);
         _routes.Clear();
+        _lastRoute = null;
     }
 
     /// <summary>Commits that raced with the close find no assignment any more: dropped, as for revoked partitions.</summary>

@@ -25,9 +25,10 @@ internal static class TraceHeaders
     public static void Inject<TKey, TValue>(Activity span, Message<TKey, TValue> message)
     {
         var headers = message.Headers ??= new Headers();
-        if (Contains(headers, TraceParent))
+        // Headers.Remove allocates a predicate each call: look first (a record seldom carries a context already).
+        if (headers.TryGetLastBytes(TraceParent, out _))
             headers.Remove(TraceParent);
-        if (Contains(headers, TraceState))
+        if (headers.TryGetLastBytes(TraceState, out _))
             headers.Remove(TraceState);
         headers.Add(TraceParent, Format(span.TraceId, span.SpanId, span.ActivityTraceFlags));
         if (span.TraceStateString is { Length: > 0 } state)
@@ -78,17 +79,6 @@ internal static class TraceHeaders
         var span = value.AsSpan();
         return IsHex(span[..2]) && IsHex(span.Slice(3, 32)) && IsHex(span.Slice(36, 16)) && IsHex(span.Slice(53, 2))
             && span.Slice(3, 32).IndexOfAnyExcept((byte)'0') >= 0 && span.Slice(36, 16).IndexOfAnyExcept((byte)'0') >= 0;
-    }
-
-    // Headers.Remove allocates a predicate each call: look first (a record seldom carries a context already).
-    private static bool Contains(Headers headers, string key)
-    {
-        for (var i = 0; i < headers.Count; i++)
-        {
-            if (headers[i].Key == key)
-                return true;
-        }
-        return false;
     }
 
     private static bool IsHex(ReadOnlySpan<byte> digits) => digits.IndexOfAnyExcept(LowerHex) < 0;
