@@ -37,6 +37,12 @@ internal sealed partial class ConsumerGroup : Group
     /// <summary>The group epoch.</summary>
     public int GroupEpoch { get; private set; }
 
+    /// <summary>
+    /// The group's records as the coordinator last compared them after a change (null until then, as after a load):
+    /// the next change compares against these instead of encoding the whole group once more before it.
+    /// </summary>
+    public ConsumerGroupRecords? LastRecords { get; set; }
+
     /// <summary>The group epoch the target assignment was computed for.</summary>
     public int AssignmentEpoch { get; private set; }
 

@@ -490,7 +490,9 @@ internal sealed class GroupCoordinator : IDisposable
         {
             if (before.Group is ClassicGroup && after is ConsumerGroup)
                 records.Add(OffsetsLog.GroupMetadataTombstone(after.GroupId));
-            var consumerAfter = after is ConsumerGroup consumer ? ConsumerGroupRecords.Of(consumer) : ConsumerGroupRecords.None(after.GroupId);
+            var consumerAfter = ConsumerGroupRecords.None(after.GroupId);
+            if (after is ConsumerGroup consumer)
+                consumer.LastRecords = consumerAfter = ConsumerGroupRecords.Of(consumer);
             records.AddRange(consumerAfter.ChangesSince(before.Records ?? ConsumerGroupRecords.None(after.GroupId)));
             if (after is ClassicGroup { ProtocolType: not null, State: GroupState.Stable or GroupState.Empty } classic
                 && (before.Group != classic || before.Generation != classic.GenerationId || before.State != classic.State))
@@ -510,7 +512,7 @@ internal sealed class GroupCoordinator : IDisposable
     private MetadataMark Mark(Group? group) => group switch
     {
         ClassicGroup classic => new(classic, classic.GenerationId, classic.State, null),
-        ConsumerGroup consumer => new(consumer, consumer.GroupEpoch, null, _log is null ? null : ConsumerGroupRecords.Of(consumer)),
+        ConsumerGroup consumer => new(consumer, consumer.GroupEpoch, null, _log is null ? null : consumer.LastRecords ?? ConsumerGroupRecords.Of(consumer)),
         _ => default,
     };
 
