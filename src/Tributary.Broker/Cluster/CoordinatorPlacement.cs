@@ -73,8 +73,14 @@ internal sealed class CoordinatorPlacement
     }
 
     /// <summary>The partition of the internal topic that holds <paramref name="key"/>, creating the topic on first use (null when no broker runs).</summary>
-    public PartitionState? PartitionOf(CoordinatorType type, string key) =>
-        Topic(type) is { } topic ? topic.Partition(PartitionFor(key, PartitionCount(type, topic))) : null;
+    public PartitionState? PartitionOf(CoordinatorType type, string key) => PartitionOf(type, key, out _);
+
+    /// <summary>The partition of the internal topic that holds <paramref name="key"/>, and that topic (for its configs).</summary>
+    public PartitionState? PartitionOf(CoordinatorType type, string key, out TopicState? topic)
+    {
+        topic = Topic(type);
+        return topic?.Partition(PartitionFor(key, PartitionCount(type, topic)));
+    }
 
     /// <summary>
     /// How many partitions of <paramref name="topic"/>, the internal topic of <paramref name="type"/>, keys are spread

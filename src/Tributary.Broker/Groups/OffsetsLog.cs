@@ -26,11 +26,11 @@ internal sealed class OffsetsLog(CoordinatorPlacement placement, TimeProvider ti
     public ErrorCode Write(string groupId, IReadOnlyList<InternalRecordData> records, long producerId = -1, short producerEpoch = -1)
     {
         if (records.Count == 0) return ErrorCode.None;
-        if (placement.PartitionOf(CoordinatorType.Group, groupId) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
+        if (placement.PartitionOf(CoordinatorType.Group, groupId, out var topic) is not { } partition) return ErrorCode.CoordinatorNotAvailable;
         var leadership = partition.Leadership;
         if (!placement.IsLoaded(CoordinatorType.Group, partition, leadership)) return ErrorCode.NotCoordinator;
         // Coordinators append with acks=all within the topic's limits, as Kafka's do.
-        var config = placement.Topic(CoordinatorType.Group)?.Config;
+        var config = topic?.Config;
         return InternalTopicLog.Append(partition, leadership.LeaderEpoch, records, time.GetUtcNow().ToUnixTimeMilliseconds(), producerId, producerEpoch,
             config?.MinInsyncReplicas ?? 1, config?.MaxMessageBytes ?? int.MaxValue).Error;
     }

@@ -20,14 +20,14 @@ internal sealed class TransactionLog(CoordinatorPlacement placement, TimeProvide
     /// </summary>
     public InternalAppend Write(TransactionMetadata transaction, bool tombstone = false)
     {
-        if (placement.Topic(CoordinatorType.Transaction) is not { } topic) return new InternalAppend(ErrorCode.CoordinatorNotAvailable, null, -1);
-        var partition = topic.Partition(CoordinatorPlacement.PartitionFor(transaction.TransactionalId, placement.PartitionCount(CoordinatorType.Transaction, topic)))!;
+        if (placement.PartitionOf(CoordinatorType.Transaction, transaction.TransactionalId, out var topic) is not { } partition)
+            return new InternalAppend(ErrorCode.CoordinatorNotAvailable, null, -1);
         var leadership = partition.Leadership;
         if (!placement.IsLoaded(CoordinatorType.Transaction, partition, leadership)) return new InternalAppend(ErrorCode.NotCoordinator, null, -1);
         var key = InternalRecord.Encode(new TransactionLogKey { TransactionalId = transaction.TransactionalId }, InternalRecord.TransactionLogKeyVersion);
         var value = tombstone ? null : InternalRecord.Encode(Value(transaction), 0);
         return InternalTopicLog.Append(partition, leadership.LeaderEpoch, [new InternalRecordData(key, value)], time.GetUtcNow().ToUnixTimeMilliseconds(),
-            minInsyncReplicas: topic.Config.MinInsyncReplicas);
+            minInsyncReplicas: topic!.Config.MinInsyncReplicas);
     }
 
     /// <summary>
