@@ -118,6 +118,33 @@ public sealed class TelemetryTests(KafkaFixture kafka, ITestOutputHelper output)
         Assert.Null(record.Message.Headers?.FirstOrDefault(h => h.Key == "traceparent"));
     }
 
+    [Fact]
+    public void A_send_span_started_inside_a_consumer_span_leaves_the_delivery_thread_without_a_current_activity()
+    {
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(TributaryTelemetry.ActivitySourceName, TestSource.Name).Build();
+        using var consumerSpan = TestSource.StartActivity("process in", ActivityKind.Consumer)!;
+        var record = new ProducerRecord<Null, string>("out", new Message<Null, string> { Value = "v" });
+        var observation = SendObservation<Null, string>.Start(record);
+        Activity? currentOnDeliveryThread = consumerSpan;
+
+        // librdkafka's delivery thread shares no execution context with the stage's (UnsafeStart flows none).
+        var delivery = new Thread(() =>
+        {
+            observation.Delivered(new DeliveryReport<Null, string>
+            {
+                Error = new Error(ErrorCode.NoError), TopicPartitionOffset = new TopicPartitionOffset("out", 0, 7), Message = record.Message,
+            });
+            currentOnDeliveryThread = Activity.Current;
+        });
+        delivery.UnsafeStart();
+        delivery.Join();
+
+        Assert.Null(currentOnDeliveryThread);
+        Assert.Same(consumerSpan, Activity.Current);
+        var parent = TraceHeaders.Extract(record.Message.Headers);
+        Assert.Equal(consumerSpan.TraceId, parent.TraceId);
+    }
+
     private static void AssertSend(Activity span, string topic, ActivitySpanId parent)
     {
         Assert.Equal(ActivityKind.Producer, span.Kind);

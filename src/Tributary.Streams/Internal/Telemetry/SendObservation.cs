@@ -40,6 +40,12 @@ internal sealed class SendObservation<TKey, TValue>
         if (KafkaTelemetry.Source.HasListeners())
         {
             var previous = Activity.Current;
+            // A span keeps the activity current at its start until it stops, and makes it current again when it stops. With
+            // the parent given by the creation context, that is no parent of the span, but mostly the consumer span of the
+            // record being processed: kept until the acknowledgement, it would be as many survivors of the youngest
+            // generation as the span itself, and the delivery thread would take it for its current activity.
+            if (previous is not null && record.CreationContext != default)
+                Activity.Current = null;
             span = KafkaTelemetry.Source.StartActivity(ActivityKind.Producer, record.CreationContext, name: KafkaTelemetry.SendSpanName(record.Topic));
             if (span is not null)
             {
@@ -54,9 +60,9 @@ internal sealed class SendObservation<TKey, TValue>
                         span.AddTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(partition));
                 }
                 TraceHeaders.Inject(span, record.Message);
-                // The span ends on librdkafka's delivery thread; the stage's thread must not keep it as its current one.
-                Activity.Current = previous;
             }
+            // The span ends on librdkafka's delivery thread; the stage's thread must not keep it as its current one.
+            Activity.Current = previous;
         }
         return new SendObservation<TKey, TValue>(span, KafkaTelemetry.TimestampIfMeasured(), record.Topic, onDelivered, restoreHeaders ? record.Message : null);
     }
