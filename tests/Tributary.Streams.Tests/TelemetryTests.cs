@@ -145,6 +145,29 @@ public sealed class TelemetryTests(KafkaFixture kafka, ITestOutputHelper output)
         Assert.Equal(consumerSpan.TraceId, parent.TraceId);
     }
 
+    [Fact]
+    public void A_send_span_has_one_partition_tag_whether_the_record_had_a_fixed_partition_or_the_partitioner_chose()
+    {
+        var spans = new List<Activity>();
+        using (Sdk.CreateTracerProviderBuilder().AddSource(TributaryTelemetry.ActivitySourceName).AddInMemoryExporter(spans).Build())
+        {
+            foreach (var (record, deliveredTo) in new[]
+            {
+                (new ProducerRecord<Null, string>(new TopicPartition("fixed", 3), new Message<Null, string> { Value = "v" }), 3),
+                (new ProducerRecord<Null, string>("chosen", new Message<Null, string> { Value = "v" }), 2),
+            })
+            {
+                SendObservation<Null, string>.Start(record).Delivered(new DeliveryReport<Null, string>
+                {
+                    Error = new Error(ErrorCode.NoError), TopicPartitionOffset = new TopicPartitionOffset(record.Topic, deliveredTo, 9), Message = record.Message,
+                });
+            }
+        }
+
+        Assert.Equal(["3", "2"], spans.Select(s => Assert.Single(s.TagObjects, t => t.Key == "messaging.destination.partition.id").Value));
+        Assert.All(spans, s => Assert.Equal(9L, s.GetTagItem("messaging.kafka.offset")));
+    }
+
     private static void AssertSend(Activity span, string topic, ActivitySpanId parent)
     {
         Assert.Equal(ActivityKind.Producer, span.Kind);
