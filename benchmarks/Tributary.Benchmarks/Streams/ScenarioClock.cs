@@ -19,6 +19,9 @@ internal sealed class ScenarioClock
     private long _firstTimestamp;
     private long _lastTimestamp;
     private long _seen;
+    // Each thread's CPU at the first and the last message: where the steady state spent it, without start and end.
+    private ThreadCpu? _threadsAtFirst;
+    private ThreadCpu? _threadsAtLast;
 
     /// <summary>
     /// Creates a clock for a scenario of <paramref name="messages"/> messages; <paramref name="brokerCpu"/> reads the CPU
@@ -40,10 +43,12 @@ internal sealed class ScenarioClock
     /// <summary>Counts one message (starting the clock at the first) and returns it, to sit in a Select.</summary>
     public T Observe<T>(T message)
     {
-        if (Interlocked.Read(ref _firstTimestamp) == 0) Interlocked.CompareExchange(ref _firstTimestamp, Stopwatch.GetTimestamp(), 0);
+        if (Interlocked.Read(ref _firstTimestamp) == 0 && Interlocked.CompareExchange(ref _firstTimestamp, Stopwatch.GetTimestamp(), 0) == 0)
+            _threadsAtFirst = ThreadCpu.Now();
         if (Interlocked.Increment(ref _seen) == Messages)
         {
             _lastTimestamp = Stopwatch.GetTimestamp();
+            _threadsAtLast = ThreadCpu.Now();
             _allSeen.TrySetResult();
         }
         return message;
@@ -71,6 +76,8 @@ internal sealed class ScenarioClock
         broker += $", GC pause {(GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMicroseconds / Messages:N2} µs/msg, {GC.CollectionCount(1) - _gen1AtStart} gen1+ GCs";
         Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg{broker}, " +
             $"{(Messages - 1) / (seconds - tail.TotalSeconds):N0} msg/s to the last message, then {tail.TotalMilliseconds:N0} ms to the end");
+        if (_threadsAtFirst is not null && _threadsAtLast is not null)
+            Console.WriteLine($"    CPU µs/msg by thread, first to last message: {_threadsAtLast.PerMessageSince(_threadsAtFirst, Messages)}");
         return result;
     }
 }
