@@ -8,8 +8,8 @@ namespace Tributary.Broker.Log;
 /// 100 times as much as copying into used memory, which made page faults most of the produce path. One
 /// madvise(MADV_POPULATE_WRITE) call faults a range in at once, several times cheaper than page by page. A chunk is
 /// faulted in a megabyte at a time just ahead of its writes (<see cref="Populate"/>), not whole when allocated: a
-/// partition's last chunk, up to 4 MB, is mostly never written, and faulting it in too cost as much as the rest of a
-/// short log. Elsewhere, or on kernels before 5.14, chunks are plain arrays.
+/// partition's last chunk, up to 4 MB, is mostly never written (up to 32 MB of a topic of 8 partitions), and was faulted
+/// in all the same. Elsewhere, or on kernels before 5.14, chunks are plain arrays.
 /// </summary>
 internal static partial class ChunkMemory
 {
