@@ -6,7 +6,8 @@ namespace Tributary.Interop.Tests.Sarama;
 /// Sarama 1.22.1 (Debian's golang-github-shopify-sarama-dev) through go/sarama-client/main.go, built once per test
 /// run with Debian's Go in GOPATH mode (offline, from /usr/share/gocode). Each subcommand prints one JSON object.
 /// Sarama does not ask ApiVersions: the Kafka version it is given (its cfg.Version) picks the API versions it speaks,
-/// e.g. for 0.10.2 Produce v2 with message format 1, Fetch v3, JoinGroup v1; for 2.1 Produce v3, Fetch v4.
+/// e.g. for 0.10.2 Produce v2 with message format 1, Fetch v3, Metadata v1; for 2.1 Produce v3, Fetch v4, Metadata v5;
+/// for both JoinGroup v1, SyncGroup v0, OffsetCommit v1 and OffsetFetch v1.
 /// </summary>
 internal static class SaramaClient
 {
