@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Confluent.Kafka;
 using Tributary.Broker;
 
 namespace Tributary.Interop.Tests.Sarama;
@@ -28,7 +29,8 @@ public sealed class SaramaCluster : IAsyncLifetime
 /// <summary>
 /// Sarama 1.22.1 (Go, from Debian) against the embedded cluster, speaking the protocol of Kafka 0.10.2, 1.0 and 2.1 as
 /// its cfg.Version picks it: metadata, sync and async producers with each codec, partition consumers from the oldest
-/// and the newest offset, a consumer group of two members through a rebalance with its commits, and ClusterAdmin.
+/// and the newest offset, the idempotent producer, read_committed over another client's transactions, a consumer group
+/// of two members through a rebalance with its commits, and ClusterAdmin.
 /// Sarama 1.22 sends zstd in Produce v3 (or in a message set), which Kafka refuses, and so does the broker.
 /// </summary>
 public sealed class SaramaTests(SaramaCluster fixture) : IClassFixture<SaramaCluster>
@@ -99,6 +101,52 @@ public sealed class SaramaTests(SaramaCluster fixture) : IClassFixture<SaramaClu
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(error, result.StandardError, StringComparison.Ordinal);
         Assert.All(Cluster.DescribeTopics().Single(t => t.Name == topic).Partitions, p => Assert.Equal(0, p.HighWatermark));
+    }
+
+    [Theory]
+    [InlineData("0.11.0.0")]
+    [InlineData("2.1.0")]
+    public async Task Saramas_idempotent_producer_writes_each_record_once_and_in_order(string version)
+    {
+        var topic = await TopicAsync("idempotent", version);
+
+        await SaramaClient.RunAsync("produce", Bootstrap, version, "-topic", topic, "-count", "20", "-idempotent");
+        await SaramaClient.RunAsync("produce", Bootstrap, version, "-topic", topic, "-start", "20", "-count", "20", "-idempotent", "-async", "-compression", "gzip");
+        var records = (await SaramaClient.RunAsync("consume", Bootstrap, version, "-topic", topic, "-count", "40")).GetProperty("records");
+
+        Assert.Equal(ValuesFrom(0, 40), Values(records));
+        foreach (var partition in records.EnumerateArray().GroupBy(r => r.GetProperty("partition").GetInt32()))
+        {
+            var values = partition.OrderBy(r => r.GetProperty("offset").GetInt64()).Select(r => int.Parse(r.GetProperty("value").GetString()!["value-".Length..], CultureInfo.InvariantCulture));
+            Assert.Equal(values.Order(), values);
+        }
+        Assert.Equal(40, Cluster.DescribeTopics().Single(t => t.Name == topic).Partitions.Sum(p => p.HighWatermark));
+    }
+
+    [Fact]
+    public async Task Saramas_read_committed_consumer_skips_what_a_confluent_transaction_aborted()
+    {
+        var topic = await TopicAsync("isolation", "2.1.0");
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Bootstrap, TransactionalId = $"{topic}-tx" }).Build())
+        {
+            producer.InitTransactions(TimeSpan.FromSeconds(30));
+            foreach (var (from, commit) in new[] { (0, true), (100, false), (10, true) })
+            {
+                producer.BeginTransaction();
+                for (var i = from; i < from + (commit ? 10 : 5); i++)
+                    producer.Produce(topic, new Message<string, string> { Key = $"key-{i}", Value = $"value-{i}" });
+                // Flushed first, or the abort would purge the records before they reach the log.
+                producer.Flush(TimeSpan.FromSeconds(30));
+                if (commit) producer.CommitTransaction();
+                else producer.AbortTransaction();
+            }
+        }
+
+        var committed = (await SaramaClient.RunAsync("consume", Bootstrap, "2.1.0", "-topic", topic, "-count", "20", "-read-committed")).GetProperty("records");
+        var everything = (await SaramaClient.RunAsync("consume", Bootstrap, "2.1.0", "-topic", topic, "-count", "25")).GetProperty("records");
+
+        Assert.Equal(ValuesFrom(0, 20), Values(committed));
+        Assert.Equal(ValuesFrom(0, 20).Concat(ValuesFrom(100, 105)).Order(StringComparer.Ordinal), Values(everything));
     }
 
     [Theory]

@@ -29,6 +29,9 @@ var (
 	compression = flag.String("compression", "none", "none, gzip, snappy, lz4 or zstd")
 	async       = flag.Bool("async", false, "produce with the async producer")
 	from        = flag.String("from", "oldest", "where the partition consumers start: oldest or newest")
+	idempotent  = flag.Bool("idempotent", false, "produce with the idempotent producer (InitProducerId, sequences)")
+	committed   = flag.Bool("read-committed", false, "consume with isolation level read_committed")
+	retention   = flag.Duration("retention", 0, "offset retention the group asks for (OffsetCommit v2); 0: the broker's")
 )
 
 func main() {
@@ -80,6 +83,14 @@ func config() *sarama.Config {
 	cfg.Consumer.Group.Rebalance.Retry.Backoff = 200 * time.Millisecond
 	cfg.Consumer.Offsets.CommitInterval = 200 * time.Millisecond
 	cfg.Admin.Timeout = 10 * time.Second
+	if *idempotent {
+		cfg.Producer.Idempotent = true
+		cfg.Net.MaxOpenRequests = 1
+	}
+	if *committed {
+		cfg.Consumer.IsolationLevel = sarama.ReadCommitted
+	}
+	cfg.Consumer.Offsets.Retention = *retention
 	return cfg
 }
 
