@@ -336,17 +336,17 @@ internal sealed partial class PartitionLog
         if (_segments.Count == 0 || batch.StartsSegment)
             _segments.Add(new LogSegment(batch.BaseOffset, batch.MaxTimestamp, batch.AppendTimeMs));
         _segments[^1].Add(batch);
-        Track(readable);
-        if (_epochs.Assign(readable.Header.PartitionLeaderEpoch, batch.BaseOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
+        var header = readable.Header; // read once: a batch only in its file is read from the file for it
+        Track(readable, header);
+        if (_epochs.Assign(header.PartitionLeaderEpoch, batch.BaseOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
         _logEndOffset = batch.LastOffset + 1;
         _sizeInBytes += batch.Length;
         _endPosition += batch.Length;
     }
 
     /// <summary>The producer and transaction state a stored batch carries: sequences, an open transaction, a marker.</summary>
-    private void Track(StoredBatch batch)
+    private void Track(StoredBatch batch, RecordBatchHeader header)
     {
-        var header = batch.Header;
         if (header.ProducerId < 0) return;
         if (!header.IsControl)
         {
@@ -639,7 +639,7 @@ internal sealed partial class PartitionLog
         RebuildSegments();
         _producers.Clear();
         _transactions.ClearLogState();
-        for (var i = _first; i < _batches.Count; i++) Track(_batches[i]);
+        for (var i = _first; i < _batches.Count; i++) Track(_batches[i], _batches[i].Header);
     }
 
     /// <summary>The index of the live batch whose offsets include <paramref name="offset"/>, or -1.</summary>

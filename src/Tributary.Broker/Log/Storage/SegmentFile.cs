@@ -48,7 +48,6 @@ internal sealed class SegmentFile : BatchStorage
     private long _lastTimeEntryTimestamp = -1;
     private bool _indexesMissing;
     private Dictionary<int, byte[]>? _scannedHeaders; // from Scan until recovery is done: the log's index reads each header once more
-    private int _staged = -1; // the position of a batch staged in the cache and not yet written
 
     private SegmentFile(string directory, long baseOffset, FileMode mode)
     {
@@ -129,12 +128,11 @@ internal sealed class SegmentFile : BatchStorage
                 _cache.RemoveAt(0);
             }
         }
-        _staged = position;
         return _cache[^1].Chunk.Reserve(length);
     }
 
-    /// <summary>True when the batch at <paramref name="position"/> was staged and waits for <see cref="Write"/>.</summary>
-    public bool IsStaged(int position) => _staged == position;
+    /// <summary>True when the batch at <paramref name="position"/> was staged and waits for <see cref="Write"/>: it starts where the file ends.</summary>
+    public bool IsStaged(int position) => position == Size;
 
     /// <summary>
     /// Writes a batch (staged at <paramref name="position"/>, or from elsewhere at the end, <see cref="Size"/>) to the file
@@ -144,7 +142,6 @@ internal sealed class SegmentFile : BatchStorage
     public void Write(int position, ReadOnlySpan<byte> batch, long lastOffset, long maxTimestamp, int indexIntervalBytes)
     {
         RandomAccess.Write(_log, batch, position);
-        _staged = -1;
         Size = position + batch.Length;
         Indexed(position, batch.Length, lastOffset, maxTimestamp, indexIntervalBytes);
     }
@@ -216,7 +213,6 @@ internal sealed class SegmentFile : BatchStorage
     {
         _cache.Clear();
         _cachedCapacity = 0;
-        _staged = -1;
     }
 
     /// <summary>Writes the buffered index entries and forces the three files to the disk (fsync).</summary>
