@@ -229,6 +229,8 @@ public sealed class SaramaTests(SaramaCluster fixture) : IClassFixture<SaramaClu
         Assert.Equal("""{"default":false,"entries":1,"read_only":false,"value":"3600000"}""", steps.GetProperty("retention").GetRawText());
         Assert.Equal("ok", Step("alter_config"));
         Assert.Equal("7200000", steps.GetProperty("retention_altered").GetProperty("value").GetString());
+        // Sarama 1.22's broker resource type is 5, which Kafka does not define: the request fails as Kafka fails it.
+        Assert.StartsWith("This most likely occurs because of a request being malformed", Step("broker_configs"), StringComparison.Ordinal);
         Assert.Equal("ok", Step("create_partitions"));
         Assert.Contains("Number of partitions is invalid", Step("create_partitions_fewer"), StringComparison.Ordinal);
         Assert.Equal(3, steps.GetProperty("partitions").GetInt32());
