@@ -7,10 +7,13 @@ namespace Tributary.Interop.Tests.Sarama;
 
 /// <summary>
 /// One 3-broker cluster for the Sarama tests, with the authorizer on and the anonymous client a super user (so the
-/// ACL APIs answer as on a secured cluster); the Go client is built while the cluster starts.
+/// ACL APIs answer as on a secured cluster), and a SASL_PLAINTEXT listener where alice logs in; the Go client is
+/// built while the cluster starts.
 /// </summary>
 public sealed class SaramaCluster : IAsyncLifetime
 {
+    public const string User = "alice", Password = "alice-secret";
+
     public EmbeddedKafkaCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -18,7 +21,9 @@ public sealed class SaramaCluster : IAsyncLifetime
         var build = SaramaClient.BuildOnceAsync();
         Cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions
         {
-            Brokers = 3, AutoCreateTopics = false, EnableAuthorizer = true, SuperUsers = ["User:ANONYMOUS"],
+            Brokers = 3, AutoCreateTopics = false, EnableAuthorizer = true, SuperUsers = ["User:ANONYMOUS", $"User:{User}"],
+            Listeners = [new ListenerOptions(KafkaSecurityProtocol.Plaintext), new ListenerOptions(KafkaSecurityProtocol.SaslPlaintext)],
+            Users = new Dictionary<string, string> { [User] = Password },
         });
         await build;
     }
@@ -30,7 +35,7 @@ public sealed class SaramaCluster : IAsyncLifetime
 /// Sarama 1.22.1 (Go, from Debian) against the embedded cluster, speaking the protocol of Kafka 0.10.2, 1.0 and 2.1 as
 /// its cfg.Version picks it: metadata, sync and async producers with each codec, partition consumers from the oldest
 /// and the newest offset, the idempotent producer, read_committed over another client's transactions, a consumer group
-/// of two members through a rebalance with its commits, and ClusterAdmin.
+/// of two members through a rebalance with its commits, ClusterAdmin, and SASL/PLAIN in both of its forms.
 /// Sarama 1.22 sends zstd in Produce v3 (or in a message set), which Kafka refuses, and so does the broker.
 /// </summary>
 public sealed class SaramaTests(SaramaCluster fixture) : IClassFixture<SaramaCluster>
@@ -147,6 +152,26 @@ public sealed class SaramaTests(SaramaCluster fixture) : IClassFixture<SaramaClu
 
         Assert.Equal(ValuesFrom(0, 20), Values(committed));
         Assert.Equal(ValuesFrom(0, 20).Concat(ValuesFrom(100, 105)).Order(StringComparer.Ordinal), Values(everything));
+    }
+
+    [Theory]
+    [InlineData("0.10.2.0", "client has run out of available brokers")]
+    [InlineData("1.0.0", "kafka server: SASL Authentication failed.")]
+    public async Task Sarama_logs_in_with_sasl_plain_by_raw_tokens_before_kafka_1_0_and_by_sasl_authenticate_from_it(string version, string refused)
+    {
+        // Before 1.0 Sarama sends SaslHandshake v0 and the PLAIN token as a bare frame (a wrong password closes the
+        // connection); from 1.0 SaslHandshake v1 and SaslAuthenticate (a wrong password is SASL_AUTHENTICATION_FAILED).
+        var topic = await TopicAsync("sasl", version);
+        var sasl = Cluster.GetBootstrapServers("SASL_PLAINTEXT");
+
+        await SaramaClient.RunAsync("produce", sasl, version, "-topic", topic, "-count", "5", "-sasl-user", SaramaCluster.User, "-sasl-password", SaramaCluster.Password);
+        var records = (await SaramaClient.RunAsync("consume", sasl, version, "-topic", topic, "-count", "5",
+            "-sasl-user", SaramaCluster.User, "-sasl-password", SaramaCluster.Password)).GetProperty("records");
+        var wrong = await SaramaClient.TryRunAsync("metadata", sasl, version, "-topic", topic, "-sasl-user", SaramaCluster.User, "-sasl-password", "wrong");
+
+        Assert.Equal(ValuesFrom(0, 5), Values(records));
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains(refused, wrong.StandardError, StringComparison.Ordinal);
     }
 
     [Theory]

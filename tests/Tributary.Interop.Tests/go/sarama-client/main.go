@@ -32,6 +32,8 @@ var (
 	idempotent  = flag.Bool("idempotent", false, "produce with the idempotent producer (InitProducerId, sequences)")
 	committed   = flag.Bool("read-committed", false, "consume with isolation level read_committed")
 	retention   = flag.Duration("retention", 0, "offset retention the group asks for (OffsetCommit v2); 0: the broker's")
+	user        = flag.String("sasl-user", "", "log in with SASL/PLAIN as this user (SaslHandshake v0 and raw tokens before 1.0, v1 and SaslAuthenticate from 1.0)")
+	password    = flag.String("sasl-password", "", "the SASL/PLAIN password")
 )
 
 func main() {
@@ -91,6 +93,11 @@ func config() *sarama.Config {
 		cfg.Consumer.IsolationLevel = sarama.ReadCommitted
 	}
 	cfg.Consumer.Offsets.Retention = *retention
+	if *user != "" {
+		cfg.Net.SASL.Enable = true
+		cfg.Net.SASL.User = *user
+		cfg.Net.SASL.Password = *password
+	}
 	return cfg
 }
 
