@@ -113,13 +113,14 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         ref List<ReplicationWait>? waits)
     {
         var result = new ProduceResponse.PartitionProduceResponse { Index = data.Index, BaseOffset = -1 };
-        if (acks is not (0 or 1 or -1)) return Fail(result, ErrorCode.InvalidRequiredAcks);
         var error = PartitionLookup.FindLed(context, topic, data.Index, -1, out var partition);
         if (error == ErrorCode.UnknownTopicOrPartition) return Fail(result, error);
         if (data.Records is not { } records) return Fail(result, ErrorCode.CorruptMessage);
-        // Kafka checks the records against the request version for every known partition, led here or not.
+        // Kafka (KafkaApis) checks the records against the request version for every known partition, led here or
+        // not, before the replica manager looks at acks and leadership.
         var invalid = MessageFormats.ValidateProduce(context.ApiVersion, records.Span);
         if (invalid != ErrorCode.None) return Fail(result, invalid);
+        if (acks is not (0 or 1 or -1)) return Fail(result, ErrorCode.InvalidRequiredAcks);
         if (error == ErrorCode.NotLeaderOrFollower && context.ApiVersion >= CurrentLeaderVersion)
         {
             result.CurrentLeader = new() { LeaderId = partition!.Leadership.Leader, LeaderEpoch = partition.Leadership.LeaderEpoch };
