@@ -17,7 +17,11 @@ internal sealed class ScenarioClock
     private readonly TimeSpan _brokerCpuAtStart;
     private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _firstTimestamp;
+    private long _lastTimestamp;
     private long _seen;
+    // Each thread's CPU at the first and the last message: where the steady state spent it, without start and end.
+    private ThreadCpu? _threadsAtFirst;
+    private ThreadCpu? _threadsAtLast;
 
     /// <summary>
     /// Creates a clock for a scenario of <paramref name="messages"/> messages; <paramref name="brokerCpu"/> reads the CPU
@@ -39,8 +43,14 @@ internal sealed class ScenarioClock
     /// <summary>Counts one message (starting the clock at the first) and returns it, to sit in a Select.</summary>
     public T Observe<T>(T message)
     {
-        if (Interlocked.Read(ref _firstTimestamp) == 0) Interlocked.CompareExchange(ref _firstTimestamp, Stopwatch.GetTimestamp(), 0);
-        if (Interlocked.Increment(ref _seen) == Messages) _allSeen.TrySetResult();
+        if (Interlocked.Read(ref _firstTimestamp) == 0 && Interlocked.CompareExchange(ref _firstTimestamp, Stopwatch.GetTimestamp(), 0) == 0)
+            _threadsAtFirst = ThreadCpu.Now();
+        if (Interlocked.Increment(ref _seen) == Messages)
+        {
+            _lastTimestamp = Stopwatch.GetTimestamp();
+            _threadsAtLast = ThreadCpu.Now();
+            _allSeen.TrySetResult();
+        }
         return message;
     }
 
@@ -49,7 +59,10 @@ internal sealed class ScenarioClock
     {
         // A run that ended early (a stream completing by mistake) must not be reported as a rate.
         if (Interlocked.Read(ref _seen) < Messages) throw new InvalidOperationException($"{scenario}, {side}: saw {_seen} of {Messages} messages.");
-        var seconds = Stopwatch.GetElapsedTime(_firstTimestamp).TotalSeconds;
+        var end = Stopwatch.GetTimestamp();
+        var seconds = Stopwatch.GetElapsedTime(_firstTimestamp, end).TotalSeconds;
+        // The tail: from the last message seen to the end (the final commit or flush, closing the consumer).
+        var tail = Stopwatch.GetElapsedTime(_lastTimestamp, end);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocatedAtStart;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpuAtStart;
         var brokerCpu = _brokerCpu is null ? double.NaN : (_brokerCpu() - _brokerCpuAtStart).TotalMicroseconds / Messages;
@@ -61,7 +74,10 @@ internal sealed class ScenarioClock
         var broker = _brokerCpu is null ? "" : $", broker process {brokerCpu:N2} µs CPU/msg";
         // Objects that outlive the youngest generation (records in flight) cost collections of the older ones.
         broker += $", GC pause {(GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMicroseconds / Messages:N2} µs/msg, {GC.CollectionCount(1) - _gen1AtStart} gen1+ GCs";
-        Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg{broker}");
+        Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg{broker}, " +
+            $"{(Messages - 1) / (seconds - tail.TotalSeconds):N0} msg/s to the last message, then {tail.TotalMilliseconds:N0} ms to the end");
+        if (_threadsAtFirst is not null && _threadsAtLast is not null)
+            Console.WriteLine($"    CPU µs/msg by thread, first to last message: {_threadsAtLast.PerMessageSince(_threadsAtFirst, Messages)}");
         return result;
     }
 }

@@ -20,7 +20,20 @@ internal static class StreamsBenchmarks
     private const string Raw = "raw Confluent.Kafka";
     private const string Tributary = "Tributary";
     private const string ExactlyOnce = "Tributary exactly-once";
+    private const string PlainConsume = "plain consume";
+    private const string BatchedCommit = "consume + batched commit";
+    private const string PlainProduce = "plain produce";
+    private const string TransformProduce = "consume-transform-produce";
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
+
+    // The names --scenarios takes (comma-separated), for short runs of some scenarios only.
+    private static readonly Dictionary<string, string> ScenarioNames = new()
+    {
+        ["plain-consume"] = PlainConsume,
+        ["batched-commit"] = BatchedCommit,
+        ["plain-produce"] = PlainProduce,
+        ["consume-transform-produce"] = TransformProduce,
+    };
 
     /// <summary>Runs every scenario <c>--runs</c> times (default 5) with <c>--messages</c> messages (default 1,000,000), then the latency phase, and prints the tables.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -29,6 +42,8 @@ internal static class StreamsBenchmarks
         var runs = Option(args, "--runs", 5);
         var latencyMessages = Option(args, "--latency-messages", 5_000);
         var latencyRate = Option(args, "--latency-rate", 1_000);
+        var scenarios = ScenariosOption(args);
+        bool Selected(string scenario) => scenarios.Contains(scenario);
         using var cancel = new CancellationTokenSource();
         var token = cancel.Token;
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
@@ -55,14 +70,20 @@ internal static class StreamsBenchmarks
         // Warm up both sides' code paths (JIT, connections) on a smaller run before measuring; PlainSource and
         // Sink.Ignore are used by plain consume only, so it warms up on its own (else its first run measures the JIT).
         await RawLoops.ConsumeTransformProduceAsync(topology, input, await NewTopicAsync(), new ScenarioClock(messages / 10), token);
-        await pipelines.ConsumeAsync(input, new ScenarioClock(messages / 10));
-        await pipelines.ConsumeTransformProduceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
-        await pipelines.ExactlyOnceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
+        if (Selected(PlainConsume))
+            await pipelines.ConsumeAsync(input, new ScenarioClock(messages / 10));
+        if (Selected(TransformProduce))
+        {
+            await pipelines.ConsumeTransformProduceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
+            await pipelines.ExactlyOnceAsync(input, await NewTopicAsync(), new ScenarioClock(messages / 10));
+        }
 
         var results = new List<ScenarioResult>();
         var currentRun = 0;
         async Task MeasureAsync(string scenario, string side, Func<ScenarioClock, Task> run)
         {
+            if (!Selected(scenario))
+                return;
             var clock = new ScenarioClock(messages);
             try
             {
@@ -83,18 +104,19 @@ internal static class StreamsBenchmarks
         // The scenarios interleave within each run, so that machine noise spreads over both sides.
         for (currentRun = 0; currentRun < runs; currentRun++)
         {
-            await MeasureAsync("plain consume", Raw, clock => RawLoops.ConsumeAsync(topology, input, clock, token));
-            await MeasureAsync("plain consume", Tributary, clock => pipelines.ConsumeAsync(input, clock));
-            await MeasureAsync("consume + batched commit", Raw, clock => RawLoops.ConsumeAndCommitAsync(topology, input, clock, token));
-            await MeasureAsync("consume + batched commit", Tributary, clock => pipelines.ConsumeAndCommitAsync(input, clock));
-            await MeasureAsync("plain produce", Raw, clock => Task.Run(() => RawLoops.Produce(topology, produceTopic, value, clock), token));
-            await MeasureAsync("plain produce", Tributary, clock => pipelines.ProduceAsync(produceTopic, value, clock));
-            await MeasureAsync("consume-transform-produce", Raw, clock => RawLoops.ConsumeTransformProduceAsync(topology, input, rawOutput, clock, token));
-            await MeasureAsync("consume-transform-produce", Tributary, clock => pipelines.ConsumeTransformProduceAsync(input, atLeastOnceOutput, clock));
-            await MeasureAsync("consume-transform-produce", ExactlyOnce, clock => pipelines.ExactlyOnceAsync(input, exactlyOnceOutput, clock));
+            await MeasureAsync(PlainConsume, Raw, clock => RawLoops.ConsumeAsync(topology, input, clock, token));
+            await MeasureAsync(PlainConsume, Tributary, clock => pipelines.ConsumeAsync(input, clock));
+            await MeasureAsync(BatchedCommit, Raw, clock => RawLoops.ConsumeAndCommitAsync(topology, input, clock, token));
+            await MeasureAsync(BatchedCommit, Tributary, clock => pipelines.ConsumeAndCommitAsync(input, clock));
+            await MeasureAsync(PlainProduce, Raw, clock => Task.Run(() => RawLoops.Produce(topology, produceTopic, value, clock), token));
+            await MeasureAsync(PlainProduce, Tributary, clock => pipelines.ProduceAsync(produceTopic, value, clock));
+            await MeasureAsync(TransformProduce, Raw, clock => RawLoops.ConsumeTransformProduceAsync(topology, input, rawOutput, clock, token));
+            await MeasureAsync(TransformProduce, Tributary, clock => pipelines.ConsumeTransformProduceAsync(input, atLeastOnceOutput, clock));
+            await MeasureAsync(TransformProduce, ExactlyOnce, clock => pipelines.ExactlyOnceAsync(input, exactlyOnceOutput, clock));
         }
 
-        var latencies = new List<EndToEndLatency.Result>
+        // The latency phase runs the consume-transform-produce pipelines, so it goes with that scenario.
+        var latencies = !Selected(TransformProduce) ? new List<EndToEndLatency.Result>() : new List<EndToEndLatency.Result>
         {
             await EndToEndLatency.MeasureAsync("at-least-once", topology,
                 (inputTopic, outputTopic) => pipelines.Run(pipelines.AtLeastOnce(inputTopic, outputTopic, "latency-at-least-once", offset => offset)),
@@ -107,8 +129,18 @@ internal static class StreamsBenchmarks
         Console.WriteLine();
         var summaries = ScenarioSummary.Of(results);
         Console.WriteLine(StreamsResultTable.Connectors(summaries, results, Raw, Tributary));
-        Console.WriteLine(StreamsResultTable.ExactlyOnce(summaries, latencies, Tributary, ExactlyOnce));
+        if (Selected(TransformProduce))
+            Console.WriteLine(StreamsResultTable.ExactlyOnce(summaries, latencies, Tributary, ExactlyOnce));
         return 0;
     }
 
+    /// <summary>The scenarios <c>--scenarios</c> names (all four without it).</summary>
+    private static HashSet<string> ScenariosOption(string[] args)
+    {
+        var index = Array.IndexOf(args, "--scenarios");
+        if (index < 0 || index + 1 >= args.Length)
+            return [.. ScenarioNames.Values];
+        return [.. args[index + 1].Split(',').Select(name => ScenarioNames.TryGetValue(name, out var scenario) ? scenario
+            : throw new ArgumentException($"Unknown scenario '{name}'; known: {string.Join(", ", ScenarioNames.Keys)}"))];
+    }
 }

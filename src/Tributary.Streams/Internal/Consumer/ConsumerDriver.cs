@@ -249,6 +249,10 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
 
     private void PollBatch(bool recordsWanted)
     {
+        // Woken while no source wanted records: one may have drained its buffer meanwhile (that is what wakes this
+        // thread most often), and then a whole batch is taken now, not one record and a batch on the next round.
+        if (!recordsWanted && WaitForWake())
+            recordsWanted = UpdatePausedPartitions();
         // When no source wants records, Consume only serves librdkafka's callbacks: take at most one record.
         var limit = recordsWanted ? _settings.MaxPollRecords : 1;
         var record = Consume(ChooseTimeout(recordsWanted));
@@ -272,23 +276,29 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     }
 
     /// <summary>
-    /// Blocks in Consume while some source wants records (librdkafka wakes it when records arrive). When none does,
-    /// Consume would only hand over records nobody asked for, so the thread waits on <see cref="_wake"/> instead,
-    /// which stages set when they drain a buffer or send a commit; a short Consume then serves rebalance callbacks.
+    /// When no source wants records, Consume would only hand over records nobody asked for, so the thread waits on
+    /// <see cref="_wake"/> instead, which stages set when they drain a buffer or send a commit; a short Consume then
+    /// serves rebalance callbacks. Returns whether it was woken (false when there was work already or the wait timed out).
     /// </summary>
+    private bool WaitForWake()
+    {
+        if (WorkPending)
+            return false;
+        var woken = _wake.Wait(_settings.PollInterval);
+        _wake.Reset();
+        return woken;
+    }
+
+    /// <summary>Blocks in Consume while some source wants records and nothing else waits (librdkafka wakes it when records arrive).</summary>
     private TimeSpan ChooseTimeout(bool recordsWanted)
     {
-        if (!_commands.IsEmpty || !_commits.IsEmpty || _closeRequested)
+        if (!recordsWanted || WorkPending)
             return TimeSpan.Zero;
-        if (!recordsWanted)
-        {
-            _wake.Wait(_settings.PollInterval);
-            _wake.Reset();
-            return TimeSpan.Zero;
-        }
         _wake.Reset();
         return _settings.PollInterval;
     }
+
+    private bool WorkPending => !_commands.IsEmpty || !_commits.IsEmpty || _closeRequested;
 
     private ConsumeResult<TKey, TValue>? Consume(TimeSpan timeout)
     {
