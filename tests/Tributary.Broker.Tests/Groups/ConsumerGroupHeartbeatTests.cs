@@ -79,6 +79,18 @@ public sealed class ConsumerGroupHeartbeatTests : IDisposable
     }
 
     [Fact]
+    public void The_previous_epoch_without_the_owned_partitions_is_fenced_as_in_kafka_because_the_coordinator_cannot_tell_what_the_member_owns()
+    {
+        // librdkafka sends this after a heartbeat timed out on its side (it waits one heartbeat interval) but
+        // was processed here: Kafka fences it, and the member's partitions are lost without a commit.
+        _kit.Join("a");
+        _kit.AddTopic("topic", 6);
+        Assert.Equal(2, _kit.Beat("a", 1).MemberEpoch);
+
+        Assert.Equal(ErrorCode.FencedMemberEpoch, _kit.Beat("a", 1, owned: null).Error);
+    }
+
+    [Fact]
     public void An_older_epoch_than_the_previous_one_is_fenced()
     {
         _kit.Join("a");

@@ -102,7 +102,7 @@ public sealed class ConsumerProtocolGroupTests(ConsumerProtocolCluster fixture) 
     }
 
     [Fact]
-    public async Task Under_continuous_produce_no_record_is_read_twice_while_members_come_and_go_and_a_successor_resumes_at_the_commits()
+    public async Task Under_continuous_produce_no_record_is_read_twice_unless_a_commit_was_lost_while_members_come_and_go_and_a_successor_resumes_at_the_commits()
     {
         var topic = await NewTopicAsync();
         var groupId = NewName("group");
@@ -138,9 +138,19 @@ public sealed class ConsumerProtocolGroupTests(ConsumerProtocolCluster fixture) 
             await EventuallyAsync(() => everyone.Sum(m => m.Received.Count) >= sent, "the group read every record");
             last.Dispose();
 
-            var read = everyone.SelectMany(m => m.Received).Select(r => (r.Partition.Value, r.Offset.Value)).ToList();
-            Assert.Equal(sent, read.Distinct().Count());
-            Assert.Empty(read.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key));
+            // Every record is read, and none twice through an orderly handover: librdkafka commits what it read of
+            // revoked partitions, and waits for that commit, before it acknowledges the revocation or leaves, and the
+            // coordinator gives a partition to its next owner only after that. Kafka allows a repeat only when the
+            // client's commits do not hold: a lost assignment (a fenced member commits nothing, so what it read since
+            // its last auto-commit is read again), or an older auto-commit that librdkafka retried after a newer one.
+            // Both happen on a loaded machine: librdkafka times a request out after one heartbeat interval (250 ms
+            // here) and reconnects, retrying its commits; a heartbeat that the coordinator did process (bumping the
+            // epoch) is followed by one at the previous epoch without the owned partitions, which Kafka fences.
+            var read = everyone.SelectMany(m => m.Received.Select((r, index) => (Member: m, Index: index, Record: (r.Partition.Value, r.Offset.Value)))).ToList();
+            Assert.Equal(sent, read.Select(r => r.Record).Distinct().Count());
+            Assert.Empty(read.GroupBy(r => r.Record)
+                .Where(g => g.Count() > 1 && !g.Any(ReadBeforeItsReaderLostThePartition) && !everyone.Any(m => m.CommitWentBackOver(g.Key.Item1, g.Key.Item2)))
+                .Select(g => g.Key));
 
             // A member that joins later starts where the group committed: after everything read so far.
             using (var producer = Producer())
@@ -160,6 +170,10 @@ public sealed class ConsumerProtocolGroupTests(ConsumerProtocolCluster fixture) 
             members.ForEach(m => m.Dispose());
         }
     }
+
+    /// <summary>Whether the member that read the record lost the record's partition afterwards (so it never committed it).</summary>
+    private static bool ReadBeforeItsReaderLostThePartition((GroupConsumer Member, int Index, (int Partition, long Offset) Record) read) =>
+        read.Member.Losses.Any(loss => read.Index < loss.ReceivedBefore && loss.Partitions.Contains(read.Record.Partition));
 
     [Fact]
     public async Task A_static_member_that_restarts_within_its_session_timeout_gets_its_partitions_back_without_a_reassignment()

@@ -17,6 +17,8 @@ internal sealed class GroupConsumer : IDisposable
     private volatile IReadOnlyList<TopicPartition> _assignment = [];
     private volatile Exception? _failure;
     private int _assignmentCount;
+    private readonly ConcurrentQueue<Loss> _losses = new();
+    private readonly ConcurrentQueue<(int Partition, long Offset)> _commits = new();
 
     public GroupConsumer(string bootstrapServers, string groupId, string topic, string name, string? instanceId = null,
         GroupProtocol protocol = GroupProtocol.Classic, string? topicRegex = null, bool autoCommit = false)
@@ -46,8 +48,17 @@ internal sealed class GroupConsumer : IDisposable
                 _assignment = _assignment.Union(partitions).ToList();
                 Interlocked.Increment(ref _assignmentCount);
             })
+            .SetOffsetsCommittedHandler((_, committed) =>
+            {
+                foreach (var offset in committed.Offsets.Where(o => !o.Error.IsError && o.Offset.Value >= 0))
+                    _commits.Enqueue((offset.Partition.Value, offset.Offset.Value));
+            })
             .SetPartitionsRevokedHandler((_, partitions) => _assignment = _assignment.Except(partitions.Select(p => p.TopicPartition)).ToList())
-            .SetPartitionsLostHandler((_, _) => _assignment = [])
+            .SetPartitionsLostHandler((_, partitions) =>
+            {
+                _losses.Enqueue(new Loss(Received.Count, partitions.Select(p => p.Partition.Value).ToHashSet()));
+                _assignment = [];
+            })
             .Build();
         _consumer.Subscribe(topicRegex ?? topic);
         _pollThread = new Thread(Poll) { IsBackground = true, Name = name };
@@ -56,6 +67,29 @@ internal sealed class GroupConsumer : IDisposable
 
     /// <summary>Every record received, in order of arrival.</summary>
     public ConcurrentQueue<ConsumeResult<string, string>> Received { get; } = new();
+
+    /// <summary>
+    /// Each time the member lost its assignment (fenced, or its session expired): Kafka commits nothing for a lost
+    /// assignment, so what the member read of those partitions since its last commit is read again by the next owner.
+    /// </summary>
+    public IReadOnlyCollection<Loss> Losses => _losses;
+
+    /// <summary>
+    /// Whether an acknowledged commit of this member moved <paramref name="partition"/>'s committed offset back over
+    /// <paramref name="offset"/>: librdkafka retries an auto-commit whose connection broke, so an older commit can land
+    /// after a newer one (Kafka orders requests per connection only), and the next owner reads again from there.
+    /// </summary>
+    public bool CommitWentBackOver(int partition, long offset)
+    {
+        var highest = -1L;
+        foreach (var commit in _commits.Where(c => c.Partition == partition))
+        {
+            if (commit.Offset <= offset && offset < highest)
+                return true;
+            highest = Math.Max(highest, commit.Offset);
+        }
+        return false;
+    }
 
     /// <summary>The partitions currently assigned, as the last rebalance callback saw them.</summary>
     public IReadOnlyList<TopicPartition> Assignment => _failure is null ? _assignment : throw new InvalidOperationException("The poll loop failed.", _failure);
@@ -122,3 +156,8 @@ internal sealed class GroupConsumer : IDisposable
         _consumer.Dispose();
     }
 }
+
+/// <summary>An assignment a member lost: the partitions, and how many records it had received when it lost them.</summary>
+/// <param name="ReceivedBefore">The count of <see cref="GroupConsumer.Received"/> when the loss was reported: the records read before it.</param>
+/// <param name="Partitions">The partition numbers lost.</param>
+internal sealed record Loss(int ReceivedBefore, IReadOnlySet<int> Partitions);
