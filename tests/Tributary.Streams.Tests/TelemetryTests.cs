@@ -118,6 +118,56 @@ public sealed class TelemetryTests(KafkaFixture kafka, ITestOutputHelper output)
         Assert.Null(record.Message.Headers?.FirstOrDefault(h => h.Key == "traceparent"));
     }
 
+    [Fact]
+    public void A_send_span_started_inside_a_consumer_span_leaves_the_delivery_thread_without_a_current_activity()
+    {
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(TributaryTelemetry.ActivitySourceName, TestSource.Name).Build();
+        using var consumerSpan = TestSource.StartActivity("process in", ActivityKind.Consumer)!;
+        var record = new ProducerRecord<Null, string>("out", new Message<Null, string> { Value = "v" });
+        var observation = SendObservation<Null, string>.Start(record);
+        Activity? currentOnDeliveryThread = consumerSpan;
+
+        // librdkafka's delivery thread shares no execution context with the stage's (UnsafeStart flows none).
+        var delivery = new Thread(() =>
+        {
+            observation.Delivered(new DeliveryReport<Null, string>
+            {
+                Error = new Error(ErrorCode.NoError), TopicPartitionOffset = new TopicPartitionOffset("out", 0, 7), Message = record.Message,
+            });
+            currentOnDeliveryThread = Activity.Current;
+        });
+        delivery.UnsafeStart();
+        delivery.Join();
+
+        Assert.Null(currentOnDeliveryThread);
+        Assert.Same(consumerSpan, Activity.Current);
+        var parent = TraceHeaders.Extract(record.Message.Headers);
+        Assert.Equal(consumerSpan.TraceId, parent.TraceId);
+    }
+
+    [Fact]
+    public void A_send_span_has_one_partition_tag_whether_the_record_had_a_fixed_partition_or_the_partitioner_chose()
+    {
+        var spans = new List<Activity>();
+        using (Sdk.CreateTracerProviderBuilder().AddSource(TributaryTelemetry.ActivitySourceName).AddInMemoryExporter(spans).Build())
+        {
+            foreach (var (record, deliveredTo) in new[]
+            {
+                (new ProducerRecord<Null, string>(new TopicPartition("fixed", 3), new Message<Null, string> { Value = "v" }), 3),
+                (new ProducerRecord<Null, string>("chosen", new Message<Null, string> { Value = "v" }), 2),
+            })
+            {
+                SendObservation<Null, string>.Start(record).Delivered(new DeliveryReport<Null, string>
+                {
+                    Error = new Error(ErrorCode.NoError), TopicPartitionOffset = new TopicPartitionOffset(record.Topic, deliveredTo, 9), Message = record.Message,
+                });
+            }
+        }
+
+        Assert.Equal(["3", "2"], spans.Select(s => Assert.Single(s.TagObjects, t => t.Key == "messaging.destination.partition.id").Value));
+        Assert.All(spans, s => Assert.Equal(9L, s.GetTagItem("messaging.kafka.offset")));
+    }
+
     private static void AssertSend(Activity span, string topic, ActivitySpanId parent)
     {
         Assert.Equal(ActivityKind.Producer, span.Kind);

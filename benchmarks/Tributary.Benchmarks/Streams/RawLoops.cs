@@ -49,12 +49,17 @@ internal static class RawLoops
         failures.ThrowIfAny("raw consume-transform-produce");
     }
 
-    /// <summary>Produces <see cref="ScenarioClock.Messages"/> copies of <paramref name="value"/>, then flushes.</summary>
-    public static void Produce(StreamsTopology topology, string topic, byte[] value, ScenarioClock clock)
+    /// <summary>
+    /// Produces <see cref="ScenarioClock.Messages"/> copies of <paramref name="value"/>, each with the headers
+    /// <paramref name="headers"/> makes for it if given, then flushes; <paramref name="config"/> replaces the topology's
+    /// producer settings.
+    /// </summary>
+    public static void Produce(StreamsTopology topology, string topic, byte[] value, ScenarioClock clock, Func<Headers>? headers = null,
+        ProducerConfig? config = null)
     {
-        using var producer = new ProducerBuilder<Null, byte[]>(topology.ProducerConfig()).Build();
+        using var producer = new ProducerBuilder<Null, byte[]>(config ?? topology.ProducerConfig()).Build();
         var failures = new DeliveryFailures();
-        for (var i = 0; i < clock.Messages; i++) producer.ProduceWaitingForRoom(topic, clock.Observe(value), failures.OnDelivery);
+        for (var i = 0; i < clock.Messages; i++) producer.ProduceWaitingForRoom(topic, clock.Observe(value), failures.OnDelivery, headers?.Invoke());
         producer.Flush(FlushTimeout);
         failures.ThrowIfAny("raw produce");
     }

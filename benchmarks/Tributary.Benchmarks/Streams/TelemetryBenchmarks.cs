@@ -28,6 +28,10 @@ internal static class TelemetryBenchmarks
     private const string TracesOnly = "traces only";
     private const string MetricsOnly = "metrics only";
     private const string HeaderOnly = "header only";
+    // With --split or --raw: plain produce by Confluent.Kafka alone (RawLoops), without headers and with a new 55-byte
+    // traceparent header per record, to measure what the header costs without any Tributary code.
+    private const string Raw = "raw Confluent.Kafka";
+    private const string RawHeader = "raw + traceparent";
     private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -41,7 +45,8 @@ internal static class TelemetryBenchmarks
         var messages = Option(args, "--messages", 300_000);
         var runs = Option(args, "--runs", 3);
         var inProcessBroker = args.Contains("--in-process-broker");
-        string[] sides = args.Contains("--split") ? [Off, On, TracesOnly, MetricsOnly, HeaderOnly] : [Off, On];
+        var split = args.Contains("--split");
+        string[] sides = [Off, On, .. split ? new[] { TracesOnly, MetricsOnly, HeaderOnly } : [], .. split || args.Contains("--raw") ? new[] { Raw, RawHeader } : []];
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
         Console.WriteLine($"{messages:N0} messages of {StreamsTopology.ValueSize} bytes per scenario, {runs} runs (interleaved, after one warm-up), " +
@@ -54,7 +59,12 @@ internal static class TelemetryBenchmarks
         await using var ownProcess = inProcessBroker ? null : await BrokerProcess.StartAsync(Command);
         Func<TimeSpan>? brokerCpu = ownProcess is null ? null : () => ownProcess.Cpu;
         using var system = ActorSystem.Create("telemetry-benchmarks", "akka.loglevel = WARNING");
-        var pipelines = new TributaryPipelines(system, new StreamsTopology(inProcess?.BootstrapServers ?? ownProcess!.BootstrapServers));
+        var topology = new StreamsTopology(inProcess?.BootstrapServers ?? ownProcess!.BootstrapServers);
+        var pipelines = new TributaryPipelines(system, topology);
+        // The raw producer's reports leave the headers out, as the producer stages' do (DeliveryReportHeaders): the raw
+        // sides then pay for the header what the stages pay, on its way in only.
+        var rawConfig = topology.ProducerConfig();
+        rawConfig.DeliveryReportFields = "key,value,timestamp,status";
         var value = new byte[StreamsTopology.ValueSize];
         var topics = 0;
         async Task<string> NewTopicAsync()
@@ -77,19 +87,26 @@ internal static class TelemetryBenchmarks
         var output = await NewTopicAsync();
         for (var run = 0; run < runs; run++)
         {
+            async Task MeasureAsync(string side, string scenario, Func<ScenarioClock, Task> scenarioRun)
+            {
+                var clock = new ScenarioClock(messages, brokerCpu);
+                await scenarioRun(clock).WaitAsync(ScenarioTimeout);
+                results.Add(clock.Stop(scenario, side) with { Run = run });
+            }
             foreach (var side in sides)
             {
-                using var observed = side is Off or HeaderOnly ? null : Observe(traces: side != MetricsOnly, metrics: side != TracesOnly);
-                async Task MeasureAsync(string scenario, Func<ScenarioClock, Task> scenarioRun)
+                if (side is Raw or RawHeader)
                 {
-                    var clock = new ScenarioClock(messages, brokerCpu);
-                    await scenarioRun(clock).WaitAsync(ScenarioTimeout);
-                    results.Add(clock.Stop(scenario, side) with { Run = run });
+                    // A new Headers per record, as a user adding a traceparent to each record would write it.
+                    Func<Headers>? headers = side == RawHeader ? FixedTraceParent : null;
+                    await MeasureAsync(side, "plain produce", clock => Task.Run(() => RawLoops.Produce(topology, produceTopic, value, clock, headers, rawConfig)));
+                    continue;
                 }
-                await MeasureAsync("plain consume", clock => pipelines.ConsumeAsync(input, clock));
-                await MeasureAsync("consume + batched commit", clock => pipelines.ConsumeAndCommitAsync(input, clock));
-                await MeasureAsync("plain produce", clock => pipelines.ProduceAsync(produceTopic, value, clock, side == HeaderOnly ? FixedTraceParent() : null));
-                await MeasureAsync("consume-transform-produce", clock => pipelines.ConsumeTransformProduceAsync(input, output, clock));
+                using var observed = side is Off or HeaderOnly ? null : Observe(traces: side != MetricsOnly, metrics: side != TracesOnly);
+                await MeasureAsync(side, "plain consume", clock => pipelines.ConsumeAsync(input, clock));
+                await MeasureAsync(side, "consume + batched commit", clock => pipelines.ConsumeAndCommitAsync(input, clock));
+                await MeasureAsync(side, "plain produce", clock => pipelines.ProduceAsync(produceTopic, value, clock, side == HeaderOnly ? FixedTraceParent() : null));
+                await MeasureAsync(side, "consume-transform-produce", clock => pipelines.ConsumeTransformProduceAsync(input, output, clock));
             }
         }
 
@@ -103,27 +120,28 @@ internal static class TelemetryBenchmarks
     /// <summary>
     /// For each observed side: CPU per message of off and of the side, and off's divided by the side's per run (median,
     /// min-max), the rate the side would reach against off where the process is CPU-bound, less disturbed by other work
-    /// on the machine than the rates.
+    /// on the machine than the rates. The raw header side is compared with the raw side instead of off.
     /// </summary>
     private static string CpuTable(List<ScenarioResult> results, string[] sides)
     {
         var table = new System.Text.StringBuilder();
         foreach (var side in sides.Skip(1))
-            table.AppendLine(CpuTable(results, side)).AppendLine();
+            table.AppendLine(CpuTable(results, side == RawHeader ? Raw : Off, side)).AppendLine();
         return table.ToString();
     }
 
-    private static string CpuTable(List<ScenarioResult> results, string side)
+    private static string CpuTable(List<ScenarioResult> results, string baseline, string side)
     {
         var brokerApart = results.Any(r => !double.IsNaN(r.BrokerCpuMicrosecondsPerMessage));
         var table = new System.Text.StringBuilder();
         var label = side == On ? "on" : side;
-        table.Append($"| Scenario | off µs CPU/msg (median) | {label} µs CPU/msg (median) | off / {label} CPU, per run: median (min-max) |");
-        table.AppendLine(brokerApart ? $" broker process off µs CPU/msg (median) | broker process {label} µs CPU/msg (median) |" : "");
+        var baseLabel = baseline == Off ? "off" : baseline;
+        table.Append($"| Scenario | {baseLabel} µs CPU/msg (median) | {label} µs CPU/msg (median) | {baseLabel} / {label} CPU, per run: median (min-max) |");
+        table.AppendLine(brokerApart ? $" broker process {baseLabel} µs CPU/msg (median) | broker process {label} µs CPU/msg (median) |" : "");
         table.AppendLine(brokerApart ? "|---|--:|--:|--:|--:|--:|" : "|---|--:|--:|--:|");
-        foreach (var scenario in results.Select(r => r.Scenario).Distinct())
+        foreach (var scenario in results.Where(r => r.Side == side).Select(r => r.Scenario).Distinct())
         {
-            var off = results.Where(r => r.Scenario == scenario && r.Side == Off).ToList();
+            var off = results.Where(r => r.Scenario == scenario && r.Side == baseline).ToList();
             var on = results.Where(r => r.Scenario == scenario && r.Side == side).ToList();
             var ratios = off.Join(on, r => r.Run, r => r.Run, (o, n) => o.CpuMicrosecondsPerMessage / n.CpuMicrosecondsPerMessage).ToList();
             table.Append($"| {scenario} | {Median(off.Select(r => r.CpuMicrosecondsPerMessage)):N2} | {Median(on.Select(r => r.CpuMicrosecondsPerMessage)):N2} | " +
@@ -135,7 +153,7 @@ internal static class TelemetryBenchmarks
         return table.ToString();
     }
 
-    /// <summary>A <c>traceparent</c> header as the producer stages write it (55 bytes), the same on every record.</summary>
+    /// <summary>A <c>traceparent</c> header as the producer stages write it (55 bytes), the same value on every record.</summary>
     private static Headers FixedTraceParent() =>
         new() { { "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"u8.ToArray() } };
 

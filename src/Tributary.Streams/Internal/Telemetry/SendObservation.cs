@@ -16,11 +16,13 @@ internal sealed class SendObservation<TKey, TValue>
     private readonly string _topic;
     private readonly Action<DeliveryReport<TKey, TValue>>? _onDelivered;
     private readonly Message<TKey, TValue>? _restoreHeadersOf;
+    private readonly bool _partitionTagged; // the record's fixed partition, tagged at the start: librdkafka delivers it there
 
     private SendObservation(Activity? span, long startTimestamp, string topic, Action<DeliveryReport<TKey, TValue>>? onDelivered,
-        Message<TKey, TValue>? restoreHeadersOf)
+        Message<TKey, TValue>? restoreHeadersOf, bool partitionTagged)
     {
         _restoreHeadersOf = restoreHeadersOf;
+        _partitionTagged = partitionTagged;
         _span = span;
         _startTimestamp = startTimestamp;
         _topic = topic;
@@ -40,6 +42,12 @@ internal sealed class SendObservation<TKey, TValue>
         if (KafkaTelemetry.Source.HasListeners())
         {
             var previous = Activity.Current;
+            // A span keeps the activity current at its start until it stops, and makes it current again when it stops. With
+            // the parent given by the creation context, that is no parent of the span, but mostly the consumer span of the
+            // record being processed: kept until the acknowledgement, it would be as many survivors of the youngest
+            // generation as the span itself, and the delivery thread would take it for its current activity.
+            if (previous is not null && record.CreationContext != default)
+                Activity.Current = null;
             span = KafkaTelemetry.Source.StartActivity(ActivityKind.Producer, record.CreationContext, name: KafkaTelemetry.SendSpanName(record.Topic));
             if (span is not null)
             {
@@ -54,11 +62,12 @@ internal sealed class SendObservation<TKey, TValue>
                         span.AddTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(partition));
                 }
                 TraceHeaders.Inject(span, record.Message);
-                // The span ends on librdkafka's delivery thread; the stage's thread must not keep it as its current one.
-                Activity.Current = previous;
             }
+            // The span ends on librdkafka's delivery thread; the stage's thread must not keep it as its current one.
+            Activity.Current = previous;
         }
-        return new SendObservation<TKey, TValue>(span, KafkaTelemetry.TimestampIfMeasured(), record.Topic, onDelivered, restoreHeaders ? record.Message : null);
+        return new SendObservation<TKey, TValue>(span, KafkaTelemetry.TimestampIfMeasured(), record.Topic, onDelivered, restoreHeaders ? record.Message : null,
+            partitionTagged: record.Partition is not null);
     }
 
     /// <summary>
@@ -82,8 +91,10 @@ internal sealed class SendObservation<TKey, TValue>
         {
             if (_span.IsAllDataRequested)
             {
-                if (partition != Partition.Any)
-                    _span.SetTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(partition));
+                // The partition librdkafka chose is a new tag (AddTag: SetTag would first walk the span's tags, cold by the
+                // time the delivery thread gets here); a fixed partition has its tag since the start.
+                if (partition != Partition.Any && !_partitionTagged)
+                    _span.AddTag(KafkaTelemetry.PartitionTag, KafkaTelemetry.PartitionId(partition));
                 if (offset != Offset.Unset)
                     _span.AddTag(KafkaTelemetry.OffsetTag, offset.Value);
                 if (errorType is not null)
