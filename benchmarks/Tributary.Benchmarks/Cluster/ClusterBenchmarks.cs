@@ -119,7 +119,9 @@ internal static class ClusterBenchmarks
         var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
         foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
         var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement);
-        Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms {row.Note}");
+        Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms " +
+            $"({measurement.BrokerFullCollections} full), " +
+            $"{measurement.BrokerPageFaults * (double)Environment.SystemPageSize / 1e6:0.0} MB faulted in {row.Note}");
         return row;
     }
 

@@ -23,6 +23,9 @@ internal sealed record ScenarioResult(string Scenario, string Target, int Broker
     /// <summary>Bytes per message the broker still holds after the run (the log's storage), or null for a native broker.</summary>
     public double? RetainedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.BrokerRetainedBytes / Result.Messages : null;
 
+    /// <summary>Bytes of memory per message the broker's process touched for the first time (minor page faults times the page size).</summary>
+    public double FaultedBytesPerMessage => Result.Messages > 0 ? (double)Measurement.BrokerPageFaults * Environment.SystemPageSize / Result.Messages : 0;
+
     /// <summary>CPU time of the broker's process per message, in microseconds.</summary>
     public double CpuMicrosecondsPerMessage => Result.Messages > 0 ? Measurement.BrokerCpu.TotalMicroseconds / Result.Messages : 0;
 

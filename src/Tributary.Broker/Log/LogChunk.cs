@@ -13,6 +13,9 @@ internal sealed class LogChunk : BatchStorage
 
     private readonly byte[] _buffer;
 
+    /// <summary>How many bytes from the start are faulted in (<see cref="ChunkMemory.Populate"/>).</summary>
+    private int _populated;
+
     private LogChunk(int capacity) => _buffer = ChunkMemory.Allocate(capacity);
 
     /// <summary>Bytes written so far.</summary>
@@ -34,9 +37,8 @@ internal sealed class LogChunk : BatchStorage
     /// <summary>Copies a batch in and returns where it lives; the caller patches the copy before publishing it.</summary>
     public Memory<byte> Append(ReadOnlySpan<byte> batch)
     {
-        var target = _buffer.AsMemory(Used, batch.Length);
+        var target = Reserve(batch.Length);
         batch.CopyTo(target.Span);
-        Used += batch.Length;
         return target;
     }
 
@@ -45,6 +47,7 @@ internal sealed class LogChunk : BatchStorage
     {
         var target = _buffer.AsMemory(Used, length);
         Used += length;
+        if (Used > _populated) _populated = ChunkMemory.Populate(_buffer, _populated, Used);
         return target;
     }
 
