@@ -41,7 +41,7 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
     private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(v => v.GetString()!).ToList();
 
     [Fact]
-    public async Task Creates_grows_configures_trims_and_deletes_topics_with_the_newest_admin_versions()
+    public async Task Creates_grows_configures_trims_and_deletes_topics_and_describes_log_dirs_with_the_newest_admin_versions()
     {
         var topic = Unique("admin");
 
@@ -57,6 +57,12 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
         // AlterConfigs replaces the whole set: retention.ms, not named in it, goes back to the default.
         Assert.Equal("compact", Config("configsAfterAlter", "cleanup.policy"));
         Assert.Equal("604800000", Config("configsAfterAlter", "retention.ms"));
+        var logDirs = result.GetProperty("logDirs").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], logDirs.Select(b => b.GetProperty("broker").GetInt32()).Order());
+        Assert.All(logDirs, b => Assert.Equal($"memory://broker-{b.GetProperty("broker").GetInt32()}", Assert.Single(b.GetProperty("dirs").EnumerateArray()).GetProperty("logDir").GetString()));
+        var replicas = logDirs.SelectMany(b => b.GetProperty("dirs")[0].GetProperty("partitions").EnumerateArray()).ToList();
+        Assert.Equal(15, replicas.Count);
+        Assert.All(replicas.Where(r => r.GetProperty("partition").GetInt32() == 0), r => Assert.True(r.GetProperty("size").GetInt64() > 0));
         Assert.Equal(2, result.GetProperty("lowWatermark").GetInt64());
         Assert.Equal(2, result.GetProperty("earliest").GetInt64());
         Assert.Equal(6, result.GetProperty("latest").GetInt64());
@@ -70,6 +76,7 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
         AssertSentAt(result, ApiKey.IncrementalAlterConfigs, 1);
         AssertSentAt(result, ApiKey.DeleteTopics, 6);
         AssertSentAt(result, ApiKey.ListOffsets, 9);
+        AssertSentAt(result, ApiKey.DescribeLogDirs, 4);
     }
 
     [Fact]

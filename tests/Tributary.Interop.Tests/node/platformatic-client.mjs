@@ -50,7 +50,7 @@ function messages(topic, prefix, count, headers = {}) {
 }
 
 // Topics and configs: CreateTopics, Metadata (topic ids), CreatePartitions, DescribeConfigs, AlterConfigs,
-// IncrementalAlterConfigs, ListOffsets, DeleteRecords, DeleteTopics.
+// IncrementalAlterConfigs, DescribeLogDirs (every broker), ListOffsets, DeleteRecords, DeleteTopics.
 async function admin() {
   const client = new Admin({ clientId: 'plat-admin', ...base })
   const kept = args.topic, deleted = `${args.topic}-deleted`
@@ -68,6 +68,9 @@ async function admin() {
   const producer = new Producer({ clientId: 'plat-admin-producer', ...base, serializers: stringSerializers })
   await producer.send({ acks: -1, messages: messages(kept, 'admin', 6).map(m => ({ ...m, partition: 0 })) })
   await producer.close()
+  const logDirs = (await client.describeLogDirs({ topics: [{ name: kept, partitions: [0, 1, 2, 3, 4] }] })).map(b => ({
+    broker: b.broker, dirs: b.results.map(d => ({ logDir: d.logDir, partitions: d.topics.flatMap(t => t.partitions.map(p => ({ partition: p.partitionIndex, size: text(p.partitionSize) }))) }))
+  }))
   const deletedRecords = await client.deleteRecords({ topics: [{ name: kept, partitions: [{ partition: 0, offset: 2n }] }] })
   const offsets = await client.listOffsets({ topics: [{ name: kept, partitions: [{ partitionIndex: 0, timestamp: -2n }, { partitionIndex: 1, timestamp: -1n }] }] })
   const endOffset = (await client.listOffsets({ topics: [{ name: kept, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] }))[0].partitions[0].offset
@@ -77,7 +80,7 @@ async function admin() {
   return {
     created: created.map(t => ({ name: t.name, id: t.id, partitions: t.partitions, replicas: t.replicas })),
     topicId: topic.id, partitions: topic.partitionsCount, replicas: topic.partitions.map(p => p.replicas.length),
-    configsAtCreation, configsAfterIncremental, configsAfterAlter,
+    configsAtCreation, configsAfterIncremental, configsAfterAlter, logDirs,
     lowWatermark: text(deletedRecords[0].partitions[0].lowWatermark),
     earliest: text(offsets[0].partitions.find(p => p.partitionIndex === 0).offset), latestOfEmpty: text(offsets[0].partitions.find(p => p.partitionIndex === 1).offset),
     latest: text(endOffset), listed: listed.includes(kept), deletedListed: listed.includes(deleted)
