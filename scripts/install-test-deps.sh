@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real Kafka clients that the interop tests use as peers (clients we did not write):
-# kcat, kafka-python, confluent-kafka-python and Burrow (a lag monitor reading __consumer_offsets) from Debian,
-# kafkajs, kafka-node and @platformatic/kafka from npm. Idempotent.
+# kcat, kafka-python, confluent-kafka-python, Burrow (a lag monitor reading __consumer_offsets) and Go with
+# Sarama 1.22 (built offline in GOPATH mode by the Sarama tests) from Debian, kafkajs, kafka-node and
+# @platformatic/kafka from npm. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ command -v kcat >/dev/null || missing+=(kcat)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
 command -v Burrow >/dev/null || missing+=(burrow)
+command -v go >/dev/null || missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/Shopify/sarama ] || missing+=(golang-github-shopify-sarama-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

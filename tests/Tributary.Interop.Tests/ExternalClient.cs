@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Tributary.Interop.Tests;
 
 /// <summary>
-/// Runs a Kafka client we did not write (kcat, kafka-python, kafkajs, confluent-kafka-python) as a child
+/// Runs a Kafka client we did not write (kcat, kafka-python, kafkajs, confluent-kafka-python, Sarama) as a child
 /// process and returns what it printed. A non-zero exit or a hang fails the test with the client's own output.
 /// </summary>
 internal static class ExternalClient
@@ -12,7 +12,8 @@ internal static class ExternalClient
     /// <summary>The folder holding the scripts and node_modules, copied beside the test assembly's source.</summary>
     public static string ScriptRoot { get; } = FindScriptRoot();
 
-    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? standardInput = null)
+    public static async Task<ProcessResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? standardInput = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -22,6 +23,7 @@ internal static class ExternalClient
             WorkingDirectory = ScriptRoot,
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

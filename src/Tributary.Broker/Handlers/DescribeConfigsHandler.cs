@@ -14,11 +14,18 @@ namespace Tributary.Broker.Handlers;
 /// name, the cluster-wide default resource, lists only the dynamic defaults set at run time, as Kafka does. v0 reports
 /// is_default instead of the source.
 /// A topic needs DESCRIBE_CONFIGS on it (else TOPIC_AUTHORIZATION_FAILED, before any existence check), a broker
-/// DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED).
+/// DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED). A resource type Kafka does not define fails
+/// the whole request, as Kafka's authorization step throws on it: every resource gets INVALID_REQUEST with the
+/// error's standard message (DescribeConfigsRequest.getErrorResponse). Sarama 1.22 sends one: its broker type is 5.
+/// BROKER_LOGGER is INVALID_REQUEST for that resource: the embedded cluster's loggers are not Kafka's log4j loggers.
 /// </summary>
 internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest>
 {
     private const short IsDefaultLastVersion = 0;
+
+    /// <summary>Kafka's Errors.INVALID_REQUEST message, which a failed request gives every resource.</summary>
+    private const string InvalidRequestMessage = "This most likely occurs because of a request being malformed by the client library or the message was "
+        + "sent to an incompatible broker. See the broker logs for more details.";
 
     public override ApiKey ApiKey => ApiKey.DescribeConfigs;
     public override short MinVersion => 0;
@@ -26,9 +33,12 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
 
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, DescribeConfigsRequest request, CancellationToken cancellationToken)
     {
+        var unknownType = request.Resources.Any(r => !Enum.IsDefined((ConfigResourceType)r.ResourceType));
         var response = new DescribeConfigsResponse
         {
-            Results = request.Resources.Select(resource => Describe(context, request, resource)).ToList(),
+            Results = request.Resources.Select(resource => unknownType
+                ? Fail(new Result { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName }, ErrorCode.InvalidRequest, InvalidRequestMessage)
+                : Describe(context, request, resource)).ToList(),
         };
         return ValueTask.FromResult<IKafkaResponse?>(response);
     }
@@ -55,7 +65,7 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
             case ConfigResourceType.Broker:
                 return Fail(result, ErrorCode.InvalidRequest, $"Unknown broker '{resource.ResourceName}'.");
             default:
-                return Fail(result, ErrorCode.InvalidRequest, $"Unsupported resource type {resource.ResourceType}.");
+                return Fail(result, ErrorCode.InvalidRequest, "The embedded cluster's loggers are not described through Kafka's APIs.");
         }
         if (resource.ConfigurationKeys is { } keys) configs = configs.Where(c => keys.Contains(c.Definition.Name));
         result.Configs = configs.Select(c => Entry(context, request, c, (ConfigResourceType)resource.ResourceType)).ToList();

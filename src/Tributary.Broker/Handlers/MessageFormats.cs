@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Tributary.Broker.Cluster;
 using Tributary.Protocol;
 using Tributary.Protocol.Compression;
@@ -16,6 +17,9 @@ internal static class MessageFormats
     /// <summary>Produce v3 and later carry record batches only.</summary>
     private const short FirstRecordBatchProduceVersion = 3;
 
+    /// <summary>Produce v7 added zstd (KIP-110); older produces of a zstd batch get UNSUPPORTED_COMPRESSION_TYPE.</summary>
+    private const short FirstZstdProduceVersion = 7;
+
     /// <summary>Fetch v4 and later read record batches.</summary>
     private const short FirstRecordBatchFetchVersion = 4;
 
@@ -23,15 +27,53 @@ internal static class MessageFormats
     private const short FirstZstdFetchVersion = 10;
 
     /// <summary>
-    /// Returns the records a produce of <paramref name="version"/> appends: as sent when they are record batches,
-    /// else (a message set, allowed before v3) converted to one batch in <paramref name="converted"/>, which the caller
-    /// disposes. A message set in v3+ is INVALID_RECORD, as Kafka's produce request validation answers.
+    /// Kafka's ProduceRequest.validateRecords, which KafkaApis runs on each partition's records once the topic is
+    /// known, before the leader is looked up: from v3 the records are exactly one complete record batch (none, a
+    /// second one, or a message set is INVALID_RECORD; a length or magic no batch can have is CORRUPT_MESSAGE), and
+    /// before v7 it may not be zstd (UNSUPPORTED_COMPRESSION_TYPE, which is how Kafka 2.1+ answers Sarama before
+    /// 1.23 and other clients that compress with zstd in an older produce). Older versions are not checked here, as
+    /// Kafka does not check them (for clients that send a newer format in an older version).
     /// </summary>
-    public static ErrorCode ForAppend(short version, ReadOnlyMemory<byte> records, TopicConfig config, out PooledBufferWriter? converted)
+    public static ErrorCode ValidateProduce(short version, ReadOnlySpan<byte> records)
+    {
+        if (version < FirstRecordBatchProduceVersion) return ErrorCode.None;
+        var error = NextBatchSize(records, out var size);
+        if (error != ErrorCode.None) return error;
+        if (size == 0 || records[RecordBatchLayout.MagicOffset] != RecordBatchLayout.CurrentMagic) return ErrorCode.InvalidRecord;
+        if (size < RecordBatchLayout.HeaderSize) return ErrorCode.CorruptMessage;
+        if (version < FirstZstdProduceVersion && new RecordBatchHeader(records).CompressionId == (int)CompressionCodec.Zstd)
+            return ErrorCode.UnsupportedCompressionType;
+        error = NextBatchSize(records[size..], out var second);
+        return error != ErrorCode.None ? error : second > 0 ? ErrorCode.InvalidRecord : ErrorCode.None;
+    }
+
+    /// <summary>
+    /// The size of the complete batch (or legacy entry) <paramref name="records"/> starts with, 0 when there is none
+    /// (fewer bytes than it needs), as Kafka's ByteBufferLogInputStream reads them: CORRUPT_MESSAGE for a length
+    /// shorter than any entry or a magic other than 0, 1 or 2.
+    /// </summary>
+    private static ErrorCode NextBatchSize(ReadOnlySpan<byte> records, out int size)
+    {
+        size = 0;
+        if (records.Length < RecordBatchLayout.LogOverhead) return ErrorCode.None;
+        var length = BinaryPrimitives.ReadInt32BigEndian(records[RecordBatchLayout.BatchLengthOffset..]);
+        if (length < LegacyMessageLayout.MinimumMessageSizeV0) return ErrorCode.CorruptMessage;
+        if (records.Length <= RecordBatchLayout.MagicOffset) return ErrorCode.None;
+        if (records[RecordBatchLayout.MagicOffset] > RecordBatchLayout.CurrentMagic) return ErrorCode.CorruptMessage;
+        if (records.Length - RecordBatchLayout.LogOverhead < length) return ErrorCode.None;
+        size = length + RecordBatchLayout.LogOverhead;
+        return ErrorCode.None;
+    }
+
+    /// <summary>
+    /// Returns the records a produce appends: as sent when they are record batches,
+    /// else (a message set, allowed before v3) converted to one batch in <paramref name="converted"/>, which the caller
+    /// disposes. Call after <see cref="ValidateProduce"/> accepted them.
+    /// </summary>
+    public static ErrorCode ForAppend(ReadOnlyMemory<byte> records, TopicConfig config, out PooledBufferWriter? converted)
     {
         converted = null;
         if (!LegacyMessageSetConverter.IsLegacy(records.Span)) return ErrorCode.None;
-        if (version >= FirstRecordBatchProduceVersion) return ErrorCode.InvalidRecord;
         var output = new PooledBufferWriter(records.Length + RecordBatchLayout.HeaderSize);
         try
         {

@@ -23,8 +23,9 @@ namespace Tributary.Broker.Handlers;
 /// </summary>
 /// <remarks>
 /// v0-2 may carry message sets of format 0 or 1 (plain or compressed wrappers): they are validated and stored
-/// converted to one record batch, as Kafka 3.x does (<see cref="MessageFormats.ForAppend"/>); v3+ carry record
-/// batches only. v1 adds throttle time, v2 the log append time, v5 the log start offset, v10 the new leader.
+/// converted to one record batch, as Kafka 3.x does (<see cref="MessageFormats.ForAppend"/>); v3+ carry exactly one
+/// record batch per partition, zstd only from v7 (<see cref="MessageFormats.ValidateProduce"/>). v1 adds throttle
+/// time, v2 the log append time, v5 the log start offset, v10 the new leader.
 /// </remarks>
 internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
 {
@@ -112,8 +113,14 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         ref List<ReplicationWait>? waits)
     {
         var result = new ProduceResponse.PartitionProduceResponse { Index = data.Index, BaseOffset = -1 };
-        if (acks is not (0 or 1 or -1)) return Fail(result, ErrorCode.InvalidRequiredAcks);
         var error = PartitionLookup.FindLed(context, topic, data.Index, -1, out var partition);
+        if (error == ErrorCode.UnknownTopicOrPartition) return Fail(result, error);
+        if (data.Records is not { } records) return Fail(result, ErrorCode.CorruptMessage);
+        // Kafka (KafkaApis) checks the records against the request version for every known partition, led here or
+        // not, before the replica manager looks at acks and leadership.
+        var invalid = MessageFormats.ValidateProduce(context.ApiVersion, records.Span);
+        if (invalid != ErrorCode.None) return Fail(result, invalid);
+        if (acks is not (0 or 1 or -1)) return Fail(result, ErrorCode.InvalidRequiredAcks);
         if (error == ErrorCode.NotLeaderOrFollower && context.ApiVersion >= CurrentLeaderVersion)
         {
             result.CurrentLeader = new() { LeaderId = partition!.Leadership.Leader, LeaderEpoch = partition.Leadership.LeaderEpoch };
@@ -125,8 +132,7 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
         var config = topic.Config;
         var leadership = partition!.Leadership;
         if (acks == -1 && leadership.Isr.Count < config.MinInsyncReplicas) return Fail(result, ErrorCode.NotEnoughReplicas);
-        if (data.Records is not { } records) return Fail(result, ErrorCode.CorruptMessage);
-        var format = MessageFormats.ForAppend(context.ApiVersion, records, config, out var converted);
+        var format = MessageFormats.ForAppend(records, config, out var converted);
         using var convertedRecords = converted;
         if (format != ErrorCode.None) return Fail(result, format);
 

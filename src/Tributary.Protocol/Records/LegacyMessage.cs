@@ -37,13 +37,19 @@ public readonly struct LegacyMessage
     public byte Attributes => Bytes.Span[AttributesOffset];
 
     /// <summary>The codec of a wrapper's value; <see cref="CompressionCodec.None"/> for a plain message.</summary>
-    /// <exception cref="UnsupportedCompressionException">The codec is not gzip, snappy or lz4 (zstd needs record batches).</exception>
+    /// <exception cref="InvalidRecordException">The codec is zstd, which needs record batches (Kafka's legacy record iterator refuses it so).</exception>
+    /// <exception cref="UnsupportedCompressionException">The codec is 5, 6 or 7, which Kafka does not define.</exception>
     public CompressionCodec Compression
     {
         get
         {
             var id = Attributes & CompressionMask;
-            return id <= (int)CompressionCodec.Lz4 ? (CompressionCodec)id : throw new UnsupportedCompressionException(id);
+            return id switch
+            {
+                <= (int)CompressionCodec.Lz4 => (CompressionCodec)id,
+                (int)CompressionCodec.Zstd => throw new InvalidRecordException($"Invalid wrapper compression type zstd in a message of magic {Magic}: zstd needs record batches (magic 2)."),
+                _ => throw new UnsupportedCompressionException(id),
+            };
         }
     }
 

@@ -36,8 +36,8 @@ public static class LegacyMessageSetConverter
     /// <exception cref="CorruptRecordException">An entry is malformed, truncated or fails its CRC.</exception>
     /// <exception cref="UnsupportedMessageFormatException">An entry is not of magic 0 or 1.</exception>
     /// <exception cref="RecordTooLargeException">An entry is larger than <see cref="LegacyConversionOptions.MaxMessageBytes"/>.</exception>
-    /// <exception cref="InvalidRecordException">A wrapper breaks a rule (see the class remarks), or a timestamp type is set by the producer.</exception>
-    /// <exception cref="UnsupportedCompressionException">A codec other than gzip, snappy or lz4.</exception>
+    /// <exception cref="InvalidRecordException">A wrapper breaks a rule (see the class remarks), is compressed with zstd, or a timestamp type is set by the producer.</exception>
+    /// <exception cref="UnsupportedCompressionException">A codec Kafka does not define (5, 6 or 7).</exception>
     /// <exception cref="InvalidCompressedDataException">A wrapper's value does not decompress.</exception>
     public static int ToRecordBatch(ReadOnlyMemory<byte> messageSet, PooledBufferWriter output, LegacyConversionOptions options)
     {

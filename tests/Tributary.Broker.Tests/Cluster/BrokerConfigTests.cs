@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Tributary.Broker.Cluster;
+using Tributary.Protocol.Messages;
 using ConfigSource = Confluent.Kafka.Admin.ConfigSource;
 
 namespace Tributary.Broker.Tests.Cluster;
@@ -58,6 +59,25 @@ public sealed class BrokerConfigTests : IAsyncLifetime
             described["message.max.bytes"].Synonyms.Select(s => (s.Name, s.Value, s.Source)));
         Assert.True(described["num.partitions"].IsReadOnly);
         Assert.False(described["log.retention.ms"].IsReadOnly);
+    }
+
+    [Fact]
+    public async Task A_resource_type_kafka_does_not_define_fails_the_whole_describe_with_invalid_request()
+    {
+        // Sarama 1.22 numbers the broker resource 5 (Kafka's is 4); Kafka's authorization step throws on the type, so
+        // every resource of the request gets INVALID_REQUEST with the error's standard message.
+        using var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", _cluster.Brokers[0].Port);
+        var request = new DescribeConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = "auto-created" }, new() { ResourceType = 5, ResourceName = "1" }] };
+
+        var response = await RawRequests.RoundTripAsync<DescribeConfigsResponse>(socket, request, 0);
+
+        Assert.Equal([(2, "auto-created"), (5, "1")], response.Results.Select(r => ((int)r.ResourceType, r.ResourceName)));
+        Assert.All(response.Results, r =>
+        {
+            Assert.Equal((short)Protocol.ErrorCode.InvalidRequest, r.ErrorCode);
+            Assert.StartsWith("This most likely occurs because of a request being malformed by the client library", r.ErrorMessage, StringComparison.Ordinal);
+            Assert.Empty(r.Configs);
+        });
     }
 
     [Fact]

@@ -19,7 +19,8 @@ public sealed class OldFormatCluster : IAsyncLifetime
 
 /// <summary>
 /// Produce v0-2 with message sets of format 0 and 1 and Fetch v0-3, over raw sockets: what goes in comes back in
-/// the format the version reads, offsets assigned by the broker, and the refusals Kafka 3.x answers.
+/// the format the version reads, offsets assigned by the broker, and the refusals Kafka 3.x answers, including the
+/// records each produce version may carry (exactly one batch from v3, zstd from v7).
 /// </summary>
 public class OldMessageFormatTests(OldFormatCluster fixture) : IClassFixture<OldFormatCluster>
 {
@@ -275,6 +276,48 @@ public class OldMessageFormatTests(OldFormatCluster fixture) : IClassFixture<Old
         Assert.Equal((short)ErrorCode.None, (await FetchAsync(zstdTopic, 10)).ErrorCode);
         Assert.Equal((short)ErrorCode.UnsupportedCompressionType, (await FetchAsync(producerTopic, 3)).ErrorCode);
         Assert.Equal((short)ErrorCode.None, (await FetchAsync(producerTopic, 4)).ErrorCode);
+    }
+
+    [Theory]
+    [InlineData(3, ErrorCode.UnsupportedCompressionType)]
+    [InlineData(6, ErrorCode.UnsupportedCompressionType)]
+    [InlineData(7, ErrorCode.None)]
+    public async Task A_zstd_batch_needs_produce_v7_as_kafka_refuses_it_in_older_versions(short version, ErrorCode expected)
+    {
+        // Sarama before 1.23 sends zstd in Produce v3, which Kafka 2.1+ refuses in ProduceRequest.validateRecords.
+        var topic = await TopicAsync(name: $"zstd-produce-v{version}");
+
+        var produced = await ProduceAsync(topic, version, TestRecord(CompressionCodec.Zstd));
+
+        Assert.Equal((short)expected, produced.ErrorCode);
+        Assert.Equal(expected == ErrorCode.None ? 1 : 0, (await FetchAsync(topic, 10)).HighWatermark);
+    }
+
+    [Fact]
+    public async Task A_produce_of_v3_or_later_carries_exactly_one_batch_per_partition_but_older_versions_are_not_checked()
+    {
+        var topic = await TopicAsync();
+        var two = TestBatches.Concat(TestRecord(CompressionCodec.None), TestRecord(CompressionCodec.Gzip));
+        var batch = TestRecord(CompressionCodec.None);
+
+        Assert.Equal((short)ErrorCode.InvalidRecord, (await ProduceAsync(topic, 3, two)).ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidRecord, (await ProduceAsync(topic, 9, [])).ErrorCode);
+        Assert.Equal((short)ErrorCode.InvalidRecord, (await ProduceAsync(topic, 9, batch[..^1])).ErrorCode);
+        Assert.Equal(0, (await FetchAsync(topic, 4)).HighWatermark);
+        Assert.Equal((short)ErrorCode.None, (await ProduceAsync(topic, 2, two)).ErrorCode);
+        Assert.Equal(2, (await FetchAsync(topic, 4)).HighWatermark);
+    }
+
+    [Fact]
+    public async Task A_zstd_wrapper_in_an_old_message_set_is_an_invalid_record()
+    {
+        var topic = await TopicAsync();
+        var set = MessageSet(1, CompressionCodec.Gzip, "a");
+        set[LegacyMessageLayout.AttributesOffset] = (byte)CompressionCodec.Zstd;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(set.AsSpan(LegacyMessageLayout.CrcOffset),
+            System.IO.Hashing.Crc32.HashToUInt32(set.AsSpan(LegacyMessageLayout.MagicOffset)));
+
+        Assert.Equal((short)ErrorCode.InvalidRecord, (await ProduceAsync(topic, 2, set)).ErrorCode);
     }
 
     private static byte[] TestRecord(CompressionCodec codec)

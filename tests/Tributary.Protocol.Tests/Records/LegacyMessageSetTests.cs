@@ -379,13 +379,14 @@ public class LegacyMessageSetTests
     }
 
     [Fact]
-    public void Zstd_is_not_a_codec_of_the_old_formats()
+    public void Zstd_is_not_a_codec_of_the_old_formats_and_is_an_invalid_record_as_kafka_answers()
     {
         var set = Hex(KafkaPythonV1);
         set[LegacyMessageLayout.AttributesOffset] = (byte)CompressionCodec.Zstd;
         Reseal(set);
 
-        Assert.Throws<UnsupportedCompressionException>(() => UpConvert(set[..set.Length]));
+        var error = Assert.Throws<InvalidRecordException>(() => UpConvert(set[..set.Length]));
+        Assert.Equal(ErrorCode.InvalidRecord, error.ErrorCode);
     }
 
     [Fact]
