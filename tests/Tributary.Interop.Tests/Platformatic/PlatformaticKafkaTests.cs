@@ -18,8 +18,8 @@ public sealed class PlatformaticCluster : IAsyncLifetime
 /// <summary>
 /// @platformatic/kafka 1.35 (node/platformatic-client.mjs), a modern pure-JavaScript client we did not write: unlike
 /// the other clients here it negotiates recent API versions on its own (flexible versions, Fetch v17 with topic ids,
-/// Produce v11, Metadata v12, ListOffsets v9, the group APIs at their newest classic versions), so each test also
-/// checks the versions it sent.
+/// Produce v11, Metadata v12, ListOffsets v9, the classic group APIs at their newest versions, ConsumerGroupHeartbeat v1
+/// of KIP-848), so each test also checks the versions it sent.
 /// </summary>
 public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClassFixture<PlatformaticCluster>
 {
@@ -147,6 +147,30 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
         AssertSentAt(result, ApiKey.ListGroups, 5);
         AssertSentAt(result, ApiKey.OffsetDelete, 0);
         AssertSentAt(result, ApiKey.LeaveGroup, 5);
+    }
+
+    [Fact]
+    public async Task A_group_of_the_consumer_protocol_is_assigned_by_the_broker_and_listed_with_its_type()
+    {
+        var topic = Unique("kip848");
+
+        var result = await RunAsync("consumer-protocol", topic);
+
+        Assert.Equal([0, 1, 2, 3], result.GetProperty("assignedAlone").EnumerateArray().Select(p => p.GetInt32()));
+        var shared = result.GetProperty("assignedShared").EnumerateArray().Select(m => m.EnumerateArray().Select(p => p.GetInt32()).ToList()).ToList();
+        Assert.All(shared, m => Assert.Equal(2, m.Count));
+        Assert.Equal([0, 1, 2, 3], shared.SelectMany(m => m).Order());
+        var expected = Enumerable.Range(0, 12).Select(i => $"before-{i}").Concat(Enumerable.Range(0, 8).Select(i => $"after-{i}")).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, Strings(result.GetProperty("values")).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["first", "second"], Strings(result.GetProperty("members")).Order(StringComparer.Ordinal));
+        var listed = result.GetProperty("listed");
+        Assert.Equal(("consumer", "STABLE", "consumer"), (listed.GetProperty("type").GetString(), listed.GetProperty("state").GetString(), listed.GetProperty("protocolType").GetString()));
+        // DescribeGroups v5 is for classic groups: Kafka 4 describes a consumer group there as dead, with no error.
+        Assert.Equal("DEAD", result.GetProperty("described").GetProperty("state").GetString());
+        Assert.Equal(0, result.GetProperty("described").GetProperty("members").GetInt32());
+        AssertSentAt(result, ApiKey.ConsumerGroupHeartbeat, 1);
+        AssertSentAt(result, ApiKey.ListGroups, 5);
+        AssertSentAt(result, ApiKey.DescribeGroups, 5);
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 // Drives @platformatic/kafka 1.x, a modern pure-JavaScript client we did not write, for the interop tests. Unlike
 // kafkajs and kafka-node it negotiates recent API versions on its own (flexible versions, Fetch v17 with topic ids,
-// Produce v11, Metadata v12, ListOffsets v9, JoinGroup v9, ...). Each subcommand prints one JSON object on stdout,
-// with `apiVersions`: every API key the client sent and the versions it sent it at. Exit code 0 means no error.
+// Produce v11, Metadata v12, ListOffsets v9, JoinGroup v9, ConsumerGroupHeartbeat v1, ...). Each subcommand prints
+// one JSON object on stdout, with `apiVersions`: every API key the client sent and the versions it sent it at.
+// Exit code 0 means no error.
 import { subscribe } from 'node:diagnostics_channel'
 import { Admin, Consumer, Producer, connectionsApiChannel, stringDeserializers, stringSerializers } from '@platformatic/kafka'
 import scriptArgs from './script-args.js'
@@ -181,6 +182,41 @@ async function group() {
   }
 }
 
+// The consumer group protocol of KIP-848 (ConsumerGroupHeartbeat; the broker assigns): a first member takes every
+// partition, a second joins and the broker moves half of them to it; the admin lists the group with its type and
+// describes it with DescribeGroups v5, which for a group of this protocol says "Dead" without an error, as Kafka 4.
+async function consumerProtocol() {
+  await createTopic()
+  const topic = args.topic, groupId = args.group
+  const producer = new Producer({ clientId: 'plat-848-producer', ...base, serializers: stringSerializers })
+  await producer.send({ acks: -1, messages: messages(topic, 'before', 12) })
+  const member = id => consumer(groupId, { clientId: `plat-848-${id}`, groupProtocol: 'consumer' })
+  const partitionsOf = c => (c.assignments ?? []).flatMap(a => a.partitions).sort()
+  const records = []
+  const first = member('first')
+  collect(await first.consume({ topics: [topic], mode: 'earliest', autocommit: 100 }), records, 'first')
+  await waitFor(() => records.length >= 12, '12 records by the first member')
+  const assignedAlone = partitionsOf(first)
+  const second = member('second')
+  collect(await second.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 }), records, 'second')
+  await waitFor(() => partitionsOf(first).length > 0 && partitionsOf(second).length > 0 && partitionsOf(first).length + partitionsOf(second).length === 4, 'the rebalance')
+  const assignedShared = [partitionsOf(first), partitionsOf(second)]
+  await producer.send({ acks: -1, messages: messages(topic, 'after', 8) })
+  await waitFor(() => records.length >= 20, '20 records')
+  const admin = new Admin({ clientId: 'plat-848-admin', ...base })
+  const listed = (await admin.listGroups({ types: ['consumer'] })).get(groupId)
+  const described = (await admin.describeGroups({ groups: [groupId] })).get(groupId)
+  await second.close(true)
+  await first.close(true)
+  await admin.close()
+  await producer.close()
+  return {
+    assignedAlone, assignedShared, values: records.map(r => r.value), members: [...new Set(records.map(r => r.member))],
+    listed: { type: listed?.groupType, state: listed?.state, protocolType: listed?.protocolType },
+    described: { state: described.state, members: described.members.size }
+  }
+}
+
 // Transactions: one committed, one aborted; a read_committed consumer sees only the committed records.
 async function transactions() {
   await createTopic()
@@ -205,7 +241,7 @@ async function transactions() {
   return { values: records.map(r => r.value) }
 }
 
-const commands = { admin, 'produce-consume': produceConsume, group, transactions }
+const commands = { admin, 'produce-consume': produceConsume, group, 'consumer-protocol': consumerProtocol, transactions }
 commands[args.command]()
   .then(result => { process.stdout.write(JSON.stringify({ ...result, apiVersions }) + '\n'); process.exit(0) },
     err => { console.error(err?.stack ?? err, JSON.stringify(err?.errors?.map(e => e.message) ?? '')); process.exit(1) })
