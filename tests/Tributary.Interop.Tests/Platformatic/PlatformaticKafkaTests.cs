@@ -31,14 +31,30 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
 
     private static string Unique(string purpose) => $"plat-{purpose}-{Guid.NewGuid():N}"[..24];
 
-    private static void AssertSentAt(JsonElement result, ApiKey api, short version)
+    // The client sent each API at the version given (among any others it used).
+    private static void AssertSentAt(JsonElement result, params (ApiKey Api, short Version)[] expected)
     {
-        var sent = result.GetProperty("apiVersions").TryGetProperty(((short)api).ToString(System.Globalization.CultureInfo.InvariantCulture), out var versions)
-            ? versions.EnumerateArray().Select(v => v.GetInt16()).ToList() : [];
-        Assert.True(sent.Contains(version), $"{api} was sent at [{string.Join(", ", sent)}], not v{version}");
+        var sent = result.GetProperty("apiVersions").EnumerateObject()
+            .ToDictionary(k => (ApiKey)short.Parse(k.Name, System.Globalization.CultureInfo.InvariantCulture), k => k.Value.EnumerateArray().Select(v => v.GetInt16()).ToList());
+        Assert.All(expected, e => Assert.True(sent.TryGetValue(e.Api, out var versions) && versions.Contains(e.Version),
+            $"{e.Api} was sent at [{string.Join(", ", sent.GetValueOrDefault(e.Api) ?? [])}], not v{e.Version}"));
     }
 
     private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(v => v.GetString()!).ToList();
+
+    private static IEnumerable<string> Values(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
+
+    // A group of two: the first member alone owned the four partitions, then each owned two; both read, and every
+    // record expected was read at least once (the client may read one twice around the rebalance, never lose one).
+    private static void AssertTwoMembersShareTheTopic(JsonElement result, IEnumerable<string> expected)
+    {
+        Assert.Equal([0, 1, 2, 3], result.GetProperty("assignedAlone").EnumerateArray().Select(p => p.GetInt32()));
+        var shared = result.GetProperty("assignedShared").EnumerateArray().Select(m => m.EnumerateArray().Select(p => p.GetInt32()).ToList()).ToList();
+        Assert.All(shared, m => Assert.Equal(2, m.Count));
+        Assert.Equal([0, 1, 2, 3], shared.SelectMany(m => m).Order());
+        Assert.Equal(expected.Order(StringComparer.Ordinal), Strings(result.GetProperty("values")).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["first", "second"], Strings(result.GetProperty("members")).Order(StringComparer.Ordinal));
+    }
 
     [Fact]
     public async Task Creates_grows_configures_trims_and_deletes_topics_and_describes_log_dirs_with_the_newest_admin_versions()
@@ -69,14 +85,9 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
         Assert.Equal(0, result.GetProperty("latestOfEmpty").GetInt64());
         Assert.True(result.GetProperty("listed").GetBoolean());
         Assert.False(result.GetProperty("deletedListed").GetBoolean());
-        AssertSentAt(result, ApiKey.CreateTopics, 7);
-        AssertSentAt(result, ApiKey.Metadata, 12);
-        AssertSentAt(result, ApiKey.CreatePartitions, 3);
-        AssertSentAt(result, ApiKey.DescribeConfigs, 4);
-        AssertSentAt(result, ApiKey.IncrementalAlterConfigs, 1);
-        AssertSentAt(result, ApiKey.DeleteTopics, 6);
-        AssertSentAt(result, ApiKey.ListOffsets, 9);
-        AssertSentAt(result, ApiKey.DescribeLogDirs, 4);
+        AssertSentAt(result, (ApiKey.CreateTopics, 7), (ApiKey.Metadata, 12), (ApiKey.CreatePartitions, 3),
+            (ApiKey.DescribeConfigs, 4), (ApiKey.IncrementalAlterConfigs, 1), (ApiKey.DeleteTopics, 6),
+            (ApiKey.ListOffsets, 9), (ApiKey.DescribeLogDirs, 4));
     }
 
     [Fact]
@@ -101,9 +112,7 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
         Assert.All(records.Where(r => !r.GetProperty("value").GetString()!.StartsWith("idempotent", StringComparison.Ordinal)),
             r => Assert.StartsWith(r.GetProperty("headers").GetProperty("compression").GetString()!, r.GetProperty("value").GetString()!, StringComparison.Ordinal));
         Assert.True(result.GetProperty("producerId").GetInt64() >= 0);
-        AssertSentAt(result, ApiKey.Produce, 11);
-        AssertSentAt(result, ApiKey.Fetch, 17);
-        AssertSentAt(result, ApiKey.InitProducerId, 5);
+        AssertSentAt(result, (ApiKey.Produce, 11), (ApiKey.Fetch, 17), (ApiKey.InitProducerId, 5));
     }
 
     [Fact]
@@ -113,18 +122,9 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
 
         var result = await RunAsync("group", topic);
 
-        Assert.Equal([0, 1, 2, 3], result.GetProperty("assignedAlone").EnumerateArray().Select(p => p.GetInt32()));
-        var shared = result.GetProperty("assignedShared").EnumerateArray().Select(m => m.EnumerateArray().Select(p => p.GetInt32()).ToList()).ToList();
-        Assert.All(shared, m => Assert.Equal(2, m.Count));
-        Assert.Equal([0, 1, 2, 3], shared.SelectMany(m => m).Order());
+        AssertTwoMembersShareTheTopic(result, Values("before", 12).Concat(Values("after", 8)).Concat(Values("late", 4)));
         Assert.True(result.GetProperty("rebalanced").GetBoolean());
-        // At least once: the client may read a record twice around the rebalance, but none is lost.
-        var expected = Enumerable.Range(0, 12).Select(i => $"before-{i}").Concat(Enumerable.Range(0, 8).Select(i => $"after-{i}"))
-            .Concat(Enumerable.Range(0, 4).Select(i => $"late-{i}")).Order(StringComparer.Ordinal);
-        Assert.Equal(expected, Strings(result.GetProperty("values")).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal(["first", "second"], Strings(result.GetProperty("members")).Order(StringComparer.Ordinal));
-        Assert.Equal(Enumerable.Range(0, 4).Select(i => $"late-{i}").Order(StringComparer.Ordinal),
-            Strings(result.GetProperty("latestValues")).Order(StringComparer.Ordinal));
+        Assert.Equal(Values("late", 4).Order(StringComparer.Ordinal), Strings(result.GetProperty("latestValues")).Order(StringComparer.Ordinal));
         Assert.Equal(24, result.GetProperty("endOffsets").EnumerateArray().Sum(o => o.GetInt64()));
         var committed = result.GetProperty("committed").EnumerateArray().ToDictionary(c => c.GetProperty("partition").GetInt32(), c => c.GetProperty("offset").GetInt64());
         Assert.Equal(1, committed[result.GetProperty("manualCommitPartition").GetInt32()]);
@@ -138,15 +138,9 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
         Assert.Equal(0, afterAdmin[1]);
         Assert.False(afterAdmin.ContainsKey(2));
         Assert.False(result.GetProperty("listedAfterDelete").GetBoolean());
-        AssertSentAt(result, ApiKey.JoinGroup, 9);
-        AssertSentAt(result, ApiKey.SyncGroup, 5);
-        AssertSentAt(result, ApiKey.Heartbeat, 4);
-        AssertSentAt(result, ApiKey.OffsetCommit, 9);
-        AssertSentAt(result, ApiKey.OffsetFetch, 9);
-        AssertSentAt(result, ApiKey.DescribeGroups, 5);
-        AssertSentAt(result, ApiKey.ListGroups, 5);
-        AssertSentAt(result, ApiKey.OffsetDelete, 0);
-        AssertSentAt(result, ApiKey.LeaveGroup, 5);
+        AssertSentAt(result, (ApiKey.JoinGroup, 9), (ApiKey.SyncGroup, 5), (ApiKey.Heartbeat, 4), (ApiKey.OffsetCommit, 9),
+            (ApiKey.OffsetFetch, 9), (ApiKey.DescribeGroups, 5), (ApiKey.ListGroups, 5), (ApiKey.OffsetDelete, 0),
+            (ApiKey.LeaveGroup, 5));
     }
 
     [Fact]
@@ -156,21 +150,13 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
 
         var result = await RunAsync("consumer-protocol", topic);
 
-        Assert.Equal([0, 1, 2, 3], result.GetProperty("assignedAlone").EnumerateArray().Select(p => p.GetInt32()));
-        var shared = result.GetProperty("assignedShared").EnumerateArray().Select(m => m.EnumerateArray().Select(p => p.GetInt32()).ToList()).ToList();
-        Assert.All(shared, m => Assert.Equal(2, m.Count));
-        Assert.Equal([0, 1, 2, 3], shared.SelectMany(m => m).Order());
-        var expected = Enumerable.Range(0, 12).Select(i => $"before-{i}").Concat(Enumerable.Range(0, 8).Select(i => $"after-{i}")).Order(StringComparer.Ordinal);
-        Assert.Equal(expected, Strings(result.GetProperty("values")).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal(["first", "second"], Strings(result.GetProperty("members")).Order(StringComparer.Ordinal));
+        AssertTwoMembersShareTheTopic(result, Values("before", 12).Concat(Values("after", 8)));
         var listed = result.GetProperty("listed");
         Assert.Equal(("consumer", "STABLE", "consumer"), (listed.GetProperty("type").GetString(), listed.GetProperty("state").GetString(), listed.GetProperty("protocolType").GetString()));
         // DescribeGroups v5 is for classic groups: Kafka 4 describes a consumer group there as dead, with no error.
         Assert.Equal("DEAD", result.GetProperty("described").GetProperty("state").GetString());
         Assert.Equal(0, result.GetProperty("described").GetProperty("members").GetInt32());
-        AssertSentAt(result, ApiKey.ConsumerGroupHeartbeat, 1);
-        AssertSentAt(result, ApiKey.ListGroups, 5);
-        AssertSentAt(result, ApiKey.DescribeGroups, 5);
+        AssertSentAt(result, (ApiKey.ConsumerGroupHeartbeat, 1), (ApiKey.ListGroups, 5), (ApiKey.DescribeGroups, 5));
     }
 
     [Fact]
@@ -182,8 +168,6 @@ public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClass
 
         Assert.Equal(Enumerable.Range(0, 5).Select(i => $"committed-{i}").Append("last-0").Order(StringComparer.Ordinal),
             Strings(result.GetProperty("values")).Order(StringComparer.Ordinal));
-        AssertSentAt(result, ApiKey.AddPartitionsToTxn, 3);
-        AssertSentAt(result, ApiKey.EndTxn, 4);
-        AssertSentAt(result, ApiKey.FindCoordinator, 6);
+        AssertSentAt(result, (ApiKey.AddPartitionsToTxn, 3), (ApiKey.EndTxn, 4), (ApiKey.FindCoordinator, 6));
     }
 }

@@ -33,6 +33,9 @@ function consumer(group, extra = {}) {
     sessionTimeout: 10000, heartbeatInterval: 500, rebalanceTimeout: 10000, maxWaitTime: 300, ...extra })
 }
 
+// The partitions a group member owns, in order.
+const partitionsOf = member => (member.assignments ?? []).flatMap(a => a.partitions).sort((a, b) => a - b)
+
 // Reads the stream's records into `records` as { partition, offset, key, value, headers }.
 function collect(stream, records, member) {
   stream.on('data', m => records.push({ member, partition: m.partition, offset: text(m.offset), key: m.key, value: m.value,
@@ -127,15 +130,14 @@ async function group() {
   const first = consumer(groupId)
   collect(await first.consume({ topics: [topic], mode: 'earliest', autocommit: 100 }), records, 'first')
   await waitFor(() => records.length >= 12, '12 records by the first member')
-  const assignedAlone = first.assignments.flatMap(a => a.partitions).sort()
+  const assignedAlone = partitionsOf(first)
 
   let rebalanced = false
   first.on('consumer:group:rebalance', () => { rebalanced = true })
   const second = consumer(groupId)
   collect(await second.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 }), records, 'second')
-  const partitionsOf = c => (c.assignments ?? []).flatMap(a => a.partitions)
   await waitFor(() => partitionsOf(first).length > 0 && partitionsOf(second).length > 0 && partitionsOf(first).length + partitionsOf(second).length === 4, 'the rebalance')
-  const assignedShared = [partitionsOf(first).sort(), partitionsOf(second).sort()]
+  const assignedShared = [partitionsOf(first), partitionsOf(second)]
 
   await producer.send({ acks: -1, messages: messages(topic, 'after', 8) })
   await waitFor(() => records.length >= 20, '20 records')
@@ -191,7 +193,6 @@ async function consumerProtocol() {
   const producer = new Producer({ clientId: 'plat-848-producer', ...base, serializers: stringSerializers })
   await producer.send({ acks: -1, messages: messages(topic, 'before', 12) })
   const member = id => consumer(groupId, { clientId: `plat-848-${id}`, groupProtocol: 'consumer' })
-  const partitionsOf = c => (c.assignments ?? []).flatMap(a => a.partitions).sort()
   const records = []
   const first = member('first')
   collect(await first.consume({ topics: [topic], mode: 'earliest', autocommit: 100 }), records, 'first')
