@@ -36,6 +36,11 @@ function consumer(group, extra = {}) {
 // The partitions a group member owns, in order.
 const partitionsOf = member => (member.assignments ?? []).flatMap(a => a.partitions).sort((a, b) => a - b)
 
+// After a rebalance: the client delivers what a fetch sent before it returns even for partitions the member no longer
+// owns (messages-stream.js checks no assignment when the response comes), so a long poll (maxWaitTime 300 ms) still in
+// flight would take the next records from the new owner. Waiting it out lets each member read its own partitions.
+const settle = () => delay(1000)
+
 // Reads the stream's records into `records` as { partition, offset, key, value, headers }.
 function collect(stream, records, member) {
   stream.on('data', m => records.push({ member, partition: m.partition, offset: text(m.offset), key: m.key, value: m.value,
@@ -138,7 +143,7 @@ async function group() {
   collect(await second.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 }), records, 'second')
   await waitFor(() => partitionsOf(first).length > 0 && partitionsOf(second).length > 0 && partitionsOf(first).length + partitionsOf(second).length === 4, 'the rebalance')
   const assignedShared = [partitionsOf(first), partitionsOf(second)]
-
+  await settle()
   await producer.send({ acks: -1, messages: messages(topic, 'after', 8) })
   await waitFor(() => records.length >= 20, '20 records')
   await delay(300) // one more auto commit round after the last record
@@ -202,6 +207,7 @@ async function consumerProtocol() {
   collect(await second.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 }), records, 'second')
   await waitFor(() => partitionsOf(first).length > 0 && partitionsOf(second).length > 0 && partitionsOf(first).length + partitionsOf(second).length === 4, 'the rebalance')
   const assignedShared = [partitionsOf(first), partitionsOf(second)]
+  await settle()
   await producer.send({ acks: -1, messages: messages(topic, 'after', 8) })
   await waitFor(() => records.length >= 20, '20 records')
   const admin = new Admin({ clientId: 'plat-848-admin', ...base })
