@@ -93,8 +93,12 @@ internal sealed partial class ConsumerGroup : Group
     {
     }
 
-    /// <summary>DescribeGroups is for classic groups: a consumer group is "not found" there, as in Kafka 4.</summary>
-    public override GroupDescription Describe() => new(GroupId, ErrorCode.GroupIdNotFound, "Dead", "", "", []);
+    /// <summary>
+    /// DescribeGroups is for classic groups: Kafka 4 (GroupMetadataManager.describeGroups) describes a group of another
+    /// type as an unknown one, "Dead" with no members, and with no error before DescribeGroups v6 (the versions served
+    /// here); only v6 adds GROUP_ID_NOT_FOUND. Clients that get an error here fail (@platformatic/kafka's describeGroups).
+    /// </summary>
+    public override GroupDescription Describe() => new(GroupId, ErrorCode.None, "Dead", "", "", []);
 
     /// <inheritdoc />
     public override GroupListing Listing() => new(GroupId, ConsumerProtocolSubscription.ProtocolType, State, ConsumerGroupType);

@@ -35,6 +35,7 @@ internal static class BrokerHandlers
         new IncrementalAlterConfigsHandler(),
         new DescribeClusterHandler(),
         new DescribeTopicPartitionsHandler(),
+        new DescribeLogDirsHandler(),
 
         // Replica placement and leadership.
         new AlterPartitionReassignmentsHandler(),

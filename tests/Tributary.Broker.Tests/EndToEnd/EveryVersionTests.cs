@@ -55,6 +55,7 @@ public class EveryVersionTests : IAsyncLifetime
         ApiKey.CreatePartitions => new CreatePartitionsRequest { ValidateOnly = true, Topics = [new() { Name = "t", Count = 3, Assignments = null }] },
         ApiKey.IncrementalAlterConfigs => new IncrementalAlterConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = "t", Configs = [new() { Name = "cleanup.policy", ConfigOperation = 2, Value = "compact" }] }] },
         ApiKey.DescribeCluster => new DescribeClusterRequest(),
+        ApiKey.DescribeLogDirs => new DescribeLogDirsRequest { Topics = v % 2 == 0 ? null : [new() { Topic = "t", Partitions = [0, 1] }] },
         ApiKey.ApiVersions => RawRequests.ApiVersions(),
         _ => throw new ArgumentOutOfRangeException(nameof(api)),
     };
@@ -64,6 +65,7 @@ public class EveryVersionTests : IAsyncLifetime
         ApiKey.Produce, ApiKey.Fetch, ApiKey.ListOffsets, ApiKey.Metadata, ApiKey.FindCoordinator, ApiKey.CreateTopics,
         ApiKey.DeleteTopics, ApiKey.DeleteRecords, ApiKey.InitProducerId, ApiKey.OffsetForLeaderEpoch, ApiKey.DescribeConfigs,
         ApiKey.AlterConfigs, ApiKey.CreatePartitions, ApiKey.IncrementalAlterConfigs, ApiKey.DescribeCluster, ApiKey.ApiVersions,
+        ApiKey.DescribeLogDirs,
     ];
 
     [Theory]

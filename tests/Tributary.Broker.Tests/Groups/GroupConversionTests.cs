@@ -128,14 +128,15 @@ public sealed class GroupConversionTests : IDisposable
     }
 
     [Fact]
-    public void Describe_groups_does_not_describe_consumer_groups_and_list_groups_gives_their_type_and_state()
+    public void Describe_groups_describes_a_consumer_group_as_dead_without_an_error_and_list_groups_gives_its_type_and_state()
     {
         _kit.Join("a");
 
         var described = _kit.Describe();
         var listed = _kit.Coordinator.ListGroups(types: ["Consumer"]).Single();
 
-        Assert.Equal((ErrorCode.GroupIdNotFound, "Dead"), (described.Error, described.State));
+        Assert.Equal((ErrorCode.None, "Dead", ""), (described.Error, described.State, described.ProtocolType));
+        Assert.Empty(described.Members);
         Assert.Equal(("consumer", "Stable", "consumer"), (listed.GroupType, listed.State, listed.ProtocolType));
         Assert.Empty(_kit.Coordinator.ListGroups(types: ["classic"]));
     }

@@ -147,6 +147,12 @@ public sealed class UnauthorizedPrincipalTests : IDisposable
             var response = await b.SendAsync<DescribeUserScramCredentialsResponse>(Mallory, new DescribeUserScramCredentialsRequest { Users = [new() { Name = "alice" }] }, 0);
             return [response.ErrorCode, .. response.Results.Select(r => r.ErrorCode)];
         }),
+        ["DescribeLogDirs v4"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
+        {
+            var response = await b.SendAsync<DescribeLogDirsResponse>(Mallory, new DescribeLogDirsRequest { Topics = null }, 4);
+            Assert.Empty(response.Results);
+            return [response.ErrorCode];
+        }),
         ["DescribeTopicPartitions v0 of a named topic"] = (ErrorCode.TopicAuthorizationFailed, async b =>
             (await b.SendAsync<DescribeTopicPartitionsResponse>(Mallory, new DescribeTopicPartitionsRequest { Topics = [new() { Name = Topic }, new() { Name = "nowhere" }] }, 0))
                 .Topics.Select(t => t.ErrorCode)),
