@@ -81,14 +81,8 @@ internal static class ClientProcess
         return new Measurement(result, allocated, retained, cpu, pause, compiled, fullCollections, faults);
     }
 
-    /// <summary>This process's minor page faults so far: the tenth field of /proc/self/stat, after the parenthesized name (Linux; 0 elsewhere).</summary>
-    private static long MinorPageFaults()
-    {
-        if (!File.Exists("/proc/self/stat")) return 0;
-        var stat = File.ReadAllText("/proc/self/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[7], System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>This process's minor page faults so far, from /proc/self/stat (Linux; 0 elsewhere).</summary>
+    private static long MinorPageFaults() => File.Exists("/proc/self/stat") ? ProcStat.Read("/proc/self/stat").MinorFaults : 0;
 
     /// <summary>The child side: runs the workload given as JSON and prints its result line.</summary>
     public static int RunChild(string workloadJson)

@@ -24,11 +24,8 @@ internal sealed class ThreadCpu
         {
             try
             {
-                // pid (name) state ...: the name may hold spaces, so fields are counted after its closing parenthesis.
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var close = stat.LastIndexOf(')');
-                var fields = stat[(close + 2)..].Split(' ');
-                snapshot._threads[int.Parse(Path.GetFileName(directory))] = (Kind(stat[(stat.IndexOf('(') + 1)..close]), long.Parse(fields[11]) + long.Parse(fields[12]));
+                var stat = ProcStat.Read(Path.Combine(directory, "stat"));
+                snapshot._threads[int.Parse(Path.GetFileName(directory))] = (Kind(stat.Name), stat.CpuTicks);
             }
             catch (IOException)
             {
