@@ -524,8 +524,8 @@ internal sealed class ClusterController : IAsyncDisposable
         return done;
     }
 
-    /// <summary>The absolute log directory of broker <paramref name="brokerId"/>, or null when the logs live in memory.</summary>
-    public string? LogDirectory(int brokerId) => _storage is null ? null : Path.GetFullPath(_storage.BrokerDirectory(brokerId));
+    /// <summary>The absolute log directory of broker <paramref name="brokerId"/> (the storage's root is absolute), or null when the logs live in memory.</summary>
+    public string? LogDirectory(int brokerId) => _storage?.BrokerDirectory(brokerId);
 
     /// <summary>The partitions with a reassignment in progress.</summary>
     public IEnumerable<PartitionState> ReassigningPartitions() => AllPartitions().Where(p => p.Leadership.IsReassigning);
