@@ -139,4 +139,27 @@ public sealed class TopicNameTests(KafkaFixture kafka, ITestOutputHelper output)
         Assert.All(records, record => Assert.Null(record.Message.Headers));
         Assert.All(records, record => Assert.Equal(TimestampType.NotAvailable, record.Message.Timestamp.Type));
     }
+
+    [Fact]
+    public async Task A_source_of_two_topics_refuses_a_result_fields_setting_that_leaves_out_the_topic()
+    {
+        var settings = ConsumerSettings(NewGroup()).WithProperty(ResultFields, "headers, timestamp");
+
+        var failure = await Assert.ThrowsAsync<KafkaConsumerFailedException>(() =>
+            KafkaConsumer.PlainSource(settings, Subscriptions.Assignment(new TopicPartition("orders", 0), new TopicPartition("payments", 0)))
+                .RunWith(Sink.Ignore<ConsumeResult<string, string>>(), Materializer)
+                .WaitAsync(Patience));
+
+        Assert.Contains(ResultFields, failure.Message);
+        Assert.Contains("leaves out the topic", failure.Message);
+    }
+
+    [Fact]
+    public async Task A_shared_consumer_refuses_a_result_fields_setting_that_leaves_out_the_topic_and_accepts_one_naming_it()
+    {
+        var settings = ConsumerSettings(NewGroup());
+
+        Assert.Throws<ArgumentException>(() => SharedKafkaConsumer<string, string>.Create(settings.WithProperty(ResultFields, "none")));
+        await SharedKafkaConsumer<string, string>.Create(settings.WithProperty(ResultFields, "timestamp,topic")).DisposeAsync();
+    }
 }

@@ -29,6 +29,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     private readonly ConcurrentQueue<Command> _commands = new();
     private readonly ConcurrentQueue<CommitRequest> _commits = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The one topic every record is of, when known; it fills each record's topic (see TopicNames).
+    private readonly string? _onlyTopic;
 
     // Poll-thread state.
     private readonly Dictionary<TopicPartition, RouteEntry> _routes = new();
@@ -45,8 +47,6 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     private readonly List<IPartitionEventHandler> _partitionHandlers = new();
     private readonly CancellationTokenSource _stopChecking = new();
     private IAutoSubscription? _subscription;
-    // The one topic every record is of, when known; it fills each record's topic (see TopicNames).
-    private readonly string? _onlyTopic;
     private PartitionOwner<TKey, TValue>? _groupOwner;
 
     private volatile bool _closeRequested;
@@ -71,6 +71,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
         if (settings.PartitionHandler is { } handler)
             _partitionHandlers.Add(handler);
         _onlyTopic = settings.ConsumerFactory is null ? onlyTopic : null;
+        if (settings.ConsumerFactory is null)
+            TopicNames.RequireTopicsOf(settings, _onlyTopic);
         _consumer = settings.ConsumerFactory?.Invoke(settings) ?? TopicNames.Settings(settings, _onlyTopic).Builder()
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnReleased(partitions, lost: false))

@@ -13,7 +13,8 @@ namespace Tributary.Streams.Internal;
 /// <item>the subscription names exactly one topic, and not as a pattern (librdkafka reads a name starting with
 /// <c>^</c> as a regular expression), or the assignment's partitions are all of one topic;</item>
 /// <item>the user has not set <c>dotnet.consumer.consume.result.fields</c> (the setting is theirs; if it leaves the topic out, the
-/// topic is still filled in, or the records could not be routed);</item>
+/// topic is still filled in, or routing the records would fail on their null topic; a consumer of no single known topic refuses such a
+/// setting, see <see cref="RequireTopicsOf{TKey,TValue}"/>);</item>
 /// <item>both deserializers are Confluent.Kafka's built-in ones, which ignore the topic Confluent.Kafka passes them (a
 /// user's deserializer, such as a schema registry's, may name its subject after it, so it gets the topic as before).</item>
 /// </list>
@@ -47,6 +48,22 @@ internal static class TopicNames
             && IgnoresTopic(settings.KeyDeserializer) && IgnoresTopic(settings.ValueDeserializer)
             ? settings.WithProperty(ConfigPropertyNames.Consumer.ConsumeResultFields, AllButTopic)
             : settings;
+
+    /// <summary>
+    /// Fails, with the reason, a consumer the source builds whose records would come without a topic it cannot fill in:
+    /// a user's <c>dotnet.consumer.consume.result.fields</c> leaving the topic out, on a consumer of no single known topic
+    /// (several topics, a pattern, a shared consumer). Its records could not be routed to their partitions' sources.
+    /// </summary>
+    public static void RequireTopicsOf<TKey, TValue>(ConsumerSettings<TKey, TValue> settings, string? onlyTopic)
+    {
+        if (onlyTopic is not null || !settings.Properties.TryGetValue(ConfigPropertyNames.Consumer.ConsumeResultFields, out var fields))
+            return;
+        // Confluent.Kafka's reading: spaces ignored, "all", "none", or a list of headers, timestamp and topic.
+        var named = fields.Replace(" ", "");
+        if (named != "all" && !named.Split(',').Contains("topic"))
+            throw new ArgumentException($"'{ConfigPropertyNames.Consumer.ConsumeResultFields}' is '{fields}', which leaves out the topic: a source of " +
+                "several topics, of a pattern or on a shared consumer routes records by their topic, so the value must be 'all' or name 'topic'.");
+    }
 
     /// <summary>Sets the topic of a failed record of one partition that came without one.</summary>
     public static void Fill(ConsumeResult<byte[], byte[]>? failed, string topic)
