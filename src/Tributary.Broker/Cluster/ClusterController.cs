@@ -235,12 +235,6 @@ internal sealed class ClusterController : IAsyncDisposable
             {
                 foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.Close(deleteFiles: true);
             }
-            else if (ExperimentChunkPool.Enabled)
-            {
-                // EXPERIMENT (unsafe, not kept): the deleted topic's chunks go back to a pool for new logs to reuse.
-                foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.ReleaseChunksToExperimentPool();
-                Console.Error.WriteLine($"  deleted {name}: {ExperimentChunkPool.Report()}");
-            }
             MetadataChanged();
             _logger.LogInformation("Deleted topic {Topic}", name);
             return ControllerResult.Ok(topic);

@@ -16,23 +16,7 @@ internal sealed class LogChunk : BatchStorage
     /// <summary>How many bytes from the start are faulted in (<see cref="ChunkMemory.Populate"/>).</summary>
     private int _populated;
 
-    private int _released; // EXPERIMENT: 1 once the buffer went back to ExperimentChunkPool
-
-    private LogChunk(int capacity)
-    {
-        if (ExperimentChunkPool.TryTake(capacity) is { } reused)
-        {
-            _buffer = reused;
-            _populated = reused.Length; // written before: already faulted in
-        }
-        else _buffer = ChunkMemory.Allocate(capacity);
-    }
-
-    /// <summary>EXPERIMENT (unsafe): gives the buffer to the pool, once even if several replicas share the chunk.</summary>
-    public void ReleaseToExperimentPool()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0) ExperimentChunkPool.Return(_buffer);
-    }
+    private LogChunk(int capacity) => _buffer = ChunkMemory.Allocate(capacity);
 
     /// <summary>Bytes written so far.</summary>
     public int Used { get; private set; }
@@ -41,11 +25,7 @@ internal sealed class LogChunk : BatchStorage
     public static LogChunk Create(LogChunk? previous, int batchSize)
     {
         var size = previous is null ? MinChunkSize : Math.Min(previous._buffer.Length * 2, MaxChunkSize);
-        var capacity = Math.Max(size, batchSize);
-        // EXPERIMENT: sizes rounded up to a power of two so that pooled arrays match (a batch larger than the next size
-        // otherwise gives every later chunk of the partition an odd size).
-        if (ExperimentChunkPool.Enabled) capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity);
-        return new LogChunk(capacity);
+        return new LogChunk(Math.Max(size, batchSize));
     }
 
     /// <summary>Bytes the chunk can hold.</summary>

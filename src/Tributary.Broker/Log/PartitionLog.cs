@@ -801,26 +801,6 @@ internal sealed partial class PartitionLog
         foreach (var waiter in lost) waiter.TrySetResult(false);
     }
 
-    /// <summary>
-    /// EXPERIMENT (unsafe, not kept): hands the chunks of this in-memory log to <see cref="ExperimentChunkPool"/> and
-    /// empties the log. Unsafe: a fetch response or a follower may still hold a slice of them.
-    /// </summary>
-    public void ReleaseChunksToExperimentPool()
-    {
-        lock (_lock)
-        {
-            if (_files is not null) return;
-            foreach (var batch in _batches)
-                if (batch.Chunk is LogChunk chunk) chunk.ReleaseToExperimentPool();
-            _chunk?.ReleaseToExperimentPool();
-            _chunk = null;
-            _batches.Clear();
-            _segments.Clear();
-            _first = 0;
-            _sizeInBytes = 0;
-        }
-    }
-
     /// <summary>The segment summaries as the live batches and their roll flags give them (the first live batch always starts one).</summary>
     private void RebuildSegments()
     {
