@@ -44,6 +44,13 @@ internal sealed record ClusterBenchmarkOptions
     /// </summary>
     public bool DeleteTopics { get; init; } = true;
 
+    /// <summary>
+    /// How much of each partition's log the embedded targets keep: the whole log (the default), or at most the mock's
+    /// 5 MiB (<see cref="MockRetention"/>), so that both sides write into memory they freed before. The mock's targets
+    /// always keep their own limit.
+    /// </summary>
+    public LogRetention Retention { get; init; } = LogRetention.Whole;
+
     /// <summary>Whether to print the types the broker allocated most in each scenario (sampled; adds a little allocation itself).</summary>
     public bool AllocationProfile { get; init; }
 
@@ -68,10 +75,19 @@ internal sealed record ClusterBenchmarkOptions
                 "--startup-runs" => options with { StartupRuns = int.Parse(value) },
                 "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
                 "--delete-topics" => options with { DeleteTopics = bool.Parse(value) },
+                "--retention" => options with { Retention = ParseRetention(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
-                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile, --delete-topics."),
+                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile, --delete-topics, " +
+                    "--retention."),
             };
         }
         return options;
     }
+
+    private static LogRetention ParseRetention(string value) => value switch
+    {
+        "whole" => LogRetention.Whole,
+        "mock" => LogRetention.Mock,
+        _ => throw new ArgumentException($"Unknown retention {value}: use whole (each partition keeps its whole log) or mock (at most the mock's 5 MiB)."),
+    };
 }
