@@ -38,6 +38,12 @@ internal sealed record ClusterBenchmarkOptions
     public int StartupRuns { get; init; } = 11;
 
     /// <summary>
+    /// The <c>tributary</c> command the startup scenario also starts in its own process (its tributary.dll): by default the
+    /// repository's Release build, src/Tributary.Cli/bin/Release/net10.0/tributary.dll, when it is there.
+    /// </summary>
+    public string? Tributary { get; init; }
+
+    /// <summary>
     /// Whether each scenario deletes its topic once measured (the warm-up's too), as a test suite cleans up after a test:
     /// the embedded broker's next log then reuses that memory instead of faulting in fresh pages (see docs/benchmarks.md,
     /// "Broker CPU per message against the mock"). The mock's topics are deleted too.
@@ -76,9 +82,10 @@ internal sealed record ClusterBenchmarkOptions
                 "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
                 "--delete-topics" => options with { DeleteTopics = bool.Parse(value) },
                 "--retention" => options with { Retention = ParseRetention(value) },
+                "--tributary" => options with { Tributary = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
                     "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile, --delete-topics, " +
-                    "--retention."),
+                    "--retention, --tributary."),
             };
         }
         return options;

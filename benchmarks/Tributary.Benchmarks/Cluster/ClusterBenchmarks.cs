@@ -33,15 +33,35 @@ internal static class ClusterBenchmarks
 
         using var sampler = options.AllocationProfile ? new AllocationSampler() : null;
         var startup = options.Scenarios.Contains("startup") ? await StartupBenchmark.RunAsync(options.StartupRuns, cancel.Token) : [];
+        var cliStartup = options.Scenarios.Contains("startup") && TributaryCommand(options) is { } tributary
+            ? await StartupBenchmark.RunCliAsync(tributary, options.StartupRuns, cancel.Token)
+            : null;
         var results = new List<ScenarioResult>();
-        foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, sampler, cancel.Token));
+        // Startup alone starts no target: each would be warmed up for nothing.
+        if (options.Scenarios.Any(s => s is "produce" or "consume"))
+            foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, sampler, cancel.Token));
 
         Console.WriteLine();
         Console.WriteLine(LoadAverage());
         if (results.Count > 0) Console.WriteLine(ResultTable.Throughput(results));
         if (results.Any(r => r.SecurityProtocol != "PLAINTEXT")) Console.WriteLine(ResultTable.SecurityCost(results));
         if (startup.Count > 0) Console.WriteLine(ResultTable.Startup(startup));
+        if (cliStartup is not null) Console.WriteLine(ResultTable.CliStartup(cliStartup));
         return 0;
+    }
+
+    /// <summary>The tributary.dll the startup scenario starts in its own process: the one given, or the repository's Release build if built.</summary>
+    private static string? TributaryCommand(ClusterBenchmarkOptions options)
+    {
+        if (options.Tributary is { } given)
+            return File.Exists(given) ? given : throw new ArgumentException($"--tributary {given}: no such file.");
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var built = Path.Combine(directory.FullName, "src", "Tributary.Cli", "bin", "Release", "net10.0", "tributary.dll");
+            if (File.Exists(built)) return built;
+        }
+        Console.WriteLine("No Release build of the tributary command (dotnet build src/Tributary.Cli -c Release): its startup is not measured.");
+        return null;
     }
 
     private static async Task<IReadOnlyList<ScenarioResult>> RunTargetAsync(string name, ClusterBenchmarkOptions options, AllocationSampler? sampler,
