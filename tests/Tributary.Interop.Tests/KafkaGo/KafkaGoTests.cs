@@ -7,21 +7,10 @@ using Tributary.Broker;
 
 namespace Tributary.Interop.Tests.KafkaGo;
 
-/// <summary>One 3-broker cluster for the kafka-go tests; the Go client is built while the cluster starts.</summary>
-public sealed class KafkaGoCluster : IAsyncLifetime
+/// <summary>The cluster of the kafka-go tests.</summary>
+public sealed class KafkaGoCluster() : GoClientCluster(Client)
 {
     internal static readonly GoProgram Client = new("kafkago-client");
-
-    public EmbeddedKafkaCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        var build = Client.BuildOnceAsync();
-        Cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 3, AutoCreateTopics = false });
-        await build;
-    }
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
 
 /// <summary>

@@ -4,21 +4,10 @@ using Tributary.Broker;
 
 namespace Tributary.Interop.Tests.Optiopay;
 
-/// <summary>One 3-broker cluster for the optiopay/kafka tests; the Go client is built while the cluster starts.</summary>
-public sealed class OptiopayCluster : IAsyncLifetime
+/// <summary>The cluster of the optiopay/kafka tests.</summary>
+public sealed class OptiopayCluster() : GoClientCluster(Client)
 {
     internal static readonly GoProgram Client = new("optiopay-client");
-
-    public EmbeddedKafkaCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        var build = Client.BuildOnceAsync();
-        Cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 3, AutoCreateTopics = false });
-        await build;
-    }
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
 
 /// <summary>
