@@ -21,9 +21,6 @@ internal sealed record ConfigView(IEnumerable<string> SetNames, Func<string, str
 /// </summary>
 internal static class ConfigAlteration
 {
-    /// <summary>The resource types Kafka's ConfigResource.Type defines (TOPIC, BROKER, BROKER_LOGGER, CLIENT_METRICS, GROUP).</summary>
-    private static readonly sbyte[] KafkaResourceTypes = [2, 4, 8, 16, 32];
-
     /// <summary>One resource of an alter request as Kafka's preprocessing sees it.</summary>
     /// <param name="ResourceType">The resource type, as on the wire.</param>
     /// <param name="ResourceName">The resource name.</param>
@@ -53,11 +50,14 @@ internal static class ConfigAlteration
                 refused[index] = (ErrorCode.InvalidRequest, "Error due to duplicate config keys");
             else if (nullValued.Count > 0)
                 refused[index] = (ErrorCode.InvalidRequest, "Null value not supported for : " + string.Join(", ", nullValued));
-            else if (!KafkaResourceTypes.Contains(resource.ResourceType) || (!brokerLoggerAllowed && (ConfigResourceType)resource.ResourceType == ConfigResourceType.BrokerLogger))
+            else if (!Enum.IsDefined((ConfigResourceType)resource.ResourceType) || (!brokerLoggerAllowed && (ConfigResourceType)resource.ResourceType == ConfigResourceType.BrokerLogger))
                 refused[index] = (ErrorCode.InvalidRequest, $"Unknown resource type {resource.ResourceType}");
         }
         return refused;
     }
+
+    /// <summary>The refusal of a resource type Kafka defines but the embedded cluster keeps no configs of (CLIENT_METRICS, GROUP).</summary>
+    public static string NotKept(sbyte resourceType) => $"The embedded cluster does not keep configs of resource type {resourceType}.";
 
     /// <summary>
     /// Applies <paramref name="changes"/> (new values by name, null for back to the default) to the resource, or only
@@ -97,7 +97,7 @@ internal static class ConfigAlteration
             case ConfigResourceType.BrokerLogger:
                 return (ErrorCode.InvalidRequest, "The embedded cluster's loggers cannot be changed through Kafka's APIs.");
             default:
-                return (ErrorCode.InvalidRequest, $"The embedded cluster does not keep configs of resource type {resourceType}.");
+                return (ErrorCode.InvalidRequest, NotKept(resourceType));
         }
     }
 }

@@ -3,12 +3,21 @@ using Tributary.Protocol;
 
 namespace Tributary.Broker.Handlers;
 
-/// <summary>The resource types of the config APIs, numbered as on the wire.</summary>
+/// <summary>
+/// The resource types of the config APIs, numbered as on the wire: every type Kafka's ConfigResource.Type defines
+/// (UNKNOWN, 0, aside). The embedded cluster keeps configs of topics and brokers only.
+/// </summary>
 internal enum ConfigResourceType : sbyte
 {
     Topic = 2,
     Broker = 4,
     BrokerLogger = 8,
+
+    /// <summary>CLIENT_METRICS (KIP-714): subscriptions of client metrics, which the embedded cluster does not collect.</summary>
+    ClientMetrics = 16,
+
+    /// <summary>GROUP (KIP-848): per-group configs, which the embedded cluster does not keep.</summary>
+    Group = 32,
 }
 
 /// <summary>Who may read or change configs, as Kafka decides it: a topic's by an ACL on the topic, brokers' by one on the cluster.</summary>

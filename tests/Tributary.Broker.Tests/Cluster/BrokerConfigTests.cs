@@ -81,6 +81,30 @@ public sealed class BrokerConfigTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Group_and_client_metrics_resources_kafka_defines_are_refused_alone_in_a_describe_and_an_alter()
+    {
+        // GROUP (32) and CLIENT_METRICS (16) are Kafka's types, so the request goes on; the embedded cluster keeps no
+        // configs of them, which that resource alone is told.
+        const string topic = "described-beside-a-group";
+        await _cluster.CreateTopicAsync(topic, 1);
+        using var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", _cluster.Brokers[0].Port);
+
+        var described = await RawRequests.RoundTripAsync<DescribeConfigsResponse>(socket,
+            new DescribeConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = topic, ConfigurationKeys = null }, new() { ResourceType = 32, ResourceName = "a-group", ConfigurationKeys = null }] }, 4);
+        var altered = await RawRequests.RoundTripAsync<IncrementalAlterConfigsResponse>(socket, new IncrementalAlterConfigsRequest
+        {
+            Resources = [new() { ResourceType = 16, ResourceName = "metrics", Configs = [new() { Name = "interval.ms", ConfigOperation = 0, Value = "1000" }] }],
+        }, 1);
+
+        Assert.Equal((short)Protocol.ErrorCode.None, described.Results[0].ErrorCode);
+        Assert.Contains(described.Results[0].Configs, c => c.Name == "retention.ms");
+        Assert.Equal(((short)Protocol.ErrorCode.InvalidRequest, "The embedded cluster does not keep configs of resource type 32."),
+            (described.Results[1].ErrorCode, described.Results[1].ErrorMessage));
+        Assert.Equal(((short)Protocol.ErrorCode.InvalidRequest, "The embedded cluster does not keep configs of resource type 16."),
+            (altered.Responses.Single().ErrorCode, altered.Responses.Single().ErrorMessage));
+    }
+
+    [Fact]
     public async Task AlterConfigs_refuses_a_resource_type_kafka_does_not_define_broker_logger_and_a_null_value_each_alone_and_alters_the_rest()
     {
         // A KRaft broker's preprocessing (ConfigAdminManager.preprocess) answers each such resource INVALID_REQUEST

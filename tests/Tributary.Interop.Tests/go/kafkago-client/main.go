@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -20,8 +21,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"flag"
 
 	kafka "github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/gzip"
@@ -328,6 +327,7 @@ type member struct {
 	assignments [][]int
 	values      map[string]bool
 	reads       int
+	commits     int
 	err         error
 }
 
@@ -376,7 +376,11 @@ func (m *member) consume(ctx context.Context) {
 		m.mu.Unlock()
 		// A commit refused in a rebalance (the generation moved on) is Kafka's answer, not the client's failure:
 		// the message is read again by whoever owns the partition next.
-		_ = m.reader.CommitMessages(ctx, msg)
+		if m.reader.CommitMessages(ctx, msg) == nil {
+			m.mu.Lock()
+			m.commits++
+			m.mu.Unlock()
+		}
 	}
 }
 
@@ -413,7 +417,13 @@ func consumeInGroup() (interface{}, error) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); first.consume(ctx) }()
-	if err := waitFor("the first member's reads", 40*time.Second, func() bool { _, v, _, _ := first.snapshot(); return v >= *count }); err != nil {
+	// The second member joins once the first has read and committed everything there is.
+	err := waitFor("the first member's reads", 40*time.Second, func() bool {
+		first.mu.Lock()
+		defer first.mu.Unlock()
+		return len(first.values) >= *count && first.commits >= *count
+	})
+	if err != nil {
 		return nil, err
 	}
 
@@ -421,7 +431,7 @@ func consumeInGroup() (interface{}, error) {
 	wg.Add(1)
 	go func() { defer wg.Done(); second.consume(ctx) }()
 	// The rebalance is over when each member has been given its share of the same generation: disjoint and whole.
-	err := waitFor("the rebalance", 40*time.Second, func() bool {
+	err = waitFor("the rebalance", 40*time.Second, func() bool {
 		a, _, _, _ := first.snapshot()
 		b, _, _, _ := second.snapshot()
 		if len(a) < 2 || len(b) < 1 {
