@@ -60,6 +60,10 @@ public sealed class KafkaGoTests(KafkaGoCluster fixture) : IClassFixture<KafkaGo
             Assert.Equal(partition.Isr, seen.GetProperty("isr").EnumerateArray().Select(r => r.GetInt32()));
         }
 
+        // ReadPartitions() with no topic is meant to list every topic, but kafka-go 0.2.1 sends Metadata v1 an empty
+        // topic list, not a null one: Kafka answers that with no topics, and so does the broker.
+        Assert.Equal("{}", steps.GetProperty("all_topics").GetRawText());
+
         // Five messages each uncompressed, gzip, snappy and lz4, read back in order from one batch after another.
         Assert.Equal("[0,20]", steps.GetProperty("offsets").GetRawText());
         var read = steps.GetProperty("read").EnumerateArray().ToList();
