@@ -13,6 +13,7 @@ internal sealed class ScenarioClock
     private readonly TimeSpan _cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
     private readonly Func<TimeSpan>? _brokerCpu;
     private readonly TimeSpan _gcPauseAtStart = GC.GetTotalPauseDuration();
+    private readonly int _gen0AtStart = GC.CollectionCount(0);
     private readonly int _gen1AtStart = GC.CollectionCount(1);
     private readonly TimeSpan _brokerCpuAtStart;
     private readonly TaskCompletionSource _allSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -73,7 +74,8 @@ internal sealed class ScenarioClock
         };
         var broker = _brokerCpu is null ? "" : $", broker process {brokerCpu:N2} µs CPU/msg";
         // Objects that outlive the youngest generation (records in flight) cost collections of the older ones.
-        broker += $", GC pause {(GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMicroseconds / Messages:N2} µs/msg, {GC.CollectionCount(1) - _gen1AtStart} gen1+ GCs";
+        broker += $", GC pause {(GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMicroseconds / Messages:N2} µs/msg, " +
+            $"{GC.CollectionCount(0) - _gen0AtStart} GCs, {GC.CollectionCount(1) - _gen1AtStart} of them gen1+";
         Console.WriteLine($"  {scenario}, {side}: {result.MessagesPerSecond:N0} msg/s, {result.AllocatedBytesPerMessage:N0} B/msg allocated, {result.CpuMicrosecondsPerMessage:N2} µs CPU/msg{broker}, " +
             $"{(Messages - 1) / (seconds - tail.TotalSeconds):N0} msg/s to the last message, then {tail.TotalMilliseconds:N0} ms to the end");
         if (_threadsAtFirst is not null && _threadsAtLast is not null)

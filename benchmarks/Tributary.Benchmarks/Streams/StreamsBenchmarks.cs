@@ -35,7 +35,10 @@ internal static class StreamsBenchmarks
         ["consume-transform-produce"] = TransformProduce,
     };
 
-    /// <summary>Runs every scenario <c>--runs</c> times (default 5) with <c>--messages</c> messages (default 1,000,000), then the latency phase, and prints the tables.</summary>
+    /// <summary>
+    /// Runs every scenario <c>--runs</c> times (default 5) with <c>--messages</c> messages (default 1,000,000), then the
+    /// latency phase, and prints the tables; <c>--buffer-size</c> and <c>--max-poll-records</c> set the sources' settings.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var messages = Option(args, "--messages", 1_000_000);
@@ -54,7 +57,7 @@ internal static class StreamsBenchmarks
         await using var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 1 }, token);
         using var system = ActorSystem.Create("streams-benchmarks", "akka.loglevel = WARNING");
         var topology = new StreamsTopology(cluster.BootstrapServers);
-        var pipelines = new TributaryPipelines(system, topology);
+        var pipelines = new TributaryPipelines(system, topology, Option(args, "--buffer-size", 0), Option(args, "--max-poll-records", 0));
         var value = new byte[StreamsTopology.ValueSize];
         var topics = 0;
         async Task<string> NewTopicAsync()

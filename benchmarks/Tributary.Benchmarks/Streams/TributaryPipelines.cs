@@ -14,8 +14,9 @@ namespace Tributary.Benchmarks.Streams;
 /// <summary>
 /// The Tributary side: the pipelines of the examples, with byte-array values and library defaults. Consuming
 /// pipelines run until the clock has seen every message, then DrainAndShutdown (final commit, consumer close).
+/// <paramref name="bufferSize"/> and <paramref name="maxPollRecords"/>, if not 0, replace the sources' defaults.
 /// </summary>
-internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology topology)
+internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology topology, int bufferSize = 0, int maxPollRecords = 0)
 {
     private readonly IMaterializer _materializer = system.Materializer();
 
@@ -79,9 +80,14 @@ internal sealed class TributaryPipelines(ActorSystem system, StreamsTopology top
     private static ProducerRecord<Null, byte[]> Transform(string outputTopic, ConsumeResult<Null, byte[]> record) =>
         new(outputTopic, null!, RawLoops.Transform(record.Message.Value));
 
-    private ConsumerSettings<Null, byte[]> ConsumerSettings(string group) =>
-        Tributary.Streams.Settings.ConsumerSettings<Null, byte[]>.Create(system, Deserializers.Null, Deserializers.ByteArray)
+    private ConsumerSettings<Null, byte[]> ConsumerSettings(string group)
+    {
+        var settings = Tributary.Streams.Settings.ConsumerSettings<Null, byte[]>.Create(system, Deserializers.Null, Deserializers.ByteArray)
             .WithProperties(topology.ConsumerConfig(StreamsTopology.NewGroup(group)));
+        if (bufferSize > 0)
+            settings = settings.WithBufferSize(bufferSize);
+        return maxPollRecords > 0 ? settings.WithMaxPollRecords(maxPollRecords) : settings;
+    }
 
     private ProducerSettings<Null, byte[]> ProducerSettings() =>
         Tributary.Streams.Settings.ProducerSettings<Null, byte[]>.Create(system, Serializers.Null, Serializers.ByteArray)

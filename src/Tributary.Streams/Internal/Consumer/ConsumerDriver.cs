@@ -29,6 +29,8 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     private readonly ConcurrentQueue<Command> _commands = new();
     private readonly ConcurrentQueue<CommitRequest> _commits = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The one topic every record is of, when known; it fills each record's topic (see TopicNames).
+    private readonly string? _onlyTopic;
 
     // Poll-thread state.
     private readonly Dictionary<TopicPartition, RouteEntry> _routes = new();
@@ -56,14 +58,22 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     private long _offsetsCommitted;
     private long _offsetsDropped;
 
-    public ConsumerDriver(ConsumerSettings<TKey, TValue> settings)
+    /// <param name="settings">The consumer's settings.</param>
+    /// <param name="onlyTopic">
+    /// The one topic this consumer will ever read, when its only source knows it (a subscription to one named topic, or
+    /// an assignment of partitions of one topic); null otherwise. See <see cref="TopicNames"/>.
+    /// </param>
+    public ConsumerDriver(ConsumerSettings<TKey, TValue> settings, string? onlyTopic = null)
     {
         _settings = settings;
         _logger = settings.Logger;
         GroupId = settings.GroupId ?? "";
         if (settings.PartitionHandler is { } handler)
             _partitionHandlers.Add(handler);
-        _consumer = settings.ConsumerFactory?.Invoke(settings) ?? settings.Builder()
+        _onlyTopic = settings.ConsumerFactory is null ? onlyTopic : null;
+        if (settings.ConsumerFactory is null)
+            TopicNames.RequireTopicsOf(settings, _onlyTopic);
+        _consumer = settings.ConsumerFactory?.Invoke(settings) ?? TopicNames.Settings(settings, _onlyTopic).Builder()
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnReleased(partitions, lost: false))
             .SetPartitionsLostHandler((_, partitions) => OnReleased(partitions, lost: true))
@@ -304,21 +314,23 @@ internal sealed class ConsumerDriver<TKey, TValue> : IOffsetCommitter
     {
         try
         {
-            return _consumer.Consume(timeout);
+            var record = _consumer.Consume(timeout);
+            if (record is not null && _onlyTopic is not null)
+                record.Topic = _onlyTopic;
+            return record;
         }
-        catch (ConsumeException error) when (error.Error.Code is ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization)
+        catch (ConsumeException error)
         {
-            OnDeserializationFailure(error);
-            return null;
-        }
-        catch (ConsumeException error) when (IsAuthorizationFailure(error.Error))
-        {
-            _fatalError ??= NotAuthorized(error.Error);
-            return null;
-        }
-        catch (ConsumeException error) when (!error.Error.IsFatal)
-        {
-            OnConsumeError(error);
+            if (_onlyTopic is not null)
+                TopicNames.Fill(error.ConsumerRecord, _onlyTopic);
+            if (error.Error.Code is ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization)
+                OnDeserializationFailure(error);
+            else if (IsAuthorizationFailure(error.Error))
+                _fatalError ??= NotAuthorized(error.Error);
+            else if (!error.Error.IsFatal)
+                OnConsumeError(error);
+            else
+                throw;
             return null;
         }
     }

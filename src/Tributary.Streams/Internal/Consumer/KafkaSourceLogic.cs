@@ -16,6 +16,7 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
     private const string CloseTimerKey = "close-consumer";
     private readonly ConsumerSettings<TKey, TValue> _settings;
     private readonly SharedKafkaConsumer<TKey, TValue>? _shared;
+    private readonly ISubscription _subscription;
     private readonly SourceControl _control;
     private ConsumerDriver<TKey, TValue>? _driver;
     private Action<(int Generation, Exception Error)> _consumerFailed = null!;
@@ -24,11 +25,13 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
     private int _generation;
     private bool _closing;
 
-    protected KafkaSourceLogic(SourceShape<TOut> shape, ConsumerSettings<TKey, TValue> settings, SharedKafkaConsumer<TKey, TValue>? shared, SourceControl control, Attributes inheritedAttributes)
+    protected KafkaSourceLogic(SourceShape<TOut> shape, ConsumerSettings<TKey, TValue> settings, ISubscription subscription,
+        SharedKafkaConsumer<TKey, TValue>? shared, SourceControl control, Attributes inheritedAttributes)
         : base(shape)
     {
         Out = shape.Outlet;
         _settings = settings;
+        _subscription = subscription;
         _shared = shared;
         _control = control;
         Decider = inheritedAttributes.ChosenDecider() ?? shared?.Decider ?? settings.Decide;
@@ -107,7 +110,8 @@ internal abstract class KafkaSourceLogic<TKey, TValue, TOut> : TimerGraphStageLo
     {
         try
         {
-            return new ConsumerDriver<TKey, TValue>(_settings);
+            // The stage's own consumer reads only its subscription: one topic's name need not be decoded per record.
+            return new ConsumerDriver<TKey, TValue>(_settings, TopicNames.OnlyTopicOf(_subscription));
         }
         catch (Exception error) when (error is ArgumentException or KafkaException or InvalidOperationException)
         {

@@ -41,7 +41,7 @@ internal sealed class PartitionedSourceStage<TKey, TValue, TMessage>(
     }
 
     private sealed class Logic(PartitionedSourceStage<TKey, TValue, TMessage> stage, SourceControl control, Attributes inheritedAttributes)
-        : KafkaSourceLogic<TKey, TValue, (TopicPartition, Source<TMessage, NotUsed>)>(stage.Shape, stage._settings, null, control, inheritedAttributes)
+        : KafkaSourceLogic<TKey, TValue, (TopicPartition, Source<TMessage, NotUsed>)>(stage.Shape, stage._settings, stage._subscription, null, control, inheritedAttributes)
     {
         private readonly PartitionedSourceStage<TKey, TValue, TMessage> _stage = stage;
         private readonly ConcurrentQueue<(TopicPartition Partition, PartitionBuffer<TKey, TValue> Buffer)> _ready = new();

@@ -36,7 +36,7 @@ internal sealed class SingleSourceStage<TKey, TValue, TMessage>(
     }
 
     private sealed class Logic(SingleSourceStage<TKey, TValue, TMessage> stage, SourceControl control, Attributes inheritedAttributes)
-        : KafkaSourceLogic<TKey, TValue, TMessage>(stage.Shape, stage._settings, stage._shared, control, inheritedAttributes)
+        : KafkaSourceLogic<TKey, TValue, TMessage>(stage.Shape, stage._settings, stage._subscription, stage._shared, control, inheritedAttributes)
     {
         private SingleOwner? _owner;
         private readonly ProcessSpans _spans = new(stage._settings.GroupId ?? "");
