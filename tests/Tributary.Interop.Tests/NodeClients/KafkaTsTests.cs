@@ -106,6 +106,26 @@ public sealed class KafkaTsTests(ThreeBrokerCluster fixture) : IClassFixture<Thr
             AssertSentAt(result, (ApiKey.ConsumerGroupHeartbeat, 1));
     }
 
+    // KIP-345: a static member that closes does not leave; one rejoining with its group instance id within the session
+    // timeout gets its partitions back and the other member does not rebalance.
+    [Fact]
+    public async Task A_static_member_replaced_under_its_instance_id_takes_back_its_partitions_without_a_rebalance()
+    {
+        var topic = Unique("static");
+
+        var result = await RunAsync("static", topic);
+
+        var before = result.GetProperty("before");
+        var after = result.GetProperty("after");
+        Assert.Equal([0, 1, 2, 3], Ints(before.GetProperty("one")).Concat(Ints(before.GetProperty("two"))).Order());
+        Assert.Equal(Ints(before.GetProperty("one")), Ints(after.GetProperty("replacement")));
+        Assert.Equal(Ints(before.GetProperty("two")), Ints(after.GetProperty("two")));
+        Assert.All(Ints(result.GetProperty("afterByMember").GetProperty("replacement")), p => Assert.Contains(p, Ints(before.GetProperty("one"))));
+        Assert.Equal(0, result.GetProperty("rebalancesWhileReplacing").GetInt32());
+        Assert.DoesNotContain(ApiKey.LeaveGroup, Of(result).Keys);
+        AssertSentAt(result, (ApiKey.JoinGroup, 9), (ApiKey.SyncGroup, 5), (ApiKey.Heartbeat, 4));
+    }
+
     [Fact]
     public async Task A_transaction_driven_through_the_low_level_api_commits_and_aborts_for_read_committed_readers()
     {

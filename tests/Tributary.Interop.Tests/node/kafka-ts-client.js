@@ -151,6 +151,51 @@ async function produceConsume() {
   return { records, fromTimestamp: fromTimestamp.map(r => r.value), fetched, endOffsets: offsets.end };
 }
 
+// The partitions each member owns, once a record produced to every partition (a probe, sent again until then)
+// reaches a member of `members`, each of them owning some; the probes are then dropped from `records`.
+async function probeOwnership(producer, records, members) {
+  const isProbe = r => r.value.startsWith('probe');
+  const partitionsOf = member => [...new Set(records.filter(r => r.member === member && isProbe(r)).map(r => r.partition))].sort();
+  const settled = () => members.every(m => partitionsOf(m).length > 0) && members.flatMap(partitionsOf).length === args.partitions;
+  const started = Date.now();
+  for (let round = 0; !settled(); round++) {
+    if (Date.now() - started > args.maxSeconds * 1000) throw new Error(`no rebalance: ${JSON.stringify(records.filter(isProbe))}`);
+    records.splice(0, records.length, ...records.filter(r => !isProbe(r)));
+    await producer.send(messages(`probe${round}`, args.partitions));
+    await waitFor(() => settled() || records.filter(isProbe).length >= args.partitions, 'the probes', 10).then(() => delay(300));
+  }
+  const ownership = Object.fromEntries(members.map(m => [m, partitionsOf(m)]));
+  records.splice(0, records.length, ...records.filter(r => !isProbe(r)));
+  return ownership;
+}
+
+// Static membership (KIP-345): two members with group instance ids; the first closes without leaving the group and a
+// new consumer with its instance id takes its partitions back without a rebalance of the other member.
+async function staticMembership() {
+  await withCluster(cluster => createTopics(cluster, [args.topic]));
+  const producer = client.createProducer({});
+  const records = [];
+  const member = (name, instance) => consume(records, name, { groupId: args.group, groupInstanceId: instance, fromBeginning: true });
+  const one = await member('one', 'instance-one');
+  const two = await member('two', 'instance-two');
+  let rebalancesOfTwo = 0;
+  two.on('rebalanceInProgress', () => rebalancesOfTwo++);
+  const before = await probeOwnership(producer, records, ['one', 'two']);
+  const rebalancesBeforeReplacing = rebalancesOfTwo;
+  await one.close();
+  const replacement = await member('replacement', 'instance-one');
+  const after = await probeOwnership(producer, records, ['replacement', 'two']);
+  await producer.send(messages('after', 8));
+  await waitFor(() => records.filter(r => r.value.startsWith('after')).length >= 8, '8 records after the replacement');
+  const afterByMember = { replacement: [], two: [] };
+  for (const r of records.filter(r => r.value.startsWith('after'))) afterByMember[r.member].push(r.partition);
+  const rebalancesWhileReplacing = rebalancesOfTwo - rebalancesBeforeReplacing;
+  await replacement.close();
+  await two.close();
+  await producer.close();
+  return { before, after, afterByMember, rebalancesWhileReplacing };
+}
+
 // A group of two (--protocol classic: JoinGroup, SyncGroup, Heartbeat; consumer: ConsumerGroupHeartbeat): the first
 // member reads and commits everything produced before the second joins; after the rebalance each member reads only its
 // own partitions; the committed offsets are read back with OffsetFetch.
@@ -168,20 +213,10 @@ async function group() {
   await waitFor(() => records.length >= 12, '12 records by the first member');
   const beforePartitions = [...new Set(records.map(r => r.partition))].sort();
   const second = await consume(records, 'second', groupOptions);
-  // Both members own partitions once a record produced to every partition reaches each of them.
-  let round = 0;
-  const partitionsOf = member => [...new Set(records.filter(r => r.member === member && r.value.startsWith('probe')).map(r => r.partition))].sort();
-  const started = Date.now();
-  while (partitionsOf('first').length + partitionsOf('second').length < args.partitions || partitionsOf('first').length === 0 || partitionsOf('second').length === 0) {
-    if (Date.now() - started > args.maxSeconds * 1000) throw new Error(`no rebalance: ${JSON.stringify(records.filter(r => r.value.startsWith('probe')))}`);
-    records.splice(0, records.length, ...records.filter(r => !r.value.startsWith('probe')));
-    await producer.send(messages(`probe${round++}`, args.partitions));
-    await delay(1500);
-  }
+  const ownership = await probeOwnership(producer, records, ['first', 'second']);
   await producer.send(messages('after', 8));
   await waitFor(() => records.filter(r => r.value.startsWith('after')).length >= 8, '8 records after the rebalance');
   await delay(500);
-  const ownership = { first: partitionsOf('first'), second: partitionsOf('second') };
   const afterByMember = { first: [], second: [] };
   for (const r of records.filter(r => r.value.startsWith('after'))) afterByMember[r.member].push(r.partition);
   await second.close();
@@ -247,7 +282,7 @@ async function transactions() {
   return { committed: await read(IsolationLevel.READ_COMMITTED, 'read_committed'), uncommitted: await read(IsolationLevel.READ_UNCOMMITTED, 'read_uncommitted') };
 }
 
-const commands = { admin, 'produce-consume': produceConsume, group, transactions };
+const commands = { admin, 'produce-consume': produceConsume, group, static: staticMembership, transactions };
 commands[args.command]()
   .then(result => { process.stdout.write(JSON.stringify({ ...result, apiVersions }) + '\n'); process.exit(0); },
     err => { console.error(err?.stack ?? err, JSON.stringify(err, (_, v) => typeof v === 'bigint' ? String(v) : v)); process.exit(1); });
