@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real Kafka clients that the interop tests use as peers (clients we did not write):
 # kcat, kafka-python, confluent-kafka-python, Burrow (a lag monitor reading __consumer_offsets) and Go with
-# Sarama 1.22 (built offline in GOPATH mode by the Sarama tests) from Debian, kafkajs, kafka-node,
-# @platformatic/kafka, kafka-ts and no-kafka from npm. Idempotent.
+# three Go clients, Sarama 1.22, segmentio/kafka-go 0.2.1 and optiopay/kafka 2.1.1 (built offline in GOPATH mode
+# by their tests, from /usr/share/gocode) from Debian, kafkajs, kafka-node, @platformatic/kafka, kafka-ts and no-kafka
+# from npm. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ command -v kcat >/dev/null || missing+=(kcat)
 command -v Burrow >/dev/null || missing+=(burrow)
 command -v go >/dev/null || missing+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/Shopify/sarama ] || missing+=(golang-github-shopify-sarama-dev)
+# kafka-go's package brings its codecs' libraries (lz4, snappy) and golang.org/x/net along as dependencies.
+[ -d /usr/share/gocode/src/github.com/segmentio/kafka-go ] || missing+=(golang-github-segmentio-kafka-go-dev)
+[ -d /usr/share/gocode/src/github.com/optiopay/kafka ] || missing+=(golang-github-optiopay-kafka-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"

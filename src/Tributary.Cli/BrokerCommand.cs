@@ -108,10 +108,7 @@ internal static class BrokerCommand
     private static async Task<int> RunAsync(BrokerRequest request, int? metricsPort, CancellationToken cancellationToken)
     {
         using var shutdown = new ShutdownSignal(cancellationToken);
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .SetMinimumLevel(request.LogLevel)
-            .AddSimpleConsole(console => console.SingleLine = true)
-            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+        using var loggerFactory = new LoggerFactory([new StderrLoggerProvider()], new LoggerFilterOptions { MinLevel = request.LogLevel });
         var security = request.Security;
         var options = new EmbeddedKafkaOptions
         {

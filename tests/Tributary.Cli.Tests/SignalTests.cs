@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Tributary.Testing;
 
@@ -47,7 +48,8 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
 
         Assert.True(listed.ExitCode == 0, listed.ToString());
         Assert.Equal(0, await TerminateAsync(broker));
-        Assert.Matches(@"Broker 1 connection \d+ \(rdkafka at 127\.0\.0\.1\): Metadata v\d+ #\d+ handled in [\d.]+ ms", await log);
+        Assert.Matches(new Regex(@"^dbug: Tributary\.Broker[.\w]*\[\d+\] Broker 1 connection \d+ \(rdkafka at 127\.0\.0\.1\): Metadata v\d+ #\d+ handled in [\d.]+ ms$",
+            RegexOptions.Multiline), await log);
     }
 
     [Fact]

@@ -38,11 +38,24 @@ internal sealed record ClusterBenchmarkOptions
     public int StartupRuns { get; init; } = 11;
 
     /// <summary>
+    /// The <c>tributary</c> command the startup scenario also starts in its own process (its tributary.dll): by default the
+    /// repository's Release build, src/Tributary.Cli/bin/Release/net10.0/tributary.dll, when it is there.
+    /// </summary>
+    public string? Tributary { get; init; }
+
+    /// <summary>
     /// Whether each scenario deletes its topic once measured (the warm-up's too), as a test suite cleans up after a test:
     /// the embedded broker's next log then reuses that memory instead of faulting in fresh pages (see docs/benchmarks.md,
     /// "Broker CPU per message against the mock"). The mock's topics are deleted too.
     /// </summary>
     public bool DeleteTopics { get; init; } = true;
+
+    /// <summary>
+    /// How much of each partition's log the embedded targets keep: the whole log (the default), or at most the mock's
+    /// 5 MiB (<see cref="MockRetention"/>), so that both sides write into memory they freed before. The mock's targets
+    /// always keep their own limit.
+    /// </summary>
+    public LogRetention Retention { get; init; } = LogRetention.Whole;
 
     /// <summary>Whether to print the types the broker allocated most in each scenario (sampled; adds a little allocation itself).</summary>
     public bool AllocationProfile { get; init; }
@@ -68,10 +81,20 @@ internal sealed record ClusterBenchmarkOptions
                 "--startup-runs" => options with { StartupRuns = int.Parse(value) },
                 "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
                 "--delete-topics" => options with { DeleteTopics = bool.Parse(value) },
+                "--retention" => options with { Retention = ParseRetention(value) },
+                "--tributary" => options with { Tributary = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
-                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile, --delete-topics."),
+                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile, --delete-topics, " +
+                    "--retention, --tributary."),
             };
         }
         return options;
     }
+
+    private static LogRetention ParseRetention(string value) => value switch
+    {
+        "whole" => LogRetention.Whole,
+        "mock" => LogRetention.Mock,
+        _ => throw new ArgumentException($"Unknown retention {value}: use whole (each partition keeps its whole log) or mock (at most the mock's 5 MiB)."),
+    };
 }

@@ -29,24 +29,45 @@ internal static class ClusterBenchmarks
         Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
         Console.WriteLine(LoadAverage());
+        Console.WriteLine(RetentionLine(options));
 
         using var sampler = options.AllocationProfile ? new AllocationSampler() : null;
         var startup = options.Scenarios.Contains("startup") ? await StartupBenchmark.RunAsync(options.StartupRuns, cancel.Token) : [];
+        var cliStartup = options.Scenarios.Contains("startup") && TributaryCommand(options) is { } tributary
+            ? await StartupBenchmark.RunCliAsync(tributary, options.StartupRuns, cancel.Token)
+            : null;
         var results = new List<ScenarioResult>();
-        foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, sampler, cancel.Token));
+        // Startup alone starts no target: each would be warmed up for nothing.
+        if (options.Scenarios.Any(s => s is "produce" or "consume"))
+            foreach (var target in options.Targets) results.AddRange(await RunTargetAsync(target, options, sampler, cancel.Token));
 
         Console.WriteLine();
         Console.WriteLine(LoadAverage());
         if (results.Count > 0) Console.WriteLine(ResultTable.Throughput(results));
         if (results.Any(r => r.SecurityProtocol != "PLAINTEXT")) Console.WriteLine(ResultTable.SecurityCost(results));
         if (startup.Count > 0) Console.WriteLine(ResultTable.Startup(startup));
+        if (cliStartup is not null) Console.WriteLine(ResultTable.CliStartup(cliStartup));
         return 0;
+    }
+
+    /// <summary>The tributary.dll the startup scenario starts in its own process: the one given, or the repository's Release build if built.</summary>
+    private static string? TributaryCommand(ClusterBenchmarkOptions options)
+    {
+        if (options.Tributary is { } given)
+            return File.Exists(given) ? given : throw new ArgumentException($"--tributary {given}: no such file.");
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var built = Path.Combine(directory.FullName, "src", "Tributary.Cli", "bin", "Release", "net10.0", "tributary.dll");
+            if (File.Exists(built)) return built;
+        }
+        Console.WriteLine("No Release build of the tributary command (dotnet build src/Tributary.Cli -c Release): its startup is not measured.");
+        return null;
     }
 
     private static async Task<IReadOnlyList<ScenarioResult>> RunTargetAsync(string name, ClusterBenchmarkOptions options, AllocationSampler? sampler,
         CancellationToken cancellationToken)
     {
-        await using var target = await StartTargetAsync(name, cancellationToken);
+        await using var target = await StartTargetAsync(name, options.Retention, cancellationToken);
         if (options.WarmupMessages > 0)
         {
             await FillThenConsumeAsync(target, "warm-up", options.WarmupMessages, options, sampler: null, cancellationToken);
@@ -125,26 +146,42 @@ internal static class ClusterBenchmarks
         return row;
     }
 
+    /// <summary>
+    /// What the embedded targets keep of each partition's log, and whether a read from the beginning can find every message:
+    /// the mock always drops a partition's oldest data past its limit, the embedded targets too with <c>--retention mock</c>.
+    /// </summary>
+    private static string RetentionLine(ClusterBenchmarkOptions options)
+    {
+        var kept = MockRetention.MessagesKept(options.Partitions);
+        var line = options.Retention == LogRetention.Mock
+            ? $"Retention: the embedded targets keep at most {MockRetention.RetentionBytes / 1024 / 1024} MiB per partition (segments of " +
+              $"{MockRetention.SegmentBytes / 1024 / 1024} MiB, checked every {MockRetention.CheckInterval.TotalMilliseconds:0} ms), as the mock does"
+            : "Retention: the embedded targets keep each partition's whole log; the mock keeps at most 5 MiB per partition";
+        var largest = Math.Max(options.ConsumeMessages, options.WarmupMessages);
+        return largest <= kept ? line
+            : $"{line}. Reads from the beginning of more than about {kept:N0} messages lose the oldest on the mock{(options.Retention == LogRetention.Mock ? " and the embedded targets" : "")} and stall.";
+    }
+
     /// <summary>The machine's load, printed before and after: other work on the machine skews every number.</summary>
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? $"Load average (1, 5, 15 min): {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}" : "";
 
     private static string TopicName(string scenario) => "bench-" + scenario.Replace(' ', '-').Replace('=', '-');
 
-    private static async Task<IBenchmarkTarget> StartTargetAsync(string name, CancellationToken cancellationToken) => name switch
+    private static async Task<IBenchmarkTarget> StartTargetAsync(string name, LogRetention retention, CancellationToken cancellationToken) => name switch
     {
         "mock-1" => await MockClusterTarget.StartAsync(1, cancellationToken),
         "mock-3" => await MockClusterTarget.StartAsync(3, cancellationToken),
-        "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken),
-        "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken),
-        "embedded-1-tls" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.Ssl),
-        "embedded-3-tls" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.Ssl),
-        "embedded-1-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.SaslSsl),
-        "embedded-3-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.SaslSsl),
+        "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, retention: retention),
+        "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, retention: retention),
+        "embedded-1-tls" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.Ssl, retention: retention),
+        "embedded-3-tls" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.Ssl, retention: retention),
+        "embedded-1-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.SaslSsl, retention: retention),
+        "embedded-3-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.SaslSsl, retention: retention),
         // The same three brokers with replication factor 1: against embedded-3, what replication costs the brokers.
-        "embedded-3-rf1" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, replicationFactor: 1),
-        "embedded-1-disk" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, onDisk: true),
-        "embedded-3-disk" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, onDisk: true),
+        "embedded-3-rf1" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, replicationFactor: 1, retention: retention),
+        "embedded-1-disk" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, onDisk: true, retention: retention),
+        "embedded-3-disk" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, onDisk: true, retention: retention),
         _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3, embedded-1/3 with -tls, -sasl-ssl or -disk, or embedded-3-rf1."),
     };
 }

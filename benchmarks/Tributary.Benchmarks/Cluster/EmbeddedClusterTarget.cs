@@ -5,7 +5,8 @@ namespace Tributary.Benchmarks.Cluster;
 /// <summary>
 /// The embedded Tributary cluster as a benchmark target, on one listener: PLAINTEXT, SSL (TLS with the certificates
 /// the cluster creates) or SASL_SSL (the same TLS, clients logging in with SCRAM-SHA-512); in memory, or with a data
-/// directory (a temporary one, deleted afterwards) so the logs are written to segment files.
+/// directory (a temporary one, deleted afterwards) so the logs are written to segment files; keeping each partition's whole
+/// log, or bounded as librdkafka's mock bounds its partitions (<see cref="MockRetention"/>).
 /// </summary>
 internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 {
@@ -13,18 +14,22 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     private readonly EmbeddedKafkaCluster _cluster;
     private readonly short _replicationFactor;
     private readonly string? _dataDirectory;
+    private readonly IReadOnlyDictionary<string, string>? _topicConfigs;
 
-    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol, short replicationFactor, string? dataDirectory)
+    private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol, short replicationFactor, string? dataDirectory,
+        LogRetention retention)
     {
         _cluster = cluster;
         _dataDirectory = dataDirectory;
         _replicationFactor = replicationFactor;
+        _topicConfigs = MockRetention.TopicConfigs(retention);
         Brokers = brokers;
         SecurityProtocol = protocol.ToKafkaName();
         var security = protocol == KafkaSecurityProtocol.Plaintext ? "" : $", {SecurityProtocol}";
         var factor = replicationFactor < Math.Min(brokers, 3) ? $", RF {replicationFactor}" : "";
         var disk = dataDirectory is null ? "" : ", data dir";
-        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{security}{factor}{disk})";
+        var bounded = retention == LogRetention.Mock ? ", mock's retention" : "";
+        Name = $"embedded ({brokers} broker{(brokers == 1 ? "" : "s")}{security}{factor}{disk}{bounded})";
         ClientConfig = cluster.GetClientConfig(user: protocol.UsesSasl() ? User : null, saslMechanism: protocol.UsesSasl() ? "SCRAM-SHA-512" : null);
     }
 
@@ -41,10 +46,11 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     /// <summary>
     /// A cluster of <paramref name="brokers"/> on one <paramref name="protocol"/> listener whose topics get
     /// <paramref name="replicationFactor"/> replicas (by default as many as there are brokers, at most 3), keeping its
-    /// logs in a temporary data directory when <paramref name="onDisk"/>.
+    /// logs in a temporary data directory when <paramref name="onDisk"/>, each partition bounded as <paramref name="retention"/> says.
     /// </summary>
     public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken,
-        KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext, short? replicationFactor = null, bool onDisk = false)
+        KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext, short? replicationFactor = null, bool onDisk = false,
+        LogRetention retention = LogRetention.Whole)
     {
         var dataDirectory = onDisk ? Path.Combine(Path.GetTempPath(), "tributary-bench-" + Guid.NewGuid().ToString("N")) : null;
         var cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions
@@ -53,12 +59,13 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
             Listeners = [new ListenerOptions(protocol)],
             Users = new Dictionary<string, string> { [User] = "bench-secret" },
             DataDirectory = dataDirectory,
+            BrokerConfigs = MockRetention.BrokerConfigs(retention),
         }, cancellationToken);
-        return new EmbeddedClusterTarget(cluster, brokers, protocol, replicationFactor ?? (short)Math.Min(brokers, 3), dataDirectory);
+        return new EmbeddedClusterTarget(cluster, brokers, protocol, replicationFactor ?? (short)Math.Min(brokers, 3), dataDirectory, retention);
     }
 
     public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken) =>
-        _cluster.CreateTopicAsync(name, partitions, _replicationFactor, cancellationToken: cancellationToken);
+        _cluster.CreateTopicAsync(name, partitions, _replicationFactor, _topicConfigs, cancellationToken);
 
     public Task DeleteTopicAsync(string name, CancellationToken cancellationToken) => _cluster.DeleteTopicAsync(name, cancellationToken);
 

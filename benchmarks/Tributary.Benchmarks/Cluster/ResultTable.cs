@@ -64,5 +64,29 @@ internal static class ResultTable
         return text.ToString();
     }
 
+    /// <summary>The <c>tributary broker</c> process: startup per run (median, range, first run) and its idle footprint.</summary>
+    public static string CliStartup(CliStartupResult result)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"`{result.Command}` in its own process, {result.Runs.Count} runs (the first one, with the files not yet cached, apart):");
+        text.AppendLine();
+        text.AppendLine("| Measure | Median | Min | Max | First run |");
+        text.AppendLine("|---|--:|--:|--:|--:|");
+        foreach (var (name, value) in new (string, Func<CliStartupRun, double>)[]
+                 {
+                     ("ms to the bootstrap line", r => r.LineMs), ("CPU ms to the bootstrap line", r => r.CpuToLineMs), ("ms to first Metadata", r => r.MetadataMs),
+                 })
+        {
+            var warm = (result.Runs.Count > 1 ? result.Runs.Skip(1) : result.Runs).Select(value).Order().ToList();
+            text.AppendLine(Invariant($"| {name} | {warm[warm.Count / 2]:0} | {warm[0]:0} | {warm[^1]:0} | {value(result.Runs[0]):0} |"));
+        }
+        var idle = result.Idle;
+        text.AppendLine();
+        text.AppendLine(Invariant($"Idle, 10 s after start (no client): {idle.ResidentKb / 1024.0:0.0} MB resident (anonymous {idle.AnonymousKb / 1024.0:0.0}, files {idle.FileKb / 1024.0:0.0}, ") +
+            Invariant($"shared {idle.SharedKb / 1024.0:0.0}), {idle.Threads.Count} threads, {idle.IdleCpuMs:0} ms of CPU over the next 10 s."));
+        text.AppendLine("Threads: " + string.Join(", ", idle.Threads.GroupBy(t => t).Select(g => g.Count() == 1 ? g.Key : $"{g.Key} x{g.Count()}")));
+        return text.ToString();
+    }
+
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

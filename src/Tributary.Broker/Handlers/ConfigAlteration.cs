@@ -21,6 +21,44 @@ internal sealed record ConfigView(IEnumerable<string> SetNames, Func<string, str
 /// </summary>
 internal static class ConfigAlteration
 {
+    /// <summary>One resource of an alter request as Kafka's preprocessing sees it.</summary>
+    /// <param name="ResourceType">The resource type, as on the wire.</param>
+    /// <param name="ResourceName">The resource name.</param>
+    /// <param name="ConfigNames">The names of the configs the resource changes, in request order.</param>
+    /// <param name="NullValued">The names of those whose value is null where the API needs one.</param>
+    internal sealed record Resource(sbyte ResourceType, string ResourceName, IReadOnlyList<string> ConfigNames, IEnumerable<string> NullValued);
+
+    /// <summary>
+    /// Kafka's checks of each resource before anything else, authorization included (ConfigAdminManager.preprocess,
+    /// which a KRaft broker runs before it forwards the rest to the controller), in its order: a resource named twice
+    /// in the request (both copies refused), a config named twice, a null value, a resource type Kafka does not define
+    /// (and for AlterConfigs, which never supported it, BROKER_LOGGER). Each refusal is INVALID_REQUEST with Kafka's
+    /// message for that resource alone: the other resources of the request go on.
+    /// </summary>
+    /// <returns>The refusal of each resource by its index in the request; absent when the resource goes on.</returns>
+    public static Dictionary<int, (ErrorCode Error, string Message)> Preprocess(IReadOnlyList<Resource> resources, bool brokerLoggerAllowed)
+    {
+        var refused = new Dictionary<int, (ErrorCode, string)>();
+        foreach (var twice in Enumerable.Range(0, resources.Count).GroupBy(i => (resources[i].ResourceType, resources[i].ResourceName)).Where(g => g.Count() > 1))
+            foreach (var index in twice) refused[index] = (ErrorCode.InvalidRequest, "Each resource must appear at most once.");
+        for (var index = 0; index < resources.Count; index++)
+        {
+            if (refused.ContainsKey(index)) continue;
+            var resource = resources[index];
+            var nullValued = resource.NullValued.ToList();
+            if (resource.ConfigNames.Distinct(StringComparer.Ordinal).Count() != resource.ConfigNames.Count)
+                refused[index] = (ErrorCode.InvalidRequest, "Error due to duplicate config keys");
+            else if (nullValued.Count > 0)
+                refused[index] = (ErrorCode.InvalidRequest, "Null value not supported for : " + string.Join(", ", nullValued));
+            else if (!Enum.IsDefined((ConfigResourceType)resource.ResourceType) || (!brokerLoggerAllowed && (ConfigResourceType)resource.ResourceType == ConfigResourceType.BrokerLogger))
+                refused[index] = (ErrorCode.InvalidRequest, $"Unknown resource type {resource.ResourceType}");
+        }
+        return refused;
+    }
+
+    /// <summary>The refusal of a resource type Kafka defines but the embedded cluster keeps no configs of (CLIENT_METRICS, GROUP).</summary>
+    public static string NotKept(sbyte resourceType) => $"The embedded cluster does not keep configs of resource type {resourceType}.";
+
     /// <summary>
     /// Applies <paramref name="changes"/> (new values by name, null for back to the default) to the resource, or only
     /// checks them when <paramref name="validateOnly"/>, once the principal is authorized and
@@ -59,7 +97,7 @@ internal static class ConfigAlteration
             case ConfigResourceType.BrokerLogger:
                 return (ErrorCode.InvalidRequest, "The embedded cluster's loggers cannot be changed through Kafka's APIs.");
             default:
-                return (ErrorCode.InvalidRequest, $"Unsupported resource type {resourceType}.");
+                return (ErrorCode.InvalidRequest, NotKept(resourceType));
         }
     }
 }

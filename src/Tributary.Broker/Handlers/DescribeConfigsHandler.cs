@@ -17,7 +17,8 @@ namespace Tributary.Broker.Handlers;
 /// DESCRIBE_CONFIGS on the cluster (else CLUSTER_AUTHORIZATION_FAILED). A resource type Kafka does not define fails
 /// the whole request, as Kafka's authorization step throws on it: every resource gets INVALID_REQUEST with the
 /// error's standard message (DescribeConfigsRequest.getErrorResponse). Sarama 1.22 sends one: its broker type is 5.
-/// BROKER_LOGGER is INVALID_REQUEST for that resource: the embedded cluster's loggers are not Kafka's log4j loggers.
+/// BROKER_LOGGER is INVALID_REQUEST for that resource: the embedded cluster's loggers are not Kafka's log4j loggers;
+/// so are CLIENT_METRICS and GROUP, types Kafka defines whose configs the embedded cluster does not keep.
 /// </summary>
 internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest>
 {
@@ -64,8 +65,10 @@ internal sealed class DescribeConfigsHandler : ApiHandler<DescribeConfigsRequest
                 break;
             case ConfigResourceType.Broker:
                 return Fail(result, ErrorCode.InvalidRequest, $"Unknown broker '{resource.ResourceName}'.");
-            default:
+            case ConfigResourceType.BrokerLogger:
                 return Fail(result, ErrorCode.InvalidRequest, "The embedded cluster's loggers are not described through Kafka's APIs.");
+            default:
+                return Fail(result, ErrorCode.InvalidRequest, ConfigAlteration.NotKept(resource.ResourceType));
         }
         if (resource.ConfigurationKeys is { } keys) configs = configs.Where(c => keys.Contains(c.Definition.Name));
         result.Configs = configs.Select(c => Entry(context, request, c, (ConfigResourceType)resource.ResourceType)).ToList();

@@ -7,7 +7,9 @@ namespace Tributary.Broker.Handlers;
 /// <summary>
 /// IncrementalAlterConfigs: sets, deletes, appends to or subtracts from individual topic configs, or the dynamic
 /// cluster-wide broker defaults (see <see cref="ConfigAlteration"/>). Needs ALTER_CONFIGS on the topic (or on the
-/// cluster for brokers), checked before the changes are.
+/// cluster for brokers), checked before the changes are. Before that, Kafka's preprocessing refuses a resource alone
+/// with INVALID_REQUEST (see <see cref="ConfigAlteration.Preprocess"/>): named twice, a config named twice, a null
+/// value for anything but DELETE, or a resource type Kafka does not define ("Unknown resource type N").
 /// </summary>
 internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlterConfigsRequest>
 {
@@ -26,9 +28,13 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
     protected override ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, IncrementalAlterConfigsRequest request, CancellationToken cancellationToken)
     {
         var response = new IncrementalAlterConfigsResponse();
-        foreach (var resource in request.Resources)
+        var refused = ConfigAlteration.Preprocess(request.Resources
+            .Select(r => new ConfigAlteration.Resource(r.ResourceType, r.ResourceName, r.Configs.Select(c => c.Name).ToList(),
+                r.Configs.Where(c => c.Value is null && (Operation)c.ConfigOperation != Operation.Delete).Select(c => c.Name)))
+            .ToList(), brokerLoggerAllowed: true);
+        foreach (var (resource, index) in request.Resources.Select((r, i) => (r, i)))
         {
-            var (error, message) = ConfigAlteration.Apply(context, resource.ResourceType, resource.ResourceName,
+            var (error, message) = refused.TryGetValue(index, out var refusal) ? refusal : ConfigAlteration.Apply(context, resource.ResourceType, resource.ResourceName,
                 current => resource.Configs.Select(c => Change(current, c)), request.ValidateOnly, () => Check(resource));
             response.Responses.Add(new IncrementalAlterConfigsResponse.AlterConfigsResourceResponse
             {
@@ -43,8 +49,6 @@ internal sealed class IncrementalAlterConfigsHandler : ApiHandler<IncrementalAlt
 
     private static (ErrorCode, string?) Check(IncrementalAlterConfigsRequest.AlterConfigsResource resource)
     {
-        var duplicate = resource.Configs.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) return (ErrorCode.InvalidRequest, $"Duplicate config {duplicate.Key}.");
         foreach (var config in resource.Configs)
         {
             var operation = (Operation)config.ConfigOperation;

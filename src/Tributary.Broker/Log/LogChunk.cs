@@ -21,11 +21,15 @@ internal sealed class LogChunk : BatchStorage
     /// <summary>Bytes written so far.</summary>
     public int Used { get; private set; }
 
-    /// <summary>A chunk big enough for <paramref name="batchSize"/>, sized after the previous chunk.</summary>
-    public static LogChunk Create(LogChunk? previous, int batchSize)
+    /// <summary>
+    /// A chunk big enough for <paramref name="batchSize"/>, sized after the previous chunk and no larger than a segment
+    /// (<paramref name="segmentBytes"/>, segment.bytes) unless the batch is: the log starts a new chunk with each segment,
+    /// so that retention, which deletes whole segments, leaves no chunk that a deleted segment shares with a live one.
+    /// </summary>
+    public static LogChunk Create(LogChunk? previous, int batchSize, long segmentBytes = MaxChunkSize)
     {
-        var size = previous is null ? MinChunkSize : Math.Min(previous._buffer.Length * 2, MaxChunkSize);
-        return new LogChunk(Math.Max(size, batchSize));
+        var grown = previous is null ? MinChunkSize : Math.Min(previous._buffer.Length * 2, MaxChunkSize);
+        return new LogChunk(Math.Max((int)Math.Min(grown, segmentBytes), batchSize));
     }
 
     /// <summary>Bytes the chunk can hold.</summary>

@@ -303,7 +303,8 @@ internal sealed partial class PartitionLog
         Span<byte> stored;
         if (_files is null)
         {
-            if (_chunk is null || !_chunk.HasRoomFor(batch.Length)) _chunk = LogChunk.Create(_chunk, batch.Length);
+            // A new segment starts a new chunk (as Kafka starts a new file), so deleting a segment drops its chunks whole.
+            if (_chunk is null || rolls || !_chunk.HasRoomFor(batch.Length)) _chunk = LogChunk.Create(_chunk, batch.Length, options.SegmentBytes);
             (storage, position) = (_chunk, _chunk.Used);
             stored = _chunk.Append(batch).Span;
         }

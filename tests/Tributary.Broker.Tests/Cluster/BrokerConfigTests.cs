@@ -81,6 +81,95 @@ public sealed class BrokerConfigTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Group_and_client_metrics_resources_kafka_defines_are_refused_alone_in_a_describe_and_an_alter()
+    {
+        // GROUP (32) and CLIENT_METRICS (16) are Kafka's types, so the request goes on; the embedded cluster keeps no
+        // configs of them, which that resource alone is told.
+        const string topic = "described-beside-a-group";
+        await _cluster.CreateTopicAsync(topic, 1);
+        using var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", _cluster.Brokers[0].Port);
+
+        var described = await RawRequests.RoundTripAsync<DescribeConfigsResponse>(socket,
+            new DescribeConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = topic, ConfigurationKeys = null }, new() { ResourceType = 32, ResourceName = "a-group", ConfigurationKeys = null }] }, 4);
+        var altered = await RawRequests.RoundTripAsync<IncrementalAlterConfigsResponse>(socket, new IncrementalAlterConfigsRequest
+        {
+            Resources = [new() { ResourceType = 16, ResourceName = "metrics", Configs = [new() { Name = "interval.ms", ConfigOperation = 0, Value = "1000" }] }],
+        }, 1);
+
+        Assert.Equal((short)Protocol.ErrorCode.None, described.Results[0].ErrorCode);
+        Assert.Contains(described.Results[0].Configs, c => c.Name == "retention.ms");
+        Assert.Equal(((short)Protocol.ErrorCode.InvalidRequest, "The embedded cluster does not keep configs of resource type 32."),
+            (described.Results[1].ErrorCode, described.Results[1].ErrorMessage));
+        Assert.Equal(((short)Protocol.ErrorCode.InvalidRequest, "The embedded cluster does not keep configs of resource type 16."),
+            (altered.Responses.Single().ErrorCode, altered.Responses.Single().ErrorMessage));
+    }
+
+    [Fact]
+    public async Task AlterConfigs_refuses_a_resource_type_kafka_does_not_define_broker_logger_and_a_null_value_each_alone_and_alters_the_rest()
+    {
+        // A KRaft broker's preprocessing (ConfigAdminManager.preprocess) answers each such resource INVALID_REQUEST
+        // before authorization and forwards the rest: the request does not fail as a whole.
+        const string topic = "alter-preprocessed";
+        await _cluster.CreateTopicAsync(topic, 1);
+        using var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", _cluster.Brokers[0].Port);
+        var request = new AlterConfigsRequest
+        {
+            Resources =
+            [
+                new() { ResourceType = 2, ResourceName = topic, Configs = [new() { Name = "retention.ms", Value = "5000" }] },
+                new() { ResourceType = 5, ResourceName = "1", Configs = [new() { Name = "log.retention.ms", Value = "5000" }] },
+                new() { ResourceType = 8, ResourceName = "1", Configs = [new() { Name = "kafka.server", Value = "DEBUG" }] },
+                new() { ResourceType = 2, ResourceName = topic + "-null", Configs = [new() { Name = "retention.ms", Value = null }, new() { Name = "segment.ms", Value = null }] },
+            ],
+        };
+
+        var response = await RawRequests.RoundTripAsync<AlterConfigsResponse>(socket, request, 0);
+
+        Assert.Equal(
+        [
+            (2, topic, Protocol.ErrorCode.None, null),
+            (5, "1", Protocol.ErrorCode.InvalidRequest, "Unknown resource type 5"),
+            (8, "1", Protocol.ErrorCode.InvalidRequest, "Unknown resource type 8"),
+            (2, topic + "-null", Protocol.ErrorCode.InvalidRequest, "Null value not supported for : retention.ms, segment.ms"),
+        ], response.Responses.Select(r => ((int)r.ResourceType, r.ResourceName, (Protocol.ErrorCode)r.ErrorCode, r.ErrorMessage)));
+        Assert.Equal("5000", (await DescribeAsync(ResourceType.Topic, topic))["retention.ms"].Value);
+    }
+
+    [Fact]
+    public async Task IncrementalAlterConfigs_refuses_an_unknown_resource_type_a_repeated_resource_a_repeated_key_and_a_null_value_each_alone()
+    {
+        const string topic = "incremental-preprocessed";
+        await _cluster.CreateTopicAsync(topic, 1);
+        using var socket = await RawKafkaSocket.ConnectAsync("127.0.0.1", _cluster.Brokers[0].Port);
+        IncrementalAlterConfigsRequest.AlterableConfig Set(string name, string? value) => new() { Name = name, ConfigOperation = 0, Value = value };
+        var request = new IncrementalAlterConfigsRequest
+        {
+            Resources =
+            [
+                new() { ResourceType = 2, ResourceName = topic, Configs = [Set("retention.ms", "6000"), new() { Name = "segment.ms", ConfigOperation = 1, Value = null }] },
+                new() { ResourceType = 5, ResourceName = "1", Configs = [Set("log.retention.ms", "6000")] },
+                new() { ResourceType = 2, ResourceName = "twice", Configs = [Set("retention.ms", "1")] },
+                new() { ResourceType = 2, ResourceName = "twice", Configs = [Set("segment.ms", "1")] },
+                new() { ResourceType = 2, ResourceName = "keys", Configs = [Set("retention.ms", "1"), Set("retention.ms", "2")] },
+                new() { ResourceType = 2, ResourceName = "null", Configs = [Set("retention.ms", null)] },
+            ],
+        };
+
+        var response = await RawRequests.RoundTripAsync<IncrementalAlterConfigsResponse>(socket, request, 0);
+
+        Assert.Equal(
+        [
+            (2, topic, Protocol.ErrorCode.None, null),
+            (5, "1", Protocol.ErrorCode.InvalidRequest, "Unknown resource type 5"),
+            (2, "twice", Protocol.ErrorCode.InvalidRequest, "Each resource must appear at most once."),
+            (2, "twice", Protocol.ErrorCode.InvalidRequest, "Each resource must appear at most once."),
+            (2, "keys", Protocol.ErrorCode.InvalidRequest, "Error due to duplicate config keys"),
+            (2, "null", Protocol.ErrorCode.InvalidRequest, "Null value not supported for : retention.ms"),
+        ], response.Responses.Select(r => ((int)r.ResourceType, r.ResourceName, (Protocol.ErrorCode)r.ErrorCode, r.ErrorMessage)));
+        Assert.Equal("6000", (await DescribeAsync(ResourceType.Topic, topic))["retention.ms"].Value);
+    }
+
+    [Fact]
     public async Task Static_configs_take_effect_for_clients()
     {
         var cluster = await _admin.DescribeClusterAsync();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Tributary.Broker.Log;
 using Tributary.Protocol;
 using Tributary.Protocol.Records;
@@ -184,6 +186,42 @@ public class PartitionLogTests
         Assert.Equal(2 * size, _log.SizeInBytes);
         Assert.Equal(3, _log.LogStartOffset);
     }
+
+    [Fact]
+    public void A_partition_under_retention_bytes_holds_only_the_memory_of_the_segments_it_keeps()
+    {
+        // Small segments after a log of several megabytes: chunks grown to megabytes would each hold many segments, and one
+        // live batch in a chunk keeps all of it from the garbage collector.
+        const int segmentBytes = 64 * 1024;
+        const long retentionBytes = 5 * segmentBytes;
+        var options = Options with { SegmentBytes = segmentBytes };
+        var chunks = new List<WeakReference>();
+        for (var i = 0; i < 3_000; i++)
+        {
+            var offset = Append(TestBatches.Create(10, valueSize: 100), options).BaseOffset;
+            TrackChunkOf(offset, chunks);
+            _log.ApplyRetention(nowMs: 5_000, retentionMs: -1, retentionBytes);
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        Assert.InRange(_log.SizeInBytes, retentionBytes, retentionBytes + segmentBytes);
+        // What the log still holds: the chunks of the segments it keeps, the active one's included, and no more.
+        Assert.InRange(LiveChunkBytes(chunks), _log.SizeInBytes, retentionBytes + 2 * segmentBytes);
+        Assert.True(chunks.Count > 40, $"the log went through {chunks.Count} chunks");
+    }
+
+    /// <summary>Not inlined, so no reference to a chunk stays in the test's own frame.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TrackChunkOf(long offset, List<WeakReference> chunks)
+    {
+        Assert.True(MemoryMarshal.TryGetArray(_log.Read(offset, 1, IsolationLevel.ReadUncommitted).Records, out var stored));
+        if (chunks.Count == 0 || chunks[^1].Target != stored.Array) chunks.Add(new WeakReference(stored.Array));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long LiveChunkBytes(List<WeakReference> chunks) => chunks.Sum(chunk => (chunk.Target as byte[])?.LongLength ?? 0);
 
     [Fact]
     public void OffsetForLeaderEpoch_uses_the_epochs_stamped_at_append_and_election()

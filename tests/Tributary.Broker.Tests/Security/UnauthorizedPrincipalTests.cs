@@ -108,6 +108,10 @@ public sealed class UnauthorizedPrincipalTests : IDisposable
             (await b.SendAsync<AlterConfigsResponse>(Mallory, new AlterConfigsRequest { Resources = [new() { ResourceType = 2, ResourceName = Topic }] }, 2)).Responses.Select(r => r.ErrorCode)),
         ["IncrementalAlterConfigs v1 of a broker"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
             (await b.SendAsync<IncrementalAlterConfigsResponse>(Mallory, new IncrementalAlterConfigsRequest { Resources = [new() { ResourceType = 4, ResourceName = "1" }] }, 1)).Responses.Select(r => r.ErrorCode)),
+        ["DescribeConfigs v4 of a group"] = (ErrorCode.GroupAuthorizationFailed, async b =>
+            (await b.SendAsync<DescribeConfigsResponse>(Mallory, new DescribeConfigsRequest { Resources = [new() { ResourceType = 32, ResourceName = "a-group", ConfigurationKeys = null }] }, 4)).Results.Select(r => r.ErrorCode)),
+        ["IncrementalAlterConfigs v1 of client metrics"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
+            (await b.SendAsync<IncrementalAlterConfigsResponse>(Mallory, new IncrementalAlterConfigsRequest { Resources = [new() { ResourceType = 16, ResourceName = "metrics" }] }, 1)).Responses.Select(r => r.ErrorCode)),
         ["InitProducerId v5 with a transactional id"] = (ErrorCode.TransactionalIdAuthorizationFailed, async b =>
             [(await b.SendAsync<InitProducerIdResponse>(Mallory, new InitProducerIdRequest { TransactionalId = "tx", TransactionTimeoutMs = 60_000 }, 5)).ErrorCode]),
         ["InitProducerId v0 for an idempotent producer"] = (ErrorCode.ClusterAuthorizationFailed, async b =>
