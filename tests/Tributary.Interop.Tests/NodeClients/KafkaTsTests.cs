@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tributary.Protocol.Messages;
+using static Tributary.Interop.Tests.NodeClients.NodeScript;
 using static Tributary.Interop.Tests.NodeClients.SentApiVersions;
 
 namespace Tributary.Interop.Tests.NodeClients;
@@ -12,19 +13,10 @@ namespace Tributary.Interop.Tests.NodeClients;
 /// </summary>
 public sealed class KafkaTsTests(ThreeBrokerCluster fixture) : IClassFixture<ThreeBrokerCluster>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
     private Task<JsonElement> RunAsync(string command, string topic, params string[] arguments) =>
-        ExternalClient.RunJsonAsync("node", ["node/kafka-ts-client.js", command, "--bootstrap", fixture.Cluster.BootstrapServers,
-            "--topic", topic, "--group", $"{topic}-group", "--replication", "3", "--max-seconds", "30", .. arguments], Timeout);
+        NodeScript.RunAsync("kafka-ts-client.js", command, fixture.Cluster, topic, arguments);
 
-    private static string Unique(string purpose) => $"kts-{purpose}-{Guid.NewGuid():N}"[..24];
-
-    private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(v => v.GetString()!).ToList();
-
-    private static List<int> Ints(JsonElement array) => array.EnumerateArray().Select(v => v.GetInt32()).ToList();
-
-    private static IEnumerable<string> Values(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
+    private static string Unique(string purpose) => NodeScript.Unique("kts", purpose);
 
     [Fact]
     public async Task Creates_grows_and_deletes_topics_and_gets_topic_already_exists_for_a_second_creation()

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tributary.Protocol.Messages;
+using static Tributary.Interop.Tests.NodeClients.NodeScript;
 using static Tributary.Interop.Tests.NodeClients.SentApiVersions;
 
 namespace Tributary.Interop.Tests.NodeClients;
@@ -13,20 +14,14 @@ namespace Tributary.Interop.Tests.NodeClients;
 public sealed class NoKafkaTests(ThreeBrokerCluster fixture) : IClassFixture<ThreeBrokerCluster>
 {
     private const int Partitions = 4;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private async Task<JsonElement> RunAsync(string command, string topic)
     {
         await fixture.Cluster.CreateTopicAsync(topic, Partitions, replicationFactor: 3);
-        return await ExternalClient.RunJsonAsync("node", ["node/no-kafka-client.js", command, "--bootstrap", fixture.Cluster.BootstrapServers,
-            "--topic", topic, "--group", $"{topic}-group", "--max-seconds", "30"], Timeout);
+        return await NodeScript.RunAsync("no-kafka-client.js", command, fixture.Cluster, topic);
     }
 
-    private static string Unique(string purpose) => $"nok-{purpose}-{Guid.NewGuid():N}"[..24];
-
-    private static List<int> Ints(JsonElement array) => array.EnumerateArray().Select(v => v.GetInt32()).ToList();
-
-    private static IEnumerable<string> Values(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
+    private static string Unique(string purpose) => NodeScript.Unique("nok", purpose);
 
     private static void AssertNeverAskedApiVersions(JsonElement result) => Assert.DoesNotContain(ApiKey.ApiVersions, Of(result).Keys);
 

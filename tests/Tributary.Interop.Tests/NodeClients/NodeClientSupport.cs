@@ -16,6 +16,30 @@ public sealed class ThreeBrokerCluster : IAsyncLifetime
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }
 
+/// <summary>Runs one of the node/ scripts against a cluster and reads what it printed.</summary>
+internal static class NodeScript
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Runs <paramref name="script"/> <paramref name="command"/> on <paramref name="topic"/> (its group is
+    /// <c>{topic}-group</c>, replication 3, at most 30 s of waiting inside the script) and parses its JSON line.
+    /// </summary>
+    public static Task<JsonElement> RunAsync(string script, string command, EmbeddedKafkaCluster cluster, string topic, params string[] arguments) =>
+        ExternalClient.RunJsonAsync("node", [$"node/{script}", command, "--bootstrap", cluster.BootstrapServers,
+            "--topic", topic, "--group", $"{topic}-group", "--replication", "3", "--max-seconds", "30", .. arguments], Timeout);
+
+    /// <summary>A topic name of 24 characters, unique per test run: the client's prefix, the purpose, a guid.</summary>
+    public static string Unique(string prefix, string purpose) => $"{prefix}-{purpose}-{Guid.NewGuid():N}"[..24];
+
+    public static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(v => v.GetString()!).ToList();
+
+    public static List<int> Ints(JsonElement array) => array.EnumerateArray().Select(v => v.GetInt32()).ToList();
+
+    /// <summary>prefix-0 .. prefix-(count-1), the values the scripts produce.</summary>
+    public static IEnumerable<string> Values(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
+}
+
 /// <summary>
 /// What the node scripts report besides their results: <c>apiVersions</c>, each API key the client sent with the
 /// versions it sent it at.

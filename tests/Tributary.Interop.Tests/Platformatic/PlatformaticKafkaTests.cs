@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Tributary.Interop.Tests.NodeClients;
 using Tributary.Protocol.Messages;
+using static Tributary.Interop.Tests.NodeClients.NodeScript;
 using static Tributary.Interop.Tests.NodeClients.SentApiVersions;
 
 namespace Tributary.Interop.Tests.Platformatic;
@@ -13,17 +14,10 @@ namespace Tributary.Interop.Tests.Platformatic;
 /// </summary>
 public sealed class PlatformaticKafkaTests(ThreeBrokerCluster fixture) : IClassFixture<ThreeBrokerCluster>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private Task<JsonElement> RunAsync(string command, string topic) =>
+        NodeScript.RunAsync("platformatic-client.mjs", command, fixture.Cluster, topic);
 
-    private Task<JsonElement> RunAsync(string command, string topic, params string[] arguments) =>
-        ExternalClient.RunJsonAsync("node", ["node/platformatic-client.mjs", command, "--bootstrap", fixture.Cluster.BootstrapServers,
-            "--topic", topic, "--group", $"{topic}-group", "--replication", "3", "--max-seconds", "30", .. arguments], Timeout);
-
-    private static string Unique(string purpose) => $"plat-{purpose}-{Guid.NewGuid():N}"[..24];
-
-    private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(v => v.GetString()!).ToList();
-
-    private static IEnumerable<string> Values(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
+    private static string Unique(string purpose) => NodeScript.Unique("plat", purpose);
 
     // A group of two: the first member alone owned the four partitions, then each owned two; both read, and every
     // record expected was read at least once (the client may read one twice around the rebalance, never lose one).
