@@ -36,7 +36,7 @@ internal static class MockRetention
     /// At the benchmark's rate (up to about 10 MB a second per partition) 100 ms lets a partition grow by up to a segment
     /// between two checks. Shorter costs the broker more than the check is worth here: each timer tick costs about 0.3 ms
     /// of CPU on the benchmark machine, nearly all of it waking threads, not checking the logs (docs/benchmarks.md,
-    /// "Fourth round").
+    /// "Fifth round").
     /// </summary>
     public static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(100);
 

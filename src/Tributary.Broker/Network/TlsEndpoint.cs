@@ -70,6 +70,10 @@ internal sealed class TlsEndpoint
         verifier.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         verifier.ChainPolicy.CustomTrustStore.Add(_clientAuthority);
         verifier.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Only the client authority and what the client sent: Build is synchronous, and fetching a missing issuer from a
+        // URL in the certificate would hold the connection's thread on the network (Java's default trust manager, which
+        // Kafka uses, does not fetch issuers either).
+        verifier.ChainPolicy.DisableCertificateDownloads = true;
         if (chain is not null)
         {
             foreach (var element in chain.ChainPolicy.ExtraStore) verifier.ChainPolicy.ExtraStore.Add(element);
