@@ -1,19 +1,10 @@
 using System.Text.Json;
-using Tributary.Broker;
+using Tributary.Interop.Tests.NodeClients;
 using Tributary.Protocol.Messages;
+using static Tributary.Interop.Tests.NodeClients.NodeScript;
+using static Tributary.Interop.Tests.NodeClients.SentApiVersions;
 
 namespace Tributary.Interop.Tests.Platformatic;
-
-/// <summary>One 3-broker cluster shared by the @platformatic/kafka tests.</summary>
-public sealed class PlatformaticCluster : IAsyncLifetime
-{
-    public EmbeddedKafkaCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() =>
-        Cluster = await EmbeddedKafkaCluster.StartAsync(new EmbeddedKafkaOptions { Brokers = 3, AutoCreateTopics = false });
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-}
 
 /// <summary>
 /// @platformatic/kafka 1.35 (node/platformatic-client.mjs), a modern pure-JavaScript client we did not write: unlike
@@ -21,28 +12,12 @@ public sealed class PlatformaticCluster : IAsyncLifetime
 /// Produce v11, Metadata v12, ListOffsets v9, the classic group APIs at their newest versions, ConsumerGroupHeartbeat v1
 /// of KIP-848), so each test also checks the versions it sent.
 /// </summary>
-public sealed class PlatformaticKafkaTests(PlatformaticCluster fixture) : IClassFixture<PlatformaticCluster>
+public sealed class PlatformaticKafkaTests(ThreeBrokerCluster fixture) : IClassFixture<ThreeBrokerCluster>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private Task<JsonElement> RunAsync(string command, string topic) =>
+        NodeScript.RunAsync("platformatic-client.mjs", command, fixture.Cluster, topic);
 
-    private Task<JsonElement> RunAsync(string command, string topic, params string[] arguments) =>
-        ExternalClient.RunJsonAsync("node", ["node/platformatic-client.mjs", command, "--bootstrap", fixture.Cluster.BootstrapServers,
-            "--topic", topic, "--group", $"{topic}-group", "--replication", "3", "--max-seconds", "30", .. arguments], Timeout);
-
-    private static string Unique(string purpose) => $"plat-{purpose}-{Guid.NewGuid():N}"[..24];
-
-    // The client sent each API at the version given (among any others it used).
-    private static void AssertSentAt(JsonElement result, params (ApiKey Api, short Version)[] expected)
-    {
-        var sent = result.GetProperty("apiVersions").EnumerateObject()
-            .ToDictionary(k => (ApiKey)short.Parse(k.Name, System.Globalization.CultureInfo.InvariantCulture), k => k.Value.EnumerateArray().Select(v => v.GetInt16()).ToList());
-        Assert.All(expected, e => Assert.True(sent.TryGetValue(e.Api, out var versions) && versions.Contains(e.Version),
-            $"{e.Api} was sent at [{string.Join(", ", sent.GetValueOrDefault(e.Api) ?? [])}], not v{e.Version}"));
-    }
-
-    private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(v => v.GetString()!).ToList();
-
-    private static IEnumerable<string> Values(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix}-{i}");
+    private static string Unique(string purpose) => NodeScript.Unique("plat", purpose);
 
     // A group of two: the first member alone owned the four partitions, then each owned two; both read, and every
     // record expected was read at least once (the client may read one twice around the rebalance, never lose one).
