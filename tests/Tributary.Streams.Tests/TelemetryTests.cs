@@ -54,8 +54,11 @@ public sealed class TelemetryTests(KafkaFixture kafka, ITestOutputHelper output)
             .Run(Materializer);
         await EventuallyAsync(() => Task.FromResult(Volatile.Read(ref transformed) == count), "every record transformed");
         var outputGroup = NewGroup();
-        await KafkaConsumer.PlainSource(ConsumerSettings(outputGroup), Subscriptions.Topics(output)).Take(count)
-            .RunWith(Sink.Ignore<ConsumeResult<string, string>>(), Materializer).WaitAsync(Patience);
+        var (reader, read) = KafkaConsumer.PlainSource(ConsumerSettings(outputGroup), Subscriptions.Topics(output)).Take(count)
+            .ToMaterialized(Sink.Ignore<ConsumeResult<string, string>>(), Keep.Both).Run(Materializer);
+        await read.WaitAsync(Patience);
+        // The last record's process span ends when its source stops, which follows the sink's completion: wait for it.
+        await reader.IsShutdown.WaitAsync(Patience);
         await transformer.DrainAndShutdown().WaitAsync(Patience);
         tracing.ForceFlush();
 
