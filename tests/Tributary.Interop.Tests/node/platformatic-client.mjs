@@ -123,29 +123,38 @@ async function produceConsume() {
   return { sent, producerId, consumed: records.length, records }
 }
 
-// A group of two: the first member takes every partition from earliest and commits; the second joins and the
-// group rebalances; the committed offsets are read back (OffsetFetch), the group listed and described; a member
-// starting from latest sees only what is produced after it joined; the admin alters, deletes and lists offsets.
-async function group() {
+// The start both group scenarios share: 12 records produced to a new topic; a first member (from newMember, given
+// 'first' or 'second') reads them all from earliest, a second joins from the committed offsets and the partitions are
+// shared between them; 8 more records are produced and read. beforeSecond(first) runs before the second member joins.
+async function twoMembers(producerId, newMember, beforeSecond = () => {}) {
   await createTopic()
-  const topic = args.topic, groupId = args.group
-  const producer = new Producer({ clientId: 'plat-group-producer', ...base, serializers: stringSerializers })
+  const topic = args.topic
+  const producer = new Producer({ clientId: producerId, ...base, serializers: stringSerializers })
   await producer.send({ acks: -1, messages: messages(topic, 'before', 12) })
   const records = []
-  const first = consumer(groupId)
+  const first = newMember('first')
   collect(await first.consume({ topics: [topic], mode: 'earliest', autocommit: 100 }), records, 'first')
   await waitFor(() => records.length >= 12, '12 records by the first member')
   const assignedAlone = partitionsOf(first)
-
-  let rebalanced = false
-  first.on('consumer:group:rebalance', () => { rebalanced = true })
-  const second = consumer(groupId)
+  beforeSecond(first)
+  const second = newMember('second')
   collect(await second.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 }), records, 'second')
   await waitFor(() => partitionsOf(first).length > 0 && partitionsOf(second).length > 0 && partitionsOf(first).length + partitionsOf(second).length === 4, 'the rebalance')
   const assignedShared = [partitionsOf(first), partitionsOf(second)]
   await settle()
   await producer.send({ acks: -1, messages: messages(topic, 'after', 8) })
   await waitFor(() => records.length >= 20, '20 records')
+  return { producer, records, first, second, assignedAlone, assignedShared }
+}
+
+// A group of two: the first member takes every partition from earliest and commits; the second joins and the
+// group rebalances; the committed offsets are read back (OffsetFetch), the group listed and described; a member
+// starting from latest sees only what is produced after it joined; the admin alters, deletes and lists offsets.
+async function group() {
+  const topic = args.topic, groupId = args.group
+  let rebalanced = false
+  const { producer, records, first, second, assignedAlone, assignedShared } = await twoMembers('plat-group-producer', () => consumer(groupId),
+    first => first.on('consumer:group:rebalance', () => { rebalanced = true }))
   await delay(300) // one more auto commit round after the last record
 
   const latestRecords = []
@@ -193,23 +202,9 @@ async function group() {
 // partition, a second joins and the broker moves half of them to it; the admin lists the group with its type and
 // describes it with DescribeGroups v5, which for a group of this protocol says "Dead" without an error, as Kafka 4.
 async function consumerProtocol() {
-  await createTopic()
-  const topic = args.topic, groupId = args.group
-  const producer = new Producer({ clientId: 'plat-848-producer', ...base, serializers: stringSerializers })
-  await producer.send({ acks: -1, messages: messages(topic, 'before', 12) })
-  const member = id => consumer(groupId, { clientId: `plat-848-${id}`, groupProtocol: 'consumer' })
-  const records = []
-  const first = member('first')
-  collect(await first.consume({ topics: [topic], mode: 'earliest', autocommit: 100 }), records, 'first')
-  await waitFor(() => records.length >= 12, '12 records by the first member')
-  const assignedAlone = partitionsOf(first)
-  const second = member('second')
-  collect(await second.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 }), records, 'second')
-  await waitFor(() => partitionsOf(first).length > 0 && partitionsOf(second).length > 0 && partitionsOf(first).length + partitionsOf(second).length === 4, 'the rebalance')
-  const assignedShared = [partitionsOf(first), partitionsOf(second)]
-  await settle()
-  await producer.send({ acks: -1, messages: messages(topic, 'after', 8) })
-  await waitFor(() => records.length >= 20, '20 records')
+  const groupId = args.group
+  const { producer, records, first, second, assignedAlone, assignedShared } = await twoMembers('plat-848-producer',
+    id => consumer(groupId, { clientId: `plat-848-${id}`, groupProtocol: 'consumer' }))
   const admin = new Admin({ clientId: 'plat-848-admin', ...base })
   const listed = (await admin.listGroups({ types: ['consumer'] })).get(groupId)
   const described = (await admin.describeGroups({ groups: [groupId] })).get(groupId)
