@@ -230,11 +230,9 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             if (!_topics.TryRemove(name, out var topic)) return ControllerResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
             _topicsById.TryRemove(topic.Id, out _);
-            // Kafka deletes a deleted topic's logs; in memory they simply go with the topic.
-            if (_storage is not null)
-            {
-                foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.Close(deleteFiles: true);
-            }
+            // Kafka deletes a deleted topic's logs: their files, and in memory their chunks, which go back to the pool
+            // once no fetch still holds them (LogChunkPool).
+            foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.Close(deleteFiles: true);
             MetadataChanged();
             _logger.LogInformation("Deleted topic {Topic}", name);
             return ControllerResult.Ok(topic);
