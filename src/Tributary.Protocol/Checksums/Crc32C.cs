@@ -11,7 +11,7 @@ namespace Tributary.Protocol.Checksums;
 /// CRC-32C (Castagnoli, polynomial 0x1EDC6F41 reflected as 0x82F63B78), the checksum of Kafka record batches.
 /// Uses the CPU's CRC32 instruction (SSE 4.2 on x64, the CRC extension on Arm64) eight bytes at a time,
 /// and a table-driven slicing-by-8 loop on CPUs without it. On x64 with carry-less multiplication
-/// (PCLMULQDQ), inputs of a few hundred bytes and more run as three interleaved instruction streams.
+/// (PCLMULQDQ), inputs of 192 bytes and more run as three interleaved chains of the instruction.
 /// </summary>
 /// <remarks>
 /// The crc32 instruction takes 3 cycles to produce its result but the CPU can start one every cycle, so a single
@@ -116,18 +116,18 @@ public static class Crc32C
     /// <summary>The shift constants of one part size: x^(8n − 33) mod P for n = one, two and three parts.</summary>
     private sealed class Joiner(int part)
     {
-        private readonly Vector128<ulong> _oneLater = Constant(part);
-        private readonly Vector128<ulong> _twoLater = Constant(2 * part);
-        private readonly Vector128<ulong> _threeLater = Constant(3 * part);
+        private readonly Vector128<ulong> _shiftOnePart = Constant(part);
+        private readonly Vector128<ulong> _shiftTwoParts = Constant(2 * part);
+        private readonly Vector128<ulong> _shiftThreeParts = Constant(3 * part);
 
         // shift(state, 3 parts) ⊕ shift(a, 2 parts) ⊕ shift(b, 1 part): the three products are summed (XOR)
         // before the one reduction, which is linear.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public uint Join(uint state, uint a, uint b)
         {
-            var sum = Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)state), _threeLater, 0)
-                    ^ Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)a), _twoLater, 0)
-                    ^ Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)b), _oneLater, 0);
+            var sum = Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)state), _shiftThreeParts, 0)
+                    ^ Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)a), _shiftTwoParts, 0)
+                    ^ Pclmulqdq.CarrylessMultiply(Vector128.CreateScalarUnsafe((ulong)b), _shiftOnePart, 0);
             return (uint)Sse42.X64.Crc32(0, sum.ToScalar());
         }
 
