@@ -19,8 +19,11 @@ namespace Tributary.Broker.Log;
 /// follower's), the log's active chunk, a fetch until its response is written, and a replica read until the follower has
 /// appended it. A holder that never releases only keeps its chunk out of the pool, for the collector to take as before;
 /// a chunk used after its last release throws rather than read memory a new log may be writing.</para>
-/// <para><b>Trimmed</b> at full collections: an array that waited in the pool through a whole interval between two full
-/// collections goes back to the collector, so an idle process does not keep a deleted topic's memory for long.</para>
+/// <para><b>Trimmed</b> at full collections, as the runtime's shared array pool is: an array that waited in the pool for
+/// <see cref="TrimAfterMs"/> goes back to the collector, and all of them when the machine's memory is short. Not at every
+/// full collection: allocating chunks starts full (background) collections every second or so, and trimming at each of
+/// them dropped a deleted topic's chunks before the next topic could take them (measured: 82 MB of 135 trimmed during
+/// one benchmark scenario).</para>
 /// </remarks>
 internal sealed class LogChunkPool
 {
@@ -36,13 +39,15 @@ internal sealed class LogChunkPool
     /// </summary>
     public const long MaxPooledBytes = 64L * 1024 * 1024;
 
+    /// <summary>How long an array may wait in the pool before a full collection gives it back (the shared array pool's figure).</summary>
+    public const long TrimAfterMs = 60_000;
+
     private static readonly int s_classes = Log2(MaxPooledSize) - Log2(MinPooledSize) + 1;
 
     private readonly Lock _lock = new();
     private readonly List<Pooled>[] _free = Enumerable.Range(0, s_classes).Select(_ => new List<Pooled>()).ToArray();
     private long _pooledBytes;
     private long _reusedBytes;
-    private int _interval; // full collections seen by Trim: an array returned in an earlier interval has waited a whole one
 
     /// <summary>The pool every log uses; trimmed at each full collection.</summary>
     public static LogChunkPool Shared { get; } = CreateTrimmed();
@@ -90,22 +95,24 @@ internal sealed class LogChunkPool
         lock (_lock)
         {
             if (_pooledBytes + array.Length > MaxPooledBytes) return;
-            _free[index].Add(new Pooled(array, populated, _interval));
+            _free[index].Add(new Pooled(array, populated, Environment.TickCount64));
             _pooledBytes += array.Length;
         }
     }
 
-    /// <summary>Gives back to the collector every array that was already in the pool at the previous trim.</summary>
-    public void Trim()
+    /// <summary>
+    /// Gives back to the collector every array returned before <paramref name="returnedBeforeMs"/> (on
+    /// <see cref="Environment.TickCount64"/>'s clock); <see cref="long.MaxValue"/> gives back all of them.
+    /// </summary>
+    public void Trim(long returnedBeforeMs)
     {
         lock (_lock)
         {
-            _interval++;
             foreach (var free in _free)
             {
                 // Oldest first: arrays are taken from the end.
                 var stale = 0;
-                while (stale < free.Count && free[stale].Interval < _interval - 1) _pooledBytes -= free[stale++].Array.Length;
+                while (stale < free.Count && free[stale].ReturnedMs < returnedBeforeMs) _pooledBytes -= free[stale++].Array.Length;
                 free.RemoveRange(0, stale);
             }
         }
@@ -123,7 +130,7 @@ internal sealed class LogChunkPool
         return pool;
     }
 
-    private readonly record struct Pooled(byte[] Array, int Populated, int Interval);
+    private readonly record struct Pooled(byte[] Array, int Populated, long ReturnedMs);
 
     /// <summary>
     /// Trims the pool after every full collection: an object nothing references, which puts itself back in the
@@ -141,7 +148,9 @@ internal sealed class LogChunkPool
             if (fullCollections != _fullCollections)
             {
                 _fullCollections = fullCollections;
-                pool.Trim();
+                var memory = GC.GetGCMemoryInfo();
+                var memoryIsShort = memory.MemoryLoadBytes >= memory.HighMemoryLoadThresholdBytes;
+                pool.Trim(memoryIsShort ? long.MaxValue : Environment.TickCount64 - TrimAfterMs);
             }
             GC.ReRegisterForFinalize(this);
         }

@@ -113,22 +113,22 @@ public sealed class LogChunkPoolTests
     }
 
     [Fact]
-    public void The_pool_keeps_at_most_its_bound_and_gives_back_what_waited_a_whole_interval_between_full_collections()
+    public void The_pool_keeps_at_most_its_bound_and_gives_back_only_what_waited_longer_than_the_trim_age()
     {
         var fitting = (int)(LogChunkPool.MaxPooledBytes / LogChunkPool.MaxPooledSize);
         var arrays = Enumerable.Range(0, fitting + 2).Select(_ => new byte[LogChunkPool.MaxPooledSize]).ToList();
         foreach (var array in arrays) _pool.Return(array, array.Length);
         Assert.Equal(LogChunkPool.MaxPooledBytes, _pool.PooledBytes);
 
-        _pool.Trim(); // the first full collection: the arrays have waited only part of an interval
-        Assert.Equal(LogChunkPool.MaxPooledBytes, _pool.PooledBytes);
         var taken = _pool.Rent(LogChunkPool.MaxPooledSize, out var populated);
         Assert.Same(arrays[fitting - 1], taken); // the newest first
         Assert.Equal(LogChunkPool.MaxPooledSize, populated);
         _pool.Return(taken, 0);
 
-        _pool.Trim(); // the second: all but the one returned since the first have waited a whole interval
-        Assert.Equal(LogChunkPool.MaxPooledSize, _pool.PooledBytes);
+        _pool.Trim(returnedBeforeMs: Environment.TickCount64 - LogChunkPool.TrimAfterMs); // a full collection: none waited that long
+        Assert.Equal(LogChunkPool.MaxPooledBytes, _pool.PooledBytes);
+        _pool.Trim(returnedBeforeMs: long.MaxValue); // memory is short: all go
+        Assert.Equal(0, _pool.PooledBytes);
     }
 
     [Fact]
