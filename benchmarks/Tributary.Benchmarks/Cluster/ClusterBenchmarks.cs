@@ -1,6 +1,7 @@
 using System.Runtime;
 using System.Runtime.InteropServices;
 using Tributary.Broker;
+using Tributary.Broker.Log;
 
 namespace Tributary.Benchmarks.Cluster;
 
@@ -146,13 +147,15 @@ internal static class ClusterBenchmarks
         Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages)");
         sampler?.Reset();
         s_requests?.Reset();
+        var reusedBefore = LogChunkPool.Shared.ReusedBytes;
         var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
+        var reused = target.IsManaged ? $", {(LogChunkPool.Shared.ReusedBytes - reusedBefore) / 1e6:0.0} MB of log memory reused" : "";
         foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
         if (s_requests is not null && target.IsManaged) Console.WriteLine($"    requests answered: {s_requests.Summary()}");
         var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement);
         Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms " +
             $"({measurement.BrokerFullCollections} full), " +
-            $"{measurement.BrokerPageFaults * (double)Environment.SystemPageSize / 1e6:0.0} MB faulted in {row.Note}");
+            $"{measurement.BrokerPageFaults * (double)Environment.SystemPageSize / 1e6:0.0} MB faulted in{reused} {row.Note}");
         return row;
     }
 

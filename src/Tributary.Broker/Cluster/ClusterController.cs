@@ -38,12 +38,16 @@ namespace Tributary.Broker.Cluster;
 /// never under this lock). With a data directory, a replica's files (<see cref="PartitionFiles"/>): its log, under the
 /// log's lock (the roll's background fsync only forces closed files to disk); which replica directories exist and the
 /// clean shutdown markers: <see cref="LogStorage"/>, under its lock; the metadata file: <see cref="ClusterMetadataFile"/>,
-/// under its lock, written after every change of what it keeps.</para>
+/// under its lock, written after every change of what it keeps. Log chunk memory (<see cref="LogChunk"/>): each
+/// chunk's count of holders, changed atomically by the logs (under their locks), fetch requests (after their response is
+/// written) and replica fetchers (after appending); the memory a chunk gives back: <see cref="LogChunkPool"/>, under its
+/// lock.</para>
 /// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups ->
 /// controller -> partition -> replica log (the coordinators create their internal topic and append to it under their
 /// own locks); controller -> log storage -> replica log (opening a replica); controller -> metadata file (the
 /// authorizer calls it after releasing its own lock); a replica fetcher holds no lock while it calls the
-/// controller (it takes partition and log locks one at a time). Events raised by a log (fetch and acks waiters)
+/// controller (it takes partition and log locks one at a time); the log chunk pool's lock is the last of all (a log
+/// releasing a chunk under its own lock returns memory to the pool, which calls out to nothing). Events raised by a log (fetch and acks waiters)
 /// run outside its lock or take only other logs' locks.</para>
 /// </remarks>
 internal sealed class ClusterController : IAsyncDisposable
@@ -230,11 +234,9 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             if (!_topics.TryRemove(name, out var topic)) return ControllerResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
             _topicsById.TryRemove(topic.Id, out _);
-            // Kafka deletes a deleted topic's logs; in memory they simply go with the topic.
-            if (_storage is not null)
-            {
-                foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.Close(deleteFiles: true);
-            }
+            // Kafka deletes a deleted topic's logs: their files, and in memory their chunks, which go back to the pool
+            // once no fetch still holds them (LogChunkPool).
+            foreach (var log in topic.Partitions.SelectMany(p => p.Logs)) log.Close(deleteFiles: true);
             MetadataChanged();
             _logger.LogInformation("Deleted topic {Topic}", name);
             return ControllerResult.Ok(topic);

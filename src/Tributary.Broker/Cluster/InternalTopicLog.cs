@@ -109,11 +109,18 @@ internal static class InternalTopicLog
         for (var offset = log.LogStartOffset; ;)
         {
             var read = log.ReadForReplica(offset, ReadChunkBytes);
-            if (read.Error != ErrorCode.None || read.Batches.Count == 0) yield break;
-            foreach (var batch in read.Batches)
+            try
             {
-                foreach (var entry in Entries(batch.Bytes)) yield return entry;
-                offset = batch.LastOffset + 1;
+                if (read.Error != ErrorCode.None || read.Batches.Count == 0) yield break;
+                foreach (var batch in read.Batches)
+                {
+                    foreach (var entry in Entries(batch.Bytes)) yield return entry;
+                    offset = batch.LastOffset + 1;
+                }
+            }
+            finally
+            {
+                read.Release();
             }
             if (offset >= read.LogEndOffset) yield break;
         }

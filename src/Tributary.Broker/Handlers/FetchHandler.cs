@@ -128,6 +128,7 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
                     var limit = (int)Math.Min(fetchPartition.PartitionMaxBytes, Math.Max(request.MaxBytes - bytes, 0));
                     var log = partition!.ReplicaLog(context.Broker.Id);
                     var read = log.Read(fetchPartition.FetchOffset, limit, isolation);
+                    context.HoldUntilWritten(read);
                     error = MessageFormats.ForFetch(context.ApiVersion, topic!.Config, read.Records, fetchPartition.FetchOffset, out var records);
                     if (error != ErrorCode.None)
                     {

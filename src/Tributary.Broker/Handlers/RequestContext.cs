@@ -1,5 +1,6 @@
 using Tributary.Broker.Cluster;
 using Tributary.Broker.Groups;
+using Tributary.Broker.Log;
 using Tributary.Broker.Network;
 using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
@@ -14,6 +15,8 @@ namespace Tributary.Broker.Handlers;
 /// </summary>
 internal sealed class RequestContext
 {
+    private List<LogReadResult>? _reads;
+
     /// <summary>The broker that received the request.</summary>
     public required BrokerNode Broker { get; init; }
 
@@ -83,4 +86,21 @@ internal sealed class RequestContext
     /// <summary>Kafka's "authorized operations" bit field of the principal on the resource.</summary>
     public int AuthorizedOperations(AclResourceType resourceType, string resourceName) =>
         Authorizer.AuthorizedOperations(Principal, ClientHost, resourceType, resourceName);
+
+    /// <summary>
+    /// Keeps the log memory of <paramref name="read"/>'s records from being reused until the response carrying them is
+    /// written (<see cref="ReleaseReads"/>, which the dispatcher calls).
+    /// </summary>
+    public void HoldUntilWritten(in LogReadResult read)
+    {
+        if (read.Held is not null) (_reads ??= []).Add(read);
+    }
+
+    /// <summary>The response is written (or there is none): the memory of the records it read may be reused.</summary>
+    public void ReleaseReads()
+    {
+        if (_reads is null) return;
+        foreach (var read in _reads) read.Release();
+        _reads = null;
+    }
 }

@@ -107,7 +107,8 @@ internal sealed class RequestDispatcher : IRequestProcessor
             var delay = _requests.ResponseDelay;
             if (delay > TimeSpan.Zero) await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
         }
-        if (_requests.IsRecording)
+        var recorded = _requests.IsRecording;
+        if (recorded)
             _requests.Record(new RecordedRequest(connection.Broker.Id, connection.ConnectionId, header.ClientId, handler.ApiKey, version, correlationId,
                 request, response, receivedAt, Stopwatch.GetElapsedTime(started), rule?.Id));
         BrokerMetrics.RequestHandled(_cluster, connection.Broker.Id, handler.ApiKey, started);
@@ -116,9 +117,11 @@ internal sealed class RequestDispatcher : IRequestProcessor
                 connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds, response is null ? ", no response" : "", rule is null ? "" : $" ({rule})");
         if (rule?.Action.Kind == RequestRuleActionKind.DropConnection) return RequestOutcome.CloseConnection;
-        return response is null
-            ? RequestOutcome.NoResponse
-            : RequestOutcome.Respond(Encode(response, version, correlationId, handler.ResponseSizeHint(response)));
+        var encoded = response is null ? null : Encode(response, version, correlationId, handler.ResponseSizeHint(response));
+        // The records a fetch read are copied into the frame now. A recorded response keeps referring to them: their memory
+        // then stays held, and the collector takes it once the recording is gone.
+        if (!recorded) context.ReleaseReads();
+        return encoded is null ? RequestOutcome.NoResponse : RequestOutcome.Respond(encoded);
     }
 
 

@@ -12,6 +12,19 @@ internal abstract class BatchStorage
     /// changes afterwards, so a reader may keep it while the log moves on.
     /// </summary>
     public abstract ReadOnlyMemory<byte> Slice(int position, int length);
+
+    /// <summary>
+    /// Counts one more holder of these bytes: a log index entry, or a read whose bytes are still to be used. Memory that
+    /// is reused once its last holder lets go (<see cref="LogChunk"/>) counts them; files and copies need not.
+    /// </summary>
+    public virtual void Retain()
+    {
+    }
+
+    /// <summary>Lets go of a hold taken with <see cref="Retain"/>; the bytes must not be used through it afterwards.</summary>
+    public virtual void Release()
+    {
+    }
 }
 
 /// <summary>Batches copied out of a segment file (for a follower's fetch), valid whatever then happens to the file.</summary>

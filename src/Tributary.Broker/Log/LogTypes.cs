@@ -45,8 +45,17 @@ internal readonly record struct AppendResult(ErrorCode Error, long BaseOffset, l
 /// <param name="LastStableOffset">The last stable offset.</param>
 /// <param name="LogStartOffset">The log start offset.</param>
 /// <param name="AbortedTransactions">For read_committed: the aborted transactions overlapping the returned records.</param>
+/// <param name="Held">
+/// The memory <paramref name="Records"/> lie in, held for the reader so that no other log reuses it meanwhile; null when
+/// there are no records. The reader lets go with <see cref="Release"/> once done with the records (never reading them
+/// after); a reader that never does only keeps the memory from being reused.
+/// </param>
 internal readonly record struct LogReadResult(ErrorCode Error, ReadOnlyMemory<byte> Records, long HighWatermark, long LastStableOffset, long LogStartOffset,
-    IReadOnlyList<AbortedTransactionRange> AbortedTransactions);
+    IReadOnlyList<AbortedTransactionRange> AbortedTransactions, BatchStorage? Held = null)
+{
+    /// <summary>Lets go of <see cref="Held"/>: the records must not be read after.</summary>
+    public void Release() => Held?.Release();
+}
 
 /// <summary>An offset found by ListOffsets, with the timestamp of the batch it was found in (-1 when none).</summary>
 internal readonly record struct OffsetAndTimestamp(long Offset, long Timestamp)

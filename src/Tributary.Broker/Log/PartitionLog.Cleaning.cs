@@ -167,12 +167,14 @@ internal sealed partial class PartitionLog
         }
 
         // Rewritten batches live in one new chunk; the old chunks stay untouched for readers (and followers) holding them.
-        var chunk = output.WrittenCount > 0 ? LogChunk.Create(null, output.WrittenCount) : null;
+        var chunk = output.WrittenCount > 0 ? LogChunk.Create(null, output.WrittenCount, pool: _pool) : null;
         if (chunk is not null) chunk.Append(output.WrittenSpan);
         IReadOnlyList<StoredBatch> cleaned = kept.Select(k => k.Start < 0 ? k.Batch : k.Batch with { Chunk = chunk!, Position = k.Start, Length = k.Length }).ToList();
         // With a data directory the cleaned segments are written anew (the cleaner never touches the active one).
         if (Files is { } files) cleaned = files.Rewrite(cleaned, stop < _batches.Count ? _batches[stop].Chunk as Storage.SegmentFile : null);
         if (carrySegmentStart && stop < _batches.Count) _batches[stop] = _batches[stop] with { StartsSegment = true };
+        foreach (var batch in cleaned) batch.Chunk.Retain(); // before the old entries let go: a kept batch's chunk stays held
+        ReleaseBatches(_first, stop);
         _batches.RemoveRange(_first, stop - _first);
         _batches.InsertRange(_first, cleaned);
 

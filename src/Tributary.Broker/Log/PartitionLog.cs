@@ -36,7 +36,8 @@ internal sealed partial class PartitionLog
     private bool _closed; // the broker shut down or the replica was deleted: the log takes no more writes
     private PartitionFiles? Files => _closed ? null : _files; // the files while they are open
     private int _first; // index in _batches of the first live batch; removal from the front only moves it
-    private LogChunk? _chunk;
+    private readonly LogChunkPool? _pool; // null: the shared pool
+    private LogChunk? _chunk; // the chunk appends go to; the log holds it (LogChunk.Retain) until it starts another
     private long _logStartOffset;
     private long _logEndOffset;
     private long _sizeInBytes;
@@ -47,10 +48,8 @@ internal sealed partial class PartitionLog
     private bool _highWatermarkFollowsLogEnd = true;
     private int _truncatedForEpoch = -1;
 
-    /// <summary>A log kept in memory only.</summary>
-    public PartitionLog()
-    {
-    }
+    /// <summary>A log kept in memory only, its chunks from <paramref name="pool"/> (the shared pool when null).</summary>
+    public PartitionLog(LogChunkPool? pool = null) => _pool = pool;
 
     private PartitionLog(PartitionFiles files) => _files = files;
 
@@ -304,9 +303,14 @@ internal sealed partial class PartitionLog
         if (_files is null)
         {
             // A new segment starts a new chunk (as Kafka starts a new file), so deleting a segment drops its chunks whole.
-            if (_chunk is null || rolls || !_chunk.HasRoomFor(batch.Length)) _chunk = LogChunk.Create(_chunk, batch.Length, options.SegmentBytes);
-            (storage, position) = (_chunk, _chunk.Used);
-            stored = _chunk.Append(batch).Span;
+            var chunk = _chunk;
+            if (chunk is null || rolls || !chunk.HasRoomFor(batch.Length))
+            {
+                chunk = LogChunk.Create(chunk, batch.Length, options.SegmentBytes, _pool);
+                StartChunk(chunk);
+            }
+            (storage, position) = (chunk, chunk.Used);
+            stored = chunk.Append(batch).Span;
         }
         else
         {
@@ -322,6 +326,14 @@ internal sealed partial class PartitionLog
         Add(new StoredBatch(storage, position, stored.Length, baseOffset, header.LastOffset, header.MaxTimestamp, options.NowMs, _endPosition, header.IsControl, rolls));
     }
 
+    /// <summary>Appends go to <paramref name="next"/> from now on (null: none), which the log holds instead of the one before.</summary>
+    private void StartChunk(LogChunk? next)
+    {
+        next?.Retain();
+        _chunk?.Release();
+        _chunk = next;
+    }
+
     /// <summary>Adds a stored batch (written here, or the leader's shared as it is; with a data directory written to the files).</summary>
     private void Add(StoredBatch batch) => Index(Files is { } files ? files.Write(batch) : batch, batch);
 
@@ -332,6 +344,7 @@ internal sealed partial class PartitionLog
     private void Index(StoredBatch batch, in StoredBatch readable)
     {
         batch = batch with { LogPosition = _endPosition };
+        batch.Chunk.Retain(); // the index entry holds the batch's memory until the batch leaves the log
         _batches.Add(batch);
         // A follower rolls where its leader rolled (the flag travels with the shared batch); an empty log starts a segment.
         if (_segments.Count == 0 || batch.StartsSegment)
@@ -383,6 +396,7 @@ internal sealed partial class PartitionLog
 
             var index = IndexOfBatchContaining(offset);
             var records = ReadOnlyMemory<byte>.Empty;
+            BatchStorage? held = null;
             List<AbortedTransactionRange> aborted = [];
             if (index >= 0 && _batches[index].BaseOffset < limit)
             {
@@ -398,9 +412,11 @@ internal sealed partial class PartitionLog
                     end = batch.LastOffset;
                 }
                 records = start.Chunk.Slice(start.Position, length);
+                start.Chunk.Retain(); // until the caller has used the records (LogReadResult.Release)
+                held = start.Chunk;
                 if (isolation == IsolationLevel.ReadCommitted) aborted = _transactions.AbortedOverlapping(offset, end + 1);
             }
-            return new LogReadResult(ErrorCode.None, records, _highWatermark, LastStableOffsetLocked, _logStartOffset, aborted);
+            return new LogReadResult(ErrorCode.None, records, _highWatermark, LastStableOffsetLocked, _logStartOffset, aborted, held);
         }
     }
 
@@ -442,6 +458,7 @@ internal sealed partial class PartitionLog
             }
             // The follower reads them after this lock is released, when the files may have changed: it gets copies.
             if (_files is not null) batches = CopiedBatches.Of(batches);
+            foreach (var batch in batches) batch.Chunk.Retain(); // until the caller has used them (ReplicaRead.Release)
             return new ReplicaRead(ErrorCode.None, batches, _highWatermark, _logStartOffset, _logEndOffset, offset);
         }
     }
@@ -602,6 +619,7 @@ internal sealed partial class PartitionLog
 
     private void ResetToLocked(long offset)
     {
+        ReleaseBatches(_first, _batches.Count);
         _batches.Clear();
         _first = 0;
         _logStartOffset = _logEndOffset = _highWatermark = offset;
@@ -627,6 +645,7 @@ internal sealed partial class PartitionLog
         _logEndOffset = removedFrom.BaseOffset;
         _endPosition = removedFrom.LogPosition;
         for (var i = keep; i < _batches.Count; i++) _sizeInBytes -= _batches[i].Length;
+        ReleaseBatches(keep, _batches.Count);
         _batches.RemoveRange(keep, _batches.Count - keep);
         _highWatermark = Math.Min(_highWatermark, _logEndOffset);
         if (_epochs.TruncateFrom(_logEndOffset)) Files?.WriteLeaderEpochs(_epochs.Entries);
@@ -749,6 +768,7 @@ internal sealed partial class PartitionLog
     private void RemoveFirst()
     {
         _sizeInBytes -= _batches[_first].Length;
+        _batches[_first].Chunk.Release();
         _batches[_first] = default;
         _first++;
     }
@@ -792,6 +812,8 @@ internal sealed partial class PartitionLog
             lost = _highWatermarkWaiters.Select(w => w.Reached).ToList();
             _highWatermarkWaiters.Clear();
             // Readers find an empty log from now on, never a batch in a closed file.
+            ReleaseBatches(_first, _batches.Count);
+            StartChunk(null);
             _batches.Clear();
             _segments.Clear();
             _first = 0;
@@ -800,6 +822,12 @@ internal sealed partial class PartitionLog
             else _files?.Close();
         }
         foreach (var waiter in lost) waiter.TrySetResult(false);
+    }
+
+    /// <summary>Lets go of the memory of the index entries from <paramref name="from"/> up to <paramref name="to"/>, which the caller removes.</summary>
+    private void ReleaseBatches(int from, int to)
+    {
+        for (var i = from; i < to; i++) _batches[i].Chunk.Release();
     }
 
     /// <summary>The segment summaries as the live batches and their roll flags give them (the first live batch always starts one).</summary>
@@ -834,9 +862,19 @@ internal readonly record struct StoredBatch(
 
 /// <summary>What a follower's fetch gets from its leader.</summary>
 /// <param name="Error">None, or OFFSET_OUT_OF_RANGE when the follower's log end lies outside the leader's log.</param>
-/// <param name="Batches">Stored batches from the fetch offset on, shared with the leader.</param>
+/// <param name="Batches">
+/// Stored batches from the fetch offset on, shared with the leader, their memory held for the reader until
+/// <see cref="Release"/> (a follower's log takes its own hold when it appends them).
+/// </param>
 /// <param name="HighWatermark">The leader's high watermark.</param>
 /// <param name="LogStartOffset">The leader's log start offset.</param>
 /// <param name="LogEndOffset">The leader's log end offset.</param>
 /// <param name="FetchOffset">The offset the follower asked for.</param>
-internal readonly record struct ReplicaRead(ErrorCode Error, IReadOnlyList<StoredBatch> Batches, long HighWatermark, long LogStartOffset, long LogEndOffset, long FetchOffset = -1);
+internal readonly record struct ReplicaRead(ErrorCode Error, IReadOnlyList<StoredBatch> Batches, long HighWatermark, long LogStartOffset, long LogEndOffset, long FetchOffset = -1)
+{
+    /// <summary>Lets go of the batches' memory: they must not be read after.</summary>
+    public void Release()
+    {
+        foreach (var batch in Batches) batch.Chunk.Release();
+    }
+}

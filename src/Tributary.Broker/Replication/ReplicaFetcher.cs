@@ -160,7 +160,16 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     {
         var (partition, leaderEpoch, read) = fetched;
         var follower = partition.ReplicaLog(BrokerId);
-        if (read.Error != ErrorCode.None || !follower.AppendReplicated(read.Batches, leaderEpoch, read.FetchOffset)) return;
+        bool appended;
+        try
+        {
+            appended = read.Error == ErrorCode.None && follower.AppendReplicated(read.Batches, leaderEpoch, read.FetchOffset);
+        }
+        finally
+        {
+            read.Release(); // the follower's log holds what it appended
+        }
+        if (!appended) return;
         follower.FollowLeader(read.HighWatermark, read.LogStartOffset);
         var logEnd = follower.LogEndOffset;
         if (partition.RecordFollowerFetch(BrokerId, logEnd, read.LogEndOffset, leaderEpoch)) _controller.JoinIsr(partition, BrokerId, leaderEpoch);

@@ -5,8 +5,8 @@ namespace Tributary.Broker.Tests.EndToEnd;
 
 /// <summary>
 /// Deleting a topic leaves its logs to the garbage collector: nothing in the brokers (connections, fetchers of the
-/// followers, the fetch path) keeps them, so a later log reuses their memory, already touched, instead of faulting
-/// fresh pages in (what the cluster benchmark's produce figures depend on, docs/benchmarks.md).
+/// followers, the fetch path) keeps them. (Their chunks' memory goes to the log chunk pool for later logs to write
+/// into, see LogChunkPoolTests; the logs themselves must go.)
 /// </summary>
 public sealed class DeletedTopicMemoryTests
 {
