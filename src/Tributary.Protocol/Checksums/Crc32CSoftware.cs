@@ -48,4 +48,30 @@ internal static class Crc32CSoftware
         foreach (var b in data) state = (state >> 8) ^ t0[(state ^ b) & 0xFF];
         return ~state;
     }
+
+    // Polynomials over GF(2) modulo P, in the bit order of the CRC register: bit 31 - i holds the coefficient of x^i.
+
+    /// <summary>x^<paramref name="exponent"/> mod P: the factor that moves a CRC state past exponent / 8 zero bytes.</summary>
+    public static uint PowerOfX(int exponent)
+    {
+        uint result = 1u << 31, square = 1u << 30; // x^0 and x^1
+        for (; exponent > 0; exponent >>= 1)
+        {
+            if ((exponent & 1) != 0) result = MultiplyModP(result, square);
+            square = MultiplyModP(square, square);
+        }
+        return result;
+    }
+
+    private static uint MultiplyModP(uint a, uint b)
+    {
+        // Horner's rule over a's coefficients from x^31 (bit 0) down to x^0 (bit 31): product = product * x + a_i * b.
+        uint product = 0;
+        for (var bit = 0; bit < 32; bit++)
+        {
+            product = (product & 1) != 0 ? (product >> 1) ^ ReflectedPolynomial : product >> 1;
+            if ((a & (1u << bit)) != 0) product ^= b;
+        }
+        return product;
+    }
 }
