@@ -31,6 +31,18 @@ internal sealed record ClusterBenchmarkOptions
     /// <summary>Messages produced and consumed on each target before measuring, so the broker's code is compiled and tiered up.</summary>
     public long WarmupMessages { get; init; } = 500_000;
 
+    /// <summary>
+    /// Short client sessions at the end of each target's warm-up, each a producer filling a new topic with
+    /// <see cref="WarmupSessionMessages"/> and a consumer reading it from the beginning, as the consume scenario does. The
+    /// broker runs some code once per client or per connection (accepting it, ApiVersions, Metadata, ListOffsets,
+    /// FindCoordinator, closing it); the runtime tiers a method up only after 30 calls, so without these sessions that code
+    /// was still being compiled during the measured scenarios, a cost a long-running broker no longer pays.
+    /// </summary>
+    public int WarmupSessions { get; init; } = 10;
+
+    /// <summary>Messages each warm-up session produces and consumes (<see cref="WarmupSessions"/>).</summary>
+    public long WarmupSessionMessages { get; init; } = 10_000;
+
     /// <summary>How long a consumer may go without a message before it counts as stalled.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -60,6 +72,9 @@ internal sealed record ClusterBenchmarkOptions
     /// <summary>Whether to print the types the broker allocated most in each scenario (sampled; adds a little allocation itself).</summary>
     public bool AllocationProfile { get; init; }
 
+    /// <summary>Whether to print the requests the embedded brokers answered in each scenario, per API (turns the broker's request metric on).</summary>
+    public bool RequestCounts { get; init; }
+
     /// <summary>Reads <c>--name value</c> pairs; lists are comma-separated.</summary>
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static ClusterBenchmarkOptions Parse(IReadOnlyList<string> args)
@@ -77,15 +92,17 @@ internal sealed record ClusterBenchmarkOptions
                 "--produce-messages" => options with { ProduceMessages = long.Parse(value) },
                 "--consume-messages" => options with { ConsumeMessages = long.Parse(value) },
                 "--warmup-messages" => options with { WarmupMessages = long.Parse(value) },
+                "--warmup-sessions" => options with { WarmupSessions = int.Parse(value) },
                 "--stall-seconds" => options with { StallTimeout = TimeSpan.FromSeconds(double.Parse(value)) },
                 "--startup-runs" => options with { StartupRuns = int.Parse(value) },
                 "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
+                "--request-counts" => options with { RequestCounts = bool.Parse(value) },
                 "--delete-topics" => options with { DeleteTopics = bool.Parse(value) },
                 "--retention" => options with { Retention = ParseRetention(value) },
                 "--tributary" => options with { Tributary = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
-                    "--produce-messages, --consume-messages, --warmup-messages, --stall-seconds, --startup-runs, --allocation-profile, --delete-topics, " +
-                    "--retention, --tributary."),
+                    "--produce-messages, --consume-messages, --warmup-messages, --warmup-sessions, --stall-seconds, --startup-runs, --allocation-profile, --request-counts, " +
+                    "--delete-topics, --retention, --tributary."),
             };
         }
         return options;

@@ -14,6 +14,9 @@ internal static class ClusterBenchmarks
     /// <summary>The first program argument that selects these benchmarks.</summary>
     public const string Command = "cluster";
 
+    /// <summary>With <c>--request-counts true</c>: counts the brokers' requests of every client run, warm-ups included.</summary>
+    private static RequestCounter? s_requests;
+
     /// <summary>Runs the benchmarks, or (with <c>client &lt;workload&gt;</c>) one client workload.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -32,6 +35,8 @@ internal static class ClusterBenchmarks
         Console.WriteLine(RetentionLine(options));
 
         using var sampler = options.AllocationProfile ? new AllocationSampler() : null;
+        using var requests = options.RequestCounts ? new RequestCounter() : null;
+        s_requests = requests;
         var startup = options.Scenarios.Contains("startup") ? await StartupBenchmark.RunAsync(options.StartupRuns, cancel.Token) : [];
         var cliStartup = options.Scenarios.Contains("startup") && TributaryCommand(options) is { } tributary
             ? await StartupBenchmark.RunCliAsync(tributary, options.StartupRuns, cancel.Token)
@@ -74,6 +79,9 @@ internal static class ClusterBenchmarks
             // acks=all takes paths that acks=1 does not (waiting for the in-sync replicas).
             if (options.Scenarios.Contains("produce"))
                 await ProduceAsync(target, "warm-up acks=all", "all", options.WarmupMessages / 2, options, sampler: null, cancellationToken);
+            // Code that runs once per client or connection reaches the runtime's 30 calls to tier up only after many clients.
+            for (var session = 1; session <= options.WarmupSessions; session++)
+                await FillThenConsumeAsync(target, $"warm-up session {session}", options.WarmupSessionMessages, options, sampler: null, cancellationToken);
             if (target.IsManaged) await WaitForCompilerAsync(cancellationToken);
         }
         var results = new List<ScenarioResult>();
@@ -137,8 +145,10 @@ internal static class ClusterBenchmarks
     {
         Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages)");
         sampler?.Reset();
+        s_requests?.Reset();
         var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
         foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
+        if (s_requests is not null && target.IsManaged) Console.WriteLine($"    requests answered: {s_requests.Summary()}");
         var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement);
         Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms " +
             $"({measurement.BrokerFullCollections} full), " +
