@@ -15,17 +15,18 @@ internal sealed class ScramAlgorithm
     /// <summary>The most PBKDF2 iterations Kafka accepts for a SCRAM credential.</summary>
     public const int MaxIterations = 16384;
 
-    public static readonly ScramAlgorithm Sha256 = new(SaslMechanisms.ScramSha256, 1, HashAlgorithmName.SHA256, 32);
-    public static readonly ScramAlgorithm Sha512 = new(SaslMechanisms.ScramSha512, 2, HashAlgorithmName.SHA512, 64);
+    // The hash follows from the key length instead of being held as a HashAlgorithmName: a field of that type loads
+    // System.Security.Cryptography (1.2 MB resident) when the cluster builds its SASL mechanisms, used or not.
+    public static readonly ScramAlgorithm Sha256 = new(SaslMechanisms.ScramSha256, 1, 32);
+    public static readonly ScramAlgorithm Sha512 = new(SaslMechanisms.ScramSha512, 2, 64);
 
     /// <summary>Both SCRAM mechanisms.</summary>
     public static IReadOnlyList<ScramAlgorithm> All { get; } = [Sha256, Sha512];
 
-    private ScramAlgorithm(string mechanism, sbyte kafkaCode, HashAlgorithmName hash, int keyLength)
+    private ScramAlgorithm(string mechanism, sbyte kafkaCode, int keyLength)
     {
         Mechanism = mechanism;
         KafkaCode = kafkaCode;
-        Hash = hash;
         KeyLength = keyLength;
     }
 
@@ -35,8 +36,8 @@ internal sealed class ScramAlgorithm
     /// <summary>Kafka's ScramMechanism code in DescribeUserScramCredentials and AlterUserScramCredentials (1 or 2).</summary>
     public sbyte KafkaCode { get; }
 
-    /// <summary>The hash function.</summary>
-    public HashAlgorithmName Hash { get; }
+    /// <summary>The hash function: SHA-256 for 32-byte keys, SHA-512 for 64-byte keys.</summary>
+    public HashAlgorithmName Hash => IsSha256 ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA512;
 
     /// <summary>The hash's output size in bytes: the length of every key and signature.</summary>
     public int KeyLength { get; }
@@ -56,18 +57,13 @@ internal sealed class ScramAlgorithm
         new(salt, HashOf(Hmac(saltedPassword, "Client Key"u8)), Hmac(saltedPassword, "Server Key"u8), iterations);
 
     /// <summary>HMAC with this hash.</summary>
-    public byte[] Hmac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data) => Hash.Name switch
-    {
-        "SHA256" => HMACSHA256.HashData(key, data),
-        _ => HMACSHA512.HashData(key, data),
-    };
+    public byte[] Hmac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data) =>
+        IsSha256 ? HMACSHA256.HashData(key, data) : HMACSHA512.HashData(key, data);
 
     /// <summary>H() of RFC 5802.</summary>
-    public byte[] HashOf(ReadOnlySpan<byte> data) => Hash.Name switch
-    {
-        "SHA256" => SHA256.HashData(data),
-        _ => SHA512.HashData(data),
-    };
+    public byte[] HashOf(ReadOnlySpan<byte> data) => IsSha256 ? SHA256.HashData(data) : SHA512.HashData(data);
+
+    private bool IsSha256 => KeyLength == 32;
 }
 
 /// <summary>What the broker keeps of a SCRAM password (never the password itself).</summary>

@@ -18,14 +18,18 @@ internal sealed class UserCredentials
     public UserCredentials(IReadOnlyDictionary<string, string> passwords)
     {
         _plainPasswordHashes = passwords.ToDictionary(p => p.Key, p => SHA256.HashData(Encoding.UTF8.GetBytes(p.Value)), StringComparer.Ordinal);
-        foreach (var (user, password) in passwords)
+        foreach (var (user, password) in passwords) SetScramPasswords(user, password);
+    }
+
+    // A method of its own: compiling a call to RandomNumberGenerator loads System.Security.Cryptography (1.2 MB resident),
+    // which a cluster without users then never needs.
+    private void SetScramPasswords(string user, string password)
+    {
+        foreach (var algorithm in ScramAlgorithm.All)
         {
-            foreach (var algorithm in ScramAlgorithm.All)
-            {
-                var salt = RandomNumberGenerator.GetBytes(32);
-                var iterations = ScramAlgorithm.MinIterations;
-                SetScram(user, algorithm, algorithm.Credential(algorithm.SaltedPassword(password, salt, iterations), salt, iterations));
-            }
+            var salt = RandomNumberGenerator.GetBytes(32);
+            var iterations = ScramAlgorithm.MinIterations;
+            SetScram(user, algorithm, algorithm.Credential(algorithm.SaltedPassword(password, salt, iterations), salt, iterations));
         }
     }
 
