@@ -6,15 +6,13 @@ namespace Tributary.Benchmarks.Cluster;
 
 /// <summary>
 /// Counts the requests the embedded brokers of this process answered, per API, from the broker's own
-/// <c>kafka.network.requestmetrics.requests</c> counter (<see cref="BrokerMetrics"/>). It tells a scenario's requests
+/// <see cref="BrokerMetrics.RequestsInstrument"/> counter. It tells a scenario's requests
 /// whose cost does not grow with the messages (connections, Metadata, ListOffsets, group APIs) from those that carry
 /// them (Fetch, Produce). Listening turns the broker's request metric on, a little more work per request, so it is
 /// only on when asked for (<c>--request-counts true</c>). The mock has no such counter.
 /// </summary>
 internal sealed class RequestCounter : IDisposable
 {
-    private const string RequestsInstrument = "kafka.network.requestmetrics.requests";
-
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _byApi = new();
 
@@ -22,7 +20,7 @@ internal sealed class RequestCounter : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == RequestsInstrument) listener.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == BrokerMetrics.MeterName && instrument.Name == BrokerMetrics.RequestsInstrument) listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<long>(OnMeasurement);
         _listener.Start();
@@ -38,7 +36,7 @@ internal sealed class RequestCounter : IDisposable
     {
         foreach (var tag in tags)
         {
-            if (tag.Key != "request") continue;
+            if (tag.Key != BrokerMetrics.RequestTag) continue;
             _byApi.AddOrUpdate(tag.Value as string ?? "?", value, (_, total) => total + value);
             return;
         }

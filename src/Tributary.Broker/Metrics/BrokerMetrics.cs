@@ -26,6 +26,12 @@ internal static class BrokerMetrics
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Tributary.Broker";
 
+    /// <summary>The counter of requests handled, tagged with the API's name under <see cref="RequestTag"/>.</summary>
+    public const string RequestsInstrument = "kafka.network.requestmetrics.requests";
+
+    /// <summary>The tag naming a request's API.</summary>
+    public const string RequestTag = "request";
+
     private static readonly Meter Meter = new(MeterName, typeof(BrokerMetrics).Assembly.GetName().Version?.ToString());
 
     private static readonly ConcurrentDictionary<ClusterController, (GroupCoordinator Groups, TransactionCoordinator Transactions)> Clusters = new();
@@ -39,7 +45,7 @@ internal static class BrokerMetrics
     private static readonly Counter<long> BytesOut = Meter.CreateCounter<long>("kafka.server.brokertopicmetrics.bytesout", null,
         "Record bytes returned to fetching clients (BytesOutPerSec), per topic.");
 
-    private static readonly Counter<long> Requests = Meter.CreateCounter<long>("kafka.network.requestmetrics.requests", null,
+    private static readonly Counter<long> Requests = Meter.CreateCounter<long>(RequestsInstrument, null,
         "Requests handled (RequestsPerSec), per API (request).");
 
     private static readonly Histogram<double> RequestTime = Meter.CreateHistogram("kafka.network.requestmetrics.totaltimems", null,
@@ -80,7 +86,7 @@ internal static class BrokerMetrics
     {
         if (!Requests.Enabled && !RequestTime.Enabled)
             return;
-        var tags = new TagList { { "cluster", cluster.ClusterId }, { "broker", brokerId }, { "request", api.ToString() } };
+        var tags = new TagList { { "cluster", cluster.ClusterId }, { "broker", brokerId }, { RequestTag, api.ToString() } };
         Requests.Add(1, tags);
         RequestTime.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds, tags);
     }
