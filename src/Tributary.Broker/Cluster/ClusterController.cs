@@ -699,11 +699,16 @@ internal sealed class ClusterController : IAsyncDisposable
         foreach (var topic in _topics.Values)
         {
             var config = topic.Config;
-            foreach (var log in topic.Partitions.SelectMany(p => p.Logs))
+            foreach (var partition in topic.Partitions)
             {
-                if (config.DeletesOldSegments) log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes);
-                if (config.IsCompacted) log.Clean(nowMs, config.Cleaning);
-                log.FlushIfDue(nowMs);
+                var leaderLog = partition.LeaderLog;
+                foreach (var log in partition.Logs)
+                {
+                    if (config.DeletesOldSegments && log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes) > 0 && log == leaderLog)
+                        partition.LogStartMoved();
+                    if (config.IsCompacted) log.Clean(nowMs, config.Cleaning);
+                    log.FlushIfDue(nowMs);
+                }
             }
         }
     }
@@ -743,7 +748,7 @@ internal sealed class ClusterController : IAsyncDisposable
         var epoch = Math.Max(0, replicas.Max(b => logs[b].LatestEpoch) + 1);
         var leadership = new PartitionLeadership(leader, epoch, replicas, isr) { OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList() };
         return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            broker => logs.TryGetValue(broker, out var log) ? log : storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)));
+            broker => logs.TryGetValue(broker, out var log) ? log : storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)), RemindFollower);
     }
 
     /// <summary>
@@ -770,7 +775,13 @@ internal sealed class ClusterController : IAsyncDisposable
             OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
         };
         return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            storage is null ? null : broker => storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)));
+            storage is null ? null : broker => storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)), RemindFollower);
+    }
+
+    /// <summary>A follower learns of a new high watermark or log start at its leader within its fetcher's interval.</summary>
+    private void RemindFollower(int brokerId, PartitionState partition)
+    {
+        if (_fetchers.TryGetValue(brokerId, out var fetcher)) fetcher.Remind(partition);
     }
 
     private bool IsAlive(int brokerId) => Broker(brokerId)?.IsAlive == true;

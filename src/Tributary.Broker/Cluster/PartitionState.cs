@@ -45,6 +45,7 @@ internal sealed class PartitionState
     private volatile IReadOnlyDictionary<int, PartitionLog> _logs; // replaced as a whole when a reassignment adds a replica
     private readonly TimeProvider _time;
     private readonly Action<int, PartitionState> _wakeFollower;
+    private readonly Action<int, PartitionState> _remindFollower;
     private readonly bool _followersServeReads;
     private readonly Func<int, PartitionLog> _newLog;
     private volatile PartitionLeadership _leadership;
@@ -64,8 +65,12 @@ internal sealed class PartitionState
     /// moves too, so they learn it at once, as a Kafka leader answers a waiting follower fetch when it moves.
     /// </param>
     /// <param name="newLog">The log of a replica on a broker (in memory, or recovered from the broker's data directory).</param>
+    /// <param name="remindFollower">
+    /// Tells a follower broker's replica fetcher that the leader's high watermark or log start moved: it learns them
+    /// within replica.fetch.wait.max.ms, as from the answer to a Kafka follower's fetch waiting at the leader.
+    /// </param>
     public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null,
-        bool followersServeReads = false, Func<int, PartitionLog>? newLog = null)
+        bool followersServeReads = false, Func<int, PartitionLog>? newLog = null, Action<int, PartitionState>? remindFollower = null)
     {
         _followersServeReads = followersServeReads;
         _newLog = newLog ?? (_ => new PartitionLog());
@@ -73,6 +78,7 @@ internal sealed class PartitionState
         Index = index;
         _time = time ?? TimeProvider.System;
         _wakeFollower = wakeFollower ?? ((_, _) => { });
+        _remindFollower = remindFollower ?? ((_, _) => { });
         _logs = leadership.Replicas.ToDictionary(r => r, _newLog);
         _leadership = leadership;
         _progress = NewProgress(leadership);
@@ -219,7 +225,13 @@ internal sealed class PartitionState
             var progress = _progress[index];
             progress.LogEndOffset = followerLogEndOffset;
             if (followerLogEndOffset >= leaderLogEndAtFetch) progress.LastCaughtUpMs = NowMs;
-            if (AdvanceHighWatermarkLocked() && _followersServeReads) WakeFollowers(leadership);
+            // Followers serving reads learn it at once; the others by their next fetch, which the leader answers within
+            // replica.fetch.wait.max.ms even when nothing new arrives (their own retention waits for it too).
+            if (AdvanceHighWatermarkLocked())
+            {
+                if (_followersServeReads) WakeFollowers(leadership);
+                else NotifyFollowers(leadership, _remindFollower);
+            }
             var rejoins = !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
             if (rejoins && _joining.Add(brokerId)) _logs[leadership.Leader].SetSoleInSyncReplica(false);
             return rejoins;
@@ -277,13 +289,34 @@ internal sealed class PartitionState
         return -1;
     }
 
-    private void WakeFollowers(PartitionLeadership leadership)
+    private void WakeFollowers(PartitionLeadership leadership) => NotifyFollowers(leadership, _wakeFollower);
+
+    private void NotifyFollowers(PartitionLeadership leadership, Action<int, PartitionState> notify)
     {
         foreach (var replica in leadership.Replicas)
         {
-            if (replica != leadership.Leader) _wakeFollower(replica, this);
+            if (replica != leadership.Leader) notify(replica, this);
         }
     }
+
+    /// <summary>
+    /// DeleteRecords on the replica of <paramref name="brokerId"/> (the leader): moves its log start to
+    /// <paramref name="offset"/> (-1: the high watermark); the followers follow from their next fetch.
+    /// </summary>
+    public (ErrorCode Error, long LowWatermark) DeleteRecordsBefore(int brokerId, long offset)
+    {
+        var log = _logs[brokerId];
+        var before = log.LogStartOffset;
+        var result = log.DeleteRecordsBefore(offset);
+        if (result.LowWatermark > before) LogStartMoved();
+        return result;
+    }
+
+    /// <summary>
+    /// The leader's log start moved (DeleteRecords, retention): the followers learn it from their next fetch, which
+    /// the leader answers within replica.fetch.wait.max.ms.
+    /// </summary>
+    public void LogStartMoved() => NotifyFollowers(_leadership, _remindFollower);
 
     /// <inheritdoc />
     public override string ToString() => $"{Topic}-{Index}";

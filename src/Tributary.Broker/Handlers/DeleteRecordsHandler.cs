@@ -31,7 +31,7 @@ internal sealed class DeleteRecordsHandler : ApiHandler<DeleteRecordsRequest>
                 var error = !authorized ? ErrorCode.TopicAuthorizationFailed
                     : TopicState.IsInternalName(wanted.Name) ? ErrorCode.InvalidTopicException
                     : PartitionLookup.FindLed(context, topic, p.PartitionIndex, -1, out partition);
-                if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.ReplicaLog(context.Broker.Id).DeleteRecordsBefore(p.Offset);
+                if (error == ErrorCode.None) (error, result.LowWatermark) = partition!.DeleteRecordsBefore(context.Broker.Id, p.Offset);
                 result.ErrorCode = (short)error;
                 results.Partitions.Add(result);
             }

@@ -15,20 +15,26 @@ namespace Tributary.Broker.Replication;
 /// </summary>
 /// <remarks>
 /// The loop is the only writer of this broker's follower logs. On a new leader epoch it first truncates what
-/// diverges (<see cref="PartitionLog.TruncateDivergentFrom"/>). Every <see cref="SweepInterval"/> it looks at
-/// all its partitions, so a follower learns the high watermark even when nothing is appended.
+/// diverges (<see cref="PartitionLog.TruncateDivergentFrom"/>). It sleeps while nothing needs it: a Kafka follower
+/// whose fetch finds nothing new hears again from its leader after <see cref="SweepInterval"/> at the latest, and
+/// learns the high watermark and log start from that answer; here a partition is looked at again after that
+/// interval only when the answer could differ (<see cref="Remind"/>: the leader's high watermark or log start moved
+/// past what this replica knows, or a fetch was refused), so an idle cluster's fetchers never wake.
 /// </remarks>
 internal sealed class ReplicaFetcher : IAsyncDisposable
 {
     /// <summary>Kafka's replica.fetch.max.bytes: how much one partition's fetch copies at most (at least one batch).</summary>
     private const int MaxFetchBytes = 1024 * 1024;
 
-    /// <summary>Kafka's replica.fetch.wait.max.ms: the longest a follower goes without asking its leaders.</summary>
+    /// <summary>Kafka's replica.fetch.wait.max.ms: the longest a follower goes without hearing of a change at its leader.</summary>
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly ClusterController _controller;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<PartitionState, byte> _woken = new();
+    private readonly ConcurrentDictionary<PartitionState, byte> _reminded = new();
+    private readonly ITimer _reminder;
+    private int _reminderArmed;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private TaskCompletionSource _signal = NewSignal();
@@ -41,6 +47,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         BrokerId = brokerId;
         _controller = controller;
         _logger = logger;
+        _reminder = TimeProvider.System.CreateTimer(_ => RemindNow(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(RunAsync);
     }
 
@@ -72,6 +79,31 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         _signal.TrySetResult();
     }
 
+    /// <summary>
+    /// The leader of <paramref name="partition"/> has something this replica learns only from its next fetch (a new
+    /// high watermark or log start): the partition is looked at once <see cref="SweepInterval"/> has passed, as a Kafka
+    /// follower's fetch waiting at its leader is answered after replica.fetch.wait.max.ms, unless an append wakes it first.
+    /// </summary>
+    public void Remind(PartitionState partition)
+    {
+        _reminded.TryAdd(partition, 0);
+        if (Interlocked.Exchange(ref _reminderArmed, 1) == 0) _reminder.Change(SweepInterval, Timeout.InfiniteTimeSpan);
+    }
+
+    private void RemindNow()
+    {
+        // Disarmed first: a reminder added while this runs arms the timer again (at worst one round finds nothing).
+        Volatile.Write(ref _reminderArmed, 0);
+        var any = false;
+        foreach (var partition in _reminded.Keys)
+        {
+            if (!_reminded.TryRemove(partition, out _)) continue;
+            _woken.TryAdd(partition, 0);
+            any = true;
+        }
+        if (any) _signal.TrySetResult();
+    }
+
     /// <summary>Looks at every partition this broker follows (after a start, a resume, or leadership changes).</summary>
     public void WakeAll()
     {
@@ -87,14 +119,16 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         while (!token.IsCancellationRequested)
         {
             var signal = Volatile.Read(ref _signal);
-            var woken = await signal.Task.WaitAsync(SweepInterval, token).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default).ConfigureAwait(false);
+            // No timeout: whatever needs this loop signals it (an append, a leadership change, a reminder, a control).
+            await signal.Task.WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (token.IsCancellationRequested) return;
             // Reset before taking the work, so a wake-up that comes while this round runs starts the next one.
-            if (signal.Task.IsCompleted) Interlocked.CompareExchange(ref _signal, NewSignal(), signal);
+            Interlocked.CompareExchange(ref _signal, NewSignal(), signal);
+            // Paused, stopped or isolated: resuming, starting and healing look at every partition (WakeAll).
             if (_paused || _controller.Broker(BrokerId)?.IsAlive != true || _controller.IsIsolated(BrokerId)) continue;
             try
             {
-                await FetchRoundAsync(sweep: !woken || _sweepRequested, token).ConfigureAwait(false);
+                await FetchRoundAsync(sweep: _sweepRequested, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -169,8 +203,15 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         {
             read.Release(); // the follower's log holds what it appended
         }
-        if (!appended) return;
+        if (!appended)
+        {
+            Remind(partition); // refused (a leadership change wakes it anyway): try again as Kafka's next fetch would
+            return;
+        }
         follower.FollowLeader(read.HighWatermark, read.LogStartOffset);
+        // What the answer said could not all be taken yet (the high watermark is capped at this log's end, the log
+        // start at its high watermark): ask again.
+        if (follower.LogStartOffset < read.LogStartOffset) Remind(partition);
         var logEnd = follower.LogEndOffset;
         if (partition.RecordFollowerFetch(BrokerId, logEnd, read.LogEndOffset, leaderEpoch)) _controller.JoinIsr(partition, BrokerId, leaderEpoch);
         // The leader had more than one fetch copies: go on at once.
@@ -182,6 +223,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        await _reminder.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

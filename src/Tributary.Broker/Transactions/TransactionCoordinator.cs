@@ -37,9 +37,15 @@ internal sealed class TransactionCoordinator : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ITimer _timeoutTimer;
+    private readonly DateTimeOffset _started;
+    private bool _timeoutCheckArmed;
     private bool _disposed;
 
-    /// <summary>Creates a coordinator without transactional ids; its timeout check runs every <see cref="TransactionCoordinatorOptions.AbortCheckInterval"/>.</summary>
+    /// <summary>
+    /// Creates a coordinator without transactional ids. Its timeout check runs every
+    /// <see cref="TransactionCoordinatorOptions.AbortCheckInterval"/> from its creation, while it knows a transactional
+    /// id: with none there is nothing to abort or expire, and the timer stays disarmed (an idle broker does not wake).
+    /// </summary>
     public TransactionCoordinator(TransactionCoordinatorOptions options, ClusterController cluster, GroupCoordinator groups, TimeProvider time, ILogger logger)
     {
         _options = options;
@@ -49,7 +55,21 @@ internal sealed class TransactionCoordinator : IDisposable
         _log = new TransactionLog(cluster.Coordinators, time);
         _time = time;
         _logger = logger;
-        _timeoutTimer = time.CreateTimer(_ => AbortTimedOutTransactions(), null, options.AbortCheckInterval, options.AbortCheckInterval);
+        _started = time.GetUtcNow();
+        _timeoutTimer = time.CreateTimer(_ => AbortTimedOutTransactions(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Arms the timeout check once the coordinator knows a transactional id, on the ticks it would have had armed since
+    /// its creation (so a check still comes every interval); call under the lock after adding one.
+    /// </summary>
+    private void ArmTimeoutCheck()
+    {
+        if (_timeoutCheckArmed || _disposed) return;
+        _timeoutCheckArmed = true;
+        var interval = _options.AbortCheckInterval;
+        var sinceTick = TimeSpan.FromTicks(Math.Max(0, (_time.GetUtcNow() - _started).Ticks) % interval.Ticks);
+        _timeoutTimer.Change(interval - sinceTick, interval);
     }
 
     /// <summary>
@@ -80,6 +100,7 @@ internal sealed class TransactionCoordinator : IDisposable
                     // As Kafka, the new id is cached at once without an epoch; its first epoch counts once committed.
                     transaction = new TransactionMetadata(transactionalId, _cluster.NextProducerId(), timeoutMs, now);
                     _transactions.Add(transactionalId, transaction);
+                    ArmTimeoutCheck();
                 }
                 if (transaction.HasPendingWrite) return ProducerIdAndEpoch.Failure(ErrorCode.ConcurrentTransactions);
                 if (recovering && !MayRecover(transaction, expectedProducerId, expectedEpoch)) return ProducerIdAndEpoch.Failure(ErrorCode.ProducerFenced);
@@ -347,6 +368,7 @@ internal sealed class TransactionCoordinator : IDisposable
             {
                 var transaction = TransactionMetadata.Restore(id, value);
                 _transactions[id] = transaction;
+                ArmTimeoutCheck();
                 switch (transaction.State)
                 {
                     case TransactionState.PrepareCommit:
@@ -390,6 +412,12 @@ internal sealed class TransactionCoordinator : IDisposable
                     _transactions.Remove(transaction.TransactionalId);
                     WriteUnwaited(transaction, tombstone: true);
                 }
+            }
+            if (_transactions.Count == 0)
+            {
+                // Nothing left to abort or expire: no more ticks until an id comes (InitProducerId, a loaded partition).
+                _timeoutTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _timeoutCheckArmed = false;
             }
         }
         // Outside the lock: each completes when its record is committed (at once when the ISR already has it).
