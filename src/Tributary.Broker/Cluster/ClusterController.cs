@@ -686,6 +686,9 @@ internal sealed class ClusterController : IAsyncDisposable
     /// <summary>Delays every fetch answer the replicas on <paramref name="brokerId"/> get by <paramref name="delay"/>.</summary>
     public void SetReplicationDelay(int brokerId, TimeSpan delay) => Fetcher(brokerId).Delay = delay;
 
+    /// <summary>How many times the replica fetcher of <paramref name="brokerId"/> has woken (it sleeps while nothing needs it).</summary>
+    public long ReplicaFetcherWakeUps(int brokerId) => Fetcher(brokerId).WakeUps;
+
     private ReplicaFetcher Fetcher(int brokerId) =>
         _fetchers.TryGetValue(brokerId, out var fetcher) ? fetcher : throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
 

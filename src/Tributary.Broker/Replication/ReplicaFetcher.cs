@@ -41,6 +41,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     private volatile bool _sweepRequested;
     private volatile bool _paused;
     private long _delayTicks;
+    private long _wakeUps;
 
     public ReplicaFetcher(int brokerId, ClusterController controller, ILogger logger)
     {
@@ -53,6 +54,9 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
 
     /// <summary>The broker whose follower replicas this fetcher fills.</summary>
     public int BrokerId { get; }
+
+    /// <summary>How many times the loop has woken since it started (an idle cluster's fetchers stay asleep).</summary>
+    public long WakeUps => Interlocked.Read(ref _wakeUps);
 
     /// <summary>While paused, this broker's replicas copy nothing (a test control).</summary>
     public bool Paused
@@ -122,6 +126,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             // No timeout: whatever needs this loop signals it (an append, a leadership change, a reminder, a control).
             await signal.Task.WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (token.IsCancellationRequested) return;
+            Interlocked.Increment(ref _wakeUps);
             // Reset before taking the work, so a wake-up that comes while this round runs starts the next one.
             Interlocked.CompareExchange(ref _signal, NewSignal(), signal);
             // Paused, stopped or isolated: resuming, starting and healing look at every partition (WakeAll).

@@ -59,6 +59,15 @@ internal sealed class TransactionCoordinator : IDisposable
         _timeoutTimer = time.CreateTimer(_ => AbortTimedOutTransactions(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Whether the timeout check's timer is armed (only while the coordinator knows a transactional id).</summary>
+    public bool IsTimeoutCheckArmed
+    {
+        get
+        {
+            lock (_lock) return _timeoutCheckArmed;
+        }
+    }
+
     /// <summary>
     /// Arms the timeout check once the coordinator knows a transactional id, on the ticks it would have had armed since
     /// its creation (so a check still comes every interval); call under the lock after adding one.

@@ -197,6 +197,28 @@ public sealed class TransactionCoordinatorTests : IDisposable
     }
 
     [Fact]
+    public void The_timeout_check_is_armed_only_while_an_id_is_known_and_keeps_the_ticks_of_the_coordinators_start()
+    {
+        Assert.False(_coordinator.IsTimeoutCheckArmed);
+        _groups.Clock.Advance(TimeSpan.FromMilliseconds(500));
+
+        var producer = Init(timeoutMs: 1_000);
+        Add(producer, 0);
+        Assert.True(_coordinator.IsTimeoutCheckArmed);
+
+        // Ticks at 1 s and 2 s from the start: the transaction, begun at 0.5 s, is past its timeout from 1.5 s on.
+        _groups.Clock.Advance(TimeSpan.FromMilliseconds(1_400));
+        Assert.Equal(TransactionState.Ongoing, State);
+        _groups.Clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(TransactionState.CompleteAbort, State);
+
+        // Once the id expires nothing is left to check, and the timer stops.
+        _groups.Clock.Advance(TimeSpan.FromDays(7) + CheckInterval + CheckInterval);
+        Assert.Null(_coordinator.Describe(TxId));
+        Assert.False(_coordinator.IsTimeoutCheckArmed);
+    }
+
+    [Fact]
     public void Transactional_offsets_are_unstable_until_commit_and_dropped_on_abort()
     {
         var key = new OffsetKey(Topic, 0);
