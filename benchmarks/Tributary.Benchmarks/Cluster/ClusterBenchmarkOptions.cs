@@ -33,7 +33,8 @@ internal sealed record ClusterBenchmarkOptions
 
     /// <summary>
     /// Short client sessions at the end of each target's warm-up, each a producer filling a new topic with
-    /// <see cref="WarmupSessionMessages"/> and a consumer reading it from the beginning, as the consume scenario does. The
+    /// <see cref="WarmupSessionMessages"/> (acks=all, so the wait for the in-sync replicas tiers up as well) and a consumer
+    /// reading it from the beginning, as the consume scenario does. The
     /// broker runs some code once per client or per connection (accepting it, ApiVersions, Metadata, ListOffsets,
     /// FindCoordinator, closing it); the runtime tiers a method up only after 30 calls, so without these sessions that code
     /// was still being compiled during the measured scenarios, a cost a long-running broker no longer pays.
