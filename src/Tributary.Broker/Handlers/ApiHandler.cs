@@ -15,7 +15,7 @@ internal abstract class ApiHandler<TRequest> : IApiHandler where TRequest : IKaf
     public abstract short MaxVersion { get; }
 
     /// <inheritdoc />
-    public virtual int ResponseSizeHint(IKafkaResponse response) => 0;
+    public virtual int ResponseSizeHint(IKafkaResponse response, int referenceThreshold) => 0;
 
     /// <inheritdoc />
     public ValueTask<IKafkaResponse?> HandleAsync(RequestContext context, IKafkaRequest request, CancellationToken cancellationToken) =>

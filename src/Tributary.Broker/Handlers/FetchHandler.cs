@@ -59,8 +59,8 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
         return Read(context, request, out _, out _, out _);
     }
 
-    /// <summary>The stored bytes plus an allowance for each topic's and partition's fixed fields.</summary>
-    public override int ResponseSizeHint(IKafkaResponse response)
+    /// <summary>The stored bytes copied into the response plus an allowance for each topic's and partition's fixed fields.</summary>
+    public override int ResponseSizeHint(IKafkaResponse response, int referenceThreshold)
     {
         long size = 0;
         foreach (var topic in ((FetchResponse)response).Responses)
@@ -68,8 +68,9 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
             size += TopicFieldsAllowance + (topic.Topic?.Length ?? 0);
             foreach (var partition in topic.Partitions)
             {
-                size += PartitionFieldsAllowance + (partition.Records?.Length ?? 0)
-                    + (partition.AbortedTransactions?.Count ?? 0) * AbortedTransactionSize;
+                var records = partition.Records?.Length ?? 0;
+                var copied = referenceThreshold > 0 && records >= referenceThreshold ? 0 : records;
+                size += PartitionFieldsAllowance + copied + (partition.AbortedTransactions?.Count ?? 0) * AbortedTransactionSize;
             }
         }
         return (int)Math.Min(size, int.MaxValue / 2);

@@ -89,18 +89,18 @@ internal sealed class RequestContext
 
     /// <summary>
     /// Keeps the log memory of <paramref name="read"/>'s records from being reused until the response carrying them is
-    /// written (<see cref="ReleaseReads"/>, which the dispatcher calls).
+    /// sent (the dispatcher takes the holds with <see cref="TakeReads"/> and hands them to the connection).
     /// </summary>
     public void HoldUntilWritten(in LogReadResult read)
     {
         if (read.Held is not null) (_reads ??= []).Add(read);
     }
 
-    /// <summary>The response is written (or there is none): the memory of the records it read may be reused.</summary>
-    public void ReleaseReads()
+    /// <summary>The reads held so far, for whoever sends the response to let go of (<see cref="LogReadResult.Release"/>).</summary>
+    public List<LogReadResult>? TakeReads()
     {
-        if (_reads is null) return;
-        foreach (var read in _reads) read.Release();
+        var reads = _reads;
         _reads = null;
+        return reads;
     }
 }

@@ -117,12 +117,24 @@ internal sealed class RequestDispatcher : IRequestProcessor
                 connection.Broker.Id, connection.ConnectionId, header.ClientId, connection.ClientHost, handler.ApiKey, version, correlationId,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds, response is null ? ", no response" : "", rule is null ? "" : $" ({rule})");
         if (rule?.Action.Kind == RequestRuleActionKind.DropConnection) return RequestOutcome.CloseConnection;
-        var encoded = response is null ? null : Encode(response, version, correlationId, handler.ResponseSizeHint(response));
-        // The records a fetch read are copied into the frame now. A recorded response keeps referring to them: their memory
-        // then stays held, and the collector takes it once the recording is gone.
-        if (!recorded) context.ReleaseReads();
-        return encoded is null ? RequestOutcome.NoResponse : RequestOutcome.Respond(encoded);
+        var referenceThreshold = connection.Listener.Tls is null ? ReferencedRecordsMinimum : 0;
+        var encoded = response is null ? null : Encode(response, version, correlationId, handler.ResponseSizeHint(response, referenceThreshold), referenceThreshold);
+        // The records a fetch read stay held until the frame referring to them is sent. A recorded response keeps referring
+        // to them too: their memory then stays held, and the collector takes it once the recording is gone.
+        var holds = recorded ? null : context.TakeReads();
+        if (encoded is not null) return RequestOutcome.Respond(encoded, holds);
+        new RequestOutcome(null, false, holds).Complete();
+        return RequestOutcome.NoResponse;
     }
+
+    /// <summary>
+    /// Record sets of at least this many bytes go to the socket from the log's memory, referenced by the response frame
+    /// rather than copied into it (<see cref="PooledBufferWriter.WriteOrReference"/>): a consumer reading from the start
+    /// gets up to a megabyte per partition, which was copied once more into a response buffer of several megabytes. Smaller
+    /// ones, such as a consumer's at the log's end, are cheaper to copy than to send as separate pieces. On a TLS listener
+    /// everything is copied: each piece written to the TLS stream becomes records of its own.
+    /// </summary>
+    public const int ReferencedRecordsMinimum = 64 * 1024;
 
 
     /// <summary>Decodes a request frame's header and body.</summary>
@@ -142,16 +154,20 @@ internal sealed class RequestDispatcher : IRequestProcessor
         return RequestOutcome.CloseConnection;
     }
 
-    /// <summary>Writes a whole response frame: length, response header, body (into a buffer of at least <paramref name="sizeHint"/> bytes plus the header).</summary>
-    public static PooledBufferWriter Encode(IKafkaResponse response, short version, int correlationId, int sizeHint = 0)
+    /// <summary>
+    /// Writes a whole response frame: length, response header, body (into a buffer of at least <paramref name="sizeHint"/>
+    /// bytes plus the header), referring to record sets of at least <paramref name="referenceThreshold"/> bytes in place
+    /// (0: copying every one).
+    /// </summary>
+    public static PooledBufferWriter Encode(IKafkaResponse response, short version, int correlationId, int sizeHint = 0, int referenceThreshold = 0)
     {
-        var output = new PooledBufferWriter(FrameHeaderAllowance + sizeHint, LargeBuffers.ForResponse(sizeHint));
+        var output = new PooledBufferWriter(FrameHeaderAllowance + sizeHint, LargeBuffers.ForResponse(sizeHint)) { ReferenceThreshold = referenceThreshold };
         var writer = new KafkaWriter(output);
         writer.WriteInt32(0); // length, patched below
         writer.WriteInt32(correlationId);
         if (ApiKeys.ResponseHeaderVersion(response.ApiKey, version) >= 1) writer.WriteUnsignedVarInt(0); // no tagged fields
         response.Write(writer, version);
-        BinaryPrimitives.WriteInt32BigEndian(output.WrittenSpanMutable, output.WrittenCount - 4);
+        BinaryPrimitives.WriteInt32BigEndian(output.WrittenSpanMutable, output.Length - 4);
         return output;
     }
 

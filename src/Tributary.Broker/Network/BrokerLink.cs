@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Tributary.Protocol;
 
 namespace Tributary.Broker.Network;
 
@@ -68,24 +69,29 @@ internal sealed class BrokerLink(int brokerId)
     }
 
     /// <summary>Sends <paramref name="frame"/> whole, or, under a bandwidth cap, in slices paced to the cap.</summary>
-    public async ValueTask SendAsync(Stream stream, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    public async ValueTask SendAsync(Stream stream, PooledBufferWriter frame, CancellationToken cancellationToken)
     {
         var latency = Latency;
         if (latency > TimeSpan.Zero) await Task.Delay(latency, cancellationToken).ConfigureAwait(false);
         var rate = BytesPerSecond;
         if (rate <= 0)
         {
-            await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await FrameWriter.WriteAsync(stream, frame, cancellationToken).ConfigureAwait(false);
             return;
         }
         // Slices of a twentieth of a second's worth, each followed by its share of time.
         var slice = (int)Math.Clamp(rate / 20, 1, int.MaxValue);
-        for (var offset = 0; offset < frame.Length; offset += slice)
+        var segments = frame.Segments;
+        for (var i = 0; i < segments.Count; i++)
         {
-            var part = frame.Slice(offset, Math.Min(slice, frame.Length - offset));
-            await stream.WriteAsync(part, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await Task.Delay(TimeSpan.FromSeconds((double)part.Length / rate), cancellationToken).ConfigureAwait(false);
+            var segment = segments[i];
+            for (var offset = 0; offset < segment.Length; offset += slice)
+            {
+                var part = segment.Slice(offset, Math.Min(slice, segment.Length - offset));
+                await stream.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromSeconds((double)part.Length / rate), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 using Tributary.Broker.Cluster;
+using Tributary.Broker.Log;
 using Tributary.Broker.Security;
 using Tributary.Protocol;
 
@@ -31,12 +32,24 @@ internal sealed class ConnectionInfo(BrokerNode broker, ListenerDefinition liste
 }
 
 /// <summary>What to do after a request: send a response frame, send nothing, or close the connection.</summary>
-/// <param name="Response">The whole response frame, length prefix included; the connection disposes it after writing. Null for none.</param>
+/// <param name="Response">
+/// The whole response frame, length prefix included, possibly referring to stored record batches in place
+/// (<see cref="PooledBufferWriter.Segments"/>). Null for none.
+/// </param>
 /// <param name="Close">True when the connection must be closed (after writing <paramref name="Response"/>, if any).</param>
-internal readonly record struct RequestOutcome(PooledBufferWriter? Response, bool Close)
+/// <param name="Holds">The log memory <paramref name="Response"/> refers to, held until it is sent.</param>
+internal readonly record struct RequestOutcome(PooledBufferWriter? Response, bool Close, List<LogReadResult>? Holds = null)
 {
+    /// <summary>The response is sent, or will never be: returns its buffer and lets go of the log memory it referred to.</summary>
+    public void Complete()
+    {
+        Response?.Dispose();
+        if (Holds is null) return;
+        foreach (var read in Holds) read.Release();
+    }
+
     /// <summary>Send this response and keep reading.</summary>
-    public static RequestOutcome Respond(PooledBufferWriter response) => new(response, false);
+    public static RequestOutcome Respond(PooledBufferWriter response, List<LogReadResult>? holds = null) => new(response, false, holds);
 
     /// <summary>Send nothing (Produce with acks=0) and keep reading.</summary>
     public static RequestOutcome NoResponse => new(null, false);

@@ -17,9 +17,10 @@ namespace Tributary.Broker.Network;
 /// mistakes the listener's security (TLS or SASL on a PLAINTEXT listener) gets one log line saying what it attempted.
 /// </summary>
 /// <remarks>
-/// Each response frame is already encoded whole in a pooled buffer, so it goes to the socket in one write from
-/// that buffer. (A pipe writer would copy it again, into 4 KB segments sent one by one: for a fetch response of
-/// several megabytes that was most of the broker's work.)
+/// Each response frame is already encoded in a pooled buffer, so it goes to the socket in one write from that buffer, or,
+/// when it refers to stored record batches in place (a large fetch on a listener without TLS), in one gathering write of
+/// the buffer's pieces and the batches (<see cref="BrokerLink.SendAsync"/>). (A pipe writer would copy it again, into 4 KB
+/// segments sent one by one: for a fetch response of several megabytes that was most of the broker's work.)
 /// </remarks>
 internal sealed class KafkaConnection : IAsyncDisposable
 {
@@ -177,10 +178,14 @@ internal sealed class KafkaConnection : IAsyncDisposable
         if (_link.BlackHoled) return true; // read and swallowed: the client hears nothing
         if (!Info.Listener.SecurityProtocol.UsesSasl()) ReportSaslWithoutSasl(frame.Span);
         var outcome = await _processor.ProcessAsync(frame, Info, cancellationToken).ConfigureAwait(false);
-        if (outcome.Response is { } response)
+        try
         {
             // Sent at once, not held back for later responses: the next request may be a long poll.
-            using (response) await _link.SendAsync(_stream, response.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            if (outcome.Response is { } response) await _link.SendAsync(_stream, response, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            outcome.Complete();
         }
         if (_authenticator is { IsAuthenticated: true })
         {

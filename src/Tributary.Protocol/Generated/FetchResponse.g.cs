@@ -384,11 +384,11 @@ public sealed partial class FetchResponse : IKafkaResponse, IEquatable<FetchResp
             }
             if (version >= 12)
             {
-                writer.WriteCompactNullableBytes(Records.GetValueOrDefault().Span, Records is null);
+                writer.WriteCompactRecords(Records);
             }
             else
             {
-                writer.WriteNullableBytes(Records.GetValueOrDefault().Span, Records is null);
+                writer.WriteRecords(Records);
             }
             if (version >= 12)
             {

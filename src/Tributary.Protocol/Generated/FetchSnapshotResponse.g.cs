@@ -248,7 +248,7 @@ public sealed partial class FetchSnapshotResponse : IKafkaResponse, IEquatable<F
             SnapshotId.Write(writer, version);
             writer.WriteInt64(Size);
             writer.WriteInt64(Position);
-            writer.WriteCompactNullableBytes(UnalignedRecords.GetValueOrDefault().Span, UnalignedRecords is null);
+            writer.WriteCompactRecords(UnalignedRecords);
             var writeCurrentLeader = !CurrentLeader.Equals(new LeaderIdAndEpoch());
             var unknownTags = new UnknownTaggedFieldWriter(UnknownTaggedFields);
             writer.WriteUnsignedVarInt((uint)(unknownTags.Count + (writeCurrentLeader ? 1 : 0)));

@@ -237,11 +237,11 @@ public sealed partial class ProduceRequest : IKafkaRequest, IEquatable<ProduceRe
             writer.WriteInt32(Index);
             if (version >= 9)
             {
-                writer.WriteCompactNullableBytes(Records.GetValueOrDefault().Span, Records is null);
+                writer.WriteCompactRecords(Records);
             }
             else
             {
-                writer.WriteNullableBytes(Records.GetValueOrDefault().Span, Records is null);
+                writer.WriteRecords(Records);
             }
             if (version >= 9)
             {

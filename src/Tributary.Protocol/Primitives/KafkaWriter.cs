@@ -17,8 +17,8 @@ public readonly ref struct KafkaWriter
     /// <summary>The buffer being written to.</summary>
     public PooledBufferWriter Output => _output;
 
-    /// <summary>Bytes written to the underlying buffer so far.</summary>
-    public int Position => _output.WrittenCount;
+    /// <summary>Bytes written so far, referenced record sets included.</summary>
+    public int Position => _output.Length;
 
     /// <summary>Writes a boolean as one byte.</summary>
     public void WriteBool(bool value) => WriteInt8(value ? (sbyte)1 : (sbyte)0);
@@ -158,6 +158,26 @@ public readonly ref struct KafkaWriter
     {
         WriteUnsignedVarInt(isNull ? 0 : (uint)value.Length + 1);
         if (!isNull) WriteRaw(value);
+    }
+
+    /// <summary>
+    /// Writes a records field with an int32 length prefix; null is written as -1. Large record sets may be referenced
+    /// rather than copied (<see cref="PooledBufferWriter.WriteOrReference"/>).
+    /// </summary>
+    public void WriteRecords(ReadOnlyMemory<byte>? records)
+    {
+        WriteInt32(records is { } value ? value.Length : -1);
+        if (records is { IsEmpty: false } bytes) _output.WriteOrReference(bytes);
+    }
+
+    /// <summary>
+    /// Writes a compact records field (unsigned varint length + 1); null is written as 0. Large record sets may be
+    /// referenced rather than copied (<see cref="PooledBufferWriter.WriteOrReference"/>).
+    /// </summary>
+    public void WriteCompactRecords(ReadOnlyMemory<byte>? records)
+    {
+        WriteUnsignedVarInt(records is { } value ? (uint)value.Length + 1 : 0);
+        if (records is { IsEmpty: false } bytes) _output.WriteOrReference(bytes);
     }
 
     /// <summary>Writes an int32 array length; null is written as -1.</summary>

@@ -46,12 +46,29 @@ internal sealed class SecuredBroker : IDisposable
     /// <summary>Sends <paramref name="request"/> at <paramref name="version"/> as <paramref name="principal"/> and returns the decoded response.</summary>
     public async Task<T> SendAsync<T>(string principal, IKafkaRequest request, short version) where T : IKafkaResponse
     {
+        var outcome = await DispatchAsync(principal, request, version);
+        try
+        {
+            var frame = outcome.Response ?? throw new InvalidOperationException($"No response to {request.ApiKey} v{version}.");
+            return RawRequests.Decode<T>(frame.ToArray()[4..], request.ApiKey, version);
+        }
+        finally
+        {
+            outcome.Complete();
+        }
+    }
+
+    /// <summary>
+    /// Dispatches <paramref name="request"/> at <paramref name="version"/> as <paramref name="principal"/> on a PLAINTEXT
+    /// listener and returns what the connection would send; the caller completes it (<see cref="RequestOutcome.Complete"/>).
+    /// </summary>
+    public async Task<RequestOutcome> DispatchAsync(string principal, IKafkaRequest request, short version)
+    {
         var connection = new ConnectionInfo(_broker, ListenerDefinition.Plaintext, ClientHost, 1) { Principal = KafkaPrincipal.Parse(principal) };
         var outcome = await _dispatcher.ProcessAsync(RawRequests.Encode(request, version), connection, CancellationToken.None)
             .AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(outcome.Close, $"The broker closed the connection on {request.ApiKey} v{version}.");
-        using var frame = outcome.Response ?? throw new InvalidOperationException($"No response to {request.ApiKey} v{version}.");
-        return RawRequests.Decode<T>(frame.WrittenSpan[4..].ToArray(), request.ApiKey, version);
+        return outcome;
     }
 
     public void Dispose()

@@ -72,8 +72,8 @@ internal sealed class WriteEmitter(MessageModel message, CodeWriter code)
                 break;
             case TypeKind.Records:
                 code.IfElse(compact,
-                    () => code.Line($"{writer}.WriteCompactNullableBytes({value}.GetValueOrDefault().Span, {value} is null);"),
-                    () => code.Line($"{writer}.WriteNullableBytes({value}.GetValueOrDefault().Span, {value} is null);"));
+                    () => code.Line($"{writer}.WriteCompactRecords({value});"),
+                    () => code.Line($"{writer}.WriteRecords({value});"));
                 break;
             case TypeKind.Struct:
                 EmitStruct(field, value, writer, isElement);
