@@ -16,7 +16,7 @@ namespace Tributary.Broker.Replication;
 /// <remarks>
 /// The loop is the only writer of this broker's follower logs. On a new leader epoch it first truncates what
 /// diverges (<see cref="PartitionLog.TruncateDivergentFrom"/>). It sleeps while nothing needs it: a Kafka follower
-/// whose fetch finds nothing new hears again from its leader after <see cref="SweepInterval"/> at the latest, and
+/// whose fetch finds nothing new hears again from its leader after <see cref="FetchWaitMax"/> at the latest, and
 /// learns the high watermark and log start from that answer; here a partition is looked at again after that
 /// interval only when the answer could differ (<see cref="Remind"/>: the leader's high watermark or log start moved
 /// past what this replica knows, or a fetch was refused), so an idle cluster's fetchers never wake.
@@ -27,7 +27,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     private const int MaxFetchBytes = 1024 * 1024;
 
     /// <summary>Kafka's replica.fetch.wait.max.ms: the longest a follower goes without hearing of a change at its leader.</summary>
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan FetchWaitMax = TimeSpan.FromMilliseconds(500);
 
     private readonly ClusterController _controller;
     private readonly ILogger _logger;
@@ -85,13 +85,13 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
 
     /// <summary>
     /// The leader of <paramref name="partition"/> has something this replica learns only from its next fetch (a new
-    /// high watermark or log start): the partition is looked at once <see cref="SweepInterval"/> has passed, as a Kafka
+    /// high watermark or log start): the partition is looked at once <see cref="FetchWaitMax"/> has passed, as a Kafka
     /// follower's fetch waiting at its leader is answered after replica.fetch.wait.max.ms, unless an append wakes it first.
     /// </summary>
     public void Remind(PartitionState partition)
     {
         _reminded.TryAdd(partition, 0);
-        if (Interlocked.Exchange(ref _reminderArmed, 1) == 0) _reminder.Change(SweepInterval, Timeout.InfiniteTimeSpan);
+        if (Interlocked.Exchange(ref _reminderArmed, 1) == 0) _reminder.Change(FetchWaitMax, Timeout.InfiniteTimeSpan);
     }
 
     private void RemindNow()
