@@ -100,7 +100,9 @@ public sealed class EmbeddedKafkaOptions
 
     /// <summary>
     /// How often the transaction coordinator aborts transactions older than their timeout
-    /// (transaction.abort.timed.out.transaction.cleanup.interval.ms). Default 1 second; Kafka's is 10 seconds.
+    /// (transaction.abort.timed.out.transaction.cleanup.interval.ms). Default 1 second; Kafka's is 10 seconds. The check
+    /// runs only while the cluster knows a transactional id (with none it has nothing to do), on the ticks it would have
+    /// had since the cluster started.
     /// </summary>
     public TimeSpan TransactionAbortCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
