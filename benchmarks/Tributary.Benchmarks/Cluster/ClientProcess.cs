@@ -52,11 +52,10 @@ internal static class ClientProcess
         // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
         start.Environment.Remove("DOTNET_JitDisasmSummary");
 
-        using var self = Process.GetCurrentProcess();
         var liveBefore = GC.GetTotalMemory(forceFullCollection: true);
         var pauseBefore = GC.GetTotalPauseDuration();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var cpuBefore = self.TotalProcessorTime;
+        var cpuBefore = ProcessCpuClock.Now();
         var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         var faultsBefore = MinorPageFaults();
         var fullCollectionsBefore = GC.CollectionCount(2);
@@ -69,8 +68,7 @@ internal static class ClientProcess
         }
         await child.WaitForExitAsync(cancellationToken);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        self.Refresh();
-        var cpu = self.TotalProcessorTime - cpuBefore;
+        var cpu = ProcessCpuClock.Now() - cpuBefore;
         var pause = GC.GetTotalPauseDuration() - pauseBefore;
         var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore;
         var faults = MinorPageFaults() - faultsBefore;

@@ -45,7 +45,7 @@ internal static class ClientWorkloads
 
         var statistics = new ClientStatistics();
         using var producer = new ProducerBuilder<Null, byte[]>(config).SetStatisticsHandler((_, json) => statistics.OnStatistics(json)).Build();
-        var cpuBefore = ProcessCpu();
+        var cpuBefore = ProcessCpuClock.Now();
         var clock = Stopwatch.StartNew();
         for (long i = 0; i < workload.Messages; i++)
         {
@@ -54,7 +54,7 @@ internal static class ClientWorkloads
         }
         var unacknowledged = producer.Flush(FlushTimeout);
         clock.Stop();
-        var cpu = ProcessCpu() - cpuBefore;
+        var cpu = ProcessCpuClock.Now() - cpuBefore;
         var stored = StoredMessages(workload);
         Console.WriteLine(statistics.Summary());
         return new WorkloadResult(stored, clock.Elapsed.TotalSeconds, Errors: workload.Messages - stored, Stalled: unacknowledged > 0, cpu.TotalSeconds);
@@ -102,7 +102,7 @@ internal static class ClientWorkloads
         };
         var statistics = new ClientStatistics();
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetStatisticsHandler((_, json) => statistics.OnStatistics(json)).Build();
-        var cpuBefore = ProcessCpu();
+        var cpuBefore = ProcessCpuClock.Now();
         var clock = Stopwatch.StartNew();
         consumer.Assign(Enumerable.Range(0, workload.Partitions).Select(p => new TopicPartitionOffset(workload.Topic, p, Offset.Beginning)));
         long consumed = 0, errors = 0;
@@ -121,17 +121,12 @@ internal static class ClientWorkloads
             consumed++;
             lastMessageAt = clock.Elapsed;
         }
-        var cpu = ProcessCpu() - cpuBefore;
+        var cpu = ProcessCpuClock.Now() - cpuBefore;
         Console.WriteLine(statistics.Summary());
         consumer.Close();
         return new WorkloadResult(consumed, lastMessageAt.TotalSeconds, errors, stalled, cpu.TotalSeconds);
     }
 
-    private static TimeSpan ProcessCpu()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime;
-    }
 
     /// <summary>The next message, or null after a poll that brought none or an error (counted).</summary>
     private static ConsumeResult<Ignore, byte[]>? TryConsume(IConsumer<Ignore, byte[]> consumer, ref long errors)

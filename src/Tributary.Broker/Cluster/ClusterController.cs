@@ -39,8 +39,8 @@ namespace Tributary.Broker.Cluster;
 /// log's lock (the roll's background fsync only forces closed files to disk); which replica directories exist and the
 /// clean shutdown markers: <see cref="LogStorage"/>, under its lock; the metadata file: <see cref="ClusterMetadataFile"/>,
 /// under its lock, written after every change of what it keeps. Log chunk memory (<see cref="LogChunk"/>): each
-/// chunk's count of holders, changed atomically by the logs (under their locks), fetch requests (after their response is
-/// written) and replica fetchers (after appending); the memory a chunk gives back: <see cref="LogChunkPool"/>, under its
+/// chunk's count of holders, changed atomically by the logs (under their locks), fetch requests (by the connection, once their response is
+/// sent) and replica fetchers (after appending); the memory a chunk gives back: <see cref="LogChunkPool"/>, under its
 /// lock.</para>
 /// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups ->
 /// controller -> partition -> replica log (the coordinators create their internal topic and append to it under their

@@ -16,7 +16,7 @@ namespace Tributary.Broker.Log;
 /// is faulted in, so a chunk built on it asks the kernel only for the rest (<see cref="ChunkMemory.Populate"/>).</para>
 /// <para><b>Safety.</b> An array comes back only when its chunk's count of holders falls to zero
 /// (<see cref="LogChunk.Release"/>). Holders are every log index entry pointing into the chunk (a leader's and each
-/// follower's), the log's active chunk, a fetch until its response is written, and a replica read until the follower has
+/// follower's), the log's active chunk, a fetch until its response is sent, and a replica read until the follower has
 /// appended it. A holder that never releases only keeps its chunk out of the pool, for the collector to take as before;
 /// a chunk used after its last release throws rather than read memory a new log may be writing.</para>
 /// <para><b>Trimmed</b> at full collections, as the runtime's shared array pool is: an array that waited in the pool for
