@@ -172,7 +172,12 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         if (fetched.Count == 0) return;
         var delay = Delay;
         if (delay > TimeSpan.Zero) await Task.Delay(delay, token).ConfigureAwait(false);
-        foreach (var read in fetched) Apply(read);
+        foreach (var read in fetched)
+        {
+            // A pause takes effect at once: nothing read before it is appended after it (resuming looks at every partition).
+            if (_paused) read.Read.Release();
+            else Apply(read);
+        }
     }
 
     /// <summary>The "fetch request": truncate first on a new epoch, then read from the follower's log end.</summary>

@@ -196,7 +196,10 @@ public sealed class ReplicationTests
         await cluster.CrashBrokerAsync(leader);
         await PartitionWhenAsync(cluster, p => p.Leader > 0 && p.Leader != leader, "a follower took over");
         var values = ConsumeAll(cluster, 10);
-        Assert.Equal(Values("acknowledged", 10), values.Where(v => v.StartsWith("acknowledged", StringComparison.Ordinal)));
+        // Every acknowledged record is there, in order. One may be there twice: on a loaded machine both followers can fall
+        // behind for replica.lag.time.max.ms while the first ten are written, and the producer (not idempotent) then retries
+        // a record the leader had already appended, as Kafka's clients do.
+        Assert.Equal(Values("acknowledged", 10), values.Where(v => v.StartsWith("acknowledged", StringComparison.Ordinal)).Distinct());
     }
 
     [Fact]
