@@ -69,7 +69,7 @@ internal sealed class FetchHandler : ApiHandler<FetchRequest>
             foreach (var partition in topic.Partitions)
             {
                 var records = partition.Records?.Length ?? 0;
-                var copied = referenceThreshold > 0 && records >= referenceThreshold ? 0 : records;
+                var copied = PooledBufferWriter.IsReferenced(records, referenceThreshold) ? 0 : records;
                 size += PartitionFieldsAllowance + copied + (partition.AbortedTransactions?.Count ?? 0) * AbortedTransactionSize;
             }
         }

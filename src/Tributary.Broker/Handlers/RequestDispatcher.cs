@@ -119,12 +119,10 @@ internal sealed class RequestDispatcher : IRequestProcessor
         if (rule?.Action.Kind == RequestRuleActionKind.DropConnection) return RequestOutcome.CloseConnection;
         var referenceThreshold = connection.Listener.Tls is null ? ReferencedRecordsMinimum : 0;
         var encoded = response is null ? null : Encode(response, version, correlationId, handler.ResponseSizeHint(response, referenceThreshold), referenceThreshold);
-        // The records a fetch read stay held until the frame referring to them is sent. A recorded response keeps referring
-        // to them too: their memory then stays held, and the collector takes it once the recording is gone.
-        var holds = recorded ? null : context.TakeReads();
-        if (encoded is not null) return RequestOutcome.Respond(encoded, holds);
-        new RequestOutcome(null, false, holds).Complete();
-        return RequestOutcome.NoResponse;
+        // The records a fetch read stay held until the connection has sent the frame referring to them (it completes every
+        // outcome). A recorded response keeps referring to them too: their memory then stays held, and the collector takes
+        // it once the recording is gone.
+        return new RequestOutcome(encoded, Close: false, recorded ? null : context.TakeReads());
     }
 
     /// <summary>

@@ -49,7 +49,7 @@ internal readonly record struct RequestOutcome(PooledBufferWriter? Response, boo
     }
 
     /// <summary>Send this response and keep reading.</summary>
-    public static RequestOutcome Respond(PooledBufferWriter response, List<LogReadResult>? holds = null) => new(response, false, holds);
+    public static RequestOutcome Respond(PooledBufferWriter response) => new(response, false);
 
     /// <summary>Send nothing (Produce with acks=0) and keep reading.</summary>
     public static RequestOutcome NoResponse => new(null, false);

@@ -75,13 +75,16 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _referencedBytes = 0;
     }
 
+    /// <summary>Whether a range of <paramref name="length"/> bytes is referenced, not copied, under <paramref name="referenceThreshold"/> (<see cref="ReferenceThreshold"/>).</summary>
+    public static bool IsReferenced(int length, int referenceThreshold) => referenceThreshold > 0 && length >= referenceThreshold;
+
     /// <summary>
     /// Appends <paramref name="bytes"/>: by reference when they are at least <see cref="ReferenceThreshold"/> long, so the
     /// caller must keep them unchanged for as long as the output is read; copied otherwise.
     /// </summary>
     public void WriteOrReference(ReadOnlyMemory<byte> bytes)
     {
-        if (ReferenceThreshold <= 0 || bytes.Length < ReferenceThreshold)
+        if (!IsReferenced(bytes.Length, ReferenceThreshold))
         {
             bytes.Span.CopyTo(GetSpan(bytes.Length));
             Advance(bytes.Length);
