@@ -23,4 +23,10 @@ internal interface IBenchmarkTarget : IAsyncDisposable
 
     /// <summary>Deletes a topic and its data.</summary>
     Task DeleteTopicAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns once the cluster has run the periodic work that falls within a benchmark's life at least once, so the code it
+    /// runs is compiled before anything is measured (at the end of the warm-up).
+    /// </summary>
+    Task WaitForPeriodicWorkAsync(CancellationToken cancellationToken);
 }

@@ -43,6 +43,9 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
         return Task.CompletedTask;
     }
 
+    /// <summary>Nothing to wait for: the mock is native code, nothing of it is compiled while measured.</summary>
+    public Task WaitForPeriodicWorkAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public ValueTask DisposeAsync()
     {
         _mock.Dispose();
