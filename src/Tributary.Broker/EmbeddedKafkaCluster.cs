@@ -45,7 +45,6 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
     private readonly ClusterMetadata? _restored; // the metadata found in the data directory, restored when the cluster starts
     private readonly ClusterMetadataFile? _metadataFile;
     private bool _started;
-    private ITimer? _retentionTimer;
     private ITimer? _checkpointTimer; // with a data directory: the high watermark and log start checkpoints
     private bool _disposed;
     // Keeps the cluster in the Tributary.Broker meter's gauges while it runs.
@@ -221,10 +220,7 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             }
             foreach (var broker in cluster.Brokers) cluster._controller.StartBroker(broker.Id);
             cluster._metrics = BrokerMetrics.Track(cluster._controller, cluster._groups, cluster._transactions);
-            var retentionCheck = cluster._controller.Settings.RetentionCheckInterval;
-            cluster._retentionTimer = options.TimeProvider.CreateTimer(
-                _ => cluster._controller.ApplyRetention(options.TimeProvider.GetUtcNow().ToUnixTimeMilliseconds()),
-                null, retentionCheck, retentionCheck);
+            cluster._controller.StartRetentionChecks();
             if (cluster._storage is { } storage)
             {
                 // Kafka's replica.high.watermark.checkpoint.interval.ms.
@@ -659,7 +655,6 @@ public sealed class EmbeddedKafkaCluster : IAsyncDisposable
             if (_disposed) return;
             _disposed = true;
             _metrics?.Dispose();
-            if (_retentionTimer is not null) await _retentionTimer.DisposeAsync().ConfigureAwait(false);
             if (_checkpointTimer is not null) await _checkpointTimer.DisposeAsync().ConfigureAwait(false);
             await _controller.DisposeAsync().ConfigureAwait(false);
             foreach (var listener in _listeners.Values.SelectMany(l => l)) await listener.DisposeAsync().ConfigureAwait(false);

@@ -44,6 +44,13 @@ internal sealed record ClusterBenchmarkOptions
     /// <summary>Messages each warm-up session produces and consumes (<see cref="WarmupSessions"/>).</summary>
     public long WarmupSessionMessages { get; init; } = 10_000;
 
+    /// <summary>
+    /// How many times each target runs its measured scenarios (after one warm-up), in rounds: with more than one, the
+    /// results end with a table of medians, since a single run of a scenario that costs the broker 20-300 ms of CPU moves
+    /// by tens of percent on this shared 2-core machine (the mock's as much as the embedded broker's).
+    /// </summary>
+    public int Repeats { get; init; } = 1;
+
     /// <summary>How long a consumer may go without a message before it counts as stalled.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -94,6 +101,7 @@ internal sealed record ClusterBenchmarkOptions
                 "--consume-messages" => options with { ConsumeMessages = long.Parse(value) },
                 "--warmup-messages" => options with { WarmupMessages = long.Parse(value) },
                 "--warmup-sessions" => options with { WarmupSessions = int.Parse(value) },
+                "--repeats" => options with { Repeats = int.Parse(value) >= 1 ? int.Parse(value) : throw new ArgumentException("--repeats must be at least 1.") },
                 "--stall-seconds" => options with { StallTimeout = TimeSpan.FromSeconds(double.Parse(value)) },
                 "--startup-runs" => options with { StartupRuns = int.Parse(value) },
                 "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
@@ -102,7 +110,7 @@ internal sealed record ClusterBenchmarkOptions
                 "--retention" => options with { Retention = ParseRetention(value) },
                 "--tributary" => options with { Tributary = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
-                    "--produce-messages, --consume-messages, --warmup-messages, --warmup-sessions, --stall-seconds, --startup-runs, --allocation-profile, --request-counts, " +
+                    "--produce-messages, --consume-messages, --warmup-messages, --warmup-sessions, --repeats, --stall-seconds, --startup-runs, --allocation-profile, --request-counts, " +
                     "--delete-topics, --retention, --tributary."),
             };
         }

@@ -56,6 +56,7 @@ internal static class ClusterBenchmarks
         Console.WriteLine();
         Console.WriteLine(LoadAverage());
         if (results.Count > 0) Console.WriteLine(ResultTable.Throughput(results));
+        if (options.Repeats > 1 && results.Count > 0) Console.WriteLine(ResultTable.Medians(results));
         if (results.Any(r => r.SecurityProtocol != "PLAINTEXT")) Console.WriteLine(ResultTable.SecurityCost(results));
         if (startup.Count > 0) Console.WriteLine(ResultTable.Startup(startup));
         if (cliStartup is not null) Console.WriteLine(ResultTable.CliStartup(cliStartup));
@@ -96,13 +97,16 @@ internal static class ClusterBenchmarks
             if (target.IsManaged) await WaitForCompilerAsync(cancellationToken);
         }
         var results = new List<ScenarioResult>();
-        if (options.Scenarios.Contains("produce"))
+        for (var run = 1; run <= options.Repeats; run++)
         {
-            foreach (var acks in new[] { "1", "all" })
-                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, sampler, cancellationToken));
+            if (options.Scenarios.Contains("produce"))
+            {
+                foreach (var acks in new[] { "1", "all" })
+                    results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, sampler, cancellationToken, run: run));
+            }
+            if (options.Scenarios.Contains("consume"))
+                results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, sampler, cancellationToken, run: run));
         }
-        if (options.Scenarios.Contains("consume"))
-            results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, sampler, cancellationToken));
         return results;
     }
 
@@ -145,33 +149,33 @@ internal static class ClusterBenchmarks
 
     /// <summary>Writes <paramref name="messages"/> to a new topic (not measured), then measures reading them from the beginning.</summary>
     private static async Task<ScenarioResult> FillThenConsumeAsync(IBenchmarkTarget target, string scenario, long messages,
-        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, string fillAcks = "1")
+        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, string fillAcks = "1", int run = 1)
     {
-        var fill = await ProduceAsync(target, $"fill for {scenario}", fillAcks, messages, options, sampler: null, cancellationToken, keepTopic: true);
-        var topic = TopicName(fill.Scenario);
+        var fill = await ProduceAsync(target, $"fill for {scenario}", fillAcks, messages, options, sampler: null, cancellationToken, keepTopic: true, run: run);
+        var topic = TopicName(fill.Scenario, run);
         var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Consume, target.ClientConfig, topic, options.Partitions, messages, Acks: "", options.StallTimeout),
-            sampler, cancellationToken);
+            sampler, cancellationToken, run);
         if (options.DeleteTopics) await target.DeleteTopicAsync(topic, cancellationToken);
         return result;
     }
 
     private static async Task<ScenarioResult> ProduceAsync(IBenchmarkTarget target, string scenario, string acks, long messages,
-        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, bool keepTopic = false)
+        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, bool keepTopic = false, int run = 1)
     {
-        var topic = TopicName(scenario);
+        var topic = TopicName(scenario, run);
         await target.CreateTopicAsync(topic, options.Partitions, cancellationToken);
         var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Produce, target.ClientConfig, topic, options.Partitions, messages, acks, options.StallTimeout),
-            sampler, cancellationToken);
+            sampler, cancellationToken, run);
         if (options.DeleteTopics && !keepTopic) await target.DeleteTopicAsync(topic, cancellationToken);
         return result;
     }
 
     private static async Task<ScenarioResult> RunAsync(IBenchmarkTarget target, string scenario, ClientWorkload workload,
-        AllocationSampler? sampler, CancellationToken cancellationToken)
+        AllocationSampler? sampler, CancellationToken cancellationToken, int run)
     {
-        Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages)");
+        Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages{(run > 1 ? $", run {run}" : "")})");
         sampler?.Reset();
         s_requests?.Reset();
         var reusedBefore = LogChunkPool.Shared.ReusedBytes;
@@ -179,7 +183,7 @@ internal static class ClusterBenchmarks
         var reused = target.IsManaged ? $", {(LogChunkPool.Shared.ReusedBytes - reusedBefore) / 1e6:0.0} MB of log memory reused" : "";
         foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
         if (s_requests is not null && target.IsManaged) Console.WriteLine($"    requests answered: {s_requests.Summary()}");
-        var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement);
+        var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement, run);
         Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms " +
             $"({measurement.BrokerFullCollections} full), " +
             $"{measurement.BrokerPageFaults * (double)Environment.SystemPageSize / 1e6:0.0} MB faulted in{reused} {row.Note}");
@@ -206,7 +210,7 @@ internal static class ClusterBenchmarks
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? $"Load average (1, 5, 15 min): {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}" : "";
 
-    private static string TopicName(string scenario) => "bench-" + scenario.Replace(' ', '-').Replace('=', '-');
+    private static string TopicName(string scenario, int run) => "bench-" + scenario.Replace(' ', '-').Replace('=', '-') + (run > 1 ? $"-run{run}" : "");
 
     private static async Task<IBenchmarkTarget> StartTargetAsync(string name, LogRetention retention, CancellationToken cancellationToken) => name switch
     {

@@ -12,21 +12,60 @@ internal static class ResultTable
     public static string Throughput(IReadOnlyList<ScenarioResult> results)
     {
         var text = new StringBuilder();
+        var repeated = results.Any(r => r.Run > 1);
         text.AppendLine("| Scenario | Target | Messages | Seconds | msg/s | MB/s | vs mock | Broker alloc B/msg | of which kept B/msg | Broker faulted B/msg | Broker CPU µs/msg | CPU vs mock | Broker methods compiled | Client CPU µs/msg | Note |");
         text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
         foreach (var row in results)
         {
             // Secured rows are compared with the plaintext embedded row instead (SecurityCost): the mock has no TLS.
-            var mock = row.SecurityProtocol != "PLAINTEXT" ? null : results.FirstOrDefault(r => r.Scenario == row.Scenario && r.Brokers == row.Brokers && r.Target.StartsWith(MockPrefix, StringComparison.Ordinal));
+            var mock = row.SecurityProtocol != "PLAINTEXT" ? null : MockOf(results, row);
             var ratio = mock is null || mock == row || mock.MessagesPerSecond == 0 ? "" : $"{row.MessagesPerSecond / mock.MessagesPerSecond:0.0}x";
             var cpuRatio = mock is null || mock == row ? "" : Ratio(row.CpuMicrosecondsPerMessage, mock.CpuMicrosecondsPerMessage);
             var compiled = row.IsManaged ? Invariant($"{row.Measurement.BrokerMethodsCompiled:N0}") : "n/a";
             var allocated = row.AllocatedBytesPerMessage is { } bytes ? Invariant($"{bytes:0.0}") : "n/a (native)";
             var kept = row.RetainedBytesPerMessage is { } keptBytes ? Invariant($"{keptBytes:0.0}") : "n/a";
             var result = row.Measurement.Result;
-            text.AppendLine(Invariant($"| {row.Scenario} | {row.Target} | {result.Messages:N0} | {result.Seconds:0.00} | {row.MessagesPerSecond:N0} | {row.MegabytesPerSecond:0.0} | {ratio} | {allocated} | {kept} | {row.FaultedBytesPerMessage:0.0} | {row.CpuMicrosecondsPerMessage:0.00} | {cpuRatio} | {compiled} | {row.ClientCpuMicrosecondsPerMessage:0.00} | {row.Note} |"));
+            var scenario = repeated ? $"{row.Scenario}, run {row.Run}" : row.Scenario;
+            text.AppendLine(Invariant($"| {scenario} | {row.Target} | {result.Messages:N0} | {result.Seconds:0.00} | {row.MessagesPerSecond:N0} | {row.MegabytesPerSecond:0.0} | {ratio} | {allocated} | {kept} | {row.FaultedBytesPerMessage:0.0} | {row.CpuMicrosecondsPerMessage:0.00} | {cpuRatio} | {compiled} | {row.ClientCpuMicrosecondsPerMessage:0.00} | {row.Note} |"));
         }
         return text.ToString();
+    }
+
+    /// <summary>The mock's row of the same scenario, broker count and run (null when the run has no mock with as many brokers).</summary>
+    private static ScenarioResult? MockOf(IReadOnlyList<ScenarioResult> results, ScenarioResult row) =>
+        results.FirstOrDefault(r => r.Scenario == row.Scenario && r.Brokers == row.Brokers && r.Run == row.Run && r.Target.StartsWith(MockPrefix, StringComparison.Ordinal));
+
+    /// <summary>
+    /// With <c>--repeats</c>: per scenario and target, the median broker CPU per message over the runs with its range, the
+    /// ratio of that median to the mock's median (the figure to read: a single run moves by tens of percent), and the
+    /// range of the runs' own ratios to the mock's run of the same round.
+    /// </summary>
+    public static string Medians(IReadOnlyList<ScenarioResult> results)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| Scenario | Target | Runs | Broker CPU µs/msg, median (min-max) | Mock's median | CPU vs mock, of the medians | Per-run CPU vs mock (min-max) | Broker methods compiled, median |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
+        foreach (var group in results.GroupBy(r => (r.Scenario, r.Target)))
+        {
+            var runs = group.ToList();
+            var cpu = Median(runs.Select(r => r.CpuMicrosecondsPerMessage));
+            var first = runs[0];
+            var mocks = first.SecurityProtocol != "PLAINTEXT" ? [] : runs.Select(r => MockOf(results, r)).OfType<ScenarioResult>().Where(m => m.Target != first.Target).ToList();
+            var mockCpu = mocks.Count > 0 ? Median(mocks.Select(m => m.CpuMicrosecondsPerMessage)) : (double?)null;
+            var perRun = runs.Select(r => (Row: r, Mock: MockOf(results, r))).Where(p => p.Mock is { CpuMicrosecondsPerMessage: > 0 } && p.Mock != p.Row)
+                .Select(p => p.Row.CpuMicrosecondsPerMessage / p.Mock!.CpuMicrosecondsPerMessage).Order().ToList();
+            var compiled = first.IsManaged ? Invariant($"{Median(runs.Select(r => (double)r.Measurement.BrokerMethodsCompiled)):0}") : "n/a";
+            text.AppendLine(Invariant($"| {first.Scenario} | {first.Target} | {runs.Count} | {cpu:0.00} ({runs.Min(r => r.CpuMicrosecondsPerMessage):0.00}-{runs.Max(r => r.CpuMicrosecondsPerMessage):0.00}) | ") +
+                (mockCpu is { } m ? Invariant($"{m:0.00} | {Ratio(cpu, m)} | ") : " |  | ") +
+                (perRun.Count > 0 ? Invariant($"{perRun[0]:0.00}x-{perRun[^1]:0.00}x") : "") + $" | {compiled} |");
+        }
+        return text.ToString();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>

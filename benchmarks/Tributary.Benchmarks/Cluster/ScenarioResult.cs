@@ -7,7 +7,8 @@ namespace Tributary.Benchmarks.Cluster;
 /// <param name="IsManaged">Whether the broker's allocations were measurable (managed code).</param>
 /// <param name="SecurityProtocol">The listener's security protocol, e.g. PLAINTEXT or SASL_SSL.</param>
 /// <param name="Measurement">What was measured.</param>
-internal sealed record ScenarioResult(string Scenario, string Target, int Brokers, bool IsManaged, string SecurityProtocol, Measurement Measurement)
+/// <param name="Run">Which of the target's rounds of measured scenarios this was (<c>--repeats</c>), from 1.</param>
+internal sealed record ScenarioResult(string Scenario, string Target, int Brokers, bool IsManaged, string SecurityProtocol, Measurement Measurement, int Run = 1)
 {
     private WorkloadResult Result => Measurement.Result;
 

@@ -22,7 +22,8 @@ namespace Tributary.Broker.Cluster;
 /// thread pool (a long poll or an acks=all produce awaits, it never blocks a thread). Handlers are stateless and
 /// reach shared state through the <c>RequestContext</c>. Each broker has one <see cref="ReplicaFetcher"/> loop
 /// that copies its follower replicas from their leaders. Timers (on the cluster's TimeProvider) run the ISR lag
-/// check (here), retention, transaction timeouts and group session expiry.</para>
+/// check (here), log maintenance (<see cref="RetentionTimer"/>: only the ticks that can find work), transaction timeouts
+/// and group session expiry.</para>
 /// <para><b>One writer per piece of shared state.</b> Broker liveness (<see cref="BrokerNode.IsAlive"/>),
 /// the broker list, isolation (network partitions and the fencing that follows), leadership, leader epochs and
 /// ISR: this controller, under its lock. Leadership changes go through <see cref="Elect"/> (elections) and
@@ -63,6 +64,7 @@ internal sealed class ClusterController : IAsyncDisposable
     private readonly ConcurrentDictionary<int, ITimer> _isolated = new(); // written under the lock
     private readonly HashSet<int> _fencedByIsolation = [];
     private readonly ITimer _isrCheck;
+    private readonly RetentionTimer _retention;
     private volatile IReadOnlyList<BrokerNode> _brokers;
     private readonly ILogger _logger;
     private readonly LogStorage? _storage;
@@ -89,6 +91,7 @@ internal sealed class ClusterController : IAsyncDisposable
         // Kafka checks for lagging followers every replica.lag.time.max.ms / 2.
         var checkInterval = TimeSpan.FromTicks(Math.Max(settings.ReplicaLagTimeMax.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
         _isrCheck = settings.Time.CreateTimer(_ => ShrinkIsrs(), null, checkInterval, checkInterval);
+        _retention = new RetentionTimer(settings.Time, settings.RetentionCheckInterval, ApplyRetention);
         Coordinators = new CoordinatorPlacement(this, logger);
     }
 
@@ -280,6 +283,7 @@ internal sealed class ClusterController : IAsyncDisposable
             if (error is not null) return ControllerResult.Fail(ErrorCode.InvalidConfig, error);
             if (validateOnly) return ControllerResult.Ok(topic);
             topic.Config = topic.Config.With(list);
+            _retention.Touch();
             MetadataChanged();
             ElectLeaderless();
             return ControllerResult.Ok(topic);
@@ -308,6 +312,7 @@ internal sealed class ClusterController : IAsyncDisposable
             var settings = _settings.WithDynamicConfigs(perBroker, configs);
             _settings = settings;
             foreach (var topic in _topics.Values) topic.Config = topic.Config.Rebase(settings.TopicDefaults);
+            _retention.Touch();
             MetadataChanged();
             ElectLeaderless();
         }
@@ -692,13 +697,20 @@ internal sealed class ClusterController : IAsyncDisposable
     private ReplicaFetcher Fetcher(int brokerId) =>
         _fetchers.TryGetValue(brokerId, out var fetcher) ? fetcher : throw new ArgumentException($"No broker with id {brokerId}.", nameof(brokerId));
 
+    /// <summary>Starts the log maintenance ticks (log.retention.check.interval.ms), once every broker has started.</summary>
+    public void StartRetentionChecks() => _retention.Start();
+
     /// <summary>
     /// Applies every topic's retention.ms and retention.bytes to every replica of its partitions (topics whose
-    /// cleanup.policy contains delete), then runs the log cleaner on those whose policy contains compact. Each
-    /// replica cleans its own log, as in Kafka; cleaning is deterministic, so replicas holding the same batches agree.
+    /// cleanup.policy contains delete), then runs the log cleaner on those whose policy contains compact, and forces
+    /// logs past their flush.ms to disk. Each replica cleans its own log, as in Kafka; cleaning is deterministic, so
+    /// replicas holding the same batches agree. Returns the earliest time at which any of that could find work again
+    /// with nothing appended, no high watermark moving and no config changing (<see cref="RetentionTimer"/> sleeps
+    /// until then; long.MaxValue: never).
     /// </summary>
-    public void ApplyRetention(long nowMs)
+    public long ApplyRetention(long nowMs)
     {
+        var next = long.MaxValue;
         foreach (var topic in _topics.Values)
         {
             var config = topic.Config;
@@ -707,13 +719,22 @@ internal sealed class ClusterController : IAsyncDisposable
                 var leaderLog = partition.LeaderLog;
                 foreach (var log in partition.Logs)
                 {
-                    if (config.DeletesOldSegments && log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes) > 0 && log == leaderLog)
-                        partition.LogStartMoved();
-                    if (config.IsCompacted) log.Clean(nowMs, config.Cleaning);
+                    if (config.DeletesOldSegments)
+                    {
+                        if (log.ApplyRetention(nowMs, config.RetentionMs, config.RetentionBytes) > 0 && log == leaderLog) partition.LogStartMoved();
+                        next = Math.Min(next, log.NextRetentionMs(config.RetentionMs));
+                    }
+                    if (config.IsCompacted)
+                    {
+                        log.Clean(nowMs, config.Cleaning);
+                        next = Math.Min(next, log.NextCleaningMs(nowMs, config.Cleaning));
+                    }
                     log.FlushIfDue(nowMs);
+                    next = Math.Min(next, log.NextFlushMs());
                 }
             }
         }
+        return next;
     }
 
     /// <summary>
@@ -733,7 +754,7 @@ internal sealed class ClusterController : IAsyncDisposable
             foreach (var record in metadata.Topics)
             {
                 var config = Settings.TopicDefaults.With(record.Configs.ToDictionary(c => c.Key, c => (string?)c.Value));
-                var partitions = record.Replicas.Select((replicas, index) => RestoredPartition(storage, record.Name, record.Id, config, index, replicas)).ToList();
+                var partitions = record.Replicas.Select((replicas, index) => RestoredPartition(record.Name, record.Id, config, index, replicas)).ToList();
                 var topic = new TopicState(record.Name, record.Id, partitions, config);
                 _topics[topic.Name] = topic;
                 _topicsById[topic.Id] = topic;
@@ -743,15 +764,16 @@ internal sealed class ClusterController : IAsyncDisposable
         }
     }
 
-    private PartitionState RestoredPartition(LogStorage storage, string topic, Guid topicId, TopicConfig config, int index, IReadOnlyList<int> replicas)
+    private PartitionState RestoredPartition(string topic, Guid topicId, TopicConfig config, int index, IReadOnlyList<int> replicas)
     {
-        var logs = replicas.ToDictionary(b => b, b => storage.OpenLog(b, topic, index, topicId, FileSettingsOf(topic, config)));
+        var newLog = NewLog(topic, topicId, config, index);
+        var logs = replicas.ToDictionary(b => b, newLog);
         var leader = replicas.OrderByDescending(b => logs[b].LatestEpoch).ThenByDescending(b => logs[b].LogEndOffset).First();
         var isr = replicas.Where(b => logs[b].LatestEpoch == logs[leader].LatestEpoch && logs[b].LogEndOffset == logs[leader].LogEndOffset).ToList();
         var epoch = Math.Max(0, replicas.Max(b => logs[b].LatestEpoch) + 1);
         var leadership = new PartitionLeadership(leader, epoch, replicas, isr) { OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList() };
         return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            broker => logs.TryGetValue(broker, out var log) ? log : storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)), RemindFollower);
+            broker => logs.TryGetValue(broker, out var log) ? log : newLog(broker), RemindFollower);
     }
 
     /// <summary>
@@ -771,15 +793,25 @@ internal sealed class ClusterController : IAsyncDisposable
 
     private PartitionState NewPartition(string topic, Guid topicId, TopicConfig config, int index, IReadOnlyList<int> replicas)
     {
-        var storage = _storage;
         var live = replicas.Where(IsAlive).ToList();
         var leadership = new PartitionLeadership(live.Count > 0 ? live[0] : -1, 0, replicas, live.Count > 0 ? live : replicas)
         {
             OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
         };
         return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            storage is null ? null : broker => storage.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)), RemindFollower);
+            NewLog(topic, topicId, config, index), RemindFollower);
     }
+
+    /// <summary>
+    /// Makes the log of a replica of the partition on a broker: in memory, or opened (recovered) from the broker's data
+    /// directory; either way told to touch the retention timer as it changes.
+    /// </summary>
+    private Func<int, PartitionLog> NewLog(string topic, Guid topicId, TopicConfig config, int index) => broker =>
+    {
+        var log = _storage?.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)) ?? new PartitionLog();
+        log.RetentionTimer = _retention;
+        return log;
+    };
 
     /// <summary>A follower learns of a new high watermark or log start at its leader within its fetcher's interval.</summary>
     private void RemindFollower(int brokerId, PartitionState partition)
@@ -841,6 +873,7 @@ internal sealed class ClusterController : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _isrCheck.DisposeAsync().ConfigureAwait(false);
+        await _retention.DisposeAsync().ConfigureAwait(false);
         lock (_lock)
         {
             foreach (var broker in Brokers) broker.IsAlive = false;

@@ -53,7 +53,7 @@ internal sealed partial class PartitionLog
                     continue;
                 }
                 dirty += batch.Length;
-                mustClean |= settings.MaxCompactionLagMs < long.MaxValue && batch.MaxTimestamp >= 0 && nowMs - batch.MaxTimestamp > settings.MaxCompactionLagMs;
+                mustClean |= nowMs >= OverdueAtMs(batch, settings);
             }
             var ratioReached = dirty > 0 && (double)dirty / (clean + dirty) >= settings.MinCleanableDirtyRatio;
             if (!ratioReached && !mustClean && _nextDeleteHorizon > nowMs) return false;
@@ -71,10 +71,46 @@ internal sealed partial class PartitionLog
         for (var i = 0; i < _segments.Count - 1; i++)
         {
             var segmentEnd = _segments[i + 1].BaseOffset;
-            var tooYoung = nowMs - _segments[i].LargestTimestamp < settings.MinCompactionLagMs;
+            var tooYoung = nowMs < CleanableAtMs(_segments[i], settings);
             if (segmentEnd > stable || tooYoung) return _segments[i].BaseOffset;
         }
         return _segments.Count > 0 ? _segments[^1].BaseOffset : _logEndOffset;
+    }
+
+    /// <summary>When a closed segment is old enough for min.compaction.lag.ms.</summary>
+    private static long CleanableAtMs(LogSegment segment, CleanerSettings settings) => TimeAfter(segment.LargestTimestamp, settings.MinCompactionLagMs);
+
+    /// <summary>When a dirty batch is older than max.compaction.lag.ms, which forces a cleaning (long.MaxValue: never).</summary>
+    private static long OverdueAtMs(in StoredBatch batch, CleanerSettings settings) =>
+        settings.MaxCompactionLagMs == long.MaxValue || batch.MaxTimestamp < 0 ? long.MaxValue : TimeAfter(TimeAfter(batch.MaxTimestamp, settings.MaxCompactionLagMs), 1);
+
+    /// <summary>
+    /// The earliest time at which <see cref="Clean"/> could find work with nothing appended and no high watermark moving:
+    /// a delete horizon passing, the first closed segment held back by min.compaction.lag.ms coming of age, or a dirty
+    /// batch passing max.compaction.lag.ms (long.MaxValue: none). Only appends raise the dirty ratio, and only appends
+    /// and high watermark advances move the last stable offset. A time already past means cleaning waits for one of those.
+    /// </summary>
+    public long NextCleaningMs(long nowMs, CleanerSettings settings)
+    {
+        lock (_lock)
+        {
+            var next = _nextDeleteHorizon;
+            var stable = LastStableOffsetLocked;
+            for (var i = 0; i < _segments.Count - 1 && _segments[i + 1].BaseOffset <= stable; i++)
+            {
+                var cleanableAt = CleanableAtMs(_segments[i], settings);
+                if (nowMs >= cleanableAt) continue;
+                next = Math.Min(next, cleanableAt);
+                break;
+            }
+            if (settings.MaxCompactionLagMs == long.MaxValue) return next;
+            var firstDirty = Math.Max(_cleanedUpTo, _logStartOffset);
+            for (var i = _first; i < _batches.Count; i++)
+            {
+                if (_batches[i].LastOffset >= firstDirty) next = Math.Min(next, OverdueAtMs(_batches[i], settings));
+            }
+            return next;
+        }
     }
 
     /// <summary>Rewrites the batches before index <paramref name="stop"/>, keeping what compaction keeps.</summary>

@@ -94,6 +94,18 @@ internal sealed partial class PartitionLog
     /// <summary>Raised after every append and every high watermark advance (outside the lock), to wake waiting fetches.</summary>
     public event Action? Changed;
 
+    /// <summary>
+    /// Touched with every <see cref="Changed"/>, so that log maintenance runs only on the ticks that can find work
+    /// (null: no timer, as for a log on its own).
+    /// </summary>
+    public RetentionTimer? RetentionTimer { get; set; }
+
+    private void OnChanged()
+    {
+        Changed?.Invoke();
+        RetentionTimer?.Touch();
+    }
+
     /// <summary>The first offset still in the log.</summary>
     public long LogStartOffset { get { lock (_lock) return _logStartOffset; } }
 
@@ -205,7 +217,7 @@ internal sealed partial class PartitionLog
             advanced = _highWatermarkFollowsLogEnd && SetHighWatermarkLocked(_logEndOffset);
         }
         if (advanced) AfterHighWatermarkAdvance();
-        else Changed?.Invoke();
+        else OnChanged();
         return result;
     }
 
@@ -270,7 +282,7 @@ internal sealed partial class PartitionLog
             advanced = _highWatermarkFollowsLogEnd && SetHighWatermarkLocked(_logEndOffset);
         }
         if (advanced) AfterHighWatermarkAdvance();
-        else Changed?.Invoke();
+        else OnChanged();
         return true;
     }
 
@@ -485,7 +497,7 @@ internal sealed partial class PartitionLog
                 if (batch.BaseOffset >= _logEndOffset || (empty && batch.LastOffset >= _logEndOffset)) Add(batch);
             }
         }
-        Changed?.Invoke();
+        OnChanged();
         return true;
     }
 
@@ -511,7 +523,7 @@ internal sealed partial class PartitionLog
             }
         }
         // Consumers reading from this follower (KIP-392) wait for its high watermark.
-        if (advanced) Changed?.Invoke();
+        if (advanced) OnChanged();
     }
 
     /// <summary>
@@ -547,7 +559,7 @@ internal sealed partial class PartitionLog
             }
         }
         if (reached is not null) foreach (var waiter in reached) waiter.TrySetResult(true);
-        Changed?.Invoke();
+        OnChanged();
     }
 
     /// <summary>
@@ -751,7 +763,7 @@ internal sealed partial class PartitionLog
             {
                 var segment = _segments[0];
                 var end = _segments.Count > 1 ? _segments[1].BaseOffset : _logEndOffset;
-                var expired = retentionMs >= 0 && nowMs - segment.LargestTimestamp > retentionMs;
+                var expired = nowMs >= ExpiresAtMs(segment, retentionMs);
                 var oversized = retentionBytes >= 0 && _sizeInBytes - segment.SizeInBytes >= retentionBytes;
                 // Only what every in-sync replica has may go, as in Kafka (the high watermark bounds deletion).
                 if ((!expired && !oversized) || end > _highWatermark) break;
@@ -764,6 +776,26 @@ internal sealed partial class PartitionLog
             return removed;
         }
     }
+
+    /// <summary>
+    /// The earliest time at which <see cref="ApplyRetention"/> could delete a segment with nothing appended and no high
+    /// watermark moving: when the oldest segment passes <paramref name="retentionMs"/> (long.MaxValue: never; size limits
+    /// are reached only by appends). A time already past means the segment waits for the high watermark.
+    /// </summary>
+    public long NextRetentionMs(long retentionMs)
+    {
+        lock (_lock) return _segments.Count == 0 ? long.MaxValue : ExpiresAtMs(_segments[0], retentionMs);
+    }
+
+    /// <summary>When <paramref name="segment"/>'s newest record is older than <paramref name="retentionMs"/> (negative: never).</summary>
+    private static long ExpiresAtMs(LogSegment segment, long retentionMs) =>
+        retentionMs < 0 ? long.MaxValue : TimeAfter(TimeAfter(segment.LargestTimestamp, retentionMs), 1);
+
+    /// <summary>
+    /// <paramref name="timeMs"/> plus <paramref name="delayMs"/> (not negative), long.MaxValue where that overflows: configs
+    /// such as max.compaction.lag.ms say "never" with long.MaxValue.
+    /// </summary>
+    private static long TimeAfter(long timeMs, long delayMs) => timeMs > long.MaxValue - delayMs ? long.MaxValue : timeMs + delayMs;
 
     private void RemoveFirst()
     {
@@ -795,6 +827,12 @@ internal sealed partial class PartitionLog
         {
             Files?.FlushIfDue(nowMs);
         }
+    }
+
+    /// <summary>When <see cref="FlushIfDue"/> will next have something to force to disk (long.MaxValue: never, as things stand).</summary>
+    public long NextFlushMs()
+    {
+        lock (_lock) return Files?.NextFlushMs() ?? long.MaxValue;
     }
 
     /// <summary>

@@ -87,6 +87,8 @@ public class CompactionTests
 
         Assert.Equal(0, _log.ApplyRetention(nowMs: 5_000, retentionMs: 1_000, retentionBytes: -1));
         Assert.Equal(0, _log.LogStartOffset);
+        Assert.Equal(10_001, _log.NextRetentionMs(retentionMs: 1_000));   // the segment's newest record (9 000) passes retention.ms then
+        Assert.Equal(long.MaxValue, _log.NextRetentionMs(retentionMs: -1));
         Assert.Equal(1, _log.ApplyRetention(nowMs: 10_001, retentionMs: 1_000, retentionBytes: -1));
         Assert.Equal(2, _log.LogStartOffset);
         Assert.Equal(0, _log.SegmentCount);
@@ -136,6 +138,7 @@ public class CompactionTests
         Assert.Equal([(1L, "b", "1"), (2L, "a", null), (3L, "end", "x")], ReadAll());
 
         // Nothing new is dirty, but the horizon (6 000 + 1 000) makes cleaning due once it is reached.
+        Assert.Equal(7_000, _log.NextCleaningMs(nowMs: 6_000, Cleaning));
         Assert.False(_log.Clean(nowMs: 6_999, Cleaning));
         Assert.True(_log.Clean(nowMs: 7_000, Cleaning));
         Assert.Equal([(1L, "b", "1"), (3L, "end", "x")], ReadAll());
@@ -152,6 +155,7 @@ public class CompactionTests
 
         var strict = Cleaning with { MinCleanableDirtyRatio = 0.9, MaxCompactionLagMs = 10_000 };
         Assert.False(_log.Clean(nowMs: 7_000, strict));
+        Assert.Equal(11_001, _log.NextCleaningMs(nowMs: 7_000, strict));
         Assert.True(_log.Clean(nowMs: 11_001, strict));   // the dirty batch stamped 1 000 is now over 10 s old
         Assert.Equal(3, _log.CleanedUpTo);
     }
@@ -164,6 +168,7 @@ public class CompactionTests
         Append(Batch(("end", "x")));
 
         Assert.False(_log.Clean(nowMs: 1_500, Cleaning with { MinCompactionLagMs = 1_000 }));
+        Assert.Equal(2_000, _log.NextCleaningMs(nowMs: 1_500, Cleaning with { MinCompactionLagMs = 1_000 }));   // the first segment comes of age
         Assert.True(_log.Clean(nowMs: 2_000, Cleaning with { MinCompactionLagMs = 1_000 }));
         Assert.Equal([(1L, "a", "2"), (2L, "end", "x")], ReadAll());
     }

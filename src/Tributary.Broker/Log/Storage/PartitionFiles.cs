@@ -216,8 +216,14 @@ internal sealed class PartitionFiles
 
     private void FlushIfDue(long nowMs, long flushMs)
     {
-        if (flushMs != long.MaxValue && _unflushedMessages > 0 && nowMs - _lastFlushMs >= flushMs) Flush(nowMs);
+        if (nowMs >= NextFlushMs(flushMs)) Flush(nowMs);
     }
+
+    /// <summary>When flush.ms will have passed with messages not yet forced to disk (long.MaxValue: nothing to force, or no flush.ms).</summary>
+    public long NextFlushMs() => NextFlushMs(_settings().FlushMs);
+
+    private long NextFlushMs(long flushMs) =>
+        flushMs == long.MaxValue || _unflushedMessages == 0 ? long.MaxValue : _lastFlushMs > long.MaxValue - flushMs ? long.MaxValue : _lastFlushMs + flushMs;
 
     private void Flush(long nowMs)
     {

@@ -3,8 +3,11 @@ using Tributary.Broker.Tests.Groups;
 
 namespace Tributary.Broker.Tests.EndToEnd;
 
-/// <summary>The cleaner on a clock the test moves: tombstones go exactly when delete.retention.ms has passed, seen by Confluent.Kafka.</summary>
-public class CompactionClockTests : IAsyncLifetime
+/// <summary>
+/// Log maintenance on a clock the test moves, seen by Confluent.Kafka: tombstones go exactly when delete.retention.ms has
+/// passed, and segments when retention.ms has, though the checks in between found nothing to do and were skipped.
+/// </summary>
+public class LogMaintenanceClockTests : IAsyncLifetime
 {
     private readonly ManualTimeProvider _clock = new();
     private EmbeddedKafkaCluster _cluster = null!;
@@ -36,5 +39,21 @@ public class CompactionClockTests : IAsyncLifetime
 
         _clock.Advance(TimeSpan.FromSeconds(1));   // 60 s after: the horizon is reached
         Assert.Equal([(2L, "tail", "t")], CompactionClientTests.ReadAll(_cluster.BootstrapServers, "deletes", lastOffset: 2));
+    }
+
+    [Fact]
+    public async Task A_segment_goes_on_the_first_check_after_retention_ms_passes_though_the_checks_before_had_nothing_to_do()
+    {
+        await _cluster.CreateTopicAsync("expiring", configs: new Dictionary<string, string> { ["retention.ms"] = "60000" });
+        using var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = _cluster.BootstrapServers, LingerMs = 0 }).Build();
+        await producer.ProduceAsync("expiring", new Message<string?, string?> { Key = "k", Value = "v", Timestamp = new Timestamp(_clock.GetUtcNow().UtcDateTime) });
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = _cluster.BootstrapServers, GroupId = "watermarks" }).Build();
+        long LogStart() => consumer.QueryWatermarkOffsets(new TopicPartition("expiring", 0), TimeSpan.FromSeconds(10)).Low.Value;
+
+        _clock.Advance(TimeSpan.FromSeconds(60));   // the record is exactly retention.ms old: it stays
+        Assert.Equal(0, LogStart());
+
+        _clock.Advance(TimeSpan.FromSeconds(1));    // older than retention.ms at the check of 61 s: its segment goes
+        Assert.Equal(1, LogStart());
     }
 }
