@@ -121,7 +121,7 @@ internal static class ClusterBenchmarks
     {
         for (var topic = 1; topic <= WarmupTopics; topic++)
         {
-            var name = TopicName($"warm-up topic {topic}");
+            var name = TopicName($"warm-up topic {topic}", run: 1);
             await target.CreateTopicAsync(name, options.Partitions, cancellationToken);
             if (options.DeleteTopics) await target.DeleteTopicAsync(name, cancellationToken);
         }
