@@ -80,9 +80,10 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     /// Waits until the brokers have checked once for lagging followers, 15 s after the cluster started (every
     /// replica.lag.time.max.ms / 2): the first check that finds a follower (on a 3-broker cluster the __consumer_offsets
     /// partitions have 3 replicas even when the benchmark's topics have 1) compiles the code that reads its progress and
-    /// tiers the check up. A 3-broker cluster started after another one has its warm-up done in 15 to 18 s on the
-    /// 2-core machine, so that first check fell into its measured scenarios in some runs (docs/benchmarks.md, "Tenth
-    /// round: what the 3-broker cluster compiled while measured"). The later checks run code compiled by then.
+    /// tiers the check up. A 3-broker cluster started after another one had its warm-up done 16 to 20 s after its start on
+    /// the loaded 2-core machine, that first check only 1.6 to 3.2 s before the measured scenarios: a shorter warm-up on a
+    /// quieter machine would measure it (docs/benchmarks.md, "Tenth round: what the 3-broker cluster compiled while
+    /// measured"). The later checks run code compiled by then.
     /// </summary>
     public async Task WaitForPeriodicWorkAsync(CancellationToken cancellationToken)
     {
