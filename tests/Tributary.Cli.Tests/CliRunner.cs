@@ -47,7 +47,10 @@ public static class CliRunner
     }
 
     /// <summary>Starts <c>tributary args</c> with its standard streams redirected; the caller waits for it.</summary>
-    public static Process Start(string? bootstrap, params string[] args)
+    public static Process Start(string? bootstrap, params string[] args) => StartWithEnvironment(new Dictionary<string, string>(), bootstrap, args);
+
+    /// <summary>Starts <c>tributary args</c> with <paramref name="environment"/> added to this process's environment.</summary>
+    public static Process StartWithEnvironment(IReadOnlyDictionary<string, string> environment, string? bootstrap, params string[] args)
     {
         Assert.True(File.Exists(CommandPath), $"The command is not built at {CommandPath}.");
         var start = new ProcessStartInfo("dotnet")
@@ -64,6 +67,8 @@ public static class CliRunner
             start.Environment.Remove("TRIBUTARY_BOOTSTRAP");
         else
             start.Environment["TRIBUTARY_BOOTSTRAP"] = bootstrap;
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         return Process.Start(start)!;
     }
 

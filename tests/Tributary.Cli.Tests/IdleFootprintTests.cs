@@ -38,6 +38,33 @@ public sealed class IdleFootprintTests
         }
     }
 
+    [Fact]
+    public async Task A_broker_serves_its_sockets_on_one_event_thread_per_processor_unless_the_user_turned_that_off()
+    {
+        // Inline socket completions (BrokerCommand.CompleteSocketsOnEventThreads): the runtime then starts one event thread per
+        // processor; without them, one for many processors (1 on this machine).
+        var inline = await SocketEventThreadsAsync(new Dictionary<string, string>());
+        var pooled = await SocketEventThreadsAsync(new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0" });
+
+        Assert.Equal(Environment.ProcessorCount, inline);
+        Assert.True(pooled < inline || Environment.ProcessorCount == 1, $"{pooled} event threads with the setting off, {inline} with it on");
+    }
+
+    private static async Task<int> SocketEventThreadsAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        using var broker = CliRunner.StartWithEnvironment(environment, null, "broker", "--port", "0");
+        _ = broker.StandardError.ReadToEndAsync();
+        try
+        {
+            Assert.NotNull(await broker.StandardOutput.ReadLineAsync().WaitAsync(Patience));
+            return Directory.GetDirectories($"/proc/{broker.Id}/task").Select(ThreadName).Count(name => name == ".NET Sockets");
+        }
+        finally
+        {
+            broker.Kill();
+        }
+    }
+
     // Null when the thread ended between listing and reading.
     private static string? ThreadName(string task)
     {
