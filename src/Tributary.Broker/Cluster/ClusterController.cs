@@ -804,12 +804,14 @@ internal sealed class ClusterController : IAsyncDisposable
 
     /// <summary>
     /// Makes the log of a replica of the partition on a broker: in memory, or opened (recovered) from the broker's data
-    /// directory; either way told to touch the retention timer as it changes.
+    /// directory; either way told to touch the retention timer as it changes. A log recovered with data may hold work
+    /// the timer does not know of yet, so a new log touches it too.
     /// </summary>
     private Func<int, PartitionLog> NewLog(string topic, Guid topicId, TopicConfig config, int index) => broker =>
     {
         var log = _storage?.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)) ?? new PartitionLog();
         log.RetentionTimer = _retention;
+        _retention.Touch();
         return log;
     };
 
