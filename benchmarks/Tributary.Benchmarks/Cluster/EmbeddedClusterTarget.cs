@@ -71,8 +71,9 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
             options.ReplicaLagTimeMax / 2);
     }
 
-    public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken) =>
-        _cluster.CreateTopicAsync(name, partitions, _replicationFactor, _topicConfigs, cancellationToken);
+    public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken, bool deletesEarly = false) =>
+        _cluster.CreateTopicAsync(name, partitions, _replicationFactor, deletesEarly && _topicConfigs is not null ? MockRetention.DeletesEarlyTopicConfigs : _topicConfigs,
+            cancellationToken);
 
     public Task DeleteTopicAsync(string name, CancellationToken cancellationToken) => _cluster.DeleteTopicAsync(name, cancellationToken);
 

@@ -18,8 +18,12 @@ internal interface IBenchmarkTarget : IAsyncDisposable
     /// <summary>What clients need to connect (librdkafka names): bootstrap list and, on secured listeners, TLS and SASL settings.</summary>
     IReadOnlyDictionary<string, string> ClientConfig { get; }
 
-    /// <summary>Creates a topic with exactly <paramref name="partitions"/> partitions.</summary>
-    Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates a topic with exactly <paramref name="partitions"/> partitions; with <paramref name="deletesEarly"/>, on a
+    /// target whose partitions are bounded as the mock's are, one that keeps a small fraction of that bound, so that the
+    /// broker starts deleting segments soon after messages arrive (<see cref="MockRetention.DeletesEarlyTopicConfigs"/>).
+    /// </summary>
+    Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken, bool deletesEarly = false);
 
     /// <summary>Deletes a topic and its data.</summary>
     Task DeleteTopicAsync(string name, CancellationToken cancellationToken);

@@ -48,6 +48,20 @@ internal static class MockRetention
         ? new Dictionary<string, string> { ["retention.bytes"] = $"{RetentionBytes}", ["segment.bytes"] = $"{SegmentBytes}" }
         : null;
 
+    /// <summary>
+    /// The topic configs of the warm-up's topic that deletes early: retention.bytes and segment.bytes of 256 KiB (the log
+    /// chunk pool's smallest size, so that its chunks are pooled as the measured topics' are), a twentieth and a quarter of
+    /// <see cref="TopicConfigs"/>'s. A topic bounded so deletes segments on every retention check from its first
+    /// half-megabyte per partition on, where one bounded as the mock is starts only past 6 MiB per partition: further than
+    /// any warm-up topic goes, so the measured produce acks=1 was the first to delete and compiled the deletion while
+    /// measured (docs/benchmarks.md, "Tenth round, second part").
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> DeletesEarlyTopicConfigs = new Dictionary<string, string>
+    {
+        ["retention.bytes"] = $"{256 * 1024}",
+        ["segment.bytes"] = $"{256 * 1024}",
+    };
+
     /// <summary>The broker configs of a cluster under <paramref name="retention"/>: the short retention check when partitions are bounded.</summary>
     public static IReadOnlyDictionary<string, string> BrokerConfigs(LogRetention retention) => retention == LogRetention.Mock
         ? new Dictionary<string, string> { ["log.retention.check.interval.ms"] = $"{CheckInterval.TotalMilliseconds}" }

@@ -29,7 +29,9 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
         return Task.FromResult(new MockClusterTarget(new LibrdkafkaMock(brokers), brokers));
     }
 
-    public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    /// <remarks>The mock's own bound is fixed (<see cref="MockRetention"/>): <paramref name="deletesEarly"/> changes nothing here.</remarks>
+    public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken, bool deletesEarly = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         _mock.CreateTopic(name, partitions, replicationFactor: 1);
