@@ -109,7 +109,7 @@ internal static class BrokerCommand
     /// from one thread, instead of handing each to a thread-pool worker: one thread wake-up less each time a connection
     /// waits for the network. Measured (docs/benchmarks.md, issue 20, tenth round): a kcat metadata session cost the broker
     /// about 0.8 ms of CPU instead of 1.15, a kcat read of 150,000 messages 7.0-7.5 ms instead of 8.5-9.0, and the cluster
-    /// benchmark's produce and consume rows about a sixth less. The runtime reads the variable once, when the process's first
+    /// benchmark's produce and consume rows about a fifth less. The runtime reads the variable once, when the process's first
     /// socket is used, so it is set before the cluster starts; a value the user set (0 turns it off) is kept. Only this
     /// process, which hosts the brokers and nothing else, does it: code that blocks a thread after awaiting socket I/O
     /// would block an event thread and every connection on it (docs/embedded-cluster.md, "CPU"); the broker's request
