@@ -44,7 +44,7 @@ public sealed class IdleFootprintTests
         // Inline socket completions (BrokerCommand.CompleteSocketsOnEventThreads): the runtime then starts one event thread per
         // processor; without them, one for many processors (1 on this machine).
         var inline = await SocketEventThreadsAsync(new Dictionary<string, string>());
-        var pooled = await SocketEventThreadsAsync(new Dictionary<string, string> { ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "0" });
+        var pooled = await SocketEventThreadsAsync(new Dictionary<string, string> { [BrokerCommand.InlineCompletionsVariable] = "0" });
 
         Assert.Equal(Environment.ProcessorCount, inline);
         Assert.True(pooled < inline || Environment.ProcessorCount == 1, $"{pooled} event threads with the setting off, {inline} with it on");

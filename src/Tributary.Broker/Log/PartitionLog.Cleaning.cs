@@ -67,14 +67,21 @@ internal sealed partial class PartitionLog
     /// <summary>The base offset of the first segment the cleaner may not touch (Kafka's first uncleanable offset).</summary>
     private long CleanableEnd(long nowMs, CleanerSettings settings)
     {
-        var stable = LastStableOffsetLocked; // at most the high watermark
-        for (var i = 0; i < _segments.Count - 1; i++)
-        {
-            var segmentEnd = _segments[i + 1].BaseOffset;
-            var tooYoung = nowMs < CleanableAtMs(_segments[i], settings);
-            if (segmentEnd > stable || tooYoung) return _segments[i].BaseOffset;
-        }
-        return _segments.Count > 0 ? _segments[^1].BaseOffset : _logEndOffset;
+        var held = FirstUncleanableSegment(nowMs, settings);
+        return held < 0 ? _logEndOffset : _segments[held].BaseOffset;
+    }
+
+    /// <summary>
+    /// The index of the first segment the cleaner may not touch: one reaching past the last stable offset (at most the high
+    /// watermark), one younger than min.compaction.lag.ms, or else the active one; -1 while the log has no segment.
+    /// </summary>
+    private int FirstUncleanableSegment(long nowMs, CleanerSettings settings)
+    {
+        if (_segments.Count == 0) return -1;
+        var stable = LastStableOffsetLocked;
+        var i = 0;
+        while (i < _segments.Count - 1 && _segments[i + 1].BaseOffset <= stable && nowMs >= CleanableAtMs(_segments[i], settings)) i++;
+        return i;
     }
 
     /// <summary>When a closed segment is old enough for min.compaction.lag.ms.</summary>
@@ -95,14 +102,10 @@ internal sealed partial class PartitionLog
         lock (_lock)
         {
             var next = _nextDeleteHorizon;
-            var stable = LastStableOffsetLocked;
-            for (var i = 0; i < _segments.Count - 1 && _segments[i + 1].BaseOffset <= stable; i++)
-            {
-                var cleanableAt = CleanableAtMs(_segments[i], settings);
-                if (nowMs >= cleanableAt) continue;
-                next = Math.Min(next, cleanableAt);
-                break;
-            }
+            // A closed segment held back only by min.compaction.lag.ms comes of age (one held by the last stable offset waits for an append or the high watermark).
+            var held = FirstUncleanableSegment(nowMs, settings);
+            if (held >= 0 && held < _segments.Count - 1 && _segments[held + 1].BaseOffset <= LastStableOffsetLocked)
+                next = Math.Min(next, CleanableAtMs(_segments[held], settings));
             if (settings.MaxCompactionLagMs == long.MaxValue) return next;
             var firstDirty = Math.Max(_cleanedUpTo, _logStartOffset);
             for (var i = _first; i < _batches.Count; i++)
