@@ -151,22 +151,28 @@ async function produceConsume() {
   return { records, fromTimestamp: fromTimestamp.map(r => r.value), fetched, endOffsets: offsets.end };
 }
 
-// The partitions each member owns, once a record produced to every partition (a probe, sent again until then)
-// reaches a member of `members`, each of them owning some; the probes are then dropped from `records`.
+// The partitions each member owns: probes (a record to every partition) are sent in rounds until two rounds in a row
+// reach every partition, each member of `members` owning some, with the same owners. One round is not enough: a
+// rebalance during a round hands a partition over after its old owner read that round's probe. The probes are dropped
+// from `records` as they are counted.
 async function probeOwnership(producer, records, members) {
   const isProbe = r => r.value.startsWith('probe');
   const partitionsOf = member => [...new Set(records.filter(r => r.member === member && isProbe(r)).map(r => r.partition))].sort();
   const settled = () => members.every(m => partitionsOf(m).length > 0) && members.flatMap(partitionsOf).length === args.partitions;
   const started = Date.now();
-  for (let round = 0; !settled(); round++) {
-    if (Date.now() - started > args.maxSeconds * 1000) throw new Error(`no rebalance: ${JSON.stringify(records.filter(isProbe))}`);
+  let previous = null;
+  for (let round = 0; ; round++) {
+    if (Date.now() - started > args.maxSeconds * 1000) throw new Error(`no stable assignment: ${JSON.stringify(records.filter(isProbe))}`);
     records.splice(0, records.length, ...records.filter(r => !isProbe(r)));
     await producer.send(messages(`probe${round}`, args.partitions));
     await waitFor(() => settled() || records.filter(isProbe).length >= args.partitions, 'the probes', 10).then(() => delay(300));
+    const ownership = settled() ? JSON.stringify(Object.fromEntries(members.map(m => [m, partitionsOf(m)]))) : null;
+    if (ownership !== null && ownership === previous) {
+      records.splice(0, records.length, ...records.filter(r => !isProbe(r)));
+      return JSON.parse(ownership);
+    }
+    previous = ownership;
   }
-  const ownership = Object.fromEntries(members.map(m => [m, partitionsOf(m)]));
-  records.splice(0, records.length, ...records.filter(r => !isProbe(r)));
-  return ownership;
 }
 
 // Static membership (KIP-345): two members with group instance ids; the first closes without leaving the group and a

@@ -102,12 +102,20 @@ async function group() {
   await producer.init();
   await produce(producer, 'before', 12);
   const records = [];
+  // The next offset each partition's commits were acknowledged at, and the errors of those that were refused (a commit
+  // racing a rebalance may be; no-kafka reports it in the result and does not raise it).
+  const acknowledged = {}, commitErrors = [];
   const member = name => {
     const consumer = new Kafka.GroupConsumer({ ...base, clientId: `no-kafka-${name}`, groupId: args.group, idleTimeout: 100, maxWaitTime: 100,
       sessionTimeout: 10000, heartbeatTimeout: 500, startingOffset: Kafka.EARLIEST_OFFSET });
     const handler = async (messageSet, topic, partition) => {
       collect(records, name)(messageSet, topic, partition);
-      for (const m of messageSet) await consumer.commitOffset({ topic, partition, offset: m.offset });
+      for (const m of messageSet) {
+        for (const r of await consumer.commitOffset({ topic, partition, offset: m.offset })) {
+          if (r.error) commitErrors.push({ member: name, partition, offset: m.offset, error: r.error.code ?? String(r.error) });
+          else acknowledged[partition] = Math.max(acknowledged[partition] ?? 0, m.offset + 1);
+        }
+      }
     };
     return { consumer, init: () => consumer.init([{ subscriptions: [args.topic], handler }]) };
   };
@@ -123,7 +131,10 @@ async function group() {
   await delay(500);
   await produce(producer, 'after', 8);
   await waitFor(() => records.filter(r => r.value.startsWith('after')).length >= 8, '8 records after the rebalance');
-  await delay(500);
+  // The handlers commit after they collect: wait for the last record of each partition to be acknowledged (a fixed
+  // delay was not always enough on a loaded machine).
+  const end = (12 + 8) / args.partitions;
+  await waitFor(() => partitions.every(p => acknowledged[p] >= end), `the commits up to offset ${end} (refused: ${JSON.stringify(commitErrors)})`);
   const afterByMember = { first: [], second: [] };
   for (const r of records.filter(r => r.value.startsWith('after'))) afterByMember[r.member].push(r.partition);
 
