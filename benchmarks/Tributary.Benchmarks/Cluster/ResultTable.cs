@@ -26,7 +26,7 @@ internal static class ResultTable
             var kept = row.RetainedBytesPerMessage is { } keptBytes ? Invariant($"{keptBytes:0.0}") : "n/a";
             var result = row.Measurement.Result;
             var scenario = repeated ? $"{row.Scenario}, run {row.Run}" : row.Scenario;
-            text.AppendLine(Invariant($"| {scenario} | {row.Target} | {result.Messages:N0} | {result.Seconds:0.00} | {row.MessagesPerSecond:N0} | {row.MegabytesPerSecond:0.0} | {ratio} | {allocated} | {kept} | {row.FaultedBytesPerMessage:0.0} | {row.CpuMicrosecondsPerMessage:0.00} | {cpuRatio} | {compiled} | {row.ClientCpuMicrosecondsPerMessage:0.00} | {row.Note} |"));
+            text.AppendLine(Invariant($"| {scenario} | {row.Target} | {result.Messages:N0} | {result.Seconds:0.00} | {row.MessagesPerSecond:N0} | {row.MegabytesPerSecond:0.0} | {ratio} | {allocated} | {kept} | {row.FaultedBytesPerMessage:0.0} | {row.CpuMicrosecondsPerMessage:0.000} | {cpuRatio} | {compiled} | {row.ClientCpuMicrosecondsPerMessage:0.00} | {row.Note} |"));
         }
         return text.ToString();
     }
@@ -55,8 +55,8 @@ internal static class ResultTable
             var perRun = runs.Select(r => (Row: r, Mock: MockOf(results, r))).Where(p => p.Mock is { CpuMicrosecondsPerMessage: > 0 } && p.Mock != p.Row)
                 .Select(p => p.Row.CpuMicrosecondsPerMessage / p.Mock!.CpuMicrosecondsPerMessage).Order().ToList();
             var compiled = first.IsManaged ? Invariant($"{Median(runs.Select(r => (double)r.Measurement.BrokerMethodsCompiled)):0}") : "n/a";
-            text.AppendLine(Invariant($"| {first.Scenario} | {first.Target} | {runs.Count} | {cpu:0.00} ({runs.Min(r => r.CpuMicrosecondsPerMessage):0.00}-{runs.Max(r => r.CpuMicrosecondsPerMessage):0.00}) | ") +
-                (mockCpu is { } m ? Invariant($"{m:0.00} | {Ratio(cpu, m)} | ") : " |  | ") +
+            text.AppendLine(Invariant($"| {first.Scenario} | {first.Target} | {runs.Count} | {cpu:0.000} ({runs.Min(r => r.CpuMicrosecondsPerMessage):0.000}-{runs.Max(r => r.CpuMicrosecondsPerMessage):0.000}) | ") +
+                (mockCpu is { } m ? Invariant($"{m:0.000} | {Ratio(cpu, m)} | ") : " |  | ") +
                 (perRun.Count > 0 ? Invariant($"{perRun[0]:0.00}x-{perRun[^1]:0.00}x") : "") + $" | {compiled} |");
         }
         return text.ToString();
@@ -82,7 +82,7 @@ internal static class ResultTable
         {
             var plain = results.LastOrDefault(r => r.Scenario == row.Scenario && r.Brokers == row.Brokers && r.IsManaged && r.SecurityProtocol == "PLAINTEXT");
             if (plain is null) continue;
-            text.AppendLine(Invariant($"| {row.Scenario} | {row.Brokers} | {row.SecurityProtocol} | {row.MessagesPerSecond:N0} | {plain.MessagesPerSecond:N0} | {Ratio(row.MessagesPerSecond, plain.MessagesPerSecond)} | {row.CpuMicrosecondsPerMessage:0.00} | {plain.CpuMicrosecondsPerMessage:0.00} | {Ratio(row.CpuMicrosecondsPerMessage, plain.CpuMicrosecondsPerMessage)} |"));
+            text.AppendLine(Invariant($"| {row.Scenario} | {row.Brokers} | {row.SecurityProtocol} | {row.MessagesPerSecond:N0} | {plain.MessagesPerSecond:N0} | {Ratio(row.MessagesPerSecond, plain.MessagesPerSecond)} | {row.CpuMicrosecondsPerMessage:0.000} | {plain.CpuMicrosecondsPerMessage:0.000} | {Ratio(row.CpuMicrosecondsPerMessage, plain.CpuMicrosecondsPerMessage)} |"));
         }
         return text.ToString();
     }

@@ -29,7 +29,8 @@ namespace Tributary.Broker.Cluster;
 /// ISR: this controller, under its lock. Leadership changes go through <see cref="Elect"/> (elections) and
 /// <see cref="MoveLeader"/> (a chosen leader: moves, preferred elections), both published by <see cref="Publish"/>. A leader replica's log: the produce handler
 /// and the transaction coordinator's markers (through <see cref="PartitionState"/>, checked against the leader
-/// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone. Replica sets
+/// epoch under the log's lock). A follower replica's log: its broker's replica fetcher alone (its loop, or the thread of a producer's request copying
+/// that append at once), one copy at a time under the fetcher's copy lock. Replica sets
 /// (reassignments): this controller, under its lock; a replica's log exists before any leadership names it, and a
 /// replica moved away keeps its (emptied) log object, so a reader holding an older leadership always finds its logs. The high watermark
 /// of a leader: its <see cref="PartitionState"/>, under the partition's lock, from follower progress. Group state:
@@ -47,7 +48,8 @@ namespace Tributary.Broker.Cluster;
 /// controller -> partition -> replica log (the coordinators create their internal topic and append to it under their
 /// own locks); controller -> log storage -> replica log (opening a replica); controller -> metadata file (the
 /// authorizer calls it after releasing its own lock); a replica fetcher holds no lock while it calls the
-/// controller (it takes partition and log locks one at a time); the log chunk pool's lock is the last of all (a log
+/// controller (under its copy lock it takes partition and log locks one at a time; a producer's thread only tries the copy
+/// lock, so it never waits for it); the log chunk pool's lock is the last of all (a log
 /// releasing a chunk under its own lock returns memory to the pool, which calls out to nothing). Events raised by a log (fetch and acks waiters)
 /// run outside its lock or take only other logs' locks.</para>
 /// </remarks>
@@ -87,7 +89,7 @@ internal sealed class ClusterController : IAsyncDisposable
         ClusterId = clusterId ?? Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         _brokers = brokers.OrderBy(b => b.Id).ToList();
         _logger = logger;
-        _fetchers = new ConcurrentDictionary<int, ReplicaFetcher>(_brokers.ToDictionary(b => b.Id, b => new ReplicaFetcher(b.Id, this, logger)));
+        _fetchers = new ConcurrentDictionary<int, ReplicaFetcher>(_brokers.ToDictionary(b => b.Id, b => new ReplicaFetcher(b, this, logger)));
         // Kafka checks for lagging followers every replica.lag.time.max.ms / 2.
         var checkInterval = TimeSpan.FromTicks(Math.Max(settings.ReplicaLagTimeMax.Ticks / 2, TimeSpan.FromMilliseconds(10).Ticks));
         _isrCheck = settings.Time.CreateTimer(_ => ShrinkIsrs(), null, checkInterval, checkInterval);
@@ -543,7 +545,7 @@ internal sealed class ClusterController : IAsyncDisposable
         lock (_lock)
         {
             if (Broker(broker.Id) is not null) throw new ArgumentException($"Broker {broker.Id} exists already.", nameof(broker));
-            _fetchers[broker.Id] = new ReplicaFetcher(broker.Id, this, _logger);
+            _fetchers[broker.Id] = new ReplicaFetcher(broker, this, _logger);
             _brokers = _brokers.Append(broker).OrderBy(b => b.Id).ToList();
         }
     }
@@ -772,8 +774,8 @@ internal sealed class ClusterController : IAsyncDisposable
         var isr = replicas.Where(b => logs[b].LatestEpoch == logs[leader].LatestEpoch && logs[b].LogEndOffset == logs[leader].LogEndOffset).ToList();
         var epoch = Math.Max(0, replicas.Max(b => logs[b].LatestEpoch) + 1);
         var leadership = new PartitionLeadership(leader, epoch, replicas, isr) { OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList() };
-        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            broker => logs.TryGetValue(broker, out var log) ? log : newLog(broker), RemindFollower);
+        return new PartitionState(topic, index, leadership, Settings.Time, FetcherOf, Settings.RackAwareReplicaSelector,
+            broker => logs.TryGetValue(broker, out var log) ? log : newLog(broker));
     }
 
     /// <summary>
@@ -798,8 +800,8 @@ internal sealed class ClusterController : IAsyncDisposable
         {
             OfflineReplicas = replicas.Where(r => !IsAlive(r)).ToList(),
         };
-        return new PartitionState(topic, index, leadership, Settings.Time, (broker, partition) => _fetchers[broker].Wake(partition), Settings.RackAwareReplicaSelector,
-            NewLog(topic, topicId, config, index), RemindFollower);
+        return new PartitionState(topic, index, leadership, Settings.Time, FetcherOf, Settings.RackAwareReplicaSelector,
+            NewLog(topic, topicId, config, index));
     }
 
     /// <summary>
@@ -815,11 +817,8 @@ internal sealed class ClusterController : IAsyncDisposable
         return log;
     };
 
-    /// <summary>A follower learns of a new high watermark or log start at its leader within its fetcher's interval.</summary>
-    private void RemindFollower(int brokerId, PartitionState partition)
-    {
-        if (_fetchers.TryGetValue(brokerId, out var fetcher)) fetcher.Remind(partition);
-    }
+    /// <summary>The replica fetcher of a broker, which its partitions tell of their leaders' changes; null once it is removed.</summary>
+    private ReplicaFetcher? FetcherOf(int brokerId) => _fetchers.TryGetValue(brokerId, out var fetcher) ? fetcher : null;
 
     private bool IsAlive(int brokerId) => Broker(brokerId)?.IsAlive == true;
 

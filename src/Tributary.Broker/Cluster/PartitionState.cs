@@ -1,4 +1,5 @@
 using Tributary.Broker.Log;
+using Tributary.Broker.Replication;
 using Tributary.Protocol;
 using Tributary.Protocol.Records;
 
@@ -44,8 +45,7 @@ internal sealed class PartitionState
     private readonly Lock _lock = new();
     private volatile IReadOnlyDictionary<int, PartitionLog> _logs; // replaced as a whole when a reassignment adds a replica
     private readonly TimeProvider _time;
-    private readonly Action<int, PartitionState> _wakeFollower;
-    private readonly Action<int, PartitionState> _remindFollower;
+    private readonly Func<int, ReplicaFetcher?> _fetcherOf;
     private readonly bool _followersServeReads;
     private readonly Func<int, PartitionLog> _newLog;
     private volatile PartitionLeadership _leadership;
@@ -59,26 +59,25 @@ internal sealed class PartitionState
     /// <param name="index">The partition number.</param>
     /// <param name="leadership">The first leadership; every assigned replica gets a log.</param>
     /// <param name="time">The clock of the lag check.</param>
-    /// <param name="wakeFollower">Tells a follower broker's replica fetcher that this partition has new data.</param>
+    /// <param name="fetcherOf">
+    /// The replica fetcher of a follower's broker, told when this partition has new data (and given the copy of a
+    /// producer's append at once), or when the leader's high watermark or log start moved: the follower learns those
+    /// within replica.fetch.wait.max.ms, as from the answer to a Kafka follower's fetch waiting at the leader.
+    /// </param>
     /// <param name="followersServeReads">
     /// Consumers read from followers (a rack-aware replica selector): the followers are woken when the high watermark
     /// moves too, so they learn it at once, as a Kafka leader answers a waiting follower fetch when it moves.
     /// </param>
     /// <param name="newLog">The log of a replica on a broker (in memory, or recovered from the broker's data directory).</param>
-    /// <param name="remindFollower">
-    /// Tells a follower broker's replica fetcher that the leader's high watermark or log start moved: it learns them
-    /// within replica.fetch.wait.max.ms, as from the answer to a Kafka follower's fetch waiting at the leader.
-    /// </param>
-    public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Action<int, PartitionState>? wakeFollower = null,
-        bool followersServeReads = false, Func<int, PartitionLog>? newLog = null, Action<int, PartitionState>? remindFollower = null)
+    public PartitionState(string topic, int index, PartitionLeadership leadership, TimeProvider? time = null, Func<int, ReplicaFetcher?>? fetcherOf = null,
+        bool followersServeReads = false, Func<int, PartitionLog>? newLog = null)
     {
         _followersServeReads = followersServeReads;
         _newLog = newLog ?? (_ => new PartitionLog());
         Topic = topic;
         Index = index;
         _time = time ?? TimeProvider.System;
-        _wakeFollower = wakeFollower ?? ((_, _) => { });
-        _remindFollower = remindFollower ?? ((_, _) => { });
+        _fetcherOf = fetcherOf ?? (_ => null);
         _logs = leadership.Replicas.ToDictionary(r => r, _newLog);
         _leadership = leadership;
         _progress = NewProgress(leadership);
@@ -176,12 +175,16 @@ internal sealed class PartitionState
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Appends a producer's batches on <paramref name="brokerId"/>'s replica, which must lead; the followers wake.</summary>
+    /// <summary>
+    /// Appends a producer's batches on <paramref name="brokerId"/>'s replica, which must lead; the followers copy them at
+    /// once on the caller's thread where they can (<see cref="ReplicaFetcher.CopyNowOrWake"/>), so the caller must hold
+    /// no partition or log lock.
+    /// </summary>
     public AppendResult AppendAsLeader(int brokerId, ReadOnlySpan<byte> records, AppendOptions options)
     {
         if (!_logs.TryGetValue(brokerId, out var log)) return new AppendResult(ErrorCode.NotLeaderOrFollower, -1, -1, -1);
         var result = log.Append(records, options);
-        if (result.Error == ErrorCode.None) WakeFollowers(_leadership);
+        if (result.Error == ErrorCode.None) NotifyFollowers(_leadership, static (fetcher, partition) => fetcher.CopyNowOrWake(partition));
         return result;
     }
 
@@ -230,7 +233,7 @@ internal sealed class PartitionState
             if (AdvanceHighWatermarkLocked())
             {
                 if (_followersServeReads) WakeFollowers(leadership);
-                else NotifyFollowers(leadership, _remindFollower);
+                else NotifyFollowers(leadership, static (fetcher, partition) => fetcher.Remind(partition));
             }
             var rejoins = !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
             if (rejoins && _joining.Add(brokerId)) _logs[leadership.Leader].SetSoleInSyncReplica(false);
@@ -289,13 +292,15 @@ internal sealed class PartitionState
         return -1;
     }
 
-    private void WakeFollowers(PartitionLeadership leadership) => NotifyFollowers(leadership, _wakeFollower);
+    private void WakeFollowers(PartitionLeadership leadership) => NotifyFollowers(leadership, static (fetcher, partition) => fetcher.Wake(partition));
 
-    private void NotifyFollowers(PartitionLeadership leadership, Action<int, PartitionState> notify)
+    private void NotifyFollowers(PartitionLeadership leadership, Action<ReplicaFetcher, PartitionState> notify)
     {
-        foreach (var replica in leadership.Replicas)
+        // Runs on every append: indexed, no enumerator.
+        var replicas = leadership.Replicas;
+        for (var i = 0; i < replicas.Count; i++)
         {
-            if (replica != leadership.Leader) notify(replica, this);
+            if (replicas[i] != leadership.Leader && _fetcherOf(replicas[i]) is { } fetcher) notify(fetcher, this);
         }
     }
 
@@ -316,7 +321,7 @@ internal sealed class PartitionState
     /// The leader's log start moved (DeleteRecords, retention): the followers learn it from their next fetch, which
     /// the leader answers within replica.fetch.wait.max.ms.
     /// </summary>
-    public void LogStartMoved() => NotifyFollowers(_leadership, _remindFollower);
+    public void LogStartMoved() => NotifyFollowers(_leadership, static (fetcher, partition) => fetcher.Remind(partition));
 
     /// <inheritdoc />
     public override string ToString() => $"{Topic}-{Index}";

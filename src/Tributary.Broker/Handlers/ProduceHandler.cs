@@ -75,13 +75,17 @@ internal sealed class ProduceHandler : ApiHandler<ProduceRequest>
     private static async Task WaitForReplicasAsync(RequestContext context, List<ReplicationWait> waits, int timeoutMs, CancellationToken cancellationToken)
     {
         var reached = waits.Select(w => w.Log.WaitForHighWatermarkAsync(w.Offset)).ToArray();
-        try
+        // Usually replicated already: the followers copy a producer's append on its thread (ReplicaFetcher.CopyNowOrWake).
+        if (!Array.TrueForAll(reached, static r => r.IsCompleted))
         {
-            await Task.WhenAll(reached).WaitAsync(TimeSpan.FromMilliseconds(Math.Max(timeoutMs, 0)), context.Time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            // Answered per partition below.
+            try
+            {
+                await Task.WhenAll(reached).WaitAsync(TimeSpan.FromMilliseconds(Math.Max(timeoutMs, 0)), context.Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                // Answered per partition below.
+            }
         }
         for (var i = 0; i < waits.Count; i++)
         {

@@ -8,18 +8,27 @@ namespace Tributary.Broker.Replication;
 
 /// <summary>
 /// The replica fetcher of one broker: copies, for every partition this broker follows, what the leader has
-/// that it lacks, in process, as Kafka's follower fetch does over the network. One loop per broker, woken
-/// by the leaders' appends (no polling); each round reads every woken partition from its leader, waits the
-/// broker's replication delay if one is set, then appends the batches (sharing the leader's memory) and
-/// reports the new log end to the leader, which moves the high watermark and the ISR.
+/// that it lacks, in process, as Kafka's follower fetch does over the network. A copy reads the partition from its
+/// leader, appends the batches (sharing the leader's memory) and reports the new log end to the leader, which moves
+/// the high watermark and the ISR. A producer's append is copied at once on its own thread
+/// (<see cref="CopyNowOrWake"/>); anything else is copied by one loop per broker, woken by the leaders (no polling),
+/// which also waits the broker's replication delay when one is set.
 /// </summary>
 /// <remarks>
-/// The loop is the only writer of this broker's follower logs. On a new leader epoch it first truncates what
-/// diverges (<see cref="PartitionLog.TruncateDivergentFrom"/>). It sleeps while nothing needs it: a Kafka follower
+/// <para><b>Why a producer's thread copies.</b> With the loop alone, an acks=all produce to a partition with two
+/// followers was answered after three thread hand-offs (each follower's loop woken, then the waiting request woken by
+/// the high watermark), and those wake-ups were most of what replication factor 3 cost over factor 1 in the cluster
+/// benchmark (docs/benchmarks.md, issue 20, eleventh round). Copied on the appending thread, the request usually finds
+/// its high watermark moved when it starts to wait. The copy is the same work the loop does, in the same order.</para>
+/// <para>Copies into this broker's follower logs are made one at a time, under <c>_copying</c>: the loop takes it (it
+/// holds no other lock then), a producer's thread only tries it (and wakes the loop instead when it is taken), so the
+/// lock cannot be part of a deadlock. Whoever holds it takes partition and log locks one at a time, and calls the
+/// controller (a follower rejoining the ISR) only after releasing it. On a new leader epoch a copy first truncates what
+/// diverges (<see cref="PartitionLog.TruncateDivergentFrom"/>). The loop sleeps while nothing needs it: a Kafka follower
 /// whose fetch finds nothing new hears again from its leader after <see cref="FetchWaitMax"/> at the latest, and
 /// learns the high watermark and log start from that answer; here a partition is looked at again after that
 /// interval only when the answer could differ (<see cref="Remind"/>: the leader's high watermark or log start moved
-/// past what this replica knows, or a fetch was refused), so an idle cluster's fetchers never wake.
+/// past what this replica knows, or a fetch was refused), so an idle cluster's fetchers never wake.</para>
 /// </remarks>
 internal sealed class ReplicaFetcher : IAsyncDisposable
 {
@@ -29,8 +38,10 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     /// <summary>Kafka's replica.fetch.wait.max.ms: the longest a follower goes without hearing of a change at its leader.</summary>
     private static readonly TimeSpan FetchWaitMax = TimeSpan.FromMilliseconds(500);
 
+    private readonly BrokerNode _broker;
     private readonly ClusterController _controller;
     private readonly ILogger _logger;
+    private readonly Lock _copying = new();
     private readonly ConcurrentDictionary<PartitionState, byte> _woken = new();
     private readonly ConcurrentDictionary<PartitionState, byte> _reminded = new();
     private readonly ITimer _reminder;
@@ -43,9 +54,9 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     private long _delayTicks;
     private long _wakeUps;
 
-    public ReplicaFetcher(int brokerId, ClusterController controller, ILogger logger)
+    public ReplicaFetcher(BrokerNode broker, ClusterController controller, ILogger logger)
     {
-        BrokerId = brokerId;
+        _broker = broker;
         _controller = controller;
         _logger = logger;
         _reminder = TimeProvider.System.CreateTimer(_ => RemindNow(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -53,7 +64,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     }
 
     /// <summary>The broker whose follower replicas this fetcher fills.</summary>
-    public int BrokerId { get; }
+    public int BrokerId => _broker.Id;
 
     /// <summary>How many times the loop has woken since it started (an idle cluster's fetchers stay asleep).</summary>
     public long WakeUps => Interlocked.Read(ref _wakeUps);
@@ -82,6 +93,35 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         _woken.TryAdd(partition, 0);
         _signal.TrySetResult();
     }
+
+    /// <summary>
+    /// The leader of <paramref name="partition"/> appended on the caller's thread, which holds no lock: the copy is
+    /// made at once on that thread when no other copy into this broker is under way and nothing holds replication back
+    /// (a pause, a delay, a stopped or isolated broker); otherwise the loop is woken (<see cref="Wake"/>).
+    /// </summary>
+    public void CopyNowOrWake(PartitionState partition)
+    {
+        if (Interlocked.Read(ref _delayTicks) != 0 || !MayCopy || !_copying.TryEnter())
+        {
+            Wake(partition);
+            return;
+        }
+        Fetched? copy;
+        bool rejoins;
+        try
+        {
+            copy = Read(partition);
+            rejoins = copy is { } read && Apply(read);
+        }
+        finally
+        {
+            _copying.Exit();
+        }
+        if (rejoins) _controller.JoinIsr(partition, BrokerId, copy!.Value.LeaderEpoch);
+    }
+
+    /// <summary>Whether this broker's replicas may copy now: not paused, running, and not cut off by a network partition.</summary>
+    private bool MayCopy => !_paused && _broker.IsAlive && !_controller.IsIsolated(BrokerId);
 
     /// <summary>
     /// The leader of <paramref name="partition"/> has something this replica learns only from its next fetch (a new
@@ -130,7 +170,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             // Reset before taking the work, so a wake-up that comes while this round runs starts the next one.
             Interlocked.CompareExchange(ref _signal, NewSignal(), signal);
             // Paused, stopped or isolated: resuming, starting and healing look at every partition (WakeAll).
-            if (_paused || _controller.Broker(BrokerId)?.IsAlive != true || _controller.IsIsolated(BrokerId)) continue;
+            if (!MayCopy) continue;
             try
             {
                 await FetchRoundAsync(sweep: _sweepRequested, token).ConfigureAwait(false);
@@ -164,20 +204,36 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             }
         }
 
-        var fetched = new List<Fetched>(partitions.Count);
-        foreach (var partition in partitions)
-        {
-            if (Read(partition) is { } read) fetched.Add(read);
-        }
-        if (fetched.Count == 0) return;
         var delay = Delay;
-        if (delay > TimeSpan.Zero) await Task.Delay(delay, token).ConfigureAwait(false);
+        var fetched = new List<Fetched>(partitions.Count);
+        List<Fetched>? rejoining = null;
+        using (_copying.EnterScope())
+        {
+            foreach (var partition in partitions)
+            {
+                if (Read(partition) is { } read) fetched.Add(read);
+            }
+            if (delay == TimeSpan.Zero) rejoining = ApplyAll(fetched);
+        }
+        if (delay > TimeSpan.Zero && fetched.Count > 0)
+        {
+            await Task.Delay(delay, token).ConfigureAwait(false);
+            using (_copying.EnterScope()) rejoining = ApplyAll(fetched);
+        }
+        foreach (var rejoin in rejoining ?? []) _controller.JoinIsr(rejoin.Partition, BrokerId, rejoin.LeaderEpoch);
+    }
+
+    /// <summary>Appends what a round read (under <c>_copying</c>); returns the copies whose follower should rejoin the ISR.</summary>
+    private List<Fetched>? ApplyAll(List<Fetched> fetched)
+    {
+        List<Fetched>? rejoining = null;
         foreach (var read in fetched)
         {
             // A pause takes effect at once: nothing read before it is appended after it (resuming looks at every partition).
             if (_paused) read.Read.Release();
-            else Apply(read);
+            else if (Apply(read)) (rejoining ??= []).Add(read);
         }
+        return rejoining;
     }
 
     /// <summary>The "fetch request": truncate first on a new epoch, then read from the follower's log end.</summary>
@@ -199,8 +255,11 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         return new Fetched(partition, leadership.LeaderEpoch, read);
     }
 
-    /// <summary>The "fetch response": append, learn the high watermark, report the new log end to the leader.</summary>
-    private void Apply(Fetched fetched)
+    /// <summary>
+    /// The "fetch response": append, learn the high watermark, report the new log end to the leader. Returns true when
+    /// the follower has caught up out of the ISR: the caller asks the controller to take it back, holding no lock.
+    /// </summary>
+    private bool Apply(Fetched fetched)
     {
         var (partition, leaderEpoch, read) = fetched;
         var follower = partition.ReplicaLog(BrokerId);
@@ -216,16 +275,17 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         if (!appended)
         {
             Remind(partition); // refused (a leadership change wakes it anyway): try again as Kafka's next fetch would
-            return;
+            return false;
         }
         follower.FollowLeader(read.HighWatermark, read.LogStartOffset);
         // What the answer said could not all be taken yet (the high watermark is capped at this log's end, the log
         // start at its high watermark): ask again.
         if (follower.LogStartOffset < read.LogStartOffset) Remind(partition);
         var logEnd = follower.LogEndOffset;
-        if (partition.RecordFollowerFetch(BrokerId, logEnd, read.LogEndOffset, leaderEpoch)) _controller.JoinIsr(partition, BrokerId, leaderEpoch);
+        var rejoins = partition.RecordFollowerFetch(BrokerId, logEnd, read.LogEndOffset, leaderEpoch);
         // The leader had more than one fetch copies: go on at once.
         if (logEnd < read.LogEndOffset) Wake(partition);
+        return rejoins;
     }
 
     /// <summary>Stops the loop.</summary>
