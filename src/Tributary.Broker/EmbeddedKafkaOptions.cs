@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Tributary.Broker.Log;
 
 namespace Tributary.Broker;
 
@@ -190,4 +191,11 @@ public sealed class EmbeddedKafkaOptions
 
     /// <summary>Where the cluster logs. Default: nowhere.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// The pool the cluster's in-memory logs take their chunks from and give them back to: the process's shared pool
+    /// when null. A test gives its cluster a pool of its own to count that cluster's reuse alone, which the tests
+    /// running beside it in the process cannot take from, fill or trim.
+    /// </summary>
+    internal LogChunkPool? ChunkPool { get; init; }
 }

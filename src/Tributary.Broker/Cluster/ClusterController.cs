@@ -811,7 +811,7 @@ internal sealed class ClusterController : IAsyncDisposable
     /// </summary>
     private Func<int, PartitionLog> NewLog(string topic, Guid topicId, TopicConfig config, int index) => broker =>
     {
-        var log = _storage?.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)) ?? new PartitionLog();
+        var log = _storage?.OpenLog(broker, topic, index, topicId, FileSettingsOf(topic, config)) ?? new PartitionLog(Settings.ChunkPool);
         log.RetentionTimer = _retention;
         _retention.Touch();
         return log;

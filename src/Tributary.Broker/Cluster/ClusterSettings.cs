@@ -1,4 +1,5 @@
 using Tributary.Broker.Groups;
+using Tributary.Broker.Log;
 using Tributary.Broker.Transactions;
 
 namespace Tributary.Broker.Cluster;
@@ -59,6 +60,9 @@ internal sealed record ClusterSettings
     /// <summary>The cluster's clock.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The pool of the in-memory logs' chunks (<see cref="EmbeddedKafkaOptions.ChunkPool"/>); null: the shared pool.</summary>
+    public LogChunkPool? ChunkPool { get; init; }
+
     /// <summary>The group coordinator's settings.</summary>
     public GroupCoordinatorOptions Groups { get; init; } = new();
 
@@ -104,6 +108,7 @@ internal sealed record ClusterSettings
         var settings = new ClusterSettings
         {
             Time = options.TimeProvider,
+            ChunkPool = options.ChunkPool,
             EnableAuthorizer = options.EnableAuthorizer,
             SuperUsers = options.SuperUsers,
             AllowEveryoneIfNoAclFound = options.AllowEveryoneIfNoAclFound,

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Tributary.Protocol.Messages;
 
 namespace Tributary.Broker.Tests.Faults;
 
@@ -161,20 +162,21 @@ public abstract class FaultClusterTests(FaultClusterFixture fixture) : IClassFix
         throw new TimeoutException("No record arrived.");
     }
 
-    /// <summary>Commits the record's offset; false while the coordinator moves (the client rediscovers it).</summary>
-    protected static bool TryCommit(IConsumer<string, string> consumer, ConsumeResult<string, string> record)
-    {
-        try
-        {
-            consumer.Commit(record);
-            return true;
-        }
-        catch (KafkaException e) when (e.Error.Code is ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress or ErrorCode.Local_WaitCoord
-                                           or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOut)
-        {
-            return false;
-        }
-    }
+    /// <summary>
+    /// Whether <paramref name="brokerId"/> has answered a heartbeat of <paramref name="group"/> without error since
+    /// recording started: the group's consumer found that broker as its coordinator.
+    /// </summary>
+    /// <remarks>
+    /// Tests that move a coordinator wait for this before committing. A commit that meets the old coordinator
+    /// (NOT_COORDINATOR, or a dropped connection) is queued for retry on librdkafka's coordinator connection, which fails
+    /// it again with a transport error each time it reconnects to the coordinator it found, and so forgets that
+    /// coordinator again (confluentinc/librdkafka#3645); no heartbeat goes through meanwhile, and once that went on for
+    /// the member's session the commit came back UNKNOWN_MEMBER_ID. A consumer that finds its coordinator through a
+    /// heartbeat has no request waiting, and commits at once.
+    /// </remarks>
+    protected bool HeartbeatSucceededAt(string group, int brokerId) =>
+        Cluster.Requests.GetRecorded().Any(r => r.BrokerId == brokerId && r.Request is HeartbeatRequest heartbeat && heartbeat.GroupId == group
+                                                && r.Response is HeartbeatResponse { ErrorCode: 0 });
 
     /// <summary>A new one-partition topic with replicas on <paramref name="replicationFactor"/> brokers.</summary>
     protected async Task<string> NewTopicAsync(short replicationFactor)

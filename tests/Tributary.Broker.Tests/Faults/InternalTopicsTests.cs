@@ -190,9 +190,10 @@ public sealed class InternalTopicsTests(FaultClusterFixture fixture) : FaultClus
         await Cluster.CrashBrokerAsync(old);
 
         await Eventually.TrueAsync(() => Cluster.GetGroupCoordinator(group) is > 0 and var now && now != old, "another replica leads the offsets partition");
-        var second = ConsumeOne(consumer);
-        await Eventually.TrueAsync(() => TryCommit(consumer, second), "the commit went through at the new coordinator");
         var coordinator = Cluster.GetGroupCoordinator(group);
+        await Eventually.TrueAsync(() => HeartbeatSucceededAt(group, coordinator), "the consumer heartbeats at the new coordinator");
+        var second = ConsumeOne(consumer);
+        consumer.Commit(second);
         Assert.Contains(Cluster.Requests.GetRecorded(), r => r.ApiKey == ApiKey.OffsetCommit && r.BrokerId == coordinator);
         Assert.Equal(second.Offset + 1, consumer.Committed([new TopicPartition(topic, 0)], TimeSpan.FromSeconds(10)).Single().Offset);
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).Build();
