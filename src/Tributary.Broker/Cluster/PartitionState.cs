@@ -233,7 +233,7 @@ internal sealed class PartitionState
             if (AdvanceHighWatermarkLocked())
             {
                 if (_followersServeReads) WakeFollowers(leadership);
-                else NotifyFollowers(leadership, static (fetcher, partition) => fetcher.Remind(partition));
+                else RemindFollowers(leadership);
             }
             var rejoins = !leadership.Isr.Contains(brokerId) && followerLogEndOffset >= _logs[leadership.Leader].HighWatermark;
             if (rejoins && _joining.Add(brokerId)) _logs[leadership.Leader].SetSoleInSyncReplica(false);
@@ -294,6 +294,8 @@ internal sealed class PartitionState
 
     private void WakeFollowers(PartitionLeadership leadership) => NotifyFollowers(leadership, static (fetcher, partition) => fetcher.Wake(partition));
 
+    private void RemindFollowers(PartitionLeadership leadership) => NotifyFollowers(leadership, static (fetcher, partition) => fetcher.Remind(partition));
+
     private void NotifyFollowers(PartitionLeadership leadership, Action<ReplicaFetcher, PartitionState> notify)
     {
         // Runs on every append: indexed, no enumerator.
@@ -321,7 +323,7 @@ internal sealed class PartitionState
     /// The leader's log start moved (DeleteRecords, retention): the followers learn it from their next fetch, which
     /// the leader answers within replica.fetch.wait.max.ms.
     /// </summary>
-    public void LogStartMoved() => NotifyFollowers(_leadership, static (fetcher, partition) => fetcher.Remind(partition));
+    public void LogStartMoved() => RemindFollowers(_leadership);
 
     /// <inheritdoc />
     public override string ToString() => $"{Topic}-{Index}";
