@@ -179,19 +179,10 @@ internal static class ClusterBenchmarks
     /// such fetches (librdkafka has read the topic before the application has), the warm-up's consumers with hardly any, so
     /// the broker's waiting path (<c>FetchWaiter</c>, its timer, the fetch handler's asynchronous end) reached the runtime's
     /// 30 calls only while measured and tiered up there: 3 to 31 methods per measured consume of the 1-broker cluster, which
-    /// then cost up to twice the mock's CPU (docs/benchmarks.md, "Twelfth round"). The consumer asks for one message more
-    /// than the topic holds and so stops as stalled, which here is the point.
+    /// then cost up to twice the mock's CPU (docs/benchmarks.md, "Twelfth round").
     /// </summary>
-    private static async Task IdleFetchesAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options, CancellationToken cancellationToken)
-    {
-        const int messages = 1_000;
-        var fill = await ProduceAsync(target, "fill for warm-up idle fetches", "1", messages, options, sampler: null, cancellationToken, keepTopic: true);
-        var topic = TopicName(fill.Scenario, run: 1);
-        await RunAsync(target, "warm-up idle fetches",
-            new ClientWorkload(WorkloadKind.Consume, target.ClientConfig, topic, options.Partitions, messages + 1, Acks: "", IdleFetching),
-            sampler: null, cancellationToken, run: 1);
-        if (options.DeleteTopics) await target.DeleteTopicAsync(topic, cancellationToken);
-    }
+    private static Task IdleFetchesAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options, CancellationToken cancellationToken) =>
+        FillThenConsumeAsync(target, "warm-up idle fetches", 1_000, options, sampler: null, cancellationToken, fetchPastEnd: IdleFetching);
 
     /// <summary>How long <see cref="IdleFetchesAsync"/> fetches after the last message.</summary>
     private static readonly TimeSpan IdleFetching = TimeSpan.FromSeconds(1);
@@ -218,17 +209,19 @@ internal static class ClusterBenchmarks
 
     /// <summary>
     /// Writes <paramref name="messages"/> to a new topic (not measured), then measures reading them from the beginning, with
-    /// <paramref name="consumerConfig"/> (librdkafka names) added to the consumer's settings if given (warm-ups only).
+    /// <paramref name="consumerConfig"/> (librdkafka names) added to the consumer's settings if given (warm-ups only). With
+    /// <paramref name="fetchPastEnd"/> the consumer asks for one message more than the topic holds, so it fetches at the
+    /// topic's end for that long and stops as stalled (warm-ups only).
     /// </summary>
     private static async Task<ScenarioResult> FillThenConsumeAsync(IBenchmarkTarget target, string scenario, long messages,
         ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, string fillAcks = "1", int run = 1,
-        IReadOnlyDictionary<string, string>? consumerConfig = null)
+        IReadOnlyDictionary<string, string>? consumerConfig = null, TimeSpan? fetchPastEnd = null)
     {
         var fill = await ProduceAsync(target, $"fill for {scenario}", fillAcks, messages, options, sampler: null, cancellationToken, keepTopic: true, run: run);
         var topic = TopicName(fill.Scenario, run);
         var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Consume, consumerConfig is null ? target.ClientConfig : target.ClientConfig.Concat(consumerConfig).ToDictionary(),
-                topic, options.Partitions, messages, Acks: "", options.StallTimeout),
+                topic, options.Partitions, fetchPastEnd is null ? messages : messages + 1, Acks: "", fetchPastEnd ?? options.StallTimeout),
             sampler, cancellationToken, run);
         if (options.DeleteTopics) await target.DeleteTopicAsync(topic, cancellationToken);
         return result;
