@@ -83,6 +83,13 @@ internal sealed record ClusterBenchmarkOptions
     /// <summary>Whether to print the requests the embedded brokers answered in each scenario, per API (turns the broker's request metric on).</summary>
     public bool RequestCounts { get; init; }
 
+    /// <summary>
+    /// Whether to start and warm up every target first and then run the rounds target after target within each round
+    /// (<c>--alternate true</c>), instead of all of one target's rounds before the next target starts (the default, as
+    /// in the earlier rounds of docs/benchmarks.md).
+    /// </summary>
+    public bool Alternate { get; init; }
+
     /// <summary>Reads <c>--name value</c> pairs; lists are comma-separated.</summary>
     /// <exception cref="ArgumentException">An unknown option or a missing value.</exception>
     public static ClusterBenchmarkOptions Parse(IReadOnlyList<string> args)
@@ -106,12 +113,13 @@ internal sealed record ClusterBenchmarkOptions
                 "--startup-runs" => options with { StartupRuns = int.Parse(value) },
                 "--allocation-profile" => options with { AllocationProfile = bool.Parse(value) },
                 "--request-counts" => options with { RequestCounts = bool.Parse(value) },
+                "--alternate" => options with { Alternate = bool.Parse(value) },
                 "--delete-topics" => options with { DeleteTopics = bool.Parse(value) },
                 "--retention" => options with { Retention = ParseRetention(value) },
                 "--tributary" => options with { Tributary = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
                     "--produce-messages, --consume-messages, --warmup-messages, --warmup-sessions, --repeats, --stall-seconds, --startup-runs, --allocation-profile, --request-counts, " +
-                    "--delete-topics, --retention, --tributary."),
+                    "--alternate, --delete-topics, --retention, --tributary."),
             };
         }
         return options;

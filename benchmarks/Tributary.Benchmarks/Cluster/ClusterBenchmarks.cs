@@ -86,8 +86,12 @@ internal static class ClusterBenchmarks
         var results = new List<ScenarioResult>();
         // Startup alone starts no target: each would be warmed up for nothing.
         if (options.Scenarios.Any(s => s is "produce" or "consume"))
-            for (var i = 0; i < options.Targets.Count; i++)
-                results.AddRange(await RunTargetAsync(options.Targets[i], options, sampler, cancel.Token, first: i == 0));
+        {
+            if (options.Alternate) results.AddRange(await RunAlternatedAsync(options, sampler, cancel.Token));
+            else
+                for (var i = 0; i < options.Targets.Count; i++)
+                    results.AddRange(await RunTargetAsync(options.Targets[i], options, sampler, cancel.Token, first: i == 0));
+        }
 
         Console.WriteLine();
         Console.WriteLine(LoadAverage());
@@ -117,42 +121,87 @@ internal static class ClusterBenchmarks
         CancellationToken cancellationToken, bool first)
     {
         await using var target = await StartTargetAsync(name, options.Retention, cancellationToken);
-        if (options.WarmupMessages > 0)
-        {
-            await FillThenConsumeAsync(target, "warm-up", options.WarmupMessages, options, sampler: null, cancellationToken, consumerConfig: SmallReceiveBuffer);
-            // Code that runs once per client or connection reaches the runtime's 30 calls to tier up only after many clients.
-            // Their producers wait for the in-sync replicas (acks=all), so the per-request code of that wait (called once
-            // per produce request) tiers up too; the per-connection code is the same for either acks.
-            var sessions = options.WarmupSessions + (first && options.WarmupSessions > 0 ? FirstTargetExtraSessions : 0);
-            for (var session = 1; session <= sessions; session++)
-                await FillThenConsumeAsync(target, $"warm-up session {session}", options.WarmupSessionMessages, options, sampler: null, cancellationToken, fillAcks: "all",
-                    consumerConfig: OneBatchPerFetch);
-            // acks=all takes paths that acks=1 does not (waiting for the in-sync replicas). Its topic deletes segments early on
-            // targets bounded as the mock is (--retention mock): no other warm-up topic grows past the bound, so the measured
-            // produce acks=1 was the first to delete and compiled the deletion there. It comes after the sessions, when the
-            // runtime compiles little new code and so counts more calls (none within 100 ms of a new method's compiling): the
-            // measured acks=1 then compiled 16 methods in a listing, 20-30 with this produce before the sessions. The retention
-            // check (once per 100 ms while appends arrive) and the deletion's per-partition part still reach 30 calls only there.
-            if (options.Scenarios.Contains("produce"))
-                await ProduceAsync(target, "warm-up acks=all", "all", options.WarmupMessages / 2, options, sampler: null, cancellationToken, deletesEarly: true);
-            await CreateAndDeleteTopicsAsync(target, options, cancellationToken);
-            if (options.Scenarios.Contains("consume"))
-                await IdleFetchesAsync(target, options, cancellationToken);
-            await target.WaitForPeriodicWorkAsync(cancellationToken);
-            // The mock too: it runs in this process, so whatever the runtime compiles of the benchmark's own code counts as its CPU.
-            await WaitForCompilerAsync(cancellationToken);
-        }
+        await WarmUpAsync(target, options, cancellationToken, first);
         var results = new List<ScenarioResult>();
-        for (var run = 1; run <= options.Repeats; run++)
+        for (var run = 1; run <= options.Repeats; run++) results.AddRange(await RunRoundAsync(target, options, sampler, cancellationToken, run));
+        return results;
+    }
+
+    /// <summary>
+    /// With <c>--alternate true</c>: every target started and warmed up first, then each round runs every target in turn, so
+    /// that a target's rounds and its mock's are spread over the same minutes of the machine (the mock's own rounds moved
+    /// by up to 2x within a run when each target ran all its rounds in one stretch). The targets wait idle meanwhile; the
+    /// line printed before the rounds gives what they cost this process together while idle.
+    /// </summary>
+    private static async Task<IReadOnlyList<ScenarioResult>> RunAlternatedAsync(ClusterBenchmarkOptions options, AllocationSampler? sampler,
+        CancellationToken cancellationToken)
+    {
+        var targets = new List<IBenchmarkTarget>();
+        try
         {
-            if (options.Scenarios.Contains("produce"))
+            for (var i = 0; i < options.Targets.Count; i++)
             {
-                foreach (var acks in new[] { "1", "all" })
-                    results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, sampler, cancellationToken, run: run));
+                targets.Add(await StartTargetAsync(options.Targets[i], options.Retention, cancellationToken));
+                await WarmUpAsync(targets[^1], options, cancellationToken, first: i == 0);
             }
-            if (options.Scenarios.Contains("consume"))
-                results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, sampler, cancellationToken, run: run));
+            var cpuBefore = ProcessCpuClock.Now();
+            await Task.Delay(IdleMeasurement, cancellationToken);
+            Console.WriteLine($"  all {targets.Count} targets idle: {(ProcessCpuClock.Now() - cpuBefore).TotalMilliseconds / IdleMeasurement.TotalSeconds:0.00} ms of CPU per second");
+            var results = new List<ScenarioResult>();
+            for (var run = 1; run <= options.Repeats; run++)
+                foreach (var target in targets)
+                    results.AddRange(await RunRoundAsync(target, options, sampler, cancellationToken, run));
+            // The tables group rows by target, as when each target runs alone.
+            return results.OrderBy(r => targets.FindIndex(t => t.Name == r.Target)).ThenBy(r => r.Run).ToList();
         }
+        finally
+        {
+            foreach (var target in targets) await target.DisposeAsync();
+        }
+    }
+
+    /// <summary>How long <see cref="RunAlternatedAsync"/> measures the idle targets' CPU.</summary>
+    private static readonly TimeSpan IdleMeasurement = TimeSpan.FromSeconds(5);
+
+    private static async Task WarmUpAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options, CancellationToken cancellationToken, bool first)
+    {
+        if (options.WarmupMessages <= 0) return;
+        await FillThenConsumeAsync(target, "warm-up", options.WarmupMessages, options, sampler: null, cancellationToken, consumerConfig: SmallReceiveBuffer);
+        // Code that runs once per client or connection reaches the runtime's 30 calls to tier up only after many clients.
+        // Their producers wait for the in-sync replicas (acks=all), so the per-request code of that wait (called once
+        // per produce request) tiers up too; the per-connection code is the same for either acks.
+        var sessions = options.WarmupSessions + (first && options.WarmupSessions > 0 ? FirstTargetExtraSessions : 0);
+        for (var session = 1; session <= sessions; session++)
+            await FillThenConsumeAsync(target, $"warm-up session {session}", options.WarmupSessionMessages, options, sampler: null, cancellationToken, fillAcks: "all",
+                consumerConfig: OneBatchPerFetch);
+        // acks=all takes paths that acks=1 does not (waiting for the in-sync replicas). Its topic deletes segments early on
+        // targets bounded as the mock is (--retention mock): no other warm-up topic grows past the bound, so the measured
+        // produce acks=1 was the first to delete and compiled the deletion there. It comes after the sessions, when the
+        // runtime compiles little new code and so counts more calls (none within 100 ms of a new method's compiling): the
+        // measured acks=1 then compiled 16 methods in a listing, 20-30 with this produce before the sessions. The retention
+        // check (once per 100 ms while appends arrive) and the deletion's per-partition part still reach 30 calls only there.
+        if (options.Scenarios.Contains("produce"))
+            await ProduceAsync(target, "warm-up acks=all", "all", options.WarmupMessages / 2, options, sampler: null, cancellationToken, deletesEarly: true);
+        await CreateAndDeleteTopicsAsync(target, options, cancellationToken);
+        if (options.Scenarios.Contains("consume"))
+            await IdleFetchesAsync(target, options, cancellationToken);
+        await target.WaitForPeriodicWorkAsync(cancellationToken);
+        // The mock too: it runs in this process, so whatever the runtime compiles of the benchmark's own code counts as its CPU.
+        await WaitForCompilerAsync(cancellationToken);
+    }
+
+    /// <summary>One round of the measured scenarios on <paramref name="target"/>: produce acks=1 and acks=all, then consume, as selected.</summary>
+    private static async Task<IReadOnlyList<ScenarioResult>> RunRoundAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options, AllocationSampler? sampler,
+        CancellationToken cancellationToken, int run)
+    {
+        var results = new List<ScenarioResult>();
+        if (options.Scenarios.Contains("produce"))
+        {
+            foreach (var acks in new[] { "1", "all" })
+                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, sampler, cancellationToken, run: run));
+        }
+        if (options.Scenarios.Contains("consume"))
+            results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, sampler, cancellationToken, run: run));
         return results;
     }
 
