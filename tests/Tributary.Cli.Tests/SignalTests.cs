@@ -73,6 +73,7 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
         await producer.StandardInput.FlushAsync(); // stdin stays open, as a terminal's does: the command waits for a line
 
         Assert.Equal(["one", "two"], (await kafka.ConsumeAsync(topic, 2, timeout: Patience)).Select(r => r.Message.Value));
+        AssertInterruptCanReach(producer);
 
         using (var interrupt = Process.Start("kill", ["-INT", producer.Id.ToString()]))
             await interrupt.WaitForExitAsync();
@@ -94,6 +95,21 @@ public sealed class SignalTests(EmbeddedKafkaFixture kafka)
         Assert.Equal(["VALUE-0", "VALUE-1", "VALUE-2"], records.Select(r => r.Message.Value));
         Assert.Equal(0, await TerminateAsync(pipe));
         await kafka.WaitForZeroLagAsync(group, input);
+    }
+
+    /// <summary>
+    /// Fails at once, saying why, when <paramref name="process"/> ignores SIGINT: a command run in the background of a shell
+    /// without job control (<c>cmd &amp;</c> in a script) starts so, and the processes it starts inherit it, as they should.
+    /// A Ctrl-C test could then only time out.
+    /// </summary>
+    private static void AssertInterruptCanReach(Process process)
+    {
+        var status = $"/proc/{process.Id}/status";
+        if (!File.Exists(status)) return;
+        var ignored = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))?["SigIgn:".Length..].Trim();
+        const ulong sigint = 1UL << (2 - 1);
+        if (ignored is not null && (Convert.ToUInt64(ignored, 16) & sigint) != 0)
+            Assert.Fail($"The command ignores SIGINT (SigIgn: {ignored} in {status}), inherited from this test run: run the tests in the foreground, not as a background job of a script.");
     }
 
     // Logs go to stderr; reading it keeps a full pipe from blocking the command.
