@@ -90,16 +90,17 @@ internal sealed class BrokerListener : IAsyncDisposable
             var remote = (client.RemoteEndPoint as IPEndPoint)?.Address.ToString() ?? "unknown";
             var info = new ConnectionInfo(_broker, _listener, remote, Interlocked.Increment(ref _nextConnectionId));
             var connection = new KafkaConnection(client, info, _processor, _maxRequestSize, _logger, _link);
-            // Registered before it runs, so a connection that ends at once is still removed.
-            var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _connections[connection] = ServeAsync(connection, registered.Task);
-            registered.SetResult();
+            // Known before it runs, so that a connection that ends at once removes itself. It runs here, on the thread that
+            // accepted it, until it first waits for the network (its first request has usually arrived with the
+            // connection): handing it to the thread pool cost a worker's wake-up per connection.
+            _connections[connection] = Task.CompletedTask;
+            var serving = ServeAsync(connection);
+            if (!serving.IsCompleted) _connections.TryUpdate(connection, serving, Task.CompletedTask);
         }
     }
 
-    private async Task ServeAsync(KafkaConnection connection, Task registered)
+    private async Task ServeAsync(KafkaConnection connection)
     {
-        await registered.ConfigureAwait(false);
         try
         {
             await connection.RunAsync().ConfigureAwait(false);
