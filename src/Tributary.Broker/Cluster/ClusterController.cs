@@ -19,7 +19,8 @@ namespace Tributary.Broker.Cluster;
 /// </summary>
 /// <remarks>
 /// <para><b>Threading model of the broker.</b> Each client connection runs its requests one at a time on the
-/// thread pool (a long poll or an acks=all produce awaits, it never blocks a thread). Handlers are stateless and
+/// thread pool (a long poll or an acks=all produce awaits, it never blocks a thread), starting on the thread that
+/// accepted it. Handlers are stateless and
 /// reach shared state through the <c>RequestContext</c>. Each broker has one <see cref="ReplicaFetcher"/> loop
 /// that copies its follower replicas from their leaders. Timers (on the cluster's TimeProvider) run the ISR lag
 /// check (here), log maintenance (<see cref="RetentionTimer"/>: only the ticks that can find work), transaction timeouts
