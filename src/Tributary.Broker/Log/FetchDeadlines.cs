@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Tributary.Broker.Log;
 
 /// <summary>
-/// Ends long-polling fetches at their max wait, on one thread of its own for the whole process, which answers the last
-/// fetch due itself: a fetch that no append ends costs one thread wake-up at its deadline, where the runtime's timers cost
-/// four to nine (its timer thread woke to schedule the timer and to fire it, then handed the callback to a pool worker,
+/// Ends long-polling fetches at their max wait, on one thread of its own for the whole process, which answers each fetch
+/// due itself: a fetch that no append ends costs one thread wake-up at its deadline, where the runtime's timers cost
+/// about eight (its timer thread woke to schedule the timer and to fire it, then handed the callback to a pool worker,
 /// which handed the fetch's continuation on; docs/benchmarks.md, issue 20, "Thirteenth round").
 /// </summary>
 /// <remarks>
@@ -108,16 +108,13 @@ internal sealed class FetchDeadlines
         lock (_gate)
         {
             var now = Stopwatch.GetTimestamp();
-            if (_first is { } first && first.Deadline - ToleranceTicks <= now)
+            while (_first is { } due && due.Deadline - ToleranceTicks <= now)
             {
-                while (_first is { } due && due.Deadline - ToleranceTicks <= now)
-                {
-                    Unlink(due);
-                    _due.Add(due);
-                    _lingerUntil = now + due.MaxWaitTicks;
-                }
-                return;
+                Unlink(due);
+                _due.Add(due);
+                _lingerUntil = now + due.MaxWaitTicks;
             }
+            if (_due.Count > 0) return;
             var until = _first?.Deadline ?? (_lingerUntil > now ? _lingerUntil : long.MaxValue);
             _sleepingUntil = until;
             Monitor.Wait(_gate, until == long.MaxValue ? Timeout.Infinite : MillisecondsUntil(now, until));
