@@ -82,6 +82,10 @@ internal sealed class PartitionState
         _leadership = leadership;
         _progress = NewProgress(leadership);
         AssignRoles(leadership);
+        // A Kafka follower fetches as soon as it follows, written or not, and so reports that it has all the leader has.
+        // Woken only by appends, the followers of a partition never written would not report, and after
+        // replica.lag.time.max.ms the leader would drop them from the ISR (every idle partition of __consumer_offsets did).
+        WakeFollowers(leadership);
     }
 
     /// <summary>The topic name.</summary>
