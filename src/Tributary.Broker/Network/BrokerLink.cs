@@ -68,17 +68,16 @@ internal sealed class BrokerLink(int brokerId)
         foreach (var connection in _connections.Keys) connection.Reset();
     }
 
-    /// <summary>Sends <paramref name="frame"/> whole, or, under a bandwidth cap, in slices paced to the cap.</summary>
-    public async ValueTask SendAsync(Stream stream, PooledBufferWriter frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="frame"/> whole, or, under a bandwidth cap, in slices paced to the cap. False when the client
+    /// of a plain socket has gone (<see cref="FrameWriter.WriteAsync"/>).
+    /// </summary>
+    public async ValueTask<bool> SendAsync(Stream stream, PooledBufferWriter frame, SocketSender sender, CancellationToken cancellationToken)
     {
         var latency = Latency;
         if (latency > TimeSpan.Zero) await Task.Delay(latency, cancellationToken).ConfigureAwait(false);
         var rate = BytesPerSecond;
-        if (rate <= 0)
-        {
-            await FrameWriter.WriteAsync(stream, frame, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+        if (rate <= 0) return await FrameWriter.WriteAsync(stream, frame, sender, cancellationToken).ConfigureAwait(false);
         // Slices of a twentieth of a second's worth, each followed by its share of time.
         var slice = (int)Math.Clamp(rate / 20, 1, int.MaxValue);
         var segments = frame.Segments;
@@ -93,5 +92,6 @@ internal sealed class BrokerLink(int brokerId)
                 await Task.Delay(TimeSpan.FromSeconds((double)part.Length / rate), cancellationToken).ConfigureAwait(false);
             }
         }
+        return true;
     }
 }

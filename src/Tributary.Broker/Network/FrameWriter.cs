@@ -5,10 +5,11 @@ using Tributary.Protocol;
 namespace Tributary.Broker.Network;
 
 /// <summary>
-/// Writes a response frame to a connection's stream. A frame held in one buffer is one write. A frame that refers to
-/// stored record batches in place (<see cref="PooledBufferWriter.Segments"/>) goes to a plain socket in one gathering
-/// send (sendmsg with the pieces as its vectors), so the kernel copies the batches straight from the log's memory; to
-/// any other stream (TLS) its pieces are written one after the other.
+/// Writes a response frame to a connection's stream. To a plain socket, through the connection's
+/// <see cref="SocketSender"/>: a frame held in one buffer is one send, and a frame that refers to stored record batches in
+/// place (<see cref="PooledBufferWriter.Segments"/>) one gathering send (sendmsg with the pieces as its vectors), so the
+/// kernel copies the batches straight from the log's memory. To any other stream (TLS) its pieces are written one after
+/// the other.
 /// </summary>
 internal static class FrameWriter
 {
@@ -18,24 +19,23 @@ internal static class FrameWriter
     /// </summary>
     private const int MaxPiecesPerSend = 512;
 
-    /// <summary>Writes <paramref name="frame"/> to <paramref name="stream"/>, all of it or an exception.</summary>
-    public static async ValueTask WriteAsync(Stream stream, PooledBufferWriter frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes <paramref name="frame"/> to <paramref name="stream"/>: true once all of it is sent; false when a plain
+    /// socket's client has gone (no exception for that); an exception for a failure of any other stream.
+    /// </summary>
+    public static async ValueTask<bool> WriteAsync(Stream stream, PooledBufferWriter frame, SocketSender sender, CancellationToken cancellationToken)
     {
         var segments = frame.Segments;
-        if (segments.Count == 1)
+        if (stream is NetworkStream network)
         {
-            await stream.WriteAsync(segments[0], cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        if (stream is NetworkStream network && TryGather(segments, out var pieces))
-        {
-            await SendAllAsync(network.Socket, pieces).ConfigureAwait(false);
-            return;
+            if (segments.Count == 1) return await sender.SendAsync(network.Socket, segments[0]).ConfigureAwait(false);
+            if (TryGather(segments, out var pieces)) return await SendAllAsync(network.Socket, pieces, sender).ConfigureAwait(false);
         }
         for (var i = 0; i < segments.Count; i++)
         {
             if (!segments[i].IsEmpty) await stream.WriteAsync(segments[i], cancellationToken).ConfigureAwait(false);
         }
+        return true;
     }
 
     /// <summary>The non-empty segments as array pieces; false when one of them is not an array's memory.</summary>
@@ -53,16 +53,16 @@ internal static class FrameWriter
     }
 
     /// <summary>
-    /// Sends every piece, at most <see cref="MaxPiecesPerSend"/> per call. On a stream socket a send completes only once
-    /// the kernel has taken all its bytes (the runtime sends the rest of a partial write itself), or fails; closing the
-    /// socket (the connection's cancellation) fails a pending one.
+    /// Sends every piece, at most <see cref="MaxPiecesPerSend"/> per call; false when the client has gone. Closing the
+    /// socket (the connection's cancellation) fails a pending send.
     /// </summary>
-    private static async ValueTask SendAllAsync(Socket socket, List<ArraySegment<byte>> pieces)
+    private static async ValueTask<bool> SendAllAsync(Socket socket, List<ArraySegment<byte>> pieces, SocketSender sender)
     {
         for (var first = 0; first < pieces.Count; first += MaxPiecesPerSend)
         {
             var batch = first == 0 && pieces.Count <= MaxPiecesPerSend ? pieces : pieces.GetRange(first, Math.Min(MaxPiecesPerSend, pieces.Count - first));
-            await socket.SendAsync(batch, SocketFlags.None).ConfigureAwait(false);
+            if (!await sender.SendAsync(socket, batch).ConfigureAwait(false)) return false;
         }
+        return true;
     }
 }

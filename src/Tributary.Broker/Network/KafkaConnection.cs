@@ -37,6 +37,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly BrokerLink _link;
     private readonly CancellationTokenSource _closing = new();
+    private readonly SocketSender _sender = new();
 
     public KafkaConnection(Socket socket, ConnectionInfo info, IRequestProcessor processor, int maxRequestSize, ILogger logger, BrokerLink link)
     {
@@ -180,8 +181,8 @@ internal sealed class KafkaConnection : IAsyncDisposable
         var outcome = await _processor.ProcessAsync(frame, Info, cancellationToken).ConfigureAwait(false);
         try
         {
-            // Sent at once, not held back for later responses: the next request may be a long poll.
-            if (outcome.Response is { } response) await _link.SendAsync(_stream, response, cancellationToken).ConfigureAwait(false);
+            // Sent at once, not held back for later responses: the next request may be a long poll. Not sent: the client has gone.
+            if (outcome.Response is { } response && !await _link.SendAsync(_stream, response, _sender, cancellationToken).ConfigureAwait(false)) return false;
         }
         finally
         {
@@ -202,13 +203,15 @@ internal sealed class KafkaConnection : IAsyncDisposable
         _reader?.Dispose();
         try
         {
-            _socket.Shutdown(SocketShutdown.Both);
+            // Not when a send or read found the client gone: shutting such a socket down only fails (ENOTCONN).
+            if (_socket.Connected) _socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // Already gone.
+            // Gone meanwhile.
         }
         await _stream.DisposeAsync().ConfigureAwait(false);
+        _sender.Dispose();
     }
 
     /// <summary>

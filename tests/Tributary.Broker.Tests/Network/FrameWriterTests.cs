@@ -44,7 +44,7 @@ public class FrameWriterTests
         using var frame = Frame(referenceThreshold: 100, 5, 100, 0, 250, 9);
         using var stream = new MemoryStream();
 
-        await FrameWriter.WriteAsync(stream, frame, CancellationToken.None);
+        await FrameWriter.WriteAsync(stream, frame, new SocketSender(), CancellationToken.None);
 
         Assert.Equal(frame.ToArray(), stream.ToArray());
     }
@@ -56,9 +56,38 @@ public class FrameWriterTests
         using var stream = new MemoryStream();
         var link = new BrokerLink(1) { BytesPerSecond = 2_000_000 };
 
-        await link.SendAsync(stream, frame, CancellationToken.None);
+        await link.SendAsync(stream, frame, new SocketSender(), CancellationToken.None);
 
         Assert.Equal(frame.ToArray(), stream.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1_000_000)] // referred record sets: one gathering send
+    [InlineData(0)] // one buffer: one send
+    public async Task A_frame_sent_to_a_client_that_has_gone_says_so_without_an_exception(int referenceThreshold)
+    {
+        using var frame = referenceThreshold > 0 ? Frame(referenceThreshold: 64 * 1024, 10, 1_048_576, 40) : Frame(referenceThreshold: int.MaxValue, 10, 500);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
+        using var server = await listener.AcceptSocketAsync();
+        using var sender = new SocketSender();
+        await using var stream = new NetworkStream(server, ownsSocket: false);
+        // Gone as librdkafka goes while a fetch waits at the broker: closed with a reset.
+        client.Client.LingerState = new LingerOption(true, 0);
+        client.Close();
+
+        // A send before the reset has arrived goes into the kernel's buffer and succeeds; one after it fails.
+        var sent = true;
+        for (var attempt = 0; attempt < 100 && sent; attempt++)
+        {
+            if (attempt > 0) await Task.Delay(10);
+            sent = await FrameWriter.WriteAsync(stream, frame, sender, CancellationToken.None);
+        }
+
+        Assert.False(sent);
+        Assert.False(server.Connected);
     }
 
     [Fact]
@@ -151,7 +180,7 @@ public class FrameWriterTests
         var received = new byte[frame.Length];
         var reading = client.GetStream().ReadExactlyAsync(received).AsTask();
 
-        await using (var stream = new NetworkStream(server, ownsSocket: false)) await FrameWriter.WriteAsync(stream, frame, CancellationToken.None);
+        await using (var stream = new NetworkStream(server, ownsSocket: false)) await FrameWriter.WriteAsync(stream, frame, new SocketSender(), CancellationToken.None);
 
         await reading.WaitAsync(TimeSpan.FromSeconds(30));
         return received;
