@@ -169,18 +169,37 @@ public class FrameWriterTests
         return frame;
     }
 
-    /// <summary>Sends <paramref name="frame"/> from one end of a loopback connection and returns what the other end read.</summary>
-    private static async Task<byte[]> SendOverSocketAsync(PooledBufferWriter frame)
+    [Fact]
+    public async Task Frames_of_one_buffer_and_of_many_pieces_take_turns_through_one_sender()
+    {
+        using var whole = Frame(referenceThreshold: int.MaxValue, 10, 500);
+        using var pieces = Frame(referenceThreshold: 64 * 1024, 10, 1_048_576, 40);
+        PooledBufferWriter[] frames = [whole, pieces, pieces, whole, pieces];
+
+        var received = await SendOverSocketAsync(frames);
+
+        Assert.Equal(frames.SelectMany(f => f.ToArray()), received);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="frames"/> from one end of a loopback connection, one after the other through one sender as a
+    /// connection does, and returns what the other end read.
+    /// </summary>
+    private static async Task<byte[]> SendOverSocketAsync(params PooledBufferWriter[] frames)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
         using var server = await listener.AcceptSocketAsync();
-        var received = new byte[frame.Length];
+        var received = new byte[frames.Sum(f => f.Length)];
         var reading = client.GetStream().ReadExactlyAsync(received).AsTask();
 
-        await using (var stream = new NetworkStream(server, ownsSocket: false)) await FrameWriter.WriteAsync(stream, frame, new SocketSender(), CancellationToken.None);
+        using var sender = new SocketSender();
+        await using (var stream = new NetworkStream(server, ownsSocket: false))
+        {
+            foreach (var frame in frames) Assert.True(await FrameWriter.WriteAsync(stream, frame, sender, CancellationToken.None));
+        }
 
         await reading.WaitAsync(TimeSpan.FromSeconds(30));
         return received;
