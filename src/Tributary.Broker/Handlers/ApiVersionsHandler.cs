@@ -25,17 +25,14 @@ internal sealed partial class ApiVersionsHandler : ApiHandler<ApiVersionsRequest
         {
             return ValueTask.FromResult<IKafkaResponse?>(new ApiVersionsResponse { ErrorCode = (short)ErrorCode.InvalidRequest });
         }
-        return ValueTask.FromResult<IKafkaResponse?>(Describe(context.Handlers.All, ErrorCode.None));
+        return ValueTask.FromResult<IKafkaResponse?>(Describe(context.Handlers, ErrorCode.None));
     }
 
     /// <summary>The response listing <paramref name="handlers"/>, with <paramref name="error"/>.</summary>
-    public static ApiVersionsResponse Describe(IEnumerable<IApiHandler> handlers, ErrorCode error) => new()
+    public static ApiVersionsResponse Describe(HandlerRegistry handlers, ErrorCode error) => new()
     {
         ErrorCode = (short)error,
-        ApiKeys = handlers
-            .OrderBy(h => h.ApiKey)
-            .Select(h => new ApiVersionsResponse.ApiVersion { ApiKey = (short)h.ApiKey, MinVersion = h.MinVersion, MaxVersion = h.MaxVersion })
-            .ToList(),
+        ApiKeys = handlers.Versions,
     };
 
     [GeneratedRegex(@"^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?\z")]

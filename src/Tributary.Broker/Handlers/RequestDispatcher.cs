@@ -174,5 +174,5 @@ internal sealed class RequestDispatcher : IRequestProcessor
     /// v0 body that still lists every range, so the client can retry with a version both sides support.
     /// </summary>
     private PooledBufferWriter UnsupportedApiVersions(int correlationId) =>
-        Encode(ApiVersionsHandler.Describe(_handlers.All, ErrorCode.UnsupportedVersion), 0, correlationId);
+        Encode(ApiVersionsHandler.Describe(_handlers, ErrorCode.UnsupportedVersion), 0, correlationId);
 }

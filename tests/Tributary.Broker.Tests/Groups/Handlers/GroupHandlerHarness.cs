@@ -33,7 +33,7 @@ internal sealed class GroupHandlerHarness : IDisposable
     {
         var api = ApiKeys.Get(request.ApiKey);
         var received = Decode(api.ReadRequest, Encode(request, version), version);
-        var handler = Handlers.All.Single(h => h.ApiKey == request.ApiKey);
+        Assert.True(Handlers.TryGet((short)request.ApiKey, out var handler));
         Assert.InRange(version, handler.MinVersion, handler.MaxVersion);
         var context = new RequestContext
         {
