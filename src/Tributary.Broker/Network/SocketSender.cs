@@ -11,7 +11,7 @@ namespace Tributary.Broker.Network;
 /// A client often closes while a long poll of its waits at the broker (librdkafka closes with a fetch pending), so the
 /// answer meets a closed socket (EPIPE). The socket's Task-based send reports that as an exception: the runtime writes the
 /// current stack out as text into it, and it was then rethrown through every awaiting frame up to the connection's loop.
-/// That was about one in twenty samples of the broker's CPU over the cluster benchmark's 15,000-message consume sessions
+/// That was 6% to 13% of the samples of the broker's CPU over sessions of the cluster benchmark's 15,000-message consumer
 /// (docs/benchmarks.md, issue 20, fourteenth round). Here the send is a reused <see cref="SocketAsyncEventArgs"/>, which
 /// reports the error as a value. One send at a time: a connection sends its responses one after the other.
 /// </remarks>
