@@ -41,7 +41,12 @@ public static class LegacyMessageSet
     /// Opens a wrapper: decompresses its value into a pooled buffer (returned when the result is disposed) and reads
     /// its inner messages, checking each CRC, with absolute offsets and effective timestamps resolved.
     /// </summary>
-    /// <exception cref="InvalidRecordException">An inner message is compressed or of another magic, or there are none.</exception>
+    /// <remarks>
+    /// An inner message may be of the other magic than its wrapper: Kafka's broker reads wrappers with a deep iterator that
+    /// does not require the wrapper's magic (AbstractLegacyRecordBatch.iterator), and kafka-node speaking Produce v0 wraps
+    /// magic-1 messages in a magic-0 wrapper. Such a message keeps its own timestamp (none for magic 0).
+    /// </remarks>
+    /// <exception cref="InvalidRecordException">An inner message is compressed, or there are none.</exception>
     /// <exception cref="CorruptRecordException">An inner message is malformed or fails its CRC.</exception>
     /// <exception cref="InvalidCompressedDataException">The value does not decompress.</exception>
     /// <exception cref="DecompressionLimitExceededException">The value decompresses to more than <paramref name="maxDecompressedBytes"/>.</exception>
@@ -60,8 +65,6 @@ public static class LegacyMessageSet
             var lastInnerOffset = inner[^1].Offset;
             foreach (var message in inner)
             {
-                if (message.Magic != wrapper.Magic)
-                    throw new InvalidRecordException($"An inner message of magic {message.Magic} sits in a wrapper of magic {wrapper.Magic}.");
                 if ((message.Attributes & LegacyMessageLayout.CompressionMask) != 0)
                     throw new InvalidRecordException("An inner message of a compressed wrapper is itself compressed.");
                 message.Validate();

@@ -18,7 +18,7 @@ public sealed record LegacyConversionOptions
 /// <summary>
 /// Turns a produced magic 0 or 1 message set into one magic-2 record batch, after the checks Kafka 3.x's log
 /// validator makes on such input: whole entries, each within max.message.bytes, every CRC-32 (wrappers and their
-/// inner messages), inner messages plain and of their wrapper's magic, and no producer-set LogAppendTime.
+/// inner messages), inner messages plain (of either magic, as Kafka reads them), and no producer-set LogAppendTime.
 /// </summary>
 /// <remarks>
 /// Kafka 3.x stores every message set it accepts in format 2 (message.format.version is ignored from

@@ -355,12 +355,14 @@ public class LegacyMessageSetTests
     }
 
     [Fact]
-    public void An_inner_message_of_another_magic_is_an_invalid_record()
+    public void Inner_messages_of_the_other_magic_are_taken_as_Kafka_takes_them_each_with_its_own_timestamp()
     {
-        var inner = Build(0, CompressionCodec.None, [(0, TestRecord.Of(1, "a", "1"))]);
-        var set = WrapperAround(inner, magic: 1);
+        // kafka-node speaking Produce v0 wraps magic-1 messages in a magic-0 wrapper; Kafka's broker accepts that.
+        var newerInside = WrapperAround(Build(1, CompressionCodec.None, [(0, TestRecord.Of(1_700_000_000_000, "a", "1")), (0, TestRecord.Of(1_700_000_000_001, "b", "2"))]), magic: 0);
+        var olderInside = WrapperAround(Build(0, CompressionCodec.None, [(0, TestRecord.Of(-1, "c", "3"))]), magic: 1);
 
-        Assert.Equal(ErrorCode.InvalidRecord, Assert.Throws<InvalidRecordException>(() => UpConvert(set)).ErrorCode);
+        Assert.Equal([TestRecord.Of(1_700_000_000_000, "a", "1"), TestRecord.Of(1_700_000_000_001, "b", "2")], TestRecord.ReadAll(UpConvert(newerInside)));
+        Assert.Equal([TestRecord.Of(-1, "c", "3")], TestRecord.ReadAll(UpConvert(olderInside)));
     }
 
     [Fact]
