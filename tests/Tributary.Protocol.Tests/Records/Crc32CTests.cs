@@ -57,6 +57,24 @@ public class Crc32CTests
     }
 
     [Fact]
+    public void Folding_512_bytes_at_a_time_agrees_with_the_chains_and_the_table_for_every_count_of_blocks_at_every_alignment()
+    {
+        var buffer = new byte[40 * Crc32C.FoldBlock + 7];
+        new Random(512).NextBytes(buffer);
+        for (var blocks = 2; blocks <= 40; blocks++)
+        {
+            for (var offset = 0; offset <= 7; offset++)
+            {
+                var slice = buffer.AsSpan(offset, blocks * Crc32C.FoldBlock);
+                var expected = Crc32CSoftware.Append(0, slice);
+                Assert.Equal(expected, Crc32C.Compute(slice));
+                if (Crc32C.CanFold) Assert.Equal(expected, ~Crc32C.Folded(~0u, ref MemoryMarshal.GetReference(slice), (nuint)blocks));
+                if (Crc32C.IsHardwareAccelerated) Assert.Equal(expected, SingleChain(slice));
+            }
+        }
+    }
+
+    [Fact]
     public void Hardware_and_table_paths_agree_on_random_large_inputs_at_every_alignment()
     {
         Gen.Select(Gen.Int[4200, 300_000], Gen.Int[0, 7], Gen.Int).Sample((length, offset, seed) =>
@@ -84,6 +102,8 @@ public class Crc32CTests
         SmallRound - 1, SmallRound, SmallRound + 1, SmallRound + 7, 2 * SmallRound - 1,
         LargeRound - 1, LargeRound, LargeRound + 1, LargeRound + SmallRound - 1, LargeRound + SmallRound + 5,
         3 * LargeRound + 2 * SmallRound + 3, 4 * LargeRound - 1,
+        Crc32C.FoldThreshold - 1, Crc32C.FoldThreshold, Crc32C.FoldThreshold + 1, Crc32C.FoldThreshold + Crc32C.FoldBlock - 1,
+        Crc32C.FoldThreshold + LargeRound + SmallRound + 5,
     };
 
     [Theory]
