@@ -39,34 +39,33 @@ internal static class ResultTable
     /// <summary>
     /// With <c>--repeats</c>: per scenario and target, the median broker CPU per message over the runs with its range, the
     /// ratio of that median to the mock's median (the figure to read: a single run moves by tens of percent), and the
-    /// range of the runs' own ratios to the mock's run of the same round.
+    /// range of the runs' own ratios to the mock's run of the same round, and a 95% bootstrap interval of the ratio of the
+    /// medians (<see cref="BenchmarkMath.RatioOfMediansInterval"/>): where it straddles 1.00x, the runs do not tell the two apart.
     /// </summary>
     public static string Medians(IReadOnlyList<ScenarioResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| Scenario | Target | Runs | Broker CPU µs/msg, median (min-max) | Mock's median | CPU vs mock, of the medians | Per-run CPU vs mock (min-max) | Broker methods compiled, median |");
-        text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|");
+        text.AppendLine("| Scenario | Target | Runs | Broker CPU µs/msg, median (min-max) | Mock's median | CPU vs mock, of the medians | 95% interval (bootstrap) | Per-run CPU vs mock (min-max) | Broker methods compiled, median |");
+        text.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var group in results.GroupBy(r => (r.Scenario, r.Target)))
         {
             var runs = group.ToList();
-            var cpu = Median(runs.Select(r => r.CpuMicrosecondsPerMessage));
+            var cpu = BenchmarkMath.Median(runs.Select(r => r.CpuMicrosecondsPerMessage));
             var first = runs[0];
             var mocks = first.SecurityProtocol != "PLAINTEXT" ? [] : runs.Select(r => MockOf(results, r)).OfType<ScenarioResult>().Where(m => m.Target != first.Target).ToList();
-            var mockCpu = mocks.Count > 0 ? Median(mocks.Select(m => m.CpuMicrosecondsPerMessage)) : (double?)null;
+            var mockCpu = mocks.Count > 0 ? BenchmarkMath.Median(mocks.Select(m => m.CpuMicrosecondsPerMessage)) : (double?)null;
+            var interval = mocks.Count > 0 && mockCpu > 0
+                ? BenchmarkMath.RatioOfMediansInterval(runs.Select(r => r.CpuMicrosecondsPerMessage).ToList(), mocks.Select(m => m.CpuMicrosecondsPerMessage).ToList())
+                : ((double, double)?)null;
             var perRun = runs.Select(r => (Row: r, Mock: MockOf(results, r))).Where(p => p.Mock is { CpuMicrosecondsPerMessage: > 0 } && p.Mock != p.Row)
                 .Select(p => p.Row.CpuMicrosecondsPerMessage / p.Mock!.CpuMicrosecondsPerMessage).Order().ToList();
-            var compiled = Invariant($"{Median(runs.Select(r => (double)r.Measurement.BrokerMethodsCompiled)):0}");
+            var compiled = Invariant($"{BenchmarkMath.Median(runs.Select(r => (double)r.Measurement.BrokerMethodsCompiled)):0}");
             text.AppendLine(Invariant($"| {first.Scenario} | {first.Target} | {runs.Count} | {cpu:0.000} ({runs.Min(r => r.CpuMicrosecondsPerMessage):0.000}-{runs.Max(r => r.CpuMicrosecondsPerMessage):0.000}) | ") +
                 (mockCpu is { } m ? Invariant($"{m:0.000} | {Ratio(cpu, m)} | ") : " |  | ") +
+                (interval is var (low, high) ? Invariant($"{low:0.00}x-{high:0.00}x | ") : " | ") +
                 (perRun.Count > 0 ? Invariant($"{perRun[0]:0.00}x-{perRun[^1]:0.00}x") : "") + $" | {compiled} |");
         }
         return text.ToString();
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>
