@@ -41,6 +41,9 @@ internal sealed class CoordinatorPlacement
     // The partition count keys are hashed over, per internal topic (by id): the count it had when first used. Kafka's
     // coordinators fix it when they start, so partitions an admin adds later (CreatePartitions) stay unused.
     private readonly ConcurrentDictionary<CoordinatorType, (Guid TopicId, int Count)> _hashedCounts = new();
+    // The internal topics (by id) a request may use as they are: those created here once their partitions count as
+    // loaded, and those found existing. A topic is visible in the controller from its creation, before that.
+    private readonly ConcurrentDictionary<Guid, bool> _ready = new();
 
     public CoordinatorPlacement(ClusterController controller, ILogger logger)
     {
@@ -132,24 +135,31 @@ internal sealed class CoordinatorPlacement
         }
     }
 
-    /// <summary>The internal topic of <paramref name="type"/>, created on first use; null when no broker runs.</summary>
+    /// <summary>
+    /// The internal topic of <paramref name="type"/>, created on first use; null when no broker runs. A request that
+    /// finds the topic while another is creating it waits for the creation to finish: until then its partitions do not
+    /// count as loaded, and the coordinator would answer COORDINATOR_LOAD_IN_PROGRESS.
+    /// </summary>
     public TopicState? Topic(CoordinatorType type)
     {
         var name = TopicOf(type);
-        if (_controller.TryGetTopic(name, out var topic)) return topic;
+        if (_controller.TryGetTopic(name, out var topic) && _ready.ContainsKey(topic.Id)) return topic;
         lock (_createLock)
         {
-            if (_controller.TryGetTopic(name, out topic)) return topic;
-            var settings = _controller.Settings;
-            var (partitions, replicationFactor) = type == CoordinatorType.Group
-                ? (settings.OffsetsTopicPartitions, settings.OffsetsTopicReplicationFactor)
-                : (settings.TransactionStateLogPartitions, settings.TransactionStateLogReplicationFactor);
-            var created = _controller.CreateInternalTopic(name, partitions, replicationFactor);
-            if (created is null) return null;
-            PartitionCount(type, created);
-            // A new topic has nothing to load: every partition is ready at its first leader epoch.
-            foreach (var partition in created.Partitions) _loadedEpochs[(type, partition.Index)] = partition.Leadership.LeaderEpoch;
-            return created;
+            if (!_controller.TryGetTopic(name, out topic))
+            {
+                var settings = _controller.Settings;
+                var (partitions, replicationFactor) = type == CoordinatorType.Group
+                    ? (settings.OffsetsTopicPartitions, settings.OffsetsTopicReplicationFactor)
+                    : (settings.TransactionStateLogPartitions, settings.TransactionStateLogReplicationFactor);
+                topic = _controller.CreateInternalTopic(name, partitions, replicationFactor);
+                if (topic is null) return null;
+                PartitionCount(type, topic);
+                // A new topic has nothing to load: every partition is ready at its first leader epoch.
+                foreach (var partition in topic.Partitions) _loadedEpochs[(type, partition.Index)] = partition.Leadership.LeaderEpoch;
+            }
+            _ready[topic.Id] = true;
+            return topic;
         }
     }
 

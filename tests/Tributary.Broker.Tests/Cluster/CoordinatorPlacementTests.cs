@@ -53,6 +53,33 @@ public sealed class CoordinatorPlacementTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_request_that_sees_the_offsets_topic_just_created_finds_its_coordinator_ready_not_loading()
+    {
+        // The coordinators create the topic on first use and count its partitions as loaded at their first leader epoch.
+        // A request on another broker that saw the topic in between was answered COORDINATOR_LOAD_IN_PROGRESS (found by
+        // no-kafka's v0 commits, sent to every partition's leader at once). The key is the last partition's, the last one
+        // counted, so that the other request has the longest time to see the topic first.
+        var key = Enumerable.Range(0, 1000).Select(i => $"group-{i}").First(k => CoordinatorPlacement.PartitionFor(k, 7) == 6);
+        for (var round = 0; round < 50; round++)
+        {
+            await using var controller = new ClusterController(
+                ClusterSettings.From(new EmbeddedKafkaOptions { BrokerConfigs = new Dictionary<string, string> { ["offsets.topic.num.partitions"] = "7" } }),
+                Enumerable.Range(1, 2).Select(id => new BrokerNode(id, "127.0.0.1") { IsAlive = true }), NullLogger.Instance);
+            var placement = controller.Coordinators;
+            var other = Task.Factory.StartNew(() =>
+            {
+                while (!controller.TryGetTopic(CoordinatorPlacement.OffsetsTopic, out _)) Thread.SpinWait(1);
+                return new[] { placement.Check(CoordinatorType.Group, key, 1), placement.Check(CoordinatorType.Group, key, 2) };
+            }, TaskCreationOptions.LongRunning);
+            while (other.Status != TaskStatus.Running) Thread.Yield();
+
+            placement.Topic(CoordinatorType.Group);
+
+            Assert.DoesNotContain(ErrorCode.CoordinatorLoadInProgress, await other.WaitAsync(Eventually.Patience));
+        }
+    }
+
+    [Fact]
     public void The_internal_topics_are_compacted_and_internal()
     {
         var topic = _controller.Coordinators.Topic(CoordinatorType.Transaction)!;
