@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Tributary.Broker.Log;
 using Tributary.Broker.Tests.Groups;
 
@@ -109,4 +110,85 @@ public class RetentionTimerTests : IAsyncDisposable
 
         Assert.Equal([1_000L, 86_401_000L, 172_801_000L], _checks);
     }
+}
+
+/// <summary>
+/// On the system clock the ticks run on the timer's own thread, <c>Log maintenance</c>, which sleeps between them: a touch
+/// wakes it when it sleeps past the next tick, and stopping the timer waits for a check that is running.
+/// </summary>
+public class RetentionTimerOnTheSystemClockTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Ticks_run_on_the_log_maintenance_thread_one_interval_apart()
+    {
+        var ticks = new BlockingCollection<(string? Thread, long AtMs)>();
+        var timer = new RetentionTimer(TimeProvider.System, Interval, now =>
+        {
+            ticks.Add((Thread.CurrentThread.Name, now));
+            return now; // work due at once: every tick runs
+        });
+        timer.Start();
+
+        var first = Take(ticks);
+        var second = Take(ticks);
+        await timer.DisposeAsync();
+
+        Assert.Equal("Log maintenance", first.Thread);
+        Assert.Equal("Log maintenance", second.Thread);
+        Assert.InRange(second.AtMs - first.AtMs, (long)Interval.TotalMilliseconds - 1, long.MaxValue);
+    }
+
+    [Fact]
+    public async Task A_touch_wakes_the_sleeping_thread_for_the_next_tick()
+    {
+        var ticks = new BlockingCollection<long>();
+        var timer = new RetentionTimer(TimeProvider.System, Interval, now =>
+        {
+            ticks.Add(now);
+            return long.MaxValue; // nothing due: the thread sleeps for a day
+        });
+        timer.Start();
+        Take(ticks);
+        await Task.Delay(Interval * 3); // the timer is asleep now
+        Assert.Empty(ticks);
+
+        timer.Touch();
+
+        Take(ticks);
+        await timer.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Stopping_waits_for_the_running_check_and_no_check_runs_after_it()
+    {
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var checks = 0;
+        var timer = new RetentionTimer(TimeProvider.System, Interval, now =>
+        {
+            Interlocked.Increment(ref checks);
+            running.Set();
+            release.Wait(Patience);
+            return now;
+        });
+        timer.Start();
+        Assert.True(running.Wait(Patience));
+
+        var stopping = timer.DisposeAsync().AsTask();
+        await Task.Delay(Interval * 2);
+        Assert.False(stopping.IsCompleted);
+        release.Set();
+        await stopping.WaitAsync(Patience);
+        var checksWhenStopped = Volatile.Read(ref checks);
+        await Task.Delay(Interval * 3);
+
+        Assert.Equal(1, checksWhenStopped);
+        Assert.Equal(checksWhenStopped, Volatile.Read(ref checks));
+    }
+
+    private static T Take<T>(BlockingCollection<T> ticks) =>
+        ticks.TryTake(out var tick, Patience) ? tick : throw new TimeoutException("No tick came.");
 }
