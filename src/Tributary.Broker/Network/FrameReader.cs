@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Tributary.Broker.Network;
 
@@ -31,6 +32,13 @@ internal readonly record struct FrameReadResult(FrameStatus Status, ReadOnlyMemo
 /// array of its own size (from <see cref="LargeBuffers"/>) that the stream fills directly, so a megabyte produce request takes a few large reads
 /// (not one per 64 KB segment, each a trip through the thread pool) and is never copied a second time.
 /// </summary>
+/// <remarks>
+/// One asynchronous method, <see cref="ReadAsync"/>, awaits the stream; what the bytes read mean (a length prefix, a
+/// small frame, part of a large one) is worked out synchronously between reads. A read that has to wait for the network
+/// then suspends one state machine, pooled (no allocation), and resumes it, where nested asynchronous methods suspended
+/// and resumed one each and boxed every one: in the broker's produce profile, reading frames took 7% of its samples, most
+/// of them in that machinery (docs/benchmarks.md, issue 20, "Sixteenth round").
+/// </remarks>
 internal sealed class FrameReader : IDisposable
 {
     private const int LengthPrefixSize = 4;
@@ -39,7 +47,9 @@ internal sealed class FrameReader : IDisposable
     private byte[] _buffer;
     private int _start; // unread bytes are _buffer[_start.._end]
     private int _end;
-    private byte[]? _largeFrame; // the current frame when it did not fit the buffer
+    private byte[]? _largeFrame; // the frame being read, or the last one returned, when it did not fit the buffer
+    private int _largeLength;
+    private int _largeFilled;
 
     /// <summary>Reads from <paramref name="stream"/>, buffering up to <paramref name="bufferSize"/> bytes and accepting frames up to <paramref name="maxFrameSize"/>.</summary>
     public FrameReader(Stream stream, int bufferSize, int maxFrameSize)
@@ -53,60 +63,87 @@ internal sealed class FrameReader : IDisposable
     public int MaxFrameSize { get; set; }
 
     /// <summary>Reads the next frame. The previous frame's memory is no longer valid once this is called.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken)
     {
         ReturnLargeFrame();
-        if (!await FillAsync(LengthPrefixSize, cancellationToken).ConfigureAwait(false))
-            return _end == _start ? new(FrameStatus.EndOfStream) : new(FrameStatus.Truncated, Detail: _end - _start);
-
-        var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
-        if (length <= 0 || length > MaxFrameSize) return new(FrameStatus.BadLength, Detail: length);
-        _start += LengthPrefixSize;
-
-        if (length <= _buffer.Length)
+        FrameReadResult result;
+        while (!TryTake(out result))
         {
-            if (!await FillAsync(length, cancellationToken).ConfigureAwait(false)) return new(FrameStatus.Truncated, Detail: _end - _start);
-            var frame = _buffer.AsMemory(_start, length);
-            _start += length;
-            return new(FrameStatus.Frame, frame);
+            var read = await _stream.ReadAsync(ReadTarget(), cancellationToken).ConfigureAwait(false);
+            if (read == 0) return Ended();
+            if (_largeFrame is null) _end += read;
+            else _largeFilled += read;
         }
-        return await ReadLargeAsync(length, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
-    private async ValueTask<FrameReadResult> ReadLargeAsync(int length, CancellationToken cancellationToken)
+    /// <summary>The next frame, or what ends reading, if the bytes read so far tell; false when more must be read.</summary>
+    private bool TryTake(out FrameReadResult result)
+    {
+        result = default;
+        if (_largeFrame is not null)
+        {
+            if (_largeFilled < _largeLength) return false;
+            result = new(FrameStatus.Frame, _largeFrame.AsMemory(0, _largeLength));
+            return true;
+        }
+        if (_end - _start < LengthPrefixSize) return false;
+        var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
+        if (length <= 0 || length > MaxFrameSize)
+        {
+            result = new(FrameStatus.BadLength, Detail: length);
+            return true;
+        }
+        if (length > _buffer.Length - LengthPrefixSize) return StartLargeFrame(length);
+        if (_end - _start - LengthPrefixSize < length) return false;
+        result = new(FrameStatus.Frame, _buffer.AsMemory(_start + LengthPrefixSize, length));
+        _start += LengthPrefixSize + length;
+        return true;
+    }
+
+    /// <summary>Moves a frame too large for the buffer into an array of its own, which the next reads fill.</summary>
+    private bool StartLargeFrame(int length)
     {
         var frame = LargeBuffers.Pool.Rent(length);
-        _largeFrame = frame;
-        var filled = _end - _start;
-        _buffer.AsSpan(_start, filled).CopyTo(frame);
+        var buffered = _end - _start - LengthPrefixSize; // less than the frame, which with its prefix is larger than the whole buffer
+        _buffer.AsSpan(_start + LengthPrefixSize, buffered).CopyTo(frame);
         _start = _end = 0;
-        while (filled < length)
-        {
-            var read = await _stream.ReadAsync(frame.AsMemory(filled, length - filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0) return new(FrameStatus.Truncated, Detail: filled);
-            filled += read;
-        }
-        return new(FrameStatus.Frame, frame.AsMemory(0, length));
+        _largeFrame = frame;
+        _largeLength = length;
+        _largeFilled = buffered;
+        return false;
     }
 
-    /// <summary>Reads until at least <paramref name="count"/> unread bytes are buffered; false if the stream ends first.</summary>
-    private async ValueTask<bool> FillAsync(int count, CancellationToken cancellationToken)
+    /// <summary>Where the next read goes: the rest of a large frame, or the buffer after its unread bytes.</summary>
+    private Memory<byte> ReadTarget()
     {
-        if (_end - _start >= count) return true;
-        if (_buffer.Length - _start < count)
+        if (_largeFrame is not null) return _largeFrame.AsMemory(_largeFilled, _largeLength - _largeFilled);
+        if (_start == _end) _start = _end = 0;
+        else if (_buffer.Length - _start < FrameBytesNeeded())
         {
-            // Move the unread tail to the front: earlier frames are done with (their handlers have completed).
+            // Move the unread bytes to the front so that the frame they start fits: earlier frames are done with (their handlers have completed).
             _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
             _end -= _start;
             _start = 0;
         }
-        while (_end - _start < count)
-        {
-            var read = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
-            if (read == 0) return false;
-            _end += read;
-        }
-        return true;
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>
+    /// The bytes the frame that starts at <see cref="_start"/> takes with its prefix, as far as the bytes read tell (a length
+    /// read is one <see cref="TryTake"/> accepted, so the frame fits the buffer).
+    /// </summary>
+    private int FrameBytesNeeded() =>
+        _end - _start < LengthPrefixSize ? LengthPrefixSize : LengthPrefixSize + BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
+
+    /// <summary>What it means that the stream ended now.</summary>
+    private FrameReadResult Ended()
+    {
+        if (_largeFrame is not null) return new(FrameStatus.Truncated, Detail: _largeFilled);
+        var buffered = _end - _start;
+        if (buffered == 0) return new(FrameStatus.EndOfStream);
+        return new(FrameStatus.Truncated, Detail: buffered < LengthPrefixSize ? buffered : buffered - LengthPrefixSize);
     }
 
     private void ReturnLargeFrame()
