@@ -24,8 +24,8 @@ namespace Tributary.Broker.Cluster;
 /// reach shared state through the <c>RequestContext</c>. Each broker has one <see cref="ReplicaFetcher"/> loop
 /// that copies its follower replicas from their leaders. Timers (on the cluster's TimeProvider) run the ISR lag
 /// check (here), transaction timeouts and group session expiry. Log maintenance (<see cref="RetentionTimer"/>: only the
-/// ticks that can find work) runs on the cluster's <c>Log maintenance</c> thread, one check at a time (on another
-/// TimeProvider, on that clock's timers). A long-polling fetch that no append ends is answered at its max wait by the process's one
+/// ticks that can find work) runs on the cluster's <c>Log maintenance</c> thread once the logs have had work, one check at
+/// a time (before that, and on another TimeProvider, on the clock's timers). A long-polling fetch that no append ends is answered at its max wait by the process's one
 /// deadline thread (<see cref="FetchDeadlines"/>), which runs that fetch's continuation itself.</para>
 /// <para><b>One writer per piece of shared state.</b> Broker liveness (<see cref="BrokerNode.IsAlive"/>),
 /// the broker list, isolation (network partitions and the fencing that follows), leadership, leader epochs and

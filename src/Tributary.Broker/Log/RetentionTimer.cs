@@ -12,11 +12,13 @@ namespace Tributary.Broker.Log;
 /// Measured reason: each tick wakes the timer thread and a thread-pool worker, about 0.25 ms of CPU on this 2-core
 /// virtual machine for a tick that finds nothing, which with the 100 ms interval of the benchmarks' bounded retention
 /// was most of an idle broker's CPU and a share of every short client session's (docs/benchmarks.md, issue 20).
-/// <para>On the system clock the ticks run on a thread of the timer's own, <c>Log maintenance</c>, which sleeps until the
-/// next tick and runs the check itself, as Kafka's scheduler thread does: one thread wake-up a tick. The runtime's timers
-/// took several (the timer thread woke to fire the tick and again each time the tick re-armed it, then handed the check to
-/// a pool worker): 6% of the broker's CPU in the benchmark's produce at 100 ms ticks (docs/benchmarks.md, issue 20,
-/// "Sixteenth round"). On another clock (a test's fake clock) the ticks are that clock's timers.</para>
+/// <para>On the system clock, once a tick is armed within one interval (the logs have work), the ticks run on a thread of
+/// the timer's own, <c>Log maintenance</c>, which sleeps until the next tick and runs the check itself, as Kafka's
+/// scheduler thread does: one thread wake-up a tick. The runtime's timers took several (the timer thread woke to fire the
+/// tick and again each time the tick re-armed it, then handed the check to a pool worker): 6% of the broker's CPU in the
+/// benchmark's produce at 100 ms ticks (docs/benchmarks.md, issue 20, "Sixteenth round"). Until then the ticks are the
+/// clock's timers, so that a broker that has stored nothing runs no thread of its own; on another clock (a test's fake
+/// clock) they always are.</para>
 /// <para>Thread-safety: <see cref="Touch"/> runs on any thread, usually an appending one, and costs one volatile read
 /// while the timer already knows of new work. The two flags follow Dekker's pattern: a touch sets <c>_touched</c>,
 /// then looks at <c>_asleep</c>; a tick that decides to sleep arms its far deadline, sets <c>_asleep</c>, then looks at
@@ -31,8 +33,10 @@ internal sealed class RetentionTimer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly long _intervalMs;
     private readonly Func<long, long> _check;
-    private ITimer? _timer; // on a clock other than the system's
-    private TickThread? _thread; // on the system clock
+    private readonly object _threadGate = new(); // starting the thread, stopping the timer
+    private ITimer? _timer; // the ticks until the thread starts (for ever on a clock other than the system's)
+    private TickThread? _thread; // the ticks once the logs have had work, on the system clock
+    private bool _stopped;
     private long _originMs;
     private int _touched = 1; // something changed since the last check began (at first: logs recovered from disk may hold work)
     private int _asleep; // the timer waits for a deadline past the next tick: a touch must bring the next tick back
@@ -54,8 +58,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
     public void Start()
     {
         _originMs = NowMs;
-        if (_time == TimeProvider.System) _thread = new TickThread(this, _originMs + _intervalMs);
-        else _timer = _time.CreateTimer(_ => Tick(), null, TimeSpan.FromMilliseconds(_intervalMs), Timeout.InfiniteTimeSpan);
+        _timer = _time.CreateTimer(_ => Tick(), null, TimeSpan.FromMilliseconds(_intervalMs), Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Something changed that may give the check work: the next tick runs it.</summary>
@@ -93,7 +96,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
 
     private void ArmAt(long tickMs)
     {
-        if (_thread is { } thread)
+        if ((_thread ?? StartThreadFor(tickMs)) is { } thread)
         {
             thread.WakeAt(tickMs);
             return;
@@ -109,27 +112,54 @@ internal sealed class RetentionTimer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The thread for a tick at <paramref name="tickMs"/>, started now if the tick is within one interval on the system clock
+    /// (the clock's timer, which ticked until then, stops); null while the ticks stay the clock's timers.
+    /// </summary>
+    private TickThread? StartThreadFor(long tickMs)
+    {
+        if (_time != TimeProvider.System || tickMs - NowMs > _intervalMs) return null;
+        lock (_threadGate)
+        {
+            if (_thread is null && !_stopped && _timer is not null)
+            {
+                _thread = new TickThread(this);
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+            return _thread;
+        }
+    }
+
     /// <summary>Stops the ticks, waiting for one that is running.</summary>
-    public ValueTask DisposeAsync() => _thread?.StopAsync() ?? _timer?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        TickThread? thread;
+        lock (_threadGate)
+        {
+            _stopped = true;
+            thread = _thread;
+        }
+        if (_timer is { } timer) await timer.DisposeAsync().ConfigureAwait(false);
+        if (thread is not null) await thread.StopAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
-    /// The thread that runs the ticks on the system clock: it sleeps until the time last set (<see cref="WakeAt"/>, the
-    /// latest call wins, as with <see cref="ITimer.Change"/>), then runs <see cref="Tick"/>, which sets the next time
-    /// while the thread is awake, so that a busy log costs no wake-up but the tick's own. A touch from another thread
-    /// that brings the tick nearer wakes it to sleep again until then.
+    /// The thread that runs the ticks on the system clock once started: it sleeps until the time last set
+    /// (<see cref="WakeAt"/>, the latest call wins, as with <see cref="ITimer.Change"/>), then runs <see cref="Tick"/>,
+    /// which sets the next time while the thread is awake, so that a busy log costs no wake-up but the tick's own. A touch
+    /// from another thread that brings the tick nearer wakes it to sleep again until then.
     /// </summary>
     private sealed class TickThread
     {
         private readonly RetentionTimer _owner;
         private readonly object _gate = new();
         private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private long _wakeAtMs;
+        private long _wakeAtMs = long.MaxValue;
         private bool _stopping;
 
-        public TickThread(RetentionTimer owner, long firstTickMs)
+        public TickThread(RetentionTimer owner)
         {
             _owner = owner;
-            _wakeAtMs = firstTickMs;
             // The checks bring no caller's execution context: the thread keeps none of the starting one's.
             using (ExecutionContext.SuppressFlow())
                 new Thread(Run) { IsBackground = true, Name = "Log maintenance" }.Start();

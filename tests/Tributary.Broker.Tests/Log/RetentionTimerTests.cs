@@ -113,16 +113,18 @@ public class RetentionTimerTests : IAsyncDisposable
 }
 
 /// <summary>
-/// On the system clock the ticks run on the timer's own thread, <c>Log maintenance</c>, which sleeps between them: a touch
-/// wakes it when it sleeps past the next tick, and stopping the timer waits for a check that is running.
+/// On the system clock, once the logs have work, the ticks run on the timer's own thread, <c>Log maintenance</c>, which
+/// sleeps between them; until then they are the clock's timers, so an idle broker runs no thread of its own. A touch wakes
+/// the thread when it sleeps past the next tick, and stopping the timer waits for a check that is running.
 /// </summary>
 public class RetentionTimerOnTheSystemClockTests
 {
+    private const string ThreadName = "Log maintenance";
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public async Task Ticks_run_on_the_log_maintenance_thread_one_interval_apart()
+    public async Task Once_a_tick_finds_work_the_next_ticks_run_on_the_log_maintenance_thread_one_interval_apart()
     {
         var ticks = new BlockingCollection<(string? Thread, long AtMs)>();
         var timer = new RetentionTimer(TimeProvider.System, Interval, now =>
@@ -134,44 +136,49 @@ public class RetentionTimerOnTheSystemClockTests
 
         var first = Take(ticks);
         var second = Take(ticks);
+        var third = Take(ticks);
         await timer.DisposeAsync();
 
-        Assert.Equal("Log maintenance", first.Thread);
-        Assert.Equal("Log maintenance", second.Thread);
-        Assert.InRange(second.AtMs - first.AtMs, (long)Interval.TotalMilliseconds - 1, long.MaxValue);
+        Assert.NotEqual(ThreadName, first.Thread); // the clock's timer
+        Assert.Equal(ThreadName, second.Thread);
+        Assert.Equal(ThreadName, third.Thread);
+        Assert.InRange(third.AtMs - second.AtMs, (long)Interval.TotalMilliseconds - 1, long.MaxValue);
     }
 
     [Fact]
-    public async Task A_touch_wakes_the_sleeping_thread_for_the_next_tick()
+    public async Task Ticks_without_work_stay_the_clocks_timers_and_a_touch_starts_the_thread_for_the_next_tick()
     {
-        var ticks = new BlockingCollection<long>();
-        var timer = new RetentionTimer(TimeProvider.System, Interval, now =>
+        var ticks = new BlockingCollection<string?>();
+        var timer = new RetentionTimer(TimeProvider.System, Interval, _ =>
         {
-            ticks.Add(now);
-            return long.MaxValue; // nothing due: the thread sleeps for a day
+            ticks.Add(Thread.CurrentThread.Name);
+            return long.MaxValue; // nothing due: the timer sleeps for a day
         });
         timer.Start();
-        Take(ticks);
-        await Task.Delay(Interval * 3); // the timer is asleep now
+        var idle = Take(ticks);
+        await Task.Delay(Interval * 3);
         Assert.Empty(ticks);
 
         timer.Touch();
 
-        Take(ticks);
+        Assert.NotEqual(ThreadName, idle);
+        Assert.Equal(ThreadName, Take(ticks));
         await timer.DisposeAsync();
     }
 
     [Fact]
-    public async Task Stopping_waits_for_the_running_check_and_no_check_runs_after_it()
+    public async Task Stopping_waits_for_the_check_running_on_the_thread_and_no_check_runs_after_it()
     {
         using var running = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var checks = 0;
         var timer = new RetentionTimer(TimeProvider.System, Interval, now =>
         {
-            Interlocked.Increment(ref checks);
-            running.Set();
-            release.Wait(Patience);
+            if (Interlocked.Increment(ref checks) == 2)
+            {
+                running.Set();
+                release.Wait(Patience);
+            }
             return now;
         });
         timer.Start();
@@ -185,7 +192,7 @@ public class RetentionTimerOnTheSystemClockTests
         var checksWhenStopped = Volatile.Read(ref checks);
         await Task.Delay(Interval * 3);
 
-        Assert.Equal(1, checksWhenStopped);
+        Assert.Equal(2, checksWhenStopped);
         Assert.Equal(checksWhenStopped, Volatile.Read(ref checks));
     }
 
