@@ -96,7 +96,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
 
     private void ArmAt(long tickMs)
     {
-        if ((_thread ?? StartThreadFor(tickMs)) is { } thread)
+        if ((Volatile.Read(ref _thread) ?? StartThreadFor(tickMs)) is { } thread)
         {
             thread.WakeAt(tickMs);
             return;
@@ -123,7 +123,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
         {
             if (_thread is null && !_stopped && _timer is not null)
             {
-                _thread = new TickThread(this);
+                Volatile.Write(ref _thread, new TickThread(this));
                 _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
             return _thread;
