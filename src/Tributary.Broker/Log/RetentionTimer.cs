@@ -32,7 +32,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
 
     /// <summary>
     /// How early by this timer's clock a tick of the runtime's timers may fire: they count on a coarse monotonic clock
-    /// (4 ms steps here, CLOCK_MONOTONIC_COARSE), this timer on the wall clock in milliseconds. One was seen 1 ms early in CI.
+    /// (4 ms steps here, CLOCK_MONOTONIC_COARSE), this timer on the wall clock in milliseconds. In CI one fired early and its tick ran twice.
     /// </summary>
     private const long EarlyMs = 5;
 
