@@ -161,7 +161,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
     {
         private readonly RetentionTimer _owner;
         private readonly object _gate = new();
-        private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _wakeAtMs = long.MaxValue;
         private bool _stopping;
 
@@ -189,7 +189,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
                 _stopping = true;
                 Monitor.Pulse(_gate);
             }
-            return new ValueTask(_stopped.Task);
+            return new ValueTask(_exited.Task);
         }
 
         private void Run()
@@ -200,7 +200,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
             }
             finally
             {
-                _stopped.SetResult();
+                _exited.SetResult();
             }
         }
 
