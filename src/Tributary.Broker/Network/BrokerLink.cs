@@ -33,6 +33,9 @@ internal sealed class BrokerLink(int brokerId)
         set => Interlocked.Exchange(ref _bytesPerSecond, value);
     }
 
+    /// <summary>True while responses are delayed or paced (<see cref="Latency"/>, <see cref="BytesPerSecond"/>): each is then sent on its own.</summary>
+    public bool IsShaped => Interlocked.Read(ref _latencyTicks) > 0 || Interlocked.Read(ref _bytesPerSecond) > 0;
+
     /// <summary>Every connection is reset, new ones as soon as they are accepted.</summary>
     public bool Isolated
     {
@@ -69,8 +72,23 @@ internal sealed class BrokerLink(int brokerId)
     }
 
     /// <summary>
+    /// Sends <paramref name="frames"/> in order: together, in one gathering send where the socket allows it, or, while the
+    /// link is shaped (<see cref="IsShaped"/>), one after the other, each delayed and paced as <see cref="SendAsync(Stream, PooledBufferWriter, SocketSender, CancellationToken)"/>
+    /// sends one. False when the client of a plain socket has gone.
+    /// </summary>
+    public async ValueTask<bool> SendAsync(Stream stream, IReadOnlyList<PooledBufferWriter> frames, SocketSender sender, CancellationToken cancellationToken)
+    {
+        if (!IsShaped) return await FrameWriter.WriteAsync(stream, frames, sender, cancellationToken).ConfigureAwait(false);
+        foreach (var frame in frames)
+        {
+            if (!await SendAsync(stream, frame, sender, cancellationToken).ConfigureAwait(false)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// Sends <paramref name="frame"/> whole, or, under a bandwidth cap, in slices paced to the cap. False when the client
-    /// of a plain socket has gone (<see cref="FrameWriter.WriteAsync"/>).
+    /// of a plain socket has gone (<see cref="FrameWriter.WriteAsync(Stream, PooledBufferWriter, SocketSender, CancellationToken)"/>).
     /// </summary>
     public async ValueTask<bool> SendAsync(Stream stream, PooledBufferWriter frame, SocketSender sender, CancellationToken cancellationToken)
     {

@@ -62,6 +62,20 @@ internal sealed class FrameReader : IDisposable
     /// <summary>The largest frame accepted; a longer length prefix is <see cref="FrameStatus.BadLength"/>.</summary>
     public int MaxFrameSize { get; set; }
 
+    /// <summary>
+    /// True when the bytes read hold the next frame whole (the client sent it without waiting for an answer), so that
+    /// <see cref="ReadAsync"/> returns it without reading from the stream.
+    /// </summary>
+    public bool HasFrame
+    {
+        get
+        {
+            if (_largeFrame is not null || _end - _start < LengthPrefixSize) return false;
+            var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
+            return length > 0 && length <= MaxFrameSize && length <= _buffer.Length - LengthPrefixSize && _end - _start - LengthPrefixSize >= length;
+        }
+    }
+
     /// <summary>Reads the next frame. The previous frame's memory is no longer valid once this is called.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FrameReadResult> ReadAsync(CancellationToken cancellationToken)

@@ -38,10 +38,38 @@ internal static class FrameWriter
         return true;
     }
 
+    /// <summary>
+    /// Writes <paramref name="frames"/> one after the other: to a plain socket all in one gathering send (the answers to
+    /// requests a client sent together, so that they cost one system call, and the client one wake-up); to any other
+    /// stream (TLS) each as <see cref="WriteAsync(Stream, PooledBufferWriter, SocketSender, CancellationToken)"/> writes it.
+    /// </summary>
+    public static async ValueTask<bool> WriteAsync(Stream stream, IReadOnlyList<PooledBufferWriter> frames, SocketSender sender, CancellationToken cancellationToken)
+    {
+        if (frames.Count == 1) return await WriteAsync(stream, frames[0], sender, cancellationToken).ConfigureAwait(false);
+        if (stream is NetworkStream network)
+        {
+            var pieces = new List<ArraySegment<byte>>();
+            var gathered = true;
+            for (var i = 0; i < frames.Count && gathered; i++) gathered = TryAddPieces(frames[i].Segments, pieces);
+            if (gathered) return await SendAllAsync(network.Socket, pieces, sender).ConfigureAwait(false);
+        }
+        foreach (var frame in frames)
+        {
+            if (!await WriteAsync(stream, frame, sender, cancellationToken).ConfigureAwait(false)) return false;
+        }
+        return true;
+    }
+
     /// <summary>The non-empty segments as array pieces; false when one of them is not an array's memory.</summary>
     private static bool TryGather(PooledBufferWriter.OutputSegments segments, out List<ArraySegment<byte>> pieces)
     {
         pieces = new List<ArraySegment<byte>>(segments.Count);
+        return TryAddPieces(segments, pieces);
+    }
+
+    /// <summary>Adds the non-empty segments to <paramref name="pieces"/>; false when one of them is not an array's memory.</summary>
+    private static bool TryAddPieces(PooledBufferWriter.OutputSegments segments, List<ArraySegment<byte>> pieces)
+    {
         for (var i = 0; i < segments.Count; i++)
         {
             var segment = segments[i];

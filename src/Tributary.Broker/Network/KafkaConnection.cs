@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Tributary.Protocol;
 
 namespace Tributary.Broker.Network;
 
@@ -19,7 +20,8 @@ namespace Tributary.Broker.Network;
 /// <remarks>
 /// Each response frame is already encoded in a pooled buffer, so it goes to the socket in one write from that buffer, or,
 /// when it refers to stored record batches in place (a large fetch on a listener without TLS), in one gathering write of
-/// the buffer's pieces and the batches (<see cref="BrokerLink.SendAsync"/>). (A pipe writer would copy it again, into 4 KB
+/// the buffer's pieces and the batches; the answers to requests the client sent together go in one gathering write too
+/// (<see cref="BrokerLink.SendAsync(Stream, IReadOnlyList{PooledBufferWriter}, SocketSender, CancellationToken)"/>). (A pipe writer would copy it again, into 4 KB
 /// segments sent one by one: for a fetch response of several megabytes that was most of the broker's work.)
 /// </remarks>
 internal sealed class KafkaConnection : IAsyncDisposable
@@ -38,6 +40,16 @@ internal sealed class KafkaConnection : IAsyncDisposable
     private readonly BrokerLink _link;
     private readonly CancellationTokenSource _closing = new();
     private readonly SocketSender _sender = new();
+
+    /// <summary>
+    /// Answers not sent yet: held while the client's next request is already read (<see cref="FrameReader.HasFrame"/>), so
+    /// that the answers to requests a client sent together leave together, in one send.
+    /// </summary>
+    private readonly List<RequestOutcome> _held = [];
+    private readonly List<PooledBufferWriter> _heldFrames = [];
+
+    /// <summary>The most answers held at once: a client that pipelines thousands of small requests still gets answers as it goes.</summary>
+    private const int MaxHeldResponses = 64;
 
     public KafkaConnection(Socket socket, ConnectionInfo info, IRequestProcessor processor, int maxRequestSize, ILogger logger, BrokerLink link)
     {
@@ -82,6 +94,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         finally
         {
             _link.Unregister(this);
+            ReleaseHeld();
             await CloseAsync().ConfigureAwait(false);
         }
     }
@@ -173,28 +186,55 @@ internal sealed class KafkaConnection : IAsyncDisposable
         return value;
     }
 
-    /// <summary>Handles one request and sends its response; false when the connection must close.</summary>
+    /// <summary>
+    /// Handles one request and sends its response, with those held before it; false when the connection must close. The
+    /// response is held instead while the client's next request is already read and the link is not shaped: its answer then
+    /// leaves with this one. Each pipelined answer sent on its own cost a system call that ran the client's receive path and
+    /// woke it: three quarters of the broker's CPU for pipelined small requests (docs/benchmarks.md, issue 20, "Seventeenth
+    /// round"). A request that waits (a long poll) never holds back the answers before it.
+    /// </summary>
     private async ValueTask<bool> ProcessAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
     {
         if (_link.BlackHoled) return true; // read and swallowed: the client hears nothing
         if (!Info.Listener.SecurityProtocol.UsesSasl()) ReportSaslWithoutSasl(frame.Span);
-        var outcome = await _processor.ProcessAsync(frame, Info, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // Sent at once, not held back for later responses: the next request may be a long poll. Not sent: the client has gone.
-            if (outcome.Response is { } response && !await _link.SendAsync(_stream, response, _sender, cancellationToken).ConfigureAwait(false)) return false;
-        }
-        finally
-        {
-            outcome.Complete();
-        }
+        var processing = _processor.ProcessAsync(frame, Info, cancellationToken);
+        var sent = processing.IsCompleted || await SendHeldAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await processing.ConfigureAwait(false);
+        if (outcome.Response is null) outcome.Complete();
+        else _held.Add(outcome);
+        if (!sent) return false; // the client has gone
         if (_authenticator is { IsAuthenticated: true })
         {
             _processor = _dispatcher;
             _reader!.MaxFrameSize = _maxRequestSize;
             _authenticator = null;
         }
-        return !outcome.Close;
+        if (outcome.Close || !_reader!.HasFrame || _held.Count >= MaxHeldResponses || _link.IsShaped)
+            sent = await SendHeldAsync(cancellationToken).ConfigureAwait(false);
+        return sent && !outcome.Close;
+    }
+
+    /// <summary>Sends the held answers in order and lets go of them; false when the client has gone.</summary>
+    private async ValueTask<bool> SendHeldAsync(CancellationToken cancellationToken)
+    {
+        if (_held.Count == 0) return true;
+        try
+        {
+            foreach (var outcome in _held) _heldFrames.Add(outcome.Response!);
+            return await _link.SendAsync(_stream, _heldFrames, _sender, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseHeld();
+        }
+    }
+
+    /// <summary>Lets go of the held answers, sent or not: their buffers, and the log memory they referred to.</summary>
+    private void ReleaseHeld()
+    {
+        _heldFrames.Clear();
+        foreach (var outcome in _held) outcome.Complete();
+        _held.Clear();
     }
 
     private async Task CloseAsync()

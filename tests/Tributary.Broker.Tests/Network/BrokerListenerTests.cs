@@ -12,16 +12,21 @@ public class BrokerListenerTests : IAsyncLifetime
     private const int MaxRequestSize = 1024;
     private readonly BrokerNode _broker = new(1, "127.0.0.1") { IsAlive = true };
     private BrokerListener _listener = null!;
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Echoes each frame; a frame starting with 0xFF makes it throw, 0xFE asks for no response.</summary>
-    private sealed class EchoProcessor : IRequestProcessor
+    /// <summary>
+    /// Echoes each frame; a frame starting with 0xFF makes it throw, 0xFE asks for no response, 0xFD waits for the test's
+    /// gate; any other first byte is how many milliseconds it waits (0: none, answered at once).
+    /// </summary>
+    private sealed class EchoProcessor(Task? gate = null) : IRequestProcessor
     {
         public async ValueTask<RequestOutcome> ProcessAsync(ReadOnlyMemory<byte> frame, ConnectionInfo connection, CancellationToken cancellationToken)
         {
             if (frame.Span[0] == 0xFF) throw new InvalidOperationException("handler failure");
             if (frame.Span[0] == 0xFE) return RequestOutcome.NoResponse;
+            if (frame.Span[0] == 0xFD) await gate!.WaitAsync(cancellationToken);
             // Later requests finish faster: ordering must still hold.
-            await Task.Delay(frame.Span[0], cancellationToken);
+            else await Task.Delay(frame.Span[0], cancellationToken);
             var response = new PooledBufferWriter();
             var w = new KafkaWriter(response);
             w.WriteInt32(frame.Length);
@@ -32,7 +37,7 @@ public class BrokerListenerTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _listener = BrokerListener.Start(_broker, "127.0.0.1", 0, new EchoProcessor(), MaxRequestSize, NullLogger.Instance);
+        _listener = BrokerListener.Start(_broker, "127.0.0.1", 0, new EchoProcessor(_gate.Task), MaxRequestSize, NullLogger.Instance);
         return Task.CompletedTask;
     }
 
@@ -57,6 +62,37 @@ public class BrokerListenerTests : IAsyncLifetime
         Assert.Equal([30, 1], await client.ReadFrameAsync());
         Assert.Equal([10, 2], await client.ReadFrameAsync());
         Assert.Equal([0, 3], await client.ReadFrameAsync());
+    }
+
+    [Fact]
+    public async Task Requests_sent_together_are_all_answered_in_order_past_the_answers_held_at_once()
+    {
+        using var client = await ConnectAsync();
+        const int requests = 200; // more than a connection holds before sending (KafkaConnection.MaxHeldResponses)
+        await client.SendAsync(Enumerable.Range(0, requests).SelectMany(i => Frame([0, (byte)i])).ToArray());
+
+        for (var i = 0; i < requests; i++) Assert.Equal([0, (byte)i], await client.ReadFrameAsync());
+    }
+
+    [Fact]
+    public async Task An_answer_is_not_held_back_by_a_request_sent_with_it_that_waits()
+    {
+        using var client = await ConnectAsync();
+        await client.SendAsync([.. Frame([0, 1]), .. Frame([0xFD, 2]), .. Frame([0, 3])]);
+
+        // The second request waits for the gate, so the first answer left before it, not held for it.
+        Assert.Equal([0, 1], await client.ReadFrameAsync());
+        _gate.SetResult();
+        Assert.Equal([0xFD, 2], await client.ReadFrameAsync());
+        Assert.Equal([0, 3], await client.ReadFrameAsync());
+    }
+
+    private static byte[] Frame(byte[] body)
+    {
+        var frame = new byte[4 + body.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, body.Length);
+        body.CopyTo(frame, 4);
+        return frame;
     }
 
     [Fact]

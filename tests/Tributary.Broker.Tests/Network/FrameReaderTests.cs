@@ -27,6 +27,30 @@ public class FrameReaderTests
     }
 
     [Fact]
+    public async Task It_says_whether_the_next_frame_is_read_whole_already()
+    {
+        // One read: a frame, a whole second one, half of a third; then the rest of the third with a frame too large for the
+        // buffer; then the large frame's rest and an impossible length.
+        byte[] third = Frame(Bytes(8, 3)), large = Frame(Bytes(100, 4));
+        var stream = new PieceStream(
+            [.. Frame(Bytes(5, 1)), .. Frame(Bytes(6, 2)), .. third[..5]],
+            [.. third[5..], .. large[..20]],
+            [.. large[20..], 0x7F, 0, 0, 0]);
+        using var reader = new FrameReader(stream, BufferSize, MaxFrameSize);
+
+        Assert.False(reader.HasFrame); // nothing read yet
+        Assert.Equal(Bytes(5, 1), await ReadFrameAsync(reader));
+        Assert.True(reader.HasFrame);
+        Assert.Equal(Bytes(6, 2), await ReadFrameAsync(reader));
+        Assert.False(reader.HasFrame); // the third is only partly read
+        Assert.Equal(Bytes(8, 3), await ReadFrameAsync(reader));
+        Assert.False(reader.HasFrame); // the large frame is read into an array of its own, by further reads
+        Assert.Equal(Bytes(100, 4), await ReadFrameAsync(reader));
+        Assert.False(reader.HasFrame);
+        Assert.Equal(FrameStatus.BadLength, (await reader.ReadAsync(CancellationToken.None)).Status);
+    }
+
+    [Fact]
     public async Task A_frame_that_arrives_one_byte_at_a_time_comes_out_whole()
     {
         var bytes = Frame(Bytes(20, 4)).Concat(Frame(Bytes(9, 5))).Select(b => new[] { b }).ToArray();
