@@ -20,7 +20,7 @@ namespace Tributary.Broker.Cluster;
 /// <remarks>
 /// <para><b>Threading model of the broker.</b> Each client connection runs its requests one at a time on the
 /// thread pool (a long poll or an acks=all produce awaits, it never blocks a thread), starting on the thread that
-/// accepted it. Handlers are stateless and
+/// accepted it, and sends their answers in request order (those to requests the client sent together, in one send). Handlers are stateless and
 /// reach shared state through the <c>RequestContext</c>. Each broker has one <see cref="ReplicaFetcher"/> loop
 /// that copies its follower replicas from their leaders. Timers (on the cluster's TimeProvider) run the ISR lag
 /// check (here), transaction timeouts and group session expiry. Log maintenance (<see cref="RetentionTimer"/>: only the
