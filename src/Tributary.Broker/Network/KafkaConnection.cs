@@ -220,6 +220,7 @@ internal sealed class KafkaConnection : IAsyncDisposable
         if (_held.Count == 0) return true;
         try
         {
+            if (_held.Count == 1) return await _link.SendAsync(_stream, _held[0].Response!, _sender, cancellationToken).ConfigureAwait(false);
             foreach (var outcome in _held) _heldFrames.Add(outcome.Response!);
             return await _link.SendAsync(_stream, _heldFrames, _sender, cancellationToken).ConfigureAwait(false);
         }
