@@ -66,15 +66,7 @@ internal sealed class FrameReader : IDisposable
     /// True when the bytes read hold the next frame whole (the client sent it without waiting for an answer), so that
     /// <see cref="ReadAsync"/> returns it without reading from the stream.
     /// </summary>
-    public bool HasFrame
-    {
-        get
-        {
-            if (_largeFrame is not null || _end - _start < LengthPrefixSize) return false;
-            var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
-            return length > 0 && length <= MaxFrameSize && length <= _buffer.Length - LengthPrefixSize && _end - _start - LengthPrefixSize >= length;
-        }
-    }
+    public bool HasFrame => _largeFrame is null && Buffered(out _) == BufferedBytes.Frame;
 
     /// <summary>Reads the next frame. The previous frame's memory is no longer valid once this is called.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -102,18 +94,47 @@ internal sealed class FrameReader : IDisposable
             result = new(FrameStatus.Frame, _largeFrame.AsMemory(0, _largeLength));
             return true;
         }
-        if (_end - _start < LengthPrefixSize) return false;
-        var length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
-        if (length <= 0 || length > MaxFrameSize)
+        switch (Buffered(out var length))
         {
-            result = new(FrameStatus.BadLength, Detail: length);
-            return true;
+            case BufferedBytes.BadLength:
+                result = new(FrameStatus.BadLength, Detail: length);
+                return true;
+            case BufferedBytes.LargeFrame:
+                return StartLargeFrame(length);
+            case BufferedBytes.Frame:
+                result = new(FrameStatus.Frame, _buffer.AsMemory(_start + LengthPrefixSize, length));
+                _start += LengthPrefixSize + length;
+                return true;
+            default:
+                return false;
         }
-        if (length > _buffer.Length - LengthPrefixSize) return StartLargeFrame(length);
-        if (_end - _start - LengthPrefixSize < length) return false;
-        result = new(FrameStatus.Frame, _buffer.AsMemory(_start + LengthPrefixSize, length));
-        _start += LengthPrefixSize + length;
-        return true;
+    }
+
+    /// <summary>What the unread bytes of the buffer start with.</summary>
+    private enum BufferedBytes
+    {
+        /// <summary>Part of a length prefix, or part of a frame that fits the buffer.</summary>
+        Partial,
+
+        /// <summary>A whole frame.</summary>
+        Frame,
+
+        /// <summary>The prefix of a frame too large for the buffer.</summary>
+        LargeFrame,
+
+        /// <summary>A length prefix that is zero, negative or above the limit.</summary>
+        BadLength,
+    }
+
+    /// <summary>What the unread bytes of the buffer start with, and the length their prefix says (when there is one).</summary>
+    private BufferedBytes Buffered(out int length)
+    {
+        length = 0;
+        if (_end - _start < LengthPrefixSize) return BufferedBytes.Partial;
+        length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_start));
+        if (length <= 0 || length > MaxFrameSize) return BufferedBytes.BadLength;
+        if (length > _buffer.Length - LengthPrefixSize) return BufferedBytes.LargeFrame;
+        return _end - _start - LengthPrefixSize < length ? BufferedBytes.Partial : BufferedBytes.Frame;
     }
 
     /// <summary>Moves a frame too large for the buffer into an array of its own, which the next reads fill.</summary>

@@ -45,7 +45,6 @@ internal static class FrameWriter
     /// </summary>
     public static async ValueTask<bool> WriteAsync(Stream stream, IReadOnlyList<PooledBufferWriter> frames, SocketSender sender, CancellationToken cancellationToken)
     {
-        if (frames.Count == 1) return await WriteAsync(stream, frames[0], sender, cancellationToken).ConfigureAwait(false);
         if (stream is NetworkStream network)
         {
             var pieces = new List<ArraySegment<byte>>();
