@@ -26,7 +26,7 @@ namespace Tributary.Broker.Network;
 /// </remarks>
 internal sealed class KafkaConnection : IAsyncDisposable
 {
-    /// <summary>Frames up to this size are read into one reused buffer; larger ones get a pooled array each.</summary>
+    /// <summary>A connection's read buffer, until a larger frame grows it (<see cref="FrameReader"/>).</summary>
     private const int ReadBufferSize = 64 * 1024;
 
     private readonly Socket _socket;

@@ -3,8 +3,8 @@ using System.Buffers;
 namespace Tributary.Broker.Network;
 
 /// <summary>
-/// The pool of the broker's large buffers: request frames that do not fit a connection's read buffer (megabyte produce
-/// requests) and responses of more than 64 KB (fetches whose records are copied into the response: on a TLS listener, or
+/// The pool of the broker's large buffers: connections' read buffers grown for request frames larger than the default one
+/// (produce requests) and responses of more than 64 KB (fetches whose records are copied into the response: on a TLS listener, or
 /// many record sets each below <see cref="Handlers.RequestDispatcher.ReferencedRecordsMinimum"/>; larger ones are sent
 /// from the log's memory without a copy). <see cref="ArrayPool{T}.Shared"/> keeps a returned array in the
 /// returning thread's own slot first, and a connection rents on one thread-pool thread and returns on another, so the

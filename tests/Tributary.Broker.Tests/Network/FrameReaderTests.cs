@@ -5,8 +5,8 @@ namespace Tributary.Broker.Tests.Network;
 
 /// <summary>
 /// The connection's frame reader takes length-prefixed frames out of whatever pieces the network delivers: several frames
-/// in one read, one frame over many reads, frames larger than its buffer in arrays of their own, and says how a stream
-/// that ends or lies about a length ended.
+/// in one read, one frame over many reads, frames larger than its buffer in a buffer grown for them (kept for the frames
+/// after, up to a megabyte), and says how a stream that ends or lies about a length ended.
 /// </summary>
 public class FrameReaderTests
 {
@@ -44,7 +44,7 @@ public class FrameReaderTests
         Assert.Equal(Bytes(6, 2), await ReadFrameAsync(reader));
         Assert.False(reader.HasFrame); // the third is only partly read
         Assert.Equal(Bytes(8, 3), await ReadFrameAsync(reader));
-        Assert.False(reader.HasFrame); // the large frame is read into an array of its own, by further reads
+        Assert.False(reader.HasFrame); // the large frame grows the buffer, which further reads fill
         Assert.Equal(Bytes(100, 4), await ReadFrameAsync(reader));
         Assert.False(reader.HasFrame);
         Assert.Equal(FrameStatus.BadLength, (await reader.ReadAsync(CancellationToken.None)).Status);
@@ -76,6 +76,34 @@ public class FrameReaderTests
         Assert.Equal(large, await ReadFrameAsync(reader));
         Assert.Equal(Bytes(11, 8), await ReadFrameAsync(reader));
         Assert.Equal(FrameStatus.EndOfStream, (await reader.ReadAsync(CancellationToken.None)).Status);
+    }
+
+    [Fact]
+    public async Task A_buffer_grown_for_a_large_frame_takes_the_next_one_in_a_single_read()
+    {
+        // As a producer sends its requests: one at a time, each about as large as the last.
+        byte[] first = Frame(Bytes(1_000, 12)), second = Frame(Bytes(900, 13));
+        var stream = new PieceStream(first, second);
+        using var reader = new FrameReader(stream, BufferSize, MaxFrameSize);
+
+        Assert.Equal(Bytes(1_000, 12), await ReadFrameAsync(reader));
+        Assert.Equal(2, stream.Reads); // what fit the small buffer, then the rest into the grown one
+        Assert.True(reader.BufferLength >= first.Length);
+        Assert.Equal(Bytes(900, 13), await ReadFrameAsync(reader));
+        Assert.Equal(3, stream.Reads);
+    }
+
+    [Fact]
+    public async Task A_buffer_grown_beyond_a_megabyte_goes_back_to_the_small_one_once_its_frame_is_done_with()
+    {
+        var huge = Bytes(FrameReader.KeptBufferLength + 1, 14);
+        var stream = new PieceStream(Frame(huge), Frame(Bytes(10, 15)));
+        using var reader = new FrameReader(stream, BufferSize, 2 * FrameReader.KeptBufferLength);
+
+        Assert.Equal(huge, await ReadFrameAsync(reader));
+        Assert.True(reader.BufferLength > FrameReader.KeptBufferLength);
+        Assert.Equal(Bytes(10, 15), await ReadFrameAsync(reader));
+        Assert.Equal(BufferSize, reader.BufferLength);
     }
 
     [Fact]
