@@ -1,12 +1,15 @@
 using BenchmarkDotNet.Running;
 using Tributary.Benchmarks.Cluster;
 using Tributary.Benchmarks.Replication;
+using Tributary.Benchmarks.Requests;
 using Tributary.Benchmarks.Storage;
 using Tributary.Benchmarks.Streams;
 using Tributary.Benchmarks.Transactions;
 
 // `cluster` runs the end-to-end scenarios against the embedded cluster and librdkafka's mock; see docs/benchmarks.md.
 if (args is [ClusterBenchmarks.Command, .. var clusterArgs]) return await ClusterBenchmarks.RunAsync(clusterArgs);
+// `requests` measures the broker's CPU per request against the mock, one kind of request at a time; see docs/benchmarks.md.
+if (args is [RequestBenchmarks.Command, .. var requestArgs]) return await RequestBenchmarks.RunAsync(requestArgs);
 // `txn` compares transactional with idempotent produce on the embedded cluster; see docs/benchmarks.md.
 if (args is [TransactionBenchmarks.Command, .. var transactionArgs]) return await TransactionBenchmarks.RunAsync(transactionArgs);
 // `replication` compares acks=all with acks=1 at replication factor 3 and the CPU of factor 3 with 1; see docs/benchmarks.md.

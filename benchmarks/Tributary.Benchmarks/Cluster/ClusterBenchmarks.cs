@@ -324,12 +324,13 @@ internal static class ClusterBenchmarks
     }
 
     /// <summary>The machine's load, printed before and after: other work on the machine skews every number.</summary>
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? $"Load average (1, 5, 15 min): {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}" : "";
 
     private static string TopicName(string scenario, int run) => "bench-" + scenario.Replace(' ', '-').Replace('=', '-') + (run > 1 ? $"-run{run}" : "");
 
-    private static async Task<IBenchmarkTarget> StartTargetAsync(string name, LogRetention retention, CancellationToken cancellationToken) => name switch
+    /// <summary>Starts the target of that name (see <see cref="ClusterBenchmarkOptions.Targets"/>).</summary>
+    internal static async Task<IBenchmarkTarget> StartTargetAsync(string name, LogRetention retention, CancellationToken cancellationToken) => name switch
     {
         "mock-1" => await MockClusterTarget.StartAsync(1, cancellationToken),
         "mock-3" => await MockClusterTarget.StartAsync(3, cancellationToken),

@@ -38,8 +38,8 @@ internal readonly record struct FrameReadResult(FrameStatus Status, ReadOnlyMemo
 /// large as its last, and is then read whole in place. Before, each large frame got an array of its own, and the first
 /// bytes of every one (what the first read had put in the 64 KB buffer) were copied into it: a third of the bytes of a
 /// 3-broker cluster's produce requests (about 140 KB each) were copied twice (docs/benchmarks.md, issue 20, "Eighteenth
-/// round"). A buffer grown beyond that length goes back to the small one once its frame is done with, so only
-/// connections that send requests of up to a megabyte hold one of up to a megabyte, as long as they stay open.
+/// round"). A buffer grown beyond that length is given back before the next frame that needs no more than that is read
+/// into it, so a connection holds at most a megabyte between requests of up to a megabyte, as long as it stays open.
 /// </para>
 /// <para>
 /// One asynchronous method, <see cref="ReadAsync"/>, awaits the stream; what the bytes read mean (a length prefix, part
@@ -146,7 +146,7 @@ internal sealed class FrameReader : IDisposable
     private Memory<byte> ReadTarget()
     {
         var needed = FrameBytesNeeded();
-        if (needed > _buffer.Length || (_buffer.Length > KeptBufferLength && needed <= _smallLength)) Resize(needed);
+        if (needed > _buffer.Length || (_buffer.Length > KeptBufferLength && needed <= KeptBufferLength)) Resize(needed);
         else if (_start == _end) _start = _end = 0;
         else if (_buffer.Length - _start < needed) MoveUnreadTo(_buffer);
         return _buffer.AsMemory(_end);

@@ -93,17 +93,19 @@ public class FrameReaderTests
         Assert.Equal(3, stream.Reads);
     }
 
-    [Fact]
-    public async Task A_buffer_grown_beyond_a_megabyte_goes_back_to_the_small_one_once_its_frame_is_done_with()
+    [Theory]
+    [InlineData(10, BufferSize)] // back to the buffer given
+    [InlineData(1_000, 1_024)] // a grown one, as large as the next frame needs (a power of two)
+    public async Task A_buffer_grown_beyond_a_megabyte_is_given_back_before_a_frame_that_needs_less(int next, int bufferAfter)
     {
         var huge = Bytes(FrameReader.KeptBufferLength + 1, 14);
-        var stream = new PieceStream(Frame(huge), Frame(Bytes(10, 15)));
+        var stream = new PieceStream(Frame(huge), Frame(Bytes(next, 15)));
         using var reader = new FrameReader(stream, BufferSize, 2 * FrameReader.KeptBufferLength);
 
         Assert.Equal(huge, await ReadFrameAsync(reader));
         Assert.True(reader.BufferLength > FrameReader.KeptBufferLength);
-        Assert.Equal(Bytes(10, 15), await ReadFrameAsync(reader));
-        Assert.Equal(BufferSize, reader.BufferLength);
+        Assert.Equal(Bytes(next, 15), await ReadFrameAsync(reader));
+        Assert.Equal(bufferAfter, reader.BufferLength);
     }
 
     [Fact]

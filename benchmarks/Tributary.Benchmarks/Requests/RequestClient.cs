@@ -1,0 +1,193 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using Tributary.Benchmarks.Cluster;
+using Tributary.Protocol;
+using Tributary.Protocol.Messages;
+using Tributary.Protocol.Records;
+
+namespace Tributary.Benchmarks.Requests;
+
+/// <summary>
+/// The client of the <c>requests</c> benchmark, in a child process of this program (<c>requests client &lt;workload&gt;</c>):
+/// it encodes one request with the repository's codec and sends it over and over on one connection (or, for
+/// <see cref="RequestKind.Connection"/>, on a new connection each time), each time after reading the answer to the last.
+/// Both servers thus get the same bytes, the same number of times, at the same pace, which the Confluent.Kafka clients of
+/// the cluster benchmark do not give them: those size their requests by how fast the broker answered.
+/// </summary>
+internal static class RequestClient
+{
+    /// <summary>The argument after "requests" that makes this program the client.</summary>
+    public const string Command = "client";
+
+    private const string ResultPrefix = "RESULT ";
+    private const short ProduceVersion = 7;
+    private const short FetchVersion = 11;
+
+    /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time this process (the server's) used meanwhile.</summary>
+    public static async Task<TimeSpan> RunAsync(RequestWorkload workload, CancellationToken cancellationToken)
+    {
+        var (program, arguments) = ClientProcess.SelfCommand();
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.ArgumentList.Add(RequestBenchmarks.Command);
+        start.ArgumentList.Add(Command);
+        start.ArgumentList.Add(JsonSerializer.Serialize(workload));
+        var cpuBefore = ProcessCpuClock.Now();
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var output = await child.StandardOutput.ReadToEndAsync(cancellationToken);
+        await child.WaitForExitAsync(cancellationToken);
+        var cpu = ProcessCpuClock.Now() - cpuBefore;
+        if (child.ExitCode != 0 || !output.Contains(ResultPrefix, StringComparison.Ordinal))
+            throw new InvalidOperationException($"The {workload.Scenario.Name} client failed (exit code {child.ExitCode}): {output}");
+        return cpu;
+    }
+
+    /// <summary>The child side: sends the workload's requests and prints one result line.</summary>
+    public static int Run(string workloadJson)
+    {
+        var workload = JsonSerializer.Deserialize<RequestWorkload>(workloadJson)
+            ?? throw new ArgumentException("No workload given.", nameof(workloadJson));
+        var scenario = workload.Scenario;
+        if (scenario.Kind == RequestKind.Connection)
+        {
+            var apiVersions = Frame(ApiKey.ApiVersions, 0, new ApiVersionsRequest());
+            for (var i = 0; i < scenario.Requests; i++)
+            {
+                using var connection = Connect(workload);
+                Exchange(connection, apiVersions);
+            }
+        }
+        else
+        {
+            using var connection = Connect(workload);
+            var frame = scenario.Kind switch
+            {
+                RequestKind.Produce => ProduceFrame(workload),
+                RequestKind.Fetch => FetchFrame(workload, LastOffsets(connection, workload, scenario.Records), maxWaitMs: 0),
+                _ => FetchFrame(workload, LastOffsets(connection, workload, 0), scenario.MaxWaitMs),
+            };
+            var together = new byte[scenario.Together * frame.Length];
+            for (var i = 0; i < scenario.Together; i++) frame.CopyTo(together, i * frame.Length);
+            var pace = Stopwatch.StartNew();
+            for (var i = 0; i < scenario.Requests; i += scenario.Together)
+            {
+                if (scenario.PerSecond > 0 && TimeSpan.FromSeconds((double)i / scenario.PerSecond) - pace.Elapsed is { Ticks: > 0 } ahead) Thread.Sleep(ahead);
+                for (var j = 0; j < scenario.Together; j++) BinaryPrimitives.WriteInt32BigEndian(together.AsSpan(j * frame.Length + CorrelationIdOffset), i + j);
+                connection.Send(together);
+                for (var j = 0; j < scenario.Together; j++)
+                {
+                    var answer = ReadAnswer(connection);
+                    if (i == 0 && j == 0 && scenario.Kind == RequestKind.Produce) CheckProduced(answer);
+                }
+            }
+        }
+        Console.WriteLine($"{ResultPrefix}{scenario.Requests}");
+        return 0;
+    }
+
+    /// <summary>Where a request frame's correlation id is: after the length prefix, the API key and the version.</summary>
+    private const int CorrelationIdOffset = 8;
+
+    private static Socket Connect(RequestWorkload workload)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(workload.Host, workload.Port);
+        return socket;
+    }
+
+    /// <summary>Sends a frame and reads the answer's frame (without its length prefix).</summary>
+    private static byte[] Exchange(Socket socket, byte[] frame)
+    {
+        socket.Send(frame);
+        return ReadAnswer(socket);
+    }
+
+    /// <summary>Reads the next answer's frame (without its length prefix).</summary>
+    private static byte[] ReadAnswer(Socket socket)
+    {
+        Span<byte> prefix = stackalloc byte[4];
+        ReceiveExactly(socket, prefix);
+        var answer = new byte[BinaryPrimitives.ReadInt32BigEndian(prefix)];
+        ReceiveExactly(socket, answer);
+        return answer;
+    }
+
+    private static void ReceiveExactly(Socket socket, Span<byte> buffer)
+    {
+        while (buffer.Length > 0)
+        {
+            var read = socket.Receive(buffer);
+            if (read == 0) throw new IOException("The broker closed the connection.");
+            buffer = buffer[read..];
+        }
+    }
+
+    /// <summary>Produce v7, acks=1: a batch of the scenario's records for every partition.</summary>
+    private static byte[] ProduceFrame(RequestWorkload workload)
+    {
+        var topic = new ProduceRequest.TopicProduceData { Name = workload.Topic };
+        for (var partition = 0; partition < workload.Partitions; partition++)
+            topic.PartitionData.Add(new ProduceRequest.PartitionProduceData { Index = partition, Records = Batch(workload.Scenario.Records) });
+        return Frame(ApiKey.Produce, ProduceVersion, new ProduceRequest { Acks = 1, TimeoutMs = 30_000, TopicData = [topic] });
+    }
+
+    private static byte[] Batch(int records)
+    {
+        using var output = new PooledBufferWriter();
+        using (var builder = new RecordBatchBuilder(output))
+        {
+            var value = new byte[RequestScenario.RecordSize];
+            for (var i = 0; i < records; i++) builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (byte[]?)null, value);
+            builder.Complete();
+        }
+        return output.ToArray();
+    }
+
+    /// <summary>Fetch v11 from <paramref name="offsets"/> (one per partition), answered with at least one byte or after <paramref name="maxWaitMs"/>.</summary>
+    private static byte[] FetchFrame(RequestWorkload workload, long[] offsets, int maxWaitMs)
+    {
+        var topic = new FetchRequest.FetchTopic { Topic = workload.Topic };
+        for (var partition = 0; partition < workload.Partitions; partition++)
+            topic.Partitions.Add(new FetchRequest.FetchPartition { Partition = partition, FetchOffset = offsets[partition], PartitionMaxBytes = 1024 * 1024 });
+        return Frame(ApiKey.Fetch, FetchVersion, new FetchRequest { MaxWaitMs = maxWaitMs, MinBytes = 1, MaxBytes = 50 * 1024 * 1024, Topics = [topic] });
+    }
+
+    /// <summary>Each partition's high watermark less <paramref name="records"/>, from a fetch at offset 0 (whose answer carries them).</summary>
+    private static long[] LastOffsets(Socket socket, RequestWorkload workload, int records)
+    {
+        var answer = Exchange(socket, FetchFrame(workload, new long[workload.Partitions], maxWaitMs: 0));
+        var reader = new KafkaReader(answer);
+        ResponseHeader.Read(ref reader, ApiKeys.ResponseHeaderVersion(ApiKey.Fetch, FetchVersion));
+        var response = FetchResponse.Read(ref reader, FetchVersion);
+        var offsets = new long[workload.Partitions];
+        foreach (var partition in response.Responses.Single().Partitions)
+            offsets[partition.PartitionIndex] = Math.Max(partition.LogStartOffset, partition.HighWatermark - records);
+        return offsets;
+    }
+
+    /// <summary>Fails the run if the first produce was refused: every later request would measure an error path.</summary>
+    private static void CheckProduced(byte[] answer)
+    {
+        var reader = new KafkaReader(answer);
+        ResponseHeader.Read(ref reader, ApiKeys.ResponseHeaderVersion(ApiKey.Produce, ProduceVersion));
+        var response = ProduceResponse.Read(ref reader, ProduceVersion);
+        var refused = response.Responses.SelectMany(t => t.PartitionResponses).FirstOrDefault(p => p.ErrorCode != 0);
+        if (refused is not null) throw new InvalidOperationException($"Produce refused: partition {refused.Index}, error {refused.ErrorCode}.");
+    }
+
+    private static byte[] Frame(ApiKey key, short version, IKafkaRequest request)
+    {
+        using var output = new PooledBufferWriter();
+        output.GetSpan(4);
+        output.Advance(4);
+        var writer = new KafkaWriter(output);
+        new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, ClientId = "requests-benchmark" }
+            .Write(writer, ApiKeys.RequestHeaderVersion(key, version));
+        request.Write(writer, version);
+        var frame = output.ToArray();
+        BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
+        return frame;
+    }
+}
