@@ -62,6 +62,7 @@ internal sealed class FrameReader : IDisposable
     private bool _grown; // _buffer came from LargeBuffers.Pool, not ArrayPool<byte>.Shared
     private int _start; // unread bytes are _buffer[_start.._end]
     private int _end;
+    private int _maxFrameSize;
 
     /// <summary>Reads from <paramref name="stream"/>, buffering <paramref name="bufferSize"/> bytes (more while frames are larger) and accepting frames up to <paramref name="maxFrameSize"/>.</summary>
     public FrameReader(Stream stream, int bufferSize, int maxFrameSize)
@@ -72,8 +73,15 @@ internal sealed class FrameReader : IDisposable
         _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
     }
 
-    /// <summary>The largest frame accepted; a longer length prefix is <see cref="FrameStatus.BadLength"/>.</summary>
-    public int MaxFrameSize { get; set; }
+    /// <summary>
+    /// The largest frame accepted; a longer length prefix is <see cref="FrameStatus.BadLength"/>. At most what an array can
+    /// hold with the prefix, whatever is set: the frame is read into one buffer.
+    /// </summary>
+    public int MaxFrameSize
+    {
+        get => _maxFrameSize;
+        set => _maxFrameSize = Math.Min(value, Array.MaxLength - LengthPrefixSize);
+    }
 
     /// <summary>How long the buffer is now: the one given, or grown for a large frame.</summary>
     internal int BufferLength => _buffer.Length;

@@ -137,6 +137,19 @@ public class FrameReaderTests
         Assert.Equal(length, read.Detail);
     }
 
+    [Fact]
+    public async Task A_length_no_array_can_hold_is_a_bad_length_whatever_the_limit()
+    {
+        var prefix = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(prefix, int.MaxValue - 1);
+        using var reader = new FrameReader(new PieceStream([.. prefix, 1, 2, 3]), BufferSize, int.MaxValue);
+
+        var read = await reader.ReadAsync(CancellationToken.None);
+
+        Assert.Equal(FrameStatus.BadLength, read.Status);
+        Assert.Equal(int.MaxValue - 1, read.Detail);
+    }
+
     [Theory]
     [InlineData(2, 2)] // in the length prefix: the bytes of it received
     [InlineData(4, 0)] // after the prefix: none of the frame received
