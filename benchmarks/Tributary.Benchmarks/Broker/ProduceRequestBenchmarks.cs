@@ -9,7 +9,6 @@ using Tributary.Broker.Network;
 using Tributary.Broker.Security;
 using Tributary.Broker.Security.Sasl;
 using Tributary.Broker.Transactions;
-using Tributary.Protocol;
 using Tributary.Protocol.Checksums;
 using Tributary.Protocol.Messages;
 using Tributary.Protocol.Records;
@@ -45,7 +44,7 @@ public class ProduceRequestBenchmarks
     private TransactionCoordinator _transactions = null!;
     private RequestDispatcher _dispatcher = null!;
     private ConnectionInfo _connection = null!;
-    private byte[][] _frames = [];
+    private ReadOnlyMemory<byte>[] _frames = [];
     private byte[][] _batches = [];
     private byte[] _log = [];
     private int _next;
@@ -68,7 +67,8 @@ public class ProduceRequestBenchmarks
             new UserCredentials(new Dictionary<string, string>()), TimeProvider.System, new RequestControls(),
             new Authorizer(false, [], true, NullLogger.Instance), NullLogger.Instance);
         _connection = new ConnectionInfo(_broker, ListenerDefinition.Plaintext, "127.0.0.1", 1);
-        _batches = Enumerable.Range(0, Frames * Partitions).Select(_ => Batch()).ToArray();
+        _batches = Enumerable.Range(0, Frames * Partitions)
+            .Select(_ => ProtocolBytes.RecordBatch(RecordsPerBatch, ValueSize, _ => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())).ToArray();
         _frames = Enumerable.Range(0, Frames).Select(Frame).ToArray();
         _log = new byte[2 * Partitions * 5 * 1024 * 1024];
     }
@@ -108,29 +108,13 @@ public class ProduceRequestBenchmarks
         return length;
     }
 
-    private static byte[] Batch()
-    {
-        using var output = new PooledBufferWriter();
-        using (var builder = new RecordBatchBuilder(output))
-        {
-            var value = new byte[ValueSize];
-            for (var i = 0; i < RecordsPerBatch; i++) builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (byte[]?)null, value);
-            builder.Complete();
-        }
-        return output.ToArray();
-    }
-
-    private byte[] Frame(int index)
+    private ReadOnlyMemory<byte> Frame(int index)
     {
         var topic = new ProduceRequest.TopicProduceData { Name = Topic };
         for (var partition = 0; partition < Partitions; partition++)
             topic.PartitionData.Add(new ProduceRequest.PartitionProduceData { Index = partition, Records = _batches[index * Partitions + partition] });
         var request = new ProduceRequest { Acks = 1, TimeoutMs = 30_000, TopicData = [topic] };
-        using var output = new PooledBufferWriter();
-        var writer = new KafkaWriter(output);
-        new RequestHeader { RequestApiKey = (short)ApiKey.Produce, RequestApiVersion = 9, CorrelationId = index, ClientId = "rdkafka" }
-            .Write(writer, ApiKeys.RequestHeaderVersion(ApiKey.Produce, 9));
-        request.Write(writer, 9);
-        return output.ToArray();
+        // A connection hands the dispatcher the frame without its length prefix.
+        return ProtocolBytes.RequestFrame(request, 9, index, "rdkafka").AsMemory(4);
     }
 }

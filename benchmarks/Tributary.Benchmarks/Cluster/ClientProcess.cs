@@ -42,16 +42,6 @@ internal static class ClientProcess
     /// <summary>Runs the workload in a child process and waits for its result.</summary>
     public static async Task<Measurement> RunAsync(ClientWorkload workload, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
-        var (program, programArguments) = SelfCommand();
-        start.FileName = program;
-        foreach (var argument in programArguments) start.ArgumentList.Add(argument);
-        start.ArgumentList.Add(ClusterBenchmarks.Command);
-        start.ArgumentList.Add(Command);
-        start.ArgumentList.Add(JsonSerializer.Serialize(workload));
-        // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
-        start.Environment.Remove("DOTNET_JitDisasmSummary");
-
         var liveBefore = GC.GetTotalMemory(forceFullCollection: true);
         var pauseBefore = GC.GetTotalPauseDuration();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -59,7 +49,7 @@ internal static class ClientProcess
         var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         var faultsBefore = MinorPageFaults();
         var fullCollectionsBefore = GC.CollectionCount(2);
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        using var child = StartSelf(ClusterBenchmarks.Command, Command, JsonSerializer.Serialize(workload));
         WorkloadResult? result = null;
         while (await child.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
         {
@@ -77,6 +67,20 @@ internal static class ClientProcess
         if (child.ExitCode != 0 || result is null)
             throw new InvalidOperationException($"The {workload.Kind} client failed (exit code {child.ExitCode}).");
         return new Measurement(result, allocated, retained, cpu, pause, compiled, fullCollections, faults);
+    }
+
+    /// <summary>
+    /// Starts this program again with <paramref name="arguments"/> and its standard output redirected: a client child, which
+    /// prints its result line there.
+    /// </summary>
+    internal static Process StartSelf(params string[] arguments)
+    {
+        var (program, programArguments) = SelfCommand();
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in programArguments.Concat(arguments)) start.ArgumentList.Add(argument);
+        // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
+        start.Environment.Remove("DOTNET_JitDisasmSummary");
+        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
     }
 
     /// <summary>This process's minor page faults so far, from /proc/self/stat (Linux; 0 elsewhere).</summary>

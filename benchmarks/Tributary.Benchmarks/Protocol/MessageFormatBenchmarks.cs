@@ -139,13 +139,7 @@ public class MessageFormatBenchmarks
     private int RoundTrip(IKafkaRequest request, short version)
     {
         _output.Clear();
-        _output.GetSpan(4);
-        _output.Advance(4);
-        var writer = new KafkaWriter(_output);
-        new RequestHeader { RequestApiKey = (short)request.ApiKey, RequestApiVersion = version, CorrelationId = 1, ClientId = "bench" }
-            .Write(writer, ApiKeys.RequestHeaderVersion(request.ApiKey, version));
-        request.Write(writer, version);
-        BinaryPrimitives.WriteInt32BigEndian(_output.WrittenSpanMutable, _output.WrittenCount - 4);
+        ProtocolBytes.WriteRequestFrame(_output, request, version, correlationId: 1, clientId: "bench");
         _stream.Write(_output.WrittenSpan);
 
         Span<byte> prefix = stackalloc byte[4];

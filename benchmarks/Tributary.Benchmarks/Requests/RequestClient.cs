@@ -5,7 +5,6 @@ using System.Text.Json;
 using Tributary.Benchmarks.Cluster;
 using Tributary.Protocol;
 using Tributary.Protocol.Messages;
-using Tributary.Protocol.Records;
 
 namespace Tributary.Benchmarks.Requests;
 
@@ -28,14 +27,8 @@ internal static class RequestClient
     /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time this process (the server's) used meanwhile.</summary>
     public static async Task<TimeSpan> RunAsync(RequestWorkload workload, CancellationToken cancellationToken)
     {
-        var (program, arguments) = ClientProcess.SelfCommand();
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.ArgumentList.Add(RequestBenchmarks.Command);
-        start.ArgumentList.Add(Command);
-        start.ArgumentList.Add(JsonSerializer.Serialize(workload));
         var cpuBefore = ProcessCpuClock.Now();
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        using var child = ClientProcess.StartSelf(RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload));
         var output = await child.StandardOutput.ReadToEndAsync(cancellationToken);
         await child.WaitForExitAsync(cancellationToken);
         var cpu = ProcessCpuClock.Now() - cpuBefore;
@@ -52,7 +45,7 @@ internal static class RequestClient
         var scenario = workload.Scenario;
         if (scenario.Kind == RequestKind.Connection)
         {
-            var apiVersions = Frame(ApiKey.ApiVersions, 0, new ApiVersionsRequest());
+            var apiVersions = Frame(new ApiVersionsRequest(), 0);
             for (var i = 0; i < scenario.Requests; i++)
             {
                 using var connection = Connect(workload);
@@ -129,20 +122,8 @@ internal static class RequestClient
     {
         var topic = new ProduceRequest.TopicProduceData { Name = workload.Topic };
         for (var partition = 0; partition < workload.Partitions; partition++)
-            topic.PartitionData.Add(new ProduceRequest.PartitionProduceData { Index = partition, Records = Batch(workload.Scenario.Records) });
-        return Frame(ApiKey.Produce, ProduceVersion, new ProduceRequest { Acks = 1, TimeoutMs = 30_000, TopicData = [topic] });
-    }
-
-    private static byte[] Batch(int records)
-    {
-        using var output = new PooledBufferWriter();
-        using (var builder = new RecordBatchBuilder(output))
-        {
-            var value = new byte[RequestScenario.RecordSize];
-            for (var i = 0; i < records; i++) builder.Append(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (byte[]?)null, value);
-            builder.Complete();
-        }
-        return output.ToArray();
+            topic.PartitionData.Add(new ProduceRequest.PartitionProduceData { Index = partition, Records = ProtocolBytes.RecordBatch(workload.Scenario.Records, RequestScenario.RecordSize, _ => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) });
+        return Frame(new ProduceRequest { Acks = 1, TimeoutMs = 30_000, TopicData = [topic] }, ProduceVersion);
     }
 
     /// <summary>Fetch v11 from <paramref name="offsets"/> (one per partition), answered with at least one byte or after <paramref name="maxWaitMs"/>.</summary>
@@ -151,7 +132,7 @@ internal static class RequestClient
         var topic = new FetchRequest.FetchTopic { Topic = workload.Topic };
         for (var partition = 0; partition < workload.Partitions; partition++)
             topic.Partitions.Add(new FetchRequest.FetchPartition { Partition = partition, FetchOffset = offsets[partition], PartitionMaxBytes = 1024 * 1024 });
-        return Frame(ApiKey.Fetch, FetchVersion, new FetchRequest { MaxWaitMs = maxWaitMs, MinBytes = 1, MaxBytes = 50 * 1024 * 1024, Topics = [topic] });
+        return Frame(new FetchRequest { MaxWaitMs = maxWaitMs, MinBytes = 1, MaxBytes = 50 * 1024 * 1024, Topics = [topic] }, FetchVersion);
     }
 
     /// <summary>Each partition's high watermark less <paramref name="records"/>, from a fetch at offset 0 (whose answer carries them).</summary>
@@ -177,17 +158,5 @@ internal static class RequestClient
         if (refused is not null) throw new InvalidOperationException($"Produce refused: partition {refused.Index}, error {refused.ErrorCode}.");
     }
 
-    private static byte[] Frame(ApiKey key, short version, IKafkaRequest request)
-    {
-        using var output = new PooledBufferWriter();
-        output.GetSpan(4);
-        output.Advance(4);
-        var writer = new KafkaWriter(output);
-        new RequestHeader { RequestApiKey = (short)key, RequestApiVersion = version, ClientId = "requests-benchmark" }
-            .Write(writer, ApiKeys.RequestHeaderVersion(key, version));
-        request.Write(writer, version);
-        var frame = output.ToArray();
-        BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
-        return frame;
-    }
+    private static byte[] Frame(IKafkaRequest request, short version) => ProtocolBytes.RequestFrame(request, version, correlationId: 0, clientId: "requests-benchmark");
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tributary.Broker.Log;
 using Tributary.Broker.Log.Storage;
-using Tributary.Protocol;
 using Tributary.Protocol.Records;
 using static System.FormattableString;
 
@@ -31,7 +30,7 @@ internal static class StorageBenchmark
         var megabytes = BenchmarkMath.Option(args, "--megabytes", 1024);
         var target = (long)megabytes << 20;
         var directory = Path.Combine(Path.GetTempPath(), "tributary-storage-" + Guid.NewGuid().ToString("N"));
-        var batch = Batch(records: 160, valueSize: 100);
+        var batch = ProtocolBytes.RecordBatch(records: 160, valueSize: 100, timestampOf: i => 1_700_000_000_000 + i);
         var rows = new List<string>();
         try
         {
@@ -113,17 +112,5 @@ internal static class StorageBenchmark
         if (log.LogEndOffset != expectedEnd) throw new InvalidOperationException($"Loaded the log up to {log.LogEndOffset}, not {expectedEnd}.");
         if (cleanShutdown) log.Close();
         return watch.Elapsed;
-    }
-
-    private static byte[] Batch(int records, int valueSize)
-    {
-        using var output = new PooledBufferWriter();
-        using (var builder = new RecordBatchBuilder(output, new RecordBatchOptions()))
-        {
-            var value = new byte[valueSize];
-            for (var i = 0; i < records; i++) builder.Append(1_700_000_000_000 + i, null, value);
-            builder.Complete();
-        }
-        return output.ToArray();
     }
 }
