@@ -12,7 +12,7 @@ namespace Tributary.Broker.Log;
 /// Measured reason: each tick wakes the timer thread and a thread-pool worker, about 0.25 ms of CPU on this 2-core
 /// virtual machine for a tick that finds nothing, which with the 100 ms interval of the benchmarks' bounded retention
 /// was most of an idle broker's CPU and a share of every short client session's (docs/benchmarks.md, issue 20).
-/// <para>On the system clock, once a tick is armed within one interval (the logs have work), the ticks run on a thread of
+/// <para>On the system clock, once the next tick of the schedule is armed (the logs have work), the ticks run on a thread of
 /// the timer's own, <c>Log maintenance</c>, which sleeps until the next tick and runs the check itself, as Kafka's
 /// scheduler thread does: one thread wake-up a tick. The runtime's timers took several (the timer thread woke to fire the
 /// tick and again each time the tick re-armed it, then handed the check to a pool worker): 6% of the broker's CPU in the
@@ -81,9 +81,7 @@ internal sealed class RetentionTimer : IAsyncDisposable
         Interlocked.Exchange(ref _touched, 0);
         var now = NowMs;
         var due = Math.Min(_check(now), now + MaxSleepMs);
-        // A tick up to EarlyMs before its time (the runtime's timers count on another clock than this one's) stands for
-        // that tick: the next is the one after it, not that tick again a millisecond later.
-        var next = NextTickAfter(now + Math.Min(EarlyMs, _intervalMs - 1));
+        var next = NextTickFrom(now);
         if (due <= next || Volatile.Read(ref _touched) == 1)
         {
             ArmAt(next);
@@ -95,6 +93,13 @@ internal sealed class RetentionTimer : IAsyncDisposable
     }
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// The next tick for a tick running at <paramref name="nowMs"/>: a tick up to <see cref="EarlyMs"/> before its time (the
+    /// runtime's timers count on another clock than this one's) stands for that tick, so the next is the one after it, not
+    /// that tick again a millisecond later.
+    /// </summary>
+    private long NextTickFrom(long nowMs) => NextTickAfter(nowMs + Math.Min(EarlyMs, _intervalMs - 1));
 
     /// <summary>The first tick of the fixed schedule after <paramref name="nowMs"/>.</summary>
     private long NextTickAfter(long nowMs) => _originMs + (Math.Max(0, nowMs - _originMs) / _intervalMs + 1) * _intervalMs;
@@ -121,12 +126,14 @@ internal sealed class RetentionTimer : IAsyncDisposable
     }
 
     /// <summary>
-    /// The thread for a tick at <paramref name="tickMs"/>, started now if the tick is within one interval on the system clock
-    /// (the clock's timer, which ticked until then, stops); null while the ticks stay the clock's timers.
+    /// The thread for a tick at <paramref name="tickMs"/>, started now if it is the next tick on the system clock (the clock's
+    /// timer, which ticked until then, stops); null while the ticks stay the clock's timers. The next tick, as a tick that
+    /// fired early sees it: then it is up to <see cref="EarlyMs"/> more than one interval away (in CI such a tick left the
+    /// ticks on the clock's timer).
     /// </summary>
     private TickThread? StartThreadFor(long tickMs)
     {
-        if (_time != TimeProvider.System || tickMs - NowMs > _intervalMs) return null;
+        if (_time != TimeProvider.System || tickMs > NextTickFrom(NowMs)) return null;
         lock (_threadGate)
         {
             if (_thread is null && !_stopped && _timer is not null)
