@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 
@@ -8,7 +7,7 @@ namespace Tributary.Benchmarks.Cluster;
 /// <param name="Result">The client's own measurement.</param>
 /// <param name="BrokerAllocatedBytes">Bytes this process allocated while the client ran.</param>
 /// <param name="BrokerRetainedBytes">Growth of this process's live heap over the run (after full collections): what the log keeps.</param>
-/// <param name="BrokerCpu">CPU time this process used while the client ran.</param>
+/// <param name="BrokerCpu">CPU time this process used while the client ran its workload.</param>
 /// <param name="BrokerGcPause">Time this process was paused for garbage collection while the client ran.</param>
 /// <param name="BrokerMethodsCompiled">
 /// Methods this process compiled (JIT) while the client ran: tiering up the broker's code costs CPU that a longer-running
@@ -30,18 +29,19 @@ internal sealed record Measurement(WorkloadResult Result, long BrokerAllocatedBy
 /// <summary>
 /// Runs a <see cref="ClientWorkload"/> in a child process (this same program, started with
 /// <c>cluster client &lt;workload&gt;</c>). The child prints one result line; this process, which hosts only
-/// the cluster, counts its own allocations and CPU time around the child's run: those are the broker's.
+/// the cluster, counts its own allocations and CPU time from the start of the child's workload to its result line
+/// (<see cref="ClientChild"/>): those are the broker's.
 /// </summary>
 internal static class ClientProcess
 {
     /// <summary>The first argument after "cluster" that makes this program the client.</summary>
     public const string Command = "client";
 
-    private const string ResultPrefix = "RESULT ";
-
     /// <summary>Runs the workload in a child process and waits for its result.</summary>
     public static async Task<Measurement> RunAsync(ClientWorkload workload, CancellationToken cancellationToken)
     {
+        using var child = await ClientChild.StartAsync([ClusterBenchmarks.Command, Command, JsonSerializer.Serialize(workload)],
+            line => Console.WriteLine($"    client: {line}"), cancellationToken);
         var liveBefore = GC.GetTotalMemory(forceFullCollection: true);
         var pauseBefore = GC.GetTotalPauseDuration();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -49,14 +49,8 @@ internal static class ClientProcess
         var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
         var faultsBefore = MinorPageFaults();
         var fullCollectionsBefore = GC.CollectionCount(2);
-        using var child = StartSelf(ClusterBenchmarks.Command, Command, JsonSerializer.Serialize(workload));
-        WorkloadResult? result = null;
-        while (await child.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (line.StartsWith(ResultPrefix, StringComparison.Ordinal)) result = JsonSerializer.Deserialize<WorkloadResult>(line[ResultPrefix.Length..]);
-            else Console.WriteLine($"    client: {line}");
-        }
-        await child.WaitForExitAsync(cancellationToken);
+        var result = JsonSerializer.Deserialize<WorkloadResult>(await child.RunAsync(cancellationToken))
+            ?? throw new InvalidOperationException($"The {workload.Kind} client printed no result.");
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var cpu = ProcessCpuClock.Now() - cpuBefore;
         var pause = GC.GetTotalPauseDuration() - pauseBefore;
@@ -64,35 +58,20 @@ internal static class ClientProcess
         var faults = MinorPageFaults() - faultsBefore;
         var fullCollections = GC.CollectionCount(2) - fullCollectionsBefore;
         var retained = GC.GetTotalMemory(forceFullCollection: true) - liveBefore;
-        if (child.ExitCode != 0 || result is null)
-            throw new InvalidOperationException($"The {workload.Kind} client failed (exit code {child.ExitCode}).");
+        await child.ExitAsync(cancellationToken);
         return new Measurement(result, allocated, retained, cpu, pause, compiled, fullCollections, faults);
-    }
-
-    /// <summary>
-    /// Starts this program again with <paramref name="arguments"/> and its standard output redirected: a client child, which
-    /// prints its result line there.
-    /// </summary>
-    internal static Process StartSelf(params string[] arguments)
-    {
-        var (program, programArguments) = SelfCommand();
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in programArguments.Concat(arguments)) start.ArgumentList.Add(argument);
-        // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
-        start.Environment.Remove("DOTNET_JitDisasmSummary");
-        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
     }
 
     /// <summary>This process's minor page faults so far, from /proc/self/stat (Linux; 0 elsewhere).</summary>
     private static long MinorPageFaults() => File.Exists("/proc/self/stat") ? ProcStat.Read("/proc/self/stat").MinorFaults : 0;
 
-    /// <summary>The child side: runs the workload given as JSON and prints its result line.</summary>
+    /// <summary>The child side: runs the workload given as JSON when told to and prints its result line.</summary>
     public static int RunChild(string workloadJson)
     {
         var workload = JsonSerializer.Deserialize<ClientWorkload>(workloadJson)
             ?? throw new ArgumentException("No workload given.", nameof(workloadJson));
-        var result = ClientWorkloads.Run(workload);
-        Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
+        ClientChild.AwaitStart();
+        ClientChild.Finish(JsonSerializer.Serialize(ClientWorkloads.Run(workload)));
         return 0;
     }
 

@@ -8,7 +8,8 @@ namespace Tributary.Benchmarks.Requests;
 /// The broker's CPU per request against librdkafka's mock, one kind of request at a time (docs/benchmarks.md, issue 20,
 /// "Eighteenth round"). Each scenario's client process sends the same request over and over, one at a time, at a fixed
 /// pace; this process hosts the two 1-broker clusters (the mock, and the embedded cluster with the mock's retention) and
-/// counts its own CPU time around each client's run, as the cluster benchmark does. Rounds alternate the targets.
+/// counts its own CPU time from the start of each client's requests to its result line (<see cref="ClientChild"/>), as the
+/// cluster benchmark does. Rounds alternate the targets.
 /// </summary>
 /// <remarks>
 /// The cluster benchmark's Confluent.Kafka clients size their produce requests by how fast the broker answers (from 185 KB

@@ -20,20 +20,18 @@ internal static class RequestClient
     /// <summary>The argument after "requests" that makes this program the client.</summary>
     public const string Command = "client";
 
-    private const string ResultPrefix = "RESULT ";
     private const short ProduceVersion = 7;
     private const short FetchVersion = 11;
 
     /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time this process (the server's) used meanwhile.</summary>
     public static async Task<TimeSpan> RunAsync(RequestWorkload workload, CancellationToken cancellationToken)
     {
+        using var child = await ClientChild.StartAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)],
+            line => Console.WriteLine($"    client: {line}"), cancellationToken);
         var cpuBefore = ProcessCpuClock.Now();
-        using var child = ClientProcess.StartSelf(RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload));
-        var output = await child.StandardOutput.ReadToEndAsync(cancellationToken);
-        await child.WaitForExitAsync(cancellationToken);
+        await child.RunAsync(cancellationToken);
         var cpu = ProcessCpuClock.Now() - cpuBefore;
-        if (child.ExitCode != 0 || !output.Contains(ResultPrefix, StringComparison.Ordinal))
-            throw new InvalidOperationException($"The {workload.Scenario.Name} client failed (exit code {child.ExitCode}): {output}");
+        await child.ExitAsync(cancellationToken);
         return cpu;
     }
 
@@ -42,6 +40,7 @@ internal static class RequestClient
     {
         var workload = JsonSerializer.Deserialize<RequestWorkload>(workloadJson)
             ?? throw new ArgumentException("No workload given.", nameof(workloadJson));
+        ClientChild.AwaitStart();
         var scenario = workload.Scenario;
         if (scenario.Kind == RequestKind.Connection)
         {
@@ -76,7 +75,7 @@ internal static class RequestClient
                 }
             }
         }
-        Console.WriteLine($"{ResultPrefix}{scenario.Requests}");
+        ClientChild.Finish($"{scenario.Requests}");
         return 0;
     }
 

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Tributary.Benchmarks.Cluster;
+
+namespace Tributary.Benchmarks;
+
+/// <summary>
+/// A benchmark client in a child process of this program, which hosts the servers, and the handshake that keeps starting
+/// and ending that process out of what the servers are charged. The child says <see cref="ReadyLine"/> once it has
+/// started, waits for a line before it runs its workload, prints its result line, and exits only once its standard input
+/// closes. So the parent measures its own CPU from <see cref="RunAsync"/> to the result line: the workload's connections,
+/// requests and closes, not starting a process (pipes, fork and exec), the runtime's handling of its exit, or reading
+/// what it printed at startup.
+/// </summary>
+/// <remarks>
+/// Measured reason: with the child's whole life inside the window, the 1-broker consume scenario charged the embedded
+/// broker about 5 ms a session that a standalone <c>tributary broker</c> serving the same sessions does not spend (per-thread
+/// run times from /proc/PID/task/*/schedstat): its figure fell from 0.129 and 0.143 µs a message to 0.100 and 0.089 with
+/// the handshake, two runs of each alternated (docs/benchmarks.md, issue 20, "Nineteenth round"). The mock is charged
+/// the same; its own consume figure moves more than that between runs.
+/// </remarks>
+internal sealed class ClientChild : IDisposable
+{
+    /// <summary>What the child prints once started, before it waits for the line that starts its workload.</summary>
+    private const string ReadyLine = "READY";
+
+    /// <summary>How the child's result line starts; the rest is the result.</summary>
+    private const string ResultPrefix = "RESULT ";
+
+    private readonly Process _process;
+    private readonly Action<string> _otherLine;
+
+    private ClientChild(Process process, Action<string> otherLine)
+    {
+        _process = process;
+        _otherLine = otherLine;
+    }
+
+    /// <summary>
+    /// Starts this program again with <paramref name="arguments"/> and returns once the child is ready; any line it prints
+    /// other than the handshake's goes to <paramref name="otherLine"/>.
+    /// </summary>
+    public static async Task<ClientChild> StartAsync(string[] arguments, Action<string> otherLine, CancellationToken cancellationToken)
+    {
+        var (program, programArguments) = ClientProcess.SelfCommand();
+        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in programArguments.Concat(arguments)) start.ArgumentList.Add(argument);
+        // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
+        start.Environment.Remove("DOTNET_JitDisasmSummary");
+        var child = new ClientChild(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}."), otherLine);
+        try
+        {
+            await child.ReadUntilAsync(ReadyLine, cancellationToken);
+            return child;
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Lets the child run its workload and returns its result (the text after the result prefix).</summary>
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
+    {
+        await _process.StandardInput.WriteLineAsync();
+        await _process.StandardInput.FlushAsync(cancellationToken);
+        return await ReadUntilAsync(ResultPrefix, cancellationToken);
+    }
+
+    /// <summary>Lets the child exit and waits for it; throws unless it exited with 0.</summary>
+    public async Task ExitAsync(CancellationToken cancellationToken)
+    {
+        _process.StandardInput.Close();
+        while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line) _otherLine(line);
+        await _process.WaitForExitAsync(cancellationToken);
+        if (_process.ExitCode != 0) throw new InvalidOperationException($"The client exited with code {_process.ExitCode}.");
+    }
+
+    /// <summary>The child side, before its workload: says it is ready and waits for the parent's line.</summary>
+    public static void AwaitStart()
+    {
+        Console.WriteLine(ReadyLine);
+        Console.Out.Flush();
+        Console.ReadLine();
+    }
+
+    /// <summary>The child side, after its workload: prints the result line and waits until the parent lets it exit.</summary>
+    public static void Finish(string result)
+    {
+        Console.WriteLine(ResultPrefix + result);
+        Console.Out.Flush();
+        Console.In.ReadToEnd();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited meanwhile.
+            }
+        }
+        _process.Dispose();
+    }
+
+    /// <summary>Reads lines up to the one that starts with <paramref name="prefix"/> and returns the rest of it.</summary>
+    private async Task<string> ReadUntilAsync(string prefix, CancellationToken cancellationToken)
+    {
+        while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal)) return line[prefix.Length..];
+            _otherLine(line);
+        }
+        await _process.WaitForExitAsync(cancellationToken);
+        throw new InvalidOperationException($"The client exited (code {_process.ExitCode}) before it printed {prefix.Trim()}.");
+    }
+}
