@@ -27,26 +27,21 @@ internal sealed class ClientChild : IDisposable
     private const string ResultPrefix = "RESULT ";
 
     private readonly Process _process;
-    private readonly Action<string> _otherLine;
 
-    private ClientChild(Process process, Action<string> otherLine)
-    {
-        _process = process;
-        _otherLine = otherLine;
-    }
+    private ClientChild(Process process) => _process = process;
 
     /// <summary>
     /// Starts this program again with <paramref name="arguments"/> and returns once the child is ready; any line it prints
-    /// other than the handshake's goes to <paramref name="otherLine"/>.
+    /// other than the handshake's is shown, indented, as the client's.
     /// </summary>
-    public static async Task<ClientChild> StartAsync(string[] arguments, Action<string> otherLine, CancellationToken cancellationToken)
+    public static async Task<ClientChild> StartAsync(string[] arguments, CancellationToken cancellationToken)
     {
         var (program, programArguments) = ClientProcess.SelfCommand();
         var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in programArguments.Concat(arguments)) start.ArgumentList.Add(argument);
         // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
         start.Environment.Remove("DOTNET_JitDisasmSummary");
-        var child = new ClientChild(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}."), otherLine);
+        var child = new ClientChild(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}."));
         try
         {
             await child.ReadUntilAsync(ReadyLine, cancellationToken);
@@ -71,7 +66,7 @@ internal sealed class ClientChild : IDisposable
     public async Task ExitAsync(CancellationToken cancellationToken)
     {
         _process.StandardInput.Close();
-        while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line) _otherLine(line);
+        while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line) ShowOtherLine(line);
         await _process.WaitForExitAsync(cancellationToken);
         if (_process.ExitCode != 0) throw new InvalidOperationException($"The client exited with code {_process.ExitCode}.");
     }
@@ -108,13 +103,15 @@ internal sealed class ClientChild : IDisposable
         _process.Dispose();
     }
 
+    private static void ShowOtherLine(string line) => Console.WriteLine($"    client: {line}");
+
     /// <summary>Reads lines up to the one that starts with <paramref name="prefix"/> and returns the rest of it.</summary>
     private async Task<string> ReadUntilAsync(string prefix, CancellationToken cancellationToken)
     {
         while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.StartsWith(prefix, StringComparison.Ordinal)) return line[prefix.Length..];
-            _otherLine(line);
+            ShowOtherLine(line);
         }
         await _process.WaitForExitAsync(cancellationToken);
         throw new InvalidOperationException($"The client exited (code {_process.ExitCode}) before it printed {prefix.Trim()}.");

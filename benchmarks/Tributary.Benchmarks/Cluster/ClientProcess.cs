@@ -40,8 +40,7 @@ internal static class ClientProcess
     /// <summary>Runs the workload in a child process and waits for its result.</summary>
     public static async Task<Measurement> RunAsync(ClientWorkload workload, CancellationToken cancellationToken)
     {
-        using var child = await ClientChild.StartAsync([ClusterBenchmarks.Command, Command, JsonSerializer.Serialize(workload)],
-            line => Console.WriteLine($"    client: {line}"), cancellationToken);
+        using var child = await ClientChild.StartAsync([ClusterBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], cancellationToken);
         var liveBefore = GC.GetTotalMemory(forceFullCollection: true);
         var pauseBefore = GC.GetTotalPauseDuration();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);

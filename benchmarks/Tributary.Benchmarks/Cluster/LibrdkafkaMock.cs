@@ -14,6 +14,9 @@ internal sealed class LibrdkafkaMock : IDisposable
 {
     private const string Librdkafka = "librdkafka";
     private const int ProducerType = 0;
+    private const int MallocTrimThreshold = -1; // M_TRIM_THRESHOLD
+    private const int MallocMmapThreshold = -3; // M_MMAP_THRESHOLD
+    private const int LargestMmapThreshold = 32 * 1024 * 1024; // glibc's largest on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX)
 
     private readonly IntPtr _handle;
     private readonly IntPtr _cluster;
@@ -86,12 +89,6 @@ internal sealed class LibrdkafkaMock : IDisposable
             Console.WriteLine("Could not set the C allocator's thresholds (mallopt): the mock's page faults may vary between runs.");
     }
 
-    private const int MallocTrimThreshold = -1; // M_TRIM_THRESHOLD
-    private const int MallocMmapThreshold = -3; // M_MMAP_THRESHOLD
-    private const int LargestMmapThreshold = 32 * 1024 * 1024; // glibc's largest on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX)
-
-    [DllImport("libc")] private static extern int mallopt(int parameter, int value);
-
     private static IntPtr LoadLibrdkafka()
     {
         var platform = RuntimeInformation.RuntimeIdentifier.StartsWith("linux-arm64", StringComparison.Ordinal) ? "linux-arm64" : "linux-x64";
@@ -112,4 +109,5 @@ internal sealed class LibrdkafkaMock : IDisposable
     [DllImport(Librdkafka)] private static extern IntPtr rd_kafka_mock_cluster_bootstraps(IntPtr cluster);
     [DllImport(Librdkafka)] private static extern int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor);
     [DllImport(Librdkafka)] private static extern int rd_kafka_mock_topic_delete(IntPtr cluster, string topic);
+    [DllImport("libc")] private static extern int mallopt(int parameter, int value);
 }

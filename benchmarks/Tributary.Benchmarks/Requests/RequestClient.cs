@@ -26,8 +26,7 @@ internal static class RequestClient
     /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time this process (the server's) used meanwhile.</summary>
     public static async Task<TimeSpan> RunAsync(RequestWorkload workload, CancellationToken cancellationToken)
     {
-        using var child = await ClientChild.StartAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)],
-            line => Console.WriteLine($"    client: {line}"), cancellationToken);
+        using var child = await ClientChild.StartAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], cancellationToken);
         var cpuBefore = ProcessCpuClock.Now();
         await child.RunAsync(cancellationToken);
         var cpu = ProcessCpuClock.Now() - cpuBefore;
