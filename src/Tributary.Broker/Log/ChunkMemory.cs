@@ -1,51 +1,154 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace Tributary.Broker.Log;
 
 /// <summary>
-/// The memory of log chunks. A growing log writes into memory the process did not use before, and on Linux every first
-/// write to a 4 KB page is a page fault: measured on the 2-core benchmark machine, copying into fresh memory costs 30 to
-/// 100 times as much as copying into used memory, which made page faults most of the produce path. One
+/// Where the memory of log chunks comes from, and how it is faulted in ahead of the writes.
+/// </summary>
+/// <remarks>
+/// <para><b>Faulting in ahead.</b> A growing log writes into memory the process did not use before, and on Linux every
+/// first write to a 4 KB page is a page fault: measured on the 2-core benchmark machine, copying into fresh memory costs 30
+/// to 100 times as much as copying into used memory, which made page faults most of the produce path. One
 /// madvise(MADV_POPULATE_WRITE) call faults a range in at once, several times cheaper than page by page. A chunk is
 /// faulted in a megabyte at a time just ahead of its writes (<see cref="Populate"/>), not whole when allocated: a
 /// partition's last chunk, up to 4 MB, is mostly never written (up to 32 MB of a topic of 8 partitions), and was faulted
-/// in all the same. Elsewhere, or on kernels before 5.14, chunks are plain arrays.
-/// </summary>
-internal static partial class ChunkMemory
+/// in all the same. Elsewhere, or on kernels before 5.14, this is left to the writes.</para>
+/// <para><b>Huge pages.</b> Where the kernel offers transparent huge pages on request (<c>madvise</c> or <c>always</c> in
+/// /sys/kernel/mm/transparent_hugepage/enabled), chunks of the pooled sizes (<see cref="SmallChunkSize"/> to
+/// <see cref="SlabSize"/>, powers of two) are pieces of slabs: pinned arrays holding one <see cref="SlabSize"/> range
+/// aligned to <see cref="HugePageSize"/>, advised MADV_HUGEPAGE before anything writes it, each range cut into pieces of
+/// one size. The kernel then maps a chunk's memory 2 MB at a time instead of 4 KB. Measured on the benchmark machine (a
+/// virtual machine whose hypervisor keeps its own copy of each page table, with the kernel's page-table isolation on,
+/// so the kernel and the process each map a page once for themselves; docs/benchmarks.md, issue 20, twentieth round),
+/// for 16 MB of chunks: writing them the first time 1.8-32 ms instead of 23-51, and the first send of them to a socket
+/// 4-7 ms instead of 15-29 (a second send 4-6 in both cases). The first send is a fetch answer sent from the log's
+/// memory: under 4 KB pages the kernel's first read of each page of a new chunk cost about 7 µs, which was more than a
+/// consume session's whole gap to librdkafka's mock. The cost: a slab's array is its range plus up to 2 MB for the
+/// alignment, which the process never writes (the collector counts it, the kernel does not back it), and a piece keeps its
+/// whole slab's array alive (at most 4 MB).</para>
+/// <para>Anything else (smaller chunks, a batch larger than a slab, no huge pages) is a plain array, not zeroed (chunks are
+/// read only where written); smaller chunks live in memory the collector reuses anyway.</para>
+/// </remarks>
+internal sealed partial class ChunkMemory
 {
-    /// <summary>Smaller chunks live in memory the garbage collector reuses anyway; not worth a system call.</summary>
-    private const int PopulateThreshold = 256 * 1024;
+    /// <summary>The size of a transparent huge page on x86-64 and of the 4 KB-granule arm64 kernels.</summary>
+    public const int HugePageSize = 2 * 1024 * 1024;
+
+    /// <summary>The memory of one slab: as large as the largest chunk, so that every pooled size fits in one.</summary>
+    public const int SlabSize = LogChunk.MaxChunkSize;
+
+    /// <summary>Smaller chunks live in memory the collector reuses anyway: not worth a system call or a slab.</summary>
+    public const int SmallChunkSize = 256 * 1024;
 
     /// <summary>How far ahead of the writes a chunk's pages are faulted in: one system call per megabyte written.</summary>
     private const int PopulateStep = 1024 * 1024;
 
+    private const int MadvHugePage = 14;
     private const int MadvPopulateWrite = 23;
+    private const int MadvCollapse = 25;
+    private const string TransparentHugePages = "/sys/kernel/mm/transparent_hugepage/";
 
     private static bool s_populateUnavailable = !OperatingSystem.IsLinux();
 
-    /// <summary>An array of <paramref name="size"/> bytes, not zeroed (chunks are read only where written).</summary>
-    public static byte[] Allocate(int size) => GC.AllocateUninitializedArray<byte>(size);
+    private readonly Lock _lock = new();
+    private readonly ArraySegment<byte>[] _carving = new ArraySegment<byte>[BitOperations.Log2(SlabSize) - BitOperations.Log2(SmallChunkSize) + 1];
+    private bool _hugePages;
+
+    /// <summary>Memory for chunks: in huge-page slabs when <paramref name="hugePages"/>, else plain arrays.</summary>
+    public ChunkMemory(bool hugePages) => _hugePages = hugePages;
+
+    /// <summary>The memory every log uses: in huge-page slabs where the kernel offers them.</summary>
+    public static ChunkMemory Shared { get; } = new(HugePagesOffered());
+
+    /// <summary>
+    /// Whether the kernel maps huge pages where a process asks for them: Linux, transparent huge pages in <c>always</c>
+    /// or <c>madvise</c> mode, of <see cref="HugePageSize"/>.
+    /// </summary>
+    public static bool HugePagesOffered()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            var mode = File.ReadAllText(TransparentHugePages + "enabled");
+            var size = File.ReadAllText(TransparentHugePages + "hpage_pmd_size").Trim();
+            return (mode.Contains("[always]", StringComparison.Ordinal) || mode.Contains("[madvise]", StringComparison.Ordinal))
+                && size == HugePageSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>True while chunks of the pooled sizes come from huge-page slabs (false after the kernel refused the advice).</summary>
+    public bool UsesHugePages => Volatile.Read(ref _hugePages);
+
+    /// <summary>Memory for a chunk of <paramref name="size"/> bytes, not zeroed: a piece of a slab, or an array of its own.</summary>
+    public ArraySegment<byte> Allocate(int size)
+    {
+        if (size is < SmallChunkSize or > SlabSize || !BitOperations.IsPow2(size)) return GC.AllocateUninitializedArray<byte>(size);
+        lock (_lock)
+        {
+            ref var carving = ref _carving[BitOperations.Log2((uint)size) - BitOperations.Log2(SmallChunkSize)];
+            if (carving.Count < size)
+            {
+                if (!_hugePages || NewSlab() is not { } slab) return GC.AllocateUninitializedArray<byte>(size);
+                carving = slab;
+            }
+            var piece = carving[..size];
+            carving = carving[size..];
+            return piece;
+        }
+    }
 
     /// <summary>
     /// Makes sure the first <paramref name="needed"/> bytes of <paramref name="buffer"/> are faulted in, given that the
     /// first <paramref name="populated"/> are, and returns how many are now: the whole buffer where there is nothing to
     /// do (a small chunk, or no MADV_POPULATE_WRITE).
     /// </summary>
-    public static int Populate(byte[] buffer, int populated, int needed)
+    public static int Populate(ArraySegment<byte> buffer, int populated, int needed)
     {
         if (needed <= populated) return populated;
-        if (buffer.Length < PopulateThreshold || s_populateUnavailable) return buffer.Length;
-        var end = Math.Min(buffer.Length, Math.Max(needed, populated + PopulateStep));
+        if (buffer.Count < SmallChunkSize || s_populateUnavailable) return buffer.Count;
+        var end = Math.Min(buffer.Count, Math.Max(needed, populated + PopulateStep));
         FaultIn(buffer, populated, end);
         return end;
     }
 
-    private static unsafe void FaultIn(byte[] buffer, int from, int to)
+    /// <summary>
+    /// A pinned array's <see cref="SlabSize"/> bytes aligned to a huge page and advised MADV_HUGEPAGE; null (and plain
+    /// arrays from then on) when the kernel refuses the advice.
+    /// </summary>
+    private unsafe ArraySegment<byte>? NewSlab()
+    {
+        var array = GC.AllocateUninitializedArray<byte>(SlabSize + HugePageSize, pinned: true);
+        fixed (byte* address = array)
+        {
+            var start = ((nint)address + HugePageSize - 1) & ~(nint)(HugePageSize - 1);
+            if (madvise(start, SlabSize, MadvHugePage) != 0)
+            {
+                _hugePages = false;
+                return null;
+            }
+            // Memory the runtime had written before (a collected array's) is mapped in 4 KB pages already, which the advice
+            // does not change: collapse it into huge pages now. On untouched memory there is nothing to collapse and the
+            // call fails at once, harmlessly; the advice maps it in huge pages as it is written.
+            _ = madvise(start, SlabSize, MadvCollapse);
+            return new ArraySegment<byte>(array, (int)(start - (nint)address), SlabSize);
+        }
+    }
+
+    private static unsafe void FaultIn(ArraySegment<byte> buffer, int from, int to)
     {
         var pageMask = (nint)Environment.SystemPageSize - 1;
         // Pinned for the call, so the range is the array's even if the collector compacts large objects. The page that
         // holds `from` may be in already (harmless); a partial last page is left to the write that reaches it.
-        fixed (byte* start = buffer)
+        fixed (byte* start = buffer.AsSpan())
         {
             var first = ((nint)start + from) & ~pageMask;
             var end = ((nint)start + to) & ~pageMask;

@@ -17,7 +17,7 @@ internal sealed class LogChunk : BatchStorage
     public const int MaxChunkSize = 4 * 1024 * 1024;
     private const int MinChunkSize = 16 * 1024;
 
-    private readonly byte[] _buffer;
+    private readonly ArraySegment<byte> _buffer;
     private readonly LogChunkPool _pool;
 
     /// <summary>How many bytes from the start are faulted in (<see cref="ChunkMemory.Populate"/>).</summary>
@@ -43,16 +43,16 @@ internal sealed class LogChunk : BatchStorage
     /// </summary>
     public static LogChunk Create(LogChunk? previous, int batchSize, long segmentBytes = MaxChunkSize, LogChunkPool? pool = null)
     {
-        var grown = previous is null ? MinChunkSize : Math.Min(previous._buffer.Length * 2, MaxChunkSize);
+        var grown = previous is null ? MinChunkSize : Math.Min(previous._buffer.Count * 2, MaxChunkSize);
         var planned = LogChunkPool.CapacityFor((int)Math.Min(grown, segmentBytes));
         return new LogChunk(Math.Max(planned, batchSize), pool ?? previous?._pool ?? LogChunkPool.Shared);
     }
 
     /// <summary>Bytes the chunk can hold.</summary>
-    public int Capacity => _buffer.Length;
+    public int Capacity => _buffer.Count;
 
     /// <summary>True when <paramref name="size"/> more bytes fit.</summary>
-    public bool HasRoomFor(int size) => _buffer.Length - Used >= size;
+    public bool HasRoomFor(int size) => _buffer.Count - Used >= size;
 
     /// <summary>Copies a batch in and returns where it lives; the caller patches the copy before publishing it.</summary>
     public Memory<byte> Append(ReadOnlySpan<byte> batch)

@@ -10,17 +10,19 @@ namespace Tributary.Broker.Log;
 /// then returns their pages to the kernel, so the next chunks are written into fresh pages again. librdkafka's mock, which
 /// keeps 5 MiB per partition, reuses freed blocks through malloc at once. Reusing the deleted topics' chunks cut the
 /// broker's CPU per produced message by about a quarter (issue 20, sixth round).</para>
-/// <para><b>What.</b> Arrays of the power-of-two sizes from <see cref="MinPooledSize"/> to <see cref="MaxPooledSize"/>, the
-/// sizes <see cref="LogChunk.Create"/> rounds a log's chunks to; at most <see cref="MaxPooledBytes"/> in all. Smaller
-/// chunks are left to the collector, which reuses its young generations' memory anyway. Each array keeps how much of it
-/// is faulted in, so a chunk built on it asks the kernel only for the rest (<see cref="ChunkMemory.Populate"/>).</para>
-/// <para><b>Safety.</b> An array comes back only when its chunk's count of holders falls to zero
+/// <para><b>What.</b> Chunk memory (an array, or a piece of a huge-page slab: <see cref="ChunkMemory"/>) of the
+/// power-of-two sizes from <see cref="MinPooledSize"/> to <see cref="MaxPooledSize"/>, the sizes <see cref="LogChunk.Create"/>
+/// rounds a log's chunks to; at most <see cref="MaxPooledBytes"/> in all. Smaller chunks are left to the collector, which
+/// reuses its young generations' memory anyway. Each piece keeps how much of it is faulted in, so a chunk built on it asks
+/// the kernel only for the rest (<see cref="ChunkMemory.Populate"/>). New memory comes from the pool's
+/// <see cref="ChunkMemory"/>.</para>
+/// <para><b>Safety.</b> Memory comes back only when its chunk's count of holders falls to zero
 /// (<see cref="LogChunk.Release"/>). Holders are every log index entry pointing into the chunk (a leader's and each
 /// follower's), the log's active chunk, a fetch until its response is sent, and a replica read until the follower has
 /// appended it. A holder that never releases only keeps its chunk out of the pool, for the collector to take as before;
 /// a chunk used after its last release throws rather than read memory a new log may be writing.</para>
-/// <para><b>Trimmed</b> at full collections, as the runtime's shared array pool is: an array that waited in the pool for
-/// <see cref="TrimAfterMs"/> goes back to the collector, and all of them when the machine's memory is short. Not at every
+/// <para><b>Trimmed</b> at full collections, as the runtime's shared array pool is: memory that waited in the pool for
+/// <see cref="TrimAfterMs"/> goes back to the collector (a slab's array once none of its pieces is held), and all of them when the machine's memory is short. Not at every
 /// full collection: allocating chunks starts full (background) collections every second or so, and trimming at each of
 /// them dropped a deleted topic's chunks before the next topic could take them (measured: 82 MB of 135 trimmed during
 /// one benchmark scenario).</para>
@@ -28,7 +30,7 @@ namespace Tributary.Broker.Log;
 internal sealed class LogChunkPool
 {
     /// <summary>The smallest pooled size: smaller chunks live in memory the collector reuses (and are not faulted in ahead).</summary>
-    public const int MinPooledSize = 256 * 1024;
+    public const int MinPooledSize = ChunkMemory.SmallChunkSize;
 
     /// <summary>The largest pooled size: a log's chunks grow to it.</summary>
     public const int MaxPooledSize = LogChunk.MaxChunkSize;
@@ -39,15 +41,19 @@ internal sealed class LogChunkPool
     /// </summary>
     public const long MaxPooledBytes = 64L * 1024 * 1024;
 
-    /// <summary>How long an array may wait in the pool before a full collection gives it back (the shared array pool's figure).</summary>
+    /// <summary>How long memory may wait in the pool before a full collection gives it back (the shared array pool's figure).</summary>
     public const long TrimAfterMs = 60_000;
 
     private static readonly int s_classes = Log2(MaxPooledSize) - Log2(MinPooledSize) + 1;
 
     private readonly Lock _lock = new();
+    private readonly ChunkMemory _memory;
     private readonly List<Pooled>[] _free = Enumerable.Range(0, s_classes).Select(_ => new List<Pooled>()).ToArray();
     private long _pooledBytes;
     private long _reusedBytes;
+
+    /// <summary>A pool whose new memory comes from <paramref name="memory"/> (the <see cref="ChunkMemory.Shared"/> by default).</summary>
+    public LogChunkPool(ChunkMemory? memory = null) => _memory = memory ?? ChunkMemory.Shared;
 
     /// <summary>The pool every log uses; trimmed at each full collection.</summary>
     public static LogChunkPool Shared { get; } = CreateTrimmed();
@@ -63,10 +69,10 @@ internal sealed class LogChunkPool
         size is > MinPooledSize / 2 and <= MaxPooledSize ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)size) : size;
 
     /// <summary>
-    /// An array of <paramref name="size"/> bytes, from the pool when it has one (<paramref name="populated"/> then says how
+    /// Memory of <paramref name="size"/> bytes, from the pool when it has some (<paramref name="populated"/> then says how
     /// many of its first bytes are faulted in), else new and not zeroed.
     /// </summary>
-    public byte[] Rent(int size, out int populated)
+    public ArraySegment<byte> Rent(int size, out int populated)
     {
         if (ClassOf(size) is var index and >= 0)
         {
@@ -80,28 +86,28 @@ internal sealed class LogChunkPool
                     _pooledBytes -= size;
                     _reusedBytes += size;
                     populated = pooled.Populated;
-                    return pooled.Array;
+                    return pooled.Memory;
                 }
             }
         }
         populated = 0;
-        return ChunkMemory.Allocate(size);
+        return _memory.Allocate(size);
     }
 
-    /// <summary>Takes back an array no chunk uses any more, if it is of a pooled size and the pool has room.</summary>
-    public void Return(byte[] array, int populated)
+    /// <summary>Takes back memory no chunk uses any more, if it is of a pooled size and the pool has room.</summary>
+    public void Return(ArraySegment<byte> memory, int populated)
     {
-        if (ClassOf(array.Length) is not (var index and >= 0)) return;
+        if (ClassOf(memory.Count) is not (var index and >= 0)) return;
         lock (_lock)
         {
-            if (_pooledBytes + array.Length > MaxPooledBytes) return;
-            _free[index].Add(new Pooled(array, populated, Environment.TickCount64));
-            _pooledBytes += array.Length;
+            if (_pooledBytes + memory.Count > MaxPooledBytes) return;
+            _free[index].Add(new Pooled(memory, populated, Environment.TickCount64));
+            _pooledBytes += memory.Count;
         }
     }
 
     /// <summary>
-    /// Gives back to the collector every array returned before <paramref name="returnedBeforeMs"/> (on
+    /// Gives back to the collector all memory returned before <paramref name="returnedBeforeMs"/> (on
     /// <see cref="Environment.TickCount64"/>'s clock); <see cref="long.MaxValue"/> gives back all of them.
     /// </summary>
     public void Trim(long returnedBeforeMs)
@@ -110,9 +116,9 @@ internal sealed class LogChunkPool
         {
             foreach (var free in _free)
             {
-                // Oldest first: arrays are taken from the end.
+                // Oldest first: memory is taken from the end.
                 var stale = 0;
-                while (stale < free.Count && free[stale].ReturnedMs < returnedBeforeMs) _pooledBytes -= free[stale++].Array.Length;
+                while (stale < free.Count && free[stale].ReturnedMs < returnedBeforeMs) _pooledBytes -= free[stale++].Memory.Count;
                 free.RemoveRange(0, stale);
             }
         }
@@ -130,7 +136,7 @@ internal sealed class LogChunkPool
         return pool;
     }
 
-    private readonly record struct Pooled(byte[] Array, int Populated, long ReturnedMs);
+    private readonly record struct Pooled(ArraySegment<byte> Memory, int Populated, long ReturnedMs);
 
     /// <summary>
     /// Trims the pool after every full collection: an object nothing references, which puts itself back in the

@@ -12,14 +12,15 @@ namespace Tributary.Broker.Tests.Log;
 /// <remarks>
 /// Each test has its own pool. Batches of 100 records of 1,000 bytes (about 101 KB) in segments of 256 KiB: the first
 /// segment spans a small first chunk and a second one; every later segment is one pooled chunk of two batches (batch i
-/// holds offsets 100i to 100i+99).
+/// holds offsets 100i to 100i+99). The pool's new memory is plain arrays, so that "the same memory" is the same array;
+/// where memory comes from (huge-page slabs) is ChunkMemoryTests' subject, and LogMemoryReuseTests runs these rules on it.
 /// </remarks>
 public sealed class LogChunkPoolTests
 {
     private const int SegmentBytes = LogChunkPool.MinPooledSize;
     private static readonly AppendOptions Options = new(LeaderEpoch: 0, NowMs: 5_000, UseLogAppendTime: false, MaxMessageBytes: 1_048_588) { SegmentBytes = SegmentBytes };
     private static readonly byte[] Batch = TestBatches.Create(100, valueSize: 1_000);
-    private readonly LogChunkPool _pool = new();
+    private readonly LogChunkPool _pool = new(new ChunkMemory(hugePages: false));
 
     [Fact]
     public void Segments_deleted_by_retention_give_their_memory_to_the_next_segment()
@@ -121,7 +122,7 @@ public sealed class LogChunkPoolTests
         Assert.Equal(LogChunkPool.MaxPooledBytes, _pool.PooledBytes);
 
         var taken = _pool.Rent(LogChunkPool.MaxPooledSize, out var populated);
-        Assert.Same(arrays[fitting - 1], taken); // the newest first
+        Assert.Same(arrays[fitting - 1], taken.Array); // the newest first
         Assert.Equal(LogChunkPool.MaxPooledSize, populated);
         _pool.Return(taken, 0);
 
