@@ -300,6 +300,8 @@ internal static class ClusterBenchmarks
         var reused = target.IsManaged ? $", {(LogChunkPool.Shared.ReusedBytes - reusedBefore) / 1e6:0.0} MB of log memory reused" : "";
         foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
         if (s_requests is not null && target.IsManaged) Console.WriteLine($"    requests answered: {s_requests.Summary()}");
+        if (measurement.BrokerThreadCpu.Count > 0)
+            Console.WriteLine($"    this process's threads: {string.Join(", ", measurement.BrokerThreadCpu.Take(6).Select(t => $"{t.Name} {t.Cpu.TotalMilliseconds:0.0} ms"))}");
         var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement, run);
         Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms " +
             $"({measurement.BrokerFullCollections} full), " +

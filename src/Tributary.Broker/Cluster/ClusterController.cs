@@ -46,14 +46,15 @@ namespace Tributary.Broker.Cluster;
 /// under its lock, written after every change of what it keeps. Log chunk memory (<see cref="LogChunk"/>): each
 /// chunk's count of holders, changed atomically by the logs (under their locks), fetch requests (by the connection, once their response is
 /// sent) and replica fetchers (after appending); the memory a chunk gives back: <see cref="LogChunkPool"/>, under its
-/// lock.</para>
+/// lock; the huge-page slabs that memory is cut from: <see cref="ChunkMemory"/>, under its lock.</para>
 /// <para><b>Lock order</b> (never take an earlier lock while holding a later one): transactions -> groups ->
 /// controller -> partition -> replica log (the coordinators create their internal topic and append to it under their
 /// own locks); controller -> log storage -> replica log (opening a replica); controller -> metadata file (the
 /// authorizer calls it after releasing its own lock); a replica fetcher holds no lock while it calls the
 /// controller (under its copy lock it takes partition and log locks one at a time; a producer's thread only tries the copy
-/// lock, so it never waits for it); the log chunk pool's lock is the last of all (a log
-/// releasing a chunk under its own lock returns memory to the pool, which calls out to nothing). Events raised by a log (fetch and acks waiters)
+/// lock, so it never waits for it); the log chunk pool's lock and then the chunk memory's are the last of all (a log
+/// releasing a chunk under its own lock returns memory to the pool, which gives what it cannot keep to the chunk memory,
+/// which calls out to nothing). Events raised by a log (fetch and acks waiters)
 /// run outside its lock or take only other logs' locks.</para>
 /// </remarks>
 internal sealed class ClusterController : IAsyncDisposable

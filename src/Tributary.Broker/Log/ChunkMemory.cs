@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Tributary.Broker.Log;
@@ -18,15 +19,21 @@ namespace Tributary.Broker.Log;
 /// /sys/kernel/mm/transparent_hugepage/enabled), chunks of the pooled sizes (<see cref="SmallChunkSize"/> to
 /// <see cref="SlabSize"/>, powers of two) are pieces of slabs: pinned arrays holding one <see cref="SlabSize"/> range
 /// aligned to <see cref="HugePageSize"/>, advised MADV_HUGEPAGE before anything writes it, each range cut into pieces of
-/// one size. The kernel then maps a chunk's memory 2 MB at a time instead of 4 KB. Measured on the benchmark machine (a
+/// one size (<see cref="Allocate"/>). The kernel then maps a chunk's memory 2 MB at a time instead of 4 KB. Measured on the benchmark machine (a
 /// virtual machine whose hypervisor keeps its own copy of each page table, with the kernel's page-table isolation on,
 /// so the kernel and the process each map a page once for themselves; docs/benchmarks.md, issue 20, twentieth round),
 /// for 16 MB of chunks: writing them the first time 1.8-32 ms instead of 23-51, and the first send of them to a socket
 /// 4-7 ms instead of 15-29 (a second send 4-6 in both cases). The first send is a fetch answer sent from the log's
 /// memory: under 4 KB pages the kernel's first read of each page of a new chunk cost about 7 µs, which was more than a
 /// consume session's whole gap to librdkafka's mock. The cost: a slab's array is its range plus up to 2 MB for the
-/// alignment, which the process never writes (the collector counts it, the kernel does not back it), and a piece keeps its
-/// whole slab's array alive (at most 4 MB).</para>
+/// alignment, which the process never writes (the collector counts it, the kernel does not back it).</para>
+/// <para><b>A slab's pieces.</b> A piece goes to a chunk, then (when no chunk holds it) to the <see cref="LogChunkPool"/>,
+/// and comes back here when the pool has no room for it or trims it (<see cref="Free"/>). Pieces that came back are handed
+/// out again before a new slab is cut, and a slab all of whose pieces came back is left to the collector, so the pool's
+/// bound is what bounds the memory kept: without this, each piece the pool kept held its whole slab (measured: 4 to 6 MB
+/// more of the live heap after every 3-million-message produce session of 1 MB chunks). A piece that never comes back (a
+/// chunk no one retained, such as a segment file's cache) keeps its slab from being left to the collector only while the
+/// slab has pieces to hand out, which are handed out first.</para>
 /// <para>Anything else (smaller chunks, a batch larger than a slab, no huge pages) is a plain array, not zeroed (chunks are
 /// read only where written); smaller chunks live in memory the collector reuses anyway.</para>
 /// </remarks>
@@ -52,7 +59,8 @@ internal sealed partial class ChunkMemory
     private static bool s_populateUnavailable = !OperatingSystem.IsLinux();
 
     private readonly Lock _lock = new();
-    private readonly ArraySegment<byte>[] _carving = new ArraySegment<byte>[BitOperations.Log2(SlabSize) - BitOperations.Log2(SmallChunkSize) + 1];
+    private readonly List<Slab>[] _withFreePieces = Enumerable.Range(0, ClassOf(SlabSize) + 1).Select(_ => new List<Slab>()).ToArray();
+    private readonly ConditionalWeakTable<byte[], Slab> _slabs = new(); // by array: what Free finds a piece's slab by
     private bool _hugePages;
 
     /// <summary>Memory for chunks: in huge-page slabs when <paramref name="hugePages"/>, else plain arrays.</summary>
@@ -88,21 +96,42 @@ internal sealed partial class ChunkMemory
     /// <summary>True while chunks of the pooled sizes come from huge-page slabs (false after the kernel refused the advice).</summary>
     public bool UsesHugePages => Volatile.Read(ref _hugePages);
 
-    /// <summary>Memory for a chunk of <paramref name="size"/> bytes, not zeroed: a piece of a slab, or an array of its own.</summary>
+    /// <summary>
+    /// Memory for a chunk of <paramref name="size"/> bytes, not zeroed: a piece of a slab (one given back first, else one of
+    /// a new slab), or an array of its own.
+    /// </summary>
     public ArraySegment<byte> Allocate(int size)
     {
         if (size is < SmallChunkSize or > SlabSize || !BitOperations.IsPow2(size)) return GC.AllocateUninitializedArray<byte>(size);
         lock (_lock)
         {
-            ref var carving = ref _carving[BitOperations.Log2((uint)size) - BitOperations.Log2(SmallChunkSize)];
-            if (carving.Count < size)
+            var withFreePieces = _withFreePieces[ClassOf(size)];
+            if (withFreePieces.Count == 0)
             {
-                if (!_hugePages || NewSlab() is not { } slab) return GC.AllocateUninitializedArray<byte>(size);
-                carving = slab;
+                if (!_hugePages || NewSlab(size) is not { } created) return GC.AllocateUninitializedArray<byte>(size);
+                _slabs.Add(created.Array, created);
+                withFreePieces.Add(created);
             }
-            var piece = carving[..size];
-            carving = carving[size..];
-            return piece;
+            var slab = withFreePieces[^1];
+            var offset = slab.FreeOffsets.Pop();
+            if (slab.FreeOffsets.Count == 0) withFreePieces.RemoveAt(withFreePieces.Count - 1);
+            return new ArraySegment<byte>(slab.Array, offset, size);
+        }
+    }
+
+    /// <summary>
+    /// Takes back a piece of a slab that no chunk and no pool keeps (an array of its own is the collector's already); the
+    /// slab goes to the collector once all its pieces are back.
+    /// </summary>
+    public void Free(ArraySegment<byte> memory)
+    {
+        if (memory.Array is null || !_slabs.TryGetValue(memory.Array, out var slab)) return;
+        lock (_lock)
+        {
+            var withFreePieces = _withFreePieces[ClassOf(memory.Count)];
+            if (slab.FreeOffsets.Count == 0) withFreePieces.Add(slab);
+            slab.FreeOffsets.Push(memory.Offset);
+            if (slab.FreeOffsets.Count == slab.Pieces) withFreePieces.Remove(slab);
         }
     }
 
@@ -120,11 +149,13 @@ internal sealed partial class ChunkMemory
         return end;
     }
 
+    private static int ClassOf(int size) => BitOperations.Log2((uint)size) - BitOperations.Log2(SmallChunkSize);
+
     /// <summary>
-    /// A pinned array's <see cref="SlabSize"/> bytes aligned to a huge page and advised MADV_HUGEPAGE; null (and plain
-    /// arrays from then on) when the kernel refuses the advice.
+    /// A pinned array's <see cref="SlabSize"/> bytes aligned to a huge page and advised MADV_HUGEPAGE, in pieces of
+    /// <paramref name="pieceSize"/>, all free; null (and plain arrays from then on) when the kernel refuses the advice.
     /// </summary>
-    private unsafe ArraySegment<byte>? NewSlab()
+    private unsafe Slab? NewSlab(int pieceSize)
     {
         var array = GC.AllocateUninitializedArray<byte>(SlabSize + HugePageSize, pinned: true);
         fixed (byte* address = array)
@@ -139,8 +170,18 @@ internal sealed partial class ChunkMemory
             // does not change: collapse it into huge pages now. On untouched memory there is nothing to collapse and the
             // call fails at once, harmlessly; the advice maps it in huge pages as it is written.
             _ = madvise(start, SlabSize, MadvCollapse);
-            return new ArraySegment<byte>(array, (int)(start - (nint)address), SlabSize);
+            return new Slab(array, (int)(start - (nint)address), pieceSize);
         }
+    }
+
+    /// <summary>A slab: its array, and the offsets in it of the pieces not handed out (the last given back on top).</summary>
+    private sealed class Slab(byte[] array, int start, int pieceSize)
+    {
+        public byte[] Array { get; } = array;
+
+        public int Pieces { get; } = SlabSize / pieceSize;
+
+        public Stack<int> FreeOffsets { get; } = new(Enumerable.Range(0, SlabSize / pieceSize).Select(i => start + i * pieceSize).Reverse());
     }
 
     private static unsafe void FaultIn(ArraySegment<byte> buffer, int from, int to)

@@ -94,20 +94,27 @@ internal sealed class LogChunkPool
         return _memory.Allocate(size);
     }
 
-    /// <summary>Takes back memory no chunk uses any more, if it is of a pooled size and the pool has room.</summary>
+    /// <summary>
+    /// Takes back memory no chunk uses any more, if it is of a pooled size and the pool has room; else gives it back to its
+    /// <see cref="ChunkMemory"/>.
+    /// </summary>
     public void Return(ArraySegment<byte> memory, int populated)
     {
         if (ClassOf(memory.Count) is not (var index and >= 0)) return;
         lock (_lock)
         {
-            if (_pooledBytes + memory.Count > MaxPooledBytes) return;
+            if (_pooledBytes + memory.Count > MaxPooledBytes)
+            {
+                _memory.Free(memory);
+                return;
+            }
             _free[index].Add(new Pooled(memory, populated, Environment.TickCount64));
             _pooledBytes += memory.Count;
         }
     }
 
     /// <summary>
-    /// Gives back to the collector all memory returned before <paramref name="returnedBeforeMs"/> (on
+    /// Gives back to its <see cref="ChunkMemory"/> (and so to the collector) all memory returned before <paramref name="returnedBeforeMs"/> (on
     /// <see cref="Environment.TickCount64"/>'s clock); <see cref="long.MaxValue"/> gives back all of them.
     /// </summary>
     public void Trim(long returnedBeforeMs)
@@ -118,7 +125,11 @@ internal sealed class LogChunkPool
             {
                 // Oldest first: memory is taken from the end.
                 var stale = 0;
-                while (stale < free.Count && free[stale].ReturnedMs < returnedBeforeMs) _pooledBytes -= free[stale++].Memory.Count;
+                while (stale < free.Count && free[stale].ReturnedMs < returnedBeforeMs)
+                {
+                    _pooledBytes -= free[stale].Memory.Count;
+                    _memory.Free(free[stale++].Memory);
+                }
                 free.RemoveRange(0, stale);
             }
         }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tributary.Broker.Log;
 
 namespace Tributary.Broker.Tests.Log;
@@ -60,6 +61,39 @@ public sealed class ChunkMemoryTests
         Assert.True(HugePageKilobytesAt(AddressOf(piece)) >= ChunkMemory.HugePageSize / 1024,
             "the kernel maps the written slab memory in huge pages (smaps AnonHugePages)");
         Assert.All(piece.AsSpan(0, ChunkMemory.HugePageSize).ToArray(), b => Assert.Equal(1, b));
+    }
+
+    [Fact]
+    public void A_piece_given_back_is_handed_out_again_before_a_new_slab_is_cut()
+    {
+        var pieces = Enumerable.Range(0, 3).Select(_ => _memory.Allocate(ChunkMemory.SmallChunkSize)).ToList();
+
+        _memory.Free(pieces[1]);
+        var next = _memory.Allocate(ChunkMemory.SmallChunkSize);
+
+        if (_memory.UsesHugePages) Assert.Equal((pieces[1].Array, pieces[1].Offset), (next.Array, next.Offset));
+        else Assert.NotSame(pieces[1].Array, next.Array); // arrays of their own: the collector's to reuse
+    }
+
+    [Fact]
+    public void A_slab_all_of_whose_pieces_came_back_is_left_to_the_collector()
+    {
+        var slab = AllocateAndFreeOneSlab(_memory);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(slab.IsAlive, "the slab's array was collected");
+    }
+
+    /// <summary>Not inlined, so that no reference to the pieces stays in the test's own frame.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference AllocateAndFreeOneSlab(ChunkMemory memory)
+    {
+        var pieces = Enumerable.Range(0, ChunkMemory.SlabSize / ChunkMemory.HugePageSize).Select(_ => memory.Allocate(ChunkMemory.HugePageSize)).ToList();
+        foreach (var piece in pieces) memory.Free(piece);
+        return new WeakReference(pieces[0].Array);
     }
 
     private static unsafe long AddressOf(ArraySegment<byte> piece)

@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Tributary.Benchmarks;
+
+/// <summary>
+/// The CPU time of each of this process's threads (Linux: /proc/self/task/TID/schedstat, the scheduler's run time in
+/// nanoseconds, exact where the tick-based times of /proc/self/task/TID/stat missed most short bursts), so that a
+/// measurement can say which threads its CPU went to: the brokers' socket threads, their background threads, the runtime's
+/// compiler and collector. Empty elsewhere.
+/// </summary>
+internal static class ThreadCpu
+{
+    /// <summary>Every thread's name and run time now, by thread id.</summary>
+    public static Dictionary<int, (string Name, long Nanoseconds)> Snapshot()
+    {
+        var threads = new Dictionary<int, (string, long)>();
+        if (!Directory.Exists("/proc/self/task")) return threads;
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                var runTime = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[0];
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = (name, long.Parse(runTime, CultureInfo.InvariantCulture));
+            }
+            catch (IOException)
+            {
+                // The thread ended between listing and reading: its time is lost to this snapshot, as it is to the next.
+            }
+        }
+        return threads;
+    }
+
+    /// <summary>
+    /// The CPU time each thread name got between <paramref name="before"/> and <paramref name="after"/>, most first, threads
+    /// of one name together (a thread that started meanwhile counts from zero).
+    /// </summary>
+    public static IReadOnlyList<(string Name, TimeSpan Cpu)> Between(Dictionary<int, (string Name, long Nanoseconds)> before,
+        Dictionary<int, (string Name, long Nanoseconds)> after) =>
+        after.Select(thread => (thread.Value.Name, Nanoseconds: thread.Value.Nanoseconds - (before.TryGetValue(thread.Key, out var earlier) ? earlier.Nanoseconds : 0)))
+            .GroupBy(thread => thread.Name)
+            .Select(name => (name.Key, TimeSpan.FromMicroseconds(name.Sum(thread => thread.Nanoseconds) / 1000.0)))
+            .Where(name => name.Item2 > TimeSpan.Zero)
+            .OrderByDescending(name => name.Item2)
+            .ToList();
+}
