@@ -88,12 +88,12 @@ public sealed class DataDirectoryCrashTests : IDisposable
             if (tornTail)
             {
                 // A write the kill interrupted: the first bytes of a batch header at the end of the last segment of a
-                // partition that has segments (the producer's sticky partitioner can leave one of the two without records,
-                // and a partition's first segment file is made by its first write; in CI partition 0 had none).
+                // partition that holds records (the producer's sticky partitioner can leave one of the two without any, and
+                // then its only segment is the empty one made with the log), else of partition 0's empty segment.
                 torn = Enumerable.Range(0, 2)
-                    .Select(partition => Directory.GetFiles(Path.Combine(_directory, "broker-1", $"{Topic}-{partition}"), "*.log").Order().ToList())
-                    .First(segments => segments.Count > 0)
-                    .Last();
+                    .Select(partition => Directory.GetFiles(Path.Combine(_directory, "broker-1", $"{Topic}-{partition}"), "*.log").Order().Last())
+                    .OrderByDescending(segment => new FileInfo(segment).Length > 0)
+                    .First();
                 await using var stream = new FileStream(torn, FileMode.Append);
                 stream.Write([0, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 2]);
             }

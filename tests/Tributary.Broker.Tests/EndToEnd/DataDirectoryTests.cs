@@ -122,6 +122,23 @@ public sealed class DataDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_partition_holds_its_first_empty_segment_before_anything_is_written_as_kafkas_does()
+    {
+        var cluster = await StartAsync();
+        await cluster.CreateTopicAsync("unwritten", partitions: 2);
+
+        foreach (var partition in new[] { 0, 1 })
+        {
+            var directory = PartitionDirectory(1, "unwritten", partition);
+            foreach (var extension in new[] { ".log", ".index", ".timeindex" })
+                Assert.True(File.Exists(Path.Combine(directory, SegmentFile.FileName(0, extension))), $"{SegmentFile.FileName(0, extension)} in {directory}");
+            Assert.Equal(0, new FileInfo(Path.Combine(directory, SegmentFile.FileName(0, ".log"))).Length);
+        }
+        await ProduceAsync("unwritten", 0, 10, partitions: 2);
+        Assert.Equal(10, Consume("unwritten", 2, 10).Count);
+    }
+
+    [Fact]
     public async Task The_brokers_write_kafkas_layout_and_the_log_files_are_the_record_batches_consumers_read()
     {
         var cluster = await StartAsync();

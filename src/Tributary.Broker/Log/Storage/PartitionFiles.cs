@@ -120,7 +120,9 @@ internal sealed class PartitionFiles
                 break;
             }
         }
-        return new RecoveredFiles(batches, _segments.Count > 0 ? _segments[0].BaseOffset : 0, ReadLeaderEpochs());
+        // A new replica (or one whose directory held no segment): its first, empty segment, as Kafka creates one with the log.
+        if (_segments.Count == 0) _segments.Add(SegmentFile.Create(Directory, 0));
+        return new RecoveredFiles(batches, _segments[0].BaseOffset, ReadLeaderEpochs());
     }
 
     /// <summary>The log has taken the recovered batches in: the headers kept for it go.</summary>
