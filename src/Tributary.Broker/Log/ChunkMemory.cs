@@ -59,12 +59,15 @@ internal sealed partial class ChunkMemory
     private static bool s_populateUnavailable = !OperatingSystem.IsLinux();
 
     private readonly Lock _lock = new();
-    private readonly List<Slab>[] _withFreePieces = Enumerable.Range(0, ClassOf(SlabSize) + 1).Select(_ => new List<Slab>()).ToArray();
+    private readonly List<Slab>[] _withFreePieces = Enumerable.Range(0, SizeClasses).Select(_ => new List<Slab>()).ToArray();
     private readonly ConditionalWeakTable<byte[], Slab> _slabs = new(); // by array: what Free finds a piece's slab by
     private bool _hugePages;
 
     /// <summary>Memory for chunks: in huge-page slabs when <paramref name="hugePages"/>, else plain arrays.</summary>
     public ChunkMemory(bool hugePages) => _hugePages = hugePages;
+
+    /// <summary>How many sizes slabs are cut into (and <see cref="LogChunkPool"/> keeps): the powers of two from <see cref="SmallChunkSize"/> to <see cref="SlabSize"/>.</summary>
+    public static int SizeClasses { get; } = SizeClassOf(SlabSize) + 1;
 
     /// <summary>The memory every log uses: in huge-page slabs where the kernel offers them.</summary>
     public static ChunkMemory Shared { get; } = new(HugePagesOffered());
@@ -102,10 +105,10 @@ internal sealed partial class ChunkMemory
     /// </summary>
     public ArraySegment<byte> Allocate(int size)
     {
-        if (size is < SmallChunkSize or > SlabSize || !BitOperations.IsPow2(size)) return GC.AllocateUninitializedArray<byte>(size);
+        if (SizeClassOf(size) is not (var sizeClass and >= 0)) return GC.AllocateUninitializedArray<byte>(size);
         lock (_lock)
         {
-            var withFreePieces = _withFreePieces[ClassOf(size)];
+            var withFreePieces = _withFreePieces[sizeClass];
             if (withFreePieces.Count == 0)
             {
                 if (!_hugePages || NewSlab(size) is not { } created) return GC.AllocateUninitializedArray<byte>(size);
@@ -128,7 +131,7 @@ internal sealed partial class ChunkMemory
         if (memory.Array is null || !_slabs.TryGetValue(memory.Array, out var slab)) return;
         lock (_lock)
         {
-            var withFreePieces = _withFreePieces[ClassOf(memory.Count)];
+            var withFreePieces = _withFreePieces[SizeClassOf(memory.Count)];
             if (slab.FreeOffsets.Count == 0) withFreePieces.Add(slab);
             slab.FreeOffsets.Push(memory.Offset);
             if (slab.FreeOffsets.Count == slab.Pieces) withFreePieces.Remove(slab);
@@ -149,7 +152,12 @@ internal sealed partial class ChunkMemory
         return end;
     }
 
-    private static int ClassOf(int size) => BitOperations.Log2((uint)size) - BitOperations.Log2(SmallChunkSize);
+    /// <summary>
+    /// The index of <paramref name="size"/> among the sizes slabs are cut into (0 for <see cref="SmallChunkSize"/>), or -1
+    /// for any other size.
+    /// </summary>
+    public static int SizeClassOf(int size) =>
+        size is >= SmallChunkSize and <= SlabSize && BitOperations.IsPow2(size) ? BitOperations.Log2((uint)size) - BitOperations.Log2(SmallChunkSize) : -1;
 
     /// <summary>
     /// A pinned array's <see cref="SlabSize"/> bytes aligned to a huge page and advised MADV_HUGEPAGE, in pieces of

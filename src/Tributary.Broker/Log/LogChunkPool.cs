@@ -44,11 +44,9 @@ internal sealed class LogChunkPool
     /// <summary>How long memory may wait in the pool before a full collection gives it back (the shared array pool's figure).</summary>
     public const long TrimAfterMs = 60_000;
 
-    private static readonly int s_classes = Log2(MaxPooledSize) - Log2(MinPooledSize) + 1;
-
     private readonly Lock _lock = new();
     private readonly ChunkMemory _memory;
-    private readonly List<Pooled>[] _free = Enumerable.Range(0, s_classes).Select(_ => new List<Pooled>()).ToArray();
+    private readonly List<Pooled>[] _free = Enumerable.Range(0, ChunkMemory.SizeClasses).Select(_ => new List<Pooled>()).ToArray();
     private long _pooledBytes;
     private long _reusedBytes;
 
@@ -74,7 +72,7 @@ internal sealed class LogChunkPool
     /// </summary>
     public ArraySegment<byte> Rent(int size, out int populated)
     {
-        if (ClassOf(size) is var index and >= 0)
+        if (ChunkMemory.SizeClassOf(size) is var index and >= 0)
         {
             lock (_lock)
             {
@@ -100,7 +98,7 @@ internal sealed class LogChunkPool
     /// </summary>
     public void Return(ArraySegment<byte> memory, int populated)
     {
-        if (ClassOf(memory.Count) is not (var index and >= 0)) return;
+        if (ChunkMemory.SizeClassOf(memory.Count) is not (var index and >= 0)) return;
         lock (_lock)
         {
             if (_pooledBytes + memory.Count > MaxPooledBytes)
@@ -134,11 +132,6 @@ internal sealed class LogChunkPool
             }
         }
     }
-
-    private static int ClassOf(int size) =>
-        size is >= MinPooledSize and <= MaxPooledSize && System.Numerics.BitOperations.IsPow2(size) ? Log2(size) - Log2(MinPooledSize) : -1;
-
-    private static int Log2(int size) => System.Numerics.BitOperations.Log2((uint)size);
 
     private static LogChunkPool CreateTrimmed()
     {
