@@ -48,7 +48,23 @@ public class RetentionTimerTests : IAsyncDisposable
         _timer.Touch(); // a second touch before the tick changes nothing
         _clock.Advance(TimeSpan.FromSeconds(5));
 
-        Assert.Equal([1_000L, 4_000L], _checks);
+        Assert.Equal([1_000L, 4_000L, 5_000L], _checks); // the tick after a touched interval keeps the next one
+    }
+
+    [Fact]
+    public void Ticks_keep_coming_while_every_interval_sees_a_touch_and_stop_one_tick_after_the_last()
+    {
+        // A busy log is touched between every two ticks: the timer stays armed instead of going to sleep after each check
+        // and being woken by the next append.
+        _clock.Advance(TimeSpan.FromMilliseconds(1_500));
+        for (var i = 0; i < 3; i++)
+        {
+            _timer.Touch();
+            _clock.Advance(Interval);
+        }
+        _clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([1_000L, 2_000L, 3_000L, 4_000L, 5_000L], _checks);
     }
 
     [Fact]
@@ -83,7 +99,7 @@ public class RetentionTimerTests : IAsyncDisposable
 
         _clock.Advance(TimeSpan.FromSeconds(10));
 
-        Assert.Equal([1_000L, 2_000L], _checks);
+        Assert.Equal([1_000L, 2_000L, 3_000L], _checks); // 2 s for the touch, 3 s as the tick after a touched interval
     }
 
     [Fact]
