@@ -33,7 +33,7 @@ internal sealed class FetchDeadlines
 
     private static readonly long ToleranceTicks = (long)(Tolerance.TotalSeconds * Stopwatch.Frequency);
 
-    /// <summary>What <see cref="_sleepingUntil"/> holds while the thread is awake: it looks at the list before it sleeps again.</summary>
+    /// <summary>What <see cref="_sleepingUntil"/> holds while the thread is awake or already woken: it looks at the list before it sleeps again.</summary>
     private const long Awake = long.MinValue;
 
     /// <summary>The process's deadline thread, started at the first long poll.</summary>
@@ -42,6 +42,7 @@ internal sealed class FetchDeadlines
     private static readonly Lazy<FetchDeadlines> s_shared = new(() => new FetchDeadlines());
 
     private readonly object _gate = new();
+    private readonly WakeableSleep _sleep = new();
     private readonly List<Entry> _due = [];
     private Entry? _first;
     private Entry? _last;
@@ -72,6 +73,7 @@ internal sealed class FetchDeadlines
     public void Add(Entry entry, TimeSpan maxWait)
     {
         var maxWaitTicks = (long)Math.Min(maxWait.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
+        bool wake;
         lock (_gate)
         {
             entry.MaxWaitTicks = maxWaitTicks;
@@ -80,8 +82,10 @@ internal sealed class FetchDeadlines
             var after = _last;
             while (after is not null && after.Deadline > entry.Deadline) after = after.Previous;
             Link(entry, after);
-            if (entry.Deadline < _sleepingUntil) Monitor.Pulse(_gate);
+            wake = entry.Deadline < _sleepingUntil;
+            if (wake) _sleepingUntil = Awake; // woken once: it looks at the list before it sleeps again
         }
+        if (wake) _sleep.Wake();
     }
 
     /// <summary>Forgets <paramref name="entry"/>'s deadline, if still pending (an append or the connection ended its wait).</summary>
@@ -117,8 +121,10 @@ internal sealed class FetchDeadlines
     /// <summary>Moves the deadlines due into <see cref="_due"/>, or sleeps until the first one (or a nearer one added meanwhile).</summary>
     private void TakeDueOrSleep()
     {
+        int generation, timeoutMs;
         lock (_gate)
         {
+            _sleepingUntil = Awake;
             var now = Stopwatch.GetTimestamp();
             while (_first is { } due && due.Deadline - ToleranceTicks <= now)
             {
@@ -129,9 +135,10 @@ internal sealed class FetchDeadlines
             if (_due.Count > 0) return;
             var until = _first?.Deadline ?? (_lingerUntil > now ? _lingerUntil : long.MaxValue);
             _sleepingUntil = until;
-            Monitor.Wait(_gate, until == long.MaxValue ? Timeout.Infinite : MillisecondsUntil(now, until));
-            _sleepingUntil = Awake;
+            generation = _sleep.Generation;
+            timeoutMs = until == long.MaxValue ? Timeout.Infinite : MillisecondsUntil(now, until);
         }
+        _sleep.Sleep(generation, timeoutMs);
     }
 
     private static int MillisecondsUntil(long now, long until) =>

@@ -175,9 +175,11 @@ internal sealed class RetentionTimer : IAsyncDisposable
     {
         private readonly RetentionTimer _owner;
         private readonly object _gate = new();
+        private readonly WakeableSleep _sleep = new();
         private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _wakeAtMs = long.MaxValue;
         private bool _stopping;
+        private bool _sleeping; // asleep or about to be, and not yet woken: a change must wake it
 
         public TickThread(RetentionTimer owner)
         {
@@ -192,18 +194,29 @@ internal sealed class RetentionTimer : IAsyncDisposable
             lock (_gate)
             {
                 _wakeAtMs = tickMs;
-                Monitor.Pulse(_gate); // no system call unless the thread sleeps
+                if (!TakeSleeping()) return; // the tick itself re-arming: no system call
             }
+            _sleep.Wake();
         }
 
         public ValueTask StopAsync()
         {
+            bool wake;
             lock (_gate)
             {
                 _stopping = true;
-                Monitor.Pulse(_gate);
+                wake = TakeSleeping();
             }
+            if (wake) _sleep.Wake();
             return new ValueTask(_exited.Task);
+        }
+
+        /// <summary>True (once) when the thread sleeps or is about to: the caller must wake it, outside the lock.</summary>
+        private bool TakeSleeping()
+        {
+            var sleeping = _sleeping;
+            _sleeping = false;
+            return sleeping;
         }
 
         private void Run()
@@ -221,19 +234,24 @@ internal sealed class RetentionTimer : IAsyncDisposable
         /// <summary>Sleeps until the tick is due (true) or the timer stops (false).</summary>
         private bool SleepUntilTick()
         {
-            lock (_gate)
+            while (true)
             {
-                while (!_stopping)
+                int generation;
+                long waitMs;
+                lock (_gate)
                 {
-                    var waitMs = _wakeAtMs - _owner.NowMs;
+                    _sleeping = false;
+                    if (_stopping) return false;
+                    waitMs = _wakeAtMs - _owner.NowMs;
                     if (waitMs <= 0)
                     {
                         _wakeAtMs = long.MaxValue;
                         return true;
                     }
-                    Monitor.Wait(_gate, (int)Math.Min(waitMs, int.MaxValue));
+                    _sleeping = true;
+                    generation = _sleep.Generation;
                 }
-                return false;
+                _sleep.Sleep(generation, (int)Math.Min(waitMs, int.MaxValue));
             }
         }
     }
