@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using Tributary.Benchmarks.Broker;
 using Tributary.Benchmarks.Cluster;
 using Tributary.Benchmarks.Replication;
 using Tributary.Benchmarks.Requests;
@@ -18,6 +19,9 @@ if (args is [ReplicationBenchmarks.Command, .. var replicationArgs]) return awai
 if (args is [StreamsBenchmarks.Command, .. var streamsArgs]) return await StreamsBenchmarks.RunAsync(streamsArgs);
 // `telemetry` runs the connector scenarios with their traces and metrics observed against unobserved; see docs/benchmarks.md.
 if (args is [TelemetryBenchmarks.Command, .. var telemetryArgs]) return await TelemetryBenchmarks.RunAsync(telemetryArgs);
+
+// `sleeps` measures the CPU of one short sleep of a broker background thread, before and after WakeableSleep; see docs/benchmarks.md.
+if (args is [SleepBenchmark.Command, .. var sleepArgs]) return SleepBenchmark.Run(sleepArgs);
 
 // `storage` writes and reads a 1 GiB partition in memory and in a data directory, then times loading it after a crash; see docs/benchmarks.md.
 if (args is [StorageBenchmark.Command, .. var storageArgs]) return await StorageBenchmark.RunAsync(storageArgs);

@@ -11,10 +11,11 @@ namespace Tributary.Broker.Log;
 /// </summary>
 /// <remarks>
 /// <para>On Linux (x64 and arm64) the sleep is a futex wait on a word of its own, and a wake a futex wake; elsewhere a
-/// monitor's wait and pulse. Measured reason: on the benchmark machine a thread sleeping 1 ms at a time spent 26-33 µs of
-/// CPU a wait in a timed <see cref="Monitor.Wait(object, int)"/> (the runtime's wait goes through its own synchronization
-/// layer to a condition variable), against 13 µs in a futex wait, the kernel's part of any sleep
-/// (docs/benchmarks.md, issue 20, "Twenty-first round"). Both threads sleep once a tick or a deadline.</para>
+/// monitor's wait and pulse. Measured reason: on the benchmark machine a thread sleeping 1 ms at a time spent a median
+/// 18.3 µs of CPU a sleep in a timed <see cref="Monitor.Wait(object, int)"/> (the runtime's wait goes through its own
+/// synchronization layer to a condition variable) against 11.9 µs in a futex wait, little more than the kernel's part of
+/// any sleep (the benchmarks' <c>sleeps</c> command; docs/benchmarks.md, issue 20, "Twenty-first round"). Both threads
+/// sleep once a tick or a deadline.</para>
 /// <para>A wake is a system call even when no thread sleeps: callers wake only a thread they know sleeps (or is about to),
 /// as they did with <see cref="Monitor.Pulse"/>, whose call without a waiter costs nothing.</para>
 /// </remarks>
