@@ -23,8 +23,9 @@ namespace Tributary.Broker.Log;
 /// were just appended to are likely appended to again. Measured reason: under a steady produce with size-bounded retention
 /// each check left nothing due, so the timer went to sleep for the day and the next append, a few milliseconds later,
 /// had to wake it (a system call on the appending thread, and the timer thread woken only to sleep until the next tick):
-/// 111 wake-ups of the timer thread for 45 ticks in a 4.5 s session of the cluster benchmark (docs/benchmarks.md, issue 20,
-/// "Twenty-first round"). Once the appends stop, one more tick runs and finds nothing.</para>
+/// a standalone broker's timer thread woke about 111 times in a 4.5 s produce session of the benchmarks' client (45 ticks),
+/// 43 times since (docs/benchmarks.md, issue 20, "Twenty-first round"). Once the appends stop, one more tick runs and finds
+/// nothing.</para>
 /// <para>Thread-safety: <see cref="Touch"/> runs on any thread, usually an appending one, and costs one volatile read
 /// while the timer already knows of new work. The two flags follow Dekker's pattern: a touch sets <c>_touched</c>,
 /// then looks at <c>_asleep</c>; a tick that decides to sleep arms its far deadline, sets <c>_asleep</c>, then looks at
