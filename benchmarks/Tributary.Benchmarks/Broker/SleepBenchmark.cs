@@ -76,15 +76,12 @@ internal static class SleepBenchmark
         double result = 0;
         var thread = new Thread(() =>
         {
-            var before = ThreadNanoseconds();
+            var before = ThreadCpu.CurrentThreadNanoseconds();
             for (var i = 0; i < Sleeps; i++) sleep();
-            result = (ThreadNanoseconds() - before) / 1000.0 / Sleeps;
+            result = (ThreadCpu.CurrentThreadNanoseconds() - before) / 1000.0 / Sleeps;
         }) { Name = "sleeper" };
         thread.Start();
         thread.Join();
         return result;
     }
-
-    private static long ThreadNanoseconds() =>
-        long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture);
 }
