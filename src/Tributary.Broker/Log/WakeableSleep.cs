@@ -75,6 +75,7 @@ internal sealed unsafe partial class WakeableSleep
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct Timespec(long Seconds, long Nanoseconds);
 
-    [LibraryImport("libc", SetLastError = true)]
+    // No SetLastError: the result is never looked at (see Sleep), so errno need not be saved on every call.
+    [LibraryImport("libc")]
     private static partial long syscall(long number, int* word, int operation, int value, Timespec* timeout, nint word2, int value3);
 }
