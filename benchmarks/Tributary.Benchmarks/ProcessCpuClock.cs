@@ -17,10 +17,18 @@ internal static partial class ProcessCpuClock
     /// <summary>The CPU time this process has used so far.</summary>
     public static TimeSpan Now()
     {
-        if (OperatingSystem.IsLinux() && clock_gettime(ClockProcessCpuTimeId, out var time) == 0)
-            return TimeSpan.FromTicks(time.Seconds * TimeSpan.TicksPerSecond + time.Nanoseconds / 100);
+        if (TryRead(ClockProcessCpuTimeId, out var nanoseconds)) return TimeSpan.FromTicks(nanoseconds / 100);
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;
+    }
+
+    /// <summary>Reads the Linux clock <paramref name="clock"/> (clock_gettime), in nanoseconds; false elsewhere or on failure.</summary>
+    internal static bool TryRead(int clock, out long nanoseconds)
+    {
+        nanoseconds = 0;
+        if (!OperatingSystem.IsLinux() || clock_gettime(clock, out var time) != 0) return false;
+        nanoseconds = time.Seconds * 1_000_000_000 + time.Nanoseconds;
+        return true;
     }
 
     [StructLayout(LayoutKind.Sequential)]

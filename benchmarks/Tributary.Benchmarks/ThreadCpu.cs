@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace Tributary.Benchmarks;
 
@@ -31,29 +30,29 @@ internal static class ThreadCpu
         return threads;
     }
 
+    /// <summary>
+    /// True where <see cref="CurrentThreadNanoseconds"/> works (Linux); elsewhere false, after saying so on standard error
+    /// for the benchmark named <paramref name="command"/>.
+    /// </summary>
+    public static bool CurrentThreadClockAvailable(string command)
+    {
+        if (ProcessCpuClock.TryRead(ClockThreadCpuTimeId, out _)) return true;
+        Console.Error.WriteLine($"The {command} benchmark reads the calling thread's CPU clock (clock_gettime): Linux only.");
+        return false;
+    }
+
     /// <summary>The calling thread's CPU time now, in nanoseconds (Linux only).</summary>
     /// <remarks>
     /// From clock_gettime(CLOCK_THREAD_CPUTIME_ID), which adds the time run since the scheduler last accounted it: the
     /// thread's own schedstat is accounted only at a switch or a tick, so a thread that ran without sleeping read as 0 or
     /// 4 ms for a send of 16 MB (the kernel's 250 Hz tick), where this reads 3.3 to 4.9 ms.
     /// </remarks>
-    public static long CurrentThreadNanoseconds()
-    {
-        if (clock_gettime(ClockThreadCpuTimeId, out var now) != 0) throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
-        return now.Seconds * 1_000_000_000 + now.Nanoseconds;
-    }
+    public static long CurrentThreadNanoseconds() =>
+        ProcessCpuClock.TryRead(ClockThreadCpuTimeId, out var nanoseconds)
+            ? nanoseconds
+            : throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
 
     private const int ClockThreadCpuTimeId = 3;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int clock_gettime(int clockId, out Timespec time);
 
     /// <summary>A thread's run time in nanoseconds: the first field of its schedstat file.</summary>
     private static long RunTime(string schedstat) =>

@@ -16,7 +16,8 @@ namespace Tributary.Benchmarks.Broker;
 /// then they go to a loopback TCP connection that another thread drains: in one gathering send; in 256 KB steps, each
 /// read once by this thread before it is sent; in 256 KB steps copied into one reused buffer (the mock's way); and, for
 /// reference, in one gathering send again right after a first one. The kinds alternate for <c>--rounds N</c> rounds
-/// (default 9); the sending thread's CPU time comes from Linux's /proc/thread-self/schedstat.
+/// (default 9); the sending thread's CPU time comes from Linux's thread CPU clock
+/// (<see cref="ThreadCpu.CurrentThreadNanoseconds"/>).
 /// </summary>
 internal static class SendBenchmark
 {
@@ -31,11 +32,7 @@ internal static class SendBenchmark
     /// <summary>Runs the rounds and prints each kind's CPU per 16 MB sent, median (range), and its ratio to the gathering send.</summary>
     public static int Run(string[] args)
     {
-        if (!File.Exists("/proc/thread-self/schedstat"))
-        {
-            Console.Error.WriteLine("This benchmark reads /proc/thread-self/schedstat: Linux only.");
-            return 1;
-        }
+        if (!ThreadCpu.CurrentThreadClockAvailable(Command)) return 1;
         var rounds = BenchmarkMath.Option(args, "--rounds", 9);
         using var connection = LoopbackConnection.Open();
         var chunks = Enumerable.Range(0, Chunks).Select(_ => LogChunkPool.Shared.Rent(ChunkBytes, out _)).ToList();

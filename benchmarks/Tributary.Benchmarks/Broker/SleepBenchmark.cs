@@ -8,7 +8,7 @@ namespace Tributary.Benchmarks.Broker;
 /// the fetch deadline thread and the log maintenance thread sleep once a deadline or a tick. A thread of its own sleeps
 /// 1 ms at a time, 2,000 times, in a timed <see cref="Monitor.Wait(object, int)"/> (what they did before) and in
 /// <see cref="WakeableSleep"/> (what they do now), alternated for <c>--rounds N</c> rounds (default 5); the thread's own
-/// CPU time comes from Linux's /proc/thread-self/schedstat.
+/// CPU time comes from Linux's thread CPU clock (<see cref="ThreadCpu.CurrentThreadNanoseconds"/>).
 /// </summary>
 internal static class SleepBenchmark
 {
@@ -21,11 +21,7 @@ internal static class SleepBenchmark
     /// <summary>Runs the rounds and prints each kind's CPU a sleep, median (range), and their ratio.</summary>
     public static int Run(string[] args)
     {
-        if (!File.Exists("/proc/thread-self/schedstat"))
-        {
-            Console.Error.WriteLine("This benchmark reads /proc/thread-self/schedstat: Linux only.");
-            return 1;
-        }
+        if (!ThreadCpu.CurrentThreadClockAvailable(Command)) return 1;
         var rounds = BenchmarkMath.Option(args, "--rounds", 5);
         var kinds = new (string Name, Action Sleep)[]
         {
