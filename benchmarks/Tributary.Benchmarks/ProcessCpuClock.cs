@@ -22,6 +22,18 @@ internal static partial class ProcessCpuClock
         return self.TotalProcessorTime;
     }
 
+    /// <summary>
+    /// The CPU time the process <paramref name="processId"/> has used so far: on Linux from its process CPU-time clock
+    /// (clock_getcpuclockid), to the nanosecond, elsewhere from <see cref="Process.TotalProcessorTime"/>.
+    /// </summary>
+    public static TimeSpan Of(int processId)
+    {
+        if (OperatingSystem.IsLinux() && clock_getcpuclockid(processId, out var clock) == 0 && TryRead(clock, out var nanoseconds))
+            return TimeSpan.FromTicks(nanoseconds / 100);
+        using var process = Process.GetProcessById(processId);
+        return process.TotalProcessorTime;
+    }
+
     /// <summary>Reads the Linux clock <paramref name="clock"/> (clock_gettime), in nanoseconds; false elsewhere or on failure.</summary>
     internal static bool TryRead(int clock, out long nanoseconds)
     {
@@ -40,4 +52,8 @@ internal static partial class ProcessCpuClock
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int clock_gettime(int clock, out TimeSpec time);
+
+    /// <summary>Returns 0 and the CPU-time clock of the process, or an error number (it sets no errno).</summary>
+    [LibraryImport("libc")]
+    private static partial int clock_getcpuclockid(int processId, out int clock);
 }

@@ -62,12 +62,15 @@ internal static class ThreadCpu
     /// The CPU time each thread name got between <paramref name="before"/> and <paramref name="after"/>, most first, threads
     /// of one name together (a thread that started meanwhile counts from zero).
     /// </summary>
-    public static IReadOnlyList<(string Name, TimeSpan Cpu)> Between(Dictionary<int, (string Name, long Nanoseconds)> before,
+    public static IReadOnlyList<ThreadTime> Between(Dictionary<int, (string Name, long Nanoseconds)> before,
         Dictionary<int, (string Name, long Nanoseconds)> after) =>
         after.Select(thread => (thread.Value.Name, Nanoseconds: thread.Value.Nanoseconds - (before.TryGetValue(thread.Key, out var earlier) ? earlier.Nanoseconds : 0)))
             .GroupBy(thread => thread.Name)
-            .Select(name => (name.Key, TimeSpan.FromMicroseconds(name.Sum(thread => thread.Nanoseconds) / 1000.0)))
-            .Where(name => name.Item2 > TimeSpan.Zero)
-            .OrderByDescending(name => name.Item2)
+            .Select(name => new ThreadTime(name.Key, TimeSpan.FromMicroseconds(name.Sum(thread => thread.Nanoseconds) / 1000.0)))
+            .Where(name => name.Cpu > TimeSpan.Zero)
+            .OrderByDescending(name => name.Cpu)
             .ToList();
 }
+
+/// <summary>The CPU time of the threads of one name.</summary>
+internal sealed record ThreadTime(string Name, TimeSpan Cpu);

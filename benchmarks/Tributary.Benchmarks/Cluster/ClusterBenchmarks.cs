@@ -7,16 +7,14 @@ namespace Tributary.Benchmarks.Cluster;
 
 /// <summary>
 /// End-to-end scenarios, side by side in one run: the embedded cluster against librdkafka's mock cluster,
-/// driven by the same Confluent.Kafka producer and consumer (see docs/benchmarks.md). This process hosts the
-/// clusters; each workload runs in a child process of this same program.
+/// driven by the same Confluent.Kafka producer and consumer (see docs/benchmarks.md). Each cluster runs in a server
+/// process of its own (<see cref="ServerProcess"/>), or with <c>--server-processes false</c> in this process; each
+/// workload runs in a client process; both are this same program.
 /// </summary>
 internal static class ClusterBenchmarks
 {
     /// <summary>The first program argument that selects these benchmarks.</summary>
     public const string Command = "cluster";
-
-    /// <summary>With <c>--request-counts true</c>: counts the brokers' requests of every client run, warm-ups included.</summary>
-    private static RequestCounter? s_requests;
 
     /// <summary>
     /// Empty topics created and deleted at the end of each target's warm-up: more than the runtime's 30 calls to tier up, as
@@ -27,7 +25,8 @@ internal static class ClusterBenchmarks
     /// <summary>
     /// Warm-up sessions the first target of the process runs beyond <see cref="ClusterBenchmarkOptions.WarmupSessions"/>,
     /// for the benchmark's own code that runs once or twice per client run (starting the client process, reading its
-    /// result). With the default sessions it reached the runtime's 30 calls during the first target's measured rounds and
+    /// result; in a server process, its commands and measuring window): every target in a server process of its own is
+    /// such a first target. With the default sessions it reached the runtime's 30 calls during the first target's measured rounds and
     /// tiered up there: 177 methods compiled during the 1-broker mock's second consume, whose CPU (the mock runs in this
     /// process) went from 0.031 to 0.375 µs per message. The later targets find that code compiled.
     /// </summary>
@@ -63,6 +62,7 @@ internal static class ClusterBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         if (args is [ClientProcess.Command, var workload]) return ClientProcess.RunChild(workload);
+        if (args is [ServerProcess.Command, .. var server]) return await ServerProcess.RunChildAsync(server);
 
         var options = ClusterBenchmarkOptions.Parse(args);
         using var cancel = new CancellationTokenSource();
@@ -75,10 +75,14 @@ internal static class ClusterBenchmarks
             $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC");
         Console.WriteLine(LoadAverage());
         Console.WriteLine(RetentionLine(options));
+        Console.WriteLine(options.ServerProcesses
+            ? "Servers: each target in a server process of its own, its CPU measured there"
+            : "Servers: every target in this process, each one's CPU measured as this process's");
 
-        using var sampler = options.AllocationProfile ? new AllocationSampler() : null;
-        using var requests = options.RequestCounts ? new RequestCounter() : null;
-        s_requests = requests;
+        // Profiling and counting in the process whose allocations and requests they are: a server process does its own.
+        using var sampler = options.AllocationProfile && !options.ServerProcesses ? new AllocationSampler() : null;
+        using var requests = options.RequestCounts && !options.ServerProcesses ? new RequestCounter() : null;
+        var window = new ServerWindow(sampler, requests);
         var startup = options.Scenarios.Contains("startup") ? await StartupBenchmark.RunAsync(options.StartupRuns, cancel.Token) : [];
         var cliStartup = options.Scenarios.Contains("startup") && TributaryCommand(options) is { } tributary
             ? await StartupBenchmark.RunCliAsync(tributary, options.StartupRuns, cancel.Token)
@@ -87,10 +91,10 @@ internal static class ClusterBenchmarks
         // Startup alone starts no target: each would be warmed up for nothing.
         if (options.Scenarios.Any(s => s is "produce" or "consume"))
         {
-            if (options.Alternate) results.AddRange(await RunAlternatedAsync(options, sampler, cancel.Token));
+            if (options.Alternate) results.AddRange(await RunAlternatedAsync(options, window, cancel.Token));
             else
                 for (var i = 0; i < options.Targets.Count; i++)
-                    results.AddRange(await RunTargetAsync(options.Targets[i], options, sampler, cancel.Token, first: i == 0));
+                    results.AddRange(await RunTargetAsync(options.Targets[i], options, window, cancel.Token, first: i == 0 || options.ServerProcesses));
         }
 
         Console.WriteLine();
@@ -117,13 +121,13 @@ internal static class ClusterBenchmarks
         return null;
     }
 
-    private static async Task<IReadOnlyList<ScenarioResult>> RunTargetAsync(string name, ClusterBenchmarkOptions options, AllocationSampler? sampler,
+    private static async Task<IReadOnlyList<ScenarioResult>> RunTargetAsync(string name, ClusterBenchmarkOptions options, ServerWindow window,
         CancellationToken cancellationToken, bool first)
     {
-        await using var target = await StartTargetAsync(name, options.Retention, cancellationToken);
+        await using var target = await StartAsync(name, options, window, cancellationToken);
         await WarmUpAsync(target, options, cancellationToken, first);
         var results = new List<ScenarioResult>();
-        for (var run = 1; run <= options.Repeats; run++) results.AddRange(await RunRoundAsync(target, options, sampler, cancellationToken, run));
+        for (var run = 1; run <= options.Repeats; run++) results.AddRange(await RunRoundAsync(target, options, cancellationToken, run));
         return results;
     }
 
@@ -131,9 +135,9 @@ internal static class ClusterBenchmarks
     /// With <c>--alternate true</c>: every target started and warmed up first, then each round runs every target in turn, so
     /// that a target's rounds and its mock's are spread over the same minutes of the machine (the mock's own rounds moved
     /// by up to 2x within a run when each target ran all its rounds in one stretch). The targets wait idle meanwhile; the
-    /// line printed before the rounds gives what they cost this process together while idle.
+    /// line printed before the rounds gives what they cost while idle.
     /// </summary>
-    private static async Task<IReadOnlyList<ScenarioResult>> RunAlternatedAsync(ClusterBenchmarkOptions options, AllocationSampler? sampler,
+    private static async Task<IReadOnlyList<ScenarioResult>> RunAlternatedAsync(ClusterBenchmarkOptions options, ServerWindow window,
         CancellationToken cancellationToken)
     {
         var targets = new List<IBenchmarkTarget>();
@@ -141,16 +145,14 @@ internal static class ClusterBenchmarks
         {
             for (var i = 0; i < options.Targets.Count; i++)
             {
-                targets.Add(await StartTargetAsync(options.Targets[i], options.Retention, cancellationToken));
-                await WarmUpAsync(targets[^1], options, cancellationToken, first: i == 0);
+                targets.Add(await StartAsync(options.Targets[i], options, window, cancellationToken));
+                await WarmUpAsync(targets[^1], options, cancellationToken, first: i == 0 || options.ServerProcesses);
             }
-            var cpuBefore = ProcessCpuClock.Now();
-            await Task.Delay(IdleMeasurement, cancellationToken);
-            Console.WriteLine($"  all {targets.Count} targets idle: {(ProcessCpuClock.Now() - cpuBefore).TotalMilliseconds / IdleMeasurement.TotalSeconds:0.00} ms of CPU per second");
+            await MeasureIdleAsync(targets, cancellationToken);
             var results = new List<ScenarioResult>();
             for (var run = 1; run <= options.Repeats; run++)
                 foreach (var target in targets)
-                    results.AddRange(await RunRoundAsync(target, options, sampler, cancellationToken, run));
+                    results.AddRange(await RunRoundAsync(target, options, cancellationToken, run));
             // The tables group rows by target, as when each target runs alone.
             return results.OrderBy(r => targets.FindIndex(t => t.Name == r.Target)).ThenBy(r => r.Run).ToList();
         }
@@ -160,19 +162,31 @@ internal static class ClusterBenchmarks
         }
     }
 
-    /// <summary>How long <see cref="RunAlternatedAsync"/> measures the idle targets' CPU.</summary>
+    /// <summary>How long <see cref="MeasureIdleAsync"/> measures the idle targets' CPU.</summary>
     private static readonly TimeSpan IdleMeasurement = TimeSpan.FromSeconds(5);
+
+    /// <summary>Prints what the started targets cost while idle: each server process's CPU, and this process's.</summary>
+    private static async Task MeasureIdleAsync(IReadOnlyList<IBenchmarkTarget> targets, CancellationToken cancellationToken)
+    {
+        var servers = targets.OfType<ServerProcess>().ToList();
+        var before = servers.Select(s => s.Cpu).Append(ProcessCpuClock.Now()).ToList();
+        await Task.Delay(IdleMeasurement, cancellationToken);
+        var after = servers.Select(s => s.Cpu).Append(ProcessCpuClock.Now()).ToList();
+        string PerSecond(int i) => $"{(after[i] - before[i]).TotalMilliseconds / IdleMeasurement.TotalSeconds:0.00}";
+        var each = servers.Select((server, i) => $"{server.Name} {PerSecond(i)}");
+        Console.WriteLine($"  idle, ms of CPU per second: {string.Join(", ", each.Append($"this process ({targets.Count - servers.Count} targets in it) {PerSecond(servers.Count)}"))}");
+    }
 
     private static async Task WarmUpAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options, CancellationToken cancellationToken, bool first)
     {
         if (options.WarmupMessages <= 0) return;
-        await FillThenConsumeAsync(target, "warm-up", options.WarmupMessages, options, sampler: null, cancellationToken, consumerConfig: SmallReceiveBuffer);
+        await FillThenConsumeAsync(target, "warm-up", options.WarmupMessages, options, cancellationToken, consumerConfig: SmallReceiveBuffer);
         // Code that runs once per client or connection reaches the runtime's 30 calls to tier up only after many clients.
         // Their producers wait for the in-sync replicas (acks=all), so the per-request code of that wait (called once
         // per produce request) tiers up too; the per-connection code is the same for either acks.
         var sessions = options.WarmupSessions + (first && options.WarmupSessions > 0 ? FirstTargetExtraSessions : 0);
         for (var session = 1; session <= sessions; session++)
-            await FillThenConsumeAsync(target, $"warm-up session {session}", options.WarmupSessionMessages, options, sampler: null, cancellationToken, fillAcks: "all",
+            await FillThenConsumeAsync(target, $"warm-up session {session}", options.WarmupSessionMessages, options, cancellationToken, fillAcks: "all",
                 consumerConfig: OneBatchPerFetch);
         // acks=all takes paths that acks=1 does not (waiting for the in-sync replicas). Its topic deletes segments early on
         // targets bounded as the mock is (--retention mock): no other warm-up topic grows past the bound, so the measured
@@ -181,27 +195,28 @@ internal static class ClusterBenchmarks
         // measured acks=1 then compiled 16 methods in a listing, 20-30 with this produce before the sessions. The retention
         // check (once per 100 ms while appends arrive) and the deletion's per-partition part still reach 30 calls only there.
         if (options.Scenarios.Contains("produce"))
-            await ProduceAsync(target, "warm-up acks=all", "all", options.WarmupMessages / 2, options, sampler: null, cancellationToken, deletesEarly: true);
+            await ProduceAsync(target, "warm-up acks=all", "all", options.WarmupMessages / 2, options, cancellationToken, deletesEarly: true);
         await CreateAndDeleteTopicsAsync(target, options, cancellationToken);
         if (options.Scenarios.Contains("consume"))
             await IdleFetchesAsync(target, options, cancellationToken);
+        // A server process also waits for its own compiler here.
         await target.WaitForPeriodicWorkAsync(cancellationToken);
-        // The mock too: it runs in this process, so whatever the runtime compiles of the benchmark's own code counts as its CPU.
+        // The mock too: in this process, whatever the runtime compiles of the benchmark's own code counts as its CPU.
         await WaitForCompilerAsync(cancellationToken);
     }
 
     /// <summary>One round of the measured scenarios on <paramref name="target"/>: produce acks=1 and acks=all, then consume, as selected.</summary>
-    private static async Task<IReadOnlyList<ScenarioResult>> RunRoundAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options, AllocationSampler? sampler,
+    private static async Task<IReadOnlyList<ScenarioResult>> RunRoundAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options,
         CancellationToken cancellationToken, int run)
     {
         var results = new List<ScenarioResult>();
         if (options.Scenarios.Contains("produce"))
         {
             foreach (var acks in new[] { "1", "all" })
-                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, sampler, cancellationToken, run: run));
+                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, cancellationToken, run: run));
         }
         if (options.Scenarios.Contains("consume"))
-            results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, sampler, cancellationToken, run: run));
+            results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, cancellationToken, run: run));
         return results;
     }
 
@@ -231,7 +246,7 @@ internal static class ClusterBenchmarks
     /// then cost up to twice the mock's CPU (docs/benchmarks.md, "Twelfth round").
     /// </summary>
     private static Task IdleFetchesAsync(IBenchmarkTarget target, ClusterBenchmarkOptions options, CancellationToken cancellationToken) =>
-        FillThenConsumeAsync(target, "warm-up idle fetches", 1_000, options, sampler: null, cancellationToken, fetchPastEnd: IdleFetching);
+        FillThenConsumeAsync(target, "warm-up idle fetches", 1_000, options, cancellationToken, fetchPastEnd: IdleFetching);
 
     /// <summary>How long <see cref="IdleFetchesAsync"/> fetches after the last message.</summary>
     private static readonly TimeSpan IdleFetching = TimeSpan.FromSeconds(1);
@@ -241,7 +256,7 @@ internal static class ClusterBenchmarks
     /// up on a background thread, and on a loaded machine that queue can run for seconds past the warm-up, into the
     /// measured scenarios, where a long-running broker would have finished it long before.
     /// </summary>
-    private static async Task WaitForCompilerAsync(CancellationToken cancellationToken)
+    internal static async Task WaitForCompilerAsync(CancellationToken cancellationToken)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var start = System.Runtime.JitInfo.GetCompiledMethodCount();
@@ -263,49 +278,46 @@ internal static class ClusterBenchmarks
     /// topic's end for that long and stops as stalled (warm-ups only).
     /// </summary>
     private static async Task<ScenarioResult> FillThenConsumeAsync(IBenchmarkTarget target, string scenario, long messages,
-        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, string fillAcks = "1", int run = 1,
+        ClusterBenchmarkOptions options, CancellationToken cancellationToken, string fillAcks = "1", int run = 1,
         IReadOnlyDictionary<string, string>? consumerConfig = null, TimeSpan? fetchPastEnd = null)
     {
-        var fill = await ProduceAsync(target, $"fill for {scenario}", fillAcks, messages, options, sampler: null, cancellationToken, keepTopic: true, run: run);
+        var fill = await ProduceAsync(target, $"fill for {scenario}", fillAcks, messages, options, cancellationToken, keepTopic: true, run: run);
         var topic = TopicName(fill.Scenario, run);
         var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Consume, consumerConfig is null ? target.ClientConfig : target.ClientConfig.Concat(consumerConfig).ToDictionary(),
                 topic, options.Partitions, fetchPastEnd is null ? messages : messages + 1, Acks: "", fetchPastEnd ?? options.StallTimeout),
-            sampler, cancellationToken, run);
+            cancellationToken, run);
         if (options.DeleteTopics) await target.DeleteTopicAsync(topic, cancellationToken);
         return result;
     }
 
     private static async Task<ScenarioResult> ProduceAsync(IBenchmarkTarget target, string scenario, string acks, long messages,
-        ClusterBenchmarkOptions options, AllocationSampler? sampler, CancellationToken cancellationToken, bool keepTopic = false, int run = 1,
+        ClusterBenchmarkOptions options, CancellationToken cancellationToken, bool keepTopic = false, int run = 1,
         bool deletesEarly = false)
     {
         var topic = TopicName(scenario, run);
         await target.CreateTopicAsync(topic, options.Partitions, cancellationToken, deletesEarly);
         var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Produce, target.ClientConfig, topic, options.Partitions, messages, acks, options.StallTimeout),
-            sampler, cancellationToken, run);
+            cancellationToken, run);
         if (options.DeleteTopics && !keepTopic) await target.DeleteTopicAsync(topic, cancellationToken);
         return result;
     }
 
     private static async Task<ScenarioResult> RunAsync(IBenchmarkTarget target, string scenario, ClientWorkload workload,
-        AllocationSampler? sampler, CancellationToken cancellationToken, int run)
+        CancellationToken cancellationToken, int run)
     {
         Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages{(run > 1 ? $", run {run}" : "")})");
-        sampler?.Reset();
-        s_requests?.Reset();
-        var reusedBefore = LogChunkPool.Shared.ReusedBytes;
-        var measurement = await ClientProcess.RunAsync(workload, cancellationToken);
-        var reused = target.IsManaged ? $", {(LogChunkPool.Shared.ReusedBytes - reusedBefore) / 1e6:0.0} MB of log memory reused" : "";
-        foreach (var (type, bytes) in sampler?.Top(10) ?? []) Console.WriteLine($"    allocated ~{bytes / 1e6,8:0.0} MB of {type}");
-        if (s_requests is not null && target.IsManaged) Console.WriteLine($"    requests answered: {s_requests.Summary()}");
-        if (measurement.BrokerThreadCpu.Count > 0)
-            Console.WriteLine($"    this process's threads: {string.Join(", ", measurement.BrokerThreadCpu.Take(6).Select(t => $"{t.Name} {t.Cpu.TotalMilliseconds:0.0} ms"))}");
+        var measurement = await ClientProcess.RunAsync(workload, target, cancellationToken);
+        var broker = measurement.Broker;
+        var reused = target.IsManaged ? $", {broker.ReusedLogBytes / 1e6:0.0} MB of log memory reused" : "";
+        foreach (var detail in broker.Details) Console.WriteLine($"    {detail}");
+        if (broker.Threads.Count > 0)
+            Console.WriteLine($"    the server process's threads: {string.Join(", ", broker.Threads.Take(6).Select(t => $"{t.Name} {t.Cpu.TotalMilliseconds:0.0} ms"))}");
         var row = new ScenarioResult(scenario, target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, measurement, run);
-        Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {measurement.BrokerGcPause.TotalMilliseconds:0} ms " +
-            $"({measurement.BrokerFullCollections} full), " +
-            $"{measurement.BrokerPageFaults * (double)Environment.SystemPageSize / 1e6:0.0} MB faulted in{reused} {row.Note}");
+        Console.WriteLine($"  {row.MessagesPerSecond:N0} msg/s in {measurement.Result.Seconds:0.00} s, broker GC pauses {broker.GcPause.TotalMilliseconds:0} ms " +
+            $"({broker.FullCollections} full), " +
+            $"{broker.PageFaults * (double)Environment.SystemPageSize / 1e6:0.0} MB faulted in{reused} {row.Note}");
         return row;
     }
 
@@ -331,21 +343,30 @@ internal static class ClusterBenchmarks
 
     private static string TopicName(string scenario, int run) => "bench-" + scenario.Replace(' ', '-').Replace('=', '-') + (run > 1 ? $"-run{run}" : "");
 
-    /// <summary>Starts the target of that name (see <see cref="ClusterBenchmarkOptions.Targets"/>).</summary>
-    internal static async Task<IBenchmarkTarget> StartTargetAsync(string name, LogRetention retention, CancellationToken cancellationToken) => name switch
+    /// <summary>Starts the target of that name in a server process of its own, or in this one, as <paramref name="options"/> say.</summary>
+    private static async Task<IBenchmarkTarget> StartAsync(string name, ClusterBenchmarkOptions options, ServerWindow window, CancellationToken cancellationToken) =>
+        options.ServerProcesses
+            ? await ServerProcess.StartAsync(name, options, cancellationToken)
+            : await StartTargetAsync(name, options.Retention, window, cancellationToken);
+
+    /// <summary>
+    /// Starts the target of that name (see <see cref="ClusterBenchmarkOptions.Targets"/>) in this process, its costs measured
+    /// by <paramref name="window"/>.
+    /// </summary>
+    internal static async Task<IBenchmarkTarget> StartTargetAsync(string name, LogRetention retention, ServerWindow window, CancellationToken cancellationToken) => name switch
     {
-        "mock-1" => await MockClusterTarget.StartAsync(1, cancellationToken),
-        "mock-3" => await MockClusterTarget.StartAsync(3, cancellationToken),
-        "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, retention: retention),
-        "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, retention: retention),
-        "embedded-1-tls" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.Ssl, retention: retention),
-        "embedded-3-tls" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.Ssl, retention: retention),
-        "embedded-1-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, KafkaSecurityProtocol.SaslSsl, retention: retention),
-        "embedded-3-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, KafkaSecurityProtocol.SaslSsl, retention: retention),
+        "mock-1" => await MockClusterTarget.StartAsync(1, window, cancellationToken),
+        "mock-3" => await MockClusterTarget.StartAsync(3, window, cancellationToken),
+        "embedded-1" => await EmbeddedClusterTarget.StartAsync(1, window, cancellationToken, retention: retention),
+        "embedded-3" => await EmbeddedClusterTarget.StartAsync(3, window, cancellationToken, retention: retention),
+        "embedded-1-tls" => await EmbeddedClusterTarget.StartAsync(1, window, cancellationToken, KafkaSecurityProtocol.Ssl, retention: retention),
+        "embedded-3-tls" => await EmbeddedClusterTarget.StartAsync(3, window, cancellationToken, KafkaSecurityProtocol.Ssl, retention: retention),
+        "embedded-1-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(1, window, cancellationToken, KafkaSecurityProtocol.SaslSsl, retention: retention),
+        "embedded-3-sasl-ssl" => await EmbeddedClusterTarget.StartAsync(3, window, cancellationToken, KafkaSecurityProtocol.SaslSsl, retention: retention),
         // The same three brokers with replication factor 1: against embedded-3, what replication costs the brokers.
-        "embedded-3-rf1" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, replicationFactor: 1, retention: retention),
-        "embedded-1-disk" => await EmbeddedClusterTarget.StartAsync(1, cancellationToken, onDisk: true, retention: retention),
-        "embedded-3-disk" => await EmbeddedClusterTarget.StartAsync(3, cancellationToken, onDisk: true, retention: retention),
+        "embedded-3-rf1" => await EmbeddedClusterTarget.StartAsync(3, window, cancellationToken, replicationFactor: 1, retention: retention),
+        "embedded-1-disk" => await EmbeddedClusterTarget.StartAsync(1, window, cancellationToken, onDisk: true, retention: retention),
+        "embedded-3-disk" => await EmbeddedClusterTarget.StartAsync(3, window, cancellationToken, onDisk: true, retention: retention),
         _ => throw new ArgumentException($"Unknown target {name}: use mock-1, mock-3, embedded-1, embedded-3, embedded-1/3 with -tls, -sasl-ssl or -disk, or embedded-3-rf1."),
     };
 }

@@ -20,9 +20,10 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     private readonly TimeSpan _isrCheckInterval;
 
     private EmbeddedClusterTarget(EmbeddedKafkaCluster cluster, int brokers, KafkaSecurityProtocol protocol, short replicationFactor, string? dataDirectory,
-        LogRetention retention, TimeSpan isrCheckInterval)
+        LogRetention retention, TimeSpan isrCheckInterval, ServerWindow window)
     {
         _cluster = cluster;
+        Meter = window;
         _isrCheckInterval = isrCheckInterval;
         _dataDirectory = dataDirectory;
         _replicationFactor = replicationFactor;
@@ -41,6 +42,8 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
 
     public int Brokers { get; }
 
+    public ICostMeter Meter { get; }
+
     public bool IsManaged => true;
 
     public string SecurityProtocol { get; }
@@ -50,9 +53,10 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
     /// <summary>
     /// A cluster of <paramref name="brokers"/> on one <paramref name="protocol"/> listener whose topics get
     /// <paramref name="replicationFactor"/> replicas (by default as many as there are brokers, at most 3), keeping its
-    /// logs in a temporary data directory when <paramref name="onDisk"/>, each partition bounded as <paramref name="retention"/> says.
+    /// logs in a temporary data directory when <paramref name="onDisk"/>, each partition bounded as <paramref name="retention"/> says;
+    /// this process's costs measured by <paramref name="window"/>.
     /// </summary>
-    public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken,
+    public static async Task<EmbeddedClusterTarget> StartAsync(int brokers, ServerWindow window, CancellationToken cancellationToken,
         KafkaSecurityProtocol protocol = KafkaSecurityProtocol.Plaintext, short? replicationFactor = null, bool onDisk = false,
         LogRetention retention = LogRetention.Whole)
     {
@@ -68,7 +72,7 @@ internal sealed class EmbeddedClusterTarget : IBenchmarkTarget
         var cluster = await EmbeddedKafkaCluster.StartAsync(options, cancellationToken);
         // The brokers check for lagging followers every replica.lag.time.max.ms / 2, as Kafka does.
         return new EmbeddedClusterTarget(cluster, brokers, protocol, replicationFactor ?? (short)Math.Min(brokers, 3), dataDirectory, retention,
-            options.ReplicaLagTimeMax / 2);
+            options.ReplicaLagTimeMax / 2, window);
     }
 
     public Task CreateTopicAsync(string name, int partitions, CancellationToken cancellationToken, bool deletesEarly = false) =>

@@ -1,6 +1,9 @@
 namespace Tributary.Benchmarks.Cluster;
 
-/// <summary>A Kafka cluster living in this process that the benchmark clients (in a child process) connect to.</summary>
+/// <summary>
+/// A Kafka cluster that the benchmark clients (each in a child process) connect to: hosted in this process, or in a server
+/// process of its own (<see cref="ServerProcess"/>).
+/// </summary>
 internal interface IBenchmarkTarget : IAsyncDisposable
 {
     /// <summary>The name in the result table, e.g. "embedded (3 brokers)".</summary>
@@ -8,6 +11,9 @@ internal interface IBenchmarkTarget : IAsyncDisposable
 
     /// <summary>How many brokers the cluster has; each is compared with the mock of as many brokers.</summary>
     int Brokers { get; }
+
+    /// <summary>Measures what the process hosting the cluster spends while a client runs.</summary>
+    ICostMeter Meter { get; }
 
     /// <summary>True when the broker is managed code, so this process's allocations are the broker's.</summary>
     bool IsManaged { get; }

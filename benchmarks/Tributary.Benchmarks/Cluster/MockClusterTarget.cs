@@ -5,9 +5,10 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
 {
     private readonly LibrdkafkaMock _mock;
 
-    private MockClusterTarget(LibrdkafkaMock mock, int brokers)
+    private MockClusterTarget(LibrdkafkaMock mock, int brokers, ServerWindow window)
     {
         _mock = mock;
+        Meter = window;
         Brokers = brokers;
         Name = $"librdkafka mock ({brokers} broker{(brokers == 1 ? "" : "s")})";
     }
@@ -16,17 +17,19 @@ internal sealed class MockClusterTarget : IBenchmarkTarget
 
     public int Brokers { get; }
 
+    public ICostMeter Meter { get; }
+
     public bool IsManaged => false;
 
     public string SecurityProtocol => "PLAINTEXT";
 
     public IReadOnlyDictionary<string, string> ClientConfig => new Dictionary<string, string> { ["bootstrap.servers"] = _mock.BootstrapServers };
 
-    /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers.</summary>
-    public static Task<MockClusterTarget> StartAsync(int brokers, CancellationToken cancellationToken)
+    /// <summary>Starts a mock cluster of <paramref name="brokers"/> brokers, this process's costs measured by <paramref name="window"/>.</summary>
+    public static Task<MockClusterTarget> StartAsync(int brokers, ServerWindow window, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(new MockClusterTarget(new LibrdkafkaMock(brokers), brokers));
+        return Task.FromResult(new MockClusterTarget(new LibrdkafkaMock(brokers), brokers, window));
     }
 
     /// <inheritdoc />

@@ -22,7 +22,7 @@ internal static class ResultTable
             var ratio = mock is null || mock == row || mock.MessagesPerSecond == 0 ? "" : $"{row.MessagesPerSecond / mock.MessagesPerSecond:0.0}x";
             var cpuRatio = mock is null || mock == row ? "" : Ratio(row.CpuMicrosecondsPerMessage, mock.CpuMicrosecondsPerMessage);
             // For the mock, the benchmark's own code that the runtime compiled while the mock was measured in this process.
-            var compiled = Invariant($"{row.Measurement.BrokerMethodsCompiled:N0}");
+            var compiled = Invariant($"{row.Measurement.Broker.MethodsCompiled:N0}");
             var allocated = row.AllocatedBytesPerMessage is { } bytes ? Invariant($"{bytes:0.0}") : "n/a (native)";
             var kept = row.RetainedBytesPerMessage is { } keptBytes ? Invariant($"{keptBytes:0.0}") : "n/a";
             var result = row.Measurement.Result;
@@ -59,7 +59,7 @@ internal static class ResultTable
                 : ((double, double)?)null;
             var perRun = runs.Select(r => (Row: r, Mock: MockOf(results, r))).Where(p => p.Mock is { CpuMicrosecondsPerMessage: > 0 } && p.Mock != p.Row)
                 .Select(p => p.Row.CpuMicrosecondsPerMessage / p.Mock!.CpuMicrosecondsPerMessage).Order().ToList();
-            var compiled = Invariant($"{BenchmarkMath.Median(runs.Select(r => (double)r.Measurement.BrokerMethodsCompiled)):0}");
+            var compiled = Invariant($"{BenchmarkMath.Median(runs.Select(r => (double)r.Measurement.Broker.MethodsCompiled)):0}");
             text.AppendLine(Invariant($"| {first.Scenario} | {first.Target} | {runs.Count} | {cpu:0.000} ({runs.Min(r => r.CpuMicrosecondsPerMessage):0.000}-{runs.Max(r => r.CpuMicrosecondsPerMessage):0.000}) | ") +
                 (mockCpu is { } m ? Invariant($"{m:0.000} | {Ratio(cpu, m)} | ") : " |  | ") +
                 (interval is var (low, high) ? Invariant($"{low:0.00}x-{high:0.00}x | ") : " | ") +

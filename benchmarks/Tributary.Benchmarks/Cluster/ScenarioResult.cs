@@ -19,16 +19,16 @@ internal sealed record ScenarioResult(string Scenario, string Target, int Broker
     public double MegabytesPerSecond => MessagesPerSecond * ClientWorkload.MessageSize / 1e6;
 
     /// <summary>Bytes the broker allocated per message, or null for a native broker.</summary>
-    public double? AllocatedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.BrokerAllocatedBytes / Result.Messages : null;
+    public double? AllocatedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.Broker.AllocatedBytes / Result.Messages : null;
 
     /// <summary>Bytes per message the broker still holds after the run (the log's storage), or null for a native broker.</summary>
-    public double? RetainedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.BrokerRetainedBytes / Result.Messages : null;
+    public double? RetainedBytesPerMessage => IsManaged && Result.Messages > 0 ? (double)Measurement.Broker.RetainedBytes / Result.Messages : null;
 
     /// <summary>Bytes of memory per message the broker's process touched for the first time (minor page faults times the page size).</summary>
-    public double FaultedBytesPerMessage => Result.Messages > 0 ? (double)Measurement.BrokerPageFaults * Environment.SystemPageSize / Result.Messages : 0;
+    public double FaultedBytesPerMessage => Result.Messages > 0 ? (double)Measurement.Broker.PageFaults * Environment.SystemPageSize / Result.Messages : 0;
 
     /// <summary>CPU time of the broker's process per message, in microseconds.</summary>
-    public double CpuMicrosecondsPerMessage => Result.Messages > 0 ? Measurement.BrokerCpu.TotalMicroseconds / Result.Messages : 0;
+    public double CpuMicrosecondsPerMessage => Result.Messages > 0 ? Measurement.Broker.Cpu.TotalMicroseconds / Result.Messages : 0;
 
     /// <summary>CPU time of the client process per message, in microseconds.</summary>
     public double ClientCpuMicrosecondsPerMessage => Result.Messages > 0 ? Result.ClientCpuSeconds * 1e6 / Result.Messages : 0;

@@ -8,7 +8,7 @@ namespace Tributary.Benchmarks.Requests;
 /// The broker's CPU per request against librdkafka's mock, one kind of request at a time (docs/benchmarks.md, issue 20,
 /// "Eighteenth round"). Each scenario's client process sends the same request over and over, one at a time, at a fixed
 /// pace; this process hosts the two 1-broker clusters (the mock, and the embedded cluster with the mock's retention) and
-/// counts its own CPU time from the start of each client's requests to its result line (<see cref="ClientChild"/>), as the
+/// counts its own CPU time from the start of each client's requests to its result line (<see cref="ChildProcess"/>), as the
 /// cluster benchmark does. Rounds alternate the targets.
 /// </summary>
 /// <remarks>
@@ -77,7 +77,7 @@ internal static class RequestBenchmarks
         {
             foreach (var name in TargetNames)
             {
-                var target = await ClusterBenchmarks.StartTargetAsync(name, LogRetention.Mock, cancel.Token);
+                var target = await ClusterBenchmarks.StartTargetAsync(name, LogRetention.Mock, ServerWindow.Plain, cancel.Token);
                 targets.Add(target);
                 await target.CreateTopicAsync(Topic, Partitions, cancel.Token);
             }

@@ -26,7 +26,7 @@ internal static class RequestClient
     /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time this process (the server's) used meanwhile.</summary>
     public static async Task<TimeSpan> RunAsync(RequestWorkload workload, CancellationToken cancellationToken)
     {
-        using var child = await ClientChild.StartAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], cancellationToken);
+        using var child = await ChildProcess.StartAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], cancellationToken);
         var cpuBefore = ProcessCpuClock.Now();
         await child.RunAsync(cancellationToken);
         var cpu = ProcessCpuClock.Now() - cpuBefore;
@@ -39,7 +39,7 @@ internal static class RequestClient
     {
         var workload = JsonSerializer.Deserialize<RequestWorkload>(workloadJson)
             ?? throw new ArgumentException("No workload given.", nameof(workloadJson));
-        ClientChild.AwaitStart();
+        ChildProcess.AwaitStart();
         var scenario = workload.Scenario;
         if (scenario.Kind == RequestKind.Connection)
         {
@@ -74,7 +74,7 @@ internal static class RequestClient
                 }
             }
         }
-        ClientChild.Finish($"{scenario.Requests}");
+        ChildProcess.Finish($"{scenario.Requests}");
         return 0;
     }
 

@@ -4,12 +4,13 @@ using Tributary.Benchmarks.Cluster;
 namespace Tributary.Benchmarks;
 
 /// <summary>
-/// A benchmark client in a child process of this program, which hosts the servers, and the handshake that keeps starting
-/// and ending that process out of what the servers are charged. The child says <see cref="ReadyLine"/> once it has
-/// started, waits for a line before it runs its workload, prints its result line, and exits only once its standard input
-/// closes. So the parent measures its own CPU from <see cref="RunAsync"/> to the result line: the workload's connections,
-/// requests and closes, not starting a process (pipes, fork and exec), the runtime's handling of its exit, or reading
-/// what it printed at startup.
+/// A child process of this program, and the line handshakes with it. A benchmark client: the child says
+/// <see cref="ReadyLine"/> once it has started, waits for a line before it runs its workload, prints its result line, and
+/// exits only once its standard input closes. So the server's process measures its CPU from <see cref="RunAsync"/> to the
+/// result line: the workload's connections, requests and closes, not starting a process (pipes, fork and exec), the
+/// runtime's handling of its exit, or reading what it printed at startup. A benchmark server (<see cref="ServerProcess"/>):
+/// the child says <see cref="ReadyLine"/> once its cluster is up and then answers one line per command
+/// (<see cref="ExchangeAsync"/>).
 /// </summary>
 /// <remarks>
 /// Measured reason: with the child's whole life inside the window, the 1-broker consume scenario charged the embedded
@@ -18,33 +19,40 @@ namespace Tributary.Benchmarks;
 /// the handshake, two runs of each alternated (docs/benchmarks.md, issue 20, "Nineteenth round"). The mock is charged
 /// the same; its own consume figure moves more than that between runs.
 /// </remarks>
-internal sealed class ClientChild : IDisposable
+internal sealed class ChildProcess : IDisposable
 {
-    /// <summary>What the child prints once started, before it waits for the line that starts its workload.</summary>
+    /// <summary>What the child prints once started, before it waits for its first line; the rest of the line is for the parent.</summary>
     private const string ReadyLine = "READY";
 
     /// <summary>How the child's result line starts; the rest is the result.</summary>
     private const string ResultPrefix = "RESULT ";
 
     private readonly Process _process;
+    private readonly string _role;
 
-    private ClientChild(Process process) => _process = process;
+    private ChildProcess(Process process, string role) => (_process, _role) = (process, role);
+
+    /// <summary>What the child printed after <see cref="ReadyLine"/>, if anything.</summary>
+    public string Greeting { get; private set; } = "";
+
+    /// <summary>The child's process id.</summary>
+    public int Id => _process.Id;
 
     /// <summary>
     /// Starts this program again with <paramref name="arguments"/> and returns once the child is ready; any line it prints
-    /// other than the handshake's is shown, indented, as the client's.
+    /// other than the handshake's is shown, indented, as said by <paramref name="role"/> ("client", "server").
     /// </summary>
-    public static async Task<ClientChild> StartAsync(string[] arguments, CancellationToken cancellationToken)
+    public static async Task<ChildProcess> StartAsync(string[] arguments, CancellationToken cancellationToken, string role = "client")
     {
         var (program, programArguments) = ClientProcess.SelfCommand();
         var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in programArguments.Concat(arguments)) start.ArgumentList.Add(argument);
         // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
-        start.Environment.Remove("DOTNET_JitDisasmSummary");
-        var child = new ClientChild(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}."));
+        if (role == "client") start.Environment.Remove("DOTNET_JitDisasmSummary");
+        var child = new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}."), role);
         try
         {
-            await child.ReadUntilAsync(ReadyLine, cancellationToken);
+            child.Greeting = (await child.ReadUntilAsync(ReadyLine, cancellationToken)).Trim();
             return child;
         }
         catch
@@ -54,13 +62,16 @@ internal sealed class ClientChild : IDisposable
         }
     }
 
-    /// <summary>Lets the child run its workload and returns its result (the text after the result prefix).</summary>
-    public async Task<string> RunAsync(CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="line"/> and returns the rest of the first line the child answers that starts with <paramref name="replyPrefix"/>.</summary>
+    public async Task<string> ExchangeAsync(string line, string replyPrefix, CancellationToken cancellationToken)
     {
-        await _process.StandardInput.WriteLineAsync();
+        await _process.StandardInput.WriteLineAsync(line);
         await _process.StandardInput.FlushAsync(cancellationToken);
-        return await ReadUntilAsync(ResultPrefix, cancellationToken);
+        return await ReadUntilAsync(replyPrefix, cancellationToken);
     }
+
+    /// <summary>Lets the child run its workload and returns its result (the text after the result prefix).</summary>
+    public Task<string> RunAsync(CancellationToken cancellationToken) => ExchangeAsync("", ResultPrefix, cancellationToken);
 
     /// <summary>Lets the child exit and waits for it; throws unless it exited with 0.</summary>
     public async Task ExitAsync(CancellationToken cancellationToken)
@@ -68,15 +79,21 @@ internal sealed class ClientChild : IDisposable
         _process.StandardInput.Close();
         while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line) ShowOtherLine(line);
         await _process.WaitForExitAsync(cancellationToken);
-        if (_process.ExitCode != 0) throw new InvalidOperationException($"The client exited with code {_process.ExitCode}.");
+        if (_process.ExitCode != 0) throw new InvalidOperationException($"The {_role} exited with code {_process.ExitCode}.");
     }
 
     /// <summary>The child side, before its workload: says it is ready and waits for the parent's line.</summary>
     public static void AwaitStart()
     {
-        Console.WriteLine(ReadyLine);
-        Console.Out.Flush();
+        SayReady();
         Console.ReadLine();
+    }
+
+    /// <summary>The child side, once started: says it is ready, with <paramref name="greeting"/> (one line) for the parent.</summary>
+    public static void SayReady(string greeting = "")
+    {
+        Console.WriteLine(greeting.Length == 0 ? ReadyLine : $"{ReadyLine} {greeting}");
+        Console.Out.Flush();
     }
 
     /// <summary>The child side, after its workload: prints the result line and waits until the parent lets it exit.</summary>
@@ -103,7 +120,7 @@ internal sealed class ClientChild : IDisposable
         _process.Dispose();
     }
 
-    private static void ShowOtherLine(string line) => Console.WriteLine($"    client: {line}");
+    private void ShowOtherLine(string line) => Console.WriteLine($"    {_role}: {line}");
 
     /// <summary>Reads lines up to the one that starts with <paramref name="prefix"/> and returns the rest of it.</summary>
     private async Task<string> ReadUntilAsync(string prefix, CancellationToken cancellationToken)
@@ -114,6 +131,6 @@ internal sealed class ClientChild : IDisposable
             ShowOtherLine(line);
         }
         await _process.WaitForExitAsync(cancellationToken);
-        throw new InvalidOperationException($"The client exited (code {_process.ExitCode}) before it printed {prefix.Trim()}.");
+        throw new InvalidOperationException($"The {_role} exited (code {_process.ExitCode}) before it printed {prefix.Trim()}.");
     }
 }
