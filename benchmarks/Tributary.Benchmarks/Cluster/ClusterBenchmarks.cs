@@ -62,7 +62,7 @@ internal static class ClusterBenchmarks
     public static async Task<int> RunAsync(string[] args)
     {
         if (args is [ClientProcess.Command, var workload]) return ClientProcess.RunChild(workload);
-        if (args is [ServerProcess.Command, .. var server]) return await ServerProcess.RunChildAsync(server);
+        if (args is [ServerProcess.Command, .. var server]) return ServerProcess.RunChild(server);
 
         var options = ClusterBenchmarkOptions.Parse(args);
         using var cancel = new CancellationTokenSource();

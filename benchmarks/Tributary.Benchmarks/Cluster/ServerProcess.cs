@@ -102,43 +102,59 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
     /// The server side: <paramref name="args"/> are the target's name, the retention (<c>whole</c> or <c>mock</c>), and
     /// whether to profile allocations and count requests; serves the commands until standard input closes.
     /// </summary>
-    public static async Task<int> RunChildAsync(string[] args)
+    /// <remarks>
+    /// The commands are read and served on the process's main thread, waiting for each to finish: were the loop continued
+    /// by an <c>await</c>, it would wait for its next line on one of the thread pool's workers, the pool the brokers serve
+    /// their connections on, and the pool would count that thread busy all along.
+    /// </remarks>
+    public static int RunChild(string[] args)
     {
         if (args is not [var name, var retention, var allocationProfile, var requestCounts])
             throw new ArgumentException("Usage: cluster server TARGET RETENTION ALLOCATION-PROFILE REQUEST-COUNTS");
         using var sampler = bool.Parse(allocationProfile) ? new AllocationSampler() : null;
         using var requests = bool.Parse(requestCounts) ? new RequestCounter() : null;
         var window = new ServerWindow(sampler, requests);
-        await using var target = await ClusterBenchmarks.StartTargetAsync(name, ClusterBenchmarkOptions.ParseRetention(retention), window, CancellationToken.None);
-        ChildProcess.SayReady(JsonSerializer.Serialize(new TargetDescription(target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, target.ClientConfig)));
-        while (Console.ReadLine() is { } line)
+        var target = Wait(ClusterBenchmarks.StartTargetAsync(name, ClusterBenchmarkOptions.ParseRetention(retention), window, CancellationToken.None));
+        try
         {
-            var answer = line.Split(' ') switch
-            {
-                ["create", var topic, var partitions, var deletesEarly] =>
-                    await Done(target.CreateTopicAsync(topic, int.Parse(partitions), CancellationToken.None, bool.Parse(deletesEarly))),
-                ["delete", var topic] => await Done(target.DeleteTopicAsync(topic, CancellationToken.None)),
-                ["settle"] => await Done(SettleAsync(target)),
-                ["begin"] => await Done(window.BeginAsync(CancellationToken.None)),
-                ["end"] => JsonSerializer.Serialize(window.End()),
-                _ => throw new InvalidOperationException($"Unknown server command: {line}"),
-            };
-            Console.WriteLine(Reply + answer);
+            ChildProcess.SayReady(JsonSerializer.Serialize(new TargetDescription(target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, target.ClientConfig)));
+            while (Console.ReadLine() is { } line) Console.WriteLine(Reply + Serve(target, window, line));
+        }
+        finally
+        {
+            Wait(target.DisposeAsync().AsTask());
         }
         return 0;
     }
 
-    private static async Task<string> Done(Task task)
+    /// <summary>Runs one command; returns what to answer after <see cref="Reply"/>.</summary>
+    private static string Serve(IBenchmarkTarget target, ServerWindow window, string line)
     {
-        await task;
-        return "";
+        switch (line.Split(' '))
+        {
+            case ["create", var topic, var partitions, var deletesEarly]:
+                Wait(target.CreateTopicAsync(topic, int.Parse(partitions), CancellationToken.None, bool.Parse(deletesEarly)));
+                return "";
+            case ["delete", var topic]:
+                Wait(target.DeleteTopicAsync(topic, CancellationToken.None));
+                return "";
+            case ["settle"]:
+                Wait(target.WaitForPeriodicWorkAsync(CancellationToken.None));
+                Wait(ClusterBenchmarks.WaitForCompilerAsync(CancellationToken.None));
+                return "";
+            case ["begin"]:
+                window.Begin();
+                return "";
+            case ["end"]:
+                return JsonSerializer.Serialize(window.End());
+            default:
+                throw new InvalidOperationException($"Unknown server command: {line}");
+        }
     }
 
-    private static async Task SettleAsync(IBenchmarkTarget target)
-    {
-        await target.WaitForPeriodicWorkAsync(CancellationToken.None);
-        await ClusterBenchmarks.WaitForCompilerAsync(CancellationToken.None);
-    }
+    private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    private static void Wait(Task task) => task.GetAwaiter().GetResult();
 
     /// <summary>What the parent needs to know of the target a server process hosts.</summary>
     private sealed record TargetDescription(string Name, int Brokers, bool IsManaged, string SecurityProtocol, IReadOnlyDictionary<string, string> ClientConfig);
