@@ -10,7 +10,7 @@ namespace Tributary.Benchmarks;
 /// result line: the workload's connections, requests and closes, not starting a process (pipes, fork and exec), the
 /// runtime's handling of its exit, or reading what it printed at startup. A benchmark server (<see cref="ServerProcess"/>):
 /// the child says <see cref="ReadyLine"/> once its cluster is up and then answers one line per command
-/// (<see cref="ExchangeAsync"/>).
+/// (<see cref="ExchangeAsync"/>). Which stream carries the handshake depends on the <see cref="ChildRole"/>.
 /// </summary>
 /// <remarks>
 /// Measured reason: with the child's whole life inside the window, the 1-broker consume scenario charged the embedded
@@ -28,9 +28,14 @@ internal sealed class ChildProcess : IDisposable
     private const string ResultPrefix = "RESULT ";
 
     private readonly Process _process;
-    private readonly string _role;
+    private readonly ChildRole _role;
+    private readonly StreamReader _handshake;
 
-    private ChildProcess(Process process, string role) => (_process, _role) = (process, role);
+    private ChildProcess(Process process, ChildRole role)
+    {
+        (_process, _role) = (process, role);
+        _handshake = role == ChildRole.Server ? process.StandardError : process.StandardOutput;
+    }
 
     /// <summary>What the child printed after <see cref="ReadyLine"/>, if anything.</summary>
     public string Greeting { get; private set; } = "";
@@ -40,15 +45,21 @@ internal sealed class ChildProcess : IDisposable
 
     /// <summary>
     /// Starts this program again with <paramref name="arguments"/> and returns once the child is ready; any line it prints
-    /// other than the handshake's is shown, indented, as said by <paramref name="role"/> ("client", "server").
+    /// on the handshake's stream other than the handshake's is shown, indented, as said by a client or a server.
     /// </summary>
-    public static async Task<ChildProcess> StartAsync(string[] arguments, CancellationToken cancellationToken, string role = "client")
+    public static async Task<ChildProcess> StartAsync(string[] arguments, CancellationToken cancellationToken, ChildRole role = ChildRole.Client)
     {
         var (program, programArguments) = ClientProcess.SelfCommand();
-        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = role == ChildRole.Client,
+            RedirectStandardError = role == ChildRole.Server,
+            UseShellExecute = false,
+        };
         foreach (var argument in programArguments.Concat(arguments)) start.ArgumentList.Add(argument);
         // A listing of the broker's compiled methods (DOTNET_JitDisasmSummary, docs/benchmarks.md) is not the client's: it would garble its result line.
-        if (role == "client") start.Environment.Remove("DOTNET_JitDisasmSummary");
+        if (role == ChildRole.Client) start.Environment.Remove("DOTNET_JitDisasmSummary");
         var child = new ChildProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}."), role);
         try
         {
@@ -77,24 +88,30 @@ internal sealed class ChildProcess : IDisposable
     public async Task ExitAsync(CancellationToken cancellationToken)
     {
         _process.StandardInput.Close();
-        while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line) ShowOtherLine(line);
+        while (await _handshake.ReadLineAsync(cancellationToken) is { } line) ShowOtherLine(line);
         await _process.WaitForExitAsync(cancellationToken);
-        if (_process.ExitCode != 0) throw new InvalidOperationException($"The {_role} exited with code {_process.ExitCode}.");
+        if (_process.ExitCode != 0) throw new InvalidOperationException($"The {RoleName} exited with code {_process.ExitCode}.");
     }
 
     /// <summary>The child side, before its workload: says it is ready and waits for the parent's line.</summary>
     public static void AwaitStart()
     {
-        SayReady();
+        SayReady(Handshake(ChildRole.Client));
         Console.ReadLine();
     }
 
-    /// <summary>The child side, once started: says it is ready, with <paramref name="greeting"/> (one line) for the parent.</summary>
-    public static void SayReady(string greeting = "")
+    /// <summary>
+    /// The child side, once started: says on <paramref name="handshake"/> (<see cref="Handshake"/>) that it is ready, with
+    /// <paramref name="greeting"/> (one line) for the parent.
+    /// </summary>
+    public static void SayReady(TextWriter handshake, string greeting = "")
     {
-        Console.WriteLine(greeting.Length == 0 ? ReadyLine : $"{ReadyLine} {greeting}");
-        Console.Out.Flush();
+        handshake.WriteLine(greeting.Length == 0 ? ReadyLine : $"{ReadyLine} {greeting}");
+        handshake.Flush();
     }
+
+    /// <summary>The child side: the stream its handshake goes to, as its parent reads it for <paramref name="role"/>.</summary>
+    public static TextWriter Handshake(ChildRole role) => role == ChildRole.Server ? Console.Error : Console.Out;
 
     /// <summary>The child side, after its workload: prints the result line and waits until the parent lets it exit.</summary>
     public static void Finish(string result)
@@ -120,17 +137,36 @@ internal sealed class ChildProcess : IDisposable
         _process.Dispose();
     }
 
-    private void ShowOtherLine(string line) => Console.WriteLine($"    {_role}: {line}");
+    private string RoleName => _role == ChildRole.Server ? "server" : "client";
+
+    private void ShowOtherLine(string line) => Console.WriteLine($"    {RoleName}: {line}");
 
     /// <summary>Reads lines up to the one that starts with <paramref name="prefix"/> and returns the rest of it.</summary>
     private async Task<string> ReadUntilAsync(string prefix, CancellationToken cancellationToken)
     {
-        while (await _process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
+        while (await _handshake.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.StartsWith(prefix, StringComparison.Ordinal)) return line[prefix.Length..];
             ShowOtherLine(line);
         }
         await _process.WaitForExitAsync(cancellationToken);
-        throw new InvalidOperationException($"The {_role} exited (code {_process.ExitCode}) before it printed {prefix.Trim()}.");
+        throw new InvalidOperationException($"The {RoleName} exited (code {_process.ExitCode}) before it printed {prefix.Trim()}.");
     }
+}
+
+/// <summary>What a <see cref="ChildProcess"/> is, and so which of its streams carries the handshake.</summary>
+internal enum ChildRole
+{
+    /// <summary>
+    /// A benchmark client: the handshake on standard output. Its compiler listing (DOTNET_JitDisasmSummary) is turned off:
+    /// the listing wanted is the broker's.
+    /// </summary>
+    Client,
+
+    /// <summary>
+    /// A benchmark server: the handshake on standard error, so that standard output stays the runtime's own, straight into
+    /// the benchmark's output. A listing of its compiled methods (DOTNET_JitDisasmSummary) goes there in the compiler's
+    /// own blocks, which on the handshake's stream broke its lines (the server's READY in the middle of a listing line).
+    /// </summary>
+    Server,
 }

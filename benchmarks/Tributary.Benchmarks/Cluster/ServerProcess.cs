@@ -12,7 +12,7 @@ namespace Tributary.Benchmarks.Cluster;
 /// <para>
 /// The child starts the target as the benchmark would in its own process (<see cref="ClusterBenchmarks.StartTargetAsync"/>),
 /// says <c>READY</c> with the target's description, and then answers one command per line on its standard input with one
-/// line starting with <c>OK </c>, until that input closes: <c>create NAME PARTITIONS DELETES-EARLY</c>,
+/// line starting with <c>OK </c> on its standard error (<see cref="ChildRole.Server"/>), until that input closes: <c>create NAME PARTITIONS DELETES-EARLY</c>,
 /// <c>delete NAME</c>, <c>settle</c> (the target's periodic work, then the runtime's compiler, at the end of the warm-up),
 /// <c>begin</c> and <c>end</c> (its <see cref="ServerWindow"/>; <c>end</c> answers the <see cref="ServerCost"/> as JSON).
 /// </para>
@@ -56,7 +56,7 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
     {
         var child = await ChildProcess.StartAsync(
             [ClusterBenchmarks.Command, Command, name, options.RetentionName, options.AllocationProfile.ToString(), options.RequestCounts.ToString()],
-            cancellationToken, role: "server");
+            cancellationToken, ChildRole.Server);
         try
         {
             var description = JsonSerializer.Deserialize<TargetDescription>(child.Greeting)
@@ -77,7 +77,8 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
 
     /// <inheritdoc />
     /// <remarks>And then waits in the server process until the runtime has stopped compiling there.</remarks>
-    public Task WaitForPeriodicWorkAsync(CancellationToken cancellationToken) => _child.ExchangeAsync("settle", Reply, cancellationToken);
+    public async Task WaitForPeriodicWorkAsync(CancellationToken cancellationToken) =>
+        Console.WriteLine($"  compiler settled in the server process: {await _child.ExchangeAsync("settle", Reply, cancellationToken)}");
 
     public Task BeginAsync(CancellationToken cancellationToken) => _child.ExchangeAsync("begin", Reply, cancellationToken);
 
@@ -117,8 +118,9 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
         var target = Wait(ClusterBenchmarks.StartTargetAsync(name, ClusterBenchmarkOptions.ParseRetention(retention), window, CancellationToken.None));
         try
         {
-            ChildProcess.SayReady(JsonSerializer.Serialize(new TargetDescription(target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, target.ClientConfig)));
-            while (Console.ReadLine() is { } line) Console.WriteLine(Reply + Serve(target, window, line));
+            var handshake = ChildProcess.Handshake(ChildRole.Server);
+            ChildProcess.SayReady(handshake, JsonSerializer.Serialize(new TargetDescription(target.Name, target.Brokers, target.IsManaged, target.SecurityProtocol, target.ClientConfig)));
+            while (Console.ReadLine() is { } line) handshake.WriteLine(Reply + Serve(target, window, line));
         }
         finally
         {
@@ -140,8 +142,7 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
                 return "";
             case ["settle"]:
                 Wait(target.WaitForPeriodicWorkAsync(CancellationToken.None));
-                Wait(ClusterBenchmarks.WaitForCompilerAsync(CancellationToken.None));
-                return "";
+                return Wait(ClusterBenchmarks.WaitForCompilerAsync(CancellationToken.None));
             case ["begin"]:
                 window.Begin();
                 return "";
