@@ -202,7 +202,7 @@ internal static class ClusterBenchmarks
         // A server process also waits for its own compiler here.
         await target.WaitForPeriodicWorkAsync(cancellationToken);
         // The mock too: in this process, whatever the runtime compiles of the benchmark's own code counts as its CPU.
-        Console.WriteLine($"  compiler settled after the warm-up: {await WaitForCompilerAsync(cancellationToken)}");
+        Console.WriteLine($"  compiler settled in this process: {await WaitForCompilerAsync(cancellationToken)}");
     }
 
     /// <summary>One round of the measured scenarios on <paramref name="target"/>: produce acks=1 and acks=all, then consume, as selected.</summary>

@@ -28,6 +28,12 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
 
     private const string Reply = "OK ";
 
+    /// <summary>
+    /// The name of the server's thread that serves the commands, as the scenarios' thread lists show it. Its time there is
+    /// mostly the measurement's own (reading every thread's time), outside the CPU window (<see cref="ServerWindow.Begin"/>).
+    /// </summary>
+    private const string CommandThread = "Bench commands";
+
     private readonly ChildProcess _child;
 
     private ServerProcess(ChildProcess child, TargetDescription description)
@@ -104,18 +110,29 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
     /// whether to profile allocations and count requests; serves the commands until standard input closes.
     /// </summary>
     /// <remarks>
-    /// The commands are read and served on the process's main thread, waiting for each to finish: were the loop continued
-    /// by an <c>await</c>, it would wait for its next line on one of the thread pool's workers, the pool the brokers serve
-    /// their connections on, and the pool would count that thread busy all along.
+    /// The commands are read and served on a thread of their own (<see cref="CommandThread"/>), waiting for each to
+    /// finish: were the loop continued by an <c>await</c>, it would wait for its next line on one of the thread pool's
+    /// workers, the pool the brokers serve their connections on, and the pool would count that thread busy all along.
     /// </remarks>
     public static int RunChild(string[] args)
     {
         if (args is not [var name, var retention, var allocationProfile, var requestCounts])
             throw new ArgumentException("Usage: cluster server TARGET RETENTION ALLOCATION-PROFILE REQUEST-COUNTS");
-        using var sampler = bool.Parse(allocationProfile) ? new AllocationSampler() : null;
-        using var requests = bool.Parse(requestCounts) ? new RequestCounter() : null;
+        var commands = new Thread(() => ServeCommands(name, ClusterBenchmarkOptions.ParseRetention(retention), bool.Parse(allocationProfile), bool.Parse(requestCounts)))
+        {
+            Name = CommandThread,
+        };
+        commands.Start();
+        commands.Join();
+        return 0;
+    }
+
+    private static void ServeCommands(string name, LogRetention retention, bool allocationProfile, bool requestCounts)
+    {
+        using var sampler = allocationProfile ? new AllocationSampler() : null;
+        using var requests = requestCounts ? new RequestCounter() : null;
         var window = new ServerWindow(sampler, requests);
-        var target = Wait(ClusterBenchmarks.StartTargetAsync(name, ClusterBenchmarkOptions.ParseRetention(retention), window, CancellationToken.None));
+        var target = Wait(ClusterBenchmarks.StartTargetAsync(name, retention, window, CancellationToken.None));
         try
         {
             var handshake = ChildProcess.Handshake(ChildRole.Server);
@@ -126,7 +143,6 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
         {
             Wait(target.DisposeAsync().AsTask());
         }
-        return 0;
     }
 
     /// <summary>Runs one command; returns what to answer after <see cref="Reply"/>.</summary>
