@@ -7,9 +7,9 @@ namespace Tributary.Benchmarks.Requests;
 /// <summary>
 /// The broker's CPU per request against librdkafka's mock, one kind of request at a time (docs/benchmarks.md, issue 20,
 /// "Eighteenth round"). Each scenario's client process sends the same request over and over, one at a time, at a fixed
-/// pace; this process hosts the two 1-broker clusters (the mock, and the embedded cluster with the mock's retention) and
-/// counts its own CPU time from the start of each client's requests to its result line (<see cref="ChildProcess"/>), as the
-/// cluster benchmark does. Rounds alternate the targets.
+/// pace; the two 1-broker clusters (the mock, and the embedded cluster with the mock's retention) each run in a server
+/// process of their own (<see cref="ServerProcess"/>), which counts its CPU time from the start of each client's requests
+/// to its result line (<see cref="ServerWindow"/>), as the cluster benchmark does. Rounds alternate the targets.
 /// </summary>
 /// <remarks>
 /// The cluster benchmark's Confluent.Kafka clients size their produce requests by how fast the broker answers (from 185 KB
@@ -77,7 +77,7 @@ internal static class RequestBenchmarks
         {
             foreach (var name in TargetNames)
             {
-                var target = await ClusterBenchmarks.StartTargetAsync(name, LogRetention.Mock, ServerWindow.Plain, cancel.Token);
+                var target = await ServerProcess.StartAsync(name, new ClusterBenchmarkOptions { Retention = LogRetention.Mock }, cancel.Token);
                 targets.Add(target);
                 await target.CreateTopicAsync(Topic, Partitions, cancel.Token);
             }
@@ -88,7 +88,7 @@ internal static class RequestBenchmarks
                 {
                     foreach (var scenario in scenarios)
                     {
-                        var cpu = await RequestClient.RunAsync(Workload(target, scenario), cancel.Token);
+                        var cpu = await RequestClient.RunAsync(Workload(target, scenario), target, cancel.Token);
                         var perRequest = cpu.TotalMicroseconds / scenario.Requests;
                         Console.WriteLine($"{target.Name}, {scenario.Name}, {(round <= 0 ? "warm-up" : $"round {round}")}: {perRequest:F1} µs of CPU a request");
                         if (round <= 0) continue;

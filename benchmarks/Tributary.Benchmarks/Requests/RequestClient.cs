@@ -23,15 +23,15 @@ internal static class RequestClient
     private const short ProduceVersion = 7;
     private const short FetchVersion = 11;
 
-    /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time this process (the server's) used meanwhile.</summary>
-    public static async Task<TimeSpan> RunAsync(RequestWorkload workload, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time <paramref name="target"/>'s process used meanwhile.</summary>
+    public static async Task<TimeSpan> RunAsync(RequestWorkload workload, IBenchmarkTarget target, CancellationToken cancellationToken)
     {
         using var child = await ChildProcess.StartAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], cancellationToken);
-        var cpuBefore = ProcessCpuClock.Now();
+        await target.Meter.BeginAsync(cancellationToken);
         await child.RunAsync(cancellationToken);
-        var cpu = ProcessCpuClock.Now() - cpuBefore;
+        var cost = await target.Meter.EndAsync(cancellationToken);
         await child.ExitAsync(cancellationToken);
-        return cpu;
+        return cost.Cpu;
     }
 
     /// <summary>The child side: sends the workload's requests and prints one result line.</summary>
