@@ -5,16 +5,17 @@ namespace Tributary.Benchmarks.Cluster;
 /// <summary>
 /// A benchmark target hosted in a server process of its own (this same program, started with
 /// <c>cluster server &lt;target&gt; ...</c>), the benchmark's default (<c>--server-processes true</c>): each server's CPU
-/// is then that process's alone, as the issue asks, and not shared with the benchmark's own work (starting clients,
+/// is then that process's alone, as issue 20 asks, and not shared with the benchmark's own work (starting clients,
 /// reading their output) or with the other targets, idle meanwhile.
 /// </summary>
 /// <remarks>
 /// <para>
 /// The child starts the target as the benchmark would in its own process (<see cref="ClusterBenchmarks.StartTargetAsync"/>),
-/// says <c>READY</c> with the target's description, and then answers one command per line on its standard input with one
-/// line starting with <c>OK </c> on its standard error (<see cref="ChildRole.Server"/>), until that input closes: <c>create NAME PARTITIONS DELETES-EARLY</c>,
-/// <c>delete NAME</c>, <c>settle</c> (the target's periodic work, then the runtime's compiler, at the end of the warm-up),
-/// <c>begin</c> and <c>end</c> (its <see cref="ServerWindow"/>; <c>end</c> answers the <see cref="ServerCost"/> as JSON).
+/// says <c>READY</c> with the target's description, and then answers each command line on its standard input with one
+/// line starting with <c>OK </c> on its standard error (<see cref="ChildRole.Server"/>), until that input closes:
+/// <c>create NAME PARTITIONS DELETES-EARLY</c>, <c>delete NAME</c>, <c>settle</c> (the target's periodic work, then the
+/// runtime's compiler, at the end of the warm-up; answers what was compiled), <c>begin</c> and <c>end</c> (its
+/// <see cref="ServerWindow"/>; <c>end</c> answers the <see cref="ServerCost"/> as JSON).
 /// </para>
 /// <para>
 /// The child measures itself, its CPU from the kernel's process CPU clock: the same code as for a target in the benchmark's
