@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using Tributary.Benchmarks.Cluster;
 
 namespace Tributary.Benchmarks;
@@ -49,7 +50,7 @@ internal sealed class ChildProcess : IDisposable
     /// </summary>
     public static async Task<ChildProcess> StartAsync(string[] arguments, CancellationToken cancellationToken, ChildRole role = ChildRole.Client)
     {
-        var (program, programArguments) = ClientProcess.SelfCommand();
+        var (program, programArguments) = SelfCommand();
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
@@ -71,6 +72,15 @@ internal sealed class ChildProcess : IDisposable
             child.Dispose();
             throw;
         }
+    }
+
+    /// <summary>How to start this program again: its app host, or "dotnet" with this assembly when run that way.</summary>
+    internal static (string Program, string[] Arguments) SelfCommand()
+    {
+        var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this program is unknown.");
+        return Path.GetFileNameWithoutExtension(processPath) == "dotnet"
+            ? (processPath, [Assembly.GetEntryAssembly()!.Location])
+            : (processPath, []);
     }
 
     /// <summary>Sends <paramref name="line"/> and returns the rest of the first line the child answers that starts with <paramref name="replyPrefix"/>.</summary>

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 
 namespace Tributary.Benchmarks.Cluster;
@@ -39,14 +38,5 @@ internal static class ClientProcess
         ChildProcess.AwaitStart();
         ChildProcess.Finish(JsonSerializer.Serialize(ClientWorkloads.Run(workload)));
         return 0;
-    }
-
-    /// <summary>How to start this program again: its app host, or "dotnet" with this assembly when run that way.</summary>
-    internal static (string Program, string[] Arguments) SelfCommand()
-    {
-        var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this program is unknown.");
-        return Path.GetFileNameWithoutExtension(processPath) == "dotnet"
-            ? (processPath, [Assembly.GetEntryAssembly()!.Location])
-            : (processPath, []);
     }
 }

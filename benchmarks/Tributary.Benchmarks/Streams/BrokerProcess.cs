@@ -43,7 +43,7 @@ internal sealed class BrokerProcess : IAsyncDisposable
     /// <summary>Starts the child with <paramref name="benchmarkCommand"/> and waits for its bootstrap line.</summary>
     public static async Task<BrokerProcess> StartAsync(string benchmarkCommand)
     {
-        var (program, programArguments) = ClientProcess.SelfCommand();
+        var (program, programArguments) = ChildProcess.SelfCommand();
         var start = new ProcessStartInfo { FileName = program, RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var argument in programArguments) start.ArgumentList.Add(argument);
         start.ArgumentList.Add(benchmarkCommand);
