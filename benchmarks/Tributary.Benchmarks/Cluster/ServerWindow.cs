@@ -59,7 +59,7 @@ internal sealed class ServerWindow(AllocationSampler? sampler, RequestCounter? r
 
     /// <summary>
     /// Takes the measurements' starting values; the CPU clock last, so that the preparations here are not counted. (In a
-    /// server process, what the main thread still spends in the window, answering <c>begin</c> and reading <c>end</c>,
+    /// server process, what its command thread still spends in the window, answering <c>begin</c> and reading <c>end</c>,
     /// measured 60 to 260 µs: about 1% of a 1-broker consume scenario's 10 ms, the mock's process and the broker's alike.)
     /// </summary>
     public void Begin()
