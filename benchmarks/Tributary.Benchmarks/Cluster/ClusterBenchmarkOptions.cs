@@ -98,6 +98,12 @@ internal sealed record ClusterBenchmarkOptions
     /// </summary>
     public bool ServerProcesses { get; init; } = true;
 
+    /// <summary>
+    /// Where to write a <c>perf record</c> of each server process over each measured scenario (<c>--perf-record DIR</c>; server
+    /// processes only, see <see cref="PerfRecording"/>), one file per target, scenario and round; none by default.
+    /// </summary>
+    public string? PerfRecordDirectory { get; init; }
+
     /// <summary>The name of <see cref="Retention"/> on the command line: whole or mock.</summary>
     public string RetentionName => Retention == LogRetention.Mock ? "mock" : "whole";
 
@@ -129,9 +135,10 @@ internal sealed record ClusterBenchmarkOptions
                 "--retention" => options with { Retention = ParseRetention(value) },
                 "--tributary" => options with { Tributary = Path.GetFullPath(value) },
                 "--server-processes" => options with { ServerProcesses = bool.Parse(value) },
+                "--perf-record" => options with { PerfRecordDirectory = Path.GetFullPath(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --targets, --scenarios, --partitions, " +
                     "--produce-messages, --consume-messages, --warmup-messages, --warmup-sessions, --repeats, --stall-seconds, --startup-runs, --allocation-profile, --request-counts, " +
-                    "--alternate, --delete-topics, --retention, --tributary, --server-processes."),
+                    "--alternate, --delete-topics, --retention, --tributary, --server-processes, --perf-record."),
             };
         }
         return options;

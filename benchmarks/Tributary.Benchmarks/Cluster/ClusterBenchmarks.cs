@@ -213,10 +213,10 @@ internal static class ClusterBenchmarks
         if (options.Scenarios.Contains("produce"))
         {
             foreach (var acks in new[] { "1", "all" })
-                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, cancellationToken, run: run));
+                results.Add(await ProduceAsync(target, $"produce acks={acks}", acks, options.ProduceMessages, options, cancellationToken, run: run, measured: true));
         }
         if (options.Scenarios.Contains("consume"))
-            results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, cancellationToken, run: run));
+            results.Add(await FillThenConsumeAsync(target, "consume from beginning", options.ConsumeMessages, options, cancellationToken, run: run, measured: true));
         return results;
     }
 
@@ -280,36 +280,44 @@ internal static class ClusterBenchmarks
     /// </summary>
     private static async Task<ScenarioResult> FillThenConsumeAsync(IBenchmarkTarget target, string scenario, long messages,
         ClusterBenchmarkOptions options, CancellationToken cancellationToken, string fillAcks = "1", int run = 1,
-        IReadOnlyDictionary<string, string>? consumerConfig = null, TimeSpan? fetchPastEnd = null)
+        IReadOnlyDictionary<string, string>? consumerConfig = null, TimeSpan? fetchPastEnd = null, bool measured = false)
     {
         var fill = await ProduceAsync(target, $"fill for {scenario}", fillAcks, messages, options, cancellationToken, keepTopic: true, run: run);
         var topic = TopicName(fill.Scenario, run);
         var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Consume, consumerConfig is null ? target.ClientConfig : target.ClientConfig.Concat(consumerConfig).ToDictionary(),
                 topic, options.Partitions, fetchPastEnd is null ? messages : messages + 1, Acks: "", fetchPastEnd ?? options.StallTimeout),
-            cancellationToken, run);
+            cancellationToken, run, measured ? options.PerfRecordDirectory : null);
         if (options.DeleteTopics) await target.DeleteTopicAsync(topic, cancellationToken);
         return result;
     }
 
     private static async Task<ScenarioResult> ProduceAsync(IBenchmarkTarget target, string scenario, string acks, long messages,
         ClusterBenchmarkOptions options, CancellationToken cancellationToken, bool keepTopic = false, int run = 1,
-        bool deletesEarly = false)
+        bool deletesEarly = false, bool measured = false)
     {
         var topic = TopicName(scenario, run);
         await target.CreateTopicAsync(topic, options.Partitions, cancellationToken, deletesEarly);
         var result = await RunAsync(target, scenario,
             new ClientWorkload(WorkloadKind.Produce, target.ClientConfig, topic, options.Partitions, messages, acks, options.StallTimeout),
-            cancellationToken, run);
+            cancellationToken, run, measured ? options.PerfRecordDirectory : null);
         if (options.DeleteTopics && !keepTopic) await target.DeleteTopicAsync(topic, cancellationToken);
         return result;
     }
 
+    /// <summary>
+    /// Runs one client workload against <paramref name="target"/> and prints what it measured; with
+    /// <paramref name="perfRecordDirectory"/> (measured scenarios with <c>--perf-record</c>) a server process is recorded meanwhile.
+    /// </summary>
     private static async Task<ScenarioResult> RunAsync(IBenchmarkTarget target, string scenario, ClientWorkload workload,
-        CancellationToken cancellationToken, int run)
+        CancellationToken cancellationToken, int run, string? perfRecordDirectory)
     {
         Console.WriteLine($"{target.Name}: {scenario} ({workload.Messages:N0} messages{(run > 1 ? $", run {run}" : "")})");
-        var measurement = await ClientProcess.RunAsync(workload, target, cancellationToken);
+        Measurement measurement;
+        await using (var recording = perfRecordDirectory is not null && target is ServerProcess server
+                         ? await PerfRecording.StartAsync(server.ProcessId, Path.Combine(perfRecordDirectory, PerfFileName(target, scenario, run)), cancellationToken)
+                         : null)
+            measurement = await ClientProcess.RunAsync(workload, target, cancellationToken);
         var broker = measurement.Broker;
         var reused = target.IsManaged ? $", {broker.ReusedLogBytes / 1e6:0.0} MB of log memory reused" : "";
         foreach (var detail in broker.Details) Console.WriteLine($"    {detail}");
@@ -320,6 +328,13 @@ internal static class ClusterBenchmarks
             $"({broker.FullCollections} full), " +
             $"{broker.PageFaults * (double)Environment.SystemPageSize / 1e6:0.0} MB faulted in{reused} {row.Note}");
         return row;
+    }
+
+    /// <summary>A recording's file name: "embedded-1-broker-consume-from-beginning-3.data" and the like.</summary>
+    private static string PerfFileName(IBenchmarkTarget target, string scenario, int run)
+    {
+        var name = $"{target.Name} {scenario} {run}".ToLowerInvariant();
+        return string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')).Replace("--", "-") + ".data";
     }
 
     /// <summary>

@@ -58,6 +58,9 @@ internal sealed class ServerProcess : IBenchmarkTarget, ICostMeter
     /// <summary>The server process's CPU time so far, from the operating system.</summary>
     public TimeSpan Cpu => ProcessCpuClock.Of(_child.Id);
 
+    /// <summary>The server process's id.</summary>
+    public int ProcessId => _child.Id;
+
     /// <summary>Starts the target named <paramref name="name"/> in a server process and waits until it is up.</summary>
     public static async Task<ServerProcess> StartAsync(string name, ClusterBenchmarkOptions options, CancellationToken cancellationToken)
     {
