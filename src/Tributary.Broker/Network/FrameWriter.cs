@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Tributary.Protocol;
@@ -7,21 +6,11 @@ namespace Tributary.Broker.Network;
 
 /// <summary>
 /// Writes a response frame to a connection's stream. To a plain socket, through the connection's
-/// <see cref="SocketSender"/>: a frame held in one buffer is one send; a frame that refers to stored record batches in
+/// <see cref="SocketSender"/>: a frame held in one buffer is one send, and a frame that refers to stored record batches in
 /// place (<see cref="PooledBufferWriter.Segments"/>) one gathering send (sendmsg with the pieces as its vectors), so the
-/// kernel copies the batches straight from the log's memory; and a frame that refers to more than
-/// <see cref="StagedSendThreshold"/> of them goes out in steps of <see cref="StagingSize"/>, each copied into one reused
-/// buffer and sent from there. To any other stream (TLS) its pieces are written one after the other.
+/// kernel copies the batches straight from the log's memory. To any other stream (TLS) its pieces are written one after
+/// the other.
 /// </summary>
-/// <remarks>
-/// Why a large frame is staged: a read from the beginning of a topic (a new consumer, a replay, a follower catching up)
-/// sends batches that have long left the caches, and the kernel's copy out of cold memory into the socket (<c>rep movsb</c>)
-/// cost the 1-broker consume session more than a copy into a buffer that stays in the core's cache followed by the kernel's
-/// copy out of it: broker CPU per consumed message 0.069 and 0.072 µs staged against 0.099 in the run between them, the mock
-/// at 0.057-0.063 in all three (docs/benchmarks.md, issue 20, "Twenty-fourth round"). A smaller frame is the tail a
-/// follower or a consumer at the end reads, written moments before and still in the caches, where one gathering send costs
-/// less than copying it first.
-/// </remarks>
 internal static class FrameWriter
 {
     /// <summary>
@@ -29,15 +18,6 @@ internal static class FrameWriter
     /// (hundreds of partitions each with a large record set) takes several sends.
     /// </summary>
     private const int MaxPiecesPerSend = 512;
-
-    /// <summary>The size above which a frame goes out in staged steps rather than in one gathering send (see the remarks).</summary>
-    internal const int StagedSendThreshold = 1024 * 1024;
-
-    /// <summary>
-    /// One staged step: small enough to stay in a core's level-2 cache (512 KB to 1 MB on this machine's generations of
-    /// processor) while the kernel copies it into the socket, large enough that a multi-megabyte fetch takes a few dozen sends.
-    /// </summary>
-    internal const int StagingSize = 256 * 1024;
 
     /// <summary>
     /// Writes <paramref name="frame"/> to <paramref name="stream"/>: true once all of it is sent; false when a plain
@@ -100,51 +80,16 @@ internal static class FrameWriter
     }
 
     /// <summary>
-    /// Sends every piece, at most <see cref="MaxPiecesPerSend"/> per call, or staged when they come to more than
-    /// <see cref="StagedSendThreshold"/>; false when the client has gone. Closing the socket (the connection's cancellation)
-    /// fails a pending send.
+    /// Sends every piece, at most <see cref="MaxPiecesPerSend"/> per call; false when the client has gone. Closing the
+    /// socket (the connection's cancellation) fails a pending send.
     /// </summary>
     private static async ValueTask<bool> SendAllAsync(Socket socket, List<ArraySegment<byte>> pieces, SocketSender sender)
     {
-        long total = 0;
-        foreach (var piece in pieces) total += piece.Count;
-        if (total > StagedSendThreshold) return await SendStagedAsync(socket, pieces, sender).ConfigureAwait(false);
         for (var first = 0; first < pieces.Count; first += MaxPiecesPerSend)
         {
             var batch = first == 0 && pieces.Count <= MaxPiecesPerSend ? pieces : pieces.GetRange(first, Math.Min(MaxPiecesPerSend, pieces.Count - first));
             if (!await sender.SendAsync(socket, batch).ConfigureAwait(false)) return false;
         }
         return true;
-    }
-
-    /// <summary>
-    /// Copies the pieces in order into one pooled buffer of <see cref="StagingSize"/> bytes and sends it each time it is full,
-    /// and what is left at the end; false when the client has gone. The pool hands the same buffer back to the next large
-    /// frame on this thread, so it is still in the cache.
-    /// </summary>
-    private static async ValueTask<bool> SendStagedAsync(Socket socket, List<ArraySegment<byte>> pieces, SocketSender sender)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(StagingSize);
-        try
-        {
-            var filled = 0;
-            foreach (var piece in pieces)
-            {
-                for (var copied = 0; copied < piece.Count;)
-                {
-                    var length = Math.Min(piece.Count - copied, buffer.Length - filled);
-                    piece.AsSpan(copied, length).CopyTo(buffer.AsSpan(filled));
-                    (copied, filled) = (copied + length, filled + length);
-                    if (filled < buffer.Length) continue;
-                    if (!await sender.SendAsync(socket, buffer).ConfigureAwait(false)) return false;
-                    filled = 0;
-                }
-            }
-            return filled == 0 || await sender.SendAsync(socket, buffer.AsMemory(0, filled)).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

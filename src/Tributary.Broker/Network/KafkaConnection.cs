@@ -20,7 +20,7 @@ namespace Tributary.Broker.Network;
 /// <remarks>
 /// Each response frame is already encoded in a pooled buffer, so it goes to the socket in one write from that buffer, or,
 /// when it refers to stored record batches in place (a large fetch on a listener without TLS), in one gathering write of
-/// the buffer's pieces and the batches (above a megabyte, in staged steps: <see cref="FrameWriter"/>); the answers to requests the client sent together go in one gathering write too
+/// the buffer's pieces and the batches; the answers to requests the client sent together go in one gathering write too
 /// (<see cref="BrokerLink.SendAsync(Stream, IReadOnlyList{PooledBufferWriter}, SocketSender, CancellationToken)"/>). (A pipe writer would copy it again, into 4 KB
 /// segments sent one by one: for a fetch response of several megabytes that was most of the broker's work.)
 /// </remarks>
