@@ -23,7 +23,7 @@ internal sealed partial class PerfRecording : IAsyncDisposable
     /// <summary>Samples a second per CPU: a 1-broker consume session (about 10 ms of server CPU) then gives a few hundred.</summary>
     private const int Frequency = 19_999;
 
-    /// <summary>How long perf takes to attach to a server's threads, before the measurement may begin (measured: under 100 ms).</summary>
+    /// <summary>A margin for perf to attach to every thread of the server before the measurement begins (the client waits meanwhile).</summary>
     private static readonly TimeSpan AttachTime = TimeSpan.FromMilliseconds(300);
 
     private const int SigInt = 2;
