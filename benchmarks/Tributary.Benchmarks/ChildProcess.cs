@@ -94,6 +94,21 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Lets the child run its workload and returns its result (the text after the result prefix).</summary>
     public Task<string> RunAsync(CancellationToken cancellationToken) => ExchangeAsync("", ResultPrefix, cancellationToken);
 
+    /// <summary>
+    /// Starts a client with <paramref name="arguments"/> and runs its workload within a window of <paramref name="meter"/>,
+    /// which opens once the client is ready and closes at its result line, before it exits; returns the result (the text
+    /// after the result prefix) and what the meter measured.
+    /// </summary>
+    public static async Task<(string Result, ServerCost Cost)> RunMeteredAsync(string[] arguments, ICostMeter meter, CancellationToken cancellationToken)
+    {
+        using var child = await StartAsync(arguments, cancellationToken);
+        await meter.BeginAsync(cancellationToken);
+        var result = await child.RunAsync(cancellationToken);
+        var cost = await meter.EndAsync(cancellationToken);
+        await child.ExitAsync(cancellationToken);
+        return (result, cost);
+    }
+
     /// <summary>Lets the child exit and waits for it; throws unless it exited with 0.</summary>
     public async Task ExitAsync(CancellationToken cancellationToken)
     {

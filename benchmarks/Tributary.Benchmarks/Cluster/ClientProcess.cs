@@ -21,12 +21,8 @@ internal static class ClientProcess
     /// <summary>Runs the workload in a child process against <paramref name="target"/> and waits for its result.</summary>
     public static async Task<Measurement> RunAsync(ClientWorkload workload, IBenchmarkTarget target, CancellationToken cancellationToken)
     {
-        using var child = await ChildProcess.StartAsync([ClusterBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], cancellationToken);
-        await target.Meter.BeginAsync(cancellationToken);
-        var result = JsonSerializer.Deserialize<WorkloadResult>(await child.RunAsync(cancellationToken))
-            ?? throw new InvalidOperationException($"The {workload.Kind} client printed no result.");
-        var broker = await target.Meter.EndAsync(cancellationToken);
-        await child.ExitAsync(cancellationToken);
+        var (line, broker) = await ChildProcess.RunMeteredAsync([ClusterBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], target.Meter, cancellationToken);
+        var result = JsonSerializer.Deserialize<WorkloadResult>(line) ?? throw new InvalidOperationException($"The {workload.Kind} client printed no result.");
         return new Measurement(result, broker);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 
 namespace Tributary.Benchmarks.Cluster;
@@ -36,10 +37,8 @@ internal sealed partial class PerfRecording : IAsyncDisposable
     public static async Task<PerfRecording> StartAsync(int processId, string path, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var start = new ProcessStartInfo("perf") { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var argument in new[] { "record", "-F", Frequency.ToString(System.Globalization.CultureInfo.InvariantCulture), "-g", "-p",
-                     processId.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", path })
-            start.ArgumentList.Add(argument);
+        string[] arguments = ["record", "-F", Frequency.ToString(CultureInfo.InvariantCulture), "-g", "-p", processId.ToString(CultureInfo.InvariantCulture), "-o", path];
+        var start = new ProcessStartInfo("perf", arguments) { UseShellExecute = false, RedirectStandardError = true };
         var perf = Process.Start(start) ?? throw new InvalidOperationException("Could not start perf (from the linux-perf package).");
         _ = perf.StandardError.ReadToEndAsync(cancellationToken); // its closing summary, not needed
         await Task.Delay(AttachTime, cancellationToken);

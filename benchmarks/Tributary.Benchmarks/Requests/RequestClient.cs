@@ -26,11 +26,7 @@ internal static class RequestClient
     /// <summary>Runs <paramref name="workload"/> in a child process; returns the CPU time <paramref name="target"/>'s process used meanwhile.</summary>
     public static async Task<TimeSpan> RunAsync(RequestWorkload workload, IBenchmarkTarget target, CancellationToken cancellationToken)
     {
-        using var child = await ChildProcess.StartAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], cancellationToken);
-        await target.Meter.BeginAsync(cancellationToken);
-        await child.RunAsync(cancellationToken);
-        var cost = await target.Meter.EndAsync(cancellationToken);
-        await child.ExitAsync(cancellationToken);
+        var (_, cost) = await ChildProcess.RunMeteredAsync([RequestBenchmarks.Command, Command, JsonSerializer.Serialize(workload)], target.Meter, cancellationToken);
         return cost.Cpu;
     }
 
